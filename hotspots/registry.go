@@ -1,0 +1,171 @@
+package hotspots
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// Registry is the hotspot registry over a store.
+type Registry struct {
+	db     *store.DB
+	sealer *secrets.Sealer
+	now    func() time.Time
+	nas    atomic.Pointer[nasIndex] // read on every RADIUS packet
+}
+
+// New returns a registry and loads its in-memory NAS index.
+func New(db *store.DB, sealer *secrets.Sealer) (*Registry, error) {
+	r := &Registry{db: db, sealer: sealer, now: time.Now}
+	if err := r.reloadNAS(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// DB is the registry's store, for packages that keep their own records in it.
+func (r *Registry) DB() *store.DB { return r.db }
+
+// Sealer seals and opens the registry's secrets.
+func (r *Registry) Sealer() *secrets.Sealer { return r.sealer }
+
+// AddNAS registers a gateway with its own shared secret.
+func (r *Registry) AddNAS(in NASInput) (NAS, error) {
+	p, err := in.validate()
+	if err != nil {
+		return NAS{}, fmt.Errorf("hotspots: %w", err)
+	}
+	n := NAS{
+		ID: in.Name, Name: in.Name, Prefix: p, Hotspot: in.Hotspot,
+		CoAPort: in.CoAPort, RequireMA: in.RequireMA, Identifier: in.Identifier,
+		PortalAuth: in.PortalAuth, SecretSealed: r.sealer.Seal(in.Secret),
+		Created: r.now().UTC(),
+	}
+	if n.CoAPort == 0 {
+		n.CoAPort = 3799
+	}
+	if n.RequireMA == "" {
+		n.RequireMA = MARequire
+	}
+	if n.PortalAuth == "" {
+		n.PortalAuth = "chap"
+	}
+	if in.UAMSecret != "" {
+		n.UAMSecretSealed = r.sealer.Seal(in.UAMSecret)
+	}
+	err = r.db.Update(func(tx *store.Tx) error {
+		if in.Hotspot != "" && !tx.Has(store.Venues, in.Hotspot) {
+			return fmt.Errorf("hotspots: hotspot: no venue %q", in.Hotspot)
+		}
+		var clash error
+		err := tx.Scan(store.NAS, "", func(_ string, dec func(any) error) (bool, error) {
+			var o NAS
+			if err := dec(&o); err != nil {
+				return false, err
+			}
+			if o.Prefix.Overlaps(p) {
+				clash = fmt.Errorf("%w: ip: %s overlaps NAS %q (%s)", ErrNASExists, p, o.Name, o.Prefix)
+				return false, nil
+			}
+			return true, nil
+		})
+		if err != nil || clash != nil {
+			return firstErr(err, clash)
+		}
+		if err := tx.Insert(store.NAS, n.ID, n); err != nil {
+			return fmt.Errorf("%w: name %q", ErrNASExists, n.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return NAS{}, err
+	}
+	return n, r.reloadNAS()
+}
+
+// ListNAS returns every NAS, by name.
+func (r *Registry) ListNAS() ([]NAS, error) {
+	idx := r.nas.Load()
+	out := make([]NAS, len(idx.byName))
+	copy(out, idx.byName)
+	return out, nil
+}
+
+// NASByID returns one NAS.
+func (r *Registry) NASByID(id string) (NAS, error) {
+	var n NAS
+	err := r.db.View(func(tx *store.Tx) error { return tx.Get(store.NAS, id, &n) })
+	return n, err
+}
+
+// NASForAddr returns the NAS whose prefix holds addr (longest match), with
+// its shared secret opened. ok is false for an unknown source.
+func (r *Registry) NASForAddr(addr netip.Addr) (n NAS, secret string, ok bool) {
+	idx := r.nas.Load()
+	addr = addr.Unmap()
+	for _, e := range idx.byPrefixLen { // longest prefix first
+		if e.nas.Prefix.Contains(addr) {
+			return e.nas, e.secret, true
+		}
+	}
+	return NAS{}, "", false
+}
+
+// UAMSecret opens a NAS's UAM secret ("" when it has none).
+func (r *Registry) UAMSecret(n NAS) (string, error) {
+	if n.UAMSecretSealed == "" {
+		return "", nil
+	}
+	return r.sealer.Open(n.UAMSecretSealed)
+}
+
+type nasEntry struct {
+	nas    NAS
+	secret string
+}
+
+type nasIndex struct {
+	byName      []NAS
+	byPrefixLen []nasEntry
+}
+
+func (r *Registry) reloadNAS() error {
+	idx := &nasIndex{}
+	err := r.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.NAS, "", func(_ string, dec func(any) error) (bool, error) {
+			var n NAS
+			if err := dec(&n); err != nil {
+				return false, err
+			}
+			sec, err := r.sealer.Open(n.SecretSealed)
+			if err != nil {
+				return false, fmt.Errorf("hotspots: NAS %s secret: %w", n.Name, err)
+			}
+			idx.byName = append(idx.byName, n)
+			idx.byPrefixLen = append(idx.byPrefixLen, nasEntry{n, sec})
+			return true, nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(idx.byPrefixLen, func(i, j int) bool {
+		return idx.byPrefixLen[i].nas.Prefix.Bits() > idx.byPrefixLen[j].nas.Prefix.Bits()
+	})
+	r.nas.Store(idx)
+	return nil
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -1,0 +1,24 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+)
+
+func cmdBackup(_ context.Context, e *Env, args []string) error {
+	fs := flags(e, "backup")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(e.Stderr, "usage: wifihk backup -data DIR FILE")
+		return errUsage
+	}
+	path := fs.Arg(0)
+	n, err := e.DB.BackupFile(path)
+	if err != nil {
+		return err
+	}
+	return e.result(map[string]any{"file": path, "bytes": n, "live": e.Remote},
+		"wrote %s (%d bytes); back up %s/master.key separately\n", path, n, e.DataDir)
+}

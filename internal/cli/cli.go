@@ -1,0 +1,101 @@
+// Package cli is the wifihk command line: serve and the admin subcommands.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand. Admin commands get an Env on the data dir,
+// opened directly or, while the server runs, inside the server process.
+type command struct {
+	name    string // "nas add"
+	usage   string
+	summary string
+	admin   func(ctx context.Context, e *Env, args []string) error
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{name: "serve", usage: "[-config FILE] [-data DIR] [-demo] [-radius-auth ADDR] [-radius-acct ADDR] [-http ADDR]",
+			summary: "run the controller", run: runServe},
+		{name: "backup", usage: "-data DIR FILE", summary: "write a consistent copy of the database, also while serving", admin: cmdBackup},
+		{name: "nas add", usage: "-data DIR -name NAME -ip IP[/PREFIX] -secret SECRET [-hotspot ORG/ID] [-coa-port 3799]",
+			summary: "register a NAS gateway with its own secret", admin: cmdNASAdd},
+		{name: "nas list", usage: "-data DIR", summary: "list NAS gateways", admin: cmdNASList},
+	}
+}
+
+// errUsage is returned for bad command-line use; the message has been printed.
+var errUsage = errors.New("usage")
+
+// Run runs the command line args (without the program name) and returns the
+// process exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd, rest, ok := find(args)
+	if !ok {
+		printHelp(stderr)
+		if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			return 0
+		}
+		fmt.Fprintf(stderr, "wifihk: unknown command %q\n", strings.Join(args, " "))
+		return 2
+	}
+	var err error
+	if cmd.run != nil {
+		err = cmd.run(ctx, rest, stdout, stderr)
+	} else {
+		err = runAdmin(ctx, cmd, rest, stdout, stderr)
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "wifihk %s: %v\n", cmd.name, err)
+		return 1
+	}
+}
+
+func find(args []string) (command, []string, bool) {
+	for _, c := range commands() {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			return c, args[len(words):], true
+		}
+	}
+	return command{}, nil, false
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "usage: wifihk COMMAND [flags]   (every admin command also takes -json)")
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  wifihk %s %s\n      %s\n", c.name, c.usage, c.summary)
+	}
+}
+
+// flags returns a FlagSet for cmd that reports errors to stderr and returns
+// errUsage instead of exiting.
+func flags(e *Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("wifihk "+name, flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	fs.String("data", "./wifihk-data", "data directory")
+	fs.BoolVar(&e.JSON, "json", false, "print one JSON object with the result")
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// ControlSocket is the admin socket's name in the data dir. Only the owner
+// of the data dir can connect (mode 0600): the same people who could open
+// the database file when the server is stopped.
+const ControlSocket = "wifihk.sock"
+
+type controlRequest struct {
+	Command string   `json:"command"`
+	Args    []string `json:"args"`
+}
+
+type controlResponse struct {
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	Error  string `json:"error,omitempty"`
+	Usage  bool   `json:"usage,omitempty"`
+}
+
+// ServeControl serves admin commands on dir/wifihk.sock with base's
+// database until ctx ends.
+func ServeControl(ctx context.Context, base Env, log *slog.Logger) error {
+	path := filepath.Join(base.DataDir, ControlSocket)
+	os.Remove(path) // a stale socket from a killed server
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return fmt.Errorf("control socket: %w", err)
+	}
+	srv := &http.Server{Handler: controlHandler(base, log), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	go srv.Serve(ln)
+	return nil
+}
+
+func controlHandler(base Env, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req controlRequest
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		var out, errOut bytes.Buffer
+		resp := controlResponse{}
+		c, rest, ok := find(append(splitName(req.Command), req.Args...))
+		switch {
+		case !ok || c.admin == nil:
+			resp.Error = fmt.Sprintf("%q is not an admin command", req.Command)
+		default:
+			e := base
+			e.Stdout, e.Stderr, e.JSON, e.Remote = &out, &errOut, false, true
+			err := c.admin(r.Context(), &e, rest)
+			resp.Usage = errors.Is(err, errUsage)
+			if err != nil && !resp.Usage {
+				resp.Error = err.Error()
+			}
+			log.Info("admin command over control socket", "command", c.name, "ok", err == nil)
+		}
+		resp.Stdout, resp.Stderr = out.String(), errOut.String()
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(resp)
+	})
+}
+
+func splitName(s string) []string {
+	var out []string
+	for _, f := range bytes.Fields([]byte(s)) {
+		out = append(out, string(f))
+	}
+	return out
+}
+
+// callControl runs an admin command inside the server that holds dir.
+func callControl(ctx context.Context, dir, name string, args []string, stdout, stderr io.Writer) error {
+	path := filepath.Join(dir, ControlSocket)
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		},
+	}}
+	body, _ := json.Marshal(controlRequest{Command: name, Args: absPaths(args)})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://wifihk/run", bytes.NewReader(body))
+	res, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("the data dir is in use but its server does not answer on %s: %w", path, err)
+	}
+	defer res.Body.Close()
+	var resp controlResponse
+	if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	io.WriteString(stdout, resp.Stdout)
+	io.WriteString(stderr, resp.Stderr)
+	switch {
+	case resp.Usage:
+		return errUsage
+	case resp.Error != "":
+		return errors.New(resp.Error)
+	}
+	return nil
+}
+
+// absPaths makes relative file arguments absolute, since the server's
+// working directory is not ours. Flags (-x) and flag values stay as they are.
+func absPaths(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "" || a[0] == '-' || (i > 0 && len(args[i-1]) > 0 && args[i-1][0] == '-' && !isBoolFlag(args[i-1])) {
+			continue
+		}
+		if abs, err := filepath.Abs(a); err == nil {
+			out[i] = abs
+		}
+	}
+	return out
+}
+
+func isBoolFlag(f string) bool {
+	switch f {
+	case "-json", "--json", "-demo", "--demo":
+		return true
+	}
+	return bytes.ContainsRune([]byte(f), '=')
+}

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// Env is what an admin command works on.
+type Env struct {
+	DataDir  string
+	DB       *store.DB
+	Sealer   *secrets.Sealer
+	Registry *hotspots.Registry
+	Stdout   io.Writer
+	Stderr   io.Writer
+	JSON     bool // set by -json
+	Remote   bool // running inside the server for a client on the control socket
+}
+
+// openEnv opens the data dir for a stopped server.
+func openEnv(dir string, stdout, stderr io.Writer) (*Env, error) {
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	e := &Env{DataDir: dir, DB: db, Stdout: stdout, Stderr: stderr}
+	if e.Sealer, err = secrets.Load(dir); err == nil {
+		e.Registry, err = hotspots.New(db, e.Sealer)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// dataDir finds -data in args without parsing the rest.
+func dataDir(args []string) string {
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dir := fs.String("data", "./wifihk-data", "")
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "-data" || a == "--data" {
+			if i+1 < len(args) {
+				fs.Parse(args[i : i+2])
+			}
+			break
+		}
+		if len(a) > 6 && (a[:6] == "-data=" || (len(a) > 7 && a[:7] == "--data=")) {
+			fs.Parse([]string{a})
+			break
+		}
+	}
+	return *dir
+}
+
+// runAdmin runs an admin command on the data dir, or through the running
+// server's control socket when the server holds the database.
+func runAdmin(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
+	dir := dataDir(args)
+	e, err := openEnv(dir, stdout, stderr)
+	if errors.Is(err, store.ErrLocked) {
+		return callControl(ctx, dir, c.name, args, stdout, stderr)
+	}
+	if err != nil {
+		return err
+	}
+	defer e.DB.Close()
+	return c.admin(ctx, e, args)
+}
+
+// result prints v as JSON with -json, or text otherwise.
+func (e *Env) result(v any, text string, a ...any) error {
+	if e.JSON {
+		enc := json.NewEncoder(e.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	_, err := fmt.Fprintf(e.Stdout, text, a...)
+	return err
+}

@@ -1,0 +1,38 @@
+package secrets
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestSealOpenAndKeyPersistence(t *testing.T) {
+	dir := t.TempDir()
+	s1, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := s1.Seal("testing123")
+	if sealed == "testing123" || sealed == s1.Seal("testing123") {
+		t.Fatal("seal must hide the value and use a fresh nonce")
+	}
+	s2, err := Load(dir) // same key file
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s2.Open(sealed); err != nil || got != "testing123" {
+		t.Fatalf("open: %q %v", got, err)
+	}
+	fi, _ := os.Stat(filepath.Join(dir, KeyFile))
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v, want 0600", fi.Mode().Perm())
+	}
+	other, _ := Load(t.TempDir())
+	if _, err := other.Open(sealed); !errors.Is(err, ErrBadSealed) {
+		t.Fatalf("other key: %v, want ErrBadSealed", err)
+	}
+	if _, err := s1.Open("%%%"); !errors.Is(err, ErrBadSealed) {
+		t.Fatalf("junk: %v", err)
+	}
+}

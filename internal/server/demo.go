@@ -1,0 +1,31 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/wifihk/wifihk/hotspots"
+)
+
+// Demo seeds what a first look needs: a NAS for 127.0.0.1 with secret
+// testing123, a visitor demo/demo1234 and a few hotspots in several
+// districts. Seeding twice changes nothing.
+func (a *App) Demo() error {
+	for _, seed := range []func() error{a.demoVenues, a.demoNAS, a.demoVisitors} {
+		if err := seed(); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	return nil
+}
+
+func (a *App) demoNAS() error {
+	_, err := a.Registry.AddNAS(hotspots.NASInput{
+		Name: "demo-localhost", IP: "127.0.0.1", Secret: "testing123",
+		Identifier: "demo", UAMSecret: "uamsecret",
+	})
+	if errors.Is(err, hotspots.ErrNASExists) {
+		return nil
+	}
+	return err
+}

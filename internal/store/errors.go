@@ -1,0 +1,14 @@
+package store
+
+import "errors"
+
+var (
+	// ErrNotFound is returned by Get when the key has no record.
+	ErrNotFound = errors.New("store: not found")
+	// ErrExists is returned by Insert when the key already has a record.
+	ErrExists = errors.New("store: already exists")
+	// ErrNewerSchema means the file was written by a newer wifihk.
+	ErrNewerSchema = errors.New("store: data file has a newer schema than this program")
+	// ErrLocked means another process holds the data file open.
+	ErrLocked = errors.New("store: data file is in use by another process (is wifihk serve running?)")
+)
