@@ -169,3 +169,10 @@ func firstErr(errs ...error) error {
 	}
 	return nil
 }
+
+// PlanForNAS is the plan that applies to visitors of a NAS: its venue's
+// plan, or def where it has none.
+func (r *Registry) PlanForNAS(n NAS, def Plan) Plan {
+	// Per-venue plans arrive with the venue registry.
+	return def
+}

@@ -1,0 +1,125 @@
+package hotspots
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// AP is an access point at a venue, which runs wifihk-agent.
+type AP struct {
+	ID        string    `json:"id"`
+	Hotspot   string    `json:"hotspot"` // venue "ORG/LOCATIONID"
+	Name      string    `json:"name"`
+	MAC       string    `json:"mac"` // lower-case, colon-separated
+	TokenHash string    `json:"token_hash"`
+	Created   time.Time `json:"created"`
+}
+
+// Org is the organisation code of the AP's venue.
+func (a AP) Org() string { org, _, _ := strings.Cut(a.Hotspot, "/"); return org }
+
+// ErrBadToken means a token matches no AP.
+var ErrBadToken = errors.New("hotspots: unknown token")
+
+// tokenRecord maps a token's hash to what it grants.
+type tokenRecord struct {
+	Kind string `json:"kind"` // "agent"
+	ID   string `json:"id"`
+}
+
+// NewToken returns a random bearer token and the hash that is stored.
+func NewToken(prefix string) (token, hash string) {
+	b := make([]byte, 24)
+	rand.Read(b)
+	token = prefix + base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a token: tokens are random and long, so a
+// plain SHA-256 is enough and keeps lookups O(1).
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// NormalizeMAC accepts aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF or aabb.ccdd.eeff.
+func NormalizeMAC(s string) (string, error) {
+	hw, err := net.ParseMAC(strings.TrimSpace(s))
+	if err != nil || len(hw) != 6 {
+		return "", fmt.Errorf("mac: %q is not a 6-byte MAC address", s)
+	}
+	return hw.String(), nil
+}
+
+// AddAP registers an access point at a venue and returns it with its agent
+// token. The token is shown once; only its hash is kept.
+func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
+	mac, err := NormalizeMAC(mac)
+	if err != nil {
+		return AP{}, "", fmt.Errorf("hotspots: %w", err)
+	}
+	if name == "" || len(name) > 100 {
+		return AP{}, "", fmt.Errorf("hotspots: name: must be 1-100 characters")
+	}
+	token, hash := NewToken("wha_")
+	ap := AP{Hotspot: hotspot, Name: name, MAC: mac, TokenHash: hash, Created: r.now().UTC()}
+	err = r.db.Update(func(tx *store.Tx) error {
+		if !tx.Has(store.Venues, hotspot) {
+			return fmt.Errorf("hotspots: hotspot: no venue %q", hotspot)
+		}
+		dup := false
+		tx.Scan(store.APs, "", func(_ string, dec func(any) error) (bool, error) {
+			var o AP
+			if dec(&o) == nil && o.MAC == mac {
+				dup = true
+				return false, nil
+			}
+			return true, nil
+		})
+		if dup {
+			return fmt.Errorf("hotspots: mac: an AP with MAC %s is already registered", mac)
+		}
+		seq, err := tx.NextID(store.APs)
+		if err != nil {
+			return err
+		}
+		ap.ID = fmt.Sprintf("ap-%d", seq)
+		if err := tx.Insert(store.APs, ap.ID, ap); err != nil {
+			return err
+		}
+		return tx.Insert(store.Tokens, hash, tokenRecord{Kind: "agent", ID: ap.ID})
+	})
+	if err != nil {
+		return AP{}, "", err
+	}
+	return ap, token, nil
+}
+
+// APByToken returns the AP an agent token belongs to.
+func (r *Registry) APByToken(token string) (AP, error) {
+	var ap AP
+	err := r.db.View(func(tx *store.Tx) error {
+		var rec tokenRecord
+		if err := tx.Get(store.Tokens, HashToken(token), &rec); err != nil || rec.Kind != "agent" {
+			return ErrBadToken
+		}
+		return tx.Get(store.APs, rec.ID, &ap)
+	})
+	return ap, err
+}
+
+// APByID returns one AP.
+func (r *Registry) APByID(id string) (AP, error) {
+	var ap AP
+	err := r.db.View(func(tx *store.Tx) error { return tx.Get(store.APs, id, &ap) })
+	return ap, err
+}

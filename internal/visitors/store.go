@@ -1,0 +1,75 @@
+package visitors
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// Store keeps credentials, devices and allowances.
+type Store struct {
+	db     *store.DB
+	sealer *secrets.Sealer
+	now    func() time.Time
+}
+
+// New returns a Store over db; sealer seals CHAP secrets.
+func New(db *store.DB, sealer *secrets.Sealer) *Store {
+	return &Store{db: db, sealer: sealer, now: time.Now}
+}
+
+func bucketOf(k Kind) string {
+	if k == KindAccount {
+		return store.Visitors
+	}
+	return store.Credentials
+}
+
+// Insert stores a new credential; the username must be free in both
+// buckets, since a NAS presents only the name.
+func (s *Store) Insert(c Credential) error {
+	if c.Username == "" {
+		return errors.New("visitors: username: required")
+	}
+	if c.Created.IsZero() {
+		c.Created = s.now().UTC()
+	}
+	return s.db.Update(func(tx *store.Tx) error {
+		if tx.Has(store.Visitors, c.Username) || tx.Has(store.Credentials, c.Username) {
+			return fmt.Errorf("%w: %q", ErrExists, c.Username)
+		}
+		return tx.Put(bucketOf(c.Kind), c.Username, c)
+	})
+}
+
+// Get returns the credential named username.
+func (s *Store) Get(username string) (Credential, error) {
+	var c Credential
+	err := s.db.View(func(tx *store.Tx) error { return getTx(tx, username, &c) })
+	return c, err
+}
+
+func getTx(tx *store.Tx, username string, c *Credential) error {
+	err := tx.Get(store.Visitors, username, c)
+	if errors.Is(err, store.ErrNotFound) {
+		err = tx.Get(store.Credentials, username, c)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrUnknown
+	}
+	return err
+}
+
+// Secret opens a credential's sealed cleartext for CHAP.
+func (s *Store) Secret(c Credential) (string, error) {
+	if c.SecretSealed == "" {
+		return "", ErrNoCHAP
+	}
+	return s.sealer.Open(c.SecretSealed)
+}
+
+// Seal seals a cleartext for Credential.SecretSealed.
+func (s *Store) Seal(plain string) string { return s.sealer.Seal(plain) }
