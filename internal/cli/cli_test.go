@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestNASAddOnStoppedDataDir(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := run(t, "nas", "add", "-data", dir, "-name", "gw1", "-ip", "10.0.0.0/24", "-secret", "s3cret-gw1", "-json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("-json output is not one JSON object: %v\n%s", err, out)
+	}
+	if got["ip"] != "10.0.0.0/24" || got["coa_port"] != float64(3799) || got["require_message_authenticator"] != "require" {
+		t.Errorf("unexpected NAS: %v", got)
+	}
+	if strings.Contains(out, "s3cret-gw1") {
+		t.Error("the secret must not be printed")
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, store.FileName))
+	if bytes.Contains(raw, []byte("s3cret-gw1")) {
+		t.Error("the secret is stored in clear in the database file")
+	}
+	// Overlapping address range is refused with a message naming the field.
+	code, _, errOut = run(t, "nas", "add", "-data", dir, "-name", "gw2", "-ip", "10.0.0.7", "-secret", "another1")
+	if code != 1 || !strings.Contains(errOut, "ip:") || !strings.Contains(errOut, "gw1") {
+		t.Errorf("overlap: exit %d, %q", code, errOut)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"unknown flag", []string{"nas", "add", "-data", t.TempDir(), "-bogus"}, 2, "bogus"},
+		{"bad ip", []string{"nas", "add", "-data", t.TempDir(), "-name", "x", "-ip", "300.1.1.1", "-secret", "abcdefgh"}, 1, "ip:"},
+		{"bad policy", []string{"nas", "add", "-data", t.TempDir(), "-name", "x", "-ip", "10.1.1.1", "-secret", "abcdefgh", "-require-message-authenticator", "maybe"}, 1, "require-message-authenticator"},
+		{"backup without file", []string{"backup", "-data", t.TempDir()}, 2, "usage"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := run(t, tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d (want %d), stderr %q (want %q)", code, tc.code, errOut, tc.want)
+			}
+		})
+	}
+}
+
+// While serve holds the database, admin commands run inside the server over
+// the control socket, and backup copies the live database.
+func TestAdminCommandsWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var serveErr bytes.Buffer
+	go func() {
+		done <- Run(ctx, []string{"serve", "-data", dir, "-http", "127.0.0.1:0",
+			"-radius-auth", "127.0.0.1:0", "-radius-acct", "127.0.0.1:0"}, &bytes.Buffer{}, &serveErr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d: %s", code, serveErr.String())
+		}
+	})
+	sock := filepath.Join(dir, ControlSocket)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, serveErr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("control socket never appeared")
+		}
+	}
+	code, out, errOut := run(t, "nas", "add", "-data", dir, "-name", "live", "-ip", "192.0.2.1", "-secret", "live-secret", "-json")
+	if code != 0 || !strings.Contains(out, `"live"`) {
+		t.Fatalf("nas add while serving: exit %d %s %s", code, out, errOut)
+	}
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	if code, _, errOut := run(t, "backup", "-data", dir, backup); code != 0 {
+		t.Fatalf("backup while serving: exit %d %s", code, errOut)
+	}
+	db, err := store.OpenFile(backup, store.Options{})
+	if err != nil {
+		t.Fatalf("backup does not open: %v", err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *store.Tx) error {
+		var v map[string]any
+		return tx.Get(store.NAS, "live", &v)
+	})
+	if err != nil {
+		t.Fatalf("backup lacks the NAS added while serving: %v", err)
+	}
+}
