@@ -23,7 +23,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{name: "serve", usage: "[-config FILE] [-data DIR] [-demo] [-radius-auth ADDR] [-radius-acct ADDR] [-http ADDR]",
+		{name: "serve", usage: "[-config FILE] [-data DIR] [-demo] [-radius-auth ADDR] [-radius-acct ADDR] [-http ADDR] [-https ADDR]",
 			summary: "run the controller", run: runServe},
 		{name: "backup", usage: "-data DIR FILE", summary: "write a consistent copy of the database, also while serving", admin: cmdBackup},
 		{name: "nas add", usage: "-data DIR -name NAME -ip IP[/PREFIX] -secret SECRET [-hotspot ORG/ID] [-coa-port 3799]",

@@ -20,6 +20,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	auth := fs.String("radius-auth", "", "RADIUS authentication address (default :1812)")
 	acct := fs.String("radius-acct", "", "RADIUS accounting address (default :1813)")
 	httpAddr := fs.String("http", "", "HTTP address (default :8080)")
+	httpsAddr := fs.String("https", "", "HTTPS address, used with a certificate or -demo (default :8443)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -35,6 +36,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	override(&cfg.RADIUS.AuthAddr, *auth)
 	override(&cfg.RADIUS.AcctAddr, *acct)
 	override(&cfg.HTTP.Addr, *httpAddr)
+	override(&cfg.HTTP.TLSAddr, *httpsAddr)
 
 	log := newLogger(stderr, cfg.LogLevel)
 	app, err := server.New(cfg, log)

@@ -51,6 +51,9 @@ type HTTP struct {
 	// PublicURL is how visitors reach the portal, e.g. https://wifi.example.hk.
 	// Default: derived from each request's Host.
 	PublicURL string `yaml:"public_url"`
+	// TLSAddr is the HTTPS listen address, used when a certificate is set
+	// (or in -demo, with a self-signed one). Default :8443.
+	TLSAddr string `yaml:"tls_addr"`
 	// TLSCert and TLSKey enable HTTPS when both are set.
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
@@ -75,7 +78,7 @@ func Default() Config {
 			DuplicateWindow: 5 * time.Second,
 			UnknownLogEvery: 10 * time.Second,
 		},
-		HTTP:     HTTP{Addr: ":8080", MaxBodyBytes: 1 << 20},
+		HTTP:     HTTP{Addr: ":8080", TLSAddr: ":8443", MaxBodyBytes: 1 << 20},
 		Plan:     hotspots.DefaultPlan(),
 		Coverage: Coverage{TargetVenuesPerDistrict: 100},
 	}
@@ -114,6 +117,7 @@ func (c Config) Validate() error {
 		{"radius.auth_addr", c.RADIUS.AuthAddr},
 		{"radius.acct_addr", c.RADIUS.AcctAddr},
 		{"http.addr", c.HTTP.Addr},
+		{"http.tls_addr", c.HTTP.TLSAddr},
 	} {
 		if _, _, err := net.SplitHostPort(a.v); err != nil {
 			return fmt.Errorf("config: %s: %q is not host:port (%v)", a.name, a.v, err)

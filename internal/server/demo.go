@@ -9,9 +9,10 @@ import (
 
 // Demo seeds what a first look needs: a NAS for 127.0.0.1 with secret
 // testing123, a visitor demo/demo1234 and a few hotspots in several
-// districts. Seeding twice changes nothing.
+// districts, and a self-signed certificate for HTTPS unless one is
+// configured. Seeding twice changes nothing.
 func (a *App) Demo() error {
-	for _, seed := range []func() error{a.demoVenues, a.demoNAS, a.demoVisitors} {
+	for _, seed := range []func() error{a.demoTLS, a.demoVenues, a.demoNAS, a.demoVisitors} {
 		if err := seed(); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}

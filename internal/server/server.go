@@ -36,10 +36,11 @@ type App struct {
 
 	// Ready is closed once every listener is bound; HTTPAddr, AuthAddr and
 	// AcctAddr then hold the bound addresses (useful with port 0).
-	Ready    chan struct{}
-	HTTPAddr net.Addr
-	AuthAddr net.Addr
-	AcctAddr net.Addr
+	Ready     chan struct{}
+	HTTPAddr  net.Addr
+	HTTPSAddr net.Addr // nil without TLS
+	AuthAddr  net.Addr
+	AcctAddr  net.Addr
 
 	starters []func(ctx context.Context) (stop func(context.Context) error, err error)
 }
@@ -129,7 +130,7 @@ func (a *App) Run(ctx context.Context) error {
 		stops = append(stops, stop)
 	}
 	close(a.Ready)
-	a.Log.Info("wifihk serving", "http", a.HTTPAddr, "radius_auth", a.AuthAddr, "radius_acct", a.AcctAddr, "data", a.Config.DataDir)
+	a.Log.Info("wifihk serving", "http", a.HTTPAddr, "https", a.HTTPSAddr, "radius_auth", a.AuthAddr, "radius_acct", a.AcctAddr, "data", a.Config.DataDir)
 	<-ctx.Done()
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -137,29 +138,35 @@ func (a *App) Run(ctx context.Context) error {
 	return nil
 }
 
+// startHTTP serves the router on the HTTP address and, with a certificate,
+// on the HTTPS address too.
 func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func(context.Context) error, error) {
-	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("server: http: %w", err)
-	}
-	a.HTTPAddr = ln.Addr()
 	srv := &http.Server{
 		Handler:           a.Router,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("server: http: %w", err)
+	}
+	a.HTTPAddr = ln.Addr()
 	var once sync.Once
-	go func() {
-		var err error
-		if a.Config.HTTP.TLSCert != "" {
-			err = srv.ServeTLS(ln, a.Config.HTTP.TLSCert, a.Config.HTTP.TLSKey)
-		} else {
-			err = srv.Serve(ln)
-		}
-		if !errors.Is(err, http.ErrServerClosed) {
+	serve := func(f func() error) {
+		if err := f(); !errors.Is(err, http.ErrServerClosed) {
 			once.Do(func() { fail(fmt.Errorf("server: http: %w", err)) })
 		}
-	}()
+	}
+	if c := a.Config.HTTP; c.TLSCert != "" {
+		tln, err := net.Listen("tcp", c.TLSAddr)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("server: https: %w", err)
+		}
+		a.HTTPSAddr = tln.Addr()
+		go serve(func() error { return srv.ServeTLS(tln, c.TLSCert, c.TLSKey) })
+	}
+	go serve(func() error { return srv.Serve(ln) })
 	return srv.Shutdown, nil
 }
