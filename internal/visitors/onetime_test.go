@@ -1,0 +1,64 @@
+package visitors
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/storetest"
+)
+
+func newTestStore(t *testing.T) *Store {
+	t.Helper()
+	sealer, err := secrets.New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(storetest.Open(t), sealer)
+}
+
+func TestIssueOneTime(t *testing.T) {
+	s := newTestStore(t)
+	c, secret, err := s.IssueOneTime(OneTimeInput{MAC: "aa:bb:cc:dd:ee:ff", NAS: "n1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(c.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.BoundMAC != "aa:bb:cc:dd:ee:ff" || got.BoundNAS != "n1" || got.UsesLeft != 1 || got.Kind != KindOneTime {
+		t.Fatalf("stored %+v", got)
+	}
+	if open, err := s.Secret(got); err != nil || open != secret {
+		t.Fatalf("sealed secret %q, %v; want %q", open, err, secret)
+	}
+	if d := got.ExpiresAt.Sub(time.Now()); d <= 0 || d > OneTimeTTL {
+		t.Fatalf("expires in %v", d)
+	}
+	if err := got.Usable(time.Now().Add(OneTimeTTL + time.Second)); !errors.Is(err, ErrExpired) {
+		t.Fatalf("after TTL: %v", err)
+	}
+	if _, _, err := s.IssueOneTime(OneTimeInput{NAS: "n1"}); err == nil {
+		t.Fatal("issued without a MAC")
+	}
+}
+
+func TestRememberFreeDevice(t *testing.T) {
+	s := newTestStore(t)
+	if err := s.RememberFreeDevice(DevicePassInput{MAC: "02:00:00:00:00:01", Days: 7}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Device("02:00:00:00:00:01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Get(d.Username)
+	if err != nil || c.BoundMAC != d.MAC || c.UsesLeft != -1 || c.Usable(time.Now().AddDate(0, 0, 6)) != nil {
+		t.Fatalf("device credential %+v, %v", c, err)
+	}
+	if err := s.RememberFreeDevice(DevicePassInput{MAC: "x", Days: 0}); err == nil {
+		t.Fatal("0 days accepted")
+	}
+}

@@ -1,0 +1,150 @@
+package visitors
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// VoucherSpec is a batch of vouchers an operator asks for.
+type VoucherSpec struct {
+	Count      int           // 1-1000 codes
+	Duration   time.Duration // each session's length (Session-Timeout)
+	Uses       int           // logons each code allows, 1-1000
+	DataCapMB  int64         // per session, 0 = none
+	ValidDays  int           // days until the codes expire, default 30
+	Org        string        // the organisation printing them ("" = network-wide)
+	Note       string        // what the operator wrote on the batch
+	CreatedBy  string
+	BandUpKbps int // optional caps, 0 = none
+	BandDnKbps int
+}
+
+// VoucherBatch is the record of one printed batch.
+type VoucherBatch struct {
+	ID        string    `json:"id"`
+	Codes     []string  `json:"codes"`
+	Duration  int       `json:"duration_s"`
+	Uses      int       `json:"uses"`
+	DataCapMB int64     `json:"data_cap_mb"`
+	Org       string    `json:"org,omitempty"`
+	Note      string    `json:"note,omitempty"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Created   time.Time `json:"created"`
+}
+
+// voucherBatchKey is where a batch lives in the portal_events bucket.
+func voucherBatchKey(id string) string { return "voucher-batch/" + id }
+
+func (v VoucherSpec) validate() error {
+	switch {
+	case v.Count < 1 || v.Count > 1000:
+		return fmt.Errorf("visitors: count: %d is not 1-1000", v.Count)
+	case v.Duration < time.Minute || v.Duration > 31*24*time.Hour:
+		return fmt.Errorf("visitors: duration: %v is not between 1m and 744h", v.Duration)
+	case v.Uses < 1 || v.Uses > 1000:
+		return fmt.Errorf("visitors: uses: %d is not 1-1000", v.Uses)
+	case v.DataCapMB < 0:
+		return errors.New("visitors: data-cap: must not be negative")
+	case v.ValidDays < 0 || v.ValidDays > 366:
+		return fmt.Errorf("visitors: valid-days: %d is not 0-366", v.ValidDays)
+	case len(v.Note) > 200:
+		return errors.New("visitors: note: longer than 200 characters")
+	}
+	return nil
+}
+
+// CreateVouchers makes a batch of voucher codes, each a credential of its
+// own with the batch's plan, in one transaction.
+func (s *Store) CreateVouchers(v VoucherSpec) (VoucherBatch, error) {
+	if err := v.validate(); err != nil {
+		return VoucherBatch{}, err
+	}
+	if v.ValidDays == 0 {
+		v.ValidDays = 30
+	}
+	now := s.now().UTC()
+	plan := hotspots.Plan{Name: "voucher", Kind: hotspots.PlanVoucher, SessionTimeout: int(v.Duration.Seconds()),
+		DataCapMB: v.DataCapMB, BandwidthUpKbps: v.BandUpKbps, BandwidthDownKbps: v.BandDnKbps,
+		IdleTimeout: 600, InterimInterval: 300}
+	b := VoucherBatch{Duration: plan.SessionTimeout, Uses: v.Uses, DataCapMB: v.DataCapMB, Org: v.Org,
+		Note: v.Note, CreatedBy: v.CreatedBy, ExpiresAt: now.AddDate(0, 0, v.ValidDays), Created: now}
+	err := s.db.Update(func(tx *store.Tx) error {
+		seq, err := tx.NextID(store.PortalEvents)
+		if err != nil {
+			return err
+		}
+		b.ID = fmt.Sprintf("vb-%d", seq)
+		b.Codes = b.Codes[:0]
+		for len(b.Codes) < v.Count {
+			code := randomString(codeAlphabet, 10)
+			if tx.Has(store.Visitors, code) || tx.Has(store.Credentials, code) {
+				continue
+			}
+			c := Credential{Username: code, Kind: KindVoucher, SecretSealed: s.Seal(randomString(secretAlphabet, 20)),
+				ExpiresAt: b.ExpiresAt, UsesLeft: v.Uses, Plan: &plan, Org: v.Org, Created: now}
+			if err := tx.Put(store.Credentials, code, c); err != nil {
+				return err
+			}
+			b.Codes = append(b.Codes, code)
+		}
+		return tx.Put(store.PortalEvents, voucherBatchKey(b.ID), b)
+	})
+	if err != nil {
+		return VoucherBatch{}, fmt.Errorf("visitors: vouchers: %w", err)
+	}
+	return b, nil
+}
+
+// VoucherBatchByID returns a batch for printing.
+func (s *Store) VoucherBatchByID(id string) (VoucherBatch, error) {
+	var b VoucherBatch
+	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.PortalEvents, voucherBatchKey(id), &b) })
+	if errors.Is(err, store.ErrNotFound) {
+		return b, fmt.Errorf("visitors: no voucher batch %q", id)
+	}
+	return b, err
+}
+
+// NormalizeVoucher turns what a visitor typed ("abcd-efgh 23") into a code.
+func NormalizeVoucher(typed string) (string, error) {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(typed) {
+		switch {
+		case r == '-' || r == ' ':
+		case strings.ContainsRune(codeAlphabet, r):
+			b.WriteRune(r)
+		default:
+			return "", fmt.Errorf("visitors: voucher: %q is not a voucher character", r)
+		}
+	}
+	if b.Len() != 10 {
+		return "", errors.New("visitors: voucher: a code has 10 characters")
+	}
+	return b.String(), nil
+}
+
+// Voucher returns a usable voucher by code.
+func (s *Store) Voucher(code string) (Credential, error) {
+	c, err := s.Get(code)
+	if err != nil {
+		return c, err
+	}
+	if c.Kind != KindVoucher {
+		return c, ErrUnknown
+	}
+	return c, c.Usable(s.now())
+}
+
+// FormatVoucher prints a code in groups for reading aloud: ABCDE-FGH23.
+func FormatVoucher(code string) string {
+	if len(code) != 10 {
+		return code
+	}
+	return code[:5] + "-" + code[5:]
+}
