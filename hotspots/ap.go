@@ -101,6 +101,7 @@ func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
 	if err != nil {
 		return AP{}, "", err
 	}
+	r.view.invalidateAPs()
 	return ap, token, nil
 }
 

@@ -26,6 +26,9 @@ type Plan struct {
 	BandwidthDownKbps int      `json:"bandwidth_down_kbps" yaml:"bandwidth_down_kbps"` //
 	DataCapMB         int64    `json:"data_cap_mb" yaml:"data_cap_mb"`                 // ChilliSpot-Max-Total-Octets
 	SimultaneousUse   int      `json:"simultaneous_use" yaml:"simultaneous_use"`       // open sessions per account
+	// Org, when set, is the organisation that owns a named plan; only its
+	// venues may use it. "" is a network-wide plan.
+	Org string `json:"org,omitempty" yaml:"-"`
 }
 
 // DefaultPlan applies where a NAS has no venue or the venue has no plan:

@@ -2,6 +2,7 @@ package hotspots
 
 import (
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"sort"
 	"sync/atomic"
@@ -17,6 +18,8 @@ type Registry struct {
 	sealer *secrets.Sealer
 	now    func() time.Time
 	nas    atomic.Pointer[nasIndex] // read on every RADIUS packet
+	view   viewCache                // venues and APs in memory: lists, nearest, coverage
+	logger atomic.Pointer[slog.Logger]
 }
 
 // New returns a registry and loads its in-memory NAS index.
@@ -168,11 +171,4 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
-}
-
-// PlanForNAS is the plan that applies to visitors of a NAS: its venue's
-// plan, or def where it has none.
-func (r *Registry) PlanForNAS(n NAS, def Plan) Plan {
-	// Per-venue plans arrive with the venue registry.
-	return def
 }

@@ -1,0 +1,254 @@
+package hotspots
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// Venue is a place with WiFi@HK hotspots, with the fields of the Wi-Fi.HK
+// open data. It is addressed as "ORG/LOCATIONID" (Key).
+type Venue struct {
+	Org            string  `json:"organisation_code"`
+	LocationID     string  `json:"location_id"`
+	NameEN         string  `json:"name_en"`
+	NameTC         string  `json:"name_tc,omitempty"`
+	NameSC         string  `json:"name_sc,omitempty"`
+	TypeEN         string  `json:"venue_type_en"`
+	TypeTC         string  `json:"venue_type_tc,omitempty"`
+	TypeSC         string  `json:"venue_type_sc,omitempty"`
+	AddressEN      string  `json:"address_en"`
+	AddressTC      string  `json:"address_tc,omitempty"`
+	AddressSC      string  `json:"address_sc,omitempty"`
+	District       string  `json:"district"` // one of the 18, English name
+	Area           string  `json:"area"`     // derived from the district
+	Latitude       float64 `json:"latitude"`
+	Longitude      float64 `json:"longitude"`
+	SSID           string  `json:"ssid"`
+	Hotspots       int     `json:"number_of_hotspots"`
+	Certificate    string  `json:"digital_certificate,omitempty"` // "Y" or "N" in the open data
+	MoreInfoEN     string  `json:"more_information_en,omitempty"`
+	MoreInfoTC     string  `json:"more_information_tc,omitempty"`
+	MoreInfoSC     string  `json:"more_information_sc,omitempty"`
+	MoreInfoLinkEN string  `json:"more_information_link_en,omitempty"`
+	MoreInfoLinkTC string  `json:"more_information_link_tc,omitempty"`
+	MoreInfoLinkSC string  `json:"more_information_link_sc,omitempty"`
+	RemarksEN      string  `json:"remarks_en,omitempty"`
+	RemarksTC      string  `json:"remarks_tc,omitempty"`
+	RemarksSC      string  `json:"remarks_sc,omitempty"`
+	// Plan names the access plan; "" means the configured default plan.
+	Plan    string    `json:"plan"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+}
+
+// Key is the venue's address, "ORG/LOCATIONID".
+func (v Venue) Key() string { return v.Org + "/" + v.LocationID }
+
+// SplitVenueKey splits "ORG/LOCATIONID" at the first slash; location IDs may
+// themselves hold slashes (the open data has "CDHM/ST/TLT").
+func SplitVenueKey(key string) (org, locationID string, ok bool) {
+	org, id, ok := strings.Cut(key, "/")
+	return org, id, ok && org != "" && id != ""
+}
+
+// Hong Kong's bounding box, with a margin: a venue outside it is a typo.
+const (
+	minLat, maxLat = 22.10, 22.60
+	minLon, maxLon = 113.80, 114.50
+)
+
+// normalize trims text, fills district and area, and names the first field
+// that is wrong.
+func (v *Venue) normalize() error {
+	for _, s := range []*string{&v.Org, &v.LocationID, &v.NameEN, &v.NameTC, &v.NameSC, &v.TypeEN,
+		&v.TypeTC, &v.TypeSC, &v.AddressEN, &v.AddressTC, &v.AddressSC, &v.District, &v.SSID,
+		&v.Certificate, &v.MoreInfoEN, &v.MoreInfoTC, &v.MoreInfoSC, &v.MoreInfoLinkEN,
+		&v.MoreInfoLinkTC, &v.MoreInfoLinkSC, &v.RemarksEN, &v.RemarksTC, &v.RemarksSC, &v.Plan} {
+		*s = strings.TrimSpace(*s)
+	}
+	if !ValidOrgCode(v.Org) {
+		return fieldErr("organisation_code", "%q must be 1-32 letters, digits, '_' or '-'", v.Org)
+	}
+	if err := checkLocationID(v.LocationID); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+		req     bool
+	}{
+		{"name_en", v.NameEN, 300, true}, {"name_tc", v.NameTC, 300, false}, {"name_sc", v.NameSC, 300, false},
+		{"venue_type_en", v.TypeEN, 100, false}, {"venue_type_tc", v.TypeTC, 100, false}, {"venue_type_sc", v.TypeSC, 100, false},
+		{"address_en", v.AddressEN, 500, false}, {"address_tc", v.AddressTC, 500, false}, {"address_sc", v.AddressSC, 500, false},
+		{"ssid", v.SSID, 200, false}, {"digital_certificate", v.Certificate, 10, false},
+		{"more_information_en", v.MoreInfoEN, 2000, false}, {"more_information_tc", v.MoreInfoTC, 2000, false},
+		{"more_information_sc", v.MoreInfoSC, 2000, false}, {"more_information_link_en", v.MoreInfoLinkEN, 1000, false},
+		{"more_information_link_tc", v.MoreInfoLinkTC, 1000, false}, {"more_information_link_sc", v.MoreInfoLinkSC, 1000, false},
+		{"remarks_en", v.RemarksEN, 2000, false}, {"remarks_tc", v.RemarksTC, 2000, false}, {"remarks_sc", v.RemarksSC, 2000, false},
+	} {
+		switch {
+		case f.req && f.v == "":
+			return fieldErr(f.name, "required")
+		case len(f.v) > f.max:
+			return fieldErr(f.name, "is %d bytes, at most %d", len(f.v), f.max)
+		case !utf8.ValidString(f.v):
+			return fieldErr(f.name, "is not valid UTF-8")
+		}
+	}
+	switch {
+	case !(v.Latitude >= minLat && v.Latitude <= maxLat): // also rejects NaN
+		return fieldErr("latitude", "%v is outside Hong Kong (%v to %v)", v.Latitude, minLat, maxLat)
+	case !(v.Longitude >= minLon && v.Longitude <= maxLon):
+		return fieldErr("longitude", "%v is outside Hong Kong (%v to %v)", v.Longitude, minLon, maxLon)
+	case v.Hotspots < 0 || v.Hotspots > 100000:
+		return fieldErr("number_of_hotspots", "%d is not between 0 and 100000", v.Hotspots)
+	}
+	d := NearestDistrict(v.Latitude, v.Longitude)
+	if v.District != "" {
+		var ok bool
+		if d, ok = LookupDistrict(v.District); !ok {
+			return fieldErr("district", "%q is not one of the 18 districts", v.District)
+		}
+	}
+	v.District, v.Area = d.EN, d.Area
+	return nil
+}
+
+func checkLocationID(id string) error {
+	switch {
+	case id == "":
+		return fieldErr("location_id", "required")
+	case len(id) > 64:
+		return fieldErr("location_id", "is %d bytes, at most 64", len(id))
+	case !utf8.ValidString(id):
+		return fieldErr("location_id", "is not valid UTF-8")
+	case strings.Contains(id, "//") || strings.HasPrefix(id, "/") || strings.HasSuffix(id, "/"):
+		return fieldErr("location_id", "%q has an empty path segment", id)
+	}
+	for _, seg := range strings.Split(id, "/") {
+		if seg == "." || seg == ".." {
+			return fieldErr("location_id", "%q has a '.' or '..' segment", id)
+		}
+	}
+	for _, c := range id {
+		if unicode.IsControl(c) || c == '?' || c == '#' || c == '%' {
+			return fieldErr("location_id", "%q holds %q", id, c)
+		}
+	}
+	return nil
+}
+
+// checkVenueRefs checks what a venue refers to inside tx.
+func checkVenueRefs(tx *store.Tx, v Venue) error {
+	if !tx.Has(store.Orgs, v.Org) {
+		return fieldErr("organisation_code", "no organisation %q", v.Org)
+	}
+	if v.Plan == "" {
+		return nil
+	}
+	var p Plan
+	if err := tx.Get(store.Plans, v.Plan, &p); err != nil {
+		return fieldErr("plan", "no plan %q", v.Plan)
+	}
+	if p.Org != "" && p.Org != v.Org {
+		return fieldErr("plan", "plan %q belongs to organisation %q", v.Plan, p.Org)
+	}
+	return nil
+}
+
+// AddVenue registers a venue; its organisation must exist.
+func (r *Registry) AddVenue(v Venue) (Venue, error) {
+	if err := v.normalize(); err != nil {
+		return Venue{}, err
+	}
+	v.Created = r.now().UTC()
+	v.Updated = v.Created
+	err := r.db.Update(func(tx *store.Tx) error {
+		if err := checkVenueRefs(tx, v); err != nil {
+			return err
+		}
+		if err := tx.Insert(store.Venues, v.Key(), v); err != nil {
+			return fmt.Errorf("%w: venue %q", ErrExists, v.Key())
+		}
+		return nil
+	})
+	if err != nil {
+		return Venue{}, err
+	}
+	r.view.invalidateVenues()
+	return v, nil
+}
+
+// UpdateVenue replaces an existing venue's fields (not its key).
+func (r *Registry) UpdateVenue(v Venue) (Venue, error) {
+	if err := v.normalize(); err != nil {
+		return Venue{}, err
+	}
+	err := r.db.Update(func(tx *store.Tx) error {
+		var old Venue
+		if err := getOr404(tx, store.Venues, v.Key(), &old, "venue"); err != nil {
+			return err
+		}
+		if err := checkVenueRefs(tx, v); err != nil {
+			return err
+		}
+		v.Created, v.Updated = old.Created, r.now().UTC()
+		return tx.Put(store.Venues, v.Key(), v)
+	})
+	if err != nil {
+		return Venue{}, err
+	}
+	r.view.invalidateVenues()
+	return v, nil
+}
+
+// Venue returns the venue at key "ORG/LOCATIONID".
+func (r *Registry) Venue(key string) (Venue, error) {
+	var v Venue
+	err := r.db.View(func(tx *store.Tx) error { return getOr404(tx, store.Venues, key, &v, "venue") })
+	return v, err
+}
+
+// DeleteVenue removes a venue that no NAS or AP belongs to.
+func (r *Registry) DeleteVenue(key string) error {
+	err := r.db.Update(func(tx *store.Tx) error {
+		if !tx.Has(store.Venues, key) {
+			return fmt.Errorf("%w: venue %q", ErrNotFound, key)
+		}
+		if n, ok := r.nasAt(key); ok {
+			return fmt.Errorf("%w: NAS %q belongs to venue %q", ErrInUse, n, key)
+		}
+		var inUse error
+		tx.Scan(store.APs, "", func(_ string, dec func(any) error) (bool, error) {
+			var ap AP
+			if dec(&ap) == nil && ap.Hotspot == key {
+				inUse = fmt.Errorf("%w: AP %s belongs to venue %q", ErrInUse, ap.ID, key)
+				return false, nil
+			}
+			return true, nil
+		})
+		if inUse != nil {
+			return inUse
+		}
+		return tx.Delete(store.Venues, key)
+	})
+	if err == nil {
+		r.view.invalidateVenues()
+	}
+	return err
+}
+
+// nasAt names a NAS that serves venue key.
+func (r *Registry) nasAt(key string) (string, bool) {
+	for _, n := range r.nas.Load().byName {
+		if n.Hotspot == key {
+			return n.Name, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,121 @@
+package hotspots
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// viewCache keeps read-only snapshots of all venues and all APs in memory
+// for listing with filters, the nearest-venue index and coverage. A write
+// bumps a generation; the next reader rebuilds the snapshot once.
+type viewCache struct {
+	mu        sync.Mutex // one rebuild at a time
+	venueGen  atomic.Uint64
+	apGen     atomic.Uint64
+	orgGen    atomic.Uint64
+	venueSnap atomic.Pointer[venueSnapshot]
+	apSnap    atomic.Pointer[apSnapshot]
+}
+
+func (c *viewCache) invalidateVenues() { c.venueGen.Add(1) }
+func (c *viewCache) invalidateAPs()    { c.apGen.Add(1) }
+
+// venueSnapshot is every venue, by key, with a spatial index.
+type venueSnapshot struct {
+	gen   uint64
+	list  []Venue
+	byKey map[string]int32
+	tree  kdTree
+}
+
+// apSnapshot is every AP's venue.
+type apSnapshot struct {
+	gen      uint64
+	ids      []string // by id
+	venueOf  map[string]string
+	perVenue map[string]int
+}
+
+// venues returns the current venue snapshot, rebuilding it after a write.
+func (r *Registry) venues() (*venueSnapshot, error) {
+	c := &r.view
+	gen := c.venueGen.Load()
+	if s := c.venueSnap.Load(); s != nil && s.gen == gen {
+		return s, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gen = c.venueGen.Load()
+	if s := c.venueSnap.Load(); s != nil && s.gen == gen {
+		return s, nil
+	}
+	s := &venueSnapshot{gen: gen, byKey: map[string]int32{}}
+	err := r.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.Venues, "", func(_ string, dec func(any) error) (bool, error) {
+			var v Venue
+			if err := dec(&v); err != nil {
+				return false, err
+			}
+			s.list = append(s.list, v)
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	pts := make([]kdPoint, len(s.list))
+	for i := range s.list {
+		s.byKey[s.list[i].Key()] = int32(i)
+		pts[i] = kdPoint{unitVector(s.list[i].Latitude, s.list[i].Longitude), int32(i)}
+	}
+	s.tree = buildKDTree(pts)
+	c.venueSnap.Store(s)
+	return s, nil
+}
+
+// aps returns the current AP snapshot, rebuilding it after a write.
+func (r *Registry) aps() (*apSnapshot, error) {
+	c := &r.view
+	gen := c.apGen.Load()
+	if s := c.apSnap.Load(); s != nil && s.gen == gen {
+		return s, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gen = c.apGen.Load()
+	if s := c.apSnap.Load(); s != nil && s.gen == gen {
+		return s, nil
+	}
+	s := &apSnapshot{gen: gen, venueOf: map[string]string{}, perVenue: map[string]int{}}
+	err := r.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.APs, "", func(key string, dec func(any) error) (bool, error) {
+			var ap struct {
+				Hotspot string `json:"hotspot"`
+			}
+			if err := dec(&ap); err != nil {
+				return false, err
+			}
+			s.ids = append(s.ids, key)
+			s.venueOf[key] = ap.Hotspot
+			s.perVenue[ap.Hotspot]++
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(s.ids)
+	c.apSnap.Store(s)
+	return s, nil
+}
+
+func (c *viewCache) invalidateOrgs() { c.orgGen.Add(1) }
+
+// DataVersion changes whenever a venue or an organisation changes, so that
+// views built from them (the open-data files) can be cached.
+func (r *Registry) DataVersion() uint64 {
+	return r.view.venueGen.Load()<<32 + r.view.orgGen.Load()
+}
