@@ -142,7 +142,7 @@ func TestImportJSONOfficialFields(t *testing.T) {
 	var fc struct {
 		Type     string
 		Features []struct {
-			Geometry struct{ Coordinates []float64 }
+			Geometry   struct{ Coordinates []float64 }
 			Properties map[string]any
 		}
 	}
