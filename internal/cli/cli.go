@@ -29,6 +29,10 @@ func commands() []command {
 		{name: "nas add", usage: "-data DIR -name NAME -ip IP[/PREFIX] -secret SECRET [-hotspot ORG/ID] [-coa-port 3799]",
 			summary: "register a NAS gateway with its own secret", admin: cmdNASAdd},
 		{name: "nas list", usage: "-data DIR", summary: "list NAS gateways", admin: cmdNASList},
+		{name: "user add", usage: "-data DIR -username NAME -password PASS [-chap] [-org CODE]", summary: "create a visitor account", admin: cmdUserAdd},
+		{name: "session list", usage: "-data DIR [-open] [-limit N]", summary: "list accounting sessions", admin: cmdSessionList},
+		{name: "session disconnect", usage: "-data DIR NAS/ACCT-SESSION-ID", summary: "send a Disconnect-Request (RFC 5176) to the session's NAS", admin: cmdSessionDisconnect},
+		{name: "bench radius", usage: "-server HOST -secret S [-mode auth|acct] [-c 64] [-d 10s]", summary: "load-test a RADIUS server (PAP with Message-Authenticator, or Interim-Updates)", run: runBenchRADIUS},
 	}
 }
 

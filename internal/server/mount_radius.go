@@ -1,4 +1,91 @@
 package server
 
-// mountRADIUS wires the radius component into the app. Owned by the radius work.
-func (a *App) mountRADIUS() error { return nil }
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/sessions"
+	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/radius"
+)
+
+// mountRADIUS builds the authentication and accounting servers and starts
+// them in Run.
+func (a *App) mountRADIUS() error {
+	met := radius.NewMetrics(a.Metrics)
+	sess := sessions.New(a.DB)
+	auth, err := radius.NewAuthenticator(radius.AuthConfig{
+		Credentials: visitors.New(a.DB, a.Sealer), Sessions: sess, Plans: a.Registry,
+		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log,
+	})
+	if err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		port    radius.Port
+		addr    string
+		handler radius.Handler
+		bound   *net.Addr
+	}{
+		{radius.AuthPort, a.Config.RADIUS.AuthAddr, auth, &a.AuthAddr},
+		{radius.AcctPort, a.Config.RADIUS.AcctAddr, radius.NewAccounting(sess, a.Log), &a.AcctAddr},
+	} {
+		srv, err := radius.NewServer(radius.ServerConfig{
+			Port: l.port, NAS: a.Registry, Handler: l.handler, Metrics: met, Log: a.Log,
+			DupWindow: a.Config.RADIUS.DuplicateWindow, UnknownLogEvery: a.Config.RADIUS.UnknownLogEvery,
+		})
+		if err != nil {
+			return err
+		}
+		a.onStart(a.startRADIUS(srv, l.port, l.addr, l.bound))
+	}
+	a.onStart(a.pruneAcctSeen(sess))
+	return nil
+}
+
+func (a *App) startRADIUS(srv *radius.Server, port radius.Port, addr string, bound *net.Addr) func(context.Context) (func(context.Context) error, error) {
+	return func(ctx context.Context) (func(context.Context) error, error) {
+		ua, err := net.ResolveUDPAddr("udp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("server: radius %s: %w", port, err)
+		}
+		conn, err := net.ListenUDP("udp", ua)
+		if err != nil {
+			return nil, fmt.Errorf("server: radius %s: %w", port, err)
+		}
+		conn.SetReadBuffer(4 << 20) // ride out bursts; the kernel may cap it
+		*bound = conn.LocalAddr()
+		go func() {
+			if err := srv.Serve(conn); err != nil && err != radius.ErrServerClosed {
+				a.Log.Error("radius listener stopped", "port", string(port), "err", err)
+			}
+		}()
+		return srv.Shutdown, nil
+	}
+}
+
+// pruneAcctSeen forgets accounting fingerprints older than two days, daily.
+func (a *App) pruneAcctSeen(sess *sessions.Store) func(context.Context) (func(context.Context) error, error) {
+	return func(ctx context.Context) (func(context.Context) error, error) {
+		ctx, cancel := context.WithCancel(ctx)
+		go func() {
+			t := time.NewTicker(24 * time.Hour)
+			defer t.Stop()
+			for {
+				if n, err := sess.PruneSeen(time.Now().Add(-48 * time.Hour)); err != nil {
+					a.Log.Warn("pruning accounting fingerprints", "err", err)
+				} else if n > 0 {
+					a.Log.Info("pruned accounting fingerprints", "n", n)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		return func(context.Context) error { cancel(); return nil }, nil
+	}
+}

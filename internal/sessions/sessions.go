@@ -1,0 +1,303 @@
+// Package sessions keeps the accounting sessions that NAS gateways report
+// over RADIUS: one record per (NAS, Acct-Session-Id) with its usage, and the
+// open sessions indexed by account and by NAS (Simultaneous-Use,
+// Accounting-On/Off). Writes use the store's group commit, so a caller that
+// gets nil back knows the record is on disk.
+package sessions
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// Status is what an accounting packet reports (Acct-Status-Type).
+type Status int
+
+// The statuses wifihk applies (RFC 2866 §5.1 values).
+const (
+	Start   Status = 1
+	Stop    Status = 2
+	Interim Status = 3
+	On      Status = 7
+	Off     Status = 8
+)
+
+// ErrNotFound means no session has that ID.
+var ErrNotFound = errors.New("sessions: no such session")
+
+// Session is one accounting session.
+type Session struct {
+	ID       string `json:"id"` // "NAS/Acct-Session-Id"
+	NAS      string `json:"nas"`
+	AcctID   string `json:"acct_session_id"`
+	Username string `json:"username"`
+	MAC      string `json:"mac,omitempty"`
+	FramedIP string `json:"framed_ip,omitempty"`
+	// NASAddr is the address the NAS last sent accounting from; Disconnect
+	// and CoA requests go there.
+	NASAddr string    `json:"nas_addr,omitempty"`
+	Class   string    `json:"class,omitempty"` // the grant this session came from
+	Open    bool      `json:"open"`
+	Started time.Time `json:"started"`
+	Updated time.Time `json:"updated"`
+	Stopped time.Time `json:"stopped,omitempty"`
+	// Totals, with Acct-Input/Output-Gigawords folded in.
+	InputOctets    uint64 `json:"input_octets"`
+	OutputOctets   uint64 `json:"output_octets"`
+	InputPackets   uint32 `json:"input_packets"`
+	OutputPackets  uint32 `json:"output_packets"`
+	SessionTime    uint32 `json:"session_time_s"`
+	TerminateCause string `json:"terminate_cause,omitempty"`
+	// Updates counts the accounting packets applied (not retransmissions).
+	Updates int `json:"updates"`
+}
+
+// Update is one accounting packet, decoded.
+type Update struct {
+	NAS, AcctID                 string
+	Status                      Status
+	Username, MAC, FramedIP     string
+	NASAddr                     string
+	Class                       string
+	InputOctets, OutputOctets   uint64
+	InputPackets, OutputPackets uint32
+	SessionTime                 uint32
+	TerminateCause              string
+	At                          time.Time
+	// Fingerprint identifies the packet apart from its Acct-Delay-Time, so a
+	// packet that arrives twice (even across a restart) is applied once.
+	Fingerprint string
+}
+
+// Store keeps sessions in the store's sessions and acct_seen buckets.
+type Store struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// New returns a Store over db.
+func New(db *store.DB) *Store { return &Store{db: db, now: time.Now} }
+
+// Key layout in the sessions bucket. NAS names hold no NUL, and usernames
+// hold no control characters, so NUL separates fields.
+func sessKey(nas, id string) string      { return "s/" + nas + "\x00" + id }
+func byUser(user, nas, id string) string { return "u/" + user + "\x00" + nas + "\x00" + id }
+func byNAS(nas, id string) string        { return "n/" + nas + "\x00" + id }
+
+// seenKey keeps fingerprints by day so old ones can be pruned by prefix.
+func seenKey(day time.Time, fp string) string { return day.UTC().Format("20060102") + "/" + fp }
+
+// Apply records one accounting packet durably. It reports whether the
+// packet changed anything (false for a packet already applied).
+func (s *Store) Apply(u Update) (applied bool, err error) {
+	if u.NAS == "" || (u.AcctID == "" && u.Status != On && u.Status != Off) {
+		return false, errors.New("sessions: NAS and Acct-Session-Id are required")
+	}
+	if u.At.IsZero() {
+		u.At = s.now()
+	}
+	u.At = u.At.UTC()
+	err = s.db.Batch(func(tx *store.Tx) error {
+		applied = false
+		if u.Fingerprint != "" {
+			if tx.Has(store.AcctSeen, seenKey(u.At, u.Fingerprint)) ||
+				tx.Has(store.AcctSeen, seenKey(u.At.Add(-24*time.Hour), u.Fingerprint)) {
+				return nil
+			}
+			if err := tx.Put(store.AcctSeen, seenKey(u.At, u.Fingerprint), u.At.Unix()); err != nil {
+				return err
+			}
+		}
+		applied = true
+		if u.Status == On || u.Status == Off {
+			_, err := closeNASTx(tx, u.NAS, "NAS-Reboot", u.At)
+			return err
+		}
+		return applyTx(tx, u)
+	})
+	if err != nil {
+		return false, fmt.Errorf("sessions: %w", err)
+	}
+	return applied, nil
+}
+
+func applyTx(tx *store.Tx, u Update) error {
+	var ss Session
+	err := tx.Get(store.Sessions, sessKey(u.NAS, u.AcctID), &ss)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		ss = Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
+			Started: u.At.Add(-time.Duration(u.SessionTime) * time.Second)}
+	case err != nil:
+		return err
+	case !ss.Open && u.Status != Stop:
+		return nil // a late Start or Interim after the Stop changes nothing
+	}
+	merge(&ss, u)
+	if err := tx.Put(store.Sessions, sessKey(u.NAS, u.AcctID), ss); err != nil {
+		return err
+	}
+	if ss.Open {
+		if err := tx.Put(store.Sessions, byUser(ss.Username, ss.NAS, ss.AcctID), 1); err != nil {
+			return err
+		}
+		return tx.Put(store.Sessions, byNAS(ss.NAS, ss.AcctID), 1)
+	}
+	return unindex(tx, ss)
+}
+
+// merge folds u into ss. Counters only grow, so a reordered or repeated
+// packet cannot lower or double a total.
+func merge(ss *Session, u Update) {
+	fill := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	fill(&ss.Username, u.Username)
+	fill(&ss.MAC, u.MAC)
+	fill(&ss.FramedIP, u.FramedIP)
+	fill(&ss.NASAddr, u.NASAddr)
+	fill(&ss.Class, u.Class)
+	ss.InputOctets = max(ss.InputOctets, u.InputOctets)
+	ss.OutputOctets = max(ss.OutputOctets, u.OutputOctets)
+	ss.InputPackets = max(ss.InputPackets, u.InputPackets)
+	ss.OutputPackets = max(ss.OutputPackets, u.OutputPackets)
+	ss.SessionTime = max(ss.SessionTime, u.SessionTime)
+	if u.At.After(ss.Updated) {
+		ss.Updated = u.At
+	}
+	ss.Updates++
+	if u.Status == Stop {
+		ss.Open = false
+		ss.Stopped = u.At
+		ss.TerminateCause = u.TerminateCause
+	}
+}
+
+func unindex(tx *store.Tx, ss Session) error {
+	if err := tx.Delete(store.Sessions, byUser(ss.Username, ss.NAS, ss.AcctID)); err != nil {
+		return err
+	}
+	return tx.Delete(store.Sessions, byNAS(ss.NAS, ss.AcctID))
+}
+
+// CloseNAS closes every open session of a NAS, as on Accounting-On/Off.
+func (s *Store) CloseNAS(nas, cause string) (int, error) {
+	var n int
+	err := s.db.Update(func(tx *store.Tx) error {
+		var err error
+		n, err = closeNASTx(tx, nas, cause, s.now().UTC())
+		return err
+	})
+	return n, err
+}
+
+func closeNASTx(tx *store.Tx, nas, cause string, at time.Time) (int, error) {
+	var ids []string
+	err := tx.Scan(store.Sessions, byNAS(nas, ""), func(k string, _ func(any) error) (bool, error) {
+		ids = append(ids, strings.TrimPrefix(k, byNAS(nas, "")))
+		return true, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		var ss Session
+		if err := tx.Get(store.Sessions, sessKey(nas, id), &ss); err != nil {
+			return 0, err
+		}
+		ss.Open, ss.Stopped, ss.TerminateCause = false, at, cause
+		if err := tx.Put(store.Sessions, sessKey(nas, id), ss); err != nil {
+			return 0, err
+		}
+		if err := unindex(tx, ss); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// OpenCount counts the open sessions of an account (Simultaneous-Use).
+// A session with no accounting for longer than stale is not counted, so a
+// gateway that lost its Stop does not lock the account out forever; stale
+// 0 counts every open session.
+func (s *Store) OpenCount(username string, stale time.Duration) (int, error) {
+	n := 0
+	cutoff := s.now().Add(-stale)
+	err := s.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.Sessions, "u/"+username+"\x00", func(k string, _ func(any) error) (bool, error) {
+			nas, id, _ := strings.Cut(strings.TrimPrefix(k, "u/"+username+"\x00"), "\x00")
+			var ss Session
+			if err := tx.Get(store.Sessions, sessKey(nas, id), &ss); err != nil {
+				return false, err
+			}
+			if stale == 0 || ss.Updated.After(cutoff) {
+				n++
+			}
+			return true, nil
+		})
+	})
+	return n, err
+}
+
+// Get returns the session with ID "NAS/Acct-Session-Id".
+func (s *Store) Get(id string) (Session, error) {
+	nas, acct, ok := strings.Cut(id, "/")
+	var ss Session
+	if !ok {
+		return ss, fmt.Errorf("%w: %q (want NAS/ACCT-SESSION-ID)", ErrNotFound, id)
+	}
+	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.Sessions, sessKey(nas, acct), &ss) })
+	if errors.Is(err, store.ErrNotFound) {
+		return ss, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	return ss, err
+}
+
+// List returns sessions, open ones only when openOnly, at most limit (0 =
+// all), in key order.
+func (s *Store) List(openOnly bool, limit int) ([]Session, error) {
+	var out []Session
+	err := s.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.Sessions, "s/", func(_ string, dec func(any) error) (bool, error) {
+			var ss Session
+			if err := dec(&ss); err != nil {
+				return false, err
+			}
+			if !openOnly || ss.Open {
+				out = append(out, ss)
+			}
+			return limit == 0 || len(out) < limit, nil
+		})
+	})
+	return out, err
+}
+
+// PruneSeen forgets packet fingerprints from days before keepFrom.
+func (s *Store) PruneSeen(keepFrom time.Time) (int, error) {
+	cut := keepFrom.UTC().Format("20060102")
+	n := 0
+	err := s.db.Update(func(tx *store.Tx) error {
+		var old []string
+		tx.Scan(store.AcctSeen, "", func(k string, _ func(any) error) (bool, error) {
+			if k[:min(8, len(k))] >= cut {
+				return false, nil
+			}
+			old = append(old, k)
+			return len(old) < 100000, nil
+		})
+		n = len(old)
+		for _, k := range old {
+			if err := tx.Delete(store.AcctSeen, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}

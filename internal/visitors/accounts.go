@@ -1,0 +1,50 @@
+package visitors
+
+import (
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
+
+// AccountInput is what creating a visitor account takes.
+type AccountInput struct {
+	Username string
+	Password string
+	// CHAP keeps a sealed copy of the password so CHAP can be checked too;
+	// without it the account only has an argon2id hash (PAP only).
+	CHAP bool
+	Org  string
+}
+
+// AddAccount creates a visitor account (wifihk user add).
+func (s *Store) AddAccount(in AccountInput) (Credential, error) {
+	if err := validUsername(in.Username); err != nil {
+		return Credential{}, err
+	}
+	if n := utf8.RuneCountInString(in.Password); n < 8 || len(in.Password) > 128 {
+		return Credential{}, fmt.Errorf("visitors: password: must be 8-128 characters (RADIUS carries at most 128 bytes)")
+	}
+	c := Credential{
+		Username: in.Username, Kind: KindAccount, UsesLeft: -1, Org: in.Org,
+		PasswordHash: HashPassword(in.Password),
+	}
+	if in.CHAP {
+		c.SecretSealed = s.Seal(in.Password)
+	}
+	if err := s.Insert(c); err != nil {
+		return Credential{}, err
+	}
+	return s.Get(in.Username)
+}
+
+func validUsername(u string) error {
+	if u == "" || len(u) > 64 || !utf8.ValidString(u) {
+		return fmt.Errorf("visitors: username: must be 1-64 bytes of UTF-8")
+	}
+	for _, r := range u {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return fmt.Errorf("visitors: username: %q has a space or control character", u)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package radius
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+	"layeh.com/radius/rfc2866"
+	"layeh.com/radius/rfc2869"
+
+	"github.com/wifihk/wifihk/internal/sessions"
+)
+
+// SessionStore records accounting; sessions.Store implements it.
+type SessionStore interface {
+	Apply(u sessions.Update) (applied bool, err error)
+}
+
+// Accounting answers Accounting-Requests once their record is durable.
+type Accounting struct {
+	store SessionStore
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// NewAccounting returns the accounting handler.
+func NewAccounting(st SessionStore, log *slog.Logger) *Accounting {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Accounting{store: st, log: log.With("component", "radius-acct"), now: time.Now}
+}
+
+// ServeRADIUS implements Handler. It answers only after the store has
+// made the record durable; a store error sends nothing, so the NAS retries.
+func (h *Accounting) ServeRADIUS(_ context.Context, r *Request) (Response, error) {
+	u, ok, err := h.decode(r)
+	if err != nil {
+		return Response{}, err
+	}
+	if ok {
+		if _, err := h.store.Apply(u); err != nil {
+			return Response{}, err
+		}
+		if u.Status == sessions.On || u.Status == sessions.Off {
+			h.log.Info("NAS restarted: its open sessions are closed", "nas", r.NAS.Name, "status", rfc2866.AcctStatusType(u.Status).String())
+		}
+	}
+	return Response{Code: layeh.CodeAccountingResponse}, nil
+}
+
+// decode turns a packet into a session update. ok is false for a status
+// wifihk does not record (acknowledged all the same).
+func (h *Accounting) decode(r *Request) (sessions.Update, bool, error) {
+	p := r.Packet
+	st, err := rfc2866.AcctStatusType_Lookup(p)
+	if err != nil {
+		return sessions.Update{}, false, fmt.Errorf("radius: accounting: Acct-Status-Type: %w", err)
+	}
+	u := sessions.Update{NAS: r.NAS.ID, Status: sessions.Status(st), NASAddr: r.Src.Addr().String()}
+	switch u.Status {
+	case sessions.Start, sessions.Stop, sessions.Interim, sessions.On, sessions.Off:
+	default:
+		return u, false, nil
+	}
+	u.AcctID = rfc2866.AcctSessionID_GetString(p)
+	if u.AcctID == "" && u.Status != sessions.On && u.Status != sessions.Off {
+		return u, false, fmt.Errorf("radius: accounting: Acct-Session-Id missing")
+	}
+	delay := time.Duration(rfc2866.AcctDelayTime_Get(p)) * time.Second
+	u.At = h.now().Add(-delay)
+	u.Username = rfc2865.UserName_GetString(p)
+	u.MAC = normalMAC(rfc2865.CallingStationID_GetString(p))
+	if ip := rfc2865.FramedIPAddress_Get(p); ip != nil {
+		u.FramedIP = ip.String()
+	}
+	u.Class = string(rfc2865.Class_Get(p))
+	u.InputOctets = uint64(rfc2869.AcctInputGigawords_Get(p))<<32 | uint64(rfc2866.AcctInputOctets_Get(p))
+	u.OutputOctets = uint64(rfc2869.AcctOutputGigawords_Get(p))<<32 | uint64(rfc2866.AcctOutputOctets_Get(p))
+	u.InputPackets = uint32(rfc2866.AcctInputPackets_Get(p))
+	u.OutputPackets = uint32(rfc2866.AcctOutputPackets_Get(p))
+	u.SessionTime = uint32(rfc2866.AcctSessionTime_Get(p))
+	if tc, err := rfc2866.AcctTerminateCause_Lookup(p); err == nil {
+		u.TerminateCause = tc.String()
+	}
+	u.Fingerprint = fingerprint(r.NAS.ID, p)
+	return u, true, nil
+}
+
+// fingerprint identifies an accounting packet by its NAS and attributes,
+// leaving out Acct-Delay-Time (which a NAS raises on each retry) and
+// Message-Authenticator, so the same report is recognised even with a new
+// Identifier or after a server restart.
+func fingerprint(nas string, p *layeh.Packet) string {
+	h := sha256.New()
+	h.Write([]byte(nas))
+	h.Write([]byte{0})
+	var hdr [4]byte
+	for _, a := range p.Attributes {
+		if a.Type == rfc2866.AcctDelayTime_Type || a.Type == typeMA {
+			continue
+		}
+		binary.BigEndian.PutUint16(hdr[:2], uint16(a.Type))
+		binary.BigEndian.PutUint16(hdr[2:], uint16(len(a.Attribute)))
+		h.Write(hdr[:])
+		h.Write(a.Attribute)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}

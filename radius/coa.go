@@ -1,0 +1,147 @@
+package radius
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+	"layeh.com/radius/rfc2866"
+	"layeh.com/radius/rfc2869"
+	"layeh.com/radius/rfc3576"
+)
+
+// DisconnectTarget names the session a Disconnect-Request ends (RFC 5176
+// §3): the NAS identifies it by these attributes.
+type DisconnectTarget struct {
+	Username  string
+	AcctID    string
+	MAC       string // Calling-Station-Id
+	FramedIP  string
+	NASAddr   netip.AddrPort // the NAS's CoA address and port
+	NASSecret string
+}
+
+// DisconnectResult is the NAS's answer.
+type DisconnectResult struct {
+	ACK        bool
+	Code       string // Disconnect-ACK or Disconnect-NAK
+	ErrorCause string // from a NAK, when given
+	RTT        time.Duration
+}
+
+// CoAClient sends Disconnect-Requests (RFC 5176) with a
+// Message-Authenticator and checks the answers.
+type CoAClient struct {
+	// Timeout per try (default 2s) and Tries (default 3).
+	Timeout time.Duration
+	Tries   int
+	Metrics *Metrics // optional
+}
+
+// Disconnect asks the NAS to end a session and returns its answer.
+func (c *CoAClient) Disconnect(ctx context.Context, t DisconnectTarget) (DisconnectResult, error) {
+	if !t.NASAddr.IsValid() || t.NASSecret == "" {
+		return DisconnectResult{}, errors.New("radius: disconnect: NAS address and secret are required")
+	}
+	p := layeh.New(layeh.CodeDisconnectRequest, []byte(t.NASSecret))
+	if t.Username != "" {
+		rfc2865.UserName_SetString(p, t.Username)
+	}
+	if t.AcctID != "" {
+		rfc2866.AcctSessionID_SetString(p, t.AcctID)
+	}
+	if t.MAC != "" {
+		rfc2865.CallingStationID_SetString(p, t.MAC)
+	}
+	if ip := net.ParseIP(t.FramedIP); ip != nil {
+		rfc2865.FramedIPAddress_Set(p, ip)
+	}
+	rfc2869.EventTimestamp_Set(p, time.Now())
+	res, err := c.exchange(ctx, p, t.NASAddr)
+	if c.Metrics != nil {
+		label := "error"
+		if err == nil {
+			label = res.Code
+		}
+		c.Metrics.disconnect.WithLabelValues(label).Inc()
+	}
+	return res, err
+}
+
+func (c *CoAClient) exchange(ctx context.Context, p *layeh.Packet, addr netip.AddrPort) (DisconnectResult, error) {
+	wire, err := encodeRequest(p)
+	if err != nil {
+		return DisconnectResult{}, err
+	}
+	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(addr))
+	if err != nil {
+		return DisconnectResult{}, fmt.Errorf("radius: disconnect: %w", err)
+	}
+	defer conn.Close()
+	timeout, tries := c.Timeout, c.Tries
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	if tries <= 0 {
+		tries = 3
+	}
+	start := time.Now()
+	buf := make([]byte, layeh.MaxPacketLength)
+	for try := 0; try < tries; try++ {
+		if _, err := conn.Write(wire); err != nil {
+			return DisconnectResult{}, fmt.Errorf("radius: disconnect: %w", err)
+		}
+		deadline := time.Now().Add(timeout)
+		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+			deadline = d
+		}
+		conn.SetReadDeadline(deadline)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				break // timeout: try again
+			}
+			if res, ok := checkCoAReply(buf[:n], wire, p.Secret); ok {
+				res.RTT = time.Since(start)
+				return res, nil
+			}
+		}
+		if ctx.Err() != nil {
+			return DisconnectResult{}, ctx.Err()
+		}
+	}
+	return DisconnectResult{}, fmt.Errorf("%w at %s after %d tries", ErrNoReply, addr, tries)
+}
+
+// checkCoAReply accepts only an authentic ACK or NAK to request req.
+func checkCoAReply(b, req, secret []byte) (DisconnectResult, bool) {
+	reply, err := parse(b, secret)
+	if err != nil || reply.Identifier != req[1] {
+		return DisconnectResult{}, false
+	}
+	b = b[:binary.BigEndian.Uint16(b[2:4])]
+	if !layeh.IsAuthenticResponse(b, req, secret) {
+		return DisconnectResult{}, false
+	}
+	if _, err := checkReplyMA(b, req[4:20], secret); err != nil {
+		return DisconnectResult{}, false
+	}
+	res := DisconnectResult{Code: reply.Code.String()}
+	switch reply.Code {
+	case layeh.CodeDisconnectACK, layeh.CodeCoAACK:
+		res.ACK = true
+	case layeh.CodeDisconnectNAK, layeh.CodeCoANAK:
+		if ec, err := rfc3576.ErrorCause_Lookup(reply); err == nil {
+			res.ErrorCause = ec.String()
+		}
+	default:
+		return DisconnectResult{}, false
+	}
+	return res, true
+}

@@ -1,0 +1,29 @@
+package radius
+
+import "errors"
+
+// Why a packet was dropped. Each is a label of wifihk_radius_drops_total.
+const (
+	DropUnknownNAS   = "unknown_nas"          // source matches no registered NAS
+	DropMalformed    = "malformed"            // bad length, bad attributes, junk
+	DropBadCode      = "bad_code"             // a code this port does not serve
+	DropMissingMA    = "missing_message_auth" // Message-Authenticator required but absent
+	DropBadMA        = "bad_message_auth"     // Message-Authenticator does not verify
+	DropBadAuth      = "bad_authenticator"    // Accounting-Request authenticator wrong (wrong secret)
+	DropInFlight     = "duplicate_in_flight"  // a retransmission while the first is still being handled
+	DropOverload     = "overload"             // too many packets in flight
+	DropHandlerError = "handler_error"        // the handler could not answer (e.g. store failure)
+)
+
+var (
+	// ErrMalformed means a packet is not valid RADIUS.
+	ErrMalformed = errors.New("radius: malformed packet")
+	// ErrBadMessageAuthenticator means a Message-Authenticator does not verify.
+	ErrBadMessageAuthenticator = errors.New("radius: Message-Authenticator does not verify")
+	// ErrNoMessageAuthenticator means a required Message-Authenticator is missing.
+	ErrNoMessageAuthenticator = errors.New("radius: Message-Authenticator missing")
+	// ErrServerClosed is returned by Serve after Shutdown.
+	ErrServerClosed = errors.New("radius: server closed")
+	// ErrNoReply means a NAS did not answer a Disconnect or CoA request.
+	ErrNoReply = errors.New("radius: no reply from NAS")
+)

@@ -1,0 +1,117 @@
+package radius
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"net"
+	"strings"
+	"sync"
+	"time"
+)
+
+// verifyCHAP checks a CHAP-Password (identifier ‖ 16-byte response)
+// against MD5(identifier ‖ secret ‖ challenge) (RFC 1994, RFC 2865 §2.2).
+func verifyCHAP(chapPassword, challenge []byte, secret string) bool {
+	if len(chapPassword) != 17 || len(challenge) == 0 {
+		return false
+	}
+	h := md5.New()
+	h.Write(chapPassword[:1])
+	h.Write([]byte(secret))
+	h.Write(challenge)
+	var sum [16]byte
+	return subtle.ConstantTimeCompare(h.Sum(sum[:0]), chapPassword[1:]) == 1
+}
+
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// papCache remembers passwords that verified against an argon2id hash, so
+// a NAS re-authenticating a visitor does not cost 64 MiB and tens of
+// milliseconds each time. Entries are keyed by HMAC-SHA256 under a key made
+// at start-up and never stored, over (username, password, hash): a password
+// change invalidates them, and the map reveals nothing useful in a core
+// dump without the key. Only successes are kept.
+type papCache struct {
+	hmacKey []byte
+	ttl     time.Duration
+	max     int
+	mu      sync.Mutex
+	m       map[[32]byte]time.Time
+}
+
+func newPAPCache(ttl time.Duration, max int) *papCache {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return &papCache{hmacKey: k, ttl: ttl, max: max, m: map[[32]byte]time.Time{}}
+}
+
+func (c *papCache) key(user, pw, hash string) [32]byte {
+	m := hmac.New(sha256.New, c.hmacKey)
+	m.Write([]byte(user))
+	m.Write([]byte{0})
+	m.Write([]byte(pw))
+	m.Write([]byte{0})
+	m.Write([]byte(hash))
+	var k [32]byte
+	m.Sum(k[:0])
+	return k
+}
+
+func (c *papCache) hit(k [32]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	exp, ok := c.m[k]
+	if ok && time.Now().After(exp) {
+		delete(c.m, k)
+		return false
+	}
+	return ok
+}
+
+func (c *papCache) add(k [32]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		clear(c.m) // crude but bounded; a flood of distinct good passwords is rare
+	}
+	c.m[k] = time.Now().Add(c.ttl)
+}
+
+// normalMAC returns s as aa:bb:cc:dd:ee:ff, or "" when it is not a MAC.
+// NAS send Calling-Station-Id as AA-BB-CC-DD-EE-FF, aabbccddeeff or with
+// colons.
+func normalMAC(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) == 12 {
+		var b strings.Builder
+		for i := 0; i < 12; i += 2 {
+			if i > 0 {
+				b.WriteByte(':')
+			}
+			b.WriteString(s[i : i+2])
+		}
+		s = b.String()
+	}
+	hw, err := net.ParseMAC(s)
+	if err != nil || len(hw) != 6 {
+		return ""
+	}
+	return hw.String()
+}
+
+// maskMAC keeps a MAC's vendor half for logs: aa:bb:cc:xx:xx:xx.
+func maskMAC(s string) string {
+	m := normalMAC(s)
+	if m == "" {
+		if s == "" {
+			return ""
+		}
+		return "(not a MAC)"
+	}
+	return m[:8] + ":xx:xx:xx"
+}

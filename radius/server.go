@@ -1,0 +1,329 @@
+package radius
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	layeh "layeh.com/radius"
+
+	"github.com/wifihk/wifihk/hotspots"
+)
+
+// Port is which RADIUS service a listener provides.
+type Port string
+
+// The two listeners.
+const (
+	AuthPort Port = "auth" // Access-Request, Status-Server (1812)
+	AcctPort Port = "acct" // Accounting-Request, Status-Server (1813)
+)
+
+// NASSource finds the NAS a packet came from and its shared secret;
+// hotspots.Registry implements it.
+type NASSource interface {
+	NASForAddr(addr netip.Addr) (n hotspots.NAS, secret string, ok bool)
+}
+
+// Request is a verified request from a known NAS.
+type Request struct {
+	*layeh.Packet
+	NAS hotspots.NAS
+	Src netip.AddrPort
+	// HasMA is true when it carried a valid Message-Authenticator.
+	HasMA bool
+}
+
+// Response is a handler's answer. A zero Code means "send nothing".
+type Response struct {
+	Code       layeh.Code
+	Attributes layeh.Attributes
+}
+
+// Handler answers the requests of one port; Status-Server is answered by
+// the server itself. An error drops the request (the NAS will retry).
+type Handler interface {
+	ServeRADIUS(ctx context.Context, r *Request) (Response, error)
+}
+
+// ServerConfig configures a Server. Zero fields take the stated defaults.
+type ServerConfig struct {
+	Port    Port      // required
+	NAS     NASSource // required
+	Handler Handler   // required
+	Metrics *Metrics  // required
+	Log     *slog.Logger
+	// DupWindow is how long replies are kept for retransmissions. Default 5s.
+	DupWindow time.Duration
+	// UnknownLogEvery limits logging of unknown sources. Default 10s.
+	UnknownLogEvery time.Duration
+	// MaxInFlight caps requests being handled at once; more are dropped
+	// and counted. Default 8192.
+	MaxInFlight int
+}
+
+// Server serves one RADIUS port on a UDP socket.
+type Server struct {
+	cfg     ServerConfig
+	log     *slog.Logger
+	met     *serverMetrics
+	dup     *dupCache
+	slots   chan struct{}
+	sawMA   sync.Map // NAS ID -> true once it sent a Message-Authenticator ("auto")
+	lastLog atomic.Int64
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	conn    *net.UDPConn
+	closed  atomic.Bool
+}
+
+// NewServer checks cfg and returns a server that is not yet serving.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	switch {
+	case cfg.Port != AuthPort && cfg.Port != AcctPort:
+		return nil, fmt.Errorf("radius: Port: %q is not auth or acct", cfg.Port)
+	case cfg.NAS == nil || cfg.Handler == nil || cfg.Metrics == nil:
+		return nil, errors.New("radius: NAS, Handler and Metrics are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DupWindow <= 0 {
+		cfg.DupWindow = 5 * time.Second
+	}
+	if cfg.UnknownLogEvery <= 0 {
+		cfg.UnknownLogEvery = 10 * time.Second
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 8192
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		cfg: cfg, log: cfg.Log.With("component", "radius", "port", string(cfg.Port)),
+		met: cfg.Metrics.forServer(string(cfg.Port)), dup: newDupCache(cfg.DupWindow),
+		slots: make(chan struct{}, cfg.MaxInFlight), ctx: ctx, cancel: cancel,
+	}, nil
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, layeh.MaxPacketLength+1); return &b }}
+
+// Serve reads packets from conn until Shutdown or a read error.
+func (s *Server) Serve(conn *net.UDPConn) error {
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.conn = conn
+	s.mu.Unlock()
+	for {
+		bp := bufPool.Get().(*[]byte)
+		n, src, err := conn.ReadFromUDPAddrPort(*bp)
+		if err != nil {
+			bufPool.Put(bp)
+			if s.closed.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return fmt.Errorf("radius: read: %w", err)
+		}
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			bufPool.Put(bp)
+			s.met.drop(DropOverload)
+			continue
+		}
+		s.wg.Add(1)
+		go func() {
+			defer func() { <-s.slots; bufPool.Put(bp); s.wg.Done() }()
+			s.handle(conn, (*bp)[:n], src)
+		}()
+	}
+}
+
+// Shutdown stops reading and waits for requests being handled, until ctx
+// ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed.Store(true)
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		return ctx.Err()
+	}
+}
+
+// handle runs one datagram from arrival to reply.
+func (s *Server) handle(conn *net.UDPConn, b []byte, src netip.AddrPort) {
+	start := time.Now()
+	nas, secret, ok := s.cfg.NAS.NASForAddr(src.Addr())
+	if !ok {
+		s.met.drop(DropUnknownNAS)
+		s.logUnknown(src, start)
+		return
+	}
+	if len(b) < headerLen {
+		s.met.drop(DropMalformed)
+		return
+	}
+	code := layeh.Code(b[0])
+	if !s.serves(code) {
+		s.met.drop(DropBadCode)
+		return
+	}
+	key := dupKey{src: src, id: b[1]}
+	copy(key.auth[:], b[4:20])
+	req, reason := s.verify(b, []byte(secret), nas, src)
+	if reason != "" {
+		s.met.drop(reason)
+		return
+	}
+	cached, inFlight := s.dup.begin(key, start)
+	switch {
+	case inFlight:
+		s.met.drop(DropInFlight)
+		return
+	case cached != nil:
+		s.met.dups.Inc()
+		conn.WriteToUDPAddrPort(cached, src)
+		return
+	}
+	s.met.request(code)
+	reply, err := s.answer(req)
+	if err != nil {
+		s.dup.finish(key, nil, start)
+		s.met.drop(DropHandlerError)
+		s.log.Warn("request not answered", "nas", nas.Name, "code", code.String(), "err", err)
+		return
+	}
+	if reply == nil {
+		s.dup.finish(key, nil, start)
+		return
+	}
+	s.dup.finish(key, reply, time.Now())
+	if _, err := conn.WriteToUDPAddrPort(reply, src); err == nil {
+		s.met.reply(layeh.Code(reply[0]))
+	}
+	s.met.latency.Observe(time.Since(start).Seconds())
+}
+
+func (s *Server) serves(c layeh.Code) bool {
+	switch c {
+	case layeh.CodeStatusServer:
+		return true
+	case layeh.CodeAccessRequest:
+		return s.cfg.Port == AuthPort
+	case layeh.CodeAccountingRequest:
+		return s.cfg.Port == AcctPort
+	}
+	return false
+}
+
+// verify parses b and applies the authenticator and Message-Authenticator
+// rules; it returns a drop reason when the packet must be dropped.
+func (s *Server) verify(b, secret []byte, nas hotspots.NAS, src netip.AddrPort) (*Request, string) {
+	p, err := parse(b, secret)
+	if err != nil {
+		return nil, DropMalformed
+	}
+	b = b[:binary.BigEndian.Uint16(b[2:4])] // parse checked the length
+	hasMA, err := checkRequestMA(b, secret)
+	if err != nil {
+		return nil, DropBadMA
+	}
+	switch p.Code {
+	case layeh.CodeStatusServer:
+		if !hasMA { // RFC 5997 §3
+			return nil, DropMissingMA
+		}
+	case layeh.CodeAccessRequest:
+		if !s.maPolicyOK(nas, hasMA) {
+			return nil, DropMissingMA
+		}
+	case layeh.CodeAccountingRequest:
+		if !layeh.IsAuthenticRequest(b, secret) {
+			return nil, DropBadAuth
+		}
+	}
+	return &Request{Packet: p, NAS: nas, Src: src, HasMA: hasMA}, ""
+}
+
+// maPolicyOK applies the NAS's require_message_authenticator setting, as
+// FreeRADIUS 3.2.5+ does: require always needs it; auto needs it once the
+// NAS has sent one; off does not need it (but checks it when present).
+func (s *Server) maPolicyOK(nas hotspots.NAS, hasMA bool) bool {
+	switch nas.RequireMA {
+	case hotspots.MAOff:
+		return true
+	case hotspots.MAAuto:
+		if hasMA {
+			if _, seen := s.sawMA.Load(nas.ID); !seen {
+				s.sawMA.Store(nas.ID, true)
+				s.log.Info("NAS sends Message-Authenticator; requiring it from now on", "nas", nas.Name)
+			}
+			return true
+		}
+		_, seen := s.sawMA.Load(nas.ID)
+		return !seen
+	default:
+		return hasMA
+	}
+}
+
+// answer runs the handler (or answers Status-Server) and encodes the reply.
+func (s *Server) answer(req *Request) ([]byte, error) {
+	var resp Response
+	if req.Code == layeh.CodeStatusServer {
+		resp.Code = layeh.CodeAccessAccept
+		if s.cfg.Port == AcctPort {
+			resp.Code = layeh.CodeAccountingResponse
+		}
+	} else {
+		var err error
+		if resp, err = s.cfg.Handler.ServeRADIUS(s.ctx, req); err != nil {
+			return nil, err
+		}
+	}
+	if resp.Code == 0 {
+		return nil, nil
+	}
+	// Proxy-State is copied to the reply unchanged (RFC 2865 §5.33).
+	for _, a := range req.Attributes {
+		if a.Type == 33 {
+			resp.Attributes = append(resp.Attributes, a)
+		}
+	}
+	withMA := req.Code == layeh.CodeAccessRequest || req.Code == layeh.CodeStatusServer
+	return encodeReply(resp.Code, req.Identifier, req.Authenticator, req.Secret, resp.Attributes, withMA)
+}
+
+func (s *Server) logUnknown(src netip.AddrPort, now time.Time) {
+	last := s.lastLog.Load()
+	if now.UnixNano()-last < int64(s.cfg.UnknownLogEvery) || !s.lastLog.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	s.log.Warn("dropping RADIUS packets from an unknown source (logged at most once per interval; see wifihk_radius_drops_total)",
+		"src", src.Addr().String(), "every", s.cfg.UnknownLogEvery)
+}
