@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/auth"
 	"github.com/wifihk/wifihk/internal/config"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
@@ -31,6 +32,7 @@ type App struct {
 	DB       *store.DB
 	Sealer   *secrets.Sealer
 	Registry *hotspots.Registry
+	Staff    *auth.Service // staff accounts, API tokens, console sessions (mountRegistry)
 	Metrics  *prometheus.Registry
 	Router   *mux.Router
 
