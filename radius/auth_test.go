@@ -1,0 +1,156 @@
+package radius
+
+import (
+	"crypto/md5"
+	"testing"
+	"time"
+
+	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+	"layeh.com/radius/rfc2869"
+	"layeh.com/radius/vendors/wispr"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/radius/vendors/chillispot"
+)
+
+func TestPAPAcceptCarriesThePlan(t *testing.T) {
+	h := newHarness(t, "")
+	h.addUser("alice", "correct horse", false)
+	c := h.client(h.authAddr)
+
+	req := mustEncodeMA(t, accessRequest(testSecret, "alice", "correct horse"))
+	p := checkReply(t, c.exchange(req, answerWait), req, true)
+	if p.Code != layeh.CodeAccessAccept {
+		t.Fatalf("got %v, want Access-Accept", p.Code)
+	}
+	checks := []struct {
+		name      string
+		got, want uint64
+	}{
+		{"Session-Timeout", uint64(rfc2865.SessionTimeout_Get(p)), 1800},
+		{"Idle-Timeout", uint64(rfc2865.IdleTimeout_Get(p)), 600},
+		{"Acct-Interim-Interval", uint64(rfc2869.AcctInterimInterval_Get(p)), 300},
+		{"WISPr-Bandwidth-Max-Up", uint64(wispr.WISPrBandwidthMaxUp_Get(p)), 2048000},
+		{"WISPr-Bandwidth-Max-Down", uint64(wispr.WISPrBandwidthMaxDown_Get(p)), 8192000},
+		{"ChilliSpot-Bandwidth-Max-Down", uint64(chillispot.ChilliSpotBandwidthMaxDown_Get(p)), 8192},
+		{"ChilliSpot-Max-Total-Octets", uint64(chillispot.ChilliSpotMaxTotalOctets_Get(p)), (5 << 30) & 0xffffffff},
+		{"ChilliSpot-Max-Total-Gigawords", uint64(chillispot.ChilliSpotMaxTotalGigawords_Get(p)), 1},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s = %d, want %d", ck.name, ck.got, ck.want)
+		}
+	}
+	if class := string(rfc2865.Class_Get(p)); len(class) < 10 || class[:5] != "whk1:" {
+		t.Errorf("Class = %q, want whk1:…", class)
+	}
+
+	req = mustEncodeMA(t, accessRequest(testSecret, "alice", "wrong horse"))
+	if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != layeh.CodeAccessReject {
+		t.Fatalf("wrong password: got %v, want Access-Reject", p.Code)
+	}
+	req = mustEncodeMA(t, accessRequest(testSecret, "nobody", "correct horse"))
+	if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != layeh.CodeAccessReject {
+		t.Fatalf("unknown user: got %v, want Access-Reject", p.Code)
+	}
+}
+
+func chapRequest(user, pw string, challenge []byte) *layeh.Packet {
+	p := layeh.New(layeh.CodeAccessRequest, []byte(testSecret))
+	rfc2865.UserName_SetString(p, user)
+	chal := challenge
+	if chal == nil {
+		chal = p.Authenticator[:]
+	} else {
+		rfc2865.CHAPChallenge_Set(p, challenge)
+	}
+	id := byte(42)
+	sum := md5.Sum(append(append([]byte{id}, pw...), chal...))
+	rfc2865.CHAPPassword_Set(p, append([]byte{id}, sum[:]...))
+	return p
+}
+
+func TestCHAP(t *testing.T) {
+	h := newHarness(t, "")
+	h.addUser("carol", "chap-secret-1", true)
+	h.addUser("dave", "pap-only-pass", false)
+	c := h.client(h.authAddr)
+	for _, tc := range []struct {
+		name string
+		p    *layeh.Packet
+		want layeh.Code
+	}{
+		{"CHAP-Challenge", chapRequest("carol", "chap-secret-1", []byte("challenge-16-byt")), layeh.CodeAccessAccept},
+		{"request authenticator as challenge", chapRequest("carol", "chap-secret-1", nil), layeh.CodeAccessAccept},
+		{"wrong password", chapRequest("carol", "chap-secret-2", nil), layeh.CodeAccessReject},
+		{"account without CHAP", chapRequest("dave", "pap-only-pass", nil), layeh.CodeAccessReject},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := mustEncodeMA(t, tc.p)
+			if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != tc.want {
+				t.Fatalf("got %v, want %v", p.Code, tc.want)
+			}
+		})
+	}
+}
+
+func TestMACAuthentication(t *testing.T) {
+	h := newHarness(t, "")
+	h.addUser("erin", "erin-password", false)
+	if err := h.vis.RememberDevice(visitors.Device{MAC: "02:aa:bb:cc:dd:ee", Username: "erin"}); err != nil {
+		t.Fatal(err)
+	}
+	c := h.client(h.authAddr)
+	macReq := func(mac string) []byte {
+		p := accessRequest(testSecret, mac, mac) // CoovaChilli macauth: User-Name = User-Password = MAC
+		rfc2865.CallingStationID_SetString(p, mac)
+		return mustEncodeMA(t, p)
+	}
+	req := macReq("02-AA-BB-CC-DD-EE")
+	if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != layeh.CodeAccessAccept {
+		t.Fatalf("remembered device: got %v", p.Code)
+	}
+	req = macReq("02-AA-BB-CC-DD-EF")
+	if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != layeh.CodeAccessReject {
+		t.Fatalf("unknown device: got %v", p.Code)
+	}
+	// A MAC as User-Name that is not the caller's own is not MAC auth.
+	p := accessRequest(testSecret, "02-AA-BB-CC-DD-EE", "x")
+	rfc2865.CallingStationID_SetString(p, "02-99-99-99-99-99")
+	req = mustEncodeMA(t, p)
+	if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != layeh.CodeAccessReject {
+		t.Fatalf("spoofed MAC user: got %v", p.Code)
+	}
+}
+
+func TestOneTimeCredentialIsBoundAndUsedOnce(t *testing.T) {
+	h := newHarness(t, "")
+	err := h.vis.Insert(visitors.Credential{Username: "ot-1", Kind: visitors.KindOneTime, UsesLeft: 1,
+		SecretSealed: h.vis.Seal("otp-pass-123"), BoundMAC: "02:11:22:33:44:55", BoundNAS: "test-nas",
+		ExpiresAt: time.Now().Add(10 * time.Minute), Plan: &hotspots.Plan{Name: "ot", Kind: hotspots.PlanFree, SessionTimeout: 3600}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := h.client(h.authAddr)
+	other := accessRequest(testSecret, "ot-1", "otp-pass-123")
+	rfc2865.CallingStationID_Set(other, []byte("02-11-22-33-44-56"))
+	req := mustEncodeMA(t, other)
+	if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != layeh.CodeAccessReject {
+		t.Fatalf("other device: got %v", p.Code)
+	}
+	req = mustEncodeMA(t, accessRequest(testSecret, "ot-1", "otp-pass-123"))
+	p := checkReply(t, c.exchange(req, answerWait), req, true)
+	if p.Code != layeh.CodeAccessAccept {
+		t.Fatalf("bound device: got %v", p.Code)
+	}
+	// Session-Timeout is cut to the credential's 10 minutes left.
+	if st := rfc2865.SessionTimeout_Get(p); st > 600 || st < 590 {
+		t.Errorf("Session-Timeout = %d, want about 600", st)
+	}
+	req = mustEncodeMA(t, accessRequest(testSecret, "ot-1", "otp-pass-123"))
+	if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != layeh.CodeAccessReject {
+		t.Fatalf("second use: got %v", p.Code)
+	}
+}

@@ -1,0 +1,103 @@
+package radius
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"errors"
+	"strings"
+	"testing"
+
+	layeh "layeh.com/radius"
+)
+
+// A Status-Server signed by hand, straight from RFC 2869 §5.14: HMAC-MD5
+// over the packet with the Message-Authenticator zeroed.
+func TestStatusServerMessageAuthenticator(t *testing.T) {
+	secret := []byte("xyzzy5461")
+	raw := []byte{12, 0xda, 0, 38}
+	raw = append(raw, []byte("0123456789abcdef")...)
+	raw = append(raw, 80, 18)
+	raw = append(raw, make([]byte, 16)...)
+	mac := hmac.New(md5.New, secret)
+	mac.Write(raw)
+	copy(raw[22:], mac.Sum(nil))
+	if present, err := checkRequestMA(raw, secret); !present || err != nil {
+		t.Fatalf("hand-signed Status-Server: present %v err %v", present, err)
+	}
+	if _, err := checkRequestMA(raw, []byte("xyzzy5462")); !errors.Is(err, ErrBadMessageAuthenticator) {
+		t.Fatalf("wrong secret: got %v", err)
+	}
+	raw[5] ^= 1 // the authenticator is covered too
+	if _, err := checkRequestMA(raw, secret); !errors.Is(err, ErrBadMessageAuthenticator) {
+		t.Fatalf("tampered authenticator: got %v", err)
+	}
+}
+
+func TestParseRejectsJunkByName(t *testing.T) {
+	ok := mustEncodeMA(t, accessRequest(testSecret, "u", "p"))
+	badMALen := append([]byte(nil), ok...)
+	badMALen[21] = 10 // Message-Authenticator claims 8 bytes of value
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"short", ok[:10], "shorter than the 20-byte header"},
+		{"length below 20", append([]byte{1, 1, 0, 5}, ok[4:]...), "outside 20-4096"},
+		{"length beyond datagram", append([]byte{1, 1, 0x0f, 0xff}, ok[4:]...), "exceeds the"},
+		{"attribute overruns", append(append([]byte{1, 1, 0, 23}, ok[4:20]...), 1, 9, 'a'), "invalid attribute length"},
+		{"bad Message-Authenticator length", badMALen, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(tc.b, []byte(testSecret))
+			if err == nil || !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want ErrMalformed containing %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := parse(ok, []byte(testSecret)); err != nil {
+		t.Fatalf("valid packet: %v", err)
+	}
+}
+
+func TestEncodeReplyPutsMessageAuthenticatorFirst(t *testing.T) {
+	req := mustEncodeMA(t, accessRequest(testSecret, "u", "p"))
+	var auth [16]byte
+	copy(auth[:], req[4:20])
+	attrs := layeh.Attributes{{Type: 18, Attribute: layeh.Attribute("hi")}}
+	reply, err := encodeReply(layeh.CodeAccessAccept, req[1], auth, []byte(testSecret), attrs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReply(t, reply, req, true)
+	reply[len(reply)-1] ^= 1 // tamper with Reply-Message
+	if _, err := checkReplyMA(reply, req[4:20], []byte(testSecret)); err == nil {
+		t.Fatal("tampered reply still verifies")
+	}
+}
+
+func TestCHAPVerify(t *testing.T) {
+	// RFC 1994: response = MD5(id ‖ secret ‖ challenge).
+	chal := []byte("0123456789abcdef")
+	good := append([]byte{7}, md5Sum(append(append([]byte{7}, "hunter22"...), chal...))...)
+	if !verifyCHAP(good, chal, "hunter22") {
+		t.Fatal("correct CHAP response rejected")
+	}
+	if verifyCHAP(good, chal, "hunter23") || verifyCHAP(good[:16], chal, "hunter22") || verifyCHAP(good, nil, "hunter22") {
+		t.Fatal("wrong CHAP accepted")
+	}
+}
+
+func TestNormalMAC(t *testing.T) {
+	for in, want := range map[string]string{
+		"AA-BB-CC-DD-EE-FF": "aa:bb:cc:dd:ee:ff", "aabbccddeeff": "aa:bb:cc:dd:ee:ff",
+		"aa:bb:cc:dd:ee:ff": "aa:bb:cc:dd:ee:ff", "demo": "", "": "", "aabbccddeefg": "",
+	} {
+		if got := normalMAC(in); got != want {
+			t.Errorf("normalMAC(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := maskMAC("AA-BB-CC-DD-EE-FF"); got != "aa:bb:cc:xx:xx:xx" {
+		t.Errorf("maskMAC = %q", got)
+	}
+}
