@@ -1,4 +1,24 @@
 package server
 
-// mountPortal wires the portal component into the app. Owned by the portal work.
-func (a *App) mountPortal() error { return nil }
+import (
+	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/portal"
+)
+
+// mountPortal serves the captive portal under /portal.
+func (a *App) mountPortal() error {
+	key, err := portal.LoadKey(a.DB, a.Sealer)
+	if err != nil {
+		return err
+	}
+	p, err := portal.New(portal.Config{
+		NAS: a.Registry, Visitors: visitors.New(a.DB, a.Sealer), DefaultPlan: a.Config.Plan,
+		Sender: portal.NewOutbox(a.Config.DataDir, a.Log), Log: a.Log,
+		PublicURL: a.Config.HTTP.PublicURL, Key: key,
+	})
+	if err != nil {
+		return err
+	}
+	p.Mount(a.Router)
+	return nil
+}

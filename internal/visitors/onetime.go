@@ -24,8 +24,12 @@ type OneTimeInput struct {
 }
 
 // IssueOneTime stores a fresh credential bound to one device at one
-// gateway, usable once within TTL, and returns it with its cleartext
-// password for the UAM logon. Many concurrent calls share one commit.
+// gateway, usable once, and returns it with its cleartext password for the
+// UAM logon. Many concurrent calls share one commit.
+//
+// ExpiresAt is TTL plus the plan's session length: the RADIUS server cuts
+// a session short at its credential's expiry, so a logon at the end of
+// the TTL must still get the whole session.
 func (s *Store) IssueOneTime(in OneTimeInput) (Credential, string, error) {
 	if in.MAC == "" || in.NAS == "" {
 		return Credential{}, "", errors.New("visitors: one-time credential: MAC and NAS are required")
@@ -38,12 +42,20 @@ func (s *Store) IssueOneTime(in OneTimeInput) (Credential, string, error) {
 	c := Credential{
 		Username: "ot-" + randomString(codeAlphabet, 14), Kind: KindOneTime,
 		SecretSealed: s.Seal(secret), BoundMAC: in.MAC, BoundNAS: in.NAS,
-		ExpiresAt: now.Add(in.TTL), UsesLeft: 1, Plan: in.Plan, Contact: in.Account, Created: now,
+		ExpiresAt: oneTimeExpiry(now, in), UsesLeft: 1, Plan: in.Plan, Contact: in.Account, Created: now,
 	}
 	if err := s.insertBatch(c); err != nil {
 		return Credential{}, "", err
 	}
 	return c, secret, nil
+}
+
+func oneTimeExpiry(now time.Time, in OneTimeInput) time.Time {
+	exp := now.Add(in.TTL)
+	if in.Plan != nil {
+		exp = exp.Add(time.Duration(in.Plan.SessionTimeout) * time.Second)
+	}
+	return exp
 }
 
 // DevicePassInput is a remembered device's standing credential.
@@ -110,4 +122,78 @@ func randomString(alphabet string, n int) string {
 		}
 	}
 	return string(out)
+}
+
+// ErrNoFreeLeft means the device has had all its free sessions today.
+var ErrNoFreeLeft = errors.New("visitors: no free sessions left today for this device")
+
+// hkZone is Hong Kong time (UTC+8, no daylight saving): free sessions are
+// counted per calendar day there.
+var hkZone = time.FixedZone("HKT", 8*3600)
+
+// freeDayKey is the allowances record of a device's click-through
+// sessions on one Hong Kong day.
+func freeDayKey(mac string, t time.Time) string {
+	return "portal/" + mac + "/" + t.In(hkZone).Format("2006-01-02")
+}
+
+type freeDay struct {
+	Used int `json:"used"`
+}
+
+// FreeUsedToday is how many click-through sessions the portal has issued
+// to mac today.
+func (s *Store) FreeUsedToday(mac string) (int, error) {
+	var d freeDay
+	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.Allowances, freeDayKey(mac, s.now()), &d) })
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	return d.Used, err
+}
+
+// IssueFree is IssueOneTime for a click-through session under a plan that
+// allows perDay sessions a day per device (0 = no limit): it counts the
+// session in the same commit and fails with ErrNoFreeLeft when none is
+// left. The count is taken here, at issue, so that a device cannot collect
+// more credentials than its allowance by clicking Connect repeatedly.
+func (s *Store) IssueFree(in OneTimeInput, perDay int) (Credential, string, int, error) {
+	if in.MAC == "" || in.NAS == "" {
+		return Credential{}, "", 0, errors.New("visitors: one-time credential: MAC and NAS are required")
+	}
+	if in.TTL <= 0 {
+		in.TTL = OneTimeTTL
+	}
+	now := s.now().UTC()
+	secret := randomString(secretAlphabet, 20)
+	c := Credential{
+		Username: "ot-" + randomString(codeAlphabet, 14), Kind: KindOneTime,
+		SecretSealed: s.Seal(secret), BoundMAC: in.MAC, BoundNAS: in.NAS,
+		ExpiresAt: oneTimeExpiry(now, in), UsesLeft: 1, Plan: in.Plan, Created: now,
+	}
+	key := freeDayKey(in.MAC, now)
+	var used int
+	err := s.db.Batch(func(tx *store.Tx) error {
+		var d freeDay
+		if err := tx.Get(store.Allowances, key, &d); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if perDay > 0 && d.Used >= perDay {
+			used = d.Used
+			return ErrNoFreeLeft
+		}
+		if tx.Has(store.Credentials, c.Username) {
+			return fmt.Errorf("%w: %q", ErrExists, c.Username)
+		}
+		d.Used++
+		used = d.Used
+		if err := tx.Put(store.Allowances, key, d); err != nil {
+			return err
+		}
+		return tx.Put(store.Credentials, c.Username, c)
+	})
+	if err != nil {
+		return Credential{}, "", used, err
+	}
+	return c, secret, used, nil
 }

@@ -62,3 +62,28 @@ func TestRememberFreeDevice(t *testing.T) {
 		t.Fatal("0 days accepted")
 	}
 }
+
+func TestIssueFreeCountsPerDevicePerDay(t *testing.T) {
+	s := newTestStore(t)
+	day := time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC) // 07:00 on 2 March in Hong Kong
+	s.now = func() time.Time { return day }
+	in := OneTimeInput{MAC: "aa:bb:cc:dd:ee:01", NAS: "n1"}
+	for i := 1; i <= 2; i++ {
+		if _, _, used, err := s.IssueFree(in, 2); err != nil || used != i {
+			t.Fatalf("session %d: used %d, %v", i, used, err)
+		}
+	}
+	if _, _, used, err := s.IssueFree(in, 2); !errors.Is(err, ErrNoFreeLeft) || used != 2 {
+		t.Fatalf("third: used %d, %v; want ErrNoFreeLeft", used, err)
+	}
+	if n, _ := s.FreeUsedToday(in.MAC); n != 2 {
+		t.Fatalf("FreeUsedToday = %d", n)
+	}
+	if _, _, _, err := s.IssueFree(OneTimeInput{MAC: "aa:bb:cc:dd:ee:02", NAS: "n1"}, 2); err != nil {
+		t.Fatalf("other device: %v", err)
+	}
+	day = day.Add(17 * time.Hour) // past midnight in Hong Kong
+	if _, _, used, err := s.IssueFree(in, 2); err != nil || used != 1 {
+		t.Fatalf("next day: used %d, %v", used, err)
+	}
+}

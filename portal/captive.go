@@ -1,0 +1,46 @@
+package portal
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// captiveAPI is the RFC 8908 Captive Portal API at GET /portal/api. The
+// visitor's device asks it (over HTTPS, from the URI in DHCP option 114 or
+// the RA) whether it is still captive and how long it has left.
+func (p *Portal) captiveAPI(w http.ResponseWriter, r *http.Request) {
+	out := map[string]any{"captive": true, "user-portal-url": p.publicBase(r)}
+	if f := p.cfg.Sessions; f != nil {
+		s, ok, err := f.OpenSession(clientIP(r), "")
+		if err != nil {
+			p.log.Error("captive API session lookup", "err", err)
+		}
+		if ok {
+			out["captive"] = false
+			if s.SecondsLeft >= 0 {
+				out["seconds-remaining"] = s.SecondsLeft
+			}
+			if s.BytesLeft >= 0 {
+				out["bytes-remaining"] = s.BytesLeft
+			}
+			out["can-extend-session"] = false
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/captive+json")
+	h.Set("Cache-Control", "private")
+	h.Set("X-Content-Type-Options", "nosniff")
+	json.NewEncoder(w).Encode(out)
+}
+
+// publicBase is the portal's landing URL as visitors reach it.
+func (p *Portal) publicBase(r *http.Request) string {
+	if p.cfg.PublicURL != "" {
+		return p.cfg.PublicURL + p.cfg.Base
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + p.cfg.Base
+}

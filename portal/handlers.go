@@ -1,0 +1,232 @@
+package portal
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/visitors"
+)
+
+// landing is GET /portal: the gateway's redirect, or a return to the start
+// with a signed context (?uam=).
+func (p *Portal) landing(w http.ResponseWriter, r *http.Request, v *view) {
+	q := r.URL.Query()
+	if tok := q.Get("uam"); tok != "" {
+		if !v.loadToken(tok) {
+			return
+		}
+	} else if r.URL.RawQuery == "" {
+		v.message(http.StatusOK, "err_gateway", "err_gateway")
+		return
+	} else if !v.loadUAM(r.URL.RawQuery, p.requestURL(r), true) {
+		return
+	}
+	switch v.uam.Res {
+	case ResSuccess, ResAlready:
+		p.status(w, r, v)
+	case ResLogoff:
+		v.message(http.StatusOK, "logout", "logged_off")
+	case ResFailed:
+		v.loginPage(http.StatusOK, tr(v.lang, "failed"))
+	default:
+		v.loginPage(http.StatusOK, "")
+	}
+}
+
+// loginPage renders the landing page with an optional error.
+func (v *view) loginPage(status int, errMsg string) {
+	d := v.data("title")
+	d.Error = errMsg
+	d.Venue = v.nas.Hotspot
+	kind := v.plan.Kind
+	d.FreeOffered = kind == hotspots.PlanFree || kind == hotspots.PlanFreeTimed
+	d.AccountsOffered = kind != hotspots.PlanVoucher
+	d.Minutes = v.plan.SessionTimeout / 60
+	if v.p.cfg.Remember > 0 {
+		d.RememberDays = v.p.cfg.Remember
+	}
+	if kind == hotspots.PlanFreeTimed && v.plan.SessionsPerDay > 0 {
+		used, err := v.p.cfg.Visitors.FreeUsedToday(v.uam.MAC)
+		if err != nil {
+			v.p.log.Error("free allowance", "err", err)
+		}
+		d.PerDay = v.plan.SessionsPerDay
+		d.FreeLeft = max(d.PerDay-used, 0)
+		d.NoFreeLeft = d.FreeLeft == 0
+	}
+	v.render(status, "login", d)
+}
+
+func (p *Portal) terms(w http.ResponseWriter, r *http.Request, v *view) {
+	if tok := r.URL.Query().Get("uam"); tok != "" && !v.loadToken(tok) {
+		return
+	}
+	v.message(http.StatusOK, "terms_heading", "terms_body")
+}
+
+// status shows time and data left and the logout link.
+func (p *Portal) status(w http.ResponseWriter, r *http.Request, v *view) {
+	if !v.hasUAM {
+		tok := r.URL.Query().Get("uam")
+		if tok == "" {
+			v.message(http.StatusOK, "err_gateway", "err_gateway")
+			return
+		}
+		if !v.loadToken(tok) {
+			return
+		}
+	}
+	d := v.data("status_heading")
+	d.Heading = tr(v.lang, "status_heading")
+	if v.uam.Res == ResAlready {
+		d.Notice = tr(v.lang, "already")
+	}
+	d.Online = true
+	d.TimeLeft, d.DataLeft = v.left()
+	if v.uam.UserURL != "" {
+		d.UserURL = v.uam.UserURL
+		if u, err := url.Parse(v.uam.UserURL); err == nil {
+			d.UserHost = u.Hostname()
+		}
+	}
+	d.LogoffURL = LogoffURL(v.uam)
+	v.render(http.StatusOK, "status", d)
+}
+
+// left is the time and data left: from the open session when accounting
+// knows it, else what the plan gives.
+func (v *view) left() (string, string) {
+	secs, bytes := int64(v.plan.SessionTimeout), v.plan.DataCapMB<<20
+	if bytes == 0 {
+		bytes = -1
+	}
+	if secs == 0 {
+		secs = -1
+	}
+	if f := v.p.cfg.Sessions; f != nil {
+		ip := v.uam.IP
+		if !ip.IsValid() {
+			ip = clientIP(v.r)
+		}
+		if s, ok, err := f.OpenSession(ip, v.uam.MAC); err == nil && ok {
+			secs, bytes = s.SecondsLeft, s.BytesLeft
+		}
+	}
+	t, b := tr(v.lang, "unlimited"), tr(v.lang, "unlimited")
+	if secs >= 0 {
+		t = tr(v.lang, "minutes", (secs+59)/60)
+	}
+	if bytes >= 0 {
+		b = fmt.Sprintf("%.1f MB", float64(bytes)/(1<<20))
+	}
+	return t, b
+}
+
+// connect is the free click-through: accept the terms, get a one-time
+// credential, go to the gateway's /logon.
+func (p *Portal) connect(w http.ResponseWriter, r *http.Request, v *view) {
+	if k := v.plan.Kind; k != hotspots.PlanFree && k != hotspots.PlanFreeTimed {
+		v.loginPage(http.StatusForbidden, tr(v.lang, "err_plan"))
+		return
+	}
+	if r.PostFormValue("terms") != "yes" {
+		v.loginPage(http.StatusBadRequest, tr(v.lang, "err_terms"))
+		return
+	}
+	perDay := 0
+	if v.plan.Kind == hotspots.PlanFreeTimed {
+		perDay = v.plan.SessionsPerDay
+	}
+	plan := v.plan
+	c, secret, _, err := p.cfg.Visitors.IssueFree(visitors.OneTimeInput{MAC: v.uam.MAC, NAS: v.nas.ID, Plan: &plan}, perDay)
+	if errors.Is(err, visitors.ErrNoFreeLeft) {
+		p.log.Info("free session refused: allowance used", "mac", MaskMAC(v.uam.MAC), "nas", v.nas.Name)
+		v.message(http.StatusForbidden, "refused_heading", "free_none", perDay)
+		return
+	}
+	if err != nil {
+		p.log.Error("issue free credential", "err", err)
+		v.message(http.StatusInternalServerError, "err_internal", "err_internal")
+		return
+	}
+	if r.PostFormValue("remember") == "yes" && p.cfg.Remember > 0 {
+		if err := p.cfg.Visitors.RememberFreeDevice(visitors.DevicePassInput{MAC: v.uam.MAC, Plan: &plan, Days: p.cfg.Remember}); err != nil {
+			p.log.Error("remember device", "err", err)
+		}
+	}
+	v.logon(c.Username, secret)
+}
+
+// logon redirects to the gateway's /logon with the credential.
+func (v *view) logon(username, secret string) {
+	to, err := LogonURL(v.uam, v.uamsec, username, secret, v.nas.PortalAuth == "pap")
+	if err != nil {
+		v.message(http.StatusBadRequest, "err_expired_form", "err_expired_form")
+		return
+	}
+	v.redirect(to)
+}
+
+// issueFor logs a signed-in account on through a one-time CHAP
+// credential, so the account's password needs no recoverable copy.
+func (v *view) issueFor(acct visitors.Credential) {
+	if v.plan.Kind == hotspots.PlanVoucher ||
+		(v.plan.Kind == hotspots.PlanMembers && (acct.Org == "" || acct.Org != orgOf(v.nas.Hotspot))) {
+		v.loginPage(http.StatusForbidden, tr(v.lang, "err_plan"))
+		return
+	}
+	plan := v.plan
+	if acct.Plan != nil {
+		plan = *acct.Plan
+	}
+	c, secret, err := v.p.cfg.Visitors.IssueOneTime(visitors.OneTimeInput{MAC: v.uam.MAC, NAS: v.nas.ID, Plan: &plan, Account: acct.Username})
+	if err != nil {
+		v.p.log.Error("issue account credential", "err", err)
+		v.message(http.StatusInternalServerError, "err_internal", "err_internal")
+		return
+	}
+	if v.r.PostFormValue("remember") == "yes" && v.p.cfg.Remember > 0 {
+		if err := v.p.cfg.Visitors.RememberAccountDevice(v.uam.MAC, acct.Username, v.p.cfg.Remember); err != nil {
+			v.p.log.Error("remember device", "err", err)
+		}
+	}
+	v.logon(c.Username, secret)
+}
+
+func orgOf(hotspot string) string {
+	for i := 0; i < len(hotspot); i++ {
+		if hotspot[i] == '/' {
+			return hotspot[:i]
+		}
+	}
+	return hotspot
+}
+
+// voucher logs on with a printed code: the code is the RADIUS username,
+// its sealed secret the password, and RADIUS counts its uses.
+func (p *Portal) voucher(w http.ResponseWriter, r *http.Request, v *view) {
+	code, err := visitors.NormalizeVoucher(r.PostFormValue("code"))
+	if err != nil {
+		v.loginPage(http.StatusBadRequest, tr(v.lang, "err_voucher"))
+		return
+	}
+	c, err := p.cfg.Visitors.Voucher(code)
+	if err == nil && c.Org != "" && c.Org != orgOf(v.nas.Hotspot) {
+		err = visitors.ErrUnknown
+	}
+	if err != nil {
+		p.log.Info("voucher refused", "mac", MaskMAC(v.uam.MAC), "err", err)
+		v.loginPage(http.StatusForbidden, tr(v.lang, "err_voucher"))
+		return
+	}
+	secret, err := p.cfg.Visitors.Secret(c)
+	if err != nil {
+		p.log.Error("voucher secret", "err", err)
+		v.message(http.StatusInternalServerError, "err_internal", "err_internal")
+		return
+	}
+	v.logon(c.Username, secret)
+}

@@ -1,0 +1,51 @@
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// OutboxFile is the default sender's file in the data dir.
+const OutboxFile = "outbox.jsonl"
+
+// Outbox is the default Sender: it appends each message to a file (mode
+// 0600, one JSON object a line) for an operator or a relay to deliver, and
+// logs that it did with the address masked. SMTP or an SMS gateway plug in
+// through the Sender interface.
+type Outbox struct {
+	path string
+	log  *slog.Logger
+	mu   sync.Mutex
+	now  func() time.Time
+}
+
+// NewOutbox writes to dir/outbox.jsonl.
+func NewOutbox(dir string, log *slog.Logger) *Outbox {
+	return &Outbox{path: filepath.Join(dir, OutboxFile), log: log, now: time.Now}
+}
+
+// Send appends the message.
+func (o *Outbox) Send(_ context.Context, to, message string) error {
+	line, _ := json.Marshal(map[string]any{"time": o.now().UTC(), "to": to, "message": message})
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	f, err := os.OpenFile(o.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("portal: outbox: %w", err)
+	}
+	_, err = f.Write(append(line, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("portal: outbox: %w", err)
+	}
+	o.log.Info("code queued in outbox", "to", MaskContact(to), "file", o.path)
+	return nil
+}

@@ -1,0 +1,59 @@
+package portal
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FormTTL is how long a page's forms stay valid.
+const FormTTL = 30 * time.Minute
+
+// ErrExpiredForm means a form's signed UAM context is forged or too old.
+var ErrExpiredForm = errors.New("portal: form expired or altered")
+
+// signer signs the gateway's redirect query into the portal's own forms
+// and links, so that what was checked on arrival (md, uamip) cannot be
+// changed afterwards.
+type signer struct {
+	key []byte
+	now func() time.Time
+}
+
+func (s *signer) mac(payload string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("uam\x00" + payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// sign returns a token carrying raw until FormTTL from now.
+func (s *signer) sign(raw string) string {
+	payload := base64.RawURLEncoding.EncodeToString([]byte(raw)) + "." + strconv.FormatInt(s.now().Add(FormTTL).Unix(), 36)
+	return payload + "." + s.mac(payload)
+}
+
+// open returns what sign carried, or ErrExpiredForm.
+func (s *signer) open(tok string) (string, error) {
+	i := strings.LastIndexByte(tok, '.')
+	if i < 0 || len(tok) > 2*MaxQuery {
+		return "", ErrExpiredForm
+	}
+	payload, sum := tok[:i], tok[i+1:]
+	if !hmac.Equal([]byte(sum), []byte(s.mac(payload))) {
+		return "", ErrExpiredForm
+	}
+	b64, exp, ok := strings.Cut(payload, ".")
+	until, err := strconv.ParseInt(exp, 36, 64)
+	if !ok || err != nil || s.now().Unix() > until {
+		return "", ErrExpiredForm
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(b64)
+	if err != nil {
+		return "", ErrExpiredForm
+	}
+	return string(raw), nil
+}
