@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/wifihk/wifihk/api"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/auth"
 	"github.com/wifihk/wifihk/internal/web"
@@ -131,6 +132,7 @@ func (a *API) Routes() []Route {
 		s("GET", "/api/v1/audit", a.listAudit),
 		s("GET", "/api/v1/coverage", a.coverage),
 
+		p("GET", "/api/v1/openapi.yaml", serveOpenAPI),
 		p("GET", "/api/v1/districts", a.districts),
 		p("GET", "/api/v1/hotspots/nearest", a.nearest),
 		p("GET", "/opendata/hotspots.{format:csv|json|geojson}", a.openData),
@@ -266,4 +268,10 @@ func pageOf[T any](all []T, page, per int) Page[T] {
 		out.Items = all[start:min(start+per, len(all))]
 	}
 	return out
+}
+
+// serveOpenAPI serves api/openapi.yaml, the description of these routes.
+func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Write(api.OpenAPI)
 }

@@ -23,6 +23,7 @@ var notOrgScoped = map[string]string{
 	"POST /api/v1/auth/token":                          "own token",
 	"GET /api/v1/me":                                   "own account",
 	"GET /api/v1/districts":                            "public",
+	"GET /api/v1/openapi.yaml":                         "public",
 	"GET /api/v1/hotspots/nearest":                     "public",
 	"GET /opendata/hotspots.{format:csv|json|geojson}": "public",
 }
