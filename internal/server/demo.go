@@ -23,7 +23,7 @@ func (a *App) Demo() error {
 func (a *App) demoNAS() error {
 	_, err := a.Registry.AddNAS(hotspots.NASInput{
 		Name: "demo-localhost", IP: "127.0.0.1", Secret: "testing123",
-		Identifier: "demo", UAMSecret: "uamsecret",
+		Identifier: "demo", UAMSecret: "uamsecret", Hotspot: DemoNASVenue,
 	})
 	if errors.Is(err, hotspots.ErrNASExists) {
 		return nil
