@@ -38,6 +38,15 @@ func (p *Portal) landing(w http.ResponseWriter, r *http.Request, v *view) {
 
 // loginPage renders the landing page with an optional error.
 func (v *view) loginPage(status int, errMsg string) {
+	d := v.loginData(errMsg)
+	if errMsg != "" {
+		v.render(status, "login", d)
+		return
+	}
+	v.write(status, v.p.landingCache.page(v, d))
+}
+
+func (v *view) loginData(errMsg string) *pageData {
 	d := v.data("title")
 	d.Error = errMsg
 	d.Venue = v.nas.Hotspot
@@ -57,7 +66,7 @@ func (v *view) loginPage(status int, errMsg string) {
 		d.FreeLeft = max(d.PerDay-used, 0)
 		d.NoFreeLeft = d.FreeLeft == 0
 	}
-	v.render(status, "login", d)
+	return d
 }
 
 func (p *Portal) terms(w http.ResponseWriter, r *http.Request, v *view) {

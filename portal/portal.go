@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"strings"
 	"time"
 
@@ -78,16 +79,17 @@ type Config struct {
 
 // Portal serves the captive portal.
 type Portal struct {
-	cfg      Config
-	log      *slog.Logger
-	pages    map[string]*template.Template
-	vouchers *template.Template
-	csrf     *web.CSRF
-	signer   *signer
-	perIP    *web.Limiter
-	perMAC   *web.Limiter
-	perDest  *web.Limiter
-	hashing  chan struct{}
+	cfg          Config
+	log          *slog.Logger
+	pages        map[string]map[string]*template.Template // by language, page
+	vouchers     *template.Template
+	csrf         *web.CSRF
+	signer       *signer
+	perIP        *web.Limiter
+	perMAC       *web.Limiter
+	perDest      *web.Limiter
+	hashing      chan struct{}
+	landingCache pageCache
 }
 
 // New checks cfg and builds a Portal.
@@ -151,16 +153,39 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// literalT is a translation call without arguments, which parseTemplates
+// replaces with the translated text itself: pages then render with
+// hardly any reflection, which keeps the landing page fast.
+var literalT = regexp.MustCompile(`\{\{\.T "([a-z0-9_]+)"\}\}`)
+
 func (p *Portal) parseTemplates() error {
-	p.pages = map[string]*template.Template{}
-	for _, name := range []string{"login", "signup", "verify", "reset", "status", "message"} {
-		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return fmt.Errorf("portal: template %s: %w", name, err)
-		}
-		p.pages[name] = t
+	p.pages = map[string]map[string]*template.Template{}
+	layout, err := fs.ReadFile(templateFS, "templates/layout.html")
+	if err != nil {
+		return fmt.Errorf("portal: %w", err)
 	}
-	var err error
+	for _, l := range languages {
+		p.pages[l.Code] = map[string]*template.Template{}
+		bake := func(src []byte) string {
+			return literalT.ReplaceAllStringFunc(string(src), func(m string) string {
+				return template.HTMLEscapeString(tr(l.Code, literalT.FindStringSubmatch(m)[1]))
+			})
+		}
+		for _, name := range []string{"login", "signup", "verify", "reset", "status", "message"} {
+			src, err := fs.ReadFile(templateFS, "templates/"+name+".html")
+			if err != nil {
+				return fmt.Errorf("portal: %w", err)
+			}
+			t, err := template.New("layout").Parse(bake(layout))
+			if err == nil {
+				_, err = t.Parse(bake(src))
+			}
+			if err != nil {
+				return fmt.Errorf("portal: template %s: %w", name, err)
+			}
+			p.pages[l.Code][name] = t
+		}
+	}
 	p.vouchers, err = template.ParseFS(templateFS, "templates/vouchers.html")
 	if err != nil {
 		return fmt.Errorf("portal: template vouchers: %w", err)

@@ -229,15 +229,27 @@ func (v *view) switchHref(code string) string {
 
 // render writes a page with the security headers.
 func (v *view) render(status int, page string, d *pageData) {
-	var buf bytes.Buffer
-	if err := v.p.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
-		v.p.log.Error("render", "page", page, "err", err)
+	b, err := v.execute(page, d)
+	if err != nil {
 		http.Error(v.w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	v.write(status, b)
+}
+
+func (v *view) execute(page string, d *pageData) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := v.p.pages[v.lang][page].ExecuteTemplate(&buf, "layout", d); err != nil {
+		v.p.log.Error("render", "page", page, "err", err)
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (v *view) write(status int, b []byte) {
 	pageHeaders(v.w.Header(), v.gateway)
 	v.w.WriteHeader(status)
-	v.w.Write(buf.Bytes())
+	v.w.Write(b)
 }
 
 // pageHeaders: no caching (pages carry tokens), no framing, nothing

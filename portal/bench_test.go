@@ -1,0 +1,232 @@
+package portal_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/sessions"
+	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/portal"
+	"github.com/wifihk/wifihk/portal/uamtest"
+	"github.com/wifihk/wifihk/radius"
+)
+
+// benchStack is the portal and the real RADIUS authentication server over
+// one bbolt store (fsync on), with rate limits raised so that one machine
+// can play many visitors.
+type benchStack struct {
+	portalURL string
+	gw        *uamtest.Gateway
+	handler   http.Handler
+}
+
+func newBenchStack(b *testing.B) *benchStack {
+	db, err := store.Open(b.TempDir(), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	sealer, _ := secrets.New(make([]byte, 32))
+	reg, err := hotspots.New(db, sealer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := reg.AddNAS(hotspots.NASInput{Name: "bench", IP: "127.0.0.1", Secret: "testing123",
+		Identifier: "bench", UAMSecret: "uamsecret"}); err != nil {
+		b.Fatal(err)
+	}
+	vis := visitors.New(db, sealer)
+	met := radius.NewMetrics(prometheus.NewRegistry())
+	auth, err := radius.NewAuthenticator(radius.AuthConfig{Credentials: vis, Sessions: sessions.New(db),
+		Plans: reg, DefaultPlan: hotspots.DefaultPlan(), Metrics: met})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := radius.NewServer(radius.ServerConfig{Port: radius.AuthPort, NAS: reg, Handler: auth, Metrics: met})
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn.SetReadBuffer(4 << 20)
+	go srv.Serve(conn)
+	b.Cleanup(func() { srv.Shutdown(context.Background()) })
+
+	p, err := portal.New(portal.Config{NAS: reg, Visitors: vis, DefaultPlan: hotspots.DefaultPlan(),
+		Sender: portal.NewOutbox(b.TempDir(), nil),
+		Limits: portal.Limits{LoginsPerMinutePerIP: 1 << 30, LoginsPerMinutePerMAC: 1 << 30}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := mux.NewRouter()
+	p.Mount(r)
+	hs := httptest.NewServer(r)
+	b.Cleanup(hs.Close)
+	gw, err := uamtest.Start(uamtest.Config{PortalURL: hs.URL + "/portal", RADIUSAddr: conn.LocalAddr().String(),
+		Secret: "testing123", NASID: "bench", UAMSecret: "uamsecret"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { gw.Close() })
+	return &benchStack{portalURL: hs.URL + "/portal", gw: gw, handler: r}
+}
+
+// visitor is one simulated phone with its own address on 127/8 (the
+// gateway tells devices apart by IP, as chilli does) and cookie jar.
+type visitor struct {
+	c    *http.Client
+	ip   netip.Addr
+	form url.Values
+}
+
+func newVisitor(n int) *visitor {
+	ip := netip.AddrFrom4([4]byte{127, byte(1 + n>>16), byte(n >> 8), byte(n)})
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip.AsSlice()}}
+	jar, _ := cookiejar.New(nil)
+	return &visitor{ip: ip, c: &http.Client{Jar: jar, Transport: &http.Transport{DialContext: d.DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// land follows the gateway's redirect to the landing page and keeps its
+// form.
+func (s *benchStack) land(v *visitor, mac string) error {
+	s.gw.Attach(v.ip, mac)
+	to, err := s.gw.RedirectURL(v.ip, "")
+	if err != nil {
+		return err
+	}
+	page, err := body(v.c.Get(to))
+	if err != nil {
+		return err
+	}
+	m := hiddenRE.FindAllStringSubmatch(page, 2)
+	if len(m) < 2 {
+		return fmt.Errorf("no form on landing page")
+	}
+	v.form = url.Values{"terms": {"yes"}}
+	for _, f := range m {
+		v.form.Set(f[1], strings.ReplaceAll(f[2], "&#43;", "+"))
+	}
+	return nil
+}
+
+// login is one click-through: the portal POST, and the gateway's /logon,
+// which returns only once RADIUS has answered the CHAP Access-Request.
+func (s *benchStack) login(v *visitor) error {
+	res, err := v.c.PostForm(s.portalURL+"/connect", v.form)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	logon := res.Header.Get("Location")
+	if res.StatusCode != http.StatusFound || !strings.Contains(logon, "/logon?") {
+		return fmt.Errorf("connect: %d %q", res.StatusCode, logon)
+	}
+	res, err = v.c.Get(logon)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if !strings.Contains(res.Header.Get("Location"), "res=success") {
+		return fmt.Errorf("logon not accepted: %q", res.Header.Get("Location"))
+	}
+	return nil
+}
+
+func body(res *http.Response, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return string(b), err
+}
+
+// BenchmarkClickThroughLogin measures complete free logins per second.
+// Each of b.N visitors first opens the landing page (untimed); the timed
+// part is the portal POST and the gateway's CHAP Access-Request answered.
+//
+//	go test ./portal -run '^$' -bench ClickThroughLogin -benchtime 4000x -cpu 2
+func BenchmarkClickThroughLogin(b *testing.B) {
+	s := newBenchStack(b)
+	visitors := make(chan *visitor, b.N)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for n := w; n < b.N; n += 16 {
+				v := newVisitor(n)
+				if err := s.land(v, fmt.Sprintf("02:00:00:%02x:%02x:%02x", byte(n>>16), byte(n>>8), byte(n))); err != nil {
+					failed.Add(1)
+					continue
+				}
+				visitors <- v
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(visitors)
+	if failed.Load() > 0 {
+		b.Fatalf("%d landings failed", failed.Load())
+	}
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.login(<-visitors); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
+}
+
+// BenchmarkLanding is the landing page's own cost, without the network:
+//
+//	go test ./portal -run '^$' -bench Landing -cpu 1
+func BenchmarkLanding(b *testing.B) {
+	s := newBenchStack(b)
+	v := newVisitor(1)
+	s.gw.Attach(v.ip, "02:00:00:00:00:01")
+	to, err := s.gw.RedirectURL(v.ip, "http://example.com/")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse(to)
+	h := s.handler
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest("GET", to, nil)
+		req.Host = u.Host
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}
