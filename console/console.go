@@ -1,0 +1,324 @@
+package console
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/auth"
+	"github.com/wifihk/wifihk/internal/sessions"
+	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/internal/web"
+	"github.com/wifihk/wifihk/radius"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// APState is what the agents last said about one AP.
+type APState struct {
+	Online     bool
+	LastReport time.Time
+	// Since is when Online last changed (zero when unknown).
+	Since   time.Time
+	Clients int // clients now, from the last report
+}
+
+// Point is one 5-minute bucket of an AP's reports.
+type Point struct {
+	Time    time.Time
+	Clients int
+	Bytes   uint64 // up and down
+}
+
+// Telemetry is what the console reads of the agents' reports;
+// hotspots/telemetry backs it. Without one every AP shows "no agent".
+type Telemetry interface {
+	// APStates returns the state of every AP that has reported, by AP id.
+	APStates(ctx context.Context) (map[string]APState, error)
+	// Series returns an AP's 5-minute buckets since a time, oldest first.
+	Series(ctx context.Context, apID string, since time.Time) ([]Point, error)
+}
+
+// Sessions lists accounting sessions; *sessions.Store implements it.
+type Sessions interface {
+	List(openOnly bool, limit int) ([]sessions.Session, error)
+	Get(id string) (sessions.Session, error)
+}
+
+// Disconnecter sends RFC 5176 Disconnect-Requests; *radius.CoAClient
+// implements it.
+type Disconnecter interface {
+	Disconnect(ctx context.Context, t radius.DisconnectTarget) (radius.DisconnectResult, error)
+}
+
+// Vouchers makes and finds voucher batches; *visitors.Store implements it.
+type Vouchers interface {
+	CreateVouchers(visitors.VoucherSpec) (visitors.VoucherBatch, error)
+	VoucherBatchByID(id string) (visitors.VoucherBatch, error)
+}
+
+// Config is what the console needs. Optional parts that are nil make
+// their pages say the data is not available rather than fail.
+type Config struct {
+	Registry *hotspots.Registry // required
+	Auth     *auth.Service      // required
+
+	Telemetry    Telemetry            // optional: AP status, clients, usage
+	Usage        hotspots.UsageSource // optional: sessions, devices and bytes today
+	Sessions     Sessions             // optional: the sessions page and NAS alerts
+	Disconnecter Disconnecter         // optional: the Disconnect button
+	Vouchers     Vouchers             // optional: the vouchers page
+
+	// DefaultPlan is what venues without a plan of their own get.
+	DefaultPlan hotspots.Plan
+	// CoverageTarget is the venues per district below which a district is
+	// flagged. Default 100.
+	CoverageTarget int
+	// AcctSilence is how long a NAS with open sessions may send no
+	// accounting before it is an alert. Default 15 minutes (three of the
+	// default plan's 5-minute interim updates).
+	AcctSilence time.Duration
+	// Metrics, when set, receives the console's metrics.
+	Metrics prometheus.Registerer
+	// CSRFKey signs form tokens (≥ 32 bytes); nil: random per process.
+	CSRFKey []byte
+	// Base is the path prefix. Default "/console".
+	Base string
+	Log  *slog.Logger
+	Now  func() time.Time
+}
+
+// Console serves the operations console.
+type Console struct {
+	cfg    Config
+	reg    *hotspots.Registry
+	auth   *auth.Service
+	csrf   *web.CSRF
+	pages  map[string]*template.Template
+	logins *web.Limiter
+	met    *metrics
+	log    *slog.Logger
+}
+
+// New checks cfg and builds the console.
+func New(cfg Config) (*Console, error) {
+	if cfg.Registry == nil || cfg.Auth == nil {
+		return nil, errors.New("console: Registry and Auth are required")
+	}
+	if cfg.Base == "" {
+		cfg.Base = "/console"
+	}
+	if !strings.HasPrefix(cfg.Base, "/") || strings.HasSuffix(cfg.Base, "/") {
+		return nil, fmt.Errorf("console: base %q must start and not end with /", cfg.Base)
+	}
+	if cfg.CoverageTarget == 0 {
+		cfg.CoverageTarget = 100
+	}
+	if cfg.AcctSilence == 0 {
+		cfg.AcctSilence = 15 * time.Minute
+	}
+	if cfg.DefaultPlan.Name == "" {
+		cfg.DefaultPlan = hotspots.DefaultPlan()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	csrf, err := web.NewCSRF(cfg.CSRFKey, "wifihk_console_csrf", false)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	c := &Console{cfg: cfg, reg: cfg.Registry, auth: cfg.Auth, csrf: csrf,
+		logins: web.NewLimiter(web.PerMinute(10), 10, 10000), log: cfg.Log.With("component", "console")}
+	if c.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	c.met = newMetrics(cfg.Metrics)
+	return c, nil
+}
+
+// pageNames are the templates that each combine with the layout.
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "alerts", "vouchers", "voucher_print", "error"}
+
+func parsePages() (map[string]*template.Template, error) {
+	out := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("console: template %s: %w", name, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// Mount adds the console's routes under Base to r.
+func (c *Console) Mount(r *mux.Router) {
+	b := c.cfg.Base
+	static, _ := fs.Sub(staticFS, "static")
+	r.PathPrefix(b + "/static/").Handler(c.headers(http.StripPrefix(b+"/static/", staticHandler(static))))
+	r.Handle(b, http.RedirectHandler(b+"/coverage", http.StatusSeeOther))
+	r.Handle(b+"/", http.RedirectHandler(b+"/coverage", http.StatusSeeOther))
+	r.Handle(b+"/login", c.page("login", c.loginForm)).Methods("GET", "HEAD")
+	r.Handle(b+"/login", c.page("login", c.login)).Methods("POST")
+	r.Handle(b+"/logout", c.page("logout", c.signedIn(c.logout))).Methods("POST")
+	for _, rt := range []struct {
+		method, path, name string
+		h                  handler
+	}{
+		{"GET", "/coverage", "coverage", c.coverage},
+		{"GET", "/venues", "venues", c.venues},
+		{"GET", "/venues/new", "venue_new", c.venueNewForm},
+		{"POST", "/venues/new", "venue_new", c.venueCreate},
+		{"GET", "/venues/{org}/{id:.+}", "venue", c.venue},
+		{"POST", "/venues/{org}/{id:.+}", "venue", c.venuePost},
+		{"GET", "/sessions", "sessions", c.sessions},
+		{"POST", "/sessions/disconnect", "disconnect", c.disconnect},
+		{"GET", "/alerts", "alerts", c.alerts},
+		{"GET", "/vouchers", "vouchers", c.vouchersPage},
+		{"POST", "/vouchers", "vouchers", c.vouchersCreate},
+		{"GET", "/vouchers/{id}", "voucher_print", c.voucherPrint},
+	} {
+		r.Handle(b+rt.path, c.page(rt.name, c.signedIn(rt.h))).Methods(rt.method)
+	}
+}
+
+// staticHandler serves embedded assets with a day's caching.
+func staticHandler(fsys fs.FS) http.Handler {
+	fh := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		fh.ServeHTTP(w, r)
+	})
+}
+
+// headers sets the browser-facing security headers: nothing from other
+// origins, no inline script, no framing.
+func (c *Console) headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handler is a page handler for a signed-in principal. It fills v and
+// returns the template to render ("" when it has answered already).
+type handler func(w http.ResponseWriter, r *http.Request, v *view) string
+
+// page wraps a handler with headers, language, metrics and rendering.
+func (c *Console) page(name string, h func(w http.ResponseWriter, r *http.Request, v *view) string) http.Handler {
+	return c.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		w = sw
+		w.Header().Set("Cache-Control", "no-store")
+		v := c.newView(w, r)
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			if err := r.ParseForm(); err != nil || c.csrf.Check(r) != nil {
+				v.Status, v.Error = http.StatusForbidden, v.T("err_csrf")
+				c.render(w, v, "error")
+				c.met.observe(name, sw.code, start)
+				return
+			}
+		}
+		if tmpl := h(w, r, v); tmpl != "" {
+			c.render(w, v, tmpl)
+		}
+		c.met.observe(name, sw.code, start)
+	}))
+}
+
+// signedIn sends visitors without a console session to the sign-in page.
+func (c *Console) signedIn(h handler) func(http.ResponseWriter, *http.Request, *view) string {
+	return func(w http.ResponseWriter, r *http.Request, v *view) string {
+		if v.User == nil {
+			next := r.URL.Path
+			if r.Method != http.MethodGet {
+				next = c.cfg.Base + "/coverage"
+			}
+			http.Redirect(w, r, c.cfg.Base+"/login?next="+urlQueryEscape(next), http.StatusSeeOther)
+			return ""
+		}
+		return h(w, r, v)
+	}
+}
+
+// principal returns the console session's staff member, if any.
+func (c *Console) principal(r *http.Request) *auth.Principal {
+	ck, err := r.Cookie(auth.CookieName)
+	if err != nil {
+		return nil
+	}
+	p, err := c.auth.SessionPrincipal(ck.Value)
+	if err != nil {
+		return nil
+	}
+	return &p
+}
+
+func (c *Console) render(w http.ResponseWriter, v *view, name string) {
+	t := c.pages[name]
+	var buf strings.Builder
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.log.Error("render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if v.Status != 0 {
+		w.WriteHeader(v.Status)
+	}
+	fmt.Fprint(w, buf.String())
+}
+
+// fail renders an error page for err: not found (also for what the
+// principal may not read), forbidden, or internal.
+func (c *Console) fail(v *view, err error) string {
+	switch {
+	case errors.Is(err, hotspots.ErrNotFound), errors.Is(err, sessions.ErrNotFound), errors.Is(err, errNotFound):
+		v.Status, v.Error, v.Title = http.StatusNotFound, v.T("err_notfound"), v.T("not_found_title")
+	case errors.Is(err, errForbidden):
+		v.Status, v.Error, v.Title = http.StatusForbidden, v.T("err_forbidden"), v.T("err_forbidden")
+	default:
+		c.log.Error("console", "err", err)
+		v.Status, v.Error, v.Title = http.StatusInternalServerError, v.T("err_internal"), v.T("err_internal")
+	}
+	return "error"
+}
+
+var (
+	errNotFound  = errors.New("console: not found")
+	errForbidden = errors.New("console: forbidden")
+)
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}

@@ -1,0 +1,153 @@
+package console
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/wifihk/wifihk/hotspots"
+)
+
+type coverageData struct {
+	Map          template.HTML
+	Cov          hotspots.Coverage
+	District     string // the district zoomed to, English; "" for all
+	Districts    []hotspots.District
+	Online       int // venues by dot colour
+	Offline      int
+	NoAgent      int
+	TelemetryOff bool
+	Below        map[string]bool
+	BelowText    string
+}
+
+// onlineSource adapts Telemetry to the registry's coverage source.
+type onlineSource struct{ t Telemetry }
+
+func (o onlineSource) OnlineAPs(ctx context.Context) ([]string, error) {
+	states, err := o.t.APStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for id, s := range states {
+		if s.Online {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// coverageSources are the live sources wired in so far.
+func (c *Console) coverageSources() hotspots.CoverageSources {
+	var src hotspots.CoverageSources
+	if c.cfg.Telemetry != nil {
+		src.APStatus = onlineSource{c.cfg.Telemetry}
+	}
+	src.Usage = c.cfg.Usage
+	return src
+}
+
+// coverage shows the map and the district table. The counts come from the
+// registry's coverage computation; the console only draws them.
+func (c *Console) coverage(w http.ResponseWriter, r *http.Request, v *view) string {
+	ctx := r.Context()
+	scope := v.User.Scope()
+	d := coverageData{Districts: hotspots.Districts(), TelemetryOff: c.cfg.Telemetry == nil, Below: map[string]bool{}}
+	var zoom *hotspots.District
+	if name := r.URL.Query().Get("district"); name != "" {
+		dist, ok := hotspots.LookupDistrict(name)
+		if !ok {
+			return c.fail(v, errNotFound)
+		}
+		zoom, d.District = &dist, dist.EN
+	}
+	cov, err := c.reg.Coverage(ctx, scope, c.cfg.CoverageTarget, c.coverageSources())
+	if err != nil {
+		return c.fail(v, err)
+	}
+	d.Cov = cov
+	var below []string
+	for _, name := range cov.BelowTarget {
+		d.Below[name] = true
+		below = append(below, v.District(name))
+	}
+	if len(below) > 0 {
+		d.BelowText = v.T("below_target", cov.Target, strings.Join(below, ", "))
+	} else {
+		d.BelowText = v.T("below_none", cov.Target)
+	}
+	pts, err := c.mapPoints(ctx, scope)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	for i := range pts {
+		switch pts[i].Status {
+		case stOnline:
+			d.Online++
+		case stOffline:
+			d.Offline++
+		default:
+			d.NoAgent++
+		}
+	}
+	labels := make([]mapLabel, len(d.Districts))
+	for i, dist := range d.Districts {
+		labels[i] = mapLabel{EN: dist.EN, Text: v.District(dist.EN), Lat: dist.Lat, Lon: dist.Lon}
+	}
+	vb := hkMap.whole()
+	if zoom != nil {
+		vb = hkMap.around(pts, zoom.EN, zoom.Lat, zoom.Lon)
+	}
+	d.Map = renderMap(pts, labels, vb, c.cfg.Base, v.T("cov_map"), v.T("cov_map_desc", len(pts)))
+	v.Title, v.Section, v.Data, v.Refresh = v.T("cov_title"), "coverage", d, true
+	c.met.mapVenues.Set(float64(len(pts)))
+	return "coverage"
+}
+
+// mapPoints returns the venues in scope with the status of their APs.
+func (c *Console) mapPoints(ctx context.Context, scope string) ([]mapPoint, error) {
+	venues, _, err := c.reg.ListVenues(hotspots.VenueFilter{Org: scope}, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	status, err := c.venueStatus(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	pts := make([]mapPoint, len(venues))
+	for i := range venues {
+		v := &venues[i]
+		pts[i] = mapPoint{Key: v.Key(), Lat: v.Latitude, Lon: v.Longitude, District: v.District, Status: status[v.Key()]}
+	}
+	return pts, nil
+}
+
+// venueStatus is each venue's dot: offline when any of its reporting APs
+// is offline, online when they all are online, no agent otherwise.
+func (c *Console) venueStatus(ctx context.Context, scope string) (map[string]apStatus, error) {
+	out := map[string]apStatus{}
+	if c.cfg.Telemetry == nil {
+		return out, nil
+	}
+	states, err := c.cfg.Telemetry.APStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	aps, _, err := c.reg.ListAPs(hotspots.APFilter{Org: scope}, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, ap := range aps {
+		s, ok := states[ap.ID]
+		switch {
+		case !ok:
+		case !s.Online:
+			out[ap.Hotspot] = stOffline
+		case out[ap.Hotspot] != stOffline:
+			out[ap.Hotspot] = stOnline
+		}
+	}
+	return out, nil
+}

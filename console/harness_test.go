@@ -1,0 +1,155 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/auth"
+	"github.com/wifihk/wifihk/internal/config"
+	"github.com/wifihk/wifihk/internal/server"
+)
+
+// realData is the Wi-Fi.HK open-data export kept beside the repository.
+const realData = "../../shared/data/wifi-hk-locations.csv"
+
+type appOpts struct {
+	demo     bool
+	realData bool
+}
+
+type testApp struct {
+	*server.App
+	URL string
+}
+
+// startApp runs a whole controller on loopback ports with a fresh store:
+// the demo seed when asked, the real open data when asked (skipping when
+// the file is absent), and staff accounts admin, op-a (operator of orga)
+// and op-b (operator of orgb), each with password "password-123".
+func startApp(t testing.TB, o appOpts) *testApp {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Addr, cfg.HTTP.TLSAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.RADIUS.AuthAddr, cfg.RADIUS.AcctAddr = "127.0.0.1:0", "127.0.0.1:0"
+	a, err := server.New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.demo {
+		if err := a.Demo(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o.realData {
+		data, err := os.ReadFile(realData)
+		if err != nil {
+			t.Skipf("real open data not found at %s (relative to the package): %v", realData, err)
+		}
+		res, err := a.Registry.Import(context.Background(), data, hotspots.ImportOptions{})
+		if err != nil || res.Imported != 5430 {
+			t.Fatalf("import: %+v %v", res.Imported, err)
+		}
+	}
+	seedOrgs(t, a)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	select {
+	case <-a.Ready:
+	case err := <-done:
+		t.Fatalf("Run ended early: %v", err)
+	}
+	return &testApp{App: a, URL: "http://" + a.HTTPAddr.String()}
+}
+
+// seedOrgs adds two organisations with a venue each and the staff.
+func seedOrgs(t testing.TB, a *server.App) {
+	t.Helper()
+	for _, o := range []struct{ code, id, district string }{{"orga", "A001", "Wan Chai"}, {"orgb", "B001", "Sha Tin"}} {
+		if _, err := a.Registry.AddOrg(hotspots.Org{Code: o.code, NameEN: "Org " + o.code}); err != nil {
+			t.Fatal(err)
+		}
+		d, _ := hotspots.LookupDistrict(o.district)
+		_, err := a.Registry.AddVenue(hotspots.Venue{Org: o.code, LocationID: o.id, NameEN: "Venue of " + o.code,
+			TypeEN: "Library", AddressEN: "1 Test Road", Latitude: d.Lat, Longitude: d.Lon, SSID: "WiFi@HK", Hotspots: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range []auth.StaffInput{
+		{Username: "admin", Role: auth.RoleAdmin, Password: "password-123"},
+		{Username: "op-a", Role: auth.RoleOperator, Org: "orga", Password: "password-123"},
+		{Username: "op-b", Role: auth.RoleOperator, Org: "orgb", Password: "password-123"},
+		{Username: "viewer", Role: auth.RoleViewer, Password: "password-123"},
+	} {
+		if _, _, err := a.Staff.AddStaff(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// client is a cookie-keeping HTTP client that does not follow redirects.
+func client(t testing.TB) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// get fetches a page and returns its status and body.
+func get(t testing.TB, c *http.Client, u string) (int, string) {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// post submits a form from page (whose CSRF token it reuses) to u.
+func post(t testing.TB, c *http.Client, page, u string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	if m := csrfRE.FindStringSubmatch(page); m != nil && form.Get("csrf") == "" {
+		form.Set("csrf", m[1])
+	}
+	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+// signIn logs c in as user through the sign-in form.
+func signIn(t testing.TB, c *http.Client, base, user string) {
+	t.Helper()
+	_, page := get(t, c, base+"/console/login")
+	res, body := post(t, c, page, base+"/console/login", url.Values{"username": {user}, "password": {"password-123"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: %d %s", user, res.StatusCode, body)
+	}
+}
+
+func repoFile(parts ...string) string { return filepath.Join(append([]string{".."}, parts...)...) }

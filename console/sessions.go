@@ -1,0 +1,200 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/sessions"
+	"github.com/wifihk/wifihk/radius"
+)
+
+// maxSessionsShown caps the sessions page; a search narrows it.
+const maxSessionsShown = 500
+
+type sessionRow struct {
+	sessions.Session
+	Venue, Plan string
+	Org         string
+	CanWrite    bool
+}
+
+type sessionsData struct {
+	Rows      []sessionRow
+	Total     int
+	Q         string
+	Off       bool
+	Truncated bool
+	Result    *disconnectResult
+}
+
+type disconnectResult struct {
+	ID         string
+	ACK        bool
+	Code       string
+	ErrorCause string
+	RTTms      int64
+	Err        string
+}
+
+// nasVenues maps NAS id to venue key.
+func (c *Console) nasVenues() (map[string]string, error) {
+	nas, err := c.reg.ListNAS()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(nas))
+	for _, n := range nas {
+		out[n.ID] = n.Hotspot
+	}
+	return out, nil
+}
+
+func orgOfVenue(key string) string { org, _, _ := strings.Cut(key, "/"); return org }
+
+// planOfClass reads the plan name from the Class the RADIUS server gave
+// ("whk1:GRANT:PLAN").
+func planOfClass(class string) string {
+	if rest, ok := strings.CutPrefix(class, "whk1:"); ok {
+		if _, plan, ok := strings.Cut(rest, ":"); ok {
+			return plan
+		}
+	}
+	return ""
+}
+
+// openSessions lists the open sessions in the principal's scope matching
+// q (user, MAC, venue or NAS, case-insensitive), newest first.
+func (c *Console) openSessions(v *view, q string) ([]sessionRow, error) {
+	all, err := c.cfg.Sessions.List(true, 0)
+	if err != nil {
+		return nil, err
+	}
+	venues, err := c.nasVenues()
+	if err != nil {
+		return nil, err
+	}
+	q = strings.ToLower(strings.TrimSpace(q))
+	var out []sessionRow
+	for _, s := range all {
+		venue := venues[s.NAS]
+		org := orgOfVenue(venue)
+		if !v.User.CanRead(org) || (v.User.Scope() != "" && org == "") {
+			continue
+		}
+		if q != "" && !strings.Contains(strings.ToLower(s.Username+"\x00"+s.MAC+"\x00"+venue+"\x00"+s.NAS), q) {
+			continue
+		}
+		out = append(out, sessionRow{Session: s, Venue: venue, Org: org, Plan: planOfClass(s.Class), CanWrite: v.User.CanWrite(org)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Started.After(out[j].Started) })
+	return out, nil
+}
+
+// Duration is how long a session has run.
+func (r sessionRow) Duration() string {
+	if r.SessionTime > 0 {
+		return humanDuration(time.Duration(r.SessionTime) * time.Second)
+	}
+	return humanDuration(r.Updated.Sub(r.Started))
+}
+
+func (c *Console) sessions(w http.ResponseWriter, r *http.Request, v *view) string {
+	d := sessionsData{Q: r.URL.Query().Get("q"), Off: c.cfg.Sessions == nil}
+	v.Title, v.Section, v.Data, v.Refresh = v.T("sessions_title"), "sessions", &d, true
+	if d.Off {
+		return "sessions"
+	}
+	rows, err := c.openSessions(v, d.Q)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	d.Total = len(rows)
+	if len(rows) > maxSessionsShown {
+		rows, d.Truncated = rows[:maxSessionsShown], true
+	}
+	d.Rows = rows
+	return "sessions"
+}
+
+// disconnect sends a Disconnect-Request for one session and shows the
+// NAS's answer above the list.
+func (c *Console) disconnect(w http.ResponseWriter, r *http.Request, v *view) string {
+	if c.cfg.Sessions == nil || c.cfg.Disconnecter == nil {
+		return c.fail(v, errNotFound)
+	}
+	id := r.PostFormValue("id")
+	s, err := c.cfg.Sessions.Get(id)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	venues, err := c.nasVenues()
+	if err != nil {
+		return c.fail(v, err)
+	}
+	org := orgOfVenue(venues[s.NAS])
+	if !v.User.CanRead(org) || (v.User.Scope() != "" && org == "") {
+		return c.fail(v, errNotFound)
+	}
+	if !v.User.CanWrite(org) {
+		return c.fail(v, errForbidden)
+	}
+	res := &disconnectResult{ID: s.ID}
+	target, err := c.disconnectTarget(s)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		defer cancel()
+		var out radius.DisconnectResult
+		out, err = c.cfg.Disconnecter.Disconnect(ctx, target)
+		res.ACK, res.Code, res.ErrorCause, res.RTTms = out.ACK, out.Code, out.ErrorCause, out.RTT.Milliseconds()
+	}
+	result := "ack"
+	switch {
+	case err != nil:
+		res.Err, result = err.Error(), "error"
+		v.Error = v.T("disc_err", err.Error())
+	case res.ACK:
+		v.Notice = v.T("disc_ack", res.Code, s.ID, res.RTTms)
+	default:
+		result = "nak"
+		v.Error = v.T("disc_nak", res.Code, res.ErrorCause, s.ID)
+	}
+	c.met.disconnects.WithLabelValues(result).Inc()
+	c.audit(*v.User, "session.disconnect", s.ID, org, result)
+	d := sessionsData{Result: res}
+	v.Title, v.Section, v.Data = v.T("sessions_title"), "sessions", &d
+	rows, err := c.openSessions(v, "")
+	if err != nil {
+		return c.fail(v, err)
+	}
+	d.Total, d.Rows = len(rows), rows[:min(len(rows), maxSessionsShown)]
+	return "sessions"
+}
+
+// disconnectTarget finds where to send the request: the address the NAS
+// sent accounting from, at its CoA port, signed with its own secret.
+func (c *Console) disconnectTarget(s sessions.Session) (radius.DisconnectTarget, error) {
+	n, err := c.reg.NASByID(s.NAS)
+	if err != nil {
+		return radius.DisconnectTarget{}, fmt.Errorf("console: NAS %q: %w", s.NAS, hotspots.ErrNotFound)
+	}
+	addr, err := netip.ParseAddr(s.NASAddr)
+	if err != nil {
+		if !n.Prefix.IsSingleIP() {
+			return radius.DisconnectTarget{}, errors.New("console: no NAS address recorded for this session")
+		}
+		addr = n.Prefix.Addr()
+	}
+	secret, err := c.reg.Sealer().Open(n.SecretSealed)
+	if err != nil {
+		return radius.DisconnectTarget{}, fmt.Errorf("console: NAS %s secret: %w", n.Name, err)
+	}
+	return radius.DisconnectTarget{Username: s.Username, AcctID: s.AcctID, MAC: s.MAC, FramedIP: s.FramedIP,
+		NASAddr: netip.AddrPortFrom(addr, uint16(n.CoAPort)), NASSecret: secret}, nil
+}

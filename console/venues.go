@@ -1,0 +1,427 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/wifihk/wifihk/hotspots"
+)
+
+const venuesPerPage = 50
+
+type venueRow struct {
+	hotspots.Venue
+	APs    int
+	Status apStatus
+}
+
+// StatusClass and StatusText show a row's AP status.
+func (r venueRow) StatusClass() string { return r.Status.class() }
+
+type venuesData struct {
+	Rows                  []venueRow
+	Total, Page, Pages    int
+	Q, District, Type     string
+	Org                   string
+	Districts             []hotspots.District
+	Types                 []string
+	PrevURL, NextURL      string
+	ShowOrgFilter, CanAdd bool
+}
+
+func statusKey(s apStatus) string {
+	switch s {
+	case stOnline:
+		return "st_online"
+	case stOffline:
+		return "st_offline"
+	}
+	return "st_none"
+}
+
+// StatusText names a status in the page's language.
+func (v *view) StatusText(class string) string {
+	switch class {
+	case "on":
+		return v.T(statusKey(stOnline))
+	case "off":
+		return v.T(statusKey(stOffline))
+	}
+	return v.T(statusKey(stNone))
+}
+
+// venues lists and searches venues in the principal's scope.
+func (c *Console) venues(w http.ResponseWriter, r *http.Request, v *view) string {
+	q := r.URL.Query()
+	scope := v.User.Scope()
+	d := venuesData{Q: q.Get("q"), District: q.Get("district"), Type: q.Get("type"), Org: scope,
+		Districts: hotspots.Districts(), ShowOrgFilter: scope == "", CanAdd: v.User.CanWrite(v.User.Org) || v.User.IsAdmin()}
+	if scope == "" {
+		d.Org = strings.TrimSpace(q.Get("org"))
+	}
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	types, err := c.reg.VenueTypes(r.Context())
+	if err != nil {
+		return c.fail(v, err)
+	}
+	for t := range types {
+		if t != "" {
+			d.Types = append(d.Types, t)
+		}
+	}
+	sort.Strings(d.Types)
+	list, total, err := c.reg.ListVenues(hotspots.VenueFilter{Org: d.Org, District: d.District, Type: d.Type, Text: d.Q},
+		(page-1)*venuesPerPage, venuesPerPage)
+	var fe *hotspots.FieldError
+	if errors.As(err, &fe) {
+		v.Status, v.Error = http.StatusUnprocessableEntity, fe.Error()
+	} else if err != nil {
+		return c.fail(v, err)
+	}
+	status, err := c.venueStatus(r.Context(), scope)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	aps, _, err := c.reg.ListAPs(hotspots.APFilter{Org: scope}, 0, 0)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	perVenue := map[string]int{}
+	for _, ap := range aps {
+		perVenue[ap.Hotspot]++
+	}
+	for _, ven := range list {
+		d.Rows = append(d.Rows, venueRow{Venue: ven, APs: perVenue[ven.Key()], Status: status[ven.Key()]})
+	}
+	d.Total, d.Page, d.Pages = total, page, max(1, (total+venuesPerPage-1)/venuesPerPage)
+	pageURL := func(p int) string {
+		u := url.Values{}
+		for k, val := range map[string]string{"q": d.Q, "district": d.District, "type": d.Type, "org": q.Get("org")} {
+			if val != "" {
+				u.Set(k, val)
+			}
+		}
+		u.Set("page", strconv.Itoa(p))
+		return c.cfg.Base + "/venues?" + u.Encode()
+	}
+	if page > 1 {
+		d.PrevURL = pageURL(page - 1)
+	}
+	if page < d.Pages {
+		d.NextURL = pageURL(page + 1)
+	}
+	v.Title, v.Section, v.Data = v.T("venues_title"), "venues", d
+	return "venues"
+}
+
+// venueKey reads {org}/{id} from the path.
+func venueKey(r *http.Request) string {
+	vars := mux.Vars(r)
+	return vars["org"] + "/" + vars["id"]
+}
+
+// readableVenue returns the venue at the request's path if the principal
+// may see it; other organisations' venues are "not found".
+func (c *Console) readableVenue(r *http.Request, v *view) (hotspots.Venue, error) {
+	ven, err := c.reg.Venue(venueKey(r))
+	if err != nil {
+		return ven, err
+	}
+	if !v.User.CanRead(ven.Org) {
+		return hotspots.Venue{}, errNotFound
+	}
+	return ven, nil
+}
+
+type apRow struct {
+	hotspots.AP
+	State  APState
+	Known  bool
+	Chart  template.HTML
+	Status string // "on", "off", "na"
+}
+
+type venueData struct {
+	V           hotspots.Venue
+	APs         []apRow
+	NAS         []hotspots.NAS
+	Plan        hotspots.Plan
+	PlanDefault bool
+	Usage       template.HTML
+	NoTelemetry bool
+	CanWrite    bool
+	Token       string // a new AP's agent token, shown once
+	TokenAP     string
+	APName      string
+	APMAC       string
+	Form        *venueForm // set when editing
+}
+
+// venue shows one venue with its APs, NAS, plan and usage.
+func (c *Console) venue(w http.ResponseWriter, r *http.Request, v *view) string {
+	ven, err := c.readableVenue(r, v)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	d, err := c.venueData(r, v, ven)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	if r.URL.Query().Get("edit") == "1" && d.CanWrite {
+		return c.venueEditPage(r, v, formFromVenue(ven))
+	}
+	if r.URL.Query().Get("saved") == "1" {
+		v.Notice = v.T("venue_saved", ven.Key())
+	}
+	v.Title, v.Section, v.Data = ven.NameEN, "venues", d
+	return "venue"
+}
+
+func (c *Console) venueData(r *http.Request, v *view, ven hotspots.Venue) (*venueData, error) {
+	ctx := r.Context()
+	d := &venueData{V: ven, CanWrite: v.User.CanWrite(ven.Org), NoTelemetry: c.cfg.Telemetry == nil}
+	aps, _, err := c.reg.ListAPs(hotspots.APFilter{Venue: ven.Key()}, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	var states map[string]APState
+	if c.cfg.Telemetry != nil {
+		if states, err = c.cfg.Telemetry.APStates(ctx); err != nil {
+			return nil, err
+		}
+	}
+	since := v.now.Truncate(5 * time.Minute).Add(-24 * time.Hour)
+	usage := series{Start: since, Step: 5 * time.Minute, Values: make([]float64, 289)}
+	anyUsage := false
+	for _, ap := range aps {
+		row := apRow{AP: ap, Status: "na"}
+		row.State, row.Known = states[ap.ID]
+		if row.Known {
+			row.Status = map[bool]string{true: "on", false: "off"}[row.State.Online]
+		}
+		if c.cfg.Telemetry != nil {
+			pts, err := c.cfg.Telemetry.Series(ctx, ap.ID, since)
+			if err != nil {
+				return nil, err
+			}
+			clients := series{Start: since, Step: 5 * time.Minute, Values: make([]float64, 289)}
+			peak := 0
+			for _, p := range pts {
+				i := int(p.Time.Sub(since) / (5 * time.Minute))
+				if i < 0 || i >= len(clients.Values) {
+					continue
+				}
+				clients.Values[i] = float64(p.Clients)
+				usage.Values[i] += float64(p.Bytes)
+				peak = max(peak, p.Clients)
+				anyUsage = true
+			}
+			row.Chart = renderChart(clients, v.T("chart_clients", ap.Name, peak), func(f float64) string { return strconv.Itoa(int(f)) })
+		}
+		d.APs = append(d.APs, row)
+	}
+	if anyUsage {
+		sum := 0.0
+		for _, b := range usage.Values {
+			sum += b
+		}
+		d.Usage = renderChart(usage, v.T("chart_usage", humanBytes(uint64(sum))), func(f float64) string { return humanBytes(uint64(f)) })
+	}
+	nas, err := c.reg.ListNAS()
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nas {
+		if n.Hotspot == ven.Key() {
+			d.NAS = append(d.NAS, n)
+		}
+	}
+	d.Plan, d.PlanDefault = c.cfg.DefaultPlan, true
+	if ven.Plan != "" {
+		if p, err := c.reg.Plan(ven.Plan); err == nil {
+			d.Plan, d.PlanDefault = p, false
+		}
+	}
+	return d, nil
+}
+
+// venuePost edits a venue (action=update) or registers an AP at it
+// (action=add_ap).
+func (c *Console) venuePost(w http.ResponseWriter, r *http.Request, v *view) string {
+	ven, err := c.readableVenue(r, v)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	if !v.User.CanWrite(ven.Org) {
+		return c.fail(v, errForbidden)
+	}
+	switch r.PostFormValue("action") {
+	case "update":
+		f := formFromRequest(r)
+		f.Org, f.LocationID = ven.Org, ven.LocationID // the key does not change
+		nv, err := f.venue()
+		if err == nil {
+			nv.Created = ven.Created
+			nv, err = c.reg.UpdateVenue(nv)
+		}
+		if err != nil {
+			f.setError(err)
+			v.Status = http.StatusUnprocessableEntity
+			v.Error = err.Error()
+			return c.venueEditPage(r, v, f)
+		}
+		c.audit(*v.User, "venue.update", nv.Key(), nv.Org, "console")
+		http.Redirect(w, r, venuePath(c.cfg.Base, nv.Key())+"?saved=1", http.StatusSeeOther)
+		return ""
+	case "add_ap":
+		return c.addAP(r, v, ven)
+	}
+	return c.fail(v, errNotFound)
+}
+
+// addAP registers an AP and shows its agent token once.
+func (c *Console) addAP(r *http.Request, v *view, ven hotspots.Venue) string {
+	name, mac := strings.TrimSpace(r.PostFormValue("ap_name")), r.PostFormValue("ap_mac")
+	ap, token, err := c.reg.AddAP(ven.Key(), name, mac)
+	if err == nil {
+		c.audit(*v.User, "ap.create", ap.ID, ven.Org, "console")
+		c.met.apsAdded.Inc()
+	}
+	d, derr := c.venueData(r, v, ven)
+	if derr != nil {
+		return c.fail(v, derr)
+	}
+	if err != nil {
+		v.Status, v.Error = http.StatusUnprocessableEntity, err.Error()
+		d.APName, d.APMAC = name, mac
+	} else {
+		d.Token, d.TokenAP = token, ap.ID
+	}
+	v.Title, v.Section, v.Data = ven.NameEN, "venues", d
+	return "venue"
+}
+
+// venueForm is the register/edit form's fields as typed.
+type venueForm struct {
+	Org, LocationID, NameEN, NameTC, NameSC, TypeEN, AddressEN string
+	Lat, Lon, Hotspots, SSID, Plan, District                   string
+	Errs                                                       map[string]string
+	Edit                                                       bool
+	Plans                                                      []hotspots.Plan
+	FixedOrg                                                   bool
+	DefaultPlan                                                string
+}
+
+func formFromRequest(r *http.Request) *venueForm {
+	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	return &venueForm{Org: g("organisation_code"), LocationID: g("location_id"), NameEN: g("name_en"),
+		NameTC: g("name_tc"), NameSC: g("name_sc"), TypeEN: g("venue_type_en"), AddressEN: g("address_en"),
+		Lat: g("latitude"), Lon: g("longitude"), Hotspots: g("number_of_hotspots"), SSID: g("ssid"),
+		Plan: g("plan"), District: g("district")}
+}
+
+func formFromVenue(v hotspots.Venue) *venueForm {
+	return &venueForm{Org: v.Org, LocationID: v.LocationID, NameEN: v.NameEN, NameTC: v.NameTC, NameSC: v.NameSC,
+		TypeEN: v.TypeEN, AddressEN: v.AddressEN, Lat: strconv.FormatFloat(v.Latitude, 'f', -1, 64),
+		Lon: strconv.FormatFloat(v.Longitude, 'f', -1, 64), Hotspots: strconv.Itoa(v.Hotspots), SSID: v.SSID,
+		Plan: v.Plan, District: v.District}
+}
+
+// venue parses the numbers; the registry checks the rest.
+func (f *venueForm) venue() (hotspots.Venue, error) {
+	v := hotspots.Venue{Org: f.Org, LocationID: f.LocationID, NameEN: f.NameEN, NameTC: f.NameTC, NameSC: f.NameSC,
+		TypeEN: f.TypeEN, AddressEN: f.AddressEN, SSID: f.SSID, Plan: f.Plan, District: f.District}
+	var err error
+	if v.Latitude, err = strconv.ParseFloat(f.Lat, 64); err != nil {
+		return v, &hotspots.FieldError{Field: "latitude", Problem: fmt.Sprintf("%q is not a number", f.Lat)}
+	}
+	if v.Longitude, err = strconv.ParseFloat(f.Lon, 64); err != nil {
+		return v, &hotspots.FieldError{Field: "longitude", Problem: fmt.Sprintf("%q is not a number", f.Lon)}
+	}
+	if f.Hotspots != "" {
+		if v.Hotspots, err = strconv.Atoi(f.Hotspots); err != nil {
+			return v, &hotspots.FieldError{Field: "number_of_hotspots", Problem: fmt.Sprintf("%q is not a whole number", f.Hotspots)}
+		}
+	}
+	if v.SSID == "" {
+		v.SSID = "WiFi@HK"
+	}
+	return v, nil
+}
+
+// setError marks the field an error names, for aria-invalid.
+func (f *venueForm) setError(err error) {
+	f.Errs = map[string]string{}
+	var fe *hotspots.FieldError
+	if errors.As(err, &fe) {
+		f.Errs[fe.Field] = fe.Problem
+	}
+}
+
+// Err is the problem with field, or "".
+func (f *venueForm) Err(field string) string { return f.Errs[field] }
+
+func (c *Console) venueEditPage(r *http.Request, v *view, f *venueForm) string {
+	f.Edit = true
+	return c.venueFormPage(v, f, v.T("venue_edit"))
+}
+
+func (c *Console) venueFormPage(v *view, f *venueForm, title string) string {
+	plans, err := c.reg.ListPlans()
+	if err != nil {
+		return c.fail(v, err)
+	}
+	for _, p := range plans {
+		if p.Org == "" || p.Org == f.Org || (f.Org == "" && v.User.CanWrite(p.Org)) {
+			f.Plans = append(f.Plans, p)
+		}
+	}
+	f.DefaultPlan = c.cfg.DefaultPlan.Name
+	if !v.User.IsAdmin() {
+		f.FixedOrg, f.Org = true, v.User.Org
+	}
+	v.Title, v.Section, v.Data = title, "venues", f
+	return "venue_form"
+}
+
+func (c *Console) venueNewForm(w http.ResponseWriter, r *http.Request, v *view) string {
+	if !v.User.IsAdmin() && !v.User.CanWrite(v.User.Org) {
+		return c.fail(v, errForbidden)
+	}
+	return c.venueFormPage(v, &venueForm{SSID: "WiFi@HK", Hotspots: "1"}, v.T("venue_new"))
+}
+
+// venueCreate registers a venue; an operator registers it for their own
+// organisation whatever the form says.
+func (c *Console) venueCreate(w http.ResponseWriter, r *http.Request, v *view) string {
+	f := formFromRequest(r)
+	if !v.User.IsAdmin() {
+		f.Org = v.User.Org
+	}
+	if !v.User.CanWrite(f.Org) {
+		return c.fail(v, errForbidden)
+	}
+	nv, err := f.venue()
+	if err == nil {
+		nv, err = c.reg.AddVenue(nv)
+	}
+	if err != nil {
+		f.setError(err)
+		v.Status, v.Error = http.StatusUnprocessableEntity, err.Error()
+		return c.venueFormPage(v, f, v.T("venue_new"))
+	}
+	c.audit(*v.User, "venue.create", nv.Key(), nv.Org, "console")
+	c.met.venuesAdded.Inc()
+	http.Redirect(w, r, venuePath(c.cfg.Base, nv.Key())+"?saved=1", http.StatusSeeOther)
+	return ""
+}

@@ -1,0 +1,153 @@
+package console
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/auth"
+)
+
+// view is what every page template gets: the layout's fields and the
+// page's own data in Data.
+type view struct {
+	Lang, HTMLLang string
+	Base           string
+	Title          string
+	Section        string // the nav entry to mark current
+	User           *auth.Principal
+	CSRF           string
+	Langs          []langLink
+	Error, Notice  string
+	Status         int
+	Refresh        bool // a live view: console.js reloads it every minute
+	Data           any
+	now            time.Time
+}
+
+func (c *Console) newView(w http.ResponseWriter, r *http.Request) *view {
+	l := pickLang(r)
+	if q := knownLang(r.URL.Query().Get("lang")); q != "" {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 86400,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	}
+	return &view{Lang: l, HTMLLang: htmlLang(l), Base: c.cfg.Base, User: c.principal(r),
+		CSRF: c.csrf.Token(w, r), Langs: langLinks(r, l), now: c.cfg.Now()}
+}
+
+// T translates key into the page's language.
+func (v *view) T(key string, args ...any) string { return tr(v.Lang, key, args...) }
+
+// District names a district in the page's language.
+func (v *view) District(en string) string { return districtName(v.Lang, en) }
+
+// RoleText describes the signed-in principal's role.
+func (v *view) RoleText() string {
+	if v.User == nil {
+		return ""
+	}
+	switch v.User.Role {
+	case auth.RoleAdmin:
+		return v.T("role_admin")
+	case auth.RoleOperator:
+		return v.T("role_operator", v.User.Org)
+	}
+	if v.User.Org != "" {
+		return v.T("role_viewer_org", v.User.Org)
+	}
+	return v.T("role_viewer")
+}
+
+// CanWrite reports whether the principal may change org's data.
+func (v *view) CanWrite(org string) bool { return v.User != nil && v.User.CanWrite(org) }
+
+// Count shows a number that may be unknown.
+func (v *view) Count(c hotspots.Count) string {
+	if !c.Known {
+		return v.T("unknown")
+	}
+	return fmt.Sprint(c.N)
+}
+
+// GB shows a byte count that may be unknown in gigabytes.
+func (v *view) GB(c hotspots.Count) string {
+	if !c.Known {
+		return v.T("unknown")
+	}
+	return fmt.Sprintf("%.2f", float64(c.N)/1e9)
+}
+
+// Ago says how long before the page's time t was, or "—" for never.
+func (v *view) Ago(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return humanDuration(v.now.Sub(t))
+}
+
+// Time shows t in Hong Kong time.
+func (v *view) Time(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(hongKong).Format("2006-01-02 15:04")
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// humanBytes shows n bytes with a binary-free SI unit.
+func humanBytes(n uint64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
+
+// VenueURL is a venue's console page; location IDs may hold slashes,
+// which stay as path separators.
+func (v *view) VenueURL(key string) string { return venuePath(v.Base, key) }
+
+func venuePath(base, key string) string {
+	org, id, _ := strings.Cut(key, "/")
+	parts := strings.Split(id, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return base + "/venues/" + url.PathEscape(org) + "/" + strings.Join(parts, "/")
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// field is one input of a form, for the "field" template.
+type field struct {
+	ID, Label, Type, Value, Err string
+	Req, RO                     bool
+}
+
+var funcs = template.FuncMap{
+	"bytes": humanBytes,
+	"div":   func(a, b int) int { return a / b },
+	"fld": func(id, label, typ, value, err string, req, ro bool) field {
+		return field{ID: id, Label: label, Type: typ, Value: value, Err: err, Req: req, RO: ro}
+	},
+}

@@ -1,0 +1,93 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/wifihk/wifihk/internal/visitors"
+)
+
+type vouchersData struct {
+	Off                             bool
+	CanWrite                        bool
+	Count, Minutes, Uses, Days, Cap string
+	Note                            string
+	Batch                           *visitors.VoucherBatch
+}
+
+// canMakeVouchers: admins make network-wide batches, operators their
+// organisation's; viewers make none.
+func canMakeVouchers(v *view) bool {
+	return v.User.IsAdmin() || (v.User.Org != "" && v.User.CanWrite(v.User.Org))
+}
+
+func (c *Console) vouchersPage(w http.ResponseWriter, r *http.Request, v *view) string {
+	d := &vouchersData{Off: c.cfg.Vouchers == nil, CanWrite: canMakeVouchers(v),
+		Count: "20", Minutes: "60", Uses: "1", Days: "30", Cap: "0"}
+	v.Title, v.Section, v.Data = v.T("vouchers_title"), "vouchers", d
+	return "vouchers"
+}
+
+// vouchersCreate makes a batch and links to its print page.
+func (c *Console) vouchersCreate(w http.ResponseWriter, r *http.Request, v *view) string {
+	if c.cfg.Vouchers == nil {
+		return c.fail(v, errNotFound)
+	}
+	if !canMakeVouchers(v) {
+		return c.fail(v, errForbidden)
+	}
+	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	d := &vouchersData{CanWrite: true, Count: g("count"), Minutes: g("minutes"), Uses: g("uses"),
+		Days: g("valid_days"), Cap: g("data_cap_mb"), Note: g("note")}
+	v.Title, v.Section, v.Data = v.T("vouchers_title"), "vouchers", d
+	atoi := func(s string) int {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	spec := visitors.VoucherSpec{Count: atoi(d.Count), Duration: time.Duration(atoi(d.Minutes)) * time.Minute,
+		Uses: atoi(d.Uses), ValidDays: atoi(d.Days), DataCapMB: int64(atoi(d.Cap)), Note: d.Note,
+		Org: v.User.Scope(), CreatedBy: v.User.Actor()}
+	if d.Cap == "" {
+		spec.DataCapMB = 0
+	}
+	b, err := c.cfg.Vouchers.CreateVouchers(spec)
+	if err != nil {
+		v.Status, v.Error = http.StatusUnprocessableEntity, err.Error()
+		return "vouchers"
+	}
+	c.audit(*v.User, "voucher.batch", b.ID, b.Org, strconv.Itoa(len(b.Codes))+" codes")
+	c.met.vouchers.Add(float64(len(b.Codes)))
+	d.Batch = &b
+	v.Notice = v.T("v_made", b.ID, len(b.Codes))
+	return "vouchers"
+}
+
+type voucherPrint struct {
+	Batch visitors.VoucherBatch
+	Codes []string
+	Meta  string
+}
+
+// voucherPrint shows a batch as cards to print.
+func (c *Console) voucherPrint(w http.ResponseWriter, r *http.Request, v *view) string {
+	if c.cfg.Vouchers == nil {
+		return c.fail(v, errNotFound)
+	}
+	b, err := c.cfg.Vouchers.VoucherBatchByID(mux.Vars(r)["id"])
+	if err != nil || !v.User.CanRead(b.Org) || (v.User.Scope() != "" && b.Org == "") {
+		return c.fail(v, errNotFound)
+	}
+	d := voucherPrint{Batch: b, Meta: v.T("v_valid", v.Time(b.ExpiresAt), b.Duration/60, b.Uses)}
+	for _, code := range b.Codes {
+		d.Codes = append(d.Codes, visitors.FormatVoucher(code))
+	}
+	v.Title, v.Section, v.Data = v.T("v_print", b.ID), "vouchers", d
+	return "voucher_print"
+}
