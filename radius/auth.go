@@ -230,9 +230,31 @@ func (a *Authenticator) checkPAP(ctx context.Context, c visitors.Credential, pw 
 		return constantTimeEqual(secret, pw), nil
 	}
 	key := a.pap.key(c.Username, pw, c.PasswordHash)
-	if a.pap.hit(key) {
-		return true, nil
+	for {
+		hit, wait := a.pap.claim(key)
+		if hit {
+			return true, nil
+		}
+		if wait == nil {
+			break
+		}
+		select { // the same password is being checked: share its result
+		case <-wait:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+		if hit, _ := a.pap.claim(key); hit {
+			return true, nil
+		}
+		return a.hashOnce(ctx, c, pw, key)
 	}
+	return a.hashChecked(ctx, c, pw, key)
+}
+
+// hashOnce checks by argon2id after a shared check failed (a wrong
+// password): it does not claim the key again, so wrong guesses queue on
+// the hashing limit instead of on each other.
+func (a *Authenticator) hashOnce(ctx context.Context, c visitors.Credential, pw string, key [32]byte) (bool, error) {
 	select {
 	case a.hashing <- struct{}{}:
 	case <-ctx.Done():
@@ -244,6 +266,12 @@ func (a *Authenticator) checkPAP(ctx context.Context, c visitors.Credential, pw 
 		a.pap.add(key)
 	}
 	return ok, nil
+}
+
+// hashChecked runs the claimed argon2id check and releases the key.
+func (a *Authenticator) hashChecked(ctx context.Context, c visitors.Credential, pw string, key [32]byte) (ok bool, err error) {
+	defer func() { a.pap.release(key, ok) }()
+	return a.hashOnce(ctx, c, pw, key)
 }
 
 func (a *Authenticator) checkBinding(c visitors.Credential, n hotspots.NAS, mac string) *rejection {

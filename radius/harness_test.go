@@ -25,7 +25,7 @@ const testSecret = "s3cret-for-tests"
 
 // harness is a real RADIUS server pair on 127.0.0.1:0 over a real store.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	db       *store.DB
 	reg      *hotspots.Registry
 	vis      *visitors.Store
@@ -38,7 +38,7 @@ type harness struct {
 	acctSrv  *Server
 }
 
-func newHarness(t *testing.T, requireMA string) *harness {
+func newHarness(t testing.TB, requireMA string) *harness {
 	t.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -55,6 +55,7 @@ func newHarness(t *testing.T, requireMA string) *harness {
 	}
 	h.vis = visitors.New(h.db, sealer)
 	h.sess = sessions.New(h.db)
+	t.Cleanup(h.sess.Close)
 	h.met = NewMetrics(h.prom)
 	plan := hotspots.DefaultPlan()
 	plan.DataCapMB = 5 * 1024 // 5 GiB: needs Gigawords
@@ -99,7 +100,7 @@ func (h *harness) addUser(name, pw string, chap bool) {
 
 // client is one NAS socket.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	conn *net.UDPConn
 }
 
@@ -147,7 +148,7 @@ func accessRequest(secret, user, pw string) *layeh.Packet {
 	return p
 }
 
-func mustEncodeMA(t *testing.T, p *layeh.Packet) []byte {
+func mustEncodeMA(t testing.TB, p *layeh.Packet) []byte {
 	t.Helper()
 	b, err := encodeRequest(p)
 	if err != nil {
@@ -156,7 +157,7 @@ func mustEncodeMA(t *testing.T, p *layeh.Packet) []byte {
 	return b
 }
 
-func mustEncode(t *testing.T, p *layeh.Packet) []byte {
+func mustEncode(t testing.TB, p *layeh.Packet) []byte {
 	t.Helper()
 	b, err := p.Encode()
 	if err != nil {
@@ -168,7 +169,7 @@ func mustEncode(t *testing.T, p *layeh.Packet) []byte {
 // checkReply verifies a reply's authenticator and, for replies to
 // Access-Request and Status-Server, that Message-Authenticator comes first
 // and verifies; it returns the parsed reply.
-func checkReply(t *testing.T, reply, req []byte, wantMA bool) *layeh.Packet {
+func checkReply(t testing.TB, reply, req []byte, wantMA bool) *layeh.Packet {
 	t.Helper()
 	if reply == nil {
 		t.Fatal("no reply")

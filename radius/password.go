@@ -42,12 +42,15 @@ type papCache struct {
 	max     int
 	mu      sync.Mutex
 	m       map[[32]byte]time.Time
+	// busy holds keys being checked now: concurrent requests for the same
+	// password wait for that one check instead of each running argon2id.
+	busy map[[32]byte]chan struct{}
 }
 
 func newPAPCache(ttl time.Duration, max int) *papCache {
 	k := make([]byte, 32)
 	rand.Read(k)
-	return &papCache{hmacKey: k, ttl: ttl, max: max, m: map[[32]byte]time.Time{}}
+	return &papCache{hmacKey: k, ttl: ttl, max: max, m: map[[32]byte]time.Time{}, busy: map[[32]byte]chan struct{}{}}
 }
 
 func (c *papCache) key(user, pw, hash string) [32]byte {
@@ -71,6 +74,33 @@ func (c *papCache) hit(k [32]byte) bool {
 		return false
 	}
 	return ok
+}
+
+// claim reports whether k is verified; if not, either the caller must check
+// it (wait is nil; call release after) or another check is running and
+// wait closes when it ends.
+func (c *papCache) claim(k [32]byte) (hit bool, wait chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if exp, ok := c.m[k]; ok && time.Now().Before(exp) {
+		return true, nil
+	}
+	if ch, ok := c.busy[k]; ok {
+		return false, ch
+	}
+	c.busy[k] = make(chan struct{})
+	return false, nil
+}
+
+// release ends the check of k, remembering it when it verified.
+func (c *papCache) release(k [32]byte, ok bool) {
+	if ok {
+		c.add(k)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	close(c.busy[k])
+	delete(c.busy, k)
 }
 
 func (c *papCache) add(k [32]byte) {

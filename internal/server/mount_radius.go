@@ -16,6 +16,10 @@ import (
 func (a *App) mountRADIUS() error {
 	met := radius.NewMetrics(a.Metrics)
 	sess := sessions.New(a.DB)
+	// Registered first so it stops last, after the listeners have drained.
+	a.onStart(func(context.Context) (func(context.Context) error, error) {
+		return func(context.Context) error { sess.Close(); return nil }, nil
+	})
 	auth, err := radius.NewAuthenticator(radius.AuthConfig{
 		Credentials: visitors.New(a.DB, a.Sealer), Sessions: sess, Plans: a.Registry,
 		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log,

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/store"
@@ -75,12 +76,32 @@ type Update struct {
 
 // Store keeps sessions in the store's sessions and acct_seen buckets.
 type Store struct {
-	db  *store.DB
-	now func() time.Time
+	db     *store.DB
+	now    func() time.Time
+	once   sync.Once
+	queue  chan *pending
+	stop   chan struct{}
+	closed chan struct{}
 }
 
 // New returns a Store over db.
-func New(db *store.DB) *Store { return &Store{db: db, now: time.Now} }
+func New(db *store.DB) *Store {
+	return &Store{db: db, now: time.Now, queue: make(chan *pending, 8192),
+		stop: make(chan struct{}), closed: make(chan struct{})}
+}
+
+// ErrClosed is returned by Apply after Close.
+var ErrClosed = errors.New("sessions: store closed")
+
+// maxGroup caps how many packets share one commit.
+const maxGroup = 4096
+
+type pending struct {
+	u       Update
+	applied bool
+	err     error
+	done    chan struct{}
+}
 
 // Key layout in the sessions bucket. NAS names hold no NUL, and usernames
 // hold no control characters, so NUL separates fields.
@@ -91,8 +112,13 @@ func byNAS(nas, id string) string        { return "n/" + nas + "\x00" + id }
 // seenKey keeps fingerprints by day so old ones can be pruned by prefix.
 func seenKey(day time.Time, fp string) string { return day.UTC().Format("20060102") + "/" + fp }
 
-// Apply records one accounting packet durably. It reports whether the
-// packet changed anything (false for a packet already applied).
+// Apply records one accounting packet durably: when it returns nil the
+// record is on disk. It reports whether the packet changed anything (false
+// for a packet already applied).
+//
+// Group commit: one goroutine commits everything that queued up while the
+// previous commit was syncing, in one transaction and one fsync. Under load
+// the groups grow by themselves; alone, a packet waits for no timer.
 func (s *Store) Apply(u Update) (applied bool, err error) {
 	if u.NAS == "" || (u.AcctID == "" && u.Status != On && u.Status != Off) {
 		return false, errors.New("sessions: NAS and Acct-Session-Id are required")
@@ -101,28 +127,90 @@ func (s *Store) Apply(u Update) (applied bool, err error) {
 		u.At = s.now()
 	}
 	u.At = u.At.UTC()
-	err = s.db.Batch(func(tx *store.Tx) error {
-		applied = false
-		if u.Fingerprint != "" {
-			if tx.Has(store.AcctSeen, seenKey(u.At, u.Fingerprint)) ||
-				tx.Has(store.AcctSeen, seenKey(u.At.Add(-24*time.Hour), u.Fingerprint)) {
-				return nil
+	s.once.Do(func() { go s.commitLoop() })
+	p := &pending{u: u, done: make(chan struct{})}
+	select {
+	case s.queue <- p:
+	case <-s.closed:
+		return false, ErrClosed
+	}
+	select {
+	case <-p.done:
+		return p.applied, p.err
+	case <-s.closed:
+		return false, ErrClosed
+	}
+}
+
+// Close stops the committer; packets not yet committed get ErrClosed.
+func (s *Store) Close() {
+	s.once.Do(func() { close(s.closed) }) // never started
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	<-s.closed
+}
+
+func (s *Store) commitLoop() {
+	defer close(s.closed)
+	for {
+		var first *pending
+		select {
+		case first = <-s.queue:
+		case <-s.stop:
+			return
+		}
+		group := []*pending{first}
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case p := <-s.queue:
+				group = append(group, p)
+			default:
+				break drain
 			}
-			if err := tx.Put(store.AcctSeen, seenKey(u.At, u.Fingerprint), u.At.Unix()); err != nil {
+		}
+		s.commit(group)
+	}
+}
+
+// commit applies a group in one transaction; a store error fails them all
+// (their NAS will retry).
+func (s *Store) commit(group []*pending) {
+	err := s.db.Update(func(tx *store.Tx) error {
+		for _, p := range group {
+			var err error
+			if p.applied, err = applyOne(tx, p.u); err != nil {
 				return err
 			}
 		}
-		applied = true
-		if u.Status == On || u.Status == Off {
-			_, err := closeNASTx(tx, u.NAS, "NAS-Reboot", u.At)
-			return err
-		}
-		return applyTx(tx, u)
+		return nil
 	})
-	if err != nil {
-		return false, fmt.Errorf("sessions: %w", err)
+	for _, p := range group {
+		if err != nil {
+			p.applied, p.err = false, fmt.Errorf("sessions: %w", err)
+		}
+		close(p.done)
 	}
-	return applied, nil
+}
+
+func applyOne(tx *store.Tx, u Update) (bool, error) {
+	if u.Fingerprint != "" {
+		if tx.Has(store.AcctSeen, seenKey(u.At, u.Fingerprint)) ||
+			tx.Has(store.AcctSeen, seenKey(u.At.Add(-24*time.Hour), u.Fingerprint)) {
+			return false, nil
+		}
+		if err := tx.Put(store.AcctSeen, seenKey(u.At, u.Fingerprint), u.At.Unix()); err != nil {
+			return false, err
+		}
+	}
+	if u.Status == On || u.Status == Off {
+		_, err := closeNASTx(tx, u.NAS, "NAS-Reboot", u.At)
+		return true, err
+	}
+	return true, applyTx(tx, u)
 }
 
 func applyTx(tx *store.Tx, u Update) error {

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the same RADIUS load against wifihk and against Debian's stock
+# FreeRADIUS 3.2 on this machine, alternating, and prints one line per run.
+#
+#   radius/radload/compare-freeradius.sh [CONCURRENCY] [DURATION] [ROUNDS]
+#
+# FreeRADIUS: /etc/freeradius/3.0 copied as shipped (sites-enabled/default
+# and inner-tunnel, detail-file accounting without fsync), moved to other
+# ports, run as root in the foreground, a users-file entry for demo/demo1234
+# with the same reply attributes wifihk's default plan sends.
+# wifihk: serve -demo (demo/demo1234, argon2id hash; accounting fsynced
+# with group commit before each Accounting-Response).
+# Needs: go, freeradius, radclient. Leaves nothing running.
+set -euo pipefail
+C=${1:-64}
+D=${2:-10s}
+ROUNDS=${3:-2}
+cd "$(dirname "$0")/../.."
+work=$(mktemp -d /tmp/radcompare.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+# FreeRADIUS, stock config on ports 31812-31815 (inner-tunnel 31820).
+cp -r /etc/freeradius/3.0 "$work/fr"
+site="$work/fr/sites-enabled/default"
+cp --remove-destination "$work/fr/sites-available/default" "$site"
+for p in 31812 31813 31814 31815; do sed -i "0,/^\tport = 0$/s//\tport = $p/" "$site"; done
+inner="$work/fr/sites-enabled/inner-tunnel"
+cp --remove-destination "$work/fr/sites-available/inner-tunnel" "$inner"
+sed -i 's/port = 18120/port = 31820/' "$inner"
+sed -i "s|^logdir = .*|logdir = $work/frlog|; s|^\(\s*\)user = freerad|\1#user = freerad|; s|^\(\s*\)group = freerad|\1#group = freerad|" "$work/fr/radiusd.conf"
+mkdir -p "$work/frlog/radacct"
+authorize="$work/fr/mods-config/files/authorize"
+{
+  printf 'demo\tCleartext-Password := "demo1234"\n'
+  printf '\tSession-Timeout = 1800,\n\tIdle-Timeout = 600,\n\tAcct-Interim-Interval = 300,\n'
+  printf '\tWISPr-Bandwidth-Max-Up = 2048000,\n\tWISPr-Bandwidth-Max-Down = 8192000,\n'
+  printf '\tChilliSpot-Bandwidth-Max-Up = 2048,\n\tChilliSpot-Bandwidth-Max-Down = 8192,\n\tClass = "whk1:0123456789abcdef:default"\n\n'
+  cat /etc/freeradius/3.0/mods-config/files/authorize
+} > "$work/authorize" && mv "$work/authorize" "$authorize"
+freeradius -C -d "$work/fr" >/dev/null
+freeradius -f -d "$work/fr" -l "$work/fr.log" &
+pids+=($!)
+
+# wifihk.
+go build -o "$work/wifihk" ./cmd/wifihk
+"$work/wifihk" serve -demo -data "$work/whk" -radius-auth 127.0.0.1:32812 -radius-acct 127.0.0.1:32813 \
+  -http 127.0.0.1:0 -https 127.0.0.1:0 2>"$work/wifihk.log" &
+pids+=($!)
+
+ready() { echo 'Message-Authenticator=0x00' | radclient -q -r 1 -t 1 "$1" status testing123 >/dev/null 2>&1; }
+for a in 127.0.0.1:31812 127.0.0.1:32812; do
+  for _ in $(seq 50); do ready "$a" && break; sleep 0.2; done
+  ready "$a" || { echo "server at $a did not start"; cat "$work/fr.log" "$work/wifihk.log"; exit 1; }
+done
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D"
+bench() { "$work/wifihk" bench radius -server "$2" -mode "$3" -c "$C" -d "$D" -username "$4" | sed "s/^/$1 /"; }
+for r in $(seq "$ROUNDS"); do
+  bench wifihk     127.0.0.1:32812 auth demo
+  bench freeradius 127.0.0.1:31812 auth demo
+  bench wifihk     127.0.0.1:32813 acct acctload
+  bench freeradius 127.0.0.1:31813 acct acctload
+done
