@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/telemetry"
 	"github.com/wifihk/wifihk/internal/auth"
 	"github.com/wifihk/wifihk/internal/config"
 	"github.com/wifihk/wifihk/internal/secrets"
@@ -35,6 +36,9 @@ type App struct {
 	Staff    *auth.Service // staff accounts, API tokens, console sessions (mountRegistry)
 	Metrics  *prometheus.Registry
 	Router   *mux.Router
+
+	// Telemetry is the agents' AP status, series and alerts (mountAgents).
+	Telemetry *telemetry.Service
 
 	// Ready is closed once every listener is bound; HTTPAddr, AuthAddr and
 	// AcctAddr then hold the bound addresses (useful with port 0).

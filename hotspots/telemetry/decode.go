@@ -1,0 +1,65 @@
+package telemetry
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/wifihk/wifihk/agent/wire"
+)
+
+// Errors of DecodeReport; the HTTP layer maps them to 413 and 400.
+var (
+	ErrTooLarge  = errors.New("telemetry: report too large")
+	ErrMalformed = errors.New("telemetry: malformed report")
+)
+
+// DecodeReport reads one report body, gzip or identity encoded, and
+// validates it. It reads at most wire.MaxBodyBytes from body and inflates to
+// at most wire.MaxDecodedBytes.
+func DecodeReport(body io.Reader, contentEncoding string) (*wire.Report, error) {
+	raw := &io.LimitedReader{R: body, N: wire.MaxBodyBytes + 1}
+	var rd io.Reader = raw
+	switch contentEncoding {
+	case "gzip":
+		zr, err := gzip.NewReader(raw)
+		if err != nil {
+			return nil, tooLargeOr(raw, nil, fmt.Errorf("%w: gzip: %v", ErrMalformed, err))
+		}
+		defer zr.Close()
+		rd = zr
+	case "", "identity":
+	default:
+		return nil, fmt.Errorf("%w: Content-Encoding %q is not gzip", ErrMalformed, contentEncoding)
+	}
+	inflated := &io.LimitedReader{R: rd, N: wire.MaxDecodedBytes + 1}
+	dec := json.NewDecoder(inflated)
+	var r wire.Report
+	if err := dec.Decode(&r); err != nil {
+		return nil, tooLargeOr(raw, inflated, fmt.Errorf("%w: json: %v", ErrMalformed, err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, tooLargeOr(raw, inflated, fmt.Errorf("%w: json: data after the report", ErrMalformed))
+	}
+	if raw.N <= 0 || inflated.N <= 0 {
+		return nil, tooLargeOr(raw, inflated, nil)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return &r, nil
+}
+
+// tooLargeOr says ErrTooLarge when a limit was hit, which is why decoding
+// failed, and err otherwise.
+func tooLargeOr(raw, inflated *io.LimitedReader, err error) error {
+	switch {
+	case raw.N <= 0:
+		return fmt.Errorf("%w: body over %d bytes", ErrTooLarge, wire.MaxBodyBytes)
+	case inflated != nil && inflated.N <= 0:
+		return fmt.Errorf("%w: over %d bytes when inflated", ErrTooLarge, wire.MaxDecodedBytes)
+	}
+	return err
+}

@@ -1,0 +1,388 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/wifihk/wifihk/agent/wire"
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// Config configures the service. Zero fields take the defaults named.
+type Config struct {
+	DB *store.DB
+	// MissedIntervals without a report make an AP offline. Default 3.
+	MissedIntervals int
+	// CheckEvery is how often offline APs are looked for. Default 10s.
+	CheckEvery time.Duration
+	// APRetention and VenueRetention keep 5-minute buckets this long.
+	// Defaults 48h and 30 days (50,000 APs × 576 buckets is the bulk of
+	// the database).
+	APRetention    time.Duration
+	VenueRetention time.Duration
+	// AlertRetention keeps alerts this long. Default 90 days.
+	AlertRetention time.Duration
+	// Log is quiet by default.
+	Log *slog.Logger
+	// Now is the clock (tests). Default time.Now.
+	Now func() time.Time
+}
+
+// BucketWidth is the width of a time-series bucket.
+const BucketWidth = 5 * time.Minute
+
+// window is how many sequence numbers below the newest are remembered per
+// AP. Agents send in order, so a resend is always within it; anything
+// older is answered as a duplicate and not counted again.
+const window = 64
+
+// Service ingests reports and keeps AP status, series and alerts.
+type Service struct {
+	cfg     Config
+	db      *store.DB
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *Metrics
+
+	mu     sync.Mutex
+	status map[string]*liveStatus // by AP id
+}
+
+// liveStatus is the in-memory copy of what the offline check needs.
+type liveStatus struct {
+	online     bool
+	lastReport time.Time
+	interval   time.Duration
+	venue      string
+}
+
+// New loads every AP's status and returns the service; Run watches for
+// offline APs and applies retention.
+func New(cfg Config) (*Service, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("telemetry: DB: required")
+	}
+	if cfg.MissedIntervals == 0 {
+		cfg.MissedIntervals = 3
+	}
+	if cfg.CheckEvery == 0 {
+		cfg.CheckEvery = 10 * time.Second
+	}
+	if cfg.APRetention == 0 {
+		cfg.APRetention = 48 * time.Hour
+	}
+	if cfg.VenueRetention == 0 {
+		cfg.VenueRetention = 30 * 24 * time.Hour
+	}
+	if cfg.AlertRetention == 0 {
+		cfg.AlertRetention = 90 * 24 * time.Hour
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MissedIntervals < 1 || cfg.CheckEvery < 0 || cfg.APRetention < BucketWidth || cfg.VenueRetention < BucketWidth {
+		return nil, errors.New("telemetry: config: missed intervals, check interval or retention out of range")
+	}
+	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, now: cfg.Now, status: map[string]*liveStatus{}}
+	s.metrics = newMetrics(s)
+	err := s.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.APStatus, "", func(_ string, dec func(any) error) (bool, error) {
+			var rec Status
+			if err := dec(&rec); err != nil {
+				return false, err
+			}
+			s.status[rec.AP] = &liveStatus{online: rec.Online, lastReport: rec.LastReport,
+				interval: time.Duration(rec.IntervalS) * time.Second, venue: rec.Venue}
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: load status: %w", err)
+	}
+	return s, nil
+}
+
+// Status is an AP's state as stored (APStatus bucket) and as served by
+// GET /api/v1/aps/{id}/status.
+type Status struct {
+	AP    string `json:"id"`
+	Venue string `json:"hotspot"`
+	// Online is true while reports arrive; false after MissedIntervals
+	// without one, and for an AP that never reported.
+	Online       bool      `json:"online"`
+	Since        time.Time `json:"since,omitzero"` // last online/offline change
+	LastReport   time.Time `json:"last_report,omitzero"`
+	AgentVersion string    `json:"agent_version,omitempty"`
+	IntervalS    int       `json:"interval_s,omitempty"`
+	// The last report's figures.
+	Clients    int    `json:"clients"`     // distinct clients in its interval
+	ClientsNow int    `json:"clients_now"` // connected when it was sent
+	BytesUp    uint64 `json:"bytes_up"`
+	BytesDown  uint64 `json:"bytes_down"`
+	// Since the AP first reported.
+	TotalBytesUp   uint64 `json:"total_bytes_up"`
+	TotalBytesDown uint64 `json:"total_bytes_down"`
+	Reports        uint64 `json:"reports"`
+	LastSeq        uint64 `json:"last_seq"`
+	// Seen has bit i set when report LastSeq-1-i was stored.
+	Seen    uint64        `json:"seen_window"`
+	Gateway string        `json:"gateway,omitempty"`
+	System  *wire.APStats `json:"system,omitempty"`
+}
+
+// seen reports whether seq was already stored (or is too old to tell).
+func (st *Status) seen(seq uint64) bool {
+	switch {
+	case st.LastSeq == 0 || seq > st.LastSeq:
+		return false
+	case seq == st.LastSeq:
+		return true
+	case st.LastSeq-seq > window:
+		return true
+	}
+	return st.Seen&(1<<(st.LastSeq-seq-1)) != 0
+}
+
+func (st *Status) mark(seq uint64) {
+	switch {
+	case st.LastSeq == 0:
+		st.LastSeq = seq
+	case seq > st.LastSeq:
+		shift := seq - st.LastSeq
+		if shift > window {
+			st.Seen = 0
+		} else {
+			st.Seen = st.Seen<<shift | 1<<(shift-1)
+		}
+		st.LastSeq = seq
+	default:
+		st.Seen |= 1 << (st.LastSeq - seq - 1)
+	}
+}
+
+// Result is what Ingest did.
+type Result struct {
+	Duplicate bool // seen before: stored once, not counted again
+	Recovered bool // the AP was offline and is back
+}
+
+// Ingest stores one report from ap, durably, once per (AP, sequence).
+func (s *Service) Ingest(ctx context.Context, ap hotspots.AP, r *wire.Report) (Result, error) {
+	now := s.now().UTC()
+	bucketAt := s.bucketTime(r.End, now)
+	var res Result
+	var st Status
+	err := s.db.Batch(func(tx *store.Tx) error {
+		res, st = Result{}, Status{}
+		if err := tx.Get(store.APStatus, ap.ID, &st); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if st.seen(r.Seq) {
+			res.Duplicate = true
+			return nil
+		}
+		st.mark(r.Seq)
+		if !st.Online && !st.LastReport.IsZero() {
+			res.Recovered = true
+			if err := addAlert(tx, Alert{AP: ap.ID, Venue: ap.Hotspot, Kind: AlertRecovered, At: now, LastReport: st.LastReport}); err != nil {
+				return err
+			}
+		}
+		if !st.Online {
+			st.Since = now
+		}
+		st.AP, st.Venue, st.Online = ap.ID, ap.Hotspot, true
+		if now.After(st.LastReport) {
+			st.LastReport = now
+		}
+		st.AgentVersion, st.IntervalS, st.Gateway = r.AgentVersion, r.IntervalS, r.Gateway
+		st.Clients, st.ClientsNow = r.AP.ClientsInterval, r.AP.ClientsNow
+		st.BytesUp, st.BytesDown = r.AP.BytesUp, r.AP.BytesDown
+		st.TotalBytesUp += r.AP.BytesUp
+		st.TotalBytesDown += r.AP.BytesDown
+		st.Reports++
+		sys := r.AP
+		st.System = &sys
+		if err := tx.Put(store.APStatus, ap.ID, &st); err != nil {
+			return err
+		}
+		if err := addToBucket(tx, apSeriesKey(ap.ID, bucketAt), bucketAt, "", r); err != nil {
+			return err
+		}
+		if ap.Hotspot == "" {
+			return nil
+		}
+		return addToBucket(tx, venueSeriesKey(ap.Hotspot, bucketAt), bucketAt, ap.ID, r)
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("telemetry: store report: %w", err)
+	}
+	if !res.Duplicate {
+		s.mu.Lock()
+		ls := s.status[ap.ID]
+		if ls == nil {
+			ls = &liveStatus{}
+			s.status[ap.ID] = ls
+		}
+		ls.online, ls.venue = true, ap.Hotspot
+		ls.interval = time.Duration(st.IntervalS) * time.Second
+		if st.LastReport.After(ls.lastReport) {
+			ls.lastReport = st.LastReport
+		}
+		s.mu.Unlock()
+		s.metrics.bytes.WithLabelValues("up").Add(float64(r.AP.BytesUp))
+		s.metrics.bytes.WithLabelValues("down").Add(float64(r.AP.BytesDown))
+		if res.Recovered {
+			s.metrics.alerts.WithLabelValues(AlertRecovered).Inc()
+			s.log.Info("AP recovered", "ap", ap.ID, "hotspot", ap.Hotspot)
+		}
+	}
+	return res, nil
+}
+
+// bucketTime files a report under its own end time when that is plausible
+// (a spooled report belongs to when it was measured), else under now.
+func (s *Service) bucketTime(end, now time.Time) time.Time {
+	t := end.UTC()
+	if t.After(now.Add(BucketWidth)) || t.Before(now.Add(-s.cfg.APRetention)) {
+		t = now
+	}
+	return t.Truncate(BucketWidth)
+}
+
+// APStatus returns one AP's status; an AP that never reported has a zero
+// Status with its ID.
+func (s *Service) APStatus(apID string) (Status, error) {
+	var st Status
+	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.APStatus, apID, &st) })
+	if errors.Is(err, store.ErrNotFound) {
+		return Status{AP: apID}, nil
+	}
+	if err != nil {
+		return Status{}, fmt.Errorf("telemetry: %w", err)
+	}
+	st.Online = s.isOnline(apID)
+	return st, nil
+}
+
+func (s *Service) isOnline(apID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ls := s.status[apID]
+	return ls != nil && ls.online
+}
+
+// OnlineAPs returns the IDs of the APs online now, sorted. It is the
+// hotspots.APStatusSource the coverage view counts "APs online" with.
+func (s *Service) OnlineAPs(context.Context) ([]string, error) {
+	s.mu.Lock()
+	out := make([]string, 0, len(s.status))
+	for id, ls := range s.status {
+		if ls.online {
+			out = append(out, id)
+		}
+	}
+	s.mu.Unlock()
+	sort.Strings(out)
+	return out, nil
+}
+
+// Counts returns how many APs are online and how many have reported.
+func (s *Service) Counts() (online, known int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ls := range s.status {
+		if ls.online {
+			online++
+		}
+	}
+	return online, len(s.status)
+}
+
+// Run checks for offline APs every CheckEvery and applies retention hourly,
+// until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	check := time.NewTicker(s.cfg.CheckEvery)
+	defer check.Stop()
+	purge := time.NewTicker(time.Hour)
+	defer purge.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-check.C:
+			if err := s.CheckOffline(); err != nil {
+				s.log.Error("offline check", "err", err)
+			}
+		case <-purge.C:
+			if n, err := s.Purge(ctx); err != nil {
+				s.log.Error("retention", "err", err)
+			} else if n > 0 {
+				s.log.Info("retention: old buckets and alerts removed", "records", n)
+			}
+		}
+	}
+}
+
+// CheckOffline marks offline every online AP whose last report is more
+// than MissedIntervals intervals old, and raises an alert for each.
+func (s *Service) CheckOffline() error {
+	now := s.now().UTC()
+	type due struct {
+		id   string
+		last time.Time
+	}
+	var late []due
+	s.mu.Lock()
+	for id, ls := range s.status {
+		interval := ls.interval
+		if interval <= 0 {
+			interval = time.Minute
+		}
+		if ls.online && now.Sub(ls.lastReport) > time.Duration(s.cfg.MissedIntervals)*interval {
+			late = append(late, due{id, ls.lastReport})
+		}
+	}
+	s.mu.Unlock()
+	for _, d := range late {
+		var st Status
+		went := false
+		err := s.db.Update(func(tx *store.Tx) error {
+			went = false
+			if err := tx.Get(store.APStatus, d.id, &st); err != nil {
+				return err
+			}
+			if !st.Online || st.LastReport.After(d.last) {
+				return nil // a report arrived meanwhile
+			}
+			st.Online, st.Since, went = false, now, true
+			if err := tx.Put(store.APStatus, d.id, &st); err != nil {
+				return err
+			}
+			return addAlert(tx, Alert{AP: d.id, Venue: st.Venue, Kind: AlertOffline, At: now, LastReport: st.LastReport})
+		})
+		if err != nil {
+			return fmt.Errorf("telemetry: offline %s: %w", d.id, err)
+		}
+		if went {
+			s.mu.Lock()
+			if ls := s.status[d.id]; ls != nil && !ls.lastReport.After(d.last) {
+				ls.online = false
+			}
+			s.mu.Unlock()
+			s.metrics.alerts.WithLabelValues(AlertOffline).Inc()
+			s.log.Warn("AP offline", "ap", d.id, "hotspot", st.Venue, "last_report", st.LastReport)
+		}
+	}
+	return nil
+}
