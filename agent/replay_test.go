@@ -105,7 +105,7 @@ func TestReplayCountsEachClientExactly(t *testing.T) {
 	if !r.Start.Equal(t0) || !r.End.Equal(t0.Add(time.Duration(len(f.out)-1)*time.Millisecond)) {
 		t.Errorf("interval %v–%v, want the file's first to last frame", r.Start, r.End)
 	}
-	if c := byID[macA.String()]; !c.FirstSeen.Equal(t0.Add(2*time.Millisecond)) {
+	if c := byID[macA.String()]; !c.FirstSeen.Equal(t0.Add(2 * time.Millisecond)) {
 		t.Errorf("client A first seen %v, want its ARP at %v", c.FirstSeen, t0.Add(2*time.Millisecond))
 	}
 }
