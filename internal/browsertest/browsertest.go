@@ -80,7 +80,7 @@ func Call[P any](c cdp.Command[P, cdp.Empty], params P) chromedp.Action[chromedp
 // Screenshot saves the whole page as dir/name (PNG).
 func Screenshot(ctx context.Context, t testing.TB, dir, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 makes a PNG
 	if err != nil {
 		t.Fatalf("browsertest: screenshot %s: %v", name, err)
 	}
