@@ -55,6 +55,12 @@ func DecodeReport(body io.Reader, contentEncoding string) (*wire.Report, error) 
 // tooLargeOr says ErrTooLarge when a limit was hit, which is why decoding
 // failed, and err otherwise.
 func tooLargeOr(raw, inflated *io.LimitedReader, err error) error {
+	// A body cut short by a limit fails to parse first; read on (bounded)
+	// to tell a large body from a malformed one.
+	if inflated != nil {
+		io.Copy(io.Discard, inflated)
+	}
+	io.Copy(io.Discard, raw)
 	switch {
 	case raw.N <= 0:
 		return fmt.Errorf("%w: body over %d bytes", ErrTooLarge, wire.MaxBodyBytes)

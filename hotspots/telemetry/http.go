@@ -78,6 +78,11 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "token lookup failed")
 		return
 	}
+	if r.ContentLength > wire.MaxBodyBytes {
+		result = "too_large"
+		writeError(w, http.StatusRequestEntityTooLarge, ErrTooLarge.Error())
+		return
+	}
 	rep, err := DecodeReport(http.MaxBytesReader(w, r.Body, wire.MaxBodyBytes+1), r.Header.Get("Content-Encoding"))
 	var mbe *http.MaxBytesError
 	switch {

@@ -1,0 +1,160 @@
+package telemetry_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/wifihk/wifihk/agent/wire"
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/telemetry"
+	"github.com/wifihk/wifihk/internal/auth"
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/internal/storetest"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// fixture is a controller with two organisations, an AP in each, and staff.
+type fixture struct {
+	db       *store.DB
+	reg      *hotspots.Registry
+	svc      *telemetry.Service
+	srv      *httptest.Server
+	clock    *clock
+	apA, apB hotspots.AP
+	tokA     string // agent token of apA
+	tokB     string
+	admin    string // staff API tokens
+	opB      string // operator of orgb
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	db := storetest.Open(t)
+	sealer, err := secrets.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := hotspots.New(db, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, reg: reg, clock: &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	for i, org := range []string{"orga", "orgb"} {
+		if _, err := reg.AddOrg(hotspots.Org{Code: org, NameEN: org}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := reg.AddVenue(hotspots.Venue{Org: org, LocationID: "V1", NameEN: "Venue", TypeEN: "Library",
+			Latitude: 22.28, Longitude: 114.15, Hotspots: 1}); err != nil {
+			t.Fatal(err)
+		}
+		ap, tok, err := reg.AddAP(org+"/V1", "ap", "02:00:00:00:01:0"+string(rune('1'+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			f.apA, f.tokA = ap, tok
+		} else {
+			f.apB, f.tokB = ap, tok
+		}
+	}
+	staff := auth.New(db, auth.Options{BcryptCost: bcrypt.MinCost})
+	if _, f.admin, err = staff.AddStaff(auth.StaffInput{Username: "admin", Role: auth.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	if _, f.opB, err = staff.AddStaff(auth.StaffInput{Username: "opb", Role: auth.RoleOperator, Org: "orgb"}); err != nil {
+		t.Fatal(err)
+	}
+	f.svc, err = telemetry.New(telemetry.Config{DB: db, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mux.NewRouter()
+	telemetry.NewHandler(f.svc, reg, staff).Mount(r)
+	f.srv = httptest.NewServer(r)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// report is a valid report with n clients.
+func report(seq uint64, end time.Time, n int) *wire.Report {
+	r := &wire.Report{Version: wire.Version, Seq: seq, AgentVersion: "test", Start: end.Add(-time.Minute),
+		End: end, IntervalS: 60, Pseudonymised: true, Clients: []wire.Client{}}
+	for i := 0; i < n; i++ {
+		id := []byte(wire.PseudonymPrefix + "000000000000000000000000")
+		id[len(id)-1] = "0123456789abcdef"[i%16]
+		id[len(id)-2] = "0123456789abcdef"[i/16%16]
+		id[len(id)-3] = "0123456789abcdef"[i/256%16]
+		c := wire.Client{ID: string(id), BytesUp: 1000, BytesDown: 5000, PacketsUp: 10, PacketsDown: 20,
+			FirstSeen: r.Start, LastSeen: end}
+		r.Clients = append(r.Clients, c)
+		r.AP.BytesUp += c.BytesUp
+		r.AP.BytesDown += c.BytesDown
+	}
+	r.AP.ClientsInterval, r.AP.ClientsNow = n, n
+	return r
+}
+
+func gz(t testing.TB, raw []byte) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(raw)
+	zw.Close()
+	return b.Bytes()
+}
+
+// post sends a body as an agent would and returns the status and body.
+func (f *fixture) post(t testing.TB, token string, body []byte, encoding string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, f.srv.URL+wire.Path, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if encoding != "" {
+		req.Header.Set("Content-Encoding", encoding)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out bytes.Buffer
+	out.ReadFrom(res.Body)
+	return res.StatusCode, out.String()
+}
+
+func (f *fixture) send(t testing.TB, token string, r *wire.Report) (int, string) {
+	return f.post(t, token, gz(t, r.AppendJSON(nil)), "gzip")
+}
+
+func (f *fixture) get(t testing.TB, token, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out bytes.Buffer
+	out.ReadFrom(res.Body)
+	return res.StatusCode, out.String()
+}
