@@ -6,11 +6,13 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/telemetry"
 )
 
 type apAlert struct {
 	AP    hotspots.AP
-	State APState
+	Since time.Time // offline since, or back online at
+	Last  time.Time // last report
 }
 
 type nasAlert struct {
@@ -34,28 +36,10 @@ func (c *Console) alerts(w http.ResponseWriter, r *http.Request, v *view) string
 	d := alertsData{TelemetryOff: c.cfg.Telemetry == nil, SessionsOff: c.cfg.Sessions == nil,
 		SilenceMin: int(c.cfg.AcctSilence.Minutes())}
 	v.Title, v.Section, v.Data, v.Refresh = v.T("alerts_title"), "alerts", &d, true
-	scope := v.User.Scope()
 	if c.cfg.Telemetry != nil {
-		states, err := c.cfg.Telemetry.APStates(r.Context())
-		if err != nil {
+		if err := c.apAlerts(r, v, &d); err != nil {
 			return c.fail(v, err)
 		}
-		aps, _, err := c.reg.ListAPs(hotspots.APFilter{Org: scope}, 0, 0)
-		if err != nil {
-			return c.fail(v, err)
-		}
-		for _, ap := range aps {
-			s, ok := states[ap.ID]
-			switch {
-			case !ok:
-			case !s.Online:
-				d.Offline = append(d.Offline, apAlert{ap, s})
-			case !s.Since.IsZero() && v.now.Sub(s.Since) < 24*time.Hour:
-				d.Recovered = append(d.Recovered, apAlert{ap, s})
-			}
-		}
-		sort.Slice(d.Offline, func(i, j int) bool { return d.Offline[i].State.Since.Before(d.Offline[j].State.Since) })
-		sort.Slice(d.Recovered, func(i, j int) bool { return d.Recovered[i].State.Since.After(d.Recovered[j].State.Since) })
 	}
 	if c.cfg.Sessions != nil {
 		silent, err := c.silentNAS(v)
@@ -104,4 +88,40 @@ func (c *Console) silentNAS(v *view) ([]nasAlert, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].LastAcct.Before(out[j].LastAcct) })
 	return out, nil
+}
+
+// apAlerts fills the APs offline now (they reported before and stopped)
+// and those back online in the last 24 hours, from the agents' alerts.
+func (c *Console) apAlerts(r *http.Request, v *view, d *alertsData) error {
+	scope := v.User.Scope()
+	aps, _, err := c.reg.ListAPs(hotspots.APFilter{Org: scope}, 0, 0)
+	if err != nil {
+		return err
+	}
+	states, err := c.apStates(r.Context(), aps)
+	if err != nil {
+		return err
+	}
+	byID := map[string]hotspots.AP{}
+	for _, ap := range aps {
+		byID[ap.ID] = ap
+		if s := states[ap.ID]; s.Known && !s.Online {
+			d.Offline = append(d.Offline, apAlert{AP: ap, Since: s.Since, Last: s.LastReport})
+		}
+	}
+	sort.Slice(d.Offline, func(i, j int) bool { return d.Offline[i].Since.Before(d.Offline[j].Since) })
+	alerts, err := c.cfg.Telemetry.Alerts(telemetry.AlertFilter{Since: v.now.Add(-24 * time.Hour), Org: scope, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, a := range alerts { // newest first
+		ap, ok := byID[a.AP]
+		if a.Kind != telemetry.AlertRecovered || seen[a.AP] || !ok || !states[a.AP].Online {
+			continue
+		}
+		seen[a.AP] = true
+		d.Recovered = append(d.Recovered, apAlert{AP: ap, Since: a.At, Last: a.LastReport})
+	}
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/telemetry"
 	"github.com/wifihk/wifihk/internal/auth"
 	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/visitors"
@@ -29,29 +30,18 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// APState is what the agents last said about one AP.
-type APState struct {
-	Online     bool
-	LastReport time.Time
-	// Since is when Online last changed (zero when unknown).
-	Since   time.Time
-	Clients int // clients now, from the last report
-}
-
-// Point is one 5-minute bucket of an AP's reports.
-type Point struct {
-	Time    time.Time
-	Clients int
-	Bytes   uint64 // up and down
-}
-
 // Telemetry is what the console reads of the agents' reports;
-// hotspots/telemetry backs it. Without one every AP shows "no agent".
+// *telemetry.Service implements it. Without one every AP shows "no agent".
 type Telemetry interface {
-	// APStates returns the state of every AP that has reported, by AP id.
-	APStates(ctx context.Context) (map[string]APState, error)
-	// Series returns an AP's 5-minute buckets since a time, oldest first.
-	Series(ctx context.Context, apID string, since time.Time) ([]Point, error)
+	// OnlineAPs lists the APs online now (also the coverage's source).
+	OnlineAPs(ctx context.Context) ([]string, error)
+	// APStatus is an AP's last report; zero LastReport: it never reported.
+	APStatus(apID string) (telemetry.Status, error)
+	// APSeries and VenueSeries are 5-minute buckets in [from, to).
+	APSeries(apID string, from, to time.Time) ([]telemetry.Bucket, error)
+	VenueSeries(venue string, from, to time.Time) ([]telemetry.Bucket, error)
+	// Alerts lists offline and recovered alerts, newest first.
+	Alerts(f telemetry.AlertFilter) ([]telemetry.Alert, error)
 }
 
 // Sessions lists accounting sessions; *sessions.Store implements it.

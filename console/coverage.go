@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/telemetry"
 )
 
 type coverageData struct {
@@ -22,28 +23,11 @@ type coverageData struct {
 	BelowText    string
 }
 
-// onlineSource adapts Telemetry to the registry's coverage source.
-type onlineSource struct{ t Telemetry }
-
-func (o onlineSource) OnlineAPs(ctx context.Context) ([]string, error) {
-	states, err := o.t.APStates(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for id, s := range states {
-		if s.Online {
-			ids = append(ids, id)
-		}
-	}
-	return ids, nil
-}
-
 // coverageSources are the live sources wired in so far.
 func (c *Console) coverageSources() hotspots.CoverageSources {
 	var src hotspots.CoverageSources
 	if c.cfg.Telemetry != nil {
-		src.APStatus = onlineSource{c.cfg.Telemetry}
+		src.APStatus = c.cfg.Telemetry
 	}
 	src.Usage = c.cfg.Usage
 	return src
@@ -124,6 +108,42 @@ func (c *Console) mapPoints(ctx context.Context, scope string) ([]mapPoint, erro
 	return pts, nil
 }
 
+// apState is what the agents last said about one AP.
+type apState struct {
+	Known  bool // the AP has reported at least once
+	Online bool
+	telemetry.Status
+}
+
+// apStates reads the state of each AP: online ones from the live set,
+// the rest from their stored status.
+func (c *Console) apStates(ctx context.Context, aps []hotspots.AP) (map[string]apState, error) {
+	out := make(map[string]apState, len(aps))
+	if c.cfg.Telemetry == nil {
+		return out, nil
+	}
+	online, err := c.cfg.Telemetry.OnlineAPs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	on := make(map[string]bool, len(online))
+	for _, id := range online {
+		on[id] = true
+	}
+	for _, ap := range aps {
+		if on[ap.ID] {
+			out[ap.ID] = apState{Known: true, Online: true}
+			continue
+		}
+		st, err := c.cfg.Telemetry.APStatus(ap.ID)
+		if err != nil {
+			return nil, err
+		}
+		out[ap.ID] = apState{Known: !st.LastReport.IsZero(), Status: st}
+	}
+	return out, nil
+}
+
 // venueStatus is each venue's dot: offline when any of its reporting APs
 // is offline, online when they all are online, no agent otherwise.
 func (c *Console) venueStatus(ctx context.Context, scope string) (map[string]apStatus, error) {
@@ -131,18 +151,18 @@ func (c *Console) venueStatus(ctx context.Context, scope string) (map[string]apS
 	if c.cfg.Telemetry == nil {
 		return out, nil
 	}
-	states, err := c.cfg.Telemetry.APStates(ctx)
-	if err != nil {
-		return nil, err
-	}
 	aps, _, err := c.reg.ListAPs(hotspots.APFilter{Org: scope}, 0, 0)
 	if err != nil {
 		return nil, err
 	}
+	states, err := c.apStates(ctx, aps)
+	if err != nil {
+		return nil, err
+	}
 	for _, ap := range aps {
-		s, ok := states[ap.ID]
+		s := states[ap.ID]
 		switch {
-		case !ok:
+		case !s.Known:
 		case !s.Online:
 			out[ap.Hotspot] = stOffline
 		case out[ap.Hotspot] != stOffline:

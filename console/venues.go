@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/telemetry"
 )
 
 const venuesPerPage = 50
@@ -145,8 +146,7 @@ func (c *Console) readableVenue(r *http.Request, v *view) (hotspots.Venue, error
 
 type apRow struct {
 	hotspots.AP
-	State  APState
-	Known  bool
+	State  apState
 	Chart  template.HTML
 	Status string // "on", "off", "na"
 }
@@ -194,48 +194,42 @@ func (c *Console) venueData(r *http.Request, v *view, ven hotspots.Venue) (*venu
 	if err != nil {
 		return nil, err
 	}
-	var states map[string]APState
-	if c.cfg.Telemetry != nil {
-		if states, err = c.cfg.Telemetry.APStates(ctx); err != nil {
-			return nil, err
-		}
+	states, err := c.apStates(ctx, aps)
+	if err != nil {
+		return nil, err
 	}
 	since := v.now.Truncate(5 * time.Minute).Add(-24 * time.Hour)
-	usage := series{Start: since, Step: 5 * time.Minute, Values: make([]float64, 289)}
-	anyUsage := false
 	for _, ap := range aps {
-		row := apRow{AP: ap, Status: "na"}
-		row.State, row.Known = states[ap.ID]
-		if row.Known {
+		row := apRow{AP: ap, State: states[ap.ID], Status: "na"}
+		if row.State.Known {
 			row.Status = map[bool]string{true: "on", false: "off"}[row.State.Online]
-		}
-		if c.cfg.Telemetry != nil {
-			pts, err := c.cfg.Telemetry.Series(ctx, ap.ID, since)
+			if row.State.Online { // the live set says online; read the rest
+				if row.State.Status, err = c.cfg.Telemetry.APStatus(ap.ID); err != nil {
+					return nil, err
+				}
+			}
+			buckets, err := c.cfg.Telemetry.APSeries(ap.ID, since, v.now)
 			if err != nil {
 				return nil, err
 			}
-			clients := series{Start: since, Step: 5 * time.Minute, Values: make([]float64, 289)}
-			peak := 0
-			for _, p := range pts {
-				i := int(p.Time.Sub(since) / (5 * time.Minute))
-				if i < 0 || i >= len(clients.Values) {
-					continue
-				}
-				clients.Values[i] = float64(p.Clients)
-				usage.Values[i] += float64(p.Bytes)
-				peak = max(peak, p.Clients)
-				anyUsage = true
-			}
-			row.Chart = renderChart(clients, v.T("chart_clients", ap.Name, peak), func(f float64) string { return strconv.Itoa(int(f)) })
+			clients, peak := bucketSeries(buckets, since, func(b telemetry.Bucket) float64 { return float64(b.ClientsMax) })
+			row.Chart = renderChart(clients, v.T("chart_clients", ap.Name, int(peak)), func(f float64) string { return strconv.Itoa(int(f)) })
 		}
 		d.APs = append(d.APs, row)
 	}
-	if anyUsage {
-		sum := 0.0
-		for _, b := range usage.Values {
-			sum += b
+	if c.cfg.Telemetry != nil && len(aps) > 0 {
+		buckets, err := c.cfg.Telemetry.VenueSeries(ven.Key(), since, v.now)
+		if err != nil {
+			return nil, err
 		}
-		d.Usage = renderChart(usage, v.T("chart_usage", humanBytes(uint64(sum))), func(f float64) string { return humanBytes(uint64(f)) })
+		if len(buckets) > 0 {
+			usage, _ := bucketSeries(buckets, since, func(b telemetry.Bucket) float64 { return float64(b.BytesUp + b.BytesDown) })
+			sum := 0.0
+			for _, b := range usage.Values {
+				sum += b
+			}
+			d.Usage = renderChart(usage, v.T("chart_usage", humanBytes(uint64(sum))), func(f float64) string { return humanBytes(uint64(f)) })
+		}
 	}
 	nas, err := c.reg.ListNAS()
 	if err != nil {
@@ -253,6 +247,22 @@ func (c *Console) venueData(r *http.Request, v *view, ven hotspots.Venue) (*venu
 		}
 	}
 	return d, nil
+}
+
+// bucketSeries lays 24 hours of 5-minute buckets out from since, with
+// empty buckets as zero, and returns the largest value.
+func bucketSeries(bs []telemetry.Bucket, since time.Time, val func(telemetry.Bucket) float64) (series, float64) {
+	s := series{Start: since, Step: 5 * time.Minute, Values: make([]float64, 24*12+1)}
+	peak := 0.0
+	for _, b := range bs {
+		i := int(b.Start.Sub(since) / (5 * time.Minute))
+		if i < 0 || i >= len(s.Values) {
+			continue
+		}
+		s.Values[i] += val(b)
+		peak = max(peak, s.Values[i])
+	}
+	return s, peak
 }
 
 // venuePost edits a venue (action=update) or registers an AP at it

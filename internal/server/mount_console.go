@@ -29,7 +29,7 @@ func (a *App) mountConsole() error {
 	// token is no console token.
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("wifihk console csrf"))
-	c, err := console.New(console.Config{
+	cfg := console.Config{
 		Registry:       a.Registry,
 		Auth:           a.Staff,
 		Usage:          a.coverageSources().Usage,
@@ -41,7 +41,11 @@ func (a *App) mountConsole() error {
 		Metrics:        a.Metrics,
 		CSRFKey:        m.Sum(nil),
 		Log:            a.Log,
-	})
+	}
+	if a.Telemetry != nil { // a nil *telemetry.Service must stay a nil interface
+		cfg.Telemetry = a.Telemetry
+	}
+	c, err := console.New(cfg)
 	if err != nil {
 		return err
 	}
