@@ -138,7 +138,9 @@ func (f *frames) expect(gw net.HardwareAddr) map[string]totals {
 }
 
 // controller is a fake controller that decodes every report with the real
-// decoder and keeps them in arrival order.
+// decoder and keeps them in arrival order. Like the real one it takes a
+// sequence number once: a resend (the agent gave up waiting for the answer)
+// is acknowledged and not kept again.
 type controller struct {
 	t       testing.TB
 	srv     *httptest.Server
@@ -146,10 +148,11 @@ type controller struct {
 	reports []*wire.Report
 	status  int // answer with this instead of storing, when set
 	got     chan *wire.Report
+	seen    map[uint64]bool
 }
 
 func newController(t testing.TB, token string) *controller {
-	c := &controller{t: t, got: make(chan *wire.Report, 1000)}
+	c := &controller{t: t, got: make(chan *wire.Report, 1000), seen: map[uint64]bool{}}
 	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != wire.Path || r.Header.Get("Authorization") != "Bearer "+token {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -169,9 +172,15 @@ func newController(t testing.TB, token string) *controller {
 			return
 		}
 		c.mu.Lock()
-		c.reports = append(c.reports, rep)
+		dup := c.seen[rep.Seq]
+		if !dup {
+			c.seen[rep.Seq] = true
+			c.reports = append(c.reports, rep)
+		}
 		c.mu.Unlock()
-		c.got <- rep
+		if !dup {
+			c.got <- rep
+		}
 		w.Write([]byte(`{}`))
 	}))
 	t.Cleanup(c.srv.Close)
