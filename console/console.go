@@ -103,6 +103,7 @@ type Console struct {
 	logins *web.Limiter
 	met    *metrics
 	log    *slog.Logger
+	points pointCache
 }
 
 // New checks cfg and builds the console.

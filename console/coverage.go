@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/hotspots/telemetry"
@@ -91,8 +92,11 @@ func (c *Console) coverage(w http.ResponseWriter, r *http.Request, v *view) stri
 }
 
 // mapPoints returns the venues in scope with the status of their APs.
+// Venue positions are cached per scope until the registry's data version
+// changes: copying 5,430 venues out of the registry was most of the
+// page's time.
 func (c *Console) mapPoints(ctx context.Context, scope string) ([]mapPoint, error) {
-	venues, _, err := c.reg.ListVenues(hotspots.VenueFilter{Org: scope}, 0, 0)
+	base, err := c.venuePoints(scope)
 	if err != nil {
 		return nil, err
 	}
@@ -100,11 +104,47 @@ func (c *Console) mapPoints(ctx context.Context, scope string) ([]mapPoint, erro
 	if err != nil {
 		return nil, err
 	}
-	pts := make([]mapPoint, len(venues))
+	pts := make([]mapPoint, len(base))
+	copy(pts, base)
+	for i := range pts {
+		pts[i].Status = status[pts[i].Key]
+	}
+	return pts, nil
+}
+
+// pointCache keeps the venues' positions per scope for one data version.
+type pointCache struct {
+	mu      sync.Mutex
+	version uint64
+	byScope map[string][]mapPoint
+}
+
+func (c *Console) venuePoints(scope string) ([]mapPoint, error) {
+	ver := c.reg.DataVersion()
+	pc := &c.points
+	pc.mu.Lock()
+	if pc.version != ver || pc.byScope == nil {
+		pc.version, pc.byScope = ver, map[string][]mapPoint{}
+	}
+	pts, ok := pc.byScope[scope]
+	pc.mu.Unlock()
+	if ok {
+		return pts, nil
+	}
+	venues, _, err := c.reg.ListVenues(hotspots.VenueFilter{Org: scope}, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	pts = make([]mapPoint, len(venues))
 	for i := range venues {
 		v := &venues[i]
-		pts[i] = mapPoint{Key: v.Key(), Lat: v.Latitude, Lon: v.Longitude, District: v.District, Status: status[v.Key()]}
+		pts[i] = mapPoint{Key: v.Key(), Lat: v.Latitude, Lon: v.Longitude, District: v.District}
 	}
+	pc.mu.Lock()
+	if pc.version == ver && len(pc.byScope) < 1000 { // bounded by the number of organisations
+		pc.byScope[scope] = pts
+	}
+	pc.mu.Unlock()
 	return pts, nil
 }
 

@@ -1,0 +1,34 @@
+package console_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// BenchmarkCoveragePage renders the coverage page for an admin with the
+// real 5,430 venues (plus two test venues) through the app's router, as
+// the server does for each request, and reports the page's size.
+//
+//	go test ./console -run '^$' -bench CoveragePage -benchtime 50x
+func BenchmarkCoveragePage(b *testing.B) {
+	a := startApp(b, appOpts{realData: true})
+	c := client(b)
+	signIn(b, c, a.URL, "admin")
+	req := httptest.NewRequest("GET", "/console/coverage", nil)
+	u, _ := req.URL.Parse(a.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		req.AddCookie(ck)
+	}
+	size := 0
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		a.Router.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("coverage: %d", rec.Code)
+		}
+		size = rec.Body.Len()
+	}
+	b.ReportMetric(float64(size), "page-bytes")
+}
