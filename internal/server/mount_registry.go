@@ -35,5 +35,9 @@ func (a *App) mountRegistry() error {
 // hotspots/telemetry and usage from internal/sessions, each "unknown" in
 // coverage until its package provides the interface.
 func (a *App) coverageSources() hotspots.CoverageSources {
-	return hotspots.CoverageSources{}
+	var src hotspots.CoverageSources
+	if a.Telemetry != nil {
+		src.APStatus = a.Telemetry
+	}
+	return src
 }
