@@ -41,3 +41,26 @@ func BenchmarkAcctInterim(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAuthPath is the server's work for one PAP Access-Request without
+// the socket: verify, dedup-free answer, encode.
+func BenchmarkAuthPath(b *testing.B) {
+	h := newHarness(b, "")
+	h.addUser("bench", "bench-password", false)
+	nas, secret, _ := h.reg.NASForAddr(h.authAddr.AddrPort().Addr())
+	reqs := make([][]byte, 256)
+	for i := range reqs {
+		reqs[i] = mustEncodeMA(b, accessRequest(testSecret, "bench", "bench-password"))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req, reason := h.authSrv.verify(reqs[i%len(reqs)], []byte(secret), nas, h.authAddr.AddrPort())
+		if reason != "" {
+			b.Fatal(reason)
+		}
+		if r, err := h.authSrv.answer(req); err != nil || layeh.Code(r[0]) != layeh.CodeAccessAccept {
+			b.Fatal("no accept", err)
+		}
+	}
+}

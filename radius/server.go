@@ -64,9 +64,10 @@ type ServerConfig struct {
 	DupWindow time.Duration
 	// UnknownLogEvery limits logging of unknown sources. Default 10s.
 	UnknownLogEvery time.Duration
-	// MaxInFlight caps requests being handled at once; more are dropped
-	// and counted. Default 8192.
-	MaxInFlight int
+	// Readers is how many goroutines read the socket, each handling its
+	// packet before reading the next: the most requests in progress at once
+	// (and so the largest accounting group commit). Default 256.
+	Readers int
 }
 
 // Server serves one RADIUS port on a UDP socket.
@@ -75,7 +76,6 @@ type Server struct {
 	log     *slog.Logger
 	met     *serverMetrics
 	dup     *dupCache
-	slots   chan struct{}
 	sawMA   sync.Map // NAS ID -> true once it sent a Message-Authenticator ("auto")
 	lastLog atomic.Int64
 	ctx     context.Context
@@ -103,20 +103,21 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.UnknownLogEvery <= 0 {
 		cfg.UnknownLogEvery = 10 * time.Second
 	}
-	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = 8192
+	if cfg.Readers <= 0 {
+		cfg.Readers = 256
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		cfg: cfg, log: cfg.Log.With("component", "radius", "port", string(cfg.Port)),
 		met: cfg.Metrics.forServer(string(cfg.Port)), dup: newDupCache(cfg.DupWindow),
-		slots: make(chan struct{}, cfg.MaxInFlight), ctx: ctx, cancel: cancel,
+		ctx: ctx, cancel: cancel,
 	}, nil
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, layeh.MaxPacketLength+1); return &b }}
-
-// Serve reads packets from conn until Shutdown or a read error.
+// Serve reads and answers packets from conn until Shutdown or a read
+// error. Readers goroutines each read a datagram and handle it to the end,
+// so a busy server keeps warm stacks and buffers instead of starting a
+// goroutine per packet, and excess load waits in the socket buffer.
 func (s *Server) Serve(conn *net.UDPConn) error {
 	s.mu.Lock()
 	if s.closed.Load() {
@@ -124,33 +125,37 @@ func (s *Server) Serve(conn *net.UDPConn) error {
 		return ErrServerClosed
 	}
 	s.conn = conn
+	s.wg.Add(s.cfg.Readers)
 	s.mu.Unlock()
+	errc := make(chan error, s.cfg.Readers)
+	for range s.cfg.Readers {
+		go func() { defer s.wg.Done(); errc <- s.readLoop(conn) }()
+	}
+	var first error
+	for range s.cfg.Readers {
+		if err := <-errc; first == nil {
+			first = err
+			conn.Close() // one reader failing stops them all
+		}
+	}
+	if s.closed.Load() {
+		return ErrServerClosed
+	}
+	return first
+}
+
+func (s *Server) readLoop(conn *net.UDPConn) error {
+	buf := make([]byte, layeh.MaxPacketLength+1)
 	for {
-		bp := bufPool.Get().(*[]byte)
-		n, src, err := conn.ReadFromUDPAddrPort(*bp)
+		n, src, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
-			bufPool.Put(bp)
-			if s.closed.Load() {
-				return ErrServerClosed
-			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if errors.As(err, &ne) && ne.Timeout() && !s.closed.Load() {
 				continue
 			}
 			return fmt.Errorf("radius: read: %w", err)
 		}
-		select {
-		case s.slots <- struct{}{}:
-		default:
-			bufPool.Put(bp)
-			s.met.drop(DropOverload)
-			continue
-		}
-		s.wg.Add(1)
-		go func() {
-			defer func() { <-s.slots; bufPool.Put(bp); s.wg.Done() }()
-			s.handle(conn, (*bp)[:n], src)
-		}()
+		s.handle(conn, buf[:n], src)
 	}
 }
 
