@@ -54,11 +54,6 @@ func (c *Count) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &c.N)
 }
 
-func (c *Count) add(n int64, known bool) {
-	c.N += n
-	c.Known = known
-}
-
 // CoverageRow is one district's or venue type's counts.
 type CoverageRow struct {
 	Name         string `json:"name"`
@@ -98,80 +93,88 @@ var hongKong = time.FixedZone("HKT", 8*3600)
 // of one organisation when org is set, and lists the districts with fewer
 // venues than target.
 func (r *Registry) Coverage(ctx context.Context, org string, target int, src CoverageSources) (Coverage, error) {
-	vs, err := r.venues()
+	ci, err := r.coverageIndex()
 	if err != nil {
 		return Coverage{}, err
 	}
-	as, err := r.aps()
-	if err != nil {
-		return Coverage{}, err
-	}
+	vs := ci.venues
 	now := r.now()
 	cov := Coverage{Generated: now.UTC(), Org: org, Target: target, BelowTarget: []string{}}
-	online, onlineKnown, err := r.onlinePerVenue(ctx, src.APStatus, as)
+	online, onlineKnown, err := ci.onlinePerVenue(ctx, src.APStatus)
 	if err != nil {
 		return Coverage{}, err
 	}
 	y, m, d := now.In(hongKong).Date()
-	usage, usageKnown, err := r.usagePerVenue(ctx, src.Usage, time.Date(y, m, d, 0, 0, 0, 0, hongKong))
+	usage, usageKnown, err := ci.usagePerVenue(ctx, src.Usage, r.nas.Load().byName, time.Date(y, m, d, 0, 0, 0, 0, hongKong))
 	if err != nil {
 		return Coverage{}, err
 	}
-	nasPer := map[string]int{}
+	nasPer := make([]int32, len(vs.list))
 	for _, n := range r.nas.Load().byName {
-		nasPer[n.Hotspot]++
+		if i, ok := vs.byKey[n.Hotspot]; ok {
+			nasPer[i]++
+		}
 	}
-	byDistrict := map[string]*CoverageRow{}
-	for _, d := range districts {
-		byDistrict[d.EN] = &CoverageRow{Name: d.EN}
-	}
-	byType := map[string]*CoverageRow{}
-	cov.Total.Name = "total"
+	dist := make([]CoverageRow, len(districts))
+	types := make([]CoverageRow, len(ci.types))
 	for i := range vs.list {
 		v := &vs.list[i]
 		if org != "" && v.Org != org {
 			continue
 		}
-		t := byType[v.TypeEN]
-		if t == nil {
-			t = &CoverageRow{Name: v.TypeEN}
-			byType[v.TypeEN] = t
+		var u NASUsage
+		if usage != nil {
+			u = usage[i]
 		}
-		key := v.Key()
-		u := usage[key]
-		for _, row := range []*CoverageRow{&cov.Total, byDistrict[v.District], t} {
-			if row == nil { // a district name from an older build
-				continue
-			}
-			row.Venues++
-			row.Hotspots += v.Hotspots
-			row.NAS += nasPer[key]
-			row.APs += as.perVenue[key]
-			row.APsOnline.add(int64(online[key]), onlineKnown)
-			row.OpenSessions.add(int64(u.OpenSessions), usageKnown)
-			row.DevicesToday.add(int64(u.DevicesToday), usageKnown)
-			row.BytesToday.add(u.BytesToday, usageKnown)
+		var on int32
+		if online != nil {
+			on = online[i]
 		}
+		add := CoverageRow{Venues: 1, Hotspots: v.Hotspots, NAS: int(nasPer[i]), APs: int(ci.apsPer[i]),
+			APsOnline: Count{N: int64(on)}, OpenSessions: Count{N: int64(u.OpenSessions)},
+			DevicesToday: Count{N: int64(u.DevicesToday)}, BytesToday: Count{N: u.BytesToday}}
+		cov.Total.plus(&add)
+		dist[ci.district[i]].plus(&add)
+		types[ci.typeOf[i]].plus(&add)
 	}
-	cov.Total.APsOnline.Known, cov.Total.OpenSessions.Known = onlineKnown, usageKnown
-	cov.Total.DevicesToday.Known, cov.Total.BytesToday.Known = usageKnown, usageKnown
-	for _, d := range districts {
-		row := byDistrict[d.EN]
+	known := func(row *CoverageRow) {
 		row.APsOnline.Known, row.OpenSessions.Known = onlineKnown, usageKnown
 		row.DevicesToday.Known, row.BytesToday.Known = usageKnown, usageKnown
-		cov.Districts = append(cov.Districts, *row)
-		if row.Venues < target {
+	}
+	cov.Total.Name = "total"
+	known(&cov.Total)
+	for i, d := range districts {
+		dist[i].Name = d.EN
+		known(&dist[i])
+		if dist[i].Venues < target {
 			cov.BelowTarget = append(cov.BelowTarget, d.EN)
 		}
 	}
-	for _, name := range sortedKeys(byType) {
-		cov.VenueTypes = append(cov.VenueTypes, *byType[name])
+	cov.Districts = dist
+	for i := range types {
+		if types[i].Venues > 0 {
+			types[i].Name = ci.types[i]
+			known(&types[i])
+			cov.VenueTypes = append(cov.VenueTypes, types[i])
+		}
 	}
 	sort.SliceStable(cov.VenueTypes, func(i, j int) bool { return cov.VenueTypes[i].Venues > cov.VenueTypes[j].Venues })
 	return cov, nil
 }
 
-func (r *Registry) onlinePerVenue(ctx context.Context, src APStatusSource, as *apSnapshot) (map[string]int, bool, error) {
+func (row *CoverageRow) plus(o *CoverageRow) {
+	row.Venues += o.Venues
+	row.Hotspots += o.Hotspots
+	row.NAS += o.NAS
+	row.APs += o.APs
+	row.APsOnline.N += o.APsOnline.N
+	row.OpenSessions.N += o.OpenSessions.N
+	row.DevicesToday.N += o.DevicesToday.N
+	row.BytesToday.N += o.BytesToday.N
+}
+
+// onlinePerVenue counts the online APs per venue index.
+func (ci *coverageIndex) onlinePerVenue(ctx context.Context, src APStatusSource) ([]int32, bool, error) {
 	if src == nil {
 		return nil, false, nil
 	}
@@ -179,16 +182,17 @@ func (r *Registry) onlinePerVenue(ctx context.Context, src APStatusSource, as *a
 	if err != nil {
 		return nil, false, err
 	}
-	out := map[string]int{}
+	out := make([]int32, len(ci.venues.list))
 	for _, id := range ids {
-		if v, ok := as.venueOf[id]; ok {
-			out[v]++
+		if i := ci.venueOfAP(id); i >= 0 {
+			out[i]++
 		}
 	}
 	return out, true, nil
 }
 
-func (r *Registry) usagePerVenue(ctx context.Context, src UsageSource, since time.Time) (map[string]NASUsage, bool, error) {
+// usagePerVenue adds up the usage of each venue's NAS.
+func (ci *coverageIndex) usagePerVenue(ctx context.Context, src UsageSource, nas []NAS, since time.Time) ([]NASUsage, bool, error) {
 	if src == nil {
 		return nil, false, nil
 	}
@@ -196,17 +200,16 @@ func (r *Registry) usagePerVenue(ctx context.Context, src UsageSource, since tim
 	if err != nil {
 		return nil, false, err
 	}
-	out := map[string]NASUsage{}
-	for _, n := range r.nas.Load().byName {
+	out := make([]NASUsage, len(ci.venues.list))
+	for _, n := range nas {
 		u, ok := byNAS[n.ID]
-		if !ok || n.Hotspot == "" {
+		i, at := ci.venues.byKey[n.Hotspot]
+		if !ok || !at {
 			continue
 		}
-		acc := out[n.Hotspot]
-		acc.OpenSessions += u.OpenSessions
-		acc.DevicesToday += u.DevicesToday
-		acc.BytesToday += u.BytesToday
-		out[n.Hotspot] = acc
+		out[i].OpenSessions += u.OpenSessions
+		out[i].DevicesToday += u.DevicesToday
+		out[i].BytesToday += u.BytesToday
 	}
 	return out, true, nil
 }

@@ -18,6 +18,8 @@ type viewCache struct {
 	orgGen    atomic.Uint64
 	venueSnap atomic.Pointer[venueSnapshot]
 	apSnap    atomic.Pointer[apSnapshot]
+	covMu     sync.Mutex // one coverage index build at a time
+	cov       atomic.Pointer[coverageIndex]
 }
 
 func (c *viewCache) invalidateVenues() { c.venueGen.Add(1) }
