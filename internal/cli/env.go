@@ -66,6 +66,9 @@ func dataDir(args []string) string {
 // runAdmin runs an admin command on the data dir, or through the running
 // server's control socket when the server holds the database.
 func runAdmin(ctx context.Context, c command, args []string, stdout, stderr io.Writer) error {
+	if wantsHelp(args) { // flag parsing answers before the store is touched
+		return c.admin(ctx, &Env{Stdout: stdout, Stderr: stderr}, args)
+	}
 	dir := dataDir(args)
 	e, err := openEnv(dir, stdout, stderr)
 	if errors.Is(err, store.ErrLocked) {
@@ -76,6 +79,16 @@ func runAdmin(ctx context.Context, c command, args []string, stdout, stderr io.W
 	}
 	defer e.DB.Close()
 	return c.admin(ctx, e, args)
+}
+
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "--h":
+			return true
+		}
+	}
+	return false
 }
 
 // result prints v as JSON with -json, or text otherwise.
