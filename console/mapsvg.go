@@ -134,6 +134,32 @@ func renderMap(pts []mapPoint, labels []mapLabel, vb viewBox, base, title, desc 
 	b.WriteString(`</title><desc id="map-desc">`)
 	template.HTMLEscape(&b, []byte(desc))
 	b.WriteString(`</desc><rect class="sea" x="-500" y="-500" width="2000" height="1800"/>`)
+	// Labels go on top of the dots across the territory, where they must
+	// be read over dense clusters, and beneath them in a close-up, where
+	// they would hide the few venues near a district's centre.
+	writeLabels := func() {
+		b.WriteString(`<g class="lbl">`)
+		for _, l := range labels {
+			x, y := hkMap.xy(l.Lat, l.Lon)
+			if vb.Zoom == 1 {
+				n := labelNudge[l.EN]
+				x, y = x+n[0], y+n[1]
+			}
+			b.WriteString(`<a href="`)
+			template.HTMLEscape(&b, []byte(base+"/coverage?district="+url.QueryEscape(l.EN)))
+			b.WriteString(`"><text x="`)
+			f(x)
+			b.WriteString(`" y="`)
+			f(y)
+			b.WriteString(`">`)
+			template.HTMLEscape(&b, []byte(l.Text))
+			b.WriteString(`</text></a>`)
+		}
+		b.WriteString(`</g>`)
+	}
+	if vb.Zoom > 1 {
+		writeLabels()
+	}
 	for _, st := range []apStatus{stNone, stOnline, stOffline} {
 		b.WriteString(`<g class="`)
 		b.WriteString(st.class())
@@ -154,23 +180,9 @@ func renderMap(pts []mapPoint, labels []mapLabel, vb viewBox, base, title, desc 
 		}
 		b.WriteString(`</g>`)
 	}
-	b.WriteString(`<g class="lbl">`)
-	for _, l := range labels {
-		x, y := hkMap.xy(l.Lat, l.Lon)
-		if vb.Zoom == 1 {
-			n := labelNudge[l.EN]
-			x, y = x+n[0], y+n[1]
-		}
-		b.WriteString(`<a href="`)
-		template.HTMLEscape(&b, []byte(base+"/coverage?district="+url.QueryEscape(l.EN)))
-		b.WriteString(`"><text x="`)
-		f(x)
-		b.WriteString(`" y="`)
-		f(y)
-		b.WriteString(`">`)
-		template.HTMLEscape(&b, []byte(l.Text))
-		b.WriteString(`</text></a>`)
+	if vb.Zoom == 1 {
+		writeLabels()
 	}
-	b.WriteString(`</g></svg>`)
+	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }

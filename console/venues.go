@@ -60,6 +60,17 @@ func (v *view) StatusText(class string) string {
 	return v.T(statusKey(stNone))
 }
 
+// APStatusText names one AP's status in the page's language.
+func (v *view) APStatusText(class string) string {
+	switch class {
+	case "on":
+		return v.T("ap_online")
+	case "off":
+		return v.T("ap_offline")
+	}
+	return v.T("st_none")
+}
+
 // venues lists and searches venues in the principal's scope.
 func (c *Console) venues(w http.ResponseWriter, r *http.Request, v *view) string {
 	q := r.URL.Query()
