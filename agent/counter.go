@@ -32,7 +32,12 @@ func ParseMAC(s string) (MAC, bool) {
 // Direction is decided later, once the gateway is known.
 type pair struct{ src, dst MAC }
 
-type flow struct{ packets, bytes uint64 }
+// flow is a pair's interval counts, with its two stations so that the hot
+// path needs one map lookup (dst is nil for a group address).
+type flow struct {
+	packets, bytes uint64
+	src, dst       *station
+}
 
 // station is what the counter knows about one MAC across intervals.
 type station struct {
@@ -104,15 +109,16 @@ func (c *Counter) Observe(data []byte, ci gopacket.CaptureInfo) {
 			c.dropped++
 			return
 		}
-		f = &flow{}
+		f = &flow{src: c.see(src, ts)}
+		if !dst.group() {
+			f.dst = c.see(dst, ts)
+		}
 		c.pairs[pair{src, dst}] = f
 	}
 	f.packets++
 	f.bytes += length
-	c.see(src, ts)
-	if !dst.group() {
-		c.see(dst, ts)
-	}
+	touch(f.src, ts)
+	touch(f.dst, ts)
 	c.learn(c.eth.EthernetType, c.eth.Payload, ts)
 }
 
@@ -125,13 +131,21 @@ func (c *Counter) see(m MAC, ts int64) *station {
 		s = &station{first: ts}
 		c.stations[m] = s
 	}
+	touch(s, ts)
+	return s
+}
+
+// touch records that s was seen at ts (s may be nil: not tracked).
+func touch(s *station, ts int64) {
+	if s == nil {
+		return
+	}
 	if ts > s.last {
 		s.last = ts
 	}
 	if ts < s.first {
 		s.first = ts
 	}
-	return s
 }
 
 // learn picks IPs and hostnames out of ARP and DHCP.

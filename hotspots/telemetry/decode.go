@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/wifihk/wifihk/agent/wire"
 )
@@ -16,6 +17,10 @@ var (
 	ErrMalformed = errors.New("telemetry: malformed report")
 )
 
+// gzipReaders are reused: a new reader allocates about 40 KB, which at
+// hundreds of reports a second is most of the ingest's garbage.
+var gzipReaders sync.Pool
+
 // DecodeReport reads one report body, gzip or identity encoded, and
 // validates it. It reads at most wire.MaxBodyBytes from body and inflates to
 // at most wire.MaxDecodedBytes.
@@ -24,11 +29,17 @@ func DecodeReport(body io.Reader, contentEncoding string) (*wire.Report, error) 
 	var rd io.Reader = raw
 	switch contentEncoding {
 	case "gzip":
-		zr, err := gzip.NewReader(raw)
+		zr, _ := gzipReaders.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(raw)
+		} else {
+			err = zr.Reset(raw)
+		}
 		if err != nil {
 			return nil, tooLargeOr(raw, nil, fmt.Errorf("%w: gzip: %v", ErrMalformed, err))
 		}
-		defer zr.Close()
+		defer gzipReaders.Put(zr)
 		rd = zr
 	case "", "identity":
 	default:

@@ -8,10 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -77,7 +79,12 @@ func runBenchAgents(ctx context.Context, args []string, stdout, stderr io.Writer
 		ControllerCPUCores float64 `json:"controller_cpu_cores"`
 		ControllerRSSMB    float64 `json:"controller_rss_mb"`
 		ControllerStored   float64 `json:"controller_stored"`
-		Lost               int     `json:"lost"`
+		// ServerP99 is the bucket bound under which 99% of the controller's
+		// own handling times fell (auth, decode, durable store), and
+		// ServerUnder50ms the share within 50 ms.
+		ServerP99       float64 `json:"server_p99_s"`
+		ServerUnder50ms float64 `json:"server_share_under_50ms"`
+		Lost            int     `json:"lost"`
 	}{Result: res}
 	if before != nil && after != nil {
 		cpu := "process_cpu_seconds_total"
@@ -85,13 +92,17 @@ func runBenchAgents(ctx context.Context, args []string, stdout, stderr io.Writer
 		out.ControllerRSSMB = after["process_resident_memory_bytes"] / (1 << 20)
 		stored := `wifihk_agent_reports_total{result="stored"}`
 		out.ControllerStored = after[stored] - before[stored]
+		out.ServerP99, out.ServerUnder50ms = histogram(before, after, "wifihk_agent_report_seconds")
+		if math.IsInf(out.ServerP99, 1) {
+			out.ServerP99 = -1 // beyond the last bucket (1 s)
+		}
 	}
 	out.Lost = res.Sent - res.Stored
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(out)
 	}
-	_, err = fmt.Fprintf(stdout, "%v\ncontroller: %.2f CPU cores, %.0f MB resident, %.0f reports stored; lost %d\n",
-		res, out.ControllerCPUCores, out.ControllerRSSMB, out.ControllerStored, out.Lost)
+	_, err = fmt.Fprintf(stdout, "%v\ncontroller: %.2f CPU cores, %.0f MB resident, %.0f reports stored, own handling p99 <= %gs (%.1f%% within 50 ms); lost %d\n",
+		res, out.ControllerCPUCores, out.ControllerRSSMB, out.ControllerStored, out.ServerP99, 100*out.ServerUnder50ms, out.Lost)
 	return err
 }
 
@@ -157,4 +168,38 @@ func scrape(base string) map[string]float64 {
 		}
 	}
 	return m
+}
+
+// histogram reads a Prometheus histogram's growth between two scrapes: the
+// smallest bucket bound holding 99% of the observations, and the share
+// within 50 ms.
+func histogram(before, after map[string]float64, name string) (p99, under50ms float64) {
+	total := after[name+"_count"] - before[name+"_count"]
+	if total <= 0 {
+		return 0, 0
+	}
+	type bucket struct{ le, n float64 }
+	var bs []bucket
+	for k, v := range after {
+		le, ok := strings.CutPrefix(k, name+`_bucket{le="`)
+		if !ok {
+			continue
+		}
+		bound, err := strconv.ParseFloat(strings.TrimSuffix(le, `"}`), 64)
+		if err != nil {
+			continue // +Inf
+		}
+		bs = append(bs, bucket{bound, v - before[k]})
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].le < bs[j].le })
+	p99 = math.Inf(1)
+	for _, b := range bs {
+		if b.le == 0.05 {
+			under50ms = b.n / total
+		}
+		if b.n >= 0.99*total && math.IsInf(p99, 1) {
+			p99 = b.le
+		}
+	}
+	return p99, under50ms
 }
