@@ -100,6 +100,13 @@ func TestBrowserSignInAsAdminAndOperator(t *testing.T) {
 			t.Errorf("%s scrolls sideways at 1024 px", p.name)
 		}
 	}
+	// With JavaScript, a click on a venue's dot opens it.
+	do(t, ctx, "click a dot", chromedp.Navigate(a.URL+"/console/coverage?district=Sha+Tin"), chromedp.WaitVisible(chromedp.CSS("svg.map")),
+		chromedp.Click(chromedp.CSS(`circle[data-venue="orgb/B001"]`)), chromedp.WaitVisible(chromedp.CSS("#h-aps")))
+	if loc := eval[string](t, ctx, "location.pathname"); loc != "/console/venues/orgb/B001" {
+		t.Errorf("clicking orgb/B001's dot led to %s", loc)
+	}
+	do(t, ctx, "venues in zh-Hans", chromedp.Navigate(a.URL+"/console/venues?lang=zh-Hans"), chromedp.WaitVisible(chromedp.CSS("table.data")))
 	if h1 := text(t, ctx, "h1"); h1 != "场地" {
 		t.Errorf("zh-Hans venues h1 %q", h1)
 	}
