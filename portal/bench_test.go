@@ -115,6 +115,7 @@ func (s *benchStack) land(v *visitor, mac string) error {
 		return err
 	}
 	page, err := body(v.c.Get(to))
+	v.c.CloseIdleConnections() // thousands of waiting visitors must not hold sockets
 	if err != nil {
 		return err
 	}
@@ -132,6 +133,7 @@ func (s *benchStack) land(v *visitor, mac string) error {
 // login is one click-through: the portal POST, and the gateway's /logon,
 // which returns only once RADIUS has answered the CHAP Access-Request.
 func (s *benchStack) login(v *visitor) error {
+	defer v.c.CloseIdleConnections()
 	res, err := v.c.PostForm(s.portalURL+"/connect", v.form)
 	if err != nil {
 		return err
@@ -192,7 +194,7 @@ func BenchmarkClickThroughLogin(b *testing.B) {
 	if failed.Load() > 0 {
 		b.Fatalf("%d landings failed", failed.Load())
 	}
-	b.SetParallelism(32)
+	b.SetParallelism(64)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

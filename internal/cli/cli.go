@@ -29,6 +29,8 @@ func commands() []command {
 		{name: "nas add", usage: "-data DIR -name NAME -ip IP[/PREFIX] -secret SECRET [-hotspot ORG/ID] [-coa-port 3799]",
 			summary: "register a NAS gateway with its own secret", admin: cmdNASAdd},
 		{name: "nas list", usage: "-data DIR", summary: "list NAS gateways", admin: cmdNASList},
+		{name: "voucher create", usage: "-data DIR [-count 10] [-duration 1h] [-uses 1] [-data-cap MB] [-valid-days 30] [-org CODE] [-print FILE.html]",
+			summary: "make a batch of voucher codes, optionally as a printable page", admin: cmdVoucherCreate},
 		{name: "staff add", usage: "-data DIR -username NAME -role admin|operator|viewer [-org CODE] [-password PASS]",
 			summary: "create a staff account and print its API token once", admin: cmdStaffAdd},
 		{name: "org add", usage: "-data DIR -code CODE -name NAME [-hotline H] [-email E]", summary: "register an organisation", admin: cmdOrgAdd},

@@ -5,7 +5,8 @@ import (
 	"github.com/wifihk/wifihk/portal"
 )
 
-// mountPortal serves the captive portal under /portal.
+// mountPortal serves the captive portal under /portal and the operators'
+// voucher API under /api/v1/vouchers.
 func (a *App) mountPortal() error {
 	key, err := portal.LoadKey(a.DB, a.Sealer)
 	if err != nil {
@@ -20,5 +21,8 @@ func (a *App) mountPortal() error {
 		return err
 	}
 	p.Mount(a.Router)
+	if a.Staff != nil {
+		p.MountVoucherAPI(a.Router, a.Staff)
+	}
 	return nil
 }

@@ -1,0 +1,215 @@
+package portal_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"layeh.com/radius/rfc2865"
+
+	"github.com/wifihk/wifihk/internal/auth"
+	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/portal"
+)
+
+func portalURL(a interface{ String() string }) string { return "http://" + a.String() + "/portal" }
+
+func TestVoucherLogsOnWithItsOwnPlan(t *testing.T) {
+	a := startApp(t)
+	vs := visitors.New(a.DB, a.Sealer)
+	b, err := vs.CreateVouchers(visitors.VoucherSpec{Count: 2, Duration: 2 * time.Hour, Uses: 1, DataCapMB: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := startGateway(t, a, "demo", "uamsecret", "127.0.0.1")
+	g.Attach(loopback, "02:aa:bb:cc:dd:20")
+	c := newBrowser(t)
+	_, page := get(t, c, g.URL+"/")
+	form := formFields(t, page)
+	form.Set("code", strings.ToLower(visitors.FormatVoucher(b.Codes[0])))
+	code, page, _ := post(t, c, portalURL(a.HTTPAddr)+"/voucher", form)
+	res := nextResult(t, g)
+	if !res.Accepted || code != 200 {
+		t.Fatalf("voucher logon: accepted=%v code=%d\n%s", res.Accepted, code, page)
+	}
+	if to := rfc2865.SessionTimeout_Get(res.Reply); to != 7200 {
+		t.Errorf("Session-Timeout %d, want the voucher's 7200", to)
+	}
+	// Used up: the portal itself refuses it now.
+	_, page = get(t, c, g.URL+"/")
+	form = formFields(t, page)
+	form.Set("code", b.Codes[0])
+	if code, page, _ := post(t, c, portalURL(a.HTTPAddr)+"/voucher", form); code != http.StatusForbidden || !strings.Contains(page, "not valid or has been used up") {
+		t.Fatalf("spent voucher: %d\n%s", code, page)
+	}
+}
+
+var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
+
+// lastCode reads the newest code the outbox sender wrote for to.
+func lastCode(t *testing.T, dir, to string) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, portal.OutboxFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	code := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m struct{ To, Message string }
+		if json.Unmarshal(sc.Bytes(), &m) == nil && m.To == to {
+			code = codeRE.FindString(m.Message)
+		}
+	}
+	if code == "" {
+		t.Fatalf("no code for %s in the outbox", to)
+	}
+	return code
+}
+
+func TestSignUpVerifySignInReset(t *testing.T) {
+	a := startApp(t)
+	g := startGateway(t, a, "demo", "uamsecret", "127.0.0.1")
+	g.Attach(loopback, "02:aa:bb:cc:dd:21")
+	c := newBrowser(t)
+	base := portalURL(a.HTTPAddr)
+
+	_, page := get(t, c, g.URL+"/")
+	form := formFields(t, page)
+	form.Set("contact", "9123 4567")
+	form.Set("password", "correct horse")
+	code, page, _ := post(t, c, base+"/signup", form)
+	if code != 200 || !strings.Contains(page, "****4567") {
+		t.Fatalf("sign-up: %d\n%s", code, page)
+	}
+	form = formFields(t, page)
+	form.Set("contact", "+85291234567")
+	form.Set("code", lastCode(t, a.Config.DataDir, "+85291234567"))
+	if code, page, _ = post(t, c, base+"/verify", form); code != 200 {
+		t.Fatalf("verify: %d\n%s", code, page)
+	}
+	if res := nextResult(t, g); !res.Accepted || !strings.HasPrefix(res.Username, "ot-") {
+		t.Fatalf("after sign-up the logon should use a one-time credential: %+v", res)
+	}
+
+	// Sign in again later; a wrong password is refused without a logon.
+	_, page = get(t, c, g.URL+"/")
+	form = formFields(t, page)
+	form.Set("contact", "+852 9123 4567")
+	form.Set("password", "wrong horse")
+	if code, page, _ = post(t, c, base+"/signin", form); code != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", code)
+	}
+	form.Set("password", "correct horse")
+	if code, page, _ = post(t, c, base+"/signin", form); code != 200 {
+		t.Fatalf("sign-in: %d\n%s", code, page)
+	}
+	if res := nextResult(t, g); !res.Accepted {
+		t.Fatalf("sign-in logon refused: %+v", res)
+	}
+
+	// Reset the password through a code and sign in with the new one.
+	_, page = get(t, c, g.URL+"/")
+	form = formFields(t, page)
+	form.Set("contact", "91234567")
+	if code, page, _ = post(t, c, base+"/reset", form); code != 200 {
+		t.Fatalf("reset: %d\n%s", code, page)
+	}
+	form = formFields(t, page)
+	form.Set("contact", "+85291234567")
+	form.Set("code", lastCode(t, a.Config.DataDir, "+85291234567"))
+	form.Set("password", "battery staple")
+	if code, page, _ = post(t, c, base+"/reset/finish", form); code != 200 {
+		t.Fatalf("reset finish: %d\n%s", code, page)
+	}
+	if res := nextResult(t, g); !res.Accepted {
+		t.Fatalf("logon after reset refused: %+v", res)
+	}
+	if log, _ := os.ReadFile(filepath.Join(a.Config.DataDir, portal.OutboxFile)); len(log) == 0 {
+		t.Fatal("outbox empty")
+	}
+}
+
+func TestCaptiveAPIAndPageWeight(t *testing.T) {
+	a := startApp(t)
+	res, err := http.Get(portalURL(a.HTTPAddr) + "/api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "application/captive+json" || res.Header.Get("Cache-Control") != "private" {
+		t.Fatalf("headers %v", res.Header)
+	}
+	if body["captive"] != true || !strings.HasSuffix(body["user-portal-url"].(string), "/portal") {
+		t.Fatalf("body %v", body)
+	}
+
+	// The first page and everything it loads stay under 60 KB.
+	g := startGateway(t, a, "demo", "uamsecret", "127.0.0.1")
+	g.Attach(loopback, "02:aa:bb:cc:dd:22")
+	c := newBrowser(t)
+	_, page := get(t, c, g.URL+"/")
+	total := len(page)
+	for _, m := range regexp.MustCompile(`(?:href|src)="(/portal/static/[^"]+)"`).FindAllStringSubmatch(page, -1) {
+		_, asset := get(t, c, "http://"+a.HTTPAddr.String()+m[1])
+		total += len(asset)
+	}
+	if total > 60<<10 {
+		t.Fatalf("first page weighs %d bytes, over 60 KB", total)
+	}
+	if strings.Contains(page, "http://") && regexp.MustCompile(`(?:href|src)="https?://`).MatchString(page) {
+		t.Fatal("landing page loads something from another host")
+	}
+	t.Logf("first page: %d bytes with assets", total)
+}
+
+func TestVoucherAPIAndCLIPage(t *testing.T) {
+	a := startApp(t)
+	_, token, err := a.Staff.AddStaff(auth.StaffInput{Username: "ops", Role: auth.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := "http://" + a.HTTPAddr.String() + "/api/v1/vouchers"
+	call := func(method, u, tok, body string) (int, string) {
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, _ := call("POST", api, "", `{"count":3,"duration":"1h","uses":1}`); code != 401 {
+		t.Fatalf("without a token: %d", code)
+	}
+	if code, body := call("POST", api, token, `{"count":3,"duration":"forever","uses":1}`); code != 422 || !strings.Contains(body, `"field":"duration"`) {
+		t.Fatalf("bad duration: %d %s", code, body)
+	}
+	code, body := call("POST", api, token, `{"count":3,"duration":"45m","uses":2,"data_cap_mb":200}`)
+	var b struct {
+		ID    string   `json:"id"`
+		Codes []string `json:"codes"`
+	}
+	if json.Unmarshal([]byte(body), &b); code != 201 || len(b.Codes) != 3 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	code, page := call("GET", api+"/"+b.ID+"/print", token, "")
+	if code != 200 || !strings.Contains(page, visitors.FormatVoucher(b.Codes[2])) {
+		t.Fatalf("print: %d\n%s", code, page)
+	}
+}
