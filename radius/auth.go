@@ -50,7 +50,10 @@ type AuthConfig struct {
 	// MaxHashing caps concurrent argon2id checks (each takes 64 MiB).
 	// Default GOMAXPROCS.
 	MaxHashing int
-	Now        func() time.Time
+	// PlanTTL is how long a NAS's plan is cached; a changed plan applies to
+	// new logins within it. Default 10s.
+	PlanTTL time.Duration
+	Now     func() time.Time
 }
 
 // Authenticator answers Access-Requests: PAP, CHAP and MAC authentication.
@@ -59,6 +62,7 @@ type Authenticator struct {
 	log     *slog.Logger
 	pap     *papCache
 	hashing chan struct{}
+	plans   *planCache
 }
 
 // NewAuthenticator checks cfg and returns an Authenticator.
@@ -81,8 +85,12 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.PlanTTL <= 0 {
+		cfg.PlanTTL = 10 * time.Second
+	}
 	return &Authenticator{cfg: cfg, log: cfg.Log.With("component", "radius-auth"),
-		pap: newPAPCache(cfg.PAPCacheTTL, 100_000), hashing: make(chan struct{}, cfg.MaxHashing)}, nil
+		pap: newPAPCache(cfg.PAPCacheTTL, 100_000), hashing: make(chan struct{}, cfg.MaxHashing),
+		plans: newPlanCache(cfg.Plans, cfg.PlanTTL)}, nil
 }
 
 // Reasons an Access-Request is rejected: labels of wifihk_radius_auth_total.
@@ -288,7 +296,7 @@ func (a *Authenticator) planFor(c visitors.Credential, n hotspots.NAS) hotspots.
 	if c.Plan != nil {
 		return *c.Plan
 	}
-	return a.cfg.Plans.PlanForNAS(n, a.cfg.DefaultPlan)
+	return a.plans.PlanForNAS(n, a.cfg.DefaultPlan)
 }
 
 // checkSimultaneous applies the plan's Simultaneous-Use limit, counted from
