@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -64,7 +65,8 @@ func startGateway(t testing.TB, a *server.App, nasid, uamsecret, srcIP string) *
 	t.Helper()
 	g, err := uamtest.Start(uamtest.Config{
 		PortalURL: "http://" + a.HTTPAddr.String() + "/portal", RADIUSAddr: a.AuthAddr.String(),
-		Secret: "testing123", NASID: nasid, UAMSecret: uamsecret, Called: "00-11-22-33-44-55",
+		AcctAddr: a.AcctAddr.String(),
+		Secret:   "testing123", NASID: nasid, UAMSecret: uamsecret, Called: "00-11-22-33-44-55",
 		SourceIP: netip.MustParseAddr(srcIP).AsSlice(),
 	})
 	if err != nil {
@@ -157,6 +159,19 @@ func TestClickThroughLogsOnThroughRealRADIUS(t *testing.T) {
 	}
 	if code != 200 || !strings.Contains(page, "You are online") || !strings.Contains(page, `href="http://example.com/news"`) {
 		t.Fatalf("status page %d:\n%s", code, page)
+	}
+
+	// Accounting now knows the session: the RFC 8908 API asked from the
+	// visitor's address says it is online and how long is left.
+	api, err := http.Get("http://" + a.HTTPAddr.String() + "/portal/api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp map[string]any
+	json.NewDecoder(api.Body).Decode(&cp)
+	api.Body.Close()
+	if s, _ := cp["seconds-remaining"].(float64); cp["captive"] != false || s < 1700 || s > 1800 {
+		t.Fatalf("captive API after login: %v", cp)
 	}
 
 	// The one-time credential is spent: a second logon with it is refused.

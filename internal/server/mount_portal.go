@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/portal"
 )
@@ -12,10 +13,13 @@ func (a *App) mountPortal() error {
 	if err != nil {
 		return err
 	}
+	vis := visitors.New(a.DB, a.Sealer)
 	p, err := portal.New(portal.Config{
-		NAS: a.Registry, Visitors: visitors.New(a.DB, a.Sealer), DefaultPlan: a.Config.Plan,
+		NAS: a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
 		Sender: portal.NewOutbox(a.Config.DataDir, a.Log), Log: a.Log,
 		PublicURL: a.Config.HTTP.PublicURL, Key: key,
+		Sessions: portal.AccountingSessions{Sessions: sessions.New(a.DB), Visitors: vis,
+			NAS: a.Registry, Default: a.Config.Plan},
 	})
 	if err != nil {
 		return err

@@ -25,6 +25,7 @@ import (
 
 	"layeh.com/radius"
 	"layeh.com/radius/rfc2865"
+	"layeh.com/radius/rfc2866"
 	"layeh.com/radius/rfc2869"
 
 	"github.com/wifihk/wifihk/portal"
@@ -38,6 +39,9 @@ type Config struct {
 	NASID      string // NAS-Identifier, sent as nasid=
 	Called     string // Called-Station-Id, sent as called=
 	UAMSecret  string // "" for none
+	// AcctAddr, when set, gets an Accounting-Request Start after each
+	// accepted logon, as chilli sends.
+	AcctAddr string
 	// SourceIP is the address Access-Requests come from (the NAS's
 	// registered address). Default 127.0.0.1.
 	SourceIP net.IP
@@ -197,6 +201,11 @@ func (g *Gateway) logon(w http.ResponseWriter, r *http.Request) {
 	reply, err := g.accessRequest(r.Context(), ip, c.mac, chal, q)
 	res.Reply, res.Err = reply, err
 	res.Accepted = err == nil && reply.Code == radius.CodeAccessAccept
+	if res.Accepted && g.cfg.AcctAddr != "" {
+		if err := g.accountingStart(r.Context(), ip, c.mac, res.Username); err != nil {
+			res.Err = err
+		}
+	}
 	select {
 	case g.results <- res:
 	default:
@@ -273,6 +282,27 @@ func (g *Gateway) accessRequest(ctx context.Context, ip netip.Addr, mac string, 
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return g.radius.Exchange(ctx, p, g.cfg.RADIUSAddr)
+}
+
+// accountingStart reports the new session, with its address and MAC.
+func (g *Gateway) accountingStart(ctx context.Context, ip netip.Addr, mac, username string) error {
+	p := radius.New(radius.CodeAccountingRequest, []byte(g.cfg.Secret))
+	rfc2866.AcctStatusType_Set(p, rfc2866.AcctStatusType_Value_Start)
+	sid := make([]byte, 8)
+	rand.Read(sid)
+	rfc2866.AcctSessionID_SetString(p, hex.EncodeToString(sid))
+	rfc2865.UserName_SetString(p, username)
+	rfc2865.NASIdentifier_SetString(p, g.cfg.NASID)
+	rfc2865.NASIPAddress_Set(p, g.cfg.SourceIP)
+	rfc2865.CallingStationID_SetString(p, strings.ToUpper(strings.ReplaceAll(mac, ":", "-")))
+	rfc2865.FramedIPAddress_Set(p, net.IP(ip.AsSlice()))
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	res, err := g.radius.Exchange(ctx, p, g.cfg.AcctAddr)
+	if err == nil && res.Code != radius.CodeAccountingResponse {
+		err = fmt.Errorf("uamtest: accounting answered %v", res.Code)
+	}
+	return err
 }
 
 // addMessageAuthenticator adds RFC 3579 §3.2 HMAC-MD5 over the packet.

@@ -1,0 +1,80 @@
+package portal
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/sessions"
+	"github.com/wifihk/wifihk/internal/visitors"
+)
+
+// SessionLister lists accounting sessions; *sessions.Store implements it.
+type SessionLister interface {
+	List(openOnly bool, limit int) ([]sessions.Session, error)
+}
+
+// AccountingSessions finds a visitor's open session in accounting by the
+// address the NAS reported (Framed-IP-Address) and, when known, the MAC,
+// and works out what is left from the plan the session was granted: the
+// credential's own plan, else the NAS's venue plan, else the default.
+//
+// It scans the open sessions; an index by address in internal/sessions
+// would make it O(1).
+type AccountingSessions struct {
+	Sessions SessionLister
+	Visitors *visitors.Store
+	NAS      NASDirectory
+	Default  hotspots.Plan
+	Now      func() time.Time // default time.Now
+}
+
+// OpenSession implements SessionFinder.
+func (a AccountingSessions) OpenSession(ip netip.Addr, mac string) (Session, bool, error) {
+	all, err := a.Sessions.List(true, 0)
+	if err != nil {
+		return Session{}, false, err
+	}
+	for _, s := range all {
+		if s.FramedIP != ip.String() || (mac != "" && s.MAC != "" && s.MAC != mac) {
+			continue
+		}
+		return a.left(s), true, nil
+	}
+	return Session{}, false, nil
+}
+
+func (a AccountingSessions) left(s sessions.Session) Session {
+	plan := a.Default
+	if n, ok := a.nas(s.NAS); ok {
+		plan = a.NAS.PlanForNAS(n, a.Default)
+	}
+	if c, err := a.Visitors.Get(s.Username); err == nil && c.Plan != nil {
+		plan = *c.Plan
+	}
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	out := Session{SecondsLeft: -1, BytesLeft: -1}
+	if plan.SessionTimeout > 0 {
+		out.SecondsLeft = max(int64(plan.SessionTimeout)-int64(now().Sub(s.Started).Seconds()), 0)
+	}
+	if plan.DataCapMB > 0 {
+		out.BytesLeft = max(plan.DataCapMB<<20-int64(s.InputOctets+s.OutputOctets), 0)
+	}
+	return out
+}
+
+func (a AccountingSessions) nas(id string) (hotspots.NAS, bool) {
+	all, err := a.NAS.ListNAS()
+	if err != nil {
+		return hotspots.NAS{}, false
+	}
+	for _, n := range all {
+		if n.ID == id || n.Name == id {
+			return n, true
+		}
+	}
+	return hotspots.NAS{}, false
+}
