@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -141,4 +142,27 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 			t.Errorf("no Chinese names for %s", d.EN)
 		}
 	}
+}
+
+// FuzzVenueForm feeds the venue form's typed fields through the parsing
+// the console does before the registry validates: junk is an error that
+// names a field, never a panic.
+func FuzzVenueForm(f *testing.F) {
+	f.Add("22.3", "114.1", "3")
+	f.Add("", "", "")
+	f.Add("NaN", "1e400", "-1")
+	f.Add("22,3", "0x10", "99999999999999999999")
+	f.Fuzz(func(t *testing.T, lat, lon, n string) {
+		form := &venueForm{Org: "o", LocationID: "L", NameEN: "n", Lat: lat, Lon: lon, Hotspots: n}
+		v, err := form.venue()
+		var fe *hotspots.FieldError
+		if err != nil && (!errors.As(err, &fe) || fe.Field == "") {
+			t.Fatalf("%q %q %q: %v", lat, lon, n, err)
+		}
+		if err == nil && v.SSID == "" {
+			t.Fatal("no default SSID")
+		}
+		form.setError(err)
+		_ = form.Err("latitude")
+	})
 }
