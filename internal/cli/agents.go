@@ -40,17 +40,18 @@ func runBenchAgents(ctx context.Context, args []string, stdout, stderr io.Writer
 	serve := fs.Bool("serve", false, "run only the simulated controller (used by the parent process)")
 	listen := fs.String("listen", "127.0.0.1:0", "with -serve: listen address")
 	data := fs.String("data", "", "with -serve: data dir (default: a temporary one)")
+	noSync := fs.Bool("nosync", false, "the child controller skips fsync (to measure what the disk costs)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	if *serve {
-		return serveFleet(ctx, *data, *listen, *n, stdout)
+		return serveFleet(ctx, *data, *listen, *n, *noSync, stdout)
 	}
 	var child *exec.Cmd
 	if c.Controller == "" {
 		var err error
-		if child, c.Controller, err = startFleetController(*n, stderr); err != nil {
+		if child, c.Controller, err = startFleetController(*n, *noSync, stderr); err != nil {
 			return err
 		}
 		defer func() {
@@ -106,7 +107,7 @@ func runBenchAgents(ctx context.Context, args []string, stdout, stderr io.Writer
 	return err
 }
 
-func serveFleet(ctx context.Context, dir, listen string, n int, stdout io.Writer) error {
+func serveFleet(ctx context.Context, dir, listen string, n int, noSync bool, stdout io.Writer) error {
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "wifihk-fleet-")
 		if err != nil {
@@ -115,16 +116,16 @@ func serveFleet(ctx context.Context, dir, listen string, n int, stdout io.Writer
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	return fleet.Serve(ctx, dir, listen, n, func(a net.Addr) { fmt.Fprintf(stdout, "listening %s\n", a) })
+	return fleet.Serve(ctx, dir, listen, n, noSync, func(a net.Addr) { fmt.Fprintf(stdout, "listening %s\n", a) })
 }
 
 // startFleetController runs "wifihk bench agents -serve" and returns its URL.
-func startFleetController(n int, stderr io.Writer) (*exec.Cmd, string, error) {
+func startFleetController(n int, noSync bool, stderr io.Writer) (*exec.Cmd, string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", err
 	}
-	cmd := exec.Command(self, "bench", "agents", "-serve", "-n", strconv.Itoa(n))
+	cmd := exec.Command(self, "bench", "agents", "-serve", "-n", strconv.Itoa(n), "-nosync="+strconv.FormatBool(noSync))
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
