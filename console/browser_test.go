@@ -100,6 +100,22 @@ func TestBrowserSignInAsAdminAndOperator(t *testing.T) {
 			t.Errorf("%s scrolls sideways at 1024 px", p.name)
 		}
 	}
+	// A tablet in portrait, touch, text at 150%: still nothing scrolls
+	// sideways, and the nav and the Disconnect-sized buttons are at least
+	// 44 px tall (WCAG 2.5.5).
+	do(t, ctx, "portrait", chromedp.EmulateViewport(768, 1024, chromedp.EmulatePortrait, chromedp.EmulateTouch))
+	for _, path := range []string{"/console/coverage", "/console/venues", "/console/venues/orgb/B001", "/console/sessions"} {
+		do(t, ctx, "portrait "+path, chromedp.Navigate(a.URL+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if eval[bool](t, ctx, "document.documentElement.style.fontSize='150%'; document.documentElement.scrollWidth > window.innerWidth") {
+			t.Errorf("%s scrolls sideways on a portrait tablet at 150%% text", path)
+		}
+		if small := eval[int](t, ctx, `Array.from(document.querySelectorAll('.nav a, main button')).filter(e => e.getBoundingClientRect().height < 44).length`); small > 0 {
+			t.Errorf("%s: %d targets under 44 px", path, small)
+		}
+	}
+	browsertest.Screenshot(ctx, t, shots, "sessions-portrait.png")
+	do(t, ctx, "landscape again", chromedp.ResetViewport())
+
 	// With JavaScript, a click on a venue's dot opens it.
 	do(t, ctx, "click a dot", chromedp.Navigate(a.URL+"/console/coverage?district=Sha+Tin"), chromedp.WaitVisible(chromedp.CSS("svg.map")),
 		chromedp.Click(chromedp.CSS(`circle[data-venue="orgb/B001"]`)), chromedp.WaitVisible(chromedp.CSS("#h-aps")))
