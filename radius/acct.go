@@ -2,9 +2,6 @@ package radius
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"time"
@@ -89,27 +86,5 @@ func (h *Accounting) decode(r *Request) (sessions.Update, bool, error) {
 	if tc, err := rfc2866.AcctTerminateCause_Lookup(p); err == nil {
 		u.TerminateCause = tc.String()
 	}
-	u.Fingerprint = fingerprint(r.NAS.ID, p)
 	return u, true, nil
-}
-
-// fingerprint identifies an accounting packet by its NAS and attributes,
-// leaving out Acct-Delay-Time (which a NAS raises on each retry) and
-// Message-Authenticator, so the same report is recognised even with a new
-// Identifier or after a server restart.
-func fingerprint(nas string, p *layeh.Packet) string {
-	h := sha256.New()
-	h.Write([]byte(nas))
-	h.Write([]byte{0})
-	var hdr [4]byte
-	for _, a := range p.Attributes {
-		if a.Type == rfc2866.AcctDelayTime_Type || a.Type == typeMA {
-			continue
-		}
-		binary.BigEndian.PutUint16(hdr[:2], uint16(a.Type))
-		binary.BigEndian.PutUint16(hdr[2:], uint16(len(a.Attribute)))
-		h.Write(hdr[:])
-		h.Write(a.Attribute)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"time"
 
 	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/visitors"
@@ -45,7 +44,6 @@ func (a *App) mountRADIUS() error {
 		}
 		a.onStart(a.startRADIUS(srv, l.port, l.addr, l.bound))
 	}
-	a.onStart(a.pruneAcctSeen(sess))
 	return nil
 }
 
@@ -67,29 +65,5 @@ func (a *App) startRADIUS(srv *radius.Server, port radius.Port, addr string, bou
 			}
 		}()
 		return srv.Shutdown, nil
-	}
-}
-
-// pruneAcctSeen forgets accounting fingerprints older than two days, daily.
-func (a *App) pruneAcctSeen(sess *sessions.Store) func(context.Context) (func(context.Context) error, error) {
-	return func(ctx context.Context) (func(context.Context) error, error) {
-		ctx, cancel := context.WithCancel(ctx)
-		go func() {
-			t := time.NewTicker(24 * time.Hour)
-			defer t.Stop()
-			for {
-				if n, err := sess.PruneSeen(time.Now().Add(-48 * time.Hour)); err != nil {
-					a.Log.Warn("pruning accounting fingerprints", "err", err)
-				} else if n > 0 {
-					a.Log.Info("pruned accounting fingerprints", "n", n)
-				}
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
-			}
-		}()
-		return func(context.Context) error { cancel(); return nil }, nil
 	}
 }

@@ -69,9 +69,6 @@ type Update struct {
 	SessionTime                 uint32
 	TerminateCause              string
 	At                          time.Time
-	// Fingerprint identifies the packet apart from its Acct-Delay-Time, so a
-	// packet that arrives twice (even across a restart) is applied once.
-	Fingerprint string
 }
 
 // Store keeps sessions in the store's sessions and acct_seen buckets.
@@ -108,9 +105,6 @@ type pending struct {
 func sessKey(nas, id string) string      { return "s/" + nas + "\x00" + id }
 func byUser(user, nas, id string) string { return "u/" + user + "\x00" + nas + "\x00" + id }
 func byNAS(nas, id string) string        { return "n/" + nas + "\x00" + id }
-
-// seenKey keeps fingerprints by day so old ones can be pruned by prefix.
-func seenKey(day time.Time, fp string) string { return day.UTC().Format("20060102") + "/" + fp }
 
 // Apply records one accounting packet durably: when it returns nil the
 // record is on disk. It reports whether the packet changed anything (false
@@ -197,23 +191,17 @@ func (s *Store) commit(group []*pending) {
 }
 
 func applyOne(tx *store.Tx, u Update) (bool, error) {
-	if u.Fingerprint != "" {
-		if tx.Has(store.AcctSeen, seenKey(u.At, u.Fingerprint)) ||
-			tx.Has(store.AcctSeen, seenKey(u.At.Add(-24*time.Hour), u.Fingerprint)) {
-			return false, nil
-		}
-		if err := tx.Put(store.AcctSeen, seenKey(u.At, u.Fingerprint), u.At.Unix()); err != nil {
-			return false, err
-		}
-	}
 	if u.Status == On || u.Status == Off {
-		_, err := closeNASTx(tx, u.NAS, "NAS-Reboot", u.At)
-		return true, err
+		n, err := closeNASTx(tx, u.NAS, "NAS-Reboot", u.At)
+		return n > 0, err
 	}
-	return true, applyTx(tx, u)
+	return applyTx(tx, u)
 }
 
-func applyTx(tx *store.Tx, u Update) error {
+// applyTx folds u into its session. A packet that changes nothing (a
+// retransmission, even with a new Identifier or after a restart, or an
+// older report arriving late) writes nothing and reports false.
+func applyTx(tx *store.Tx, u Update) (bool, error) {
 	var ss Session
 	err := tx.Get(store.Sessions, sessKey(u.NAS, u.AcctID), &ss)
 	switch {
@@ -221,50 +209,68 @@ func applyTx(tx *store.Tx, u Update) error {
 		ss = Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
 			Started: u.At.Add(-time.Duration(u.SessionTime) * time.Second)}
 	case err != nil:
-		return err
-	case !ss.Open && u.Status != Stop:
-		return nil // a late Start or Interim after the Stop changes nothing
+		return false, err
 	}
-	merge(&ss, u)
+	if !merge(&ss, u, err != nil) {
+		return false, nil
+	}
 	if err := tx.Put(store.Sessions, sessKey(u.NAS, u.AcctID), ss); err != nil {
-		return err
+		return false, err
 	}
 	if ss.Open {
 		if err := tx.Put(store.Sessions, byUser(ss.Username, ss.NAS, ss.AcctID), 1); err != nil {
-			return err
+			return false, err
 		}
-		return tx.Put(store.Sessions, byNAS(ss.NAS, ss.AcctID), 1)
+		return true, tx.Put(store.Sessions, byNAS(ss.NAS, ss.AcctID), 1)
 	}
-	return unindex(tx, ss)
+	return true, unindex(tx, ss)
 }
 
-// merge folds u into ss. Counters only grow, so a reordered or repeated
-// packet cannot lower or double a total.
-func merge(ss *Session, u Update) {
+// merge folds u into ss and reports whether anything changed. Counters
+// only grow, so a repeated or reordered packet can neither double nor
+// lower a total; a closed session is not reopened, and its first Stop's
+// time and cause stand.
+func merge(ss *Session, u Update, isNew bool) bool {
+	changed := isNew
 	fill := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
+		if v != "" && *dst != v {
+			*dst, changed = v, true
 		}
 	}
-	fill(&ss.Username, u.Username)
-	fill(&ss.MAC, u.MAC)
-	fill(&ss.FramedIP, u.FramedIP)
-	fill(&ss.NASAddr, u.NASAddr)
-	fill(&ss.Class, u.Class)
-	ss.InputOctets = max(ss.InputOctets, u.InputOctets)
-	ss.OutputOctets = max(ss.OutputOctets, u.OutputOctets)
-	ss.InputPackets = max(ss.InputPackets, u.InputPackets)
-	ss.OutputPackets = max(ss.OutputPackets, u.OutputPackets)
-	ss.SessionTime = max(ss.SessionTime, u.SessionTime)
-	if u.At.After(ss.Updated) {
-		ss.Updated = u.At
+	grow64 := func(dst *uint64, v uint64) {
+		if v > *dst {
+			*dst, changed = v, true
+		}
 	}
-	ss.Updates++
-	if u.Status == Stop {
-		ss.Open = false
-		ss.Stopped = u.At
-		ss.TerminateCause = u.TerminateCause
+	grow32 := func(dst *uint32, v uint32) {
+		if v > *dst {
+			*dst, changed = v, true
+		}
 	}
+	if ss.Open {
+		fill(&ss.Username, u.Username)
+		fill(&ss.MAC, u.MAC)
+		fill(&ss.FramedIP, u.FramedIP)
+		fill(&ss.NASAddr, u.NASAddr)
+		fill(&ss.Class, u.Class)
+	} else if u.Status != Stop {
+		return false // a late Start or Interim after the Stop
+	}
+	grow64(&ss.InputOctets, u.InputOctets)
+	grow64(&ss.OutputOctets, u.OutputOctets)
+	grow32(&ss.InputPackets, u.InputPackets)
+	grow32(&ss.OutputPackets, u.OutputPackets)
+	grow32(&ss.SessionTime, u.SessionTime)
+	if u.Status == Stop && ss.Open {
+		ss.Open, ss.Stopped, ss.TerminateCause, changed = false, u.At, u.TerminateCause, true
+	}
+	if changed {
+		ss.Updates++
+		if u.At.After(ss.Updated) {
+			ss.Updated = u.At
+		}
+	}
+	return changed
 }
 
 func unindex(tx *store.Tx, ss Session) error {
@@ -364,28 +370,4 @@ func (s *Store) List(openOnly bool, limit int) ([]Session, error) {
 		})
 	})
 	return out, err
-}
-
-// PruneSeen forgets packet fingerprints from days before keepFrom.
-func (s *Store) PruneSeen(keepFrom time.Time) (int, error) {
-	cut := keepFrom.UTC().Format("20060102")
-	n := 0
-	err := s.db.Update(func(tx *store.Tx) error {
-		var old []string
-		tx.Scan(store.AcctSeen, "", func(k string, _ func(any) error) (bool, error) {
-			if k[:min(8, len(k))] >= cut {
-				return false, nil
-			}
-			old = append(old, k)
-			return len(old) < 100000, nil
-		})
-		n = len(old)
-		for _, k := range old {
-			if err := tx.Delete(store.AcctSeen, k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return n, err
 }
