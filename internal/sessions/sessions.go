@@ -211,19 +211,32 @@ func applyTx(tx *store.Tx, u Update) (bool, error) {
 	case err != nil:
 		return false, err
 	}
-	if !merge(&ss, u, err != nil) {
+	isNew := err != nil
+	before := ss
+	if !merge(&ss, u, isNew) {
 		return false, nil
 	}
 	if err := tx.Put(store.Sessions, sessKey(u.NAS, u.AcctID), ss); err != nil {
 		return false, err
 	}
-	if ss.Open {
-		if err := tx.Put(store.Sessions, byUser(ss.Username, ss.NAS, ss.AcctID), 1); err != nil {
+	// Touch the open-session index only when it changes: an Interim for an
+	// open session then dirties one page, not three.
+	wasOpen := before.Open && !isNew
+	switch {
+	case wasOpen && ss.Open && before.Username == ss.Username:
+		return true, nil
+	case wasOpen:
+		if err := unindex(tx, before); err != nil {
 			return false, err
 		}
-		return true, tx.Put(store.Sessions, byNAS(ss.NAS, ss.AcctID), 1)
 	}
-	return true, unindex(tx, ss)
+	if !ss.Open {
+		return true, nil
+	}
+	if err := tx.Put(store.Sessions, byUser(ss.Username, ss.NAS, ss.AcctID), 1); err != nil {
+		return false, err
+	}
+	return true, tx.Put(store.Sessions, byNAS(ss.NAS, ss.AcctID), 1)
 }
 
 // merge folds u into ss and reports whether anything changed. Counters

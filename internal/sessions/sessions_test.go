@@ -75,3 +75,38 @@ func TestConcurrentAppliesShareCommits(t *testing.T) {
 		t.Fatalf("CloseNAS = %d, %v", n, err)
 	}
 }
+
+func TestOpenIndexFollowsTheSession(t *testing.T) {
+	st := sessions.New(storetest.Open(t))
+	defer st.Close()
+	apply := func(u sessions.Update) {
+		t.Helper()
+		u.NAS, u.AcctID = "nas1", "y"
+		if _, err := st.Apply(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(user string) int {
+		n, err := st.OpenCount(user, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	apply(sessions.Update{Status: sessions.Interim, Username: "02:00:00:00:00:01", InputOctets: 1})
+	apply(sessions.Update{Status: sessions.Interim, Username: "carol", InputOctets: 2}) // NAS learned the name
+	if count("02:00:00:00:00:01") != 0 || count("carol") != 1 {
+		t.Fatalf("after rename: old %d, new %d", count("02:00:00:00:00:01"), count("carol"))
+	}
+	apply(sessions.Update{Status: sessions.Interim, Username: "carol", InputOctets: 3})
+	if count("carol") != 1 {
+		t.Fatalf("interim: %d open", count("carol"))
+	}
+	apply(sessions.Update{Status: sessions.Stop, Username: "carol", InputOctets: 4})
+	if count("carol") != 0 {
+		t.Fatalf("after Stop: %d open", count("carol"))
+	}
+	if n, err := st.CloseNAS("nas1", "NAS-Reboot"); err != nil || n != 0 {
+		t.Fatalf("CloseNAS after Stop: %d, %v", n, err)
+	}
+}
