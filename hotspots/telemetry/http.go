@@ -83,7 +83,7 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, ErrTooLarge.Error())
 		return
 	}
-	rep, err := DecodeReport(http.MaxBytesReader(w, r.Body, wire.MaxBodyBytes+1), r.Header.Get("Content-Encoding"))
+	rep, err := h.svc.DecodeReport(http.MaxBytesReader(w, r.Body, wire.MaxBodyBytes+1), r.Header.Get("Content-Encoding"))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.Is(err, ErrTooLarge) || errors.As(err, &mbe):

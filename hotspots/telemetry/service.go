@@ -50,6 +50,8 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *Metrics
+	// gzipReaders are reused by DecodeReport.
+	gzipReaders sync.Pool
 
 	mu     sync.Mutex
 	status map[string]*liveStatus // by AP id
