@@ -83,6 +83,22 @@ func TestSessionsSearchAndSilentNAS(t *testing.T) {
 			t.Errorf("search %q: %v, want %s", tc.q, got, tc.want)
 		}
 	}
+	// The coverage table counts them per district (from the sessions until
+	// internal/sessions reports usage itself).
+	_, cov := get(t, c, a.URL+"/console/coverage")
+	for _, tc := range []struct{ district, want string }{{"Wan Chai", "2 2 0.00"}, {"Sha Tin", "1 1 0.00"}, {"Islands", "0 0 0.00"}} {
+		m := regexp.MustCompile(`>` + tc.district + `</a></th>(.*?)</tr>`).FindStringSubmatch(cov)
+		if m == nil {
+			t.Fatalf("no row for %s", tc.district)
+		}
+		cells := regexp.MustCompile(`<td class="n">([^<]*)</td>`).FindAllStringSubmatch(m[1], -1)
+		if len(cells) != 6 {
+			t.Fatalf("%s row: %s", tc.district, m[1])
+		}
+		if got := cells[3][1] + " " + cells[4][1] + " " + cells[5][1]; got != tc.want {
+			t.Errorf("%s: sessions, devices, GB = %q, want %q", tc.district, got, tc.want)
+		}
+	}
 	_, alerts := get(t, c, a.URL+"/console/alerts")
 	if !strings.Contains(alerts, `data-nas="nas-b"`) || strings.Contains(alerts, `data-nas="nas-a"`) {
 		t.Errorf("silent NAS alerts wrong")

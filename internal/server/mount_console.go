@@ -29,11 +29,12 @@ func (a *App) mountConsole() error {
 	// token is no console token.
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("wifihk console csrf"))
+	sess := sessions.New(a.DB)
 	cfg := console.Config{
 		Registry:       a.Registry,
 		Auth:           a.Staff,
 		Usage:          a.coverageSources().Usage,
-		Sessions:       sessions.New(a.DB),
+		Sessions:       sess,
 		Disconnecter:   &radius.CoAClient{},
 		Vouchers:       visitors.New(a.DB, a.Sealer),
 		DefaultPlan:    a.Config.Plan,
@@ -41,6 +42,9 @@ func (a *App) mountConsole() error {
 		Metrics:        a.Metrics,
 		CSRFKey:        m.Sum(nil),
 		Log:            a.Log,
+	}
+	if cfg.Usage == nil { // until internal/sessions keeps usage per NAS and day
+		cfg.Usage = &console.SessionUsage{Sessions: sess}
 	}
 	if a.Telemetry != nil { // a nil *telemetry.Service must stay a nil interface
 		cfg.Telemetry = a.Telemetry
