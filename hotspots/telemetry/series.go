@@ -2,8 +2,10 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -98,14 +100,18 @@ func (s *Service) series(prefix string, from, to time.Time) ([]Bucket, error) {
 }
 
 // Purge removes AP buckets older than APRetention, venue buckets older than
-// VenueRetention and alerts older than AlertRetention. It returns how many
-// records it removed.
+// VenueRetention, alerts older than AlertRetention and receipts older than
+// ReceiptRetention. It returns how many records it removed.
 func (s *Service) Purge(ctx context.Context) (int, error) {
 	now := s.now()
+	receipts, err := s.purgeReceipts(ctx, now.Add(-s.cfg.ReceiptRetention))
+	if err != nil {
+		return receipts, err
+	}
 	apCut := now.Add(-s.cfg.APRetention).Unix()
 	venueCut := now.Add(-s.cfg.VenueRetention).Unix()
 	var old []string
-	err := s.db.View(func(tx *store.Tx) error {
+	err = s.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.Series, "", func(k string, _ func(any) error) (bool, error) {
 			cut := apCut
 			if strings.HasPrefix(k, "venue/") {
@@ -140,7 +146,7 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("telemetry: purge: %w", err)
 	}
-	n := 0
+	n := receipts
 	for _, batch := range []struct {
 		bucket string
 		keys   []string
@@ -162,4 +168,67 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// purgeGroup is how many APs one retention transaction covers.
+const purgeGroup = 500
+
+// knownAPs returns the IDs of every AP that has reported, sorted.
+func (s *Service) knownAPs() []string {
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.status))
+	for id := range s.status {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	sort.Strings(ids)
+	return ids
+}
+
+// purgeReceipts forgets, AP by AP, the receipts whose run last grew before
+// cut, raising each AP's receipt floor over them.
+func (s *Service) purgeReceipts(ctx context.Context, cut time.Time) (int, error) {
+	ids := s.knownAPs()
+	n := 0
+	for i := 0; i < len(ids) && ctx.Err() == nil; i += purgeGroup {
+		group := ids[i:min(i+purgeGroup, len(ids))]
+		removed := 0
+		err := s.db.Update(func(tx *store.Tx) error {
+			removed = 0
+			for _, id := range group {
+				k, err := purgeAPReceipts(tx, id, cut)
+				if err != nil {
+					return err
+				}
+				removed += k
+			}
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("telemetry: purge receipts: %w", err)
+		}
+		n += removed
+	}
+	return n, ctx.Err()
+}
+
+func purgeAPReceipts(tx *store.Tx, apID string, cut time.Time) (int, error) {
+	var st Status
+	if err := tx.Get(store.APStatus, apID, &st); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, nil // no floor to raise: keep its receipts
+		}
+		return 0, err
+	}
+	rc, err := loadReceipts(tx, apID)
+	if err != nil {
+		return 0, err
+	}
+	before := len(rc.runs)
+	floor, err := rc.forget(tx, func(r receipt) bool { return r.At.Before(cut) })
+	if err != nil || floor <= st.ReceiptFloor {
+		return before - len(rc.runs), err
+	}
+	st.ReceiptFloor = floor
+	return before - len(rc.runs), tx.Put(store.APStatus, apID, &st)
 }

@@ -29,6 +29,10 @@ type Config struct {
 	VenueRetention time.Duration
 	// AlertRetention keeps alerts this long. Default 90 days.
 	AlertRetention time.Duration
+	// ReceiptRetention keeps the receipts of stored reports (what makes a
+	// resend a duplicate) this long after their run last grew. Reports at
+	// or below a forgotten receipt are taken as stored. Default 7 days.
+	ReceiptRetention time.Duration
 	// Log is quiet by default.
 	Log *slog.Logger
 	// Now is the clock (tests). Default time.Now.
@@ -37,11 +41,6 @@ type Config struct {
 
 // BucketWidth is the width of a time-series bucket.
 const BucketWidth = 5 * time.Minute
-
-// window is how many sequence numbers below the newest are remembered per
-// AP. Agents send in order, so a resend is always within it; anything
-// older is answered as a duplicate and not counted again.
-const window = 64
 
 // Service ingests reports and keeps AP status, series and alerts.
 type Service struct {
@@ -86,13 +85,17 @@ func New(cfg Config) (*Service, error) {
 	if cfg.AlertRetention == 0 {
 		cfg.AlertRetention = 90 * 24 * time.Hour
 	}
+	if cfg.ReceiptRetention == 0 {
+		cfg.ReceiptRetention = 7 * 24 * time.Hour
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.MissedIntervals < 1 || cfg.CheckEvery < 0 || cfg.APRetention < BucketWidth || cfg.VenueRetention < BucketWidth {
+	if cfg.MissedIntervals < 1 || cfg.CheckEvery < 0 || cfg.APRetention < BucketWidth || cfg.VenueRetention < BucketWidth ||
+		cfg.ReceiptRetention < 0 {
 		return nil, errors.New("telemetry: config: missed intervals, check interval or retention out of range")
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, now: cfg.Now, status: map[string]*liveStatus{}}
@@ -135,41 +138,13 @@ type Status struct {
 	TotalBytesUp   uint64 `json:"total_bytes_up"`
 	TotalBytesDown uint64 `json:"total_bytes_down"`
 	Reports        uint64 `json:"reports"`
-	LastSeq        uint64 `json:"last_seq"`
-	// Seen has bit i set when report LastSeq-1-i was stored.
-	Seen    uint64        `json:"seen_window"`
-	Gateway string        `json:"gateway,omitempty"`
-	System  *wire.APStats `json:"system,omitempty"`
-}
-
-// seen reports whether seq was already stored (or is too old to tell).
-func (st *Status) seen(seq uint64) bool {
-	switch {
-	case st.LastSeq == 0 || seq > st.LastSeq:
-		return false
-	case seq == st.LastSeq:
-		return true
-	case st.LastSeq-seq > window:
-		return true
-	}
-	return st.Seen&(1<<(st.LastSeq-seq-1)) != 0
-}
-
-func (st *Status) mark(seq uint64) {
-	switch {
-	case st.LastSeq == 0:
-		st.LastSeq = seq
-	case seq > st.LastSeq:
-		shift := seq - st.LastSeq
-		if shift > window {
-			st.Seen = 0
-		} else {
-			st.Seen = st.Seen<<shift | 1<<(shift-1)
-		}
-		st.LastSeq = seq
-	default:
-		st.Seen |= 1 << (st.LastSeq - seq - 1)
-	}
+	LastSeq        uint64 `json:"last_seq"` // the highest sequence stored
+	// ReceiptFloor: reports at or below it are taken as stored, their
+	// receipts being forgotten (older than ReceiptRetention). Agents send
+	// in order, so such a report is a resend.
+	ReceiptFloor uint64        `json:"receipt_floor,omitempty"`
+	Gateway      string        `json:"gateway,omitempty"`
+	System       *wire.APStats `json:"system,omitempty"`
 }
 
 // Result is what Ingest did.
@@ -178,7 +153,8 @@ type Result struct {
 	Recovered bool // the AP was offline and is back
 }
 
-// Ingest stores one report from ap, durably, once per (AP, sequence).
+// Ingest stores one report from ap, durably, once per (AP, sequence): the
+// report's receipt is written in the transaction that counts it.
 func (s *Service) Ingest(ctx context.Context, ap hotspots.AP, r *wire.Report) (Result, error) {
 	now := s.now().UTC()
 	bucketAt := s.bucketTime(r.End, now)
@@ -189,11 +165,20 @@ func (s *Service) Ingest(ctx context.Context, ap hotspots.AP, r *wire.Report) (R
 		if err := tx.Get(store.APStatus, ap.ID, &st); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		if st.seen(r.Seq) {
+		rc, err := loadReceipts(tx, ap.ID)
+		if err != nil {
+			return err
+		}
+		if r.Seq <= st.ReceiptFloor || rc.has(r.Seq) {
 			res.Duplicate = true
 			return nil
 		}
-		st.mark(r.Seq)
+		floor, err := rc.add(tx, r.Seq, now)
+		if err != nil {
+			return err
+		}
+		st.ReceiptFloor = max(st.ReceiptFloor, floor)
+		st.LastSeq = max(st.LastSeq, r.Seq)
 		if !st.Online && !st.LastReport.IsZero() {
 			res.Recovered = true
 			if err := addAlert(tx, Alert{AP: ap.ID, Venue: ap.Hotspot, Kind: AlertRecovered, At: now, LastReport: st.LastReport}); err != nil {
