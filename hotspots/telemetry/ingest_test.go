@@ -193,3 +193,37 @@ func TestPurgeKeepsRecentBuckets(t *testing.T) {
 		t.Fatalf("purged %d, left %d AP and %d venue buckets; want 1 purged, 1 AP and 2 venue buckets", n, len(b), len(v))
 	}
 }
+
+func TestPurgeEveryAPAndVenue(t *testing.T) {
+	f := newFixture(t)
+	start := f.clock.Now()
+	for i := range 4 { // four buckets per AP, 20 minutes apart
+		f.send(t, f.tokA, report(uint64(i+1), f.clock.Now(), 1))
+		f.send(t, f.tokB, report(uint64(i+1), f.clock.Now(), 1))
+		f.clock.Add(20 * time.Minute)
+	}
+	// 48h after the second bucket: the first two of each AP are old.
+	f.clock.Add(48*time.Hour - time.Hour + time.Second)
+	n, err := f.svc.Purge(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ap := range []string{f.apA.ID, f.apB.ID} {
+		b, _ := f.svc.APSeries(ap, start.Add(-time.Hour), f.clock.Now())
+		if len(b) != 2 || !b[0].Start.Equal(start.Add(40*time.Minute)) {
+			t.Fatalf("%s: %d buckets left, first %v; want the last 2", ap, len(b), b)
+		}
+	}
+	for _, venue := range []string{"orga/V1", "orgb/V1"} {
+		if v, _ := f.svc.VenueSeries(venue, start.Add(-time.Hour), f.clock.Now()); len(v) != 4 {
+			t.Fatalf("%s: %d venue buckets, want 4 (kept 30 days)", venue, len(v))
+		}
+	}
+	if n != 4 {
+		t.Fatalf("purged %d records, want 4", n)
+	}
+	f.clock.Add(30 * 24 * time.Hour)
+	if n, err = f.svc.Purge(context.Background()); err != nil || n != 4+8+2 {
+		t.Fatalf("30 days later purged %d (%v), want 4 AP and 8 venue buckets and 2 receipt runs", n, err)
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/wifihk/wifihk/agent/wire"
@@ -102,70 +100,91 @@ func (s *Service) series(prefix string, from, to time.Time) ([]Bucket, error) {
 // Purge removes AP buckets older than APRetention, venue buckets older than
 // VenueRetention, alerts older than AlertRetention and receipts older than
 // ReceiptRetention. It returns how many records it removed.
+//
+// Series and receipts are purged AP by AP (and venue by venue) from the
+// start of each one's keys, which follow time, up to the first young
+// record: it reads what it deletes and one more record per AP, not the
+// whole bucket. Buckets of a venue that no reporting AP belongs to any
+// more are left alone.
 func (s *Service) Purge(ctx context.Context) (int, error) {
 	now := s.now()
-	receipts, err := s.purgeReceipts(ctx, now.Add(-s.cfg.ReceiptRetention))
-	if err != nil {
-		return receipts, err
-	}
-	apCut := now.Add(-s.cfg.APRetention).Unix()
-	venueCut := now.Add(-s.cfg.VenueRetention).Unix()
-	var old []string
-	err = s.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Series, "", func(k string, _ func(any) error) (bool, error) {
-			cut := apCut
-			if strings.HasPrefix(k, "venue/") {
-				cut = venueCut
-			}
-			if i := strings.LastIndexByte(k, '/'); i >= 0 {
-				if t, err := strconv.ParseUint(k[i+1:], 16, 64); err == nil && int64(t) < cut {
-					old = append(old, k)
-				}
-			}
-			return ctx.Err() == nil, ctx.Err()
-		})
+	apCut, venueCut := now.Add(-s.cfg.APRetention), now.Add(-s.cfg.VenueRetention)
+	receiptCut := now.Add(-s.cfg.ReceiptRetention)
+	n, err := s.purgeEach(ctx, s.knownAPs(), func(tx *store.Tx, id string) (int, error) {
+		k, err := purgeAPReceipts(tx, id, receiptCut)
+		if err != nil {
+			return k, err
+		}
+		m, err := purgeBefore(tx, "ap/"+id+"/", apCut)
+		return k + m, err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("telemetry: purge: %w", err)
+		return n, err
 	}
-	alertCut := now.Add(-s.cfg.AlertRetention)
-	var oldAlerts []string
-	err = s.db.View(func(tx *store.Tx) error {
+	m, err := s.purgeEach(ctx, s.knownVenues(), func(tx *store.Tx, venue string) (int, error) {
+		return purgeBefore(tx, "venue/"+venue+"/", venueCut)
+	})
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = s.purgeAlerts(now.Add(-s.cfg.AlertRetention))
+	return n + m, err
+}
+
+// purgeBefore deletes the series buckets under prefix that start before cut.
+func purgeBefore(tx *store.Tx, prefix string, cut time.Time) (int, error) {
+	young := prefix + store.SeqKey(uint64(max(cut.Unix(), 0)))
+	var old []string
+	err := tx.Scan(store.Series, prefix, func(k string, _ func(any) error) (bool, error) {
+		if k >= young {
+			return false, nil
+		}
+		old = append(old, k)
+		return true, nil
+	})
+	for _, k := range old {
+		if err == nil {
+			err = tx.Delete(store.Series, k)
+		}
+	}
+	return len(old), err
+}
+
+// purgeAlerts deletes the alerts raised before cut.
+func (s *Service) purgeAlerts(cut time.Time) (int, error) {
+	var old []string
+	err := s.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.Alerts, "", func(k string, dec func(any) error) (bool, error) {
 			var a Alert
 			if err := dec(&a); err != nil {
 				return false, err
 			}
-			if !a.At.Before(alertCut) {
+			if !a.At.Before(cut) {
 				return false, nil // keys follow time
 			}
-			oldAlerts = append(oldAlerts, k)
+			old = append(old, k)
 			return true, nil
 		})
 	})
 	if err != nil {
-		return 0, fmt.Errorf("telemetry: purge: %w", err)
+		return 0, fmt.Errorf("telemetry: purge alerts: %w", err)
 	}
-	n := receipts
-	for _, batch := range []struct {
-		bucket string
-		keys   []string
-	}{{store.Series, old}, {store.Alerts, oldAlerts}} {
-		for i := 0; i < len(batch.keys); i += 5000 {
-			chunk := batch.keys[i:min(i+5000, len(batch.keys))]
-			err := s.db.Update(func(tx *store.Tx) error {
-				for _, k := range chunk {
-					if err := tx.Delete(batch.bucket, k); err != nil {
-						return err
-					}
+	n := 0
+	for i := 0; i < len(old); i += 5000 {
+		chunk := old[i:min(i+5000, len(old))]
+		err := s.db.Update(func(tx *store.Tx) error {
+			for _, k := range chunk {
+				if err := tx.Delete(store.Alerts, k); err != nil {
+					return err
 				}
-				return nil
-			})
-			if err != nil {
-				return n, fmt.Errorf("telemetry: purge: %w", err)
 			}
-			n += len(chunk)
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("telemetry: purge alerts: %w", err)
 		}
+		n += len(chunk)
 	}
 	return n, nil
 }
@@ -185,33 +204,55 @@ func (s *Service) knownAPs() []string {
 	return ids
 }
 
-// purgeReceipts forgets, AP by AP, the receipts whose run last grew before
-// cut, raising each AP's receipt floor over them.
-func (s *Service) purgeReceipts(ctx context.Context, cut time.Time) (int, error) {
-	ids := s.knownAPs()
+// knownVenues returns the venues of every AP that has reported, sorted.
+func (s *Service) knownVenues() []string {
+	s.mu.Lock()
+	seen := map[string]bool{}
+	for _, ls := range s.status {
+		if ls.venue != "" {
+			seen[ls.venue] = true
+		}
+	}
+	s.mu.Unlock()
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// purgeEach runs purge for every id, purgeGroup ids per transaction, and
+// returns how many records it removed.
+func (s *Service) purgeEach(ctx context.Context, ids []string, purge func(*store.Tx, string) (int, error)) (int, error) {
 	n := 0
-	for i := 0; i < len(ids) && ctx.Err() == nil; i += purgeGroup {
+	for i := 0; i < len(ids); i += purgeGroup {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
 		group := ids[i:min(i+purgeGroup, len(ids))]
 		removed := 0
 		err := s.db.Update(func(tx *store.Tx) error {
 			removed = 0
 			for _, id := range group {
-				k, err := purgeAPReceipts(tx, id, cut)
+				k, err := purge(tx, id)
 				if err != nil {
-					return err
+					return fmt.Errorf("%s: %w", id, err)
 				}
 				removed += k
 			}
 			return nil
 		})
 		if err != nil {
-			return n, fmt.Errorf("telemetry: purge receipts: %w", err)
+			return n, fmt.Errorf("telemetry: purge: %w", err)
 		}
 		n += removed
 	}
-	return n, ctx.Err()
+	return n, nil
 }
 
+// purgeAPReceipts forgets the AP's receipts whose run last grew before cut,
+// raising its receipt floor over them.
 func purgeAPReceipts(tx *store.Tx, apID string, cut time.Time) (int, error) {
 	var st Status
 	if err := tx.Get(store.APStatus, apID, &st); err != nil {
