@@ -50,8 +50,8 @@ type AuthConfig struct {
 	// MaxHashing caps concurrent argon2id checks (each takes 64 MiB).
 	// Default GOMAXPROCS.
 	MaxHashing int
-	// PlanTTL is how long a NAS's plan is cached; a changed plan applies to
-	// new logins within it. Default 10s.
+	// PlanTTL bounds how long a NAS's plan is cached; a venue change drops
+	// it at once (see planCache). Default 10s.
 	PlanTTL time.Duration
 	Now     func() time.Time
 }

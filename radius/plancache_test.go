@@ -7,7 +7,9 @@ import (
 	"github.com/wifihk/wifihk/hotspots"
 )
 
-type countingPlans struct{ calls int }
+type countingPlans struct{ calls, version int }
+
+func (c *countingPlans) DataVersion() uint64 { return uint64(c.version) }
 
 func (c *countingPlans) PlanForNAS(n hotspots.NAS, def hotspots.Plan) hotspots.Plan {
 	c.calls++
@@ -31,8 +33,12 @@ func TestPlanCache(t *testing.T) {
 	if p := c.PlanForNAS(n, hotspots.DefaultPlan()); p.Name != "org/b-plan" || src.calls != 2 {
 		t.Fatalf("after a venue change: %q, %d reads", p.Name, src.calls)
 	}
+	src.version++ // a venue changed: read again at once
+	if c.PlanForNAS(n, hotspots.DefaultPlan()); src.calls != 3 {
+		t.Fatalf("after a data version change: %d reads, want 3", src.calls)
+	}
 	deadline := time.Now().Add(5 * time.Second)
-	for c.PlanForNAS(n, hotspots.DefaultPlan()); src.calls < 3; c.PlanForNAS(n, hotspots.DefaultPlan()) {
+	for c.PlanForNAS(n, hotspots.DefaultPlan()); src.calls < 4; c.PlanForNAS(n, hotspots.DefaultPlan()) {
 		if time.Now().After(deadline) {
 			t.Fatal("plan never read again after the TTL")
 		}
