@@ -16,8 +16,8 @@ import (
 	"layeh.com/radius/rfc3576"
 )
 
-// DisconnectTarget names the session a Disconnect-Request ends (RFC 5176
-// §3): the NAS identifies it by these attributes.
+// DisconnectTarget names the session a Disconnect- or CoA-Request is about
+// (RFC 5176 §3): the NAS identifies it by these attributes.
 type DisconnectTarget struct {
 	Username  string
 	AcctID    string
@@ -35,7 +35,7 @@ type DisconnectResult struct {
 	RTT        time.Duration
 }
 
-// CoAClient sends Disconnect-Requests (RFC 5176) with a
+// CoAClient sends Disconnect- and CoA-Requests (RFC 5176) with a
 // Message-Authenticator and checks the answers.
 type CoAClient struct {
 	// Timeout per try (default 2s) and Tries (default 3).
@@ -46,10 +46,20 @@ type CoAClient struct {
 
 // Disconnect asks the NAS to end a session and returns its answer.
 func (c *CoAClient) Disconnect(ctx context.Context, t DisconnectTarget) (DisconnectResult, error) {
+	return c.send(ctx, layeh.CodeDisconnectRequest, t, nil)
+}
+
+// CoA asks the NAS to change a session's authorisation (RFC 5176 §3.2),
+// for example a new Session-Timeout or bandwidth, given as attrs.
+func (c *CoAClient) CoA(ctx context.Context, t DisconnectTarget, attrs layeh.Attributes) (DisconnectResult, error) {
+	return c.send(ctx, layeh.CodeCoARequest, t, attrs)
+}
+
+func (c *CoAClient) send(ctx context.Context, code layeh.Code, t DisconnectTarget, attrs layeh.Attributes) (DisconnectResult, error) {
 	if !t.NASAddr.IsValid() || t.NASSecret == "" {
-		return DisconnectResult{}, errors.New("radius: disconnect: NAS address and secret are required")
+		return DisconnectResult{}, errors.New("radius: disconnect/CoA: NAS address and secret are required")
 	}
-	p := layeh.New(layeh.CodeDisconnectRequest, []byte(t.NASSecret))
+	p := layeh.New(code, []byte(t.NASSecret))
 	if t.Username != "" {
 		rfc2865.UserName_SetString(p, t.Username)
 	}
@@ -63,13 +73,14 @@ func (c *CoAClient) Disconnect(ctx context.Context, t DisconnectTarget) (Disconn
 		rfc2865.FramedIPAddress_Set(p, ip)
 	}
 	rfc2869.EventTimestamp_Set(p, time.Now())
+	p.Attributes = append(p.Attributes, attrs...)
 	res, err := c.exchange(ctx, p, t.NASAddr)
 	if c.Metrics != nil {
 		label := "error"
 		if err == nil {
 			label = res.Code
 		}
-		c.Metrics.disconnect.WithLabelValues(label).Inc()
+		c.Metrics.disconnect.WithLabelValues(code.String(), label).Inc()
 	}
 	return res, err
 }
@@ -81,7 +92,7 @@ func (c *CoAClient) exchange(ctx context.Context, p *layeh.Packet, addr netip.Ad
 	}
 	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(addr))
 	if err != nil {
-		return DisconnectResult{}, fmt.Errorf("radius: disconnect: %w", err)
+		return DisconnectResult{}, fmt.Errorf("radius: %s: %w", p.Code, err)
 	}
 	defer conn.Close()
 	timeout, tries := c.Timeout, c.Tries

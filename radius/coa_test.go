@@ -9,6 +9,7 @@ import (
 	"time"
 
 	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
 	"layeh.com/radius/rfc2866"
 	"layeh.com/radius/rfc3576"
 )
@@ -46,7 +47,12 @@ func testNAS(t *testing.T, secret string) netip.AddrPort {
 			req, _ := layeh.Parse(b, []byte(secret))
 			code := layeh.CodeDisconnectNAK
 			var attrs layeh.Attributes
-			if rfc2866.AcctSessionID_GetString(req) == "live" {
+			if req.Code == layeh.CodeCoARequest {
+				code = layeh.CodeCoANAK
+				if rfc2866.AcctSessionID_GetString(req) == "live" && rfc2865.SessionTimeout_Get(req) == 60 {
+					code = layeh.CodeCoAACK
+				}
+			} else if rfc2866.AcctSessionID_GetString(req) == "live" {
 				code = layeh.CodeDisconnectACK
 			} else {
 				p := &layeh.Packet{}
@@ -72,6 +78,12 @@ func TestDisconnectRequest(t *testing.T) {
 	res, err = c.Disconnect(ctx, DisconnectTarget{Username: "bob", AcctID: "gone", NASAddr: nas, NASSecret: "coa-secret"})
 	if err != nil || res.ACK || res.ErrorCause != "Session-Context-Not-Found" {
 		t.Fatalf("unknown session: %+v, %v", res, err)
+	}
+	p := &layeh.Packet{}
+	rfc2865.SessionTimeout_Set(p, 60)
+	res, err = c.CoA(ctx, DisconnectTarget{AcctID: "live", NASAddr: nas, NASSecret: "coa-secret"}, p.Attributes)
+	if err != nil || !res.ACK || res.Code != "CoA-ACK" {
+		t.Fatalf("CoA: %+v, %v", res, err)
 	}
 	// A NAS that shares another secret never answers (it cannot verify us).
 	_, err = c.Disconnect(ctx, DisconnectTarget{AcctID: "live", NASAddr: nas, NASSecret: "other-secret"})

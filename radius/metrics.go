@@ -38,8 +38,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}, []string{"server"}),
 		disconnect: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "wifihk_radius_disconnect_total", Help: "Disconnect-Requests sent, by result.",
-		}, []string{"result"}),
+			Name: "wifihk_radius_coa_total", Help: "Disconnect- and CoA-Requests sent, by code and answer.",
+		}, []string{"code", "result"}),
 		auth: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wifihk_radius_auth_total", Help: "Access-Request decisions: accept, or the reason for a reject.",
 		}, []string{"result"}),
