@@ -79,12 +79,21 @@ type Store struct {
 	queue  chan *pending
 	stop   chan struct{}
 	closed chan struct{}
+	// open is the committer's memory of committed open sessions, by key,
+	// so an Interim does not decode its session again; only commitLoop
+	// touches it.
+	open map[string]Session
 }
 
-// New returns a Store over db.
+// maxCached bounds the committer's memory of open sessions.
+const maxCached = 200_000
+
+// New returns a Store over db. Only one Store per database should record
+// accounting (Apply, CloseNAS): its committer keeps the open sessions in
+// memory. Any number may read.
 func New(db *store.DB) *Store {
 	return &Store{db: db, now: time.Now, queue: make(chan *pending, 8192),
-		stop: make(chan struct{}), closed: make(chan struct{})}
+		stop: make(chan struct{}), closed: make(chan struct{}), open: map[string]Session{}}
 }
 
 // ErrClosed is returned by Apply after Close.
@@ -94,10 +103,12 @@ var ErrClosed = errors.New("sessions: store closed")
 const maxGroup = 4096
 
 type pending struct {
-	u       Update
-	applied bool
-	err     error
-	done    chan struct{}
+	u        Update
+	closeNAS string // set: close this NAS's open sessions with cause u.TerminateCause
+	applied  bool
+	n        int
+	err      error
+	done     chan struct{}
 }
 
 // Key layout in the sessions bucket. NAS names hold no NUL, and usernames
@@ -121,18 +132,27 @@ func (s *Store) Apply(u Update) (applied bool, err error) {
 		u.At = s.now()
 	}
 	u.At = u.At.UTC()
+	p := &pending{u: u}
+	if err := s.run(p); err != nil {
+		return false, err
+	}
+	return p.applied, p.err
+}
+
+// run hands p to the committer and waits for its commit.
+func (s *Store) run(p *pending) error {
 	s.once.Do(func() { go s.commitLoop() })
-	p := &pending{u: u, done: make(chan struct{})}
+	p.done = make(chan struct{})
 	select {
 	case s.queue <- p:
 	case <-s.closed:
-		return false, ErrClosed
+		return ErrClosed
 	}
 	select {
 	case <-p.done:
-		return p.applied, p.err
+		return nil
 	case <-s.closed:
-		return false, ErrClosed
+		return ErrClosed
 	}
 }
 
@@ -173,37 +193,82 @@ func (s *Store) commitLoop() {
 // commit applies a group in one transaction; a store error fails them all
 // (their NAS will retry).
 func (s *Store) commit(group []*pending) {
+	w := &writer{cache: s.open, staged: map[string]Session{}}
 	err := s.db.Update(func(tx *store.Tx) error {
+		w.tx = tx
+		clear(w.staged) // Update does not retry, but stay correct if it did
 		for _, p := range group {
 			var err error
-			if p.applied, err = applyOne(tx, p.u); err != nil {
+			if p.closeNAS != "" {
+				p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
+			} else {
+				p.applied, err = applyOne(w, p.u)
+			}
+			if err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		if len(s.open)+len(w.staged) > maxCached {
+			clear(s.open)
+		}
+		for k, ss := range w.staged {
+			if ss.Open {
+				s.open[k] = ss
+			} else {
+				delete(s.open, k)
+			}
+		}
+	}
 	for _, p := range group {
 		if err != nil {
-			p.applied, p.err = false, fmt.Errorf("sessions: %w", err)
+			p.applied, p.n, p.err = false, 0, fmt.Errorf("sessions: %w", err)
 		}
 		close(p.done)
 	}
 }
 
-func applyOne(tx *store.Tx, u Update) (bool, error) {
+// writer is one commit's view of the sessions: what this transaction wrote,
+// then the committed open sessions in memory, then the store.
+type writer struct {
+	tx     *store.Tx
+	cache  map[string]Session
+	staged map[string]Session
+}
+
+func (w *writer) get(key string) (Session, error) {
+	if ss, ok := w.staged[key]; ok {
+		return ss, nil
+	}
+	if ss, ok := w.cache[key]; ok {
+		return ss, nil
+	}
+	var ss Session
+	err := w.tx.Get(store.Sessions, key, &ss)
+	return ss, err
+}
+
+func (w *writer) put(key string, ss Session) error {
+	w.staged[key] = ss
+	return w.tx.Put(store.Sessions, key, ss)
+}
+
+func applyOne(w *writer, u Update) (bool, error) {
 	if u.Status == On || u.Status == Off {
-		n, err := closeNASTx(tx, u.NAS, "NAS-Reboot", u.At)
+		n, err := closeNASTx(w, u.NAS, "NAS-Reboot", u.At)
 		return n > 0, err
 	}
-	return applyTx(tx, u)
+	return applyTx(w, u)
 }
 
 // applyTx folds u into its session. A packet that changes nothing (a
 // retransmission, even with a new Identifier or after a restart, or an
 // older report arriving late) writes nothing and reports false.
-func applyTx(tx *store.Tx, u Update) (bool, error) {
-	var ss Session
-	err := tx.Get(store.Sessions, sessKey(u.NAS, u.AcctID), &ss)
+func applyTx(w *writer, u Update) (bool, error) {
+	tx := w.tx
+	ss, err := w.get(sessKey(u.NAS, u.AcctID))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		ss = Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
@@ -216,7 +281,7 @@ func applyTx(tx *store.Tx, u Update) (bool, error) {
 	if !merge(&ss, u, isNew) {
 		return false, nil
 	}
-	if err := tx.Put(store.Sessions, sessKey(u.NAS, u.AcctID), ss); err != nil {
+	if err := w.put(sessKey(u.NAS, u.AcctID), ss); err != nil {
 		return false, err
 	}
 	// Touch the open-session index only when it changes: an Interim for an
@@ -295,16 +360,15 @@ func unindex(tx *store.Tx, ss Session) error {
 
 // CloseNAS closes every open session of a NAS, as on Accounting-On/Off.
 func (s *Store) CloseNAS(nas, cause string) (int, error) {
-	var n int
-	err := s.db.Update(func(tx *store.Tx) error {
-		var err error
-		n, err = closeNASTx(tx, nas, cause, s.now().UTC())
-		return err
-	})
-	return n, err
+	p := &pending{closeNAS: nas, u: Update{NAS: nas, TerminateCause: cause, At: s.now().UTC()}}
+	if err := s.run(p); err != nil {
+		return 0, err
+	}
+	return p.n, p.err
 }
 
-func closeNASTx(tx *store.Tx, nas, cause string, at time.Time) (int, error) {
+func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
+	tx := w.tx
 	var ids []string
 	err := tx.Scan(store.Sessions, byNAS(nas, ""), func(k string, _ func(any) error) (bool, error) {
 		ids = append(ids, strings.TrimPrefix(k, byNAS(nas, "")))
@@ -314,12 +378,12 @@ func closeNASTx(tx *store.Tx, nas, cause string, at time.Time) (int, error) {
 		return 0, err
 	}
 	for _, id := range ids {
-		var ss Session
-		if err := tx.Get(store.Sessions, sessKey(nas, id), &ss); err != nil {
+		ss, err := w.get(sessKey(nas, id))
+		if err != nil {
 			return 0, err
 		}
 		ss.Open, ss.Stopped, ss.TerminateCause = false, at, cause
-		if err := tx.Put(store.Sessions, sessKey(nas, id), ss); err != nil {
+		if err := w.put(sessKey(nas, id), ss); err != nil {
 			return 0, err
 		}
 		if err := unindex(tx, ss); err != nil {
