@@ -59,7 +59,7 @@ func newHarness(t testing.TB, requireMA string) *harness {
 	h.met = NewMetrics(h.prom)
 	plan := hotspots.DefaultPlan()
 	plan.DataCapMB = 5 * 1024 // 5 GiB: needs Gigawords
-	auth, err := NewAuthenticator(AuthConfig{Credentials: h.vis, Sessions: h.sess, Plans: h.reg,
+	auth, err := NewAuthenticator(AuthConfig{Credentials: visitors.NewCachedReader(h.vis), Sessions: h.sess, Plans: h.reg,
 		DefaultPlan: plan, Metrics: h.met})
 	if err != nil {
 		t.Fatal(err)

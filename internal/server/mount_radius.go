@@ -20,7 +20,7 @@ func (a *App) mountRADIUS() error {
 		return func(context.Context) error { sess.Close(); return nil }, nil
 	})
 	auth, err := radius.NewAuthenticator(radius.AuthConfig{
-		Credentials: visitors.New(a.DB, a.Sealer), Sessions: sess, Plans: a.Registry,
+		Credentials: visitors.NewCachedReader(visitors.New(a.DB, a.Sealer)), Sessions: sess, Plans: a.Registry,
 		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log,
 	})
 	if err != nil {

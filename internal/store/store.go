@@ -156,6 +156,20 @@ func (tx *Tx) Has(bucket, key string) bool {
 	return err == nil && b.Get([]byte(key)) != nil
 }
 
+// GetRaw returns a copy of the JSON record at key, or ErrNotFound, for
+// callers that keep decoded records and need to know whether one changed.
+func (tx *Tx) GetRaw(bucket, key string) ([]byte, error) {
+	b, err := tx.bucket(bucket)
+	if err != nil {
+		return nil, err
+	}
+	raw := b.Get([]byte(key))
+	if raw == nil {
+		return nil, ErrNotFound
+	}
+	return bytes.Clone(raw), nil
+}
+
 // Put stores v as JSON at key, replacing what was there.
 func (tx *Tx) Put(bucket, key string, v any) error {
 	b, err := tx.bucket(bucket)

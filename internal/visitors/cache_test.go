@@ -1,0 +1,36 @@
+package visitors_test
+
+import (
+	"crypto/rand"
+	"errors"
+	"testing"
+
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/storetest"
+	"github.com/wifihk/wifihk/internal/visitors"
+)
+
+func TestCachedReaderSeesEveryChange(t *testing.T) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	sealer, _ := secrets.New(key)
+	st := visitors.New(storetest.Open(t), sealer)
+	r := visitors.NewCachedReader(st)
+	if _, err := r.Get("ot"); !errors.Is(err, visitors.ErrUnknown) {
+		t.Fatalf("missing: %v", err)
+	}
+	if err := st.Insert(visitors.Credential{Username: "ot", Kind: visitors.KindOneTime, UsesLeft: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if c, err := r.Get("ot"); err != nil || c.UsesLeft != 2 {
+			t.Fatalf("got %+v, %v", c, err)
+		}
+	}
+	if err := st.Consume("ot"); err != nil { // changes the stored record
+		t.Fatal(err)
+	}
+	if c, err := r.Get("ot"); err != nil || c.UsesLeft != 1 {
+		t.Fatalf("after Consume: UsesLeft %d, %v; want 1", c.UsesLeft, err)
+	}
+}
