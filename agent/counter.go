@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
 )
 
 // MAC is a 6-byte hardware address, usable as a map key.
@@ -62,14 +61,6 @@ type Counter struct {
 	dropped  uint64
 	firstTS  int64 // packet times of the interval's first and last frames
 	lastTS   int64
-
-	// Decoding state, reused for every frame (no allocation per frame).
-	eth  layers.Ethernet
-	vlan layers.Dot1Q
-	arp  layers.ARP
-	ip4  layers.IPv4
-	udp  layers.UDP
-	dhcp layers.DHCPv4
 }
 
 // NewCounter returns an empty counter with default bounds.
@@ -81,14 +72,15 @@ func NewCounter() *Counter {
 // Observe counts one frame. length is its length on the wire (it may be
 // longer than data when the capture was truncated).
 func (c *Counter) Observe(data []byte, ci gopacket.CaptureInfo) {
-	if c.eth.DecodeFromBytes(data, gopacket.NilDecodeFeedback) != nil {
+	eth, err := decodeEthernet(data)
+	if err != nil {
 		return
 	}
 	length := uint64(ci.Length)
 	if length == 0 {
 		length = uint64(len(data))
 	}
-	src, dst := MAC(c.eth.SrcMAC), MAC(c.eth.DstMAC)
+	src, dst := eth.src, eth.dst
 	ts := ci.Timestamp.UnixNano()
 
 	c.mu.Lock()
@@ -119,7 +111,7 @@ func (c *Counter) Observe(data []byte, ci gopacket.CaptureInfo) {
 	f.bytes += length
 	touch(f.src, ts)
 	touch(f.dst, ts)
-	c.learn(c.eth.EthernetType, c.eth.Payload, ts)
+	c.learn(eth.etherType, eth.payload, ts)
 }
 
 func (c *Counter) see(m MAC, ts int64) *station {
@@ -149,84 +141,53 @@ func touch(s *station, ts int64) {
 }
 
 // learn picks IPs and hostnames out of ARP and DHCP.
-func (c *Counter) learn(t layers.EthernetType, payload []byte, ts int64) {
-	if t == layers.EthernetTypeDot1Q {
-		if c.vlan.DecodeFromBytes(payload, gopacket.NilDecodeFeedback) != nil {
-			return
-		}
-		t, payload = c.vlan.Type, c.vlan.Payload
-	}
-	switch t {
-	case layers.EthernetTypeARP:
+func (c *Counter) learn(etherType uint16, payload []byte, ts int64) {
+	switch etherType {
+	case etherTypeARP:
 		c.learnARP(payload, ts)
-	case layers.EthernetTypeIPv4:
+	case etherTypeIPv4:
 		// Only UDP between ports 67 and 68 is worth decoding further.
-		if len(payload) < 20 || payload[9] != byte(layers.IPProtocolUDP) {
+		if len(payload) < 20 || payload[9] != protoUDP {
 			return
 		}
-		if c.ip4.DecodeFromBytes(payload, gopacket.NilDecodeFeedback) != nil ||
-			c.udp.DecodeFromBytes(c.ip4.Payload, gopacket.NilDecodeFeedback) != nil {
+		ip, err := decodeIPv4(payload)
+		if err != nil {
 			return
 		}
-		if (c.udp.SrcPort == 67 || c.udp.SrcPort == 68) && (c.udp.DstPort == 67 || c.udp.DstPort == 68) {
-			c.learnDHCP(c.udp.Payload, ts)
+		u, err := decodeUDP(ip.payload)
+		if err != nil {
+			return
+		}
+		if (u.srcPort == 67 || u.srcPort == 68) && (u.dstPort == 67 || u.dstPort == 68) {
+			c.learnDHCP(u.payload, ts)
 		}
 	}
 }
 
 func (c *Counter) learnARP(p []byte, ts int64) {
-	// gopacket's ARP decoder trusts the size fields; accept Ethernet/IPv4 only.
-	if len(p) < 28 || p[4] != 6 || p[5] != 4 {
-		return
-	}
-	if c.arp.DecodeFromBytes(p, gopacket.NilDecodeFeedback) != nil {
-		return
-	}
-	ip, _ := netip.AddrFromSlice(c.arp.SourceProtAddress)
-	m := MAC(c.arp.SourceHwAddress)
-	if ip.IsUnspecified() || m.group() {
+	a, err := decodeARP(p)
+	if err != nil || a.senderIP.IsUnspecified() || a.senderMAC.group() {
 		return // an ARP probe says nothing yet
 	}
-	if s := c.see(m, ts); s != nil {
-		s.ip = ip
+	if s := c.see(a.senderMAC, ts); s != nil {
+		s.ip = a.senderIP
 	}
 }
 
 func (c *Counter) learnDHCP(p []byte, ts int64) {
-	// gopacket's DHCP decoder trusts hlen; anything but Ethernet is skipped.
-	if len(p) < 240 || p[1] != 1 || p[2] != 6 {
+	d, err := decodeDHCP(p)
+	if err != nil || d.clientMAC.group() {
 		return
 	}
-	if c.dhcp.DecodeFromBytes(p, gopacket.NilDecodeFeedback) != nil {
-		return
-	}
-	m := MAC(c.dhcp.ClientHWAddr)
-	if m.group() {
-		return
-	}
-	var msgType layers.DHCPMsgType
-	var hostname []byte
-	for _, o := range c.dhcp.Options {
-		switch o.Type {
-		case layers.DHCPOptMessageType:
-			if len(o.Data) == 1 {
-				msgType = layers.DHCPMsgType(o.Data[0])
-			}
-		case layers.DHCPOptHostname:
-			hostname = o.Data
-		}
-	}
-	s := c.see(m, ts)
+	s := c.see(d.clientMAC, ts)
 	if s == nil {
 		return
 	}
-	if len(hostname) > 0 {
-		s.hostname = cleanHostname(hostname)
+	if len(d.hostname) > 0 {
+		s.hostname = cleanHostname(d.hostname)
 	}
-	if msgType == layers.DHCPMsgTypeAck {
-		if ip, ok := netip.AddrFromSlice(c.dhcp.YourClientIP.To4()); ok && !ip.IsUnspecified() {
-			s.ip = ip
-		}
+	if d.msgType == dhcpAck && !d.yourIP.IsUnspecified() {
+		s.ip = d.yourIP
 	}
 }
 
