@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/google/gopacket"
-	"github.com/google/gopacket/pcapgo"
+	"github.com/wifihk/wifihk/agent/internal/pcapgo"
 )
 
 // liveHandle captures on an interface with gopacket's pcapgo EthernetHandle:

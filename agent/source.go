@@ -7,8 +7,7 @@ import (
 	"os"
 
 	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
+	"github.com/wifihk/wifihk/agent/internal/pcapgo"
 )
 
 // Source yields captured Ethernet frames. The slice is valid until the next
@@ -47,7 +46,7 @@ func OpenPcap(path string) (Source, error) {
 		f.Close()
 		return nil, fmt.Errorf("agent: pcap: %s: too short to be a capture", path)
 	}
-	var link layers.LinkType
+	var link pcapgo.LinkType
 	p := &pcapFile{f: f}
 	if string(magic) == "\x0a\x0d\x0d\x0a" {
 		r, err := pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
@@ -64,7 +63,7 @@ func OpenPcap(path string) (Source, error) {
 		}
 		p.r, link = r, r.LinkType()
 	}
-	if link != layers.LinkTypeEthernet {
+	if link != pcapgo.LinkTypeEthernet {
 		f.Close()
 		return nil, fmt.Errorf("agent: pcap: %s: link type %v is not Ethernet", path, link)
 	}
