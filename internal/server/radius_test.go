@@ -1,0 +1,44 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	lr "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+	"layeh.com/radius/rfc2866"
+)
+
+// The demo server answers the README's login (demo/demo1234 from the demo
+// NAS) and accounting, and /metrics counts them.
+func TestDemoRADIUSAndItsMetrics(t *testing.T) {
+	a := startDemo(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := lr.Exchange(ctx, papRequest(t, "testing123", "demo", "demo1234"), a.AuthAddr.String())
+	if err != nil || res.Code != lr.CodeAccessAccept {
+		t.Fatalf("demo login: %v %v", res, err)
+	}
+	acct := lr.New(lr.CodeAccountingRequest, []byte("testing123"))
+	rfc2866.AcctStatusType_Set(acct, rfc2866.AcctStatusType_Value_Start)
+	rfc2866.AcctSessionID_SetString(acct, "demo-1")
+	rfc2865.UserName_SetString(acct, "demo")
+	if res, err := lr.Exchange(ctx, acct, a.AcctAddr.String()); err != nil || res.Code != lr.CodeAccountingResponse {
+		t.Fatalf("demo accounting: %v %v", res, err)
+	}
+	_, body := get(t, http.DefaultClient, "http://"+a.HTTPAddr.String()+"/metrics")
+	for _, want := range []string{
+		`wifihk_radius_requests_total{code="Access-Request",server="auth"} 1`,
+		`wifihk_radius_replies_total{code="Access-Accept",server="auth"} 1`,
+		`wifihk_radius_requests_total{code="Accounting-Request",server="acct"} 1`,
+		`wifihk_radius_auth_total{result="accept"} 1`,
+		`wifihk_radius_request_duration_seconds_count{server="acct"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
