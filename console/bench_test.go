@@ -8,27 +8,34 @@ import (
 
 // BenchmarkCoveragePage renders the coverage page for an admin with the
 // real 5,430 venues (plus two test venues) through the app's router, as
-// the server does for each request, and reports the page's size.
+// the server does for each request, and reports the page's size, plain
+// and gzipped.
 //
 //	go test ./console -run '^$' -bench CoveragePage -benchtime 50x
 func BenchmarkCoveragePage(b *testing.B) {
 	a := startApp(b, appOpts{realData: true})
 	c := client(b)
 	signIn(b, c, a.URL, "admin")
-	req := httptest.NewRequest("GET", "/console/coverage", nil)
-	u, _ := req.URL.Parse(a.URL)
-	for _, ck := range c.Jar.Cookies(u) {
-		req.AddCookie(ck)
+	for _, enc := range []string{"plain", "gzip"} {
+		b.Run(enc, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/console/coverage", nil)
+			u, _ := req.URL.Parse(a.URL)
+			for _, ck := range c.Jar.Cookies(u) {
+				req.AddCookie(ck)
+			}
+			if enc == "gzip" {
+				req.Header.Set("Accept-Encoding", "gzip")
+			}
+			size := 0
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				a.Router.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("coverage: %d", rec.Code)
+				}
+				size = rec.Body.Len()
+			}
+			b.ReportMetric(float64(size), "page-bytes")
+		})
 	}
-	size := 0
-	b.ResetTimer()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		a.Router.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("coverage: %d", rec.Code)
-		}
-		size = rec.Body.Len()
-	}
-	b.ReportMetric(float64(size), "page-bytes")
 }

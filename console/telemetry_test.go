@@ -119,6 +119,14 @@ func TestAPStatusFromTelemetry(t *testing.T) {
 		t.Error("recovered AP not listed")
 	}
 
+	// The venue list filters on the same status.
+	for _, tc := range []struct{ status, in, out string }{{"off", "orga/A001", "orgb/B001"}, {"on", "orgb/B001", "orga/A001"}, {"na", "", "orga/A001"}} {
+		_, list := get(t, cl, srv.URL+"/console/venues?status="+tc.status)
+		if (tc.in != "" && !strings.Contains(list, "<td>"+tc.in+"</td>")) || strings.Contains(list, "<td>"+tc.out+"</td>") {
+			t.Errorf("venues with status %s: want %q in, %q out", tc.status, tc.in, tc.out)
+		}
+	}
+
 	// orgb's operator sees neither orga's AP nor its alert.
 	op := client(t)
 	signIn(t, op, srv.URL, "op-b")

@@ -32,7 +32,7 @@ type venuesData struct {
 	Rows                  []venueRow
 	Total, Page, Pages    int
 	Q, District, Type     string
-	Org                   string
+	Org, Status           string
 	Districts             []hotspots.District
 	Types                 []string
 	PrevURL, NextURL      string
@@ -75,7 +75,7 @@ func (v *view) APStatusText(class string) string {
 func (c *Console) venues(w http.ResponseWriter, r *http.Request, v *view) string {
 	q := r.URL.Query()
 	scope := v.User.Scope()
-	d := venuesData{Q: q.Get("q"), District: q.Get("district"), Type: q.Get("type"), Org: scope,
+	d := venuesData{Q: q.Get("q"), District: q.Get("district"), Type: q.Get("type"), Status: q.Get("status"), Org: scope,
 		Districts: hotspots.Districts(), ShowOrgFilter: scope == "", CanAdd: v.User.CanWrite(v.User.Org) || v.User.IsAdmin()}
 	if scope == "" {
 		d.Org = strings.TrimSpace(q.Get("org"))
@@ -92,17 +92,32 @@ func (c *Console) venues(w http.ResponseWriter, r *http.Request, v *view) string
 		}
 	}
 	sort.Strings(d.Types)
-	list, total, err := c.reg.ListVenues(hotspots.VenueFilter{Org: d.Org, District: d.District, Type: d.Type, Text: d.Q},
-		(page-1)*venuesPerPage, venuesPerPage)
+	status, err := c.venueStatus(r.Context(), scope)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	f := hotspots.VenueFilter{Org: d.Org, District: d.District, Type: d.Type, Text: d.Q}
+	offset, limit := (page-1)*venuesPerPage, venuesPerPage
+	if d.Status != "" { // filter on status here, then page
+		offset, limit = 0, 0
+	}
+	list, total, err := c.reg.ListVenues(f, offset, limit)
 	var fe *hotspots.FieldError
 	if errors.As(err, &fe) {
 		v.Status, v.Error = http.StatusUnprocessableEntity, fe.Error()
 	} else if err != nil {
 		return c.fail(v, err)
 	}
-	status, err := c.venueStatus(r.Context(), scope)
-	if err != nil {
-		return c.fail(v, err)
+	if d.Status != "" {
+		kept := list[:0]
+		for _, ven := range list {
+			if status[ven.Key()].class() == d.Status {
+				kept = append(kept, ven)
+			}
+		}
+		total = len(kept)
+		start := min((page-1)*venuesPerPage, total)
+		list = kept[start:min(start+venuesPerPage, total)]
 	}
 	aps, _, err := c.reg.ListAPs(hotspots.APFilter{Org: scope}, 0, 0)
 	if err != nil {
@@ -118,7 +133,7 @@ func (c *Console) venues(w http.ResponseWriter, r *http.Request, v *view) string
 	d.Total, d.Page, d.Pages = total, page, max(1, (total+venuesPerPage-1)/venuesPerPage)
 	pageURL := func(p int) string {
 		u := url.Values{}
-		for k, val := range map[string]string{"q": d.Q, "district": d.District, "type": d.Type, "org": q.Get("org")} {
+		for k, val := range map[string]string{"q": d.Q, "district": d.District, "type": d.Type, "status": d.Status, "org": q.Get("org")} {
 			if val != "" {
 				u.Set(k, val)
 			}

@@ -27,6 +27,7 @@ type view struct {
 	Refresh        bool // a live view: console.js reloads it every minute
 	Data           any
 	now            time.Time
+	gzip           bool // the browser takes gzip
 }
 
 func (c *Console) newView(w http.ResponseWriter, r *http.Request) *view {
@@ -36,7 +37,8 @@ func (c *Console) newView(w http.ResponseWriter, r *http.Request) *view {
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	}
 	return &view{Lang: l, HTMLLang: htmlLang(l), Base: c.cfg.Base, User: c.principal(r),
-		CSRF: c.csrf.Token(w, r), Langs: langLinks(r, l), now: c.cfg.Now()}
+		CSRF: c.csrf.Token(w, r), Langs: langLinks(r, l), now: c.cfg.Now(),
+		gzip: strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")}
 }
 
 // T translates key into the page's language.
@@ -147,6 +149,7 @@ type field struct {
 var funcs = template.FuncMap{
 	"bytes": humanBytes,
 	"div":   func(a, b int) int { return a / b },
+	"list":  func(s ...string) []string { return s },
 	"fld": func(id, label, typ, value, err string, req, ro bool) field {
 		return field{ID: id, Label: label, Type: typ, Value: value, Err: err, Req: req, RO: ro}
 	},
