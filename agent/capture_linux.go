@@ -8,8 +8,8 @@ import (
 	"github.com/wifihk/wifihk/agent/internal/pcapgo"
 )
 
-// liveHandle captures on an interface with gopacket's pcapgo EthernetHandle:
-// an AF_PACKET socket, no cgo and no libpcap.
+// liveHandle captures on an interface with gopacket's pcapgo EthernetHandle
+// (internal/pcapgo): an AF_PACKET socket, no cgo and no libpcap.
 type liveHandle struct {
 	h     *pcapgo.EthernetHandle
 	local MAC

@@ -1,8 +1,10 @@
 // Package agent is what runs on a WiFi@HK access point. It captures the
 // client-facing interface with gopacket (an AF_PACKET socket through pcapgo,
-// no cgo) or replays a pcap file, counts each client's bytes and packets up
-// and down, learns client IPs from DHCP and ARP, and sends a gzip JSON report
-// (package wire) to the controller every interval. Reports the controller
+// no cgo; internal/pcapgo is pcapgo without gopacket/layers, for size) or
+// replays a pcap file, decodes the few headers it reads itself (frame.go),
+// counts each client's bytes and packets up and down, learns client IPs
+// from DHCP and ARP, and sends a gzip JSON report (package wire) to the
+// controller every interval. Reports the controller
 // cannot take now wait in an on-disk spool and are sent in order later.
 //
 // Direction comes from the gateway's MAC: frames to the gateway (and a

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Built with -tags notls the agent speaks plain HTTP only: about 2.6 MB
+// Built with -tags notls the agent speaks plain HTTP only: about 2.3 MB
 // smaller, for APs that reach the controller through a VPN or a management
 // VLAN and must fit a small flash.
 type tlsDialer struct{}
