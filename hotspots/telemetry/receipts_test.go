@@ -108,3 +108,23 @@ func TestReceiptRunsAreBounded(t *testing.T) {
 		t.Fatalf("seq 2 (above the floor): %+v %v, want it counted", res, err)
 	}
 }
+
+func TestReceiptRunsJoin(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		seq  uint64
+		runs int
+	}{{5, 1}, {7, 2}, {9, 3}, {6, 2}, {8, 1}, {4, 1}, {10, 1}, {2, 2}} {
+		f.sendWant(t, c.seq, false)
+		if n := receiptRecords(t, f); n != c.runs {
+			t.Fatalf("after seq %d: %d receipt records, want %d", c.seq, n, c.runs)
+		}
+	}
+	for _, seq := range []uint64{2, 4, 5, 6, 7, 8, 9, 10} {
+		f.sendWant(t, seq, true)
+	}
+	f.sendWant(t, 3, false)
+	if n := receiptRecords(t, f); n != 1 {
+		t.Fatalf("%d receipt records, want one run 2-10", n)
+	}
+}
