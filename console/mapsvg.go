@@ -6,6 +6,8 @@ import (
 	"math"
 	"net/url"
 	"strconv"
+
+	"github.com/wifihk/wifihk/hotspots"
 )
 
 // projection maps coordinates to SVG user units. Hong Kong spans about
@@ -183,6 +185,42 @@ func renderMap(pts []mapPoint, labels []mapLabel, vb viewBox, base, title, desc 
 	if vb.Zoom == 1 {
 		writeLabels()
 	}
+	writeScale(&b, vb, f)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// unitsPerKm is how many user units a kilometre is on the map.
+func (p projection) unitsPerKm() float64 {
+	return p.ky / (hotspots.Haversine(22.35, 114, 23.35, 114) / 1000)
+}
+
+// writeScale draws a scale bar of a round length, about a tenth of the
+// view's width, in its bottom-left corner.
+func writeScale(b *bytes.Buffer, vb viewBox, f func(float64)) {
+	upk := hkMap.unitsPerKm()
+	km := 1.0
+	for _, k := range []float64{0.2, 0.5, 1, 2, 5, 10} {
+		if k*upk <= vb.W/8 {
+			km = k
+		}
+	}
+	x, y := vb.X+vb.W*0.03, vb.Y+vb.H*0.95
+	b.WriteString(`<g class="scale"><path d="M`)
+	f(x)
+	b.WriteByte(' ')
+	f(y - vb.H*0.01)
+	b.WriteString(`V`)
+	f(y)
+	b.WriteString(`H`)
+	f(x + km*upk)
+	b.WriteString(`V`)
+	f(y - vb.H*0.01)
+	b.WriteString(`" vector-effect="non-scaling-stroke"/><text x="`)
+	f(x)
+	b.WriteString(`" y="`)
+	f(y - vb.H*0.015)
+	b.WriteString(`">`)
+	b.WriteString(strconv.FormatFloat(km, 'f', -1, 64))
+	b.WriteString(` km</text></g>`)
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -61,6 +62,25 @@ func TestRenderMapOnePointPerVenueEscaped(t *testing.T) {
 	}
 	if !strings.Contains(svg, `<a href="/console/coverage?district=Wan+Chai"><text`) || !strings.Contains(svg, ">灣仔區</text>") {
 		t.Errorf("district label link missing: %s", svg)
+	}
+}
+
+func TestScaleBar(t *testing.T) {
+	// A kilometre north on the map is unitsPerKm long.
+	_, y0 := hkMap.xy(22.3, 114.1)
+	dLat := 1000 / hotspots.Haversine(22.3, 114.1, 22.31, 114.1) * 0.01
+	_, y1 := hkMap.xy(22.3+dLat, 114.1)
+	km := y0 - y1
+	if math.Abs(hkMap.unitsPerKm()/km-1) > 0.002 {
+		t.Fatalf("units per km %v, measured %v", hkMap.unitsPerKm(), km)
+	}
+	var b bytes.Buffer
+	f := func(v float64) { fmt.Fprintf(&b, "%.1f", v) }
+	writeScale(&b, hkMap.whole(), f)
+	// The longest round length within an eighth of the width: 5 km is
+	// 76 units of 1000, 10 km would be 152.
+	if !strings.Contains(b.String(), `d="M30.0 682.4V689.7H106.0V682.4"`) || !strings.Contains(b.String(), ">5 km</text>") {
+		t.Errorf("whole-map scale: %s", b.String())
 	}
 }
 
