@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"time"
 
 	layeh "layeh.com/radius"
@@ -323,11 +324,8 @@ func newGrantID() string {
 	return hex.EncodeToString(b)
 }
 
+// orgOf is the organisation code of a venue "ORG/LOCATIONID".
 func orgOf(hotspot string) string {
-	for i := 0; i < len(hotspot); i++ {
-		if hotspot[i] == '/' {
-			return hotspot[:i]
-		}
-	}
-	return hotspot
+	org, _, _ := strings.Cut(hotspot, "/")
+	return org
 }

@@ -11,8 +11,8 @@ const (
 	DropBadMA        = "bad_message_auth"     // Message-Authenticator does not verify
 	DropBadAuth      = "bad_authenticator"    // Accounting-Request authenticator wrong (wrong secret)
 	DropInFlight     = "duplicate_in_flight"  // a retransmission while the first is still being handled
-	DropOverload     = "overload"             // too many packets in flight
 	DropHandlerError = "handler_error"        // the handler could not answer (e.g. store failure)
+	DropWriteError   = "write_error"          // the reply could not be sent
 )
 
 var (

@@ -228,9 +228,11 @@ func (s *Server) handle(conn *net.UDPConn, b []byte, src netip.AddrPort) {
 		return
 	}
 	s.dup.finish(key, reply, time.Now())
-	if _, err := conn.WriteToUDPAddrPort(reply, src); err == nil {
-		s.met.reply(layeh.Code(reply[0]))
+	if _, err := conn.WriteToUDPAddrPort(reply, src); err != nil {
+		s.met.drop(DropWriteError) // the NAS will retry and get the cached reply
+		return
 	}
+	s.met.reply(layeh.Code(reply[0]))
 	s.met.latency.Observe(time.Since(start).Seconds())
 }
 
