@@ -174,6 +174,9 @@ func TestVouchersScopedToTheirOrganisation(t *testing.T) {
 	viewer := client(t)
 	signIn(t, viewer, a.URL, "viewer")
 	_, vpage := get(t, viewer, a.URL+"/console/vouchers")
+	if strings.Contains(vpage, `href="/console/vouchers"`) {
+		t.Error("a viewer's menu offers vouchers")
+	}
 	if res, _ := post(t, viewer, vpage, a.URL+"/console/vouchers", url.Values{"count": {"1"}, "minutes": {"30"}, "uses": {"1"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("viewer generating vouchers: %d", res.StatusCode)
 	}

@@ -19,6 +19,9 @@ type vouchersData struct {
 	Batch                           *visitors.VoucherBatch
 }
 
+// MayMakeVouchers reports whether the vouchers page is for this principal.
+func (v *view) MayMakeVouchers() bool { return v.User != nil && canMakeVouchers(v) }
+
 // canMakeVouchers: admins make network-wide batches, operators their
 // organisation's; viewers make none.
 func canMakeVouchers(v *view) bool {
