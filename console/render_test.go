@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"regexp"
 	"strings"
@@ -185,4 +186,31 @@ func FuzzVenueForm(f *testing.F) {
 		form.setError(err)
 		_ = form.Err("latitude")
 	})
+}
+
+// TestNoExternalResources: every template and asset is embedded and
+// refers to nothing off the server (the console must work with no
+// internet and no CDN).
+func TestNoExternalResources(t *testing.T) {
+	ext := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}`)
+	for _, fsys := range []fs.FS{templateFS, staticFS} {
+		err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := fs.ReadFile(fsys, path)
+			if err != nil {
+				return err
+			}
+			for _, m := range ext.FindAllString(string(b), -1) {
+				if m != "http://www.w3.org" {
+					t.Errorf("%s refers to %s", path, m)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
