@@ -5,14 +5,21 @@ import (
 	"fmt"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/auth"
+)
+
+// Demo staff account for the console's first look.
+const (
+	DemoStaffUser     = "admin"
+	DemoStaffPassword = "wifihk-demo"
 )
 
 // Demo seeds what a first look needs: a NAS for 127.0.0.1 with secret
-// testing123, a visitor demo/demo1234 and a few hotspots in several
-// districts, and a self-signed certificate for HTTPS unless one is
-// configured. Seeding twice changes nothing.
+// testing123, a visitor demo/demo1234, a console admin admin/wifihk-demo,
+// a few hotspots in several districts, and a self-signed certificate for
+// HTTPS unless one is configured. Seeding twice changes nothing.
 func (a *App) Demo() error {
-	for _, seed := range []func() error{a.demoTLS, a.demoVenues, a.demoNAS, a.demoVisitors} {
+	for _, seed := range []func() error{a.demoTLS, a.demoVenues, a.demoNAS, a.demoVisitors, a.demoStaff} {
 		if err := seed(); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -26,6 +33,14 @@ func (a *App) demoNAS() error {
 		Identifier: "demo", UAMSecret: "uamsecret", Hotspot: DemoNASVenue,
 	})
 	if errors.Is(err, hotspots.ErrNASExists) {
+		return nil
+	}
+	return err
+}
+
+func (a *App) demoStaff() error {
+	_, _, err := a.Staff.AddStaff(auth.StaffInput{Username: DemoStaffUser, Role: auth.RoleAdmin, Password: DemoStaffPassword})
+	if errors.Is(err, auth.ErrExists) {
 		return nil
 	}
 	return err

@@ -88,3 +88,10 @@ func TestDemoTwiceChangesNothing(t *testing.T) {
 		t.Fatalf("NAS count %d -> %d", len(before), len(after))
 	}
 }
+
+func TestDemoStaffCanSignIn(t *testing.T) {
+	a := startDemo(t)
+	if _, err := a.Staff.Login(DemoStaffUser, DemoStaffPassword); err != nil {
+		t.Fatalf("demo console login: %v", err)
+	}
+}
