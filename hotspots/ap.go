@@ -1,10 +1,6 @@
 package hotspots
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/internal/token"
 )
 
 // AP is an access point at a venue, which runs wifihk-agent.
@@ -36,21 +33,6 @@ type tokenRecord struct {
 	ID   string `json:"id"`
 }
 
-// NewToken returns a random bearer token and the hash that is stored.
-func NewToken(prefix string) (token, hash string) {
-	b := make([]byte, 24)
-	rand.Read(b)
-	token = prefix + base64.RawURLEncoding.EncodeToString(b)
-	return token, HashToken(token)
-}
-
-// HashToken is the stored form of a token: tokens are random and long, so a
-// plain SHA-256 is enough and keeps lookups O(1).
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 // NormalizeMAC accepts aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF or aabb.ccdd.eeff.
 func NormalizeMAC(s string) (string, error) {
 	hw, err := net.ParseMAC(strings.TrimSpace(s))
@@ -70,7 +52,7 @@ func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
 	if name == "" || len(name) > 100 {
 		return AP{}, "", fmt.Errorf("hotspots: name: must be 1-100 characters")
 	}
-	token, hash := NewToken("wha_")
+	tok, hash := token.New("wha_")
 	ap := AP{Hotspot: hotspot, Name: name, MAC: mac, TokenHash: hash, Created: r.now().UTC()}
 	err = r.db.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Venues, hotspot) {
@@ -102,15 +84,15 @@ func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
 		return AP{}, "", err
 	}
 	r.view.invalidateAPs()
-	return ap, token, nil
+	return ap, tok, nil
 }
 
 // APByToken returns the AP an agent token belongs to.
-func (r *Registry) APByToken(token string) (AP, error) {
+func (r *Registry) APByToken(tok string) (AP, error) {
 	var ap AP
 	err := r.db.View(func(tx *store.Tx) error {
 		var rec tokenRecord
-		if err := tx.Get(store.Tokens, HashToken(token), &rec); err != nil || rec.Kind != "agent" {
+		if err := tx.Get(store.Tokens, token.Hash(tok), &rec); err != nil || rec.Kind != "agent" {
 			return ErrBadToken
 		}
 		return tx.Get(store.APs, rec.ID, &ap)

@@ -1,10 +1,6 @@
 package auth
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -16,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/internal/token"
 )
 
 // Staff is a staff account. Only hashes of its password and API token are
@@ -101,18 +98,6 @@ const (
 	sessionTokenPrefix = "whc_"
 )
 
-func newToken(prefix string) (token, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	token = prefix + base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 
 // StaffInput is what creating a staff account takes.
@@ -169,7 +154,7 @@ func (s *Service) AddStaff(in StaffInput) (Staff, string, error) {
 		}
 		st.PasswordHash = string(h)
 	}
-	token, hash := newToken(apiTokenPrefix)
+	token, hash := token.New(apiTokenPrefix)
 	st.TokenHash = hash
 	err := s.db.Update(func(tx *store.Tx) error {
 		if err := tx.Insert(store.Staff, st.Username, st); err != nil {
@@ -286,7 +271,7 @@ func (s *Service) DeleteStaff(username string) error {
 // RotateToken replaces an account's API token: the old one stops working
 // and the new one is returned, shown only now.
 func (s *Service) RotateToken(username string) (string, error) {
-	token, hash := newToken(apiTokenPrefix)
+	token, hash := token.New(apiTokenPrefix)
 	err := s.db.Update(func(tx *store.Tx) error {
 		var st Staff
 		if err := getStaff(tx, username, &st); err != nil {
@@ -310,19 +295,19 @@ func (s *Service) RotateToken(username string) (string, error) {
 }
 
 // Authenticate returns the principal of an API token.
-func (s *Service) Authenticate(token string) (Principal, error) {
-	return s.principal(token, kindStaff)
+func (s *Service) Authenticate(tok string) (Principal, error) {
+	return s.principal(tok, kindStaff)
 }
 
 // principal resolves a token of kind to its enabled account.
-func (s *Service) principal(token, kind string) (Principal, error) {
-	if token == "" || len(token) > 200 {
+func (s *Service) principal(tok, kind string) (Principal, error) {
+	if tok == "" || len(tok) > 200 {
 		return Principal{}, ErrUnauthenticated
 	}
 	var p Principal
 	err := s.db.View(func(tx *store.Tx) error {
 		var rec tokenRec
-		if err := tx.Get(store.Tokens, hashToken(token), &rec); err != nil || rec.Kind != kind {
+		if err := tx.Get(store.Tokens, token.Hash(tok), &rec); err != nil || rec.Kind != kind {
 			return ErrUnauthenticated
 		}
 		if !rec.Expires.IsZero() && !s.now().Before(rec.Expires) {

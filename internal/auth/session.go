@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/internal/token"
 )
 
 // Session is a console login.
@@ -36,7 +37,7 @@ func (s *Service) Login(username, password string) (Session, error) {
 		return Session{}, ErrUnauthenticated
 	}
 	s.succeeded(username)
-	token, hash2 := newToken(sessionTokenPrefix)
+	token, hash2 := token.New(sessionTokenPrefix)
 	sess := Session{Token: token, Expires: s.now().Add(s.opt.SessionTTL).UTC(),
 		Principal: Principal{Username: st.Username, Role: st.Role, Org: st.Org, Via: "session"}}
 	err = s.db.Update(func(tx *store.Tx) error {
@@ -49,10 +50,10 @@ func (s *Service) Login(username, password string) (Session, error) {
 }
 
 // Logout ends a console session; ending an unknown one is not an error.
-func (s *Service) Logout(token string) error {
+func (s *Service) Logout(tok string) error {
 	return s.db.Update(func(tx *store.Tx) error {
 		var rec tokenRec
-		h := hashToken(token)
+		h := token.Hash(tok)
 		if err := tx.Get(store.Tokens, h, &rec); err != nil || rec.Kind != kindSession {
 			return nil
 		}
@@ -61,8 +62,8 @@ func (s *Service) Logout(token string) error {
 }
 
 // SessionPrincipal returns the principal of a console session token.
-func (s *Service) SessionPrincipal(token string) (Principal, error) {
-	p, err := s.principal(token, kindSession)
+func (s *Service) SessionPrincipal(tok string) (Principal, error) {
+	p, err := s.principal(tok, kindSession)
 	p.Via = "session"
 	return p, err
 }
