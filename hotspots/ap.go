@@ -58,16 +58,7 @@ func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
 		if !tx.Has(store.Venues, hotspot) {
 			return fmt.Errorf("hotspots: hotspot: no venue %q", hotspot)
 		}
-		dup := false
-		tx.Scan(store.APs, "", func(_ string, dec func(any) error) (bool, error) {
-			var o AP
-			if dec(&o) == nil && o.MAC == mac {
-				dup = true
-				return false, nil
-			}
-			return true, nil
-		})
-		if dup {
+		if tx.Has(store.APMACs, mac) {
 			return fmt.Errorf("hotspots: mac: an AP with MAC %s is already registered", mac)
 		}
 		seq, err := tx.NextID(store.APs)
@@ -76,6 +67,9 @@ func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
 		}
 		ap.ID = fmt.Sprintf("ap-%d", seq)
 		if err := tx.Insert(store.APs, ap.ID, ap); err != nil {
+			return err
+		}
+		if err := tx.Put(store.APMACs, mac, ap.ID); err != nil {
 			return err
 		}
 		return tx.Insert(store.Tokens, hash, tokenRecord{Kind: "agent", ID: ap.ID})

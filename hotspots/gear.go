@@ -105,6 +105,9 @@ func (r *Registry) DeleteAP(id string) error {
 		if err := tx.Delete(store.Tokens, ap.TokenHash); err != nil {
 			return err
 		}
+		if err := tx.Delete(store.APMACs, ap.MAC); err != nil {
+			return err
+		}
 		return tx.Delete(store.APs, id)
 	})
 	if err == nil {

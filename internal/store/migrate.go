@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -31,6 +32,7 @@ const (
 	Series       = "series"        // telemetry: 5-minute buckets
 	Alerts       = "alerts"        // telemetry: AP offline/recovered alerts
 	PortalEvents = "portal_events" // portal: rate-limit and OTP state
+	APMACs       = "ap_macs"       // hotspots: AP id by MAC (schema 2)
 )
 
 // migrations bring a store from version i to i+1. Append only: a released
@@ -39,6 +41,24 @@ var migrations = []func(*bolt.Tx) error{
 	createBuckets(NAS, Orgs, Venues, Plans, APs, Staff, Tokens, Audit,
 		Visitors, Devices, Credentials, Allowances, Sessions, AcctSeen,
 		Reports, APStatus, Series, Alerts, PortalEvents),
+	indexAPMACs,
+}
+
+// indexAPMACs (schema 2) indexes APs by MAC, so that registering one no
+// longer reads every AP to refuse a duplicate.
+func indexAPMACs(tx *bolt.Tx) error {
+	idx, err := tx.CreateBucketIfNotExists([]byte(APMACs))
+	if err != nil {
+		return err
+	}
+	return tx.Bucket([]byte(APs)).ForEach(func(k, v []byte) error {
+		var ap struct{ MAC string }
+		if err := json.Unmarshal(v, &ap); err != nil {
+			return fmt.Errorf("AP %s: %w", k, err)
+		}
+		id, _ := json.Marshal(string(k)) // records are JSON values
+		return idx.Put([]byte(ap.MAC), id)
+	})
 }
 
 // SchemaVersion is the version this program writes.
