@@ -7,8 +7,12 @@ import (
 	"io"
 	"log/slog"
 
+	"net"
+	"net/netip"
+
 	"github.com/wifihk/wifihk/internal/config"
 	"github.com/wifihk/wifihk/internal/server"
+	"github.com/wifihk/wifihk/portal/uamtest"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -56,7 +60,37 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		app.DB.Close()
 		return err
 	}
+	if *demo {
+		go demoGateway(ctx, app, stderr)
+	}
 	return app.Run(ctx)
+}
+
+// demoGateway runs a CoovaChilli-like gateway (portal/uamtest) for the demo
+// NAS once the server listens, so that a browser on this machine can walk
+// through the captive portal as a visitor would.
+func demoGateway(ctx context.Context, app *server.App, stderr io.Writer) {
+	select {
+	case <-app.Ready:
+	case <-ctx.Done():
+		return
+	}
+	loop := func(a net.Addr) string {
+		return net.JoinHostPort("127.0.0.1", fmt.Sprint(a.(interface{ AddrPort() netip.AddrPort }).AddrPort().Port()))
+	}
+	gw, err := uamtest.Start(uamtest.Config{
+		PortalURL:  "http://" + loop(app.HTTPAddr) + "/portal",
+		RADIUSAddr: loop(app.AuthAddr), AcctAddr: loop(app.AcctAddr),
+		Secret: "testing123", NASID: "demo", UAMSecret: "uamsecret",
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "demo: gateway: %v\n", err)
+		return
+	}
+	gw.Attach(netip.MustParseAddr("127.0.0.1"), "02:00:5e:10:00:01")
+	fmt.Fprintf(stderr, "demo: open %s/ in a browser on this machine to log in through the captive portal as a visitor\n", gw.URL)
+	<-ctx.Done()
+	gw.Close()
 }
 
 func override(dst *string, flagValue string) {
