@@ -35,14 +35,14 @@ func (p *Portal) signin(w http.ResponseWriter, r *http.Request, v *view) {
 }
 
 func (p *Portal) signupForm(w http.ResponseWriter, r *http.Request, v *view) {
-	if !v.loadToken(r.URL.Query().Get("uam")) {
+	if !v.loadToken(v.q.Get("uam")) {
 		return
 	}
 	v.render(http.StatusOK, "signup", v.data("signup_heading"))
 }
 
 func (p *Portal) resetForm(w http.ResponseWriter, r *http.Request, v *view) {
-	if !v.loadToken(r.URL.Query().Get("uam")) {
+	if !v.loadToken(v.q.Get("uam")) {
 		return
 	}
 	v.render(http.StatusOK, "reset", v.data("reset_heading"))

@@ -13,8 +13,7 @@ import (
 // landing is GET /portal: the gateway's redirect, or a return to the start
 // with a signed context (?uam=).
 func (p *Portal) landing(w http.ResponseWriter, r *http.Request, v *view) {
-	q := r.URL.Query()
-	if tok := q.Get("uam"); tok != "" {
+	if tok := v.q.Get("uam"); tok != "" {
 		if !v.loadToken(tok) {
 			return
 		}
@@ -70,7 +69,7 @@ func (v *view) loginData(errMsg string) *pageData {
 }
 
 func (p *Portal) terms(w http.ResponseWriter, r *http.Request, v *view) {
-	if tok := r.URL.Query().Get("uam"); tok != "" && !v.loadToken(tok) {
+	if tok := v.q.Get("uam"); tok != "" && !v.loadToken(tok) {
 		return
 	}
 	v.message(http.StatusOK, "terms_heading", "terms_body")
@@ -79,7 +78,7 @@ func (p *Portal) terms(w http.ResponseWriter, r *http.Request, v *view) {
 // status shows time and data left and the logout link.
 func (p *Portal) status(w http.ResponseWriter, r *http.Request, v *view) {
 	if !v.hasUAM {
-		tok := r.URL.Query().Get("uam")
+		tok := v.q.Get("uam")
 		if tok == "" {
 			v.message(http.StatusOK, "err_gateway", "err_gateway")
 			return

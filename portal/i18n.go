@@ -22,8 +22,11 @@ const langCookie = "wifihk_lang"
 
 // pickLang chooses the page language: ?lang=, then the cookie, then
 // Accept-Language, then English.
-func pickLang(r *http.Request) string {
-	if l := knownLang(r.URL.Query().Get("lang")); l != "" {
+func pickLang(r *http.Request) string { return langFor(r, r.URL.Query().Get("lang")) }
+
+// langFor is pickLang with ?lang= already read.
+func langFor(r *http.Request, query string) string {
+	if l := knownLang(query); l != "" {
 		return l
 	}
 	if c, err := r.Cookie(langCookie); err == nil {

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"hash"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,14 +22,23 @@ var ErrExpiredForm = errors.New("portal: form expired or altered")
 // and links, so that what was checked on arrival (md, uamip) cannot be
 // changed afterwards.
 type signer struct {
-	key []byte
-	now func() time.Time
+	key  []byte
+	now  func() time.Time
+	macs sync.Pool // of keyed HMAC-SHA256 states
 }
 
 func (s *signer) mac(payload string) string {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte("uam\x00" + payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+	m, ok := s.macs.Get().(hash.Hash)
+	if !ok {
+		m = hmac.New(sha256.New, s.key)
+	}
+	m.Reset()
+	m.Write([]byte("uam\x00"))
+	m.Write([]byte(payload))
+	var sum [sha256.Size]byte
+	out := base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0])[:18])
+	s.macs.Put(m)
+	return out
 }
 
 // sign returns a token carrying raw until FormTTL from now.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
@@ -17,6 +18,7 @@ type view struct {
 	p       *Portal
 	w       http.ResponseWriter
 	r       *http.Request
+	q       url.Values // r's query, parsed once
 	lang    string
 	csrf    string
 	uamTok  string
@@ -29,8 +31,9 @@ type view struct {
 }
 
 func (p *Portal) newView(w http.ResponseWriter, r *http.Request) *view {
-	v := &view{p: p, w: w, r: r, lang: pickLang(r)}
-	if q := r.URL.Query().Get("lang"); knownLang(q) != "" {
+	q := r.URL.Query()
+	v := &view{p: p, w: w, r: r, q: q, lang: langFor(r, q.Get("lang"))}
+	if knownLang(q.Get("lang")) != "" {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: v.lang, Path: p.cfg.Base, MaxAge: 365 * 86400,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	}
@@ -194,13 +197,22 @@ func (v *view) data(titleKey string) *pageData {
 		if l.Code == v.lang {
 			d.HTMLLang = l.HTML
 		}
-		d.Langs = append(d.Langs, langLink{Href: v.switchHref(l.Code), HTML: l.HTML, Name: l.Name, Current: l.Code == v.lang})
 	}
 	if v.hasUAM {
 		d.CSRF = v.csrfToken()
 		d.Back = v.p.cfg.Base + "?uam=" + url.QueryEscape(v.uamTok) + "&lang=" + v.lang
 	}
 	return d
+}
+
+// langLinks is the language switch. execute fills it in when a page is
+// rendered, so a landing page served from the cache never builds it.
+func (v *view) langLinks() []langLink {
+	out := make([]langLink, 0, len(languages))
+	for _, l := range languages {
+		out = append(out, langLink{Href: v.switchHref(l.Code), HTML: l.HTML, Name: l.Name, Current: l.Code == v.lang})
+	}
+	return out
 }
 
 func (v *view) csrfToken() string {
@@ -216,7 +228,9 @@ func (v *view) switchHref(code string) string {
 	path := v.r.URL.Path
 	q := url.Values{}
 	if v.r.Method == http.MethodGet {
-		q = v.r.URL.Query()
+		for k, vs := range v.q {
+			q[k] = vs
+		}
 	} else {
 		path = v.p.cfg.Base
 	}
@@ -238,6 +252,9 @@ func (v *view) render(status int, page string, d *pageData) {
 }
 
 func (v *view) execute(page string, d *pageData) ([]byte, error) {
+	if d.Langs == nil {
+		d.Langs = v.langLinks()
+	}
 	var buf bytes.Buffer
 	if err := v.p.pages[v.lang][page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		v.p.log.Error("render", "page", page, "err", err)
@@ -248,6 +265,7 @@ func (v *view) execute(page string, d *pageData) ([]byte, error) {
 
 func (v *view) write(status int, b []byte) {
 	pageHeaders(v.w.Header(), v.gateway)
+	v.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	v.w.WriteHeader(status)
 	v.w.Write(b)
 }

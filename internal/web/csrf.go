@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"hash"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // CSRFField is the form field that carries the token.
@@ -25,6 +27,7 @@ type CSRF struct {
 	key    []byte
 	cookie string
 	secure bool
+	macs   sync.Pool // of keyed HMAC-SHA256 states, saving the key schedule per token
 }
 
 // NewCSRF returns a CSRF guard. key must be at least 32 bytes (nil: a fresh
@@ -41,7 +44,9 @@ func NewCSRF(key []byte, cookie string, secure bool) (*CSRF, error) {
 	if cookie == "" {
 		return nil, errors.New("web: CSRF cookie name required")
 	}
-	return &CSRF{key: key, cookie: cookie, secure: secure}, nil
+	c := &CSRF{key: key, cookie: cookie, secure: secure}
+	c.macs.New = func() any { return hmac.New(sha256.New, c.key) }
+	return c, nil
 }
 
 // Token returns the token for forms on this response, setting the cookie
@@ -67,9 +72,13 @@ func (c *CSRF) cookieValue(r *http.Request) string {
 }
 
 func (c *CSRF) sign(id string) string {
-	m := hmac.New(sha256.New, c.key)
+	m := c.macs.Get().(hash.Hash)
+	m.Reset()
 	m.Write([]byte(id))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	s := base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0]))
+	c.macs.Put(m)
+	return s
 }
 
 // Check verifies an unsafe request's token (form field, or the X-CSRF-Token
