@@ -43,8 +43,8 @@ func (a *App) mountConsole() error {
 		CSRFKey:        m.Sum(nil),
 		Log:            a.Log,
 	}
-	if cfg.Usage == nil { // until internal/sessions keeps usage per NAS and day
-		cfg.Usage = &console.SessionUsage{Sessions: sess}
+	if cfg.Usage == nil {
+		cfg.Usage = &sessions.Usage{Sessions: sess}
 	}
 	if a.Telemetry != nil { // a nil *telemetry.Service must stay a nil interface
 		cfg.Telemetry = a.Telemetry

@@ -1,4 +1,4 @@
-package console
+package sessions
 
 import (
 	"context"
@@ -8,14 +8,13 @@ import (
 	"github.com/wifihk/wifihk/hotspots"
 )
 
-// SessionUsage derives each NAS's usage for the coverage table from the
-// accounting sessions: open sessions now, and the distinct devices and the
-// bytes of the sessions active since the start of the day. A session that
-// began before midnight counts all its bytes. It reads every session, so
-// it caches the answer for a minute; it stands in until internal/sessions
-// keeps usage per NAS and day itself.
-type SessionUsage struct {
-	Sessions Sessions
+// Usage sums the accounting sessions per NAS for the coverage views (the
+// registry's /api/v1/coverage and the console): sessions open now, and the
+// distinct devices and bytes of the sessions active since the start of the
+// day. A session that began before midnight counts all its bytes. It reads
+// every session, so it keeps each answer for TTL.
+type Usage struct {
+	Sessions *Store
 	TTL      time.Duration // default 1 minute
 
 	mu    sync.Mutex
@@ -24,10 +23,10 @@ type SessionUsage struct {
 	last  map[string]hotspots.NASUsage
 }
 
-var _ hotspots.UsageSource = (*SessionUsage)(nil)
+var _ hotspots.UsageSource = (*Usage)(nil)
 
 // UsageByNAS implements hotspots.UsageSource.
-func (u *SessionUsage) UsageByNAS(ctx context.Context, since time.Time) (map[string]hotspots.NASUsage, error) {
+func (u *Usage) UsageByNAS(_ context.Context, since time.Time) (map[string]hotspots.NASUsage, error) {
 	ttl := u.TTL
 	if ttl == 0 {
 		ttl = time.Minute
