@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"path/filepath"
 
 	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/visitors"
@@ -14,7 +15,12 @@ import (
 // them in Run.
 func (a *App) mountRADIUS() error {
 	met := radius.NewMetrics(a.Metrics)
-	sess := sessions.New(a.DB)
+	// Accounting is made durable in a journal beside the database and
+	// applied to it in the background (see internal/sessions).
+	sess, err := sessions.Open(a.DB, filepath.Join(filepath.Dir(a.DB.Path()), "accounting.journal"), a.Log)
+	if err != nil {
+		return err
+	}
 	// Registered first so it stops last, after the listeners have drained.
 	a.onStart(func(context.Context) (func(context.Context) error, error) {
 		return func(context.Context) error { sess.Close(); return nil }, nil

@@ -1,13 +1,16 @@
 // Package sessions keeps the accounting sessions that NAS gateways report
 // over RADIUS: one record per (NAS, Acct-Session-Id) with its usage, and the
 // open sessions indexed by account and by NAS (Simultaneous-Use,
-// Accounting-On/Off). Writes use the store's group commit, so a caller that
-// gets nil back knows the record is on disk.
+// Accounting-On/Off). Writes are group-committed, so a caller that gets nil
+// back knows the record is on disk: in bbolt (New), or in the accounting
+// journal and then in bbolt (Open; see journal.go).
 package sessions
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -83,7 +86,47 @@ type Store struct {
 	// so an Interim does not decode its session again; only commitLoop
 	// touches it.
 	open map[string]Session
+
+	// Journal mode (Open): the committer appends each group to j and
+	// hands it to the applier, which writes it to bbolt.
+	j         *journal
+	log       *slog.Logger
+	seq       uint64 // last record journaled; committer only
+	applyQ    chan record
+	applied   chan struct{} // closed when the applier has stopped
+	hurry     chan struct{} // a reader waits for the applier
+	delay     time.Duration // applyDelay; tests stop the applier with a long one
+	mu        sync.Mutex
+	cond      *sync.Cond
+	done      uint64 // last record applied to bbolt
+	journaled uint64 // last record journaled
+	stopped   bool
+	// overlay holds session records journaled but perhaps not yet in
+	// bbolt; only the committer touches it, and prunes it before it
+	// opens a read transaction, so a record leaves it only once that
+	// transaction is sure to see it in bbolt.
+	overlay map[string]staged
+	pruned  uint64
 }
+
+// staged is a session record in the journal but not yet in bbolt.
+type staged struct {
+	seq uint64
+	val []byte
+}
+
+// appliedKey holds the sequence number of the last journal record applied
+// to bbolt.
+const appliedKey = "j/applied"
+
+// applyDelay is how long the applier lets journal records gather before
+// it writes them to bbolt: the larger the batch, the fewer page writes and
+// fsyncs per record. Readers that must see the records cut it short.
+const applyDelay = 50 * time.Millisecond
+
+// journalReset is the journal size beyond which the committer waits for
+// the applier to catch up and empties it.
+const journalReset = 8 << 20
 
 // maxCached bounds the committer's memory of open sessions.
 const maxCached = 200_000
@@ -94,6 +137,165 @@ const maxCached = 200_000
 func New(db *store.DB) *Store {
 	return &Store{db: db, now: time.Now, queue: make(chan *pending, 8192),
 		stop: make(chan struct{}), closed: make(chan struct{}), open: map[string]Session{}}
+}
+
+// Open returns a Store that records accounting through the journal at
+// journalPath: a group of packets is durable after one append and one
+// fdatasync, and is then applied to bbolt in the background. It first
+// applies the records a crash left in the journal. Get and List wait for
+// the records journaled before them to reach bbolt; OpenCount does not
+// (it may lag by one background commit, a few milliseconds).
+func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	j, recs, err := openJournal(journalPath)
+	if err != nil {
+		return nil, err
+	}
+	last, err := replay(db, recs)
+	if err != nil {
+		j.f.Close()
+		return nil, err
+	}
+	if err := j.reset(); err != nil {
+		j.f.Close()
+		return nil, err
+	}
+	s := New(db)
+	s.j, s.log, s.seq, s.done = j, log.With("component", "sessions"), last, last
+	s.applyQ, s.applied, s.overlay = make(chan record, 4096), make(chan struct{}), map[string]staged{}
+	s.hurry, s.delay = make(chan struct{}, 1), applyDelay
+	s.cond = sync.NewCond(&s.mu)
+	go s.applyLoop()
+	return s, nil
+}
+
+// replay applies the journal records bbolt does not have yet and returns
+// the last sequence number used.
+func replay(db *store.DB, recs []record) (uint64, error) {
+	var applied uint64
+	err := db.View(func(tx *store.Tx) error {
+		if err := tx.Get(store.Sessions, appliedKey, &applied); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sessions: replay: %w", err)
+	}
+	var todo []record
+	for _, r := range recs {
+		if r.seq > applied {
+			todo = append(todo, r)
+		}
+	}
+	if len(todo) == 0 {
+		return applied, nil
+	}
+	if err := db.Update(func(tx *store.Tx) error { return writeRecords(tx, todo) }); err != nil {
+		return 0, fmt.Errorf("sessions: replay: %w", err)
+	}
+	return todo[len(todo)-1].seq, nil
+}
+
+// writeRecords writes records to bbolt and notes the last one applied.
+func writeRecords(tx *store.Tx, recs []record) error {
+	for _, r := range recs {
+		if err := writeOps(tx, r.ops); err != nil {
+			return err
+		}
+	}
+	return tx.Put(store.Sessions, appliedKey, recs[len(recs)-1].seq)
+}
+
+func writeOps(tx *store.Tx, ops []op) error {
+	for _, o := range ops {
+		var err error
+		if o.del {
+			err = tx.Delete(store.Sessions, o.key)
+		} else {
+			err = tx.PutRaw(store.Sessions, o.key, o.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyLoop writes journaled records to bbolt, as many at once as queued
+// up during the previous commit. A failed commit is retried: the records
+// are safe in the journal meanwhile.
+func (s *Store) applyLoop() {
+	defer close(s.applied)
+	for r := range s.applyQ {
+		select { // let records gather, unless a reader is waiting
+		case <-time.After(s.delay):
+		case <-s.hurry:
+		}
+		batch := []record{r}
+	drain:
+		for len(batch) < maxGroup {
+			select {
+			case r, ok := <-s.applyQ:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		for {
+			err := s.db.Update(func(tx *store.Tx) error { return writeRecords(tx, batch) })
+			if err == nil {
+				break
+			}
+			s.log.Error("applying the accounting journal to the store failed; retrying", "err", err)
+			time.Sleep(100 * time.Millisecond)
+		}
+		s.markApplied(batch[len(batch)-1].seq)
+	}
+}
+
+func (s *Store) markApplied(seq uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = seq
+	s.cond.Broadcast()
+}
+
+// waitApplied waits until record seq is in bbolt (or the applier stopped).
+func (s *Store) waitApplied(seq uint64) {
+	if s.j == nil {
+		return
+	}
+	select {
+	case s.hurry <- struct{}{}:
+	default:
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.done < seq && !s.stopped {
+		s.cond.Wait()
+	}
+}
+
+// Sync waits until every record acknowledged so far is in bbolt too (a
+// no-op without a journal): for readers that need read-your-writes from
+// another Store or a copy of the database file.
+func (s *Store) Sync() { s.readBarrier() }
+
+// readBarrier waits until everything journaled so far is in bbolt.
+func (s *Store) readBarrier() {
+	if s.j == nil {
+		return
+	}
+	s.mu.Lock()
+	seq := s.journaled
+	s.mu.Unlock()
+	s.waitApplied(seq)
 }
 
 // ErrClosed is returned by Apply after Close.
@@ -156,7 +358,8 @@ func (s *Store) run(p *pending) error {
 	}
 }
 
-// Close stops the committer; packets not yet committed get ErrClosed.
+// Close stops the committer; packets not yet committed get ErrClosed. In
+// journal mode it then lets the applier finish and closes the journal.
 func (s *Store) Close() {
 	s.once.Do(func() { close(s.closed) }) // never started
 	select {
@@ -165,6 +368,20 @@ func (s *Store) Close() {
 		close(s.stop)
 	}
 	<-s.closed
+	if s.j == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	s.stopped = true
+	s.mu.Unlock()
+	close(s.applyQ)
+	<-s.applied
+	s.cond.Broadcast()
+	s.j.f.Close()
 }
 
 func (s *Store) commitLoop() {
@@ -186,17 +403,34 @@ func (s *Store) commitLoop() {
 				break drain
 			}
 		}
-		s.commit(group)
+		// A NAS reboot scans the open-session index in bbolt, so it
+		// starts a commit of its own once bbolt has every earlier record.
+		for len(group) > 0 {
+			n := 1
+			for n < len(group) && !closesNAS(group[n]) {
+				n++
+			}
+			if closesNAS(group[0]) {
+				s.waitApplied(s.seq)
+			}
+			s.commit(group[:n])
+			group = group[n:]
+		}
 	}
 }
 
-// commit applies a group in one transaction; a store error fails them all
-// (their NAS will retry).
+func closesNAS(p *pending) bool {
+	return p.closeNAS != "" || p.u.Status == On || p.u.Status == Off
+}
+
+// commit works out what a group writes, makes it durable in one go (a
+// journal record, or a bbolt transaction without a journal) and answers
+// the group; a store error fails them all (their NAS will retry).
 func (s *Store) commit(group []*pending) {
-	w := &writer{cache: s.open, staged: map[string]Session{}}
-	err := s.db.Update(func(tx *store.Tx) error {
+	s.pruneOverlay()
+	w := &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet}
+	err := s.db.View(func(tx *store.Tx) error {
 		w.tx = tx
-		clear(w.staged) // Update does not retry, but stay correct if it did
 		for _, p := range group {
 			var err error
 			if p.closeNAS != "" {
@@ -210,6 +444,9 @@ func (s *Store) commit(group []*pending) {
 		}
 		return nil
 	})
+	if err == nil && len(w.ops) > 0 {
+		err = s.persist(w.ops)
+	}
 	if err == nil {
 		if len(s.open)+len(w.staged) > maxCached {
 			clear(s.open)
@@ -230,12 +467,77 @@ func (s *Store) commit(group []*pending) {
 	}
 }
 
-// writer is one commit's view of the sessions: what this transaction wrote,
-// then the committed open sessions in memory, then the store.
+// persist makes ops durable: in bbolt directly, or as one journal record
+// (one fdatasync) handed on to the applier.
+func (s *Store) persist(ops []op) error {
+	if s.j == nil {
+		return s.db.Update(func(tx *store.Tx) error { return writeOps(tx, ops) })
+	}
+	if s.j.size > journalReset {
+		s.waitApplied(s.seq)
+		if err := s.j.reset(); err != nil {
+			return err
+		}
+	}
+	seq := s.seq + 1
+	if err := s.j.appendRecord(seq, ops); err != nil {
+		// The tail may hold part of a record; the next append goes after
+		// it and replay stops there, so start a clean file once bbolt
+		// has everything acknowledged.
+		s.waitApplied(s.seq)
+		if rerr := s.j.reset(); rerr != nil {
+			s.log.Error("accounting journal could not be emptied after a failed write", "err", rerr)
+		}
+		return err
+	}
+	s.seq = seq
+	for _, o := range ops {
+		if !o.del && strings.HasPrefix(o.key, "s/") {
+			s.overlay[o.key] = staged{seq: seq, val: o.val}
+		}
+	}
+	s.mu.Lock()
+	s.journaled = seq
+	s.mu.Unlock()
+	s.applyQ <- record{seq: seq, ops: ops}
+	return nil
+}
+
+// pruneOverlay drops the records bbolt has now; the committer calls it
+// before opening a read transaction.
+func (s *Store) pruneOverlay() {
+	if s.j == nil {
+		return
+	}
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	if done == s.pruned {
+		return
+	}
+	for k, st := range s.overlay {
+		if st.seq <= done {
+			delete(s.overlay, k)
+		}
+	}
+	s.pruned = done
+}
+
+// overlayGet returns a session record journaled but maybe not in bbolt.
+func (s *Store) overlayGet(key string) ([]byte, bool) {
+	st, ok := s.overlay[key]
+	return st.val, ok
+}
+
+// writer is one commit's view of the sessions: what this group wrote, then
+// the committed open sessions in memory, then records journaled but not
+// yet in bbolt, then bbolt. It collects the group's writes as ops.
 type writer struct {
-	tx     *store.Tx
-	cache  map[string]Session
-	staged map[string]Session
+	tx      *store.Tx // read-only
+	cache   map[string]Session
+	staged  map[string]Session
+	overlay func(key string) ([]byte, bool)
+	ops     []op
 }
 
 func (w *writer) get(key string) (Session, error) {
@@ -246,14 +548,29 @@ func (w *writer) get(key string) (Session, error) {
 		return ss, nil
 	}
 	var ss Session
+	if raw, ok := w.overlay(key); ok {
+		if err := json.Unmarshal(raw, &ss); err != nil {
+			return ss, fmt.Errorf("sessions: decode %s: %w", key, err)
+		}
+		return ss, nil
+	}
 	err := w.tx.Get(store.Sessions, key, &ss)
 	return ss, err
 }
 
 func (w *writer) put(key string, ss Session) error {
+	raw, err := json.Marshal(ss)
+	if err != nil {
+		return fmt.Errorf("sessions: encode %s: %w", key, err)
+	}
 	w.staged[key] = ss
-	return w.tx.Put(store.Sessions, key, ss)
+	w.ops = append(w.ops, op{key: key, val: raw})
+	return nil
 }
+
+// index adds an open-session index key; unindexKey removes one.
+func (w *writer) index(key string)      { w.ops = append(w.ops, op{key: key, val: []byte("1")}) }
+func (w *writer) unindexKey(key string) { w.ops = append(w.ops, op{del: true, key: key}) }
 
 func applyOne(w *writer, u Update) (bool, error) {
 	if u.Status == On || u.Status == Off {
@@ -267,7 +584,6 @@ func applyOne(w *writer, u Update) (bool, error) {
 // retransmission, even with a new Identifier or after a restart, or an
 // older report arriving late) writes nothing and reports false.
 func applyTx(w *writer, u Update) (bool, error) {
-	tx := w.tx
 	ss, err := w.get(sessKey(u.NAS, u.AcctID))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -291,17 +607,14 @@ func applyTx(w *writer, u Update) (bool, error) {
 	case wasOpen && ss.Open && before.Username == ss.Username:
 		return true, nil
 	case wasOpen:
-		if err := unindex(tx, before); err != nil {
-			return false, err
-		}
+		unindex(w, before)
 	}
 	if !ss.Open {
 		return true, nil
 	}
-	if err := tx.Put(store.Sessions, byUser(ss.Username, ss.NAS, ss.AcctID), 1); err != nil {
-		return false, err
-	}
-	return true, tx.Put(store.Sessions, byNAS(ss.NAS, ss.AcctID), 1)
+	w.index(byUser(ss.Username, ss.NAS, ss.AcctID))
+	w.index(byNAS(ss.NAS, ss.AcctID))
+	return true, nil
 }
 
 // merge folds u into ss and reports whether anything changed. Counters
@@ -351,11 +664,9 @@ func merge(ss *Session, u Update, isNew bool) bool {
 	return changed
 }
 
-func unindex(tx *store.Tx, ss Session) error {
-	if err := tx.Delete(store.Sessions, byUser(ss.Username, ss.NAS, ss.AcctID)); err != nil {
-		return err
-	}
-	return tx.Delete(store.Sessions, byNAS(ss.NAS, ss.AcctID))
+func unindex(w *writer, ss Session) {
+	w.unindexKey(byUser(ss.Username, ss.NAS, ss.AcctID))
+	w.unindexKey(byNAS(ss.NAS, ss.AcctID))
 }
 
 // CloseNAS closes every open session of a NAS, as on Accounting-On/Off.
@@ -386,14 +697,15 @@ func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
 		if err := w.put(sessKey(nas, id), ss); err != nil {
 			return 0, err
 		}
-		if err := unindex(tx, ss); err != nil {
-			return 0, err
-		}
+		unindex(w, ss)
 	}
 	return len(ids), nil
 }
 
 // OpenCount counts the open sessions of an account (Simultaneous-Use).
+// With a journal it reads bbolt without waiting for the applier, so it
+// may miss the last applyDelay of accounting; a NAS sends its Start
+// seconds after the Accept anyway.
 // A session with no accounting for longer than stale is not counted, so a
 // gateway that lost its Stop does not lock the account out forever; stale
 // 0 counts every open session.
@@ -423,6 +735,7 @@ func (s *Store) Get(id string) (Session, error) {
 	if !ok {
 		return ss, fmt.Errorf("%w: %q (want NAS/ACCT-SESSION-ID)", ErrNotFound, id)
 	}
+	s.readBarrier()
 	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.Sessions, sessKey(nas, acct), &ss) })
 	if errors.Is(err, store.ErrNotFound) {
 		return ss, fmt.Errorf("%w: %q", ErrNotFound, id)
@@ -434,6 +747,7 @@ func (s *Store) Get(id string) (Session, error) {
 // all), in key order.
 func (s *Store) List(openOnly bool, limit int) ([]Session, error) {
 	var out []Session
+	s.readBarrier()
 	err := s.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.Sessions, "s/", func(_ string, dec func(any) error) (bool, error) {
 			var ss Session

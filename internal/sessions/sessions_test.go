@@ -1,6 +1,7 @@
 package sessions_test
 
 import (
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -9,8 +10,9 @@ import (
 	"github.com/wifihk/wifihk/internal/storetest"
 )
 
-func TestApplyIsIdempotentAndMonotonic(t *testing.T) {
-	st := sessions.New(storetest.Open(t))
+func TestApplyIsIdempotentAndMonotonic(t *testing.T) { bothModes(t, lestApplyIsIdempotentAndMonotonic) }
+
+func lestApplyIsIdempotentAndMonotonic(t *testing.T, st *sessions.Store) {
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	apply := func(u sessions.Update) bool {
 		t.Helper()
@@ -51,8 +53,9 @@ func TestApplyIsIdempotentAndMonotonic(t *testing.T) {
 	}
 }
 
-func TestConcurrentAppliesShareCommits(t *testing.T) {
-	st := sessions.New(storetest.Open(t))
+func TestConcurrentAppliesShareCommits(t *testing.T) { bothModes(t, lestConcurrentAppliesShareCommits) }
+
+func lestConcurrentAppliesShareCommits(t *testing.T, st *sessions.Store) {
 	var wg sync.WaitGroup
 	for i := 0; i < 200; i++ {
 		wg.Add(1)
@@ -66,6 +69,7 @@ func TestConcurrentAppliesShareCommits(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
+	st.Sync()
 	open, err := st.OpenCount("u", 0)
 	if err != nil || open != 26 {
 		t.Fatalf("open = %d, %v; want 26", open, err)
@@ -76,8 +80,9 @@ func TestConcurrentAppliesShareCommits(t *testing.T) {
 	}
 }
 
-func TestOpenIndexFollowsTheSession(t *testing.T) {
-	st := sessions.New(storetest.Open(t))
+func TestOpenIndexFollowsTheSession(t *testing.T) { bothModes(t, lestOpenIndexFollowsTheSession) }
+
+func lestOpenIndexFollowsTheSession(t *testing.T, st *sessions.Store) {
 	defer st.Close()
 	apply := func(u sessions.Update) {
 		t.Helper()
@@ -87,6 +92,7 @@ func TestOpenIndexFollowsTheSession(t *testing.T) {
 		}
 	}
 	count := func(user string) int {
+		st.Sync()
 		n, err := st.OpenCount(user, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -109,4 +115,18 @@ func TestOpenIndexFollowsTheSession(t *testing.T) {
 	if n, err := st.CloseNAS("nas1", "NAS-Reboot"); err != nil || n != 0 {
 		t.Fatalf("CloseNAS after Stop: %d, %v", n, err)
 	}
+}
+
+// bothModes runs a test against a store without and with the journal.
+// With the journal, OpenCount may lag, so the tests call Sync first.
+func bothModes(t *testing.T, test func(*testing.T, *sessions.Store)) {
+	t.Run("bbolt", func(t *testing.T) { test(t, sessions.New(storetest.Open(t))) })
+	t.Run("journal", func(t *testing.T) {
+		st, err := sessions.Open(storetest.Open(t), filepath.Join(t.TempDir(), "j"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(st.Close)
+		test(t, st)
+	})
 }

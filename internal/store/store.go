@@ -183,6 +183,16 @@ func (tx *Tx) Put(bucket, key string, v any) error {
 	return b.Put([]byte(key), raw)
 }
 
+// PutRaw stores a record that is already JSON, for callers that encoded
+// it themselves (the accounting journal); raw is not checked.
+func (tx *Tx) PutRaw(bucket, key string, raw []byte) error {
+	b, err := tx.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(key), raw)
+}
+
 // Insert is Put that fails with ErrExists when key already has a record.
 func (tx *Tx) Insert(bucket, key string, v any) error {
 	if tx.Has(bucket, key) {

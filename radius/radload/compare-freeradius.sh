@@ -42,12 +42,14 @@ authorize="$work/fr/mods-config/files/authorize"
 freeradius -C -d "$work/fr" >/dev/null
 freeradius -f -d "$work/fr" -l "$work/fr.log" &
 pids+=($!)
+frpid=$!
 
 # wifihk.
 go build -o "$work/wifihk" ./cmd/wifihk
 "$work/wifihk" serve -demo -data "$work/whk" -radius-auth 127.0.0.1:32812 -radius-acct 127.0.0.1:32813 \
   -http 127.0.0.1:0 -https 127.0.0.1:0 2>"$work/wifihk.log" &
 pids+=($!)
+whkpid=$!
 
 ready() { echo 'Message-Authenticator=0x00' | radclient -q -r 1 -t 1 "$1" status testing123 >/dev/null 2>&1; }
 for a in 127.0.0.1:31812 127.0.0.1:32812; do
@@ -62,10 +64,31 @@ for a in 127.0.0.1:31812 127.0.0.1:32812; do
 done
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D"
-bench() { "$work/wifihk" bench radius -server "$2" -mode "$3" -c "$C" -d "$D" -username "$4" | sed "s/^/$1 /"; }
+# cpu PID: user+system CPU time of a process so far, in clock ticks.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tck=$(getconf CLK_TCK)
+# Each line ends with the CPU the server used (µs per answered request) and
+# the load tool's CPU share, so runs on a busy machine can be compared.
+bench() {
+  local c0 out; c0=$(cpu "$5")
+  out=$(/usr/bin/time -f 'TOOLCPU %U %S' "$work/wifihk" bench radius -server "$2" -mode "$3" -c "$C" -d "$D" -username "$4" -json 2>&1)
+  local c1; c1=$(cpu "$5")
+  echo "$out" | awk -v name="$1" -v srv=$((c1 - c0)) -v tck="$tck" '
+    /^TOOLCPU/ { tool = $2 + $3; next }
+    /^\{/ { line = $0 }
+    END {
+      match(line, /"per_second":[0-9.]+/); ps = substr(line, RSTART + 13, RLENGTH - 13)
+      match(line, /"answered":[0-9]+/); n = substr(line, RSTART + 11, RLENGTH - 11)
+      match(line, /"p99_ns":[0-9]+/); p99 = substr(line, RSTART + 9, RLENGTH - 9)
+      match(line, /"mode":"[a-z]+"/); mode = substr(line, RSTART + 8, RLENGTH - 9)
+      match(line, /"timeouts":[0-9]+/); to = substr(line, RSTART + 11, RLENGTH - 11)
+      printf "%-10s %s %8.0f/s p99 %6.1f ms timeouts %d | server CPU %.1f s, %.1f us/req | load tool CPU %.1f s\n",
+        name, mode, ps, p99 / 1e6, to, srv / tck, (n > 0 ? srv / tck / n * 1e6 : 0), tool
+    }'
+}
 for r in $(seq "$ROUNDS"); do
-  bench wifihk     127.0.0.1:32812 auth demo
-  bench freeradius 127.0.0.1:31812 auth demo
-  bench wifihk     127.0.0.1:32813 acct acctload
-  bench freeradius 127.0.0.1:31813 acct acctload
+  bench wifihk     127.0.0.1:32812 auth demo "$whkpid"
+  bench freeradius 127.0.0.1:31812 auth demo "$frpid"
+  bench wifihk     127.0.0.1:32813 acct acctload "$whkpid"
+  bench freeradius 127.0.0.1:31813 acct acctload "$frpid"
 done
