@@ -99,6 +99,7 @@ func seedOrgs(t testing.TB, a *server.App) {
 		{Username: "op-b", Role: auth.RoleOperator, Org: "orgb", Password: "password-123"},
 		{Username: "viewer", Role: auth.RoleViewer, Password: "password-123"},
 	} {
+		a.Staff.DeleteStaff(s.Username) // -demo seeds its own admin
 		if _, _, err := a.Staff.AddStaff(s); err != nil {
 			t.Fatal(err)
 		}

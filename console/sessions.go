@@ -2,10 +2,8 @@ package console
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -185,17 +183,9 @@ func (c *Console) disconnectTarget(s sessions.Session) (radius.DisconnectTarget,
 	if err != nil {
 		return radius.DisconnectTarget{}, fmt.Errorf("console: NAS %q: %w", s.NAS, hotspots.ErrNotFound)
 	}
-	addr, err := netip.ParseAddr(s.NASAddr)
-	if err != nil {
-		if !n.Prefix.IsSingleIP() {
-			return radius.DisconnectTarget{}, errors.New("console: no NAS address recorded for this session")
-		}
-		addr = n.Prefix.Addr()
-	}
-	secret, err := c.reg.Sealer().Open(n.SecretSealed)
+	secret, err := c.reg.Secret(n)
 	if err != nil {
 		return radius.DisconnectTarget{}, fmt.Errorf("console: NAS %s secret: %w", n.Name, err)
 	}
-	return radius.DisconnectTarget{Username: s.Username, AcctID: s.AcctID, MAC: s.MAC, FramedIP: s.FramedIP,
-		NASAddr: netip.AddrPortFrom(addr, uint16(n.CoAPort)), NASSecret: secret}, nil
+	return radius.SessionTarget(n, secret, s)
 }

@@ -119,6 +119,9 @@ func (r *Registry) NASForAddr(addr netip.Addr) (n NAS, secret string, ok bool) {
 	return NAS{}, "", false
 }
 
+// Secret opens a NAS's RADIUS shared secret.
+func (r *Registry) Secret(n NAS) (string, error) { return r.sealer.Open(n.SecretSealed) }
+
 // UAMSecret opens a NAS's UAM secret ("" when it has none).
 func (r *Registry) UAMSecret(n NAS) (string, error) {
 	if n.UAMSecretSealed == "" {

@@ -19,18 +19,22 @@ type command struct {
 	summary string
 	admin   func(ctx context.Context, e *Env, args []string) error
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	// paths names what in args is a file path, to be made absolute before
+	// the command runs in the server: "FILE" is the last positional
+	// argument, "-x" the value of flag -x.
+	paths []string
 }
 
 func commands() []command {
 	return []command{
 		{name: "serve", usage: "[-config FILE] [-data DIR] [-demo] [-radius-auth ADDR] [-radius-acct ADDR] [-http ADDR] [-https ADDR]",
 			summary: "run the controller", run: runServe},
-		{name: "backup", usage: "-data DIR FILE", summary: "write a consistent copy of the database, also while serving", admin: cmdBackup},
+		{name: "backup", usage: "-data DIR FILE", summary: "write a consistent copy of the database, also while serving", admin: cmdBackup, paths: []string{"FILE"}},
 		{name: "nas add", usage: "-data DIR -name NAME -ip IP[/PREFIX] -secret SECRET [-hotspot ORG/ID] [-coa-port 3799]",
 			summary: "register a NAS gateway with its own secret", admin: cmdNASAdd},
 		{name: "nas list", usage: "-data DIR", summary: "list NAS gateways", admin: cmdNASList},
 		{name: "voucher create", usage: "-data DIR [-count 10] [-duration 1h] [-uses 1] [-data-cap MB] [-valid-days 30] [-org CODE] [-print FILE.html]",
-			summary: "make a batch of voucher codes, optionally as a printable page", admin: cmdVoucherCreate},
+			summary: "make a batch of voucher codes, optionally as a printable page", admin: cmdVoucherCreate, paths: []string{"-print"}},
 		{name: "staff add", usage: "-data DIR -username NAME -role admin|operator|viewer [-org CODE] [-password PASS]",
 			summary: "create a staff account and print its API token once", admin: cmdStaffAdd},
 		{name: "org add", usage: "-data DIR -code CODE -name NAME [-hotline H] [-email E]", summary: "register an organisation", admin: cmdOrgAdd},
@@ -39,8 +43,8 @@ func commands() []command {
 		{name: "plan add", usage: "-data DIR -name NAME -kind free_timed|free|accounts|members|voucher [-org CODE] [-session-timeout S]",
 			summary: "create a named access plan", admin: cmdPlanAdd},
 		{name: "ap add", usage: "-data DIR -hotspot ORG/ID -name NAME -mac MAC", summary: "register an access point and print its agent token once", admin: cmdAPAdd},
-		{name: "hotspot import", usage: "-data DIR FILE", summary: "upsert venues from Wi-Fi.HK open data (CSV or JSON)", admin: cmdHotspotImport},
-		{name: "hotspot export", usage: "-data DIR -format csv|json|geojson [-o FILE]", summary: "write the venues as open data", admin: cmdHotspotExport},
+		{name: "hotspot import", usage: "-data DIR FILE", summary: "upsert venues from Wi-Fi.HK open data (CSV or JSON)", admin: cmdHotspotImport, paths: []string{"FILE"}},
+		{name: "hotspot export", usage: "-data DIR -format csv|json|geojson [-o FILE]", summary: "write the venues as open data", admin: cmdHotspotExport, paths: []string{"-o"}},
 		{name: "user add", usage: "-data DIR -username NAME -password PASS [-chap] [-org CODE]", summary: "create a visitor account", admin: cmdUserAdd},
 		{name: "session list", usage: "-data DIR [-open] [-limit N]", summary: "list accounting sessions", admin: cmdSessionList},
 		{name: "session disconnect", usage: "-data DIR NAS/ACCT-SESSION-ID", summary: "send a Disconnect-Request (RFC 5176) to the session's NAS", admin: cmdSessionDisconnect},

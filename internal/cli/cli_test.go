@@ -122,3 +122,26 @@ func TestAdminCommandsWhileServing(t *testing.T) {
 		t.Fatalf("backup lacks the NAS added while serving: %v", err)
 	}
 }
+
+func TestAbsPathsOnlyWherePathsAre(t *testing.T) {
+	wd, _ := os.Getwd()
+	for _, tc := range []struct {
+		name        string
+		args, paths []string
+		want        []string
+	}{
+		{"positional file", []string{"-data", "d", "x.db"}, []string{"FILE"}, []string{"-data", "d", filepath.Join(wd, "x.db")}},
+		{"after -json", []string{"-json", "x.csv"}, []string{"FILE"}, []string{"-json", filepath.Join(wd, "x.csv")}},
+		{"no positional", []string{"-data", "d"}, []string{"FILE"}, []string{"-data", "d"}},
+		{"flag value", []string{"-o", "out.csv", "-format", "csv"}, []string{"-o"}, []string{"-o", filepath.Join(wd, "out.csv"), "-format", "csv"}},
+		{"flag=value", []string{"--print=v.html"}, []string{"-print"}, []string{"--print=" + filepath.Join(wd, "v.html")}},
+		{"session id stays", []string{"-data", "d", "gw1/abc"}, nil, []string{"-data", "d", "gw1/abc"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := absPaths(tc.args, tc.paths)
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

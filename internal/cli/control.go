@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -92,7 +93,7 @@ func splitName(s string) []string {
 }
 
 // callControl runs an admin command inside the server that holds dir.
-func callControl(ctx context.Context, dir, name string, args []string, stdout, stderr io.Writer) error {
+func callControl(ctx context.Context, dir string, c command, args []string, stdout, stderr io.Writer) error {
 	path := filepath.Join(dir, ControlSocket)
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -100,7 +101,7 @@ func callControl(ctx context.Context, dir, name string, args []string, stdout, s
 			return d.DialContext(ctx, "unix", path)
 		},
 	}}
-	body, _ := json.Marshal(controlRequest{Command: name, Args: absPaths(args)})
+	body, _ := json.Marshal(controlRequest{Command: c.name, Args: absPaths(args, c.paths)})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://wifihk/run", bytes.NewReader(body))
 	res, err := client.Do(req)
 	if err != nil {
@@ -122,26 +123,40 @@ func callControl(ctx context.Context, dir, name string, args []string, stdout, s
 	return nil
 }
 
-// absPaths makes relative file arguments absolute, since the server's
-// working directory is not ours. Flags (-x) and flag values stay as they are.
-func absPaths(args []string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = a
-		if a == "" || a[0] == '-' || (i > 0 && len(args[i-1]) > 0 && args[i-1][0] == '-' && !isBoolFlag(args[i-1])) {
+// absPaths makes the file paths in args absolute, since the server's
+// working directory is not ours; paths says where they are (command.paths).
+func absPaths(args, paths []string) []string {
+	out := append([]string(nil), args...)
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	for _, p := range paths {
+		if p == "FILE" {
+			n := len(out)
+			if n > 0 && !strings.HasPrefix(out[n-1], "-") && (n < 2 || !takesValue(out[n-2])) {
+				out[n-1] = abs(out[n-1])
+			}
 			continue
 		}
-		if abs, err := filepath.Abs(a); err == nil {
-			out[i] = abs
+		for i, a := range out {
+			name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			switch {
+			case !strings.HasPrefix(a, "-") || "-"+name != p:
+			case hasValue:
+				out[i] = a[:len(a)-len(value)] + abs(value)
+			case i+1 < len(out):
+				out[i+1] = abs(out[i+1])
+			}
 		}
 	}
 	return out
 }
 
-func isBoolFlag(f string) bool {
-	switch f {
-	case "-json", "--json", "-demo", "--demo":
-		return true
-	}
-	return bytes.ContainsRune([]byte(f), '=')
+// takesValue says whether flag f is followed by its value: every flag of
+// ours but -json is, unless written -f=value.
+func takesValue(f string) bool {
+	return strings.HasPrefix(f, "-") && !strings.Contains(f, "=") && strings.TrimLeft(f, "-") != "json"
 }

@@ -72,7 +72,7 @@ func runAdmin(ctx context.Context, c command, args []string, stdout, stderr io.W
 	dir := dataDir(args)
 	e, err := openEnv(dir, stdout, stderr)
 	if errors.Is(err, store.ErrLocked) {
-		return callControl(ctx, dir, c.name, args, stdout, stderr)
+		return callControl(ctx, dir, c, args, stdout, stderr)
 	}
 	if err != nil {
 		return err

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -49,7 +47,7 @@ func cmdSessionDisconnect(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintln(e.Stderr, "usage: wifihk session disconnect -data DIR NAS/ACCT-SESSION-ID")
 		return errUsage
 	}
-	s, err := findSession(sessions.New(e.DB), fs.Arg(0), e.Remote)
+	s, err := sessions.New(e.DB).Get(fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -73,23 +71,6 @@ func cmdSessionDisconnect(ctx context.Context, e *Env, args []string) error {
 	return nil
 }
 
-// findSession looks id up. Through the control socket, a positional
-// argument arrives made absolute (as if it were a file), so there the
-// shortest suffix that names a session is taken.
-func findSession(st *sessions.Store, id string, remote bool) (sessions.Session, error) {
-	s, err := st.Get(id)
-	if err == nil || !remote || !strings.HasPrefix(id, "/") {
-		return s, err
-	}
-	parts := strings.Split(id, "/")
-	for i := len(parts) - 2; i >= 1; i-- {
-		if s, err2 := st.Get(strings.Join(parts[i:], "/")); err2 == nil {
-			return s, nil
-		}
-	}
-	return s, err
-}
-
 // disconnectTarget finds where and how to reach the session's NAS: the
 // address it sent accounting from, its CoA port and its own secret.
 func disconnectTarget(e *Env, s sessions.Session) (radius.DisconnectTarget, error) {
@@ -97,17 +78,9 @@ func disconnectTarget(e *Env, s sessions.Session) (radius.DisconnectTarget, erro
 	if err != nil {
 		return radius.DisconnectTarget{}, fmt.Errorf("NAS %q: %w", s.NAS, err)
 	}
-	addr, err := netip.ParseAddr(s.NASAddr)
+	secret, err := e.Registry.Secret(n)
 	if err != nil {
-		if !n.Prefix.IsSingleIP() {
-			return radius.DisconnectTarget{}, fmt.Errorf("session %s: no NAS address recorded and NAS %s covers %s", s.ID, n.Name, n.Prefix)
-		}
-		addr = n.Prefix.Addr()
+		return radius.DisconnectTarget{}, err
 	}
-	_, secret, ok := e.Registry.NASForAddr(addr)
-	if !ok {
-		return radius.DisconnectTarget{}, fmt.Errorf("NAS %s: no secret for %s", n.Name, addr)
-	}
-	return radius.DisconnectTarget{Username: s.Username, AcctID: s.AcctID, MAC: s.MAC, FramedIP: s.FramedIP,
-		NASAddr: netip.AddrPortFrom(addr, uint16(n.CoAPort)), NASSecret: secret}, nil
+	return radius.SessionTarget(n, secret, s)
 }
