@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/ipv4"
 	layeh "layeh.com/radius"
 
 	"github.com/wifihk/wifihk/hotspots"
@@ -64,10 +65,14 @@ type ServerConfig struct {
 	DupWindow time.Duration
 	// UnknownLogEvery limits logging of unknown sources. Default 10s.
 	UnknownLogEvery time.Duration
-	// Readers is how many goroutines read the socket, each handling its
-	// packet before reading the next: the most requests in progress at once
-	// (and so the largest accounting group commit). Default 256.
+	// Readers is how many goroutines read the socket, each taking up to
+	// Batch datagrams at a time (recvmmsg), handling them and sending the
+	// replies together (sendmmsg). Readers x Batch is the most requests in
+	// progress at once (and so the largest accounting group commit).
+	// Default 64.
 	Readers int
+	// Batch is the most datagrams one read takes. Default 16.
+	Batch int
 }
 
 // Server serves one RADIUS port on a UDP socket.
@@ -104,7 +109,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		cfg.UnknownLogEvery = 10 * time.Second
 	}
 	if cfg.Readers <= 0 {
-		cfg.Readers = 256
+		cfg.Readers = 64
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 16
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
@@ -115,9 +123,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 }
 
 // Serve reads and answers packets from conn until Shutdown or a read
-// error. Readers goroutines each read a datagram and handle it to the end,
-// so a busy server keeps warm stacks and buffers instead of starting a
-// goroutine per packet, and excess load waits in the socket buffer.
+// error. Readers goroutines each read a batch of datagrams in one system
+// call, handle them and send the replies in one system call, so a busy
+// server makes two system calls per batch rather than per packet, keeps
+// warm stacks and buffers, and excess load waits in the socket buffer.
 func (s *Server) Serve(conn *net.UDPConn) error {
 	s.mu.Lock()
 	if s.closed.Load() {
@@ -145,9 +154,15 @@ func (s *Server) Serve(conn *net.UDPConn) error {
 }
 
 func (s *Server) readLoop(conn *net.UDPConn) error {
-	buf := make([]byte, layeh.MaxPacketLength+1)
+	pc := ipv4.NewPacketConn(conn)
+	in := make([]ipv4.Message, s.cfg.Batch)
+	for i := range in {
+		in[i].Buffers = [][]byte{make([]byte, layeh.MaxPacketLength+1)}
+	}
+	outs := make([]outcome, s.cfg.Batch)
+	b := &sendBatch{msgs: make([]ipv4.Message, 0, s.cfg.Batch), bufs: make([][1][]byte, s.cfg.Batch)}
 	for {
-		n, src, err := conn.ReadFromUDPAddrPort(buf)
+		n, err := pc.ReadBatch(in, 0)
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !s.closed.Load() {
@@ -155,7 +170,86 @@ func (s *Server) readLoop(conn *net.UDPConn) error {
 			}
 			return fmt.Errorf("radius: read: %w", err)
 		}
-		s.handle(conn, buf[:n], src)
+		s.handleBatch(in[:n], outs[:n])
+		s.send(pc, b, in[:n], outs[:n])
+	}
+}
+
+// outcome is what handling one datagram produced.
+type outcome struct {
+	reply []byte    // nil: send nothing
+	fresh bool      // a new reply, not a resent duplicate
+	start time.Time // when it arrived
+}
+
+// handleBatch handles a batch of datagrams. Accounting requests wait for
+// their group commit, so they are handled side by side (they join the same
+// commit); the others are handled in turn.
+func (s *Server) handleBatch(in []ipv4.Message, outs []outcome) {
+	if s.cfg.Port != AcctPort || len(in) == 1 {
+		for i := range in {
+			outs[i] = s.handleMsg(&in[i])
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 1; i < len(in); i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); outs[i] = s.handleMsg(&in[i]) }()
+	}
+	outs[0] = s.handleMsg(&in[0])
+	wg.Wait()
+}
+
+func (s *Server) handleMsg(m *ipv4.Message) outcome {
+	ua, ok := m.Addr.(*net.UDPAddr)
+	if !ok {
+		s.met.drop(DropMalformed)
+		return outcome{}
+	}
+	ap := ua.AddrPort()
+	return s.handle(m.Buffers[0][:m.N], netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+}
+
+// sendBatch is a reader's reusable sendmmsg vector.
+type sendBatch struct {
+	msgs []ipv4.Message
+	bufs [][1][]byte
+	sent []int // index into the batch of each message
+}
+
+// send writes the batch's replies in as few system calls as it can and
+// counts them; a reply that cannot be sent is counted as a drop (the NAS
+// will retry and get it from the reply cache).
+func (s *Server) send(pc *ipv4.PacketConn, b *sendBatch, in []ipv4.Message, outs []outcome) {
+	b.msgs, b.sent = b.msgs[:0], b.sent[:0]
+	for i, o := range outs {
+		if o.reply == nil {
+			continue
+		}
+		b.bufs[i][0] = o.reply
+		b.msgs = append(b.msgs, ipv4.Message{Buffers: b.bufs[i][:], Addr: in[i].Addr})
+		b.sent = append(b.sent, i)
+	}
+	done := 0
+	for done < len(b.msgs) {
+		n, err := pc.WriteBatch(b.msgs[done:], 0)
+		if err != nil || n <= 0 {
+			for range b.msgs[done:] {
+				s.met.drop(DropWriteError)
+			}
+			break
+		}
+		for _, i := range b.sent[done : done+n] {
+			if o := outs[i]; o.fresh {
+				s.met.reply(layeh.Code(o.reply[0]))
+				s.met.latency.Observe(time.Since(o.start).Seconds())
+			}
+		}
+		done += n
+	}
+	for i := range b.bufs[:len(outs)] {
+		b.bufs[i][0] = nil
 	}
 }
 
@@ -180,40 +274,39 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// handle runs one datagram from arrival to reply.
-func (s *Server) handle(conn *net.UDPConn, b []byte, src netip.AddrPort) {
+// handle runs one datagram from arrival to the reply to send.
+func (s *Server) handle(b []byte, src netip.AddrPort) outcome {
 	start := time.Now()
 	nas, secret, ok := s.cfg.NAS.NASForAddr(src.Addr())
 	if !ok {
 		s.met.drop(DropUnknownNAS)
 		s.logUnknown(src, start)
-		return
+		return outcome{}
 	}
 	if len(b) < headerLen {
 		s.met.drop(DropMalformed)
-		return
+		return outcome{}
 	}
 	code := layeh.Code(b[0])
 	if !s.serves(code) {
 		s.met.drop(DropBadCode)
-		return
+		return outcome{}
 	}
 	key := dupKey{src: src, id: b[1]}
 	copy(key.auth[:], b[4:20])
 	req, reason := s.verify(b, []byte(secret), nas, src)
 	if reason != "" {
 		s.met.drop(reason)
-		return
+		return outcome{}
 	}
 	cached, inFlight := s.dup.begin(key, start)
 	switch {
 	case inFlight:
 		s.met.drop(DropInFlight)
-		return
+		return outcome{}
 	case cached != nil:
 		s.met.dups.Inc()
-		conn.WriteToUDPAddrPort(cached, src)
-		return
+		return outcome{reply: cached}
 	}
 	s.met.request(code)
 	reply, err := s.answer(req)
@@ -221,19 +314,14 @@ func (s *Server) handle(conn *net.UDPConn, b []byte, src netip.AddrPort) {
 		s.dup.finish(key, nil, start)
 		s.met.drop(DropHandlerError)
 		s.log.Warn("request not answered", "nas", nas.Name, "code", code.String(), "err", err)
-		return
+		return outcome{}
 	}
 	if reply == nil {
 		s.dup.finish(key, nil, start)
-		return
+		return outcome{}
 	}
 	s.dup.finish(key, reply, time.Now())
-	if _, err := conn.WriteToUDPAddrPort(reply, src); err != nil {
-		s.met.drop(DropWriteError) // the NAS will retry and get the cached reply
-		return
-	}
-	s.met.reply(layeh.Code(reply[0]))
-	s.met.latency.Observe(time.Since(start).Seconds())
+	return outcome{reply: reply, fresh: true, start: start}
 }
 
 func (s *Server) serves(c layeh.Code) bool {
