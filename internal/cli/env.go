@@ -10,6 +10,8 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/server"
+	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/store"
 )
 
@@ -19,6 +21,7 @@ type Env struct {
 	DB       *store.DB
 	Sealer   *secrets.Sealer
 	Registry *hotspots.Registry
+	Sessions *sessions.Store // the server's own while it runs
 	Stdout   io.Writer
 	Stderr   io.Writer
 	JSON     bool // set by -json
@@ -35,11 +38,19 @@ func openEnv(dir string, stdout, stderr io.Writer) (*Env, error) {
 	if e.Sealer, err = secrets.Load(dir); err == nil {
 		e.Registry, err = hotspots.New(db, e.Sealer)
 	}
+	if err == nil { // applies what a crash left in the accounting journal
+		e.Sessions, err = sessions.Open(db, server.JournalPath(dir), nil)
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return e, nil
+}
+
+func (e *Env) close() {
+	e.Sessions.Close()
+	e.DB.Close()
 }
 
 // dataDir finds -data in args without parsing the rest.
@@ -77,7 +88,7 @@ func runAdmin(ctx context.Context, c command, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	defer e.DB.Close()
+	defer e.close()
 	return c.admin(ctx, e, args)
 }
 

@@ -18,7 +18,7 @@ func cmdSessionList(_ context.Context, e *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	all, err := sessions.New(e.DB).List(*open, *limit)
+	all, err := e.Sessions.List(*open, *limit)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func cmdSessionDisconnect(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintln(e.Stderr, "usage: wifihk session disconnect -data DIR NAS/ACCT-SESSION-ID")
 		return errUsage
 	}
-	s, err := sessions.New(e.DB).Get(fs.Arg(0))
+	s, err := e.Sessions.Get(fs.Arg(0))
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func (a *App) mountConsole() error {
 	// token is no console token.
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("wifihk console csrf"))
-	sess := sessions.New(a.DB)
+	sess := a.Sessions
 	cfg := console.Config{
 		Registry:       a.Registry,
 		Auth:           a.Staff,

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/portal"
 )
@@ -18,7 +17,7 @@ func (a *App) mountPortal() error {
 		NAS: a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
 		Sender: portal.NewOutbox(a.Config.DataDir, a.Log), Log: a.Log,
 		PublicURL: a.Config.HTTP.PublicURL, Key: key,
-		Sessions: portal.AccountingSessions{Sessions: sessions.New(a.DB), Visitors: vis,
+		Sessions: portal.AccountingSessions{Sessions: a.Sessions, Visitors: vis,
 			NAS: a.Registry, Default: a.Config.Plan},
 	})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 
 	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/visitors"
@@ -17,10 +16,11 @@ func (a *App) mountRADIUS() error {
 	met := radius.NewMetrics(a.Metrics)
 	// Accounting is made durable in a journal beside the database and
 	// applied to it in the background (see internal/sessions).
-	sess, err := sessions.Open(a.DB, filepath.Join(filepath.Dir(a.DB.Path()), "accounting.journal"), a.Log)
+	sess, err := sessions.Open(a.DB, JournalPath(a.Config.DataDir), a.Log)
 	if err != nil {
 		return err
 	}
+	a.Sessions = sess
 	// Registered first so it stops last, after the listeners have drained.
 	a.onStart(func(context.Context) (func(context.Context) error, error) {
 		return func(context.Context) error { sess.Close(); return nil }, nil

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/wifihk/wifihk/internal/auth"
 	"github.com/wifihk/wifihk/internal/config"
 	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/store"
 )
 
@@ -33,6 +35,10 @@ type App struct {
 	DB       *store.DB
 	Sealer   *secrets.Sealer
 	Registry *hotspots.Registry
+	// Sessions records accounting (mountRADIUS); everything else that reads
+	// sessions shares it, since it alone sees what is journaled but not
+	// yet applied to the database.
+	Sessions *sessions.Store
 	Staff    *auth.Service // staff accounts, API tokens, console sessions (mountRegistry)
 	Metrics  *prometheus.Registry
 	Router   *mux.Router
@@ -50,6 +56,9 @@ type App struct {
 
 	starters []func(ctx context.Context) (stop func(context.Context) error, err error)
 }
+
+// JournalPath is the accounting journal's path in a data dir.
+func JournalPath(dataDir string) string { return filepath.Join(dataDir, "accounting.journal") }
 
 // New opens the data dir and builds every component; it does not listen yet.
 func New(cfg config.Config, log *slog.Logger) (*App, error) {
