@@ -9,20 +9,20 @@ import (
 	"github.com/wifihk/wifihk/internal/visitors"
 )
 
-// SessionLister lists accounting sessions; *sessions.Store implements it.
-type SessionLister interface {
-	List(openOnly bool, limit int) ([]sessions.Session, error)
+// SessionIndex finds open accounting sessions by the visitor's address;
+// *sessions.Store implements it with an index in memory.
+type SessionIndex interface {
+	OpenByIP(ip string) ([]sessions.Session, error)
 }
 
 // AccountingSessions finds a visitor's open session in accounting by the
 // address the NAS reported (Framed-IP-Address) and, when known, the MAC,
 // and works out what is left from the plan the session was granted: the
 // credential's own plan, else the NAS's venue plan, else the default.
-//
-// It scans the open sessions; an index by address in internal/sessions
-// would make it O(1).
 type AccountingSessions struct {
-	Sessions SessionLister
+	// Sessions should be the Store that RADIUS accounting writes through,
+	// whose index is current.
+	Sessions SessionIndex
 	Visitors *visitors.Store
 	NAS      NASDirectory
 	Default  hotspots.Plan
@@ -31,12 +31,12 @@ type AccountingSessions struct {
 
 // OpenSession implements SessionFinder.
 func (a AccountingSessions) OpenSession(ip netip.Addr, mac string) (Session, bool, error) {
-	all, err := a.Sessions.List(true, 0)
+	open, err := a.Sessions.OpenByIP(ip.String())
 	if err != nil {
 		return Session{}, false, err
 	}
-	for _, s := range all {
-		if s.FramedIP != ip.String() || (mac != "" && s.MAC != "" && s.MAC != mac) {
+	for _, s := range open {
+		if mac != "" && s.MAC != "" && s.MAC != mac {
 			continue
 		}
 		return a.left(s), true, nil

@@ -107,6 +107,8 @@ type Store struct {
 	// transaction is sure to see it in bbolt.
 	overlay map[string]staged
 	pruned  uint64
+
+	byIP ipIndex // open sessions by Framed-IP (byip.go)
 }
 
 // staged is a session record in the journal but not yet in bbolt.
@@ -458,6 +460,7 @@ func (s *Store) commit(group []*pending) {
 				delete(s.open, k)
 			}
 		}
+		s.byIP.note(w.staged)
 	}
 	for _, p := range group {
 		if err != nil {
