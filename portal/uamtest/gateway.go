@@ -62,7 +62,7 @@ type Gateway struct {
 	addr     netip.AddrPort
 	ln       net.Listener
 	srv      *http.Server
-	radius   radius.Client
+	radius   *radClient
 	mu       sync.Mutex
 	clients  map[netip.Addr]*client
 	results  chan Result
@@ -86,10 +86,14 @@ func Start(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("uamtest: %w", err)
 	}
+	rc, err := newRADClient(cfg.SourceIP, cfg.Secret)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	g := &Gateway{cfg: cfg, ln: ln, addr: netip.MustParseAddrPort(ln.Addr().String()),
-		clients: map[netip.Addr]*client{}, results: make(chan Result, 1024)}
+		clients: map[netip.Addr]*client{}, results: make(chan Result, 1024), radius: rc}
 	g.URL = "http://" + g.addr.String()
-	g.radius = radius.Client{Retry: time.Second, Dialer: net.Dialer{LocalAddr: &net.UDPAddr{IP: cfg.SourceIP}}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/logon", g.logon)
 	mux.HandleFunc("/logoff", g.logoff)
@@ -100,7 +104,10 @@ func Start(cfg Config) (*Gateway, error) {
 }
 
 // Close stops the gateway.
-func (g *Gateway) Close() error { return g.srv.Close() }
+func (g *Gateway) Close() error {
+	g.radius.close()
+	return g.srv.Close()
+}
 
 // Results delivers the outcome of each /logon (buffered; drop when full).
 func (g *Gateway) Results() <-chan Result { return g.results }
@@ -281,7 +288,7 @@ func (g *Gateway) accessRequest(ctx context.Context, ip netip.Addr, mac string, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	return g.radius.Exchange(ctx, p, g.cfg.RADIUSAddr)
+	return g.radius.exchange(ctx, p, g.cfg.RADIUSAddr)
 }
 
 // accountingStart reports the new session, with its address and MAC.
@@ -298,7 +305,7 @@ func (g *Gateway) accountingStart(ctx context.Context, ip netip.Addr, mac, usern
 	rfc2865.FramedIPAddress_Set(p, net.IP(ip.AsSlice()))
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	res, err := g.radius.Exchange(ctx, p, g.cfg.AcctAddr)
+	res, err := g.radius.exchange(ctx, p, g.cfg.AcctAddr)
 	if err == nil && res.Code != radius.CodeAccountingResponse {
 		err = fmt.Errorf("uamtest: accounting answered %v", res.Code)
 	}
