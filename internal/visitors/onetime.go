@@ -172,15 +172,27 @@ func (s *Store) IssueFree(in OneTimeInput, perDay int) (Credential, string, int,
 		ExpiresAt: oneTimeExpiry(now, in), UsesLeft: 1, Plan: in.Plan, Created: now,
 	}
 	key := freeDayKey(in.MAC, now)
+	// A device with nothing left is refused from a read, without joining
+	// a write commit; the commit checks again.
+	if perDay > 0 {
+		if used, err := s.FreeUsedToday(in.MAC); err == nil && used >= perDay {
+			return Credential{}, "", used, ErrNoFreeLeft
+		}
+	}
 	var used int
+	var refused bool
 	err := s.db.Batch(func(tx *store.Tx) error {
+		refused = false // Batch may run this again
 		var d freeDay
 		if err := tx.Get(store.Allowances, key, &d); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if perDay > 0 && d.Used >= perDay {
-			used = d.Used
-			return ErrNoFreeLeft
+			// Refuse without failing the function: an error would make
+			// bbolt roll back the whole group, run it again and then run
+			// this one alone, a commit and fsync more per refusal.
+			used, refused = d.Used, true
+			return nil
 		}
 		if tx.Has(store.Credentials, c.Username) {
 			return fmt.Errorf("%w: %q", ErrExists, c.Username)
@@ -192,6 +204,9 @@ func (s *Store) IssueFree(in OneTimeInput, perDay int) (Credential, string, int,
 		}
 		return tx.Put(store.Credentials, c.Username, c)
 	})
+	if err == nil && refused {
+		err = ErrNoFreeLeft
+	}
 	if err != nil {
 		return Credential{}, "", used, err
 	}

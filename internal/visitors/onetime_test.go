@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/storetest"
 )
 
@@ -85,5 +86,55 @@ func TestIssueFreeCountsPerDevicePerDay(t *testing.T) {
 	day = day.Add(17 * time.Hour) // past midnight in Hong Kong
 	if _, _, used, err := s.IssueFree(in, 2); err != nil || used != 1 {
 		t.Fatalf("next day: used %d, %v", used, err)
+	}
+}
+
+// Many clicks at once from one device share commits; the allowance still
+// holds exactly, and the refused clicks leave no credential behind.
+func TestIssueFreeConcurrentClicks(t *testing.T) {
+	s := newTestStore(t)
+	in := OneTimeInput{MAC: "aa:bb:cc:dd:ee:03", NAS: "n1"}
+	const clicks = 24
+	type result struct {
+		c   Credential
+		err error
+	}
+	out := make(chan result, clicks)
+	start := make(chan struct{})
+	for range clicks {
+		go func() {
+			<-start
+			c, _, _, err := s.IssueFree(in, 2)
+			out <- result{c, err}
+		}()
+	}
+	close(start)
+	issued, refused := 0, 0
+	for range clicks {
+		r := <-out
+		switch {
+		case r.err == nil:
+			issued++
+			if _, err := s.Get(r.c.Username); err != nil {
+				t.Fatalf("issued credential not stored: %v", err)
+			}
+		case errors.Is(r.err, ErrNoFreeLeft):
+			refused++
+		default:
+			t.Fatal(r.err)
+		}
+	}
+	if issued != 2 || refused != clicks-2 {
+		t.Fatalf("issued %d, refused %d; want 2 and %d", issued, refused, clicks-2)
+	}
+	if n, _ := s.FreeUsedToday(in.MAC); n != 2 {
+		t.Fatalf("FreeUsedToday = %d", n)
+	}
+	n := 0
+	s.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.Credentials, "ot-", func(string, func(any) error) (bool, error) { n++; return true, nil })
+	})
+	if n != 2 {
+		t.Fatalf("%d one-time credentials stored, want 2", n)
 	}
 }
