@@ -64,6 +64,8 @@ type Authenticator struct {
 	pap     *papCache
 	hashing chan struct{}
 	plans   *planCache
+	// planAttrs holds each plan's encoded reply attributes.
+	planAttrs planAttrCache
 }
 
 // NewAuthenticator checks cfg and returns an Authenticator.
@@ -127,7 +129,7 @@ func (a *Authenticator) ServeRADIUS(ctx context.Context, r *Request) (Response, 
 		return Response{Code: layeh.CodeAccessReject, Attributes: attrs}, nil
 	}
 	a.cfg.Metrics.auth.WithLabelValues(resultAccept).Inc()
-	return Response{Code: layeh.CodeAccessAccept, Attributes: grant.attributes()}, nil
+	return Response{Code: layeh.CodeAccessAccept, Attributes: grant.attributes(&a.planAttrs)}, nil
 }
 
 // authenticate decides. A nil rejection and nil error is an accept.

@@ -1,6 +1,7 @@
 package radius
 
 import (
+	"sync"
 	"time"
 
 	layeh "layeh.com/radius"
@@ -39,12 +40,43 @@ func newGrant(plan hotspots.Plan, c visitors.Credential, now time.Time) grant {
 }
 
 // attributes are the reply attributes, each only when the plan sets it.
-func (g grant) attributes() layeh.Attributes {
+// The plan's own attributes come encoded from pc, shared and read-only.
+func (g grant) attributes(pc *planAttrCache) layeh.Attributes {
 	p := &layeh.Packet{}
-	pl := g.plan
 	if g.sessionTimeout > 0 {
 		rfc2865.SessionTimeout_Add(p, rfc2865.SessionTimeout(g.sessionTimeout))
 	}
+	fixed := pc.get(g.plan)
+	attrs := make(layeh.Attributes, 0, len(p.Attributes)+len(fixed)+1)
+	attrs = append(attrs, p.Attributes...)
+	attrs = append(attrs, fixed...)
+	return append(attrs, &layeh.AVP{Type: rfc2865.Class_Type, Attribute: layeh.Attribute(g.class)})
+}
+
+// planAttrKey is what a plan's fixed reply attributes depend on.
+type planAttrKey struct {
+	idle, interim, up, down int
+	capMB                   int64
+}
+
+// planAttrCache keeps each plan's fixed reply attributes, so an
+// Access-Accept does not build a dozen attributes and vendor wrappers.
+type planAttrCache struct{ m sync.Map } // planAttrKey -> layeh.Attributes
+
+func (pc *planAttrCache) get(pl hotspots.Plan) layeh.Attributes {
+	k := planAttrKey{pl.IdleTimeout, pl.InterimInterval, pl.BandwidthUpKbps, pl.BandwidthDownKbps, pl.DataCapMB}
+	if a, ok := pc.m.Load(k); ok {
+		return a.(layeh.Attributes)
+	}
+	a := planAttributes(pl)
+	pc.m.Store(k, a)
+	return a
+}
+
+// planAttributes builds the plan's reply attributes other than
+// Session-Timeout and Class.
+func planAttributes(pl hotspots.Plan) layeh.Attributes {
+	p := &layeh.Packet{}
 	if pl.IdleTimeout > 0 {
 		rfc2865.IdleTimeout_Add(p, rfc2865.IdleTimeout(pl.IdleTimeout))
 	}
@@ -66,6 +98,5 @@ func (g grant) attributes() layeh.Attributes {
 			chillispot.ChilliSpotMaxTotalGigawords_Add(p, chillispot.ChilliSpotMaxTotalGigawords(uint32(total>>32)))
 		}
 	}
-	rfc2865.Class_AddString(p, g.class)
 	return p.Attributes
 }

@@ -1,7 +1,6 @@
 package radius
 
 import (
-	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
@@ -38,6 +37,7 @@ func constantTimeEqual(a, b string) bool {
 // dump without the key. Only successes are kept.
 type papCache struct {
 	hmacKey []byte
+	macs    *macPool // HMAC-SHA256 states under hmacKey
 	ttl     time.Duration
 	max     int
 	mu      sync.Mutex
@@ -50,11 +50,13 @@ type papCache struct {
 func newPAPCache(ttl time.Duration, max int) *papCache {
 	k := make([]byte, 32)
 	rand.Read(k)
-	return &papCache{hmacKey: k, ttl: ttl, max: max, m: map[[32]byte]time.Time{}, busy: map[[32]byte]chan struct{}{}}
+	return &papCache{hmacKey: k, macs: newMACPool(sha256.New), ttl: ttl, max: max, m: map[[32]byte]time.Time{}, busy: map[[32]byte]chan struct{}{}}
 }
 
 func (c *papCache) key(user, pw, hash string) [32]byte {
-	m := hmac.New(sha256.New, c.hmacKey)
+	km := c.macs.get(c.hmacKey)
+	defer c.macs.put(km)
+	m := km.h
 	m.Write([]byte(user))
 	m.Write([]byte{0})
 	m.Write([]byte(pw))

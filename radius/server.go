@@ -2,6 +2,7 @@ package radius
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -81,6 +82,7 @@ type Server struct {
 	log     *slog.Logger
 	met     *serverMetrics
 	dup     *dupCache
+	macs    *macPool // HMAC-MD5 states for Message-Authenticator
 	sawMA   sync.Map // NAS ID -> true once it sent a Message-Authenticator ("auto")
 	lastLog atomic.Int64
 	ctx     context.Context
@@ -117,7 +119,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		cfg: cfg, log: cfg.Log.With("component", "radius", "port", string(cfg.Port)),
-		met: cfg.Metrics.forServer(string(cfg.Port)), dup: newDupCache(cfg.DupWindow),
+		met: cfg.Metrics.forServer(string(cfg.Port)), dup: newDupCache(cfg.DupWindow), macs: newMACPool(md5.New),
 		ctx: ctx, cancel: cancel,
 	}, nil
 }
@@ -344,7 +346,7 @@ func (s *Server) verify(b, secret []byte, nas hotspots.NAS, src netip.AddrPort) 
 		return nil, DropMalformed
 	}
 	b = b[:binary.BigEndian.Uint16(b[2:4])] // parse checked the length
-	hasMA, err := checkRequestMA(b, secret)
+	hasMA, err := s.macs.checkRequestMA(b, secret)
 	if err != nil {
 		return nil, DropBadMA
 	}
@@ -411,7 +413,7 @@ func (s *Server) answer(req *Request) ([]byte, error) {
 		}
 	}
 	withMA := req.Code == layeh.CodeAccessRequest || req.Code == layeh.CodeStatusServer
-	return encodeReply(resp.Code, req.Identifier, req.Authenticator, req.Secret, resp.Attributes, withMA)
+	return s.macs.encodeReply(resp.Code, req.Identifier, req.Authenticator, req.Secret, resp.Attributes, withMA)
 }
 
 func (s *Server) logUnknown(src netip.AddrPort, now time.Time) {

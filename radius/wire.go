@@ -5,6 +5,8 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"fmt"
+	"hash"
+	"sync"
 
 	layeh "layeh.com/radius"
 )
@@ -68,13 +70,52 @@ func zeroAuthCode(c layeh.Code) bool {
 	return false
 }
 
+// macPool reuses keyed HMAC states: making one allocates and hashes the
+// key's two pad blocks, twice per request otherwise. A nil *macPool makes
+// a new state each time.
+type macPool struct {
+	p    sync.Pool // *keyedMAC
+	hash func() hash.Hash
+}
+
+type keyedMAC struct {
+	key string
+	h   hash.Hash
+}
+
+func newMACPool(h func() hash.Hash) *macPool { return &macPool{hash: h} }
+
+// get returns an HMAC state for key, reset.
+func (mp *macPool) get(key []byte) *keyedMAC {
+	if mp == nil {
+		return &keyedMAC{h: hmac.New(md5.New, key)}
+	}
+	if k, _ := mp.p.Get().(*keyedMAC); k != nil && k.key == string(key) {
+		k.h.Reset()
+		return k
+	}
+	return &keyedMAC{key: string(key), h: hmac.New(mp.hash, key)}
+}
+
+func (mp *macPool) put(k *keyedMAC) {
+	if mp != nil {
+		mp.p.Put(k)
+	}
+}
+
 // messageAuthenticator computes the HMAC-MD5 of packet b with the
 // Message-Authenticator at off zeroed and the authenticator field replaced
 // by auth (nil keeps what b has).
 func messageAuthenticator(b []byte, off int, auth []byte, secret []byte) [16]byte {
+	return (*macPool)(nil).messageAuthenticator(b, off, auth, secret)
+}
+
+func (mp *macPool) messageAuthenticator(b []byte, off int, auth []byte, secret []byte) [16]byte {
 	n := int(binary.BigEndian.Uint16(b[2:4]))
 	var zero [16]byte
-	mac := hmac.New(md5.New, secret)
+	k := mp.get(secret)
+	defer mp.put(k)
+	mac := k.h
 	mac.Write(b[:4])
 	if auth != nil {
 		mac.Write(auth)
@@ -92,15 +133,20 @@ func messageAuthenticator(b []byte, off int, auth []byte, secret []byte) [16]byt
 // checkRequestMA verifies a request's Message-Authenticator. present is
 // false when it has none.
 func checkRequestMA(b, secret []byte) (present bool, err error) {
+	return (*macPool)(nil).checkRequestMA(b, secret)
+}
+
+func (mp *macPool) checkRequestMA(b, secret []byte) (present bool, err error) {
 	off := findMA(b)
 	if off < 0 {
 		return false, nil
 	}
 	var auth []byte
+	var zero [16]byte
 	if zeroAuthCode(layeh.Code(b[0])) {
-		auth = make([]byte, 16)
+		auth = zero[:]
 	}
-	want := messageAuthenticator(b, off, auth, secret)
+	want := mp.messageAuthenticator(b, off, auth, secret)
 	if !hmac.Equal(want[:], b[off:off+16]) {
 		return true, ErrBadMessageAuthenticator
 	}
@@ -125,6 +171,10 @@ func checkReplyMA(b, reqAuth, secret []byte) (present bool, err error) {
 // With withMA it puts Message-Authenticator first (BlastRADIUS) and signs
 // it before computing the Response Authenticator.
 func encodeReply(code layeh.Code, id byte, reqAuth [16]byte, secret []byte, attrs layeh.Attributes, withMA bool) ([]byte, error) {
+	return (*macPool)(nil).encodeReply(code, id, reqAuth, secret, attrs, withMA)
+}
+
+func (mp *macPool) encodeReply(code layeh.Code, id byte, reqAuth [16]byte, secret []byte, attrs layeh.Attributes, withMA bool) ([]byte, error) {
 	p := &layeh.Packet{Code: code, Identifier: id, Authenticator: reqAuth, Secret: secret}
 	if withMA {
 		p.Attributes = make(layeh.Attributes, 0, len(attrs)+1)
@@ -139,7 +189,7 @@ func encodeReply(code layeh.Code, id byte, reqAuth [16]byte, secret []byte, attr
 	}
 	if withMA {
 		off := headerLen + 2
-		sum := messageAuthenticator(b, off, nil, secret)
+		sum := mp.messageAuthenticator(b, off, nil, secret)
 		copy(b[off:], sum[:])
 	}
 	h := md5.New()
