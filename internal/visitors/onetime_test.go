@@ -138,3 +138,18 @@ func TestIssueFreeConcurrentClicks(t *testing.T) {
 		t.Fatalf("%d one-time credentials stored, want 2", n)
 	}
 }
+
+func TestOneTimeNamesSortByTime(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
+	prev := oneTimeName(t0)
+	for _, d := range []time.Duration{time.Millisecond, time.Second, time.Hour, 24 * time.Hour, 400 * 24 * time.Hour} {
+		n := oneTimeName(t0.Add(d))
+		if len(n) != 20 || n[:3] != "ot-" || n <= prev {
+			t.Fatalf("%q after %q (+%v)", n, prev, d)
+		}
+		prev = n
+	}
+	if a, b := oneTimeName(t0), oneTimeName(t0); a == b || a[:12] != b[:12] {
+		t.Fatalf("same millisecond: %q %q", a, b)
+	}
+}
