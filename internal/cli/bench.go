@@ -23,6 +23,7 @@ func runBenchRADIUS(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.DurationVar(&c.Timeout, "timeout", 0, "per-request timeout (default 2s)")
 	fs.StringVar(&c.Username, "username", "demo", "auth: User-Name")
 	fs.StringVar(&c.Password, "password", "demo1234", "auth: User-Password")
+	fs.IntVar(&c.Sockets, "sockets", 0, "share that many sockets among the clients, with batched I/O, so the tool needs less CPU (0: a socket per client)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
