@@ -2,7 +2,11 @@
 # Runs the same RADIUS load against wifihk and against Debian's stock
 # FreeRADIUS 3.2 on this machine, alternating, and prints one line per run.
 #
-#   radius/radload/compare-freeradius.sh [CONCURRENCY] [DURATION] [ROUNDS]
+#   radius/radload/compare-freeradius.sh [CONCURRENCY] [DURATION] [ROUNDS] [SOCKETS]
+#
+# SOCKETS (default 0: one per client) is passed to "wifihk bench radius
+# -sockets": the clients share that many sockets with batched I/O, so the
+# load tool takes less of the CPU both servers share with it.
 #
 # FreeRADIUS: /etc/freeradius/3.0 copied as shipped (sites-enabled/default
 # and inner-tunnel, detail-file accounting without fsync), moved to other
@@ -15,6 +19,7 @@ set -euo pipefail
 C=${1:-64}
 D=${2:-10s}
 ROUNDS=${3:-2}
+SOCKETS=${4:-0}
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d /tmp/radcompare.XXXXXX)
 pids=()
@@ -63,7 +68,7 @@ for a in 127.0.0.1:31812 127.0.0.1:32812; do
   echo 'User-Name=demo,User-Password=demo1234,Message-Authenticator=0x00' | radclient -q -t 5 "$a" auth testing123
 done
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D sockets=$SOCKETS"
 # cpu PID: user+system CPU time of a process so far, in clock ticks.
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
@@ -71,7 +76,7 @@ tck=$(getconf CLK_TCK)
 # the load tool's CPU share, so runs on a busy machine can be compared.
 bench() {
   local c0 out; c0=$(cpu "$5")
-  out=$(/usr/bin/time -f 'TOOLCPU %U %S' "$work/wifihk" bench radius -server "$2" -mode "$3" -c "$C" -d "$D" -username "$4" -json 2>&1)
+  out=$(/usr/bin/time -f 'TOOLCPU %U %S' "$work/wifihk" bench radius -server "$2" -mode "$3" -c "$C" -d "$D" -sockets "$SOCKETS" -username "$4" -json 2>&1)
   local c1; c1=$(cpu "$5")
   echo "$out" | awk -v name="$1" -v srv=$((c1 - c0)) -v tck="$tck" '
     /^TOOLCPU/ { tool = $2 + $3; next }
