@@ -106,3 +106,47 @@ func FuzzJournalRecords(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenCountIsCurrentBeforeTheApplier: with the journal, OpenCount
+// counts from memory as of the last commit, while bbolt has nothing yet.
+func TestOpenCountIsCurrentBeforeTheApplier(t *testing.T) {
+	db := storetest.Open(t)
+	st, err := Open(db, filepath.Join(t.TempDir(), "j"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.delay = time.Hour // bbolt gets nothing
+	count := func(user string, stale time.Duration) int {
+		t.Helper()
+		n, err := st.OpenCount(user, stale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if count("bob", 0) != 0 {
+		t.Fatal("open session before any accounting")
+	}
+	now := time.Now()
+	for i, at := range []time.Time{now, now.Add(-time.Hour)} {
+		u := Update{NAS: "nas1", AcctID: string(rune('a' + i)), Status: Start, Username: "bob", At: at}
+		if _, err := st.Apply(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count("bob", 0); n != 2 {
+		t.Fatalf("after two Starts: %d open", n)
+	}
+	if n := count("bob", 10*time.Minute); n != 1 {
+		t.Fatalf("the hour-old session counted as fresh: %d", n)
+	}
+	if _, err := st.Apply(Update{NAS: "nas1", AcctID: "a", Status: Stop, Username: "bob", At: now}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("bob", 0); n != 1 {
+		t.Fatalf("after a Stop: %d open", n)
+	}
+	if n, _ := New(db).OpenCount("bob", 0); n != 0 {
+		t.Fatalf("bbolt already has %d open; the test proves nothing", n)
+	}
+}

@@ -108,7 +108,8 @@ type Store struct {
 	overlay map[string]staged
 	pruned  uint64
 
-	byIP ipIndex // open sessions by Framed-IP (byip.go)
+	byIP   ipIndex   // open sessions by Framed-IP (byip.go)
+	byUser userIndex // open sessions by account, with a journal (byuser.go)
 }
 
 // staged is a session record in the journal but not yet in bbolt.
@@ -271,6 +272,12 @@ func (s *Store) markApplied(seq uint64) {
 // waitApplied waits until record seq is in bbolt (or the applier stopped).
 func (s *Store) waitApplied(seq uint64) {
 	if s.j == nil {
+		return
+	}
+	s.mu.Lock()
+	caughtUp := s.done >= seq
+	s.mu.Unlock()
+	if caughtUp {
 		return
 	}
 	select {
@@ -461,6 +468,7 @@ func (s *Store) commit(group []*pending) {
 			}
 		}
 		s.byIP.note(w.staged)
+		s.byUser.note(w.staged)
 	}
 	for _, p := range group {
 		if err != nil {
@@ -706,15 +714,24 @@ func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
 }
 
 // OpenCount counts the open sessions of an account (Simultaneous-Use).
-// With a journal it reads bbolt without waiting for the applier, so it
-// may miss the last applyDelay of accounting; a NAS sends its Start
-// seconds after the Accept anyway.
+// With a journal it counts from memory (byuser.go), current as of the
+// last group commit.
 // A session with no accounting for longer than stale is not counted, so a
 // gateway that lost its Stop does not lock the account out forever; stale
 // 0 counts every open session.
 func (s *Store) OpenCount(username string, stale time.Duration) (int, error) {
 	n := 0
 	cutoff := s.now().Add(-stale)
+	if s.j != nil {
+		if n, ok := s.openCountMemory(username, cutoff, stale); ok {
+			return n, nil
+		}
+		if err := s.buildUserIndex(); err != nil {
+			return 0, err
+		}
+		n, _ := s.openCountMemory(username, cutoff, stale)
+		return n, nil
+	}
 	err := s.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.Sessions, "u/"+username+"\x00", func(k string, _ func(any) error) (bool, error) {
 			nas, id, _ := strings.Cut(strings.TrimPrefix(k, "u/"+username+"\x00"), "\x00")
