@@ -49,7 +49,7 @@ func commands() []command {
 		{name: "session list", usage: "-data DIR [-open] [-limit N]", summary: "list accounting sessions", admin: cmdSessionList},
 		{name: "session disconnect", usage: "-data DIR NAS/ACCT-SESSION-ID", summary: "send a Disconnect-Request (RFC 5176) to the session's NAS", admin: cmdSessionDisconnect},
 		{name: "bench radius", usage: "-server HOST -secret S [-mode auth|acct] [-c 64] [-d 10s]", summary: "load-test a RADIUS server (PAP with Message-Authenticator, or Interim-Updates)", run: runBenchRADIUS},
-		{name: "bench portal", usage: "[-rate 2000] [-d 10s] [-c 64] (-url URL | [-portal URL] [-nasid demo] [-uamsecret S])", summary: "load-test a portal page at a fixed rate; latency counted from each scheduled time", run: runBenchPortal},
+		{name: "bench portal", usage: "[-mode landing|login] [-rate 2000] [-d 10s] [-c 64] [-url URL | -portal URL -nasid demo -uamsecret S] [-radius ADDR -secret S -server-pid PID]", summary: "load-test the landing page or click-through logins at a fixed rate; latency counted from each scheduled time", run: runBenchPortal},
 		{name: "bench agents", usage: "[-n 50000] [-clients 25] [-interval 60s] [-d 60s] [-controller URL -tokens FILE]", summary: "load-test agent report ingest with simulated APs", run: runBenchAgents},
 	}
 }

@@ -61,6 +61,9 @@ type Result struct {
 	P90 time.Duration `json:"p90_ns"`
 	P99 time.Duration `json:"p99_ns"`
 	Max time.Duration `json:"max_ns"`
+	// ServerCPUPerOp is the server process's CPU time per good answer,
+	// when its PID was given (logins only).
+	ServerCPUPerOp time.Duration `json:"server_cpu_per_op_ns,omitempty"`
 	// FirstError is an example of what went wrong, "" when nothing did.
 	FirstError string `json:"first_error,omitempty"`
 }
@@ -69,6 +72,9 @@ func (r Result) String() string {
 	s := fmt.Sprintf("target %.0f/s for %v over ≤%d connections: %d sent, %d ok, %d errors, achieved %.0f/s; latency from schedule p50 %v p90 %v p99 %v max %v",
 		r.Target, r.Duration.Round(time.Millisecond), r.Connections, r.Sent, r.OK, r.Errors, r.Achieved,
 		r.P50.Round(time.Microsecond), r.P90.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond))
+	if r.ServerCPUPerOp > 0 {
+		s += fmt.Sprintf("; server CPU %v per answer", r.ServerCPUPerOp.Round(time.Microsecond))
+	}
 	if r.FirstError != "" {
 		s += "; first error: " + r.FirstError
 	}
@@ -120,10 +126,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return Result{}, err
 	}
-	n := int(cfg.Rate * cfg.Duration.Seconds())
-	if n < 1 {
-		n = 1
-	}
+	n := max(int(cfg.Rate*cfg.Duration.Seconds()), 1)
+	return run(ctx, cfg, n, func(ctx context.Context, i int, due time.Time) sample { return cfg.fetch(ctx, i, due) })
+}
+
+// run schedules n operations Rate a second over at most Connections
+// workers and sums them up.
+func run(ctx context.Context, cfg Config, n int, do func(ctx context.Context, i int, due time.Time) sample) (Result, error) {
 	interval := time.Duration(float64(time.Second) / cfg.Rate)
 	jobs := make(chan int, n)
 	samples := make([]sample, n)
@@ -135,7 +144,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				samples[i] = cfg.fetch(ctx, i, due(i))
+				ctx, cancel := context.WithDeadline(ctx, due(i).Add(cfg.Timeout))
+				samples[i] = do(ctx, i, due(i))
+				cancel()
 			}
 		}()
 	}
@@ -169,8 +180,6 @@ func (c *Config) fetch(ctx context.Context, i int, due time.Time) sample {
 	if c.URLFor != nil {
 		u = c.URLFor(i)
 	}
-	ctx, cancel := context.WithDeadline(ctx, due.Add(c.Timeout))
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return sample{lat: time.Since(due), err: err}

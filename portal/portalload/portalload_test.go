@@ -2,13 +2,17 @@ package portalload
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/wifihk/wifihk/internal/config"
+	"github.com/wifihk/wifihk/internal/server"
 	"github.com/wifihk/wifihk/portal"
 )
 
@@ -124,5 +128,49 @@ func TestLandingURLs(t *testing.T) {
 			t.Fatalf("%+v", p)
 		}
 		seen[p.MAC] = true
+	}
+}
+
+// TestRunLogins logs phones on through the real server: the portal, its
+// RADIUS server and store, with this test as the phones and the gateway.
+func TestRunLogins(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Addr, cfg.HTTP.TLSAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.RADIUS.AuthAddr, cfg.RADIUS.AcctAddr = "127.0.0.1:0", "127.0.0.1:0"
+	a, err := server.New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Demo(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case <-a.Ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	lc := LoginConfig{PortalURL: "http://" + a.HTTPAddr.String() + "/portal", RADIUSAddr: a.AuthAddr.String(),
+		Secret: "testing123", NASID: "demo", UAMSecret: "uamsecret", Rate: 50, Duration: 400 * time.Millisecond,
+		ServerPID: os.Getpid()}
+	r, err := RunLogins(context.Background(), lc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Sent != 20 || r.OK != 20 || r.Errors != 0 || r.Status[302] != 20 {
+		t.Fatalf("%+v", r)
+	}
+	if r.ServerCPUPerOp <= 0 {
+		t.Fatalf("no CPU per login from /proc: %+v", r)
+	}
+	// A wrong RADIUS secret: the gateway's requests are dropped, so no
+	// login completes.
+	lc.Secret, lc.Timeout, lc.Rate, lc.Duration = "wrong", 300*time.Millisecond, 20, 100*time.Millisecond
+	if r, err := RunLogins(context.Background(), lc); err != nil || r.OK != 0 || r.Errors != 2 {
+		t.Fatalf("wrong secret: %+v, %v", r, err)
 	}
 }

@@ -1,0 +1,224 @@
+package portalload
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/netip"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wifihk/wifihk/portal/uamtest"
+)
+
+// LoginConfig is a click-through login run against a running portal and
+// RADIUS server: this process plays the phones and a CoovaChilli-like
+// gateway (portal/uamtest), so the server's process does only the
+// server's work.
+type LoginConfig struct {
+	PortalURL  string  // e.g. http://127.0.0.1:8080/portal
+	RADIUSAddr string  // the server's RADIUS authentication address
+	Secret     string  // RADIUS secret of the NAS at 127.0.0.1
+	NASID      string  // its NAS-Identifier
+	UAMSecret  string  // its UAM secret
+	Rate       float64 // logins a second to schedule; required
+	// Duration of the schedule, default 5s. Each login needs a phone that
+	// has opened the landing page first (untimed), with its connection
+	// kept open: Rate×Duration of them.
+	Duration time.Duration
+	// Connections caps logins in flight, default 256.
+	Connections int
+	Timeout     time.Duration // per login from its scheduled time, default 5s
+	// ServerPID, when set, is the server's process: its CPU time during
+	// the timed part is reported per login (Linux /proc).
+	ServerPID int
+}
+
+// phone is one simulated visitor with its own 127/8 address, as the
+// gateway tells devices apart by address, and cookie jar.
+type phone struct {
+	c    *http.Client
+	ip   netip.Addr
+	form url.Values
+}
+
+var hiddenRE = regexp.MustCompile(`name="(csrf|uam)" value="([^"]*)"`)
+
+// RunLogins prepares the phones, then schedules one complete login (the
+// portal POST, and the gateway's /logon, which answers once RADIUS has
+// accepted the CHAP Access-Request) at each due time.
+func RunLogins(ctx context.Context, cfg LoginConfig) (Result, error) {
+	if err := cfg.defaults(); err != nil {
+		return Result{}, err
+	}
+	gw, err := uamtest.Start(uamtest.Config{PortalURL: cfg.PortalURL, RADIUSAddr: cfg.RADIUSAddr,
+		Secret: cfg.Secret, NASID: cfg.NASID, UAMSecret: cfg.UAMSecret})
+	if err != nil {
+		return Result{}, err
+	}
+	defer gw.Close()
+	n := max(int(cfg.Rate*cfg.Duration.Seconds()), 1)
+	phones, err := land(ctx, gw, n)
+	if err != nil {
+		return Result{}, err
+	}
+	lc := Config{Rate: cfg.Rate, Duration: cfg.Duration, Connections: cfg.Connections, Timeout: cfg.Timeout,
+		URL: cfg.PortalURL + "/connect"}
+	cpu0 := processCPU(cfg.ServerPID)
+	res, err := run(ctx, lc, n, func(ctx context.Context, i int, due time.Time) sample {
+		return login(ctx, cfg.PortalURL, phones[i], due)
+	})
+	if cpu1 := processCPU(cfg.ServerPID); cpu0 > 0 && cpu1 > 0 && res.OK > 0 {
+		res.ServerCPUPerOp = (cpu1 - cpu0) / time.Duration(res.OK)
+	}
+	return res, err
+}
+
+func (c *LoginConfig) defaults() error {
+	if c.PortalURL == "" || c.RADIUSAddr == "" || c.Secret == "" || c.NASID == "" {
+		return errors.New("portalload: logins need the portal URL, the RADIUS address, secret and NAS-Identifier")
+	}
+	if c.Rate <= 0 || c.Rate > 1e5 {
+		return fmt.Errorf("portalload: rate %v is not in (0, 1e5]", c.Rate)
+	}
+	if c.Duration <= 0 {
+		c.Duration = 5 * time.Second
+	}
+	if c.Connections <= 0 {
+		c.Connections = 256
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 5 * time.Second
+	}
+	return nil
+}
+
+// land gives each of n phones an address and a fresh MAC (random per
+// run, so the daily free allowance of earlier runs does not apply) and
+// opens the gateway's redirect to the landing page, keeping its form.
+func land(ctx context.Context, gw *uamtest.Gateway, n int) ([]*phone, error) {
+	var run [3]byte
+	rand.Read(run[:])
+	phones := make([]*phone, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n && ctx.Err() == nil; i += 16 {
+				p := newPhone(i)
+				gw.Attach(p.ip, fmt.Sprintf("02:%02x:%02x:%02x:%02x:%02x", run[0], run[1]^byte(i>>16), run[2], byte(i>>8), byte(i)))
+				if err := p.open(ctx, gw); err != nil {
+					errs <- fmt.Errorf("portalload: landing page for phone %d: %w", i, err)
+					return
+				}
+				phones[i] = p
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	return phones, ctx.Err()
+}
+
+func newPhone(i int) *phone {
+	ip := netip.AddrFrom4([4]byte{127, byte(1 + i>>16), byte(i >> 8), byte(i)})
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip.AsSlice()}}
+	jar, _ := cookiejar.New(nil)
+	return &phone{ip: ip, c: &http.Client{Jar: jar, Transport: &http.Transport{DialContext: d.DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (p *phone) open(ctx context.Context, gw *uamtest.Gateway) error {
+	to, err := gw.RedirectURL(p.ip, "http://example.com/")
+	if err != nil {
+		return err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, to, nil)
+	res, err := p.c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	page, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	m := hiddenRE.FindAllStringSubmatch(string(page), 2)
+	if res.StatusCode != http.StatusOK || len(m) < 2 {
+		return fmt.Errorf("HTTP %d without the connect form", res.StatusCode)
+	}
+	p.form = url.Values{"terms": {"yes"}}
+	for _, f := range m {
+		p.form.Set(f[1], strings.ReplaceAll(f[2], "&#43;", "+"))
+	}
+	return nil
+}
+
+// login is one click-through, timed from due.
+func login(ctx context.Context, portalURL string, p *phone, due time.Time) sample {
+	defer p.c.CloseIdleConnections()
+	fail := func(err error) sample { return sample{lat: time.Since(due), err: err} }
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, portalURL+"/connect", strings.NewReader(p.form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := p.c.Do(req)
+	if err != nil {
+		return fail(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	logon := res.Header.Get("Location")
+	if res.StatusCode != http.StatusFound || !strings.Contains(logon, "/logon?") {
+		return sample{lat: time.Since(due), status: res.StatusCode, err: fmt.Errorf("connect: HTTP %d to %q", res.StatusCode, logon)}
+	}
+	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, logon, nil)
+	res, err = p.c.Do(req)
+	if err != nil {
+		return fail(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	s := sample{lat: time.Since(due), status: res.StatusCode}
+	if !strings.Contains(res.Header.Get("Location"), "res=success") {
+		s.err = fmt.Errorf("logon not accepted: %q", res.Header.Get("Location"))
+	}
+	return s
+}
+
+// processCPU is a process's user and system CPU time so far, 0 when
+// unknown.
+func processCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b)[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ, 100 on Linux
+}
