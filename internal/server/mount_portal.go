@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/portal"
 )
 
@@ -27,5 +28,8 @@ func (a *App) mountPortal() error {
 	if a.Staff != nil {
 		p.MountVoucherAPI(a.Router, a.Staff)
 	}
+	met := web.NewRouteMetrics(a.Metrics, "portal", "/portal")
+	met.Init(a.Router)
+	a.Router.Use(met.Middleware)
 	return nil
 }
