@@ -43,6 +43,7 @@ func (r *Registry) AddPlan(p Plan) (Plan, error) {
 		}
 		return nil
 	})
+	r.view.invalidatePlans()
 	return p, err
 }
 
@@ -61,6 +62,7 @@ func (r *Registry) UpdatePlan(p Plan) (Plan, error) {
 		}
 		return tx.Put(store.Plans, p.Name, p)
 	})
+	r.view.invalidatePlans()
 	return p, err
 }
 
@@ -102,29 +104,59 @@ func (r *Registry) DeletePlan(name string) error {
 			return fmt.Errorf("%w: venue %q uses plan %q", ErrInUse, v.Key(), name)
 		}
 	}
+	defer r.view.invalidatePlans()
 	return r.db.Update(func(tx *store.Tx) error { return tx.Delete(store.Plans, name) })
 }
 
 // PlanForNAS is the plan that applies to visitors of a NAS: the plan of the
 // venue the NAS belongs to, or def where the NAS has no venue, the venue has
 // no plan, or the plan has gone.
+//
+// It is on the path of every Access-Request and portal page, so each NAS's
+// answer is remembered until a venue or a plan changes.
 func (r *Registry) PlanForNAS(n NAS, def Plan) Plan {
 	if n.Hotspot == "" {
 		return def
 	}
-	p := def
+	gen := r.view.venueGen.Load()<<32 | r.view.planGen.Load()
+	if m, ok := r.view.planMemo.Load(n.ID); ok {
+		if m := m.(planMemo); m.gen == gen && m.hotspot == n.Hotspot {
+			if m.useDefault {
+				return def
+			}
+			return m.plan
+		}
+	}
+	p, found := r.venuePlan(n)
+	r.view.planMemo.Store(n.ID, planMemo{gen: gen, hotspot: n.Hotspot, plan: p, useDefault: !found})
+	if !found {
+		return def
+	}
+	return p
+}
+
+type planMemo struct {
+	gen        uint64
+	hotspot    string
+	plan       Plan
+	useDefault bool
+}
+
+// venuePlan reads the plan of n's venue; found is false when there is none.
+func (r *Registry) venuePlan(n NAS) (p Plan, found bool) {
 	err := r.db.View(func(tx *store.Tx) error {
 		var v Venue
 		if err := tx.Get(store.Venues, n.Hotspot, &v); err != nil || v.Plan == "" {
 			return err
 		}
+		found = v.Plan != ""
 		return tx.Get(store.Plans, v.Plan, &p)
 	})
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			r.log().Warn("plan for NAS", "nas", n.Name, "err", err)
 		}
-		return def
+		return Plan{}, false
 	}
-	return p
+	return p, found
 }

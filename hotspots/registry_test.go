@@ -67,6 +67,37 @@ func TestPlanForNASIsTheVenuePlan(t *testing.T) {
 	}
 }
 
+// PlanForNAS remembers its answers; a change to the plan or to the venue
+// must show at once.
+func TestPlanForNASSeesChangesAtOnce(t *testing.T) {
+	r := newRegistry(t)
+	def := hotspots.DefaultPlan()
+	r.AddOrg(hotspots.Org{Code: "lib"})
+	r.AddPlan(hotspots.Plan{Name: "reading", Kind: hotspots.PlanFree, SessionTimeout: 3600})
+	addVenue(t, r, "lib", "L1", 22.33, 114.15, "Public Libraries", "reading")
+	n, err := r.AddNAS(hotspots.NASInput{Name: "gw", IP: "10.0.9.1", Secret: "secret123", Hotspot: "lib/L1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.PlanForNAS(n, def).SessionTimeout; got != 3600 {
+		t.Fatalf("Session-Timeout %d, want 3600", got)
+	}
+	if _, err := r.UpdatePlan(hotspots.Plan{Name: "reading", Kind: hotspots.PlanFree, SessionTimeout: 7200}); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.PlanForNAS(n, def).SessionTimeout; got != 7200 {
+		t.Errorf("after the plan changed: %d, want 7200", got)
+	}
+	v, _ := r.Venue("lib/L1")
+	v.Plan = ""
+	if _, err := r.UpdateVenue(v); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.PlanForNAS(n, def).Name; got != def.Name {
+		t.Errorf("after the venue dropped its plan: %q, want the default", got)
+	}
+}
+
 func TestDistricts(t *testing.T) {
 	for _, tc := range []struct {
 		lat, lon float64

@@ -16,6 +16,8 @@ type viewCache struct {
 	venueGen  atomic.Uint64
 	apGen     atomic.Uint64
 	orgGen    atomic.Uint64
+	planGen   atomic.Uint64
+	planMemo  sync.Map // NAS id -> planMemo, see PlanForNAS
 	venueSnap atomic.Pointer[venueSnapshot]
 	apSnap    atomic.Pointer[apSnapshot]
 	covMu     sync.Mutex // one coverage index build at a time
@@ -114,7 +116,8 @@ func (r *Registry) aps() (*apSnapshot, error) {
 	return s, nil
 }
 
-func (c *viewCache) invalidateOrgs() { c.orgGen.Add(1) }
+func (c *viewCache) invalidateOrgs()  { c.orgGen.Add(1) }
+func (c *viewCache) invalidatePlans() { c.planGen.Add(1) }
 
 // DataVersion changes whenever a venue or an organisation changes, so that
 // views built from them (the open-data files) can be cached.
