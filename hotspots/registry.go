@@ -99,6 +99,13 @@ func (r *Registry) ListNAS() ([]NAS, error) {
 	return out, nil
 }
 
+// LookupNAS finds a NAS in memory by the key a gateway sends: its
+// NAS-Identifier (UAM nasid), its name when it has no identifier, or its id.
+func (r *Registry) LookupNAS(key string) (NAS, bool) {
+	n, ok := r.nas.Load().byKey[key]
+	return n, ok
+}
+
 // NASByID returns one NAS.
 func (r *Registry) NASByID(id string) (NAS, error) {
 	var n NAS
@@ -138,10 +145,11 @@ type nasEntry struct {
 type nasIndex struct {
 	byName      []NAS
 	byPrefixLen []nasEntry
+	byKey       map[string]NAS // see LookupNAS
 }
 
 func (r *Registry) reloadNAS() error {
-	idx := &nasIndex{}
+	idx := &nasIndex{byKey: map[string]NAS{}}
 	err := r.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.NAS, "", func(_ string, dec func(any) error) (bool, error) {
 			var n NAS
@@ -153,12 +161,21 @@ func (r *Registry) reloadNAS() error {
 				return false, fmt.Errorf("hotspots: NAS %s secret: %w", n.Name, err)
 			}
 			idx.byName = append(idx.byName, n)
+			idx.byKey[n.ID] = n
+			if n.Identifier == "" {
+				idx.byKey[n.Name] = n
+			}
 			idx.byPrefixLen = append(idx.byPrefixLen, nasEntry{n, sec})
 			return true, nil
 		})
 	})
 	if err != nil {
 		return err
+	}
+	for _, n := range idx.byName {
+		if n.Identifier != "" {
+			idx.byKey[n.Identifier] = n
+		}
 	}
 	sort.SliceStable(idx.byPrefixLen, func(i, j int) bool {
 		return idx.byPrefixLen[i].nas.Prefix.Bits() > idx.byPrefixLen[j].nas.Prefix.Bits()

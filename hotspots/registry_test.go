@@ -253,3 +253,17 @@ func mustField(t *testing.T, raw []byte, name string) json.RawMessage {
 	}
 	return m[name]
 }
+
+func TestLookupNASByIdentifierNameOrID(t *testing.T) {
+	r := newRegistry(t)
+	a, _ := r.AddNAS(hotspots.NASInput{Name: "gw-a", IP: "10.0.8.1", Secret: "secret123", Identifier: "chilli-a"})
+	b, _ := r.AddNAS(hotspots.NASInput{Name: "gw-b", IP: "10.0.8.2", Secret: "secret123"})
+	for key, want := range map[string]string{"chilli-a": a.ID, "gw-a": a.ID, "gw-b": b.ID} {
+		if n, ok := r.LookupNAS(key); !ok || n.ID != want {
+			t.Errorf("LookupNAS(%q) = %q %v, want %q", key, n.ID, ok, want)
+		}
+	}
+	if _, ok := r.LookupNAS("nope"); ok {
+		t.Error("an unknown key must not match")
+	}
+}

@@ -31,7 +31,7 @@ var staticFS embed.FS
 // NASDirectory finds gateways, their UAM secrets and plans;
 // *hotspots.Registry implements it.
 type NASDirectory interface {
-	ListNAS() ([]hotspots.NAS, error)
+	LookupNAS(key string) (hotspots.NAS, bool)
 	UAMSecret(hotspots.NAS) (string, error)
 	PlanForNAS(hotspots.NAS, hotspots.Plan) hotspots.Plan
 }
@@ -225,18 +225,12 @@ func staticHeaders(next http.Handler) http.Handler {
 // findNAS finds the gateway by nasid (its NAS-Identifier or name), else by
 // called.
 func (p *Portal) findNAS(u Params) (hotspots.NAS, bool) {
-	all, err := p.cfg.NAS.ListNAS()
-	if err != nil {
-		return hotspots.NAS{}, false
-	}
 	for _, key := range []string{u.NASID, u.Called} {
 		if key == "" {
 			continue
 		}
-		for _, n := range all {
-			if n.Identifier == key || (n.Identifier == "" && n.Name == key) {
-				return n, true
-			}
+		if n, ok := p.cfg.NAS.LookupNAS(key); ok {
+			return n, true
 		}
 	}
 	return hotspots.NAS{}, false

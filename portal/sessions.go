@@ -66,15 +66,4 @@ func (a AccountingSessions) left(s sessions.Session) Session {
 	return out
 }
 
-func (a AccountingSessions) nas(id string) (hotspots.NAS, bool) {
-	all, err := a.NAS.ListNAS()
-	if err != nil {
-		return hotspots.NAS{}, false
-	}
-	for _, n := range all {
-		if n.ID == id || n.Name == id {
-			return n, true
-		}
-	}
-	return hotspots.NAS{}, false
-}
+func (a AccountingSessions) nas(id string) (hotspots.NAS, bool) { return a.NAS.LookupNAS(id) }
