@@ -267,3 +267,21 @@ func TestLookupNASByIdentifierNameOrID(t *testing.T) {
 		t.Error("an unknown key must not match")
 	}
 }
+
+func TestVenueNameInEachLanguage(t *testing.T) {
+	r := newRegistry(t)
+	r.AddOrg(hotspots.Org{Code: "lib"})
+	_, err := r.AddVenue(hotspots.Venue{Org: "lib", LocationID: "L1", NameEN: "Central Library", NameTC: "中央圖書館",
+		TypeEN: "Public Libraries", AddressEN: "66 Causeway Road", Latitude: 22.28, Longitude: 114.19, SSID: "WiFi@HK", Hotspots: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"en": "Central Library", "zh-Hant": "中央圖書館", "zh-Hans": "中央圖書館"} {
+		if got := r.VenueName("lib/L1", lang); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+	if got := r.VenueName("lib/none", "en"); got != "lib/none" {
+		t.Errorf("unknown venue: %q", got)
+	}
+}

@@ -214,6 +214,34 @@ func (r *Registry) Venue(key string) (Venue, error) {
 	return v, err
 }
 
+// VenueName is a venue's name in lang (en, zh-Hant or zh-Hans), falling
+// back to English, or key itself when there is no such venue. It reads the
+// in-memory snapshot, for pages on every visitor's path.
+func (r *Registry) VenueName(key, lang string) string {
+	s, err := r.venues()
+	if err != nil {
+		return key
+	}
+	i, ok := s.byKey[key]
+	if !ok {
+		return key
+	}
+	v := s.list[i]
+	names := []string{v.NameEN}
+	switch lang {
+	case "zh-Hant":
+		names = []string{v.NameTC, v.NameEN}
+	case "zh-Hans":
+		names = []string{v.NameSC, v.NameTC, v.NameEN}
+	}
+	for _, n := range names {
+		if n != "" {
+			return n
+		}
+	}
+	return key
+}
+
 // DeleteVenue removes a venue that no NAS or AP belongs to.
 func (r *Registry) DeleteVenue(key string) error {
 	err := r.db.Update(func(tx *store.Tx) error {

@@ -48,7 +48,9 @@ func (v *view) loginPage(status int, errMsg string) {
 func (v *view) loginData(errMsg string) *pageData {
 	d := v.data("title")
 	d.Error = errMsg
-	d.Venue = v.nas.Hotspot
+	if v.nas.Hotspot != "" {
+		d.Venue = v.p.cfg.NAS.VenueName(v.nas.Hotspot, v.lang)
+	}
 	kind := v.plan.Kind
 	d.FreeOffered = kind == hotspots.PlanFree || kind == hotspots.PlanFreeTimed
 	d.AccountsOffered = kind != hotspots.PlanVoucher

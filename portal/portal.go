@@ -32,6 +32,7 @@ var staticFS embed.FS
 // *hotspots.Registry implements it.
 type NASDirectory interface {
 	LookupNAS(key string) (hotspots.NAS, bool)
+	VenueName(key, lang string) string
 	UAMSecret(hotspots.NAS) (string, error)
 	PlanForNAS(hotspots.NAS, hotspots.Plan) hotspots.Plan
 }
