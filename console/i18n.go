@@ -4,114 +4,26 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/wifihk/wifihk/internal/i18n"
 )
-
-// Languages the console speaks, as the portal does, in the switch's order.
-var languages = []lang{
-	{Code: "en", HTML: "en", Name: "English"},
-	{Code: "zh-Hant", HTML: "zh-Hant-HK", Name: "繁體中文"},
-	{Code: "zh-Hans", HTML: "zh-Hans", Name: "简体中文"},
-}
-
-type lang struct{ Code, HTML, Name string }
-
-// langCookie remembers the choice made with the switch; the portal uses the
-// same cookie name, so a choice made in one holds in the other.
-const langCookie = "wifihk_lang"
-
-// pickLang chooses the page language: ?lang=, then the cookie, then
-// Accept-Language, then English. (The same rules as the portal's; both
-// could share one small package.)
-func pickLang(r *http.Request) string {
-	if l := knownLang(r.URL.Query().Get("lang")); l != "" {
-		return l
-	}
-	if c, err := r.Cookie(langCookie); err == nil {
-		if l := knownLang(c.Value); l != "" {
-			return l
-		}
-	}
-	return fromAcceptLanguage(r.Header.Get("Accept-Language"))
-}
-
-func knownLang(s string) string {
-	for _, l := range languages {
-		if strings.EqualFold(s, l.Code) {
-			return l.Code
-		}
-	}
-	return ""
-}
-
-func htmlLang(code string) string {
-	for _, l := range languages {
-		if l.Code == code {
-			return l.HTML
-		}
-	}
-	return "en"
-}
-
-// fromAcceptLanguage maps language ranges to our three: Chinese of Hong
-// Kong, Taiwan, Macau or the Hant script (and bare "zh") is Traditional,
-// other Chinese is Simplified.
-func fromAcceptLanguage(h string) string {
-	type cand struct {
-		lang string
-		q    float64
-	}
-	var cs []cand
-	for i, part := range strings.Split(h, ",") {
-		if i >= 20 {
-			break
-		}
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
-				q = f
-			}
-		}
-		tag = strings.ToLower(strings.TrimSpace(tag))
-		l := ""
-		switch {
-		case tag == "en" || strings.HasPrefix(tag, "en-"):
-			l = "en"
-		case tag == "zh" || strings.HasPrefix(tag, "zh-hant") || tag == "zh-hk" || tag == "zh-tw" || tag == "zh-mo" || tag == "yue" || strings.HasPrefix(tag, "yue-"):
-			l = "zh-Hant"
-		case strings.HasPrefix(tag, "zh-"):
-			l = "zh-Hans"
-		}
-		if l != "" && q > 0 {
-			cs = append(cs, cand{l, q})
-		}
-	}
-	sort.SliceStable(cs, func(a, b int) bool { return cs[a].q > cs[b].q })
-	if len(cs) == 0 {
-		return "en"
-	}
-	return cs[0].lang
-}
 
 // langLink is one entry of the language switch: the same page in lang.
 type langLink struct {
-	lang
+	i18n.Language
 	Href    string
 	Current bool
 }
 
 func langLinks(r *http.Request, current string) []langLink {
-	out := make([]langLink, len(languages))
-	for i, l := range languages {
+	out := make([]langLink, len(i18n.Languages))
+	for i, l := range i18n.Languages {
 		q := url.Values{}
 		for k, v := range r.URL.Query() {
 			q[k] = v
 		}
 		q.Set("lang", l.Code)
-		out[i] = langLink{lang: l, Href: r.URL.Path + "?" + q.Encode(), Current: l.Code == current}
+		out[i] = langLink{Language: l, Href: r.URL.Path + "?" + q.Encode(), Current: l.Code == current}
 	}
 	return out
 }

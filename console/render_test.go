@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/i18n"
 )
 
 func TestProjectionKeepsDistancesAndFitsHongKong(t *testing.T) {
@@ -121,37 +122,15 @@ func TestChart(t *testing.T) {
 	}
 }
 
-func TestAcceptLanguage(t *testing.T) {
-	for _, tc := range []struct{ h, want string }{
-		{"", "en"}, {"zh-HK,zh;q=0.9,en;q=0.5", "zh-Hant"}, {"zh-CN", "zh-Hans"}, {"en-GB,zh-TW;q=0.5", "en"},
-		{"fr, zh-Hans-SG;q=0.8", "zh-Hans"}, {"yue", "zh-Hant"}, {"de;q=x", "en"},
-	} {
-		if got := fromAcceptLanguage(tc.h); got != tc.want {
-			t.Errorf("%q: %s, want %s", tc.h, got, tc.want)
-		}
-	}
-}
-
-func FuzzAcceptLanguage(f *testing.F) {
-	for _, s := range []string{"", "zh-HK,zh;q=0.9", "en;q=0", ",,,;q=", "zh-Hant;q=1.5"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, h string) {
-		if l := fromAcceptLanguage(h); knownLang(l) != l {
-			t.Fatalf("%q -> %q", h, l)
-		}
-	})
-}
-
 func TestEveryMessageInEveryLanguage(t *testing.T) {
 	for key := range messages["en"] {
-		for _, l := range languages {
+		for _, l := range i18n.Languages {
 			if _, ok := messages[l.Code][key]; !ok {
 				t.Errorf("%s has no %q", l.Code, key)
 			}
 		}
 	}
-	for _, l := range languages {
+	for _, l := range i18n.Languages {
 		for key := range messages[l.Code] {
 			if _, ok := messages["en"][key]; !ok {
 				t.Errorf("%s has %q, which English lacks", l.Code, key)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/auth"
+	"github.com/wifihk/wifihk/internal/i18n"
 )
 
 // view is what every page template gets: the layout's fields and the
@@ -31,12 +32,12 @@ type view struct {
 }
 
 func (c *Console) newView(w http.ResponseWriter, r *http.Request) *view {
-	l := pickLang(r)
-	if q := knownLang(r.URL.Query().Get("lang")); q != "" {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 86400,
+	l := i18n.Pick(r, r.URL.Query().Get("lang"))
+	if q := i18n.Known(r.URL.Query().Get("lang")); q != "" {
+		http.SetCookie(w, &http.Cookie{Name: i18n.Cookie, Value: q, Path: "/", MaxAge: 365 * 86400,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	}
-	return &view{Lang: l, HTMLLang: htmlLang(l), Base: c.cfg.Base, User: c.principal(r),
+	return &view{Lang: l, HTMLLang: i18n.HTMLLang(l), Base: c.cfg.Base, User: c.principal(r),
 		CSRF: c.csrf.Token(w, r), Langs: langLinks(r, l), now: c.cfg.Now(),
 		gzip: strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")}
 }

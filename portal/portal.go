@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/i18n"
 	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/internal/web"
 )
@@ -165,7 +166,7 @@ func (p *Portal) parseTemplates() error {
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
-	for _, l := range languages {
+	for _, l := range i18n.Languages {
 		p.pages[l.Code] = map[string]*template.Template{}
 		bake := func(src []byte) string {
 			return literalT.ReplaceAllStringFunc(string(src), func(m string) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/i18n"
 )
 
 // view is one request's page state: language, tokens and, once known,
@@ -32,9 +33,9 @@ type view struct {
 
 func (p *Portal) newView(w http.ResponseWriter, r *http.Request) *view {
 	q := r.URL.Query()
-	v := &view{p: p, w: w, r: r, q: q, lang: langFor(r, q.Get("lang"))}
-	if knownLang(q.Get("lang")) != "" {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: v.lang, Path: p.cfg.Base, MaxAge: 365 * 86400,
+	v := &view{p: p, w: w, r: r, q: q, lang: i18n.Pick(r, q.Get("lang"))}
+	if i18n.Known(q.Get("lang")) != "" {
+		http.SetCookie(w, &http.Cookie{Name: i18n.Cookie, Value: v.lang, Path: p.cfg.Base, MaxAge: 365 * 86400,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	}
 	return v
@@ -57,7 +58,7 @@ func (p *Portal) form(h func(http.ResponseWriter, *http.Request, *view)) http.Ha
 			v.message(http.StatusBadRequest, "err_expired_form", "err_expired_form")
 			return
 		}
-		if l := knownLang(r.PostFormValue("lang")); l != "" {
+		if l := i18n.Known(r.PostFormValue("lang")); l != "" {
 			v.lang = l
 		}
 		if err := p.csrf.Check(r); err != nil {
@@ -193,7 +194,7 @@ func (d *pageData) T(key string, args ...any) string { return tr(d.v.lang, key, 
 func (v *view) data(titleKey string) *pageData {
 	d := &pageData{v: v, Title: tr(v.lang, titleKey), Base: v.p.cfg.Base, Lang: v.lang, UAM: v.uamTok,
 		LangQuery: "?lang=" + v.lang}
-	for _, l := range languages {
+	for _, l := range i18n.Languages {
 		if l.Code == v.lang {
 			d.HTMLLang = l.HTML
 		}
@@ -208,8 +209,8 @@ func (v *view) data(titleKey string) *pageData {
 // langLinks is the language switch. execute fills it in when a page is
 // rendered, so a landing page served from the cache never builds it.
 func (v *view) langLinks() []langLink {
-	out := make([]langLink, 0, len(languages))
-	for _, l := range languages {
+	out := make([]langLink, 0, len(i18n.Languages))
+	for _, l := range i18n.Languages {
 		out = append(out, langLink{Href: v.switchHref(l.Code), HTML: l.HTML, Name: l.Name, Current: l.Code == v.lang})
 	}
 	return out

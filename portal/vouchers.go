@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/wifihk/wifihk/internal/auth"
+	"github.com/wifihk/wifihk/internal/i18n"
 	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/internal/web"
 )
@@ -22,7 +23,7 @@ type StaffAuth interface {
 
 // VoucherPage writes a batch as a printable HTML page of cut-out cards.
 func VoucherPage(w io.Writer, b visitors.VoucherBatch, lang string) error {
-	if knownLang(lang) == "" {
+	if i18n.Known(lang) == "" {
 		lang = "en"
 	}
 	t, err := template.ParseFS(templateFS, "templates/vouchers.html")
@@ -34,7 +35,7 @@ func VoucherPage(w io.Writer, b visitors.VoucherBatch, lang string) error {
 		codes[i] = visitors.FormatVoucher(c)
 	}
 	html := "en"
-	for _, l := range languages {
+	for _, l := range i18n.Languages {
 		if l.Code == lang {
 			html = l.HTML
 		}
@@ -140,7 +141,7 @@ func (p *Portal) printVouchers(w http.ResponseWriter, r *http.Request, who auth.
 		return
 	}
 	var buf strings.Builder
-	if err := VoucherPage(&buf, b, pickLang(r)); err != nil {
+	if err := VoucherPage(&buf, b, i18n.Pick(r, r.URL.Query().Get("lang"))); err != nil {
 		web.Error(w, http.StatusInternalServerError, "render: %v", err)
 		return
 	}
