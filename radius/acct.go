@@ -17,6 +17,7 @@ import (
 // SessionStore records accounting; sessions.Store implements it.
 type SessionStore interface {
 	Apply(u sessions.Update) (applied bool, err error)
+	ApplyAll(us []sessions.Update) (applied []bool, errs []error)
 }
 
 // Accounting answers Accounting-Requests once their record is durable.
@@ -50,6 +51,35 @@ func (h *Accounting) ServeRADIUS(_ context.Context, r *Request) (Response, error
 		}
 	}
 	return Response{Code: layeh.CodeAccountingResponse}, nil
+}
+
+// ServeRADIUSBatch implements BatchHandler: the batch's records are
+// queued together and each answered once it is durable.
+func (h *Accounting) ServeRADIUSBatch(_ context.Context, rs []*Request) ([]Response, []error) {
+	resps, errs := make([]Response, len(rs)), make([]error, len(rs))
+	us, idx := make([]sessions.Update, 0, len(rs)), make([]int, 0, len(rs))
+	for i, r := range rs {
+		u, ok, err := h.decode(r)
+		switch {
+		case err != nil:
+			errs[i] = err
+			continue
+		case ok:
+			us, idx = append(us, u), append(idx, i)
+		}
+		resps[i] = Response{Code: layeh.CodeAccountingResponse}
+	}
+	_, aerrs := h.store.ApplyAll(us)
+	for k, i := range idx {
+		if aerrs[k] != nil {
+			resps[i], errs[i] = Response{}, aerrs[k]
+			continue
+		}
+		if u := us[k]; u.Status == sessions.On || u.Status == sessions.Off {
+			h.log.Info("NAS restarted: its open sessions are closed", "nas", rs[i].NAS.Name, "status", rfc2866.AcctStatusType(u.Status).String())
+		}
+	}
+	return resps, errs
 }
 
 // decode turns a packet into a session update. ok is false for a status

@@ -55,6 +55,15 @@ type Handler interface {
 	ServeRADIUS(ctx context.Context, r *Request) (Response, error)
 }
 
+// BatchHandler is a Handler that can also answer several requests at
+// once; the accounting handler does, so a batch of datagrams joins one
+// group commit without a goroutine per packet. Responses and errors are
+// per request, as from ServeRADIUS.
+type BatchHandler interface {
+	Handler
+	ServeRADIUSBatch(ctx context.Context, rs []*Request) ([]Response, []error)
+}
+
 // ServerConfig configures a Server. Zero fields take the stated defaults.
 type ServerConfig struct {
 	Port    Port      // required
@@ -188,6 +197,10 @@ type outcome struct {
 // their group commit, so they are handled side by side (they join the same
 // commit); the others are handled in turn.
 func (s *Server) handleBatch(in []ipv4.Message, outs []outcome) {
+	if bh, ok := s.cfg.Handler.(BatchHandler); ok && s.cfg.Port == AcctPort && len(in) > 1 {
+		s.handleTogether(bh, in, outs)
+		return
+	}
 	if s.cfg.Port != AcctPort || len(in) == 1 {
 		for i := range in {
 			outs[i] = s.handleMsg(&in[i])
@@ -203,14 +216,54 @@ func (s *Server) handleBatch(in []ipv4.Message, outs []outcome) {
 	wg.Wait()
 }
 
-func (s *Server) handleMsg(m *ipv4.Message) outcome {
+// handleTogether checks every datagram of a batch, passes the requests
+// that need the handler to it in one call, and completes each.
+func (s *Server) handleTogether(bh BatchHandler, in []ipv4.Message, outs []outcome) {
+	preps := make([]*prepared, 0, len(in))
+	reqs := make([]*Request, 0, len(in))
+	for i := range in {
+		src, ok := msgSource(&in[i])
+		if !ok {
+			s.met.drop(DropMalformed)
+			outs[i] = outcome{}
+			continue
+		}
+		o, p := s.prepare(in[i].Buffers[0][:in[i].N], src)
+		outs[i] = o
+		switch {
+		case p == nil:
+		case p.req.Code == layeh.CodeStatusServer:
+			outs[i] = s.complete(p, s.statusResponse(), nil)
+		default:
+			p.out = i
+			preps, reqs = append(preps, p), append(reqs, p.req)
+		}
+	}
+	if len(reqs) == 0 {
+		return
+	}
+	resps, errs := bh.ServeRADIUSBatch(s.ctx, reqs)
+	for k, p := range preps {
+		outs[p.out] = s.complete(p, resps[k], errs[k])
+	}
+}
+
+func msgSource(m *ipv4.Message) (netip.AddrPort, bool) {
 	ua, ok := m.Addr.(*net.UDPAddr)
+	if !ok {
+		return netip.AddrPort{}, false
+	}
+	ap := ua.AddrPort()
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+}
+
+func (s *Server) handleMsg(m *ipv4.Message) outcome {
+	src, ok := msgSource(m)
 	if !ok {
 		s.met.drop(DropMalformed)
 		return outcome{}
 	}
-	ap := ua.AddrPort()
-	return s.handle(m.Buffers[0][:m.N], netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+	return s.handle(m.Buffers[0][:m.N], src)
 }
 
 // sendBatch is a reader's reusable sendmmsg vector.
@@ -276,54 +329,82 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
+// prepared is a checked request that is not a duplicate: it needs an
+// answer, then complete.
+type prepared struct {
+	req   *Request
+	key   dupKey
+	start time.Time
+	out   int // its place in a batch
+}
+
 // handle runs one datagram from arrival to the reply to send.
 func (s *Server) handle(b []byte, src netip.AddrPort) outcome {
+	o, p := s.prepare(b, src)
+	if p == nil {
+		return o
+	}
+	resp, err := s.respond(p.req)
+	return s.complete(p, resp, err)
+}
+
+// prepare checks a datagram: source, framing, authenticators, duplicates.
+// A nil *prepared means the outcome is final (a drop or a resent reply).
+func (s *Server) prepare(b []byte, src netip.AddrPort) (outcome, *prepared) {
 	start := time.Now()
 	nas, secret, ok := s.cfg.NAS.NASForAddr(src.Addr())
 	if !ok {
 		s.met.drop(DropUnknownNAS)
 		s.logUnknown(src, start)
-		return outcome{}
+		return outcome{}, nil
 	}
 	if len(b) < headerLen {
 		s.met.drop(DropMalformed)
-		return outcome{}
+		return outcome{}, nil
 	}
 	code := layeh.Code(b[0])
 	if !s.serves(code) {
 		s.met.drop(DropBadCode)
-		return outcome{}
+		return outcome{}, nil
 	}
 	key := dupKey{src: src, id: b[1]}
 	copy(key.auth[:], b[4:20])
 	req, reason := s.verify(b, []byte(secret), nas, src)
 	if reason != "" {
 		s.met.drop(reason)
-		return outcome{}
+		return outcome{}, nil
 	}
 	cached, inFlight := s.dup.begin(key, start)
 	switch {
 	case inFlight:
 		s.met.drop(DropInFlight)
-		return outcome{}
+		return outcome{}, nil
 	case cached != nil:
 		s.met.dups.Inc()
-		return outcome{reply: cached}
+		return outcome{reply: cached}, nil
 	}
 	s.met.request(code)
-	reply, err := s.answer(req)
+	return outcome{}, &prepared{req: req, key: key, start: start}
+}
+
+// complete encodes the answer to a prepared request and caches it.
+func (s *Server) complete(p *prepared, resp Response, err error) outcome {
+	var reply []byte
+	if err == nil {
+		reply, err = s.encode(p.req, resp)
+	}
 	if err != nil {
-		s.dup.finish(key, nil, start)
+		s.dup.finish(p.key, nil, p.start)
 		s.met.drop(DropHandlerError)
-		s.log.Warn("request not answered", "nas", nas.Name, "code", code.String(), "err", err)
+		s.log.Warn("request not answered", "nas", p.req.NAS.Name, "code", p.req.Code.String(), "err", err)
 		return outcome{}
 	}
 	if reply == nil {
-		s.dup.finish(key, nil, start)
+		s.dup.finish(p.key, nil, p.start)
 		return outcome{}
 	}
-	s.dup.finish(key, reply, time.Now())
-	return outcome{reply: reply, fresh: true, start: start}
+	s.dup.finish(p.key, reply, time.Now())
+	return outcome{reply: reply, fresh: true, start: p.start}
 }
 
 func (s *Server) serves(c layeh.Code) bool {
@@ -391,18 +472,30 @@ func (s *Server) maPolicyOK(nas hotspots.NAS, hasMA bool) bool {
 
 // answer runs the handler (or answers Status-Server) and encodes the reply.
 func (s *Server) answer(req *Request) ([]byte, error) {
-	var resp Response
-	if req.Code == layeh.CodeStatusServer {
-		resp.Code = layeh.CodeAccessAccept
-		if s.cfg.Port == AcctPort {
-			resp.Code = layeh.CodeAccountingResponse
-		}
-	} else {
-		var err error
-		if resp, err = s.cfg.Handler.ServeRADIUS(s.ctx, req); err != nil {
-			return nil, err
-		}
+	resp, err := s.respond(req)
+	if err != nil {
+		return nil, err
 	}
+	return s.encode(req, resp)
+}
+
+// respond answers Status-Server itself and runs the handler for the rest.
+func (s *Server) respond(req *Request) (Response, error) {
+	if req.Code == layeh.CodeStatusServer {
+		return s.statusResponse(), nil
+	}
+	return s.cfg.Handler.ServeRADIUS(s.ctx, req)
+}
+
+func (s *Server) statusResponse() Response {
+	if s.cfg.Port == AcctPort {
+		return Response{Code: layeh.CodeAccountingResponse}
+	}
+	return Response{Code: layeh.CodeAccessAccept}
+}
+
+// encode encodes resp as the reply to req; a zero Code encodes nothing.
+func (s *Server) encode(req *Request, resp Response) ([]byte, error) {
 	if resp.Code == 0 {
 		return nil, nil
 	}

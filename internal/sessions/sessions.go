@@ -350,15 +350,57 @@ func (s *Store) Apply(u Update) (applied bool, err error) {
 	return p.applied, p.err
 }
 
+// ApplyAll is Apply for many packets at once: they are queued together
+// (so they join the same group commit) and it returns when all are
+// durable, with each one's result.
+func (s *Store) ApplyAll(us []Update) (applied []bool, errs []error) {
+	applied, errs = make([]bool, len(us)), make([]error, len(us))
+	ps := make([]pending, len(us))
+	for i, u := range us {
+		if u.NAS == "" || (u.AcctID == "" && u.Status != On && u.Status != Off) {
+			errs[i] = errors.New("sessions: NAS and Acct-Session-Id are required")
+			continue
+		}
+		if u.At.IsZero() {
+			u.At = s.now()
+		}
+		u.At = u.At.UTC()
+		ps[i].u = u
+		if errs[i] = s.enqueue(&ps[i]); errs[i] != nil {
+			ps[i].done = nil
+		}
+	}
+	for i := range ps {
+		if ps[i].done == nil {
+			continue
+		}
+		if errs[i] = s.wait(&ps[i]); errs[i] == nil {
+			applied[i], errs[i] = ps[i].applied, ps[i].err
+		}
+	}
+	return applied, errs
+}
+
 // run hands p to the committer and waits for its commit.
 func (s *Store) run(p *pending) error {
+	if err := s.enqueue(p); err != nil {
+		return err
+	}
+	return s.wait(p)
+}
+
+func (s *Store) enqueue(p *pending) error {
 	s.once.Do(func() { go s.commitLoop() })
 	p.done = make(chan struct{})
 	select {
 	case s.queue <- p:
+		return nil
 	case <-s.closed:
 		return ErrClosed
 	}
+}
+
+func (s *Store) wait(p *pending) error {
 	select {
 	case <-p.done:
 		return nil

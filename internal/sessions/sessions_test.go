@@ -130,3 +130,23 @@ func bothModes(t *testing.T, test func(*testing.T, *sessions.Store)) {
 		test(t, st)
 	})
 }
+
+func TestApplyAllAnswersEachUpdate(t *testing.T) { bothModes(t, testApplyAllAnswersEachUpdate) }
+
+func testApplyAllAnswersEachUpdate(t *testing.T, st *sessions.Store) {
+	u := sessions.Update{NAS: "n", AcctID: "a", Status: sessions.Interim, Username: "u", InputOctets: 10}
+	bad := sessions.Update{NAS: "n", Status: sessions.Interim} // no Acct-Session-Id
+	more := u
+	more.InputOctets = 20
+	applied, errs := st.ApplyAll([]sessions.Update{u, bad, u, more})
+	if errs[0] != nil || errs[1] == nil || errs[2] != nil || errs[3] != nil {
+		t.Fatalf("errors: %v", errs)
+	}
+	if !applied[0] || applied[1] || applied[2] || !applied[3] {
+		t.Fatalf("applied: %v (the repeated update must not count)", applied)
+	}
+	ss, err := st.Get("n/a")
+	if err != nil || ss.InputOctets != 20 || ss.Updates != 2 {
+		t.Fatalf("session: %+v, %v", ss, err)
+	}
+}
