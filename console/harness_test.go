@@ -3,7 +3,6 @@ package console_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -15,8 +14,8 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/auth"
-	"github.com/wifihk/wifihk/internal/config"
 	"github.com/wifihk/wifihk/internal/server"
+	"github.com/wifihk/wifihk/internal/server/servertest"
 )
 
 // realData is the Wi-Fi.HK open-data export kept beside the repository.
@@ -38,44 +37,22 @@ type testApp struct {
 // and op-b (operator of orgb), each with password "password-123".
 func startApp(t testing.TB, o appOpts) *testApp {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr, cfg.HTTP.TLSAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.RADIUS.AuthAddr, cfg.RADIUS.AcctAddr = "127.0.0.1:0", "127.0.0.1:0"
-	a, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.demo {
-		if err := a.Demo(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	var data []byte
 	if o.realData {
-		data, err := os.ReadFile(realData)
-		if err != nil {
+		var err error
+		if data, err = os.ReadFile(realData); err != nil {
 			t.Skipf("real open data not found at %s (relative to the package): %v", realData, err)
 		}
-		res, err := a.Registry.Import(context.Background(), data, hotspots.ImportOptions{})
-		if err != nil || res.Imported != 5430 {
-			t.Fatalf("import: %+v %v", res.Imported, err)
-		}
 	}
-	seedOrgs(t, a)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
+	a := servertest.Start(t, servertest.Options{Demo: o.demo, Prepare: func(a *server.App) {
+		if data != nil {
+			res, err := a.Registry.Import(context.Background(), data, hotspots.ImportOptions{})
+			if err != nil || res.Imported != 5430 {
+				t.Fatalf("import: %+v %v", res.Imported, err)
+			}
 		}
-	})
-	select {
-	case <-a.Ready:
-	case err := <-done:
-		t.Fatalf("Run ended early: %v", err)
-	}
+		seedOrgs(t, a)
+	}})
 	return &testApp{App: a, URL: "http://" + a.HTTPAddr.String()}
 }
 

@@ -1,10 +1,8 @@
 package portal_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/netip"
@@ -17,8 +15,8 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/config"
 	"github.com/wifihk/wifihk/internal/server"
+	"github.com/wifihk/wifihk/internal/server/servertest"
 	"github.com/wifihk/wifihk/portal/uamtest"
 )
 
@@ -29,34 +27,7 @@ var loopback = netip.MustParseAddr("127.0.0.1")
 // secret testing123, nasid "demo", uamsecret "uamsecret".
 func startApp(t testing.TB) *server.App {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr, cfg.HTTP.TLSAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.RADIUS.AuthAddr, cfg.RADIUS.AcctAddr = "127.0.0.1:0", "127.0.0.1:0"
-	a, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Demo(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	select {
-	case <-a.Ready:
-	case err := <-done:
-		t.Fatalf("server stopped: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("server not ready in 20s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	return a
+	return servertest.Start(t, servertest.Options{Demo: true})
 }
 
 // startGateway runs a CoovaChilli stand-in that talks to a's RADIUS server

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -15,13 +15,14 @@ import (
 
 	"github.com/wifihk/wifihk/agent"
 	"github.com/wifihk/wifihk/internal/auth"
+	"github.com/wifihk/wifihk/internal/server"
 )
 
 // The real agent reports to the real server; staff see the AP online with
 // its clients, and the coverage view counts it online.
 func TestAgentReportsToTheServer(t *testing.T) {
 	a := startDemo(t)
-	ap, token, err := a.Registry.AddAP(DemoNASVenue, "lobby", "02:00:00:00:aa:01")
+	ap, token, err := a.Registry.AddAP(server.DemoNASVenue, "lobby", "02:00:00:00:aa:01")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestAgentReportsToTheServer(t *testing.T) {
 		t.Fatalf("status %+v, want online with 2 clients and %d bytes", st, sent)
 	}
 
-	cov, err := a.Registry.Coverage(context.Background(), "", 1, a.coverageSources())
+	cov, err := a.Registry.Coverage(context.Background(), "", 1, a.CoverageSources())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wifihk/wifihk/console"
-	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/portal"
@@ -33,7 +32,7 @@ func (a *App) mountConsole() error {
 	cfg := console.Config{
 		Registry:       a.Registry,
 		Auth:           a.Staff,
-		Usage:          a.coverageSources().Usage,
+		Usage:          a.CoverageSources().Usage,
 		Sessions:       sess,
 		Disconnecter:   &radius.CoAClient{},
 		Vouchers:       visitors.New(a.DB, a.Sealer),
@@ -42,9 +41,6 @@ func (a *App) mountConsole() error {
 		Metrics:        a.Metrics,
 		CSRFKey:        m.Sum(nil),
 		Log:            a.Log,
-	}
-	if cfg.Usage == nil {
-		cfg.Usage = &sessions.Usage{Sessions: sess}
 	}
 	if a.Telemetry != nil { // a nil *telemetry.Service must stay a nil interface
 		cfg.Telemetry = a.Telemetry

@@ -21,6 +21,7 @@ func (a *App) mountRADIUS() error {
 		return err
 	}
 	a.Sessions = sess
+	a.usage = &sessions.Usage{Sessions: sess}
 	// Registered first so it stops last, after the listeners have drained.
 	a.onStart(func(context.Context) (func(context.Context) error, error) {
 		return func(context.Context) error { sess.Close(); return nil }, nil

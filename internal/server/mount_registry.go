@@ -21,7 +21,7 @@ func (a *App) mountRegistry() error {
 		DefaultPlan:    a.Config.Plan,
 		MaxBody:        min(a.Config.HTTP.MaxBodyBytes, 64<<10),
 		CoverageTarget: a.Config.Coverage.TargetVenuesPerDistrict,
-		Sources:        a.coverageSources,
+		Sources:        a.CoverageSources,
 		Log:            a.Log.With("component", "registry-api"),
 	})
 	if err != nil {
@@ -31,13 +31,16 @@ func (a *App) mountRegistry() error {
 	return nil
 }
 
-// coverageSources are the live counts wired in so far: AP heartbeats from
-// hotspots/telemetry and usage from internal/sessions, each "unknown" in
-// coverage until its package provides the interface.
-func (a *App) coverageSources() hotspots.CoverageSources {
+// CoverageSources are the live counts of coverage: AP heartbeats from
+// hotspots/telemetry and usage from the accounting sessions. One that is
+// missing shows as "unknown".
+func (a *App) CoverageSources() hotspots.CoverageSources {
 	var src hotspots.CoverageSources
 	if a.Telemetry != nil {
 		src.APStatus = a.Telemetry
+	}
+	if a.usage != nil {
+		src.Usage = a.usage
 	}
 	return src
 }

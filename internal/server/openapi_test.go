@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"log/slog"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/wifihk/wifihk/api"
 	"github.com/wifihk/wifihk/internal/config"
+	"github.com/wifihk/wifihk/internal/server"
 )
 
 // muxVar matches a gorilla/mux variable with a pattern, {name:pattern}.
@@ -46,7 +47,7 @@ func isAPI(path string) bool {
 func TestOpenAPIMatchesEveryServedRoute(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
-	a, err := New(cfg, slog.New(slog.DiscardHandler))
+	a, err := server.New(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -28,6 +28,14 @@ func TestDemoRADIUSAndItsMetrics(t *testing.T) {
 	rfc2865.UserName_SetString(acct, "demo")
 	if res, err := lr.Exchange(ctx, acct, a.AcctAddr.String()); err != nil || res.Code != lr.CodeAccountingResponse {
 		t.Fatalf("demo accounting: %v %v", res, err)
+	}
+	// Coverage counts the session at the demo NAS's venue.
+	cov, err := a.Registry.Coverage(ctx, "", 1, a.CoverageSources())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cov.Total.OpenSessions; !got.Known || got.N != 1 {
+		t.Errorf("coverage sessions open %+v, want 1", got)
 	}
 	want := []string{
 		`wifihk_radius_requests_total{code="Access-Request",server="auth"} 1`,

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/server"
 )
 
 // papRequest is a PAP Access-Request with a valid Message-Authenticator.
@@ -34,7 +35,7 @@ func papRequest(t *testing.T, secret, user, pass string) *lr.Packet {
 	return p
 }
 
-func sessionTimeout(t *testing.T, a *App) uint32 {
+func sessionTimeout(t *testing.T, a *server.App) uint32 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -53,8 +54,8 @@ func sessionTimeout(t *testing.T, a *App) uint32 {
 func TestRADIUSAppliesTheVenuePlanOfTheNAS(t *testing.T) {
 	a := startDemo(t)
 	n, _, _ := a.Registry.NASForAddr(mustAddr("127.0.0.1"))
-	if n.Hotspot != DemoNASVenue {
-		t.Fatalf("demo NAS is at %q, want %q", n.Hotspot, DemoNASVenue)
+	if n.Hotspot != server.DemoNASVenue {
+		t.Fatalf("demo NAS is at %q, want %q", n.Hotspot, server.DemoNASVenue)
 	}
 	if got := sessionTimeout(t, a); got != uint32(a.Config.Plan.SessionTimeout) {
 		t.Fatalf("venue without a plan: Session-Timeout %d, want the default %d", got, a.Config.Plan.SessionTimeout)
@@ -62,7 +63,7 @@ func TestRADIUSAppliesTheVenuePlanOfTheNAS(t *testing.T) {
 	if _, err := a.Registry.AddPlan(hotspots.Plan{Name: "short", Kind: hotspots.PlanFreeTimed, SessionTimeout: 4321, SessionsPerDay: 9}); err != nil {
 		t.Fatal(err)
 	}
-	v, _ := a.Registry.Venue(DemoNASVenue)
+	v, _ := a.Registry.Venue(server.DemoNASVenue)
 	v.Plan = "short"
 	if _, err := a.Registry.UpdateVenue(v); err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestDemoVenuesAndPublicEndpoints(t *testing.T) {
 	code, body := get(t, http.DefaultClient, base+"/api/v1/hotspots/nearest?lat=22.28&lon=114.19&n=1")
 	var near struct{ Items []struct{ ID string } }
 	json.Unmarshal([]byte(body), &near)
-	if code != 200 || len(near.Items) != 1 || near.Items[0].ID != DemoNASVenue {
+	if code != 200 || len(near.Items) != 1 || near.Items[0].ID != server.DemoNASVenue {
 		t.Fatalf("nearest: %d %s", code, body)
 	}
 	if code, _ := get(t, http.DefaultClient, base+"/opendata/hotspots.geojson"); code != 200 {

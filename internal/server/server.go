@@ -39,7 +39,8 @@ type App struct {
 	// sessions shares it, since it alone sees what is journaled but not
 	// yet applied to the database.
 	Sessions *sessions.Store
-	Staff    *auth.Service // staff accounts, API tokens, console sessions (mountRegistry)
+	usage    *sessions.Usage // per-NAS usage for coverage, over Sessions
+	Staff    *auth.Service   // staff accounts, API tokens, console sessions (mountRegistry)
 	Metrics  *prometheus.Registry
 	Router   *mux.Router
 

@@ -1,48 +1,21 @@
-package server
+package server_test
 
 import (
-	"context"
 	"crypto/tls"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
 
-	"github.com/wifihk/wifihk/internal/config"
+	"github.com/wifihk/wifihk/internal/server"
+	"github.com/wifihk/wifihk/internal/server/servertest"
 )
 
-// startDemo runs a demo controller on loopback ports and returns it once
-// every listener is bound.
-func startDemo(t *testing.T) *App {
+// startDemo runs a demo controller on loopback ports.
+func startDemo(t *testing.T) *server.App {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr, cfg.HTTP.TLSAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.RADIUS.AuthAddr, cfg.RADIUS.AcctAddr = "127.0.0.1:0", "127.0.0.1:0"
-	a, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Demo(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	select {
-	case <-a.Ready:
-	case err := <-done:
-		t.Fatalf("Run ended early: %v", err)
-	}
-	return a
+	return servertest.Start(t, servertest.Options{Demo: true})
 }
 
 func get(t *testing.T, c *http.Client, url string) (int, string) {
@@ -91,7 +64,7 @@ func TestDemoTwiceChangesNothing(t *testing.T) {
 
 func TestDemoStaffCanSignIn(t *testing.T) {
 	a := startDemo(t)
-	if _, err := a.Staff.Login(DemoStaffUser, DemoStaffPassword); err != nil {
+	if _, err := a.Staff.Login(server.DemoStaffUser, server.DemoStaffPassword); err != nil {
 		t.Fatalf("demo console login: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package portalload
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wifihk/wifihk/internal/config"
-	"github.com/wifihk/wifihk/internal/server"
+	"github.com/wifihk/wifihk/internal/server/servertest"
 	"github.com/wifihk/wifihk/portal"
 )
 
@@ -134,26 +132,7 @@ func TestLandingURLs(t *testing.T) {
 // TestRunLogins logs phones on through the real server: the portal, its
 // RADIUS server and store, with this test as the phones and the gateway.
 func TestRunLogins(t *testing.T) {
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr, cfg.HTTP.TLSAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.RADIUS.AuthAddr, cfg.RADIUS.AcctAddr = "127.0.0.1:0", "127.0.0.1:0"
-	a, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Demo(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	select {
-	case <-a.Ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	a := servertest.Start(t, servertest.Options{Demo: true})
 	lc := LoginConfig{PortalURL: "http://" + a.HTTPAddr.String() + "/portal", RADIUSAddr: a.AuthAddr.String(),
 		Secret: "testing123", NASID: "demo", UAMSecret: "uamsecret", Rate: 50, Duration: 400 * time.Millisecond,
 		ServerPID: os.Getpid()}
