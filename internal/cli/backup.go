@@ -15,6 +15,9 @@ func cmdBackup(_ context.Context, e *Env, args []string) error {
 		return errUsage
 	}
 	path := fs.Arg(0)
+	if e.Sessions != nil {
+		e.Sessions.Sync() // accounting acknowledged so far is in the copy
+	}
 	n, err := e.DB.BackupFile(path)
 	if err != nil {
 		return err
