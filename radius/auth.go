@@ -51,10 +51,7 @@ type AuthConfig struct {
 	// MaxHashing caps concurrent argon2id checks (each takes 64 MiB).
 	// Default GOMAXPROCS.
 	MaxHashing int
-	// PlanTTL bounds how long a NAS's plan is cached; a venue change drops
-	// it at once (see planCache). Default 10s.
-	PlanTTL time.Duration
-	Now     func() time.Time
+	Now        func() time.Time
 }
 
 // Authenticator answers Access-Requests: PAP, CHAP and MAC authentication.
@@ -63,7 +60,6 @@ type Authenticator struct {
 	log     *slog.Logger
 	pap     *papCache
 	hashing chan struct{}
-	plans   *planCache
 	// planAttrs holds each plan's encoded reply attributes.
 	planAttrs planAttrCache
 }
@@ -88,12 +84,8 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.PlanTTL <= 0 {
-		cfg.PlanTTL = 10 * time.Second
-	}
 	return &Authenticator{cfg: cfg, log: cfg.Log.With("component", "radius-auth"),
-		pap: newPAPCache(cfg.PAPCacheTTL, 100_000), hashing: make(chan struct{}, cfg.MaxHashing),
-		plans: newPlanCache(cfg.Plans, cfg.PlanTTL)}, nil
+		pap: newPAPCache(cfg.PAPCacheTTL, 100_000), hashing: make(chan struct{}, cfg.MaxHashing)}, nil
 }
 
 // Reasons an Access-Request is rejected: labels of wifihk_radius_auth_total.
@@ -299,7 +291,7 @@ func (a *Authenticator) planFor(c visitors.Credential, n hotspots.NAS) hotspots.
 	if c.Plan != nil {
 		return *c.Plan
 	}
-	return a.plans.PlanForNAS(n, a.cfg.DefaultPlan)
+	return a.cfg.Plans.PlanForNAS(n, a.cfg.DefaultPlan) // the registry remembers it
 }
 
 // checkSimultaneous applies the plan's Simultaneous-Use limit, counted from
