@@ -50,7 +50,8 @@ func dotGroup(t *testing.T, page, key string) string {
 // and one that comes back is listed as recovered.
 func TestAPStatusFromTelemetry(t *testing.T) {
 	a := startApp(t, appOpts{})
-	clk := &clock{t: time.Now().Truncate(time.Minute)}
+	// On a 5-minute boundary, where the current bucket starts now.
+	clk := &clock{t: time.Now().Truncate(5 * time.Minute)}
 	tel, err := telemetry.New(telemetry.Config{DB: a.DB, Now: clk.now})
 	if err != nil {
 		t.Fatal(err)

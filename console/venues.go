@@ -224,7 +224,9 @@ func (c *Console) venueData(r *http.Request, v *view, ven hotspots.Venue) (*venu
 	if err != nil {
 		return nil, err
 	}
-	since := v.now.Truncate(5 * time.Minute).Add(-24 * time.Hour)
+	// 24 hours of 5-minute buckets up to and including the current one.
+	until := v.now.Truncate(5 * time.Minute).Add(5 * time.Minute)
+	since := until.Add(-5*time.Minute - 24*time.Hour)
 	for _, ap := range aps {
 		row := apRow{AP: ap, State: states[ap.ID], Status: "na"}
 		if row.State.Known {
@@ -234,7 +236,7 @@ func (c *Console) venueData(r *http.Request, v *view, ven hotspots.Venue) (*venu
 					return nil, err
 				}
 			}
-			buckets, err := c.cfg.Telemetry.APSeries(ap.ID, since, v.now)
+			buckets, err := c.cfg.Telemetry.APSeries(ap.ID, since, until)
 			if err != nil {
 				return nil, err
 			}
@@ -244,7 +246,7 @@ func (c *Console) venueData(r *http.Request, v *view, ven hotspots.Venue) (*venu
 		d.APs = append(d.APs, row)
 	}
 	if c.cfg.Telemetry != nil && len(aps) > 0 {
-		buckets, err := c.cfg.Telemetry.VenueSeries(ven.Key(), since, v.now)
+		buckets, err := c.cfg.Telemetry.VenueSeries(ven.Key(), since, until)
 		if err != nil {
 			return nil, err
 		}
