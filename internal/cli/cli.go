@@ -20,8 +20,8 @@ type command struct {
 	admin   func(ctx context.Context, e *Env, args []string) error
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// paths names what in args is a file path, to be made absolute before
-	// the command runs in the server: "FILE" is the last positional
-	// argument, "-x" the value of flag -x.
+	// the command runs in the server: "FILE" is each positional argument,
+	// "-x" the value of flag -x.
 	paths []string
 }
 
@@ -115,9 +115,20 @@ func flags(e *Env, name string) *flag.FlagSet {
 	return fs
 }
 
+// parse parses args, letting flags come after positional arguments too
+// ("hotspot import FILE -json"); fs.Args() then holds the positionals.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
+	fs.Parse(append([]string{"--"}, pos...))
 	return nil
 }

@@ -136,6 +136,7 @@ func TestAbsPathsOnlyWherePathsAre(t *testing.T) {
 		{"flag value", []string{"-o", "out.csv", "-format", "csv"}, []string{"-o"}, []string{"-o", filepath.Join(wd, "out.csv"), "-format", "csv"}},
 		{"flag=value", []string{"--print=v.html"}, []string{"-print"}, []string{"--print=" + filepath.Join(wd, "v.html")}},
 		{"session id stays", []string{"-data", "d", "gw1/abc"}, nil, []string{"-data", "d", "gw1/abc"}},
+		{"file before flags", []string{"-data", "d", "x.csv", "-json"}, []string{"FILE"}, []string{"-data", "d", filepath.Join(wd, "x.csv"), "-json"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := absPaths(tc.args, tc.paths)
@@ -143,5 +144,17 @@ func TestAbsPathsOnlyWherePathsAre(t *testing.T) {
 				t.Fatalf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestFlagsAfterPositionalArguments(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(t.TempDir(), "b.db")
+	code, out, errOut := run(t, "backup", "-data", dir, backup, "-json")
+	if code != 0 || !strings.HasPrefix(strings.TrimSpace(out), "{") {
+		t.Fatalf("backup FILE -json: exit %d, %q %q", code, out, errOut)
+	}
+	if code, _, _ := run(t, "backup", "-data", dir, backup, "extra"); code != 2 {
+		t.Fatalf("two files: exit %d, want 2", code)
 	}
 }

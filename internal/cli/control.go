@@ -124,7 +124,8 @@ func callControl(ctx context.Context, dir string, c command, args []string, stdo
 }
 
 // absPaths makes the file paths in args absolute, since the server's
-// working directory is not ours; paths says where they are (command.paths).
+// working directory is not ours; paths says where they are (command.paths):
+// "FILE" means every positional argument, "-x" the value of flag -x.
 func absPaths(args, paths []string) []string {
 	out := append([]string(nil), args...)
 	abs := func(p string) string {
@@ -134,10 +135,20 @@ func absPaths(args, paths []string) []string {
 		return p
 	}
 	for _, p := range paths {
-		if p == "FILE" {
-			n := len(out)
-			if n > 0 && !strings.HasPrefix(out[n-1], "-") && (n < 2 || !takesValue(out[n-2])) {
-				out[n-1] = abs(out[n-1])
+		if p == "FILE" { // every positional argument
+			for i := 0; i < len(out); i++ {
+				switch a := out[i]; {
+				case a == "--":
+					for i++; i < len(out); i++ {
+						out[i] = abs(out[i])
+					}
+				case strings.HasPrefix(a, "-"):
+					if takesValue(a) {
+						i++
+					}
+				default:
+					out[i] = abs(a)
+				}
 			}
 			continue
 		}
