@@ -158,3 +158,12 @@ func TestFlagsAfterPositionalArguments(t *testing.T) {
 		t.Fatalf("two files: exit %d, want 2", code)
 	}
 }
+
+// A socket left by a killed server does not stop admin commands.
+func TestStaleControlSocket(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ControlSocket), nil, 0o600)
+	if code, _, errOut := run(t, "nas", "list", "-data", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

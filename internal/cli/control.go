@@ -92,6 +92,9 @@ func splitName(s string) []string {
 	return out
 }
 
+// errNoServer means no server answers on the data dir's control socket.
+var errNoServer = errors.New("no server answers")
+
 // callControl runs an admin command inside the server that holds dir.
 func callControl(ctx context.Context, dir string, c command, args []string, stdout, stderr io.Writer) error {
 	path := filepath.Join(dir, ControlSocket)
@@ -105,7 +108,7 @@ func callControl(ctx context.Context, dir string, c command, args []string, stdo
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://wifihk/run", bytes.NewReader(body))
 	res, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("the data dir is in use but its server does not answer on %s: %w", path, err)
+		return fmt.Errorf("%w on %s: %w", errNoServer, path, err)
 	}
 	defer res.Body.Close()
 	var resp controlResponse

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
@@ -81,6 +83,13 @@ func runAdmin(ctx context.Context, c command, args []string, stdout, stderr io.W
 		return c.admin(ctx, &Env{Stdout: stdout, Stderr: stderr}, args)
 	}
 	dir := dataDir(args)
+	// A running server holds the database: go through it straight away
+	// rather than wait for the file lock to time out.
+	if _, err := os.Stat(filepath.Join(dir, ControlSocket)); err == nil {
+		if err := callControl(ctx, dir, c, args, stdout, stderr); !errors.Is(err, errNoServer) {
+			return err
+		}
+	}
 	e, err := openEnv(dir, stdout, stderr)
 	if errors.Is(err, store.ErrLocked) {
 		return callControl(ctx, dir, c, args, stdout, stderr)
