@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 
@@ -28,20 +27,8 @@ func langLinks(r *http.Request, current string) []langLink {
 	return out
 }
 
-// tr looks key up in lang, falling back to English, then to the key.
-func tr(lang, key string, args ...any) string {
-	m, ok := messages[lang][key]
-	if !ok {
-		m, ok = messages["en"][key]
-	}
-	if !ok {
-		return key
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(m, args...)
-	}
-	return m
-}
+// tr looks a message up in lang, falling back to English.
+func tr(lang, key string, args ...any) string { return messages.T(lang, key, args...) }
 
 // districtName is a district's name in lang; names come in English from
 // the registry.
@@ -78,7 +65,7 @@ var districtNames = map[string][2]string{
 	"Islands":           {"離島區", "离岛区"},
 }
 
-var messages = map[string]map[string]string{
+var messages = i18n.Catalog{
 	"en": {
 		"console":          "Operations console",
 		"skip":             "Skip to content",

@@ -1,25 +1,11 @@
 package portal
 
-import (
-	"fmt"
-)
+import "github.com/wifihk/wifihk/internal/i18n"
 
 // tr looks a message up in lang, falling back to English.
-func tr(lang, key string, args ...any) string {
-	m, ok := messages[lang][key]
-	if !ok {
-		m, ok = messages["en"][key]
-	}
-	if !ok {
-		return key
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(m, args...)
-	}
-	return m
-}
+func tr(lang, key string, args ...any) string { return messages.T(lang, key, args...) }
 
-var messages = map[string]map[string]string{
+var messages = i18n.Catalog{
 	"en": {
 		"brand":            "WiFi@HK",
 		"title":            "Free Wi-Fi",

@@ -4,6 +4,7 @@
 package i18n
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -100,4 +101,23 @@ func mapTag(tag string) string {
 		return "zh-Hans"
 	}
 	return ""
+}
+
+// Catalog holds a page set's messages: language code, then key.
+type Catalog map[string]map[string]string
+
+// T looks key up in lang, falling back to English, then to the key itself,
+// and formats it with args when there are any.
+func (c Catalog) T(lang, key string, args ...any) string {
+	m, ok := c[lang][key]
+	if !ok {
+		m, ok = c["en"][key]
+	}
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
 }

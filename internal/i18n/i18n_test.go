@@ -44,3 +44,16 @@ func FuzzAcceptLanguage(f *testing.F) {
 		}
 	})
 }
+
+func TestCatalogFallsBackToEnglishThenKey(t *testing.T) {
+	c := Catalog{"en": {"hi": "Hello %s", "only_en": "English"}, "zh-Hant": {"hi": "你好 %s"}}
+	if got := c.T("zh-Hant", "hi", "Ann"); got != "你好 Ann" {
+		t.Errorf("translated: %q", got)
+	}
+	if got := c.T("zh-Hant", "only_en"); got != "English" {
+		t.Errorf("English fallback: %q", got)
+	}
+	if got := c.T("zh-Hans", "missing"); got != "missing" {
+		t.Errorf("key fallback: %q", got)
+	}
+}
