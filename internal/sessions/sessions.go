@@ -108,8 +108,8 @@ type Store struct {
 	overlay map[string]staged
 	pruned  uint64
 
-	byIP   ipIndex   // open sessions by Framed-IP (byip.go)
-	byUser userIndex // open sessions by account, with a journal (byuser.go)
+	byIP   openIndex // open sessions by Framed-IP (openindex.go)
+	byUser openIndex // open sessions by account, with a journal
 }
 
 // staged is a session record in the journal but not yet in bbolt.
@@ -139,7 +139,8 @@ const maxCached = 200_000
 // memory. Any number may read.
 func New(db *store.DB) *Store {
 	return &Store{db: db, now: time.Now, queue: make(chan *pending, 8192),
-		stop: make(chan struct{}), closed: make(chan struct{}), open: map[string]Session{}}
+		stop: make(chan struct{}), closed: make(chan struct{}), open: map[string]Session{},
+		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
 }
 
 // Open returns a Store that records accounting through the journal at
@@ -765,14 +766,7 @@ func (s *Store) OpenCount(username string, stale time.Duration) (int, error) {
 	n := 0
 	cutoff := s.now().Add(-stale)
 	if s.j != nil {
-		if n, ok := s.openCountMemory(username, cutoff, stale); ok {
-			return n, nil
-		}
-		if err := s.buildUserIndex(); err != nil {
-			return 0, err
-		}
-		n, _ := s.openCountMemory(username, cutoff, stale)
-		return n, nil
+		return s.openCountMemory(username, cutoff, stale)
 	}
 	err := s.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.Sessions, "u/"+username+"\x00", func(k string, _ func(any) error) (bool, error) {
