@@ -45,7 +45,11 @@ func OpenFile(path string, opt Options) (*DB, error) {
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = time.Second
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync})
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync,
+		// As etcd runs bbolt: the free-page list is not written on every
+		// commit (it is rebuilt when the file is opened), and is kept as a
+		// map, which stays fast as the file grows.
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 	}
