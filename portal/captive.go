@@ -3,6 +3,7 @@ package portal
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 )
 
 // captiveAPI is the RFC 8908 Captive Portal API at GET /portal/api. The
@@ -24,6 +25,9 @@ func (p *Portal) captiveAPI(w http.ResponseWriter, r *http.Request) {
 				out["bytes-remaining"] = s.BytesLeft
 			}
 			out["can-extend-session"] = false
+			if s.Venue != "" {
+				out["venue-info-url"] = p.publicBase(r) + "/venue?v=" + url.QueryEscape(s.Venue)
+			}
 		}
 	}
 	h := w.Header()

@@ -144,6 +144,23 @@ func TestClickThroughLogsOnThroughRealRADIUS(t *testing.T) {
 	if s, _ := cp["seconds-remaining"].(float64); cp["captive"] != false || s < 1700 || s > 1800 {
 		t.Fatalf("captive API after login: %v", cp)
 	}
+	// venue-info-url names the venue of the NAS and its support line.
+	info, _ := cp["venue-info-url"].(string)
+	if !strings.HasSuffix(info, "/portal/venue?v=demo%2FCWB-LIB") {
+		t.Fatalf("venue-info-url %q", info)
+	}
+	vres, err := http.Get(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(vres.Body)
+	vres.Body.Close()
+	if vres.StatusCode != 200 || !strings.Contains(string(body), "Causeway Bay Demo Library") || !strings.Contains(string(body), "Wan Chai") {
+		t.Fatalf("venue info page %d:\n%s", vres.StatusCode, body)
+	}
+	if nres, err := http.Get(strings.Replace(info, "CWB-LIB", "NOPE", 1)); err != nil || nres.StatusCode != 404 {
+		t.Errorf("unknown venue: %v %v, want 404", nres, err)
+	}
 
 	// The one-time credential is spent: a second logon with it is refused.
 	res2 := replay(t, a, g, res.Username)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/visitors"
@@ -75,6 +76,33 @@ func (p *Portal) terms(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	v.message(http.StatusOK, "terms_heading", "terms_body")
+}
+
+// venueInfo is the RFC 8908 venue-info-url: where the visitor is and whom
+// to call for help.
+func (p *Portal) venueInfo(w http.ResponseWriter, r *http.Request, v *view) {
+	key := v.q.Get("v")
+	ven, err := p.cfg.NAS.Venue(key)
+	if err != nil {
+		v.message(http.StatusNotFound, "err_no_venue", "err_no_venue")
+		return
+	}
+	d := v.data("venue_heading")
+	d.Heading = p.cfg.NAS.VenueName(key, v.lang)
+	address := map[string]string{"zh-Hant": ven.AddressTC, "zh-Hans": ven.AddressSC}[v.lang]
+	if address == "" {
+		address = ven.AddressEN
+	}
+	help := tr(v.lang, "help")
+	if org, err := p.cfg.NAS.Org(ven.Org); err == nil && (org.SupportHotline != "" || org.SupportEmail != "") {
+		help = tr(v.lang, "venue_support", strings.TrimSpace(org.SupportHotline+" "+org.SupportEmail))
+	}
+	district := ven.District
+	if dd, ok := hotspots.LookupDistrict(district); ok && v.lang != "en" {
+		district = dd.TC // 中西區 …; Simplified readers read these too
+	}
+	d.Body = tr(v.lang, "venue_info", address, district, help)
+	v.render(http.StatusOK, "message", d)
 }
 
 // status shows time and data left and the logout link.

@@ -34,14 +34,17 @@ var staticFS embed.FS
 type NASDirectory interface {
 	LookupNAS(key string) (hotspots.NAS, bool)
 	VenueName(key, lang string) string
+	Venue(key string) (hotspots.Venue, error)
+	Org(code string) (hotspots.Org, error)
 	UAMSecret(hotspots.NAS) (string, error)
 	PlanForNAS(hotspots.NAS, hotspots.Plan) hotspots.Plan
 }
 
 // Session is what the status page and the Captive Portal API report.
 type Session struct {
-	SecondsLeft int64 // -1 when there is no time limit
-	BytesLeft   int64 // -1 when there is no data cap
+	SecondsLeft int64  // -1 when there is no time limit
+	BytesLeft   int64  // -1 when there is no data cap
+	Venue       string // "ORG/LOCATIONID" of the session's NAS, or ""
 }
 
 // SessionFinder finds a visitor's open accounting session by address and,
@@ -204,6 +207,7 @@ func (p *Portal) Mount(r *mux.Router) {
 	r.Handle(b, p.page(p.landing)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(b+"/", http.RedirectHandler(b, http.StatusFound)).Methods(http.MethodGet)
 	r.Handle(b+"/terms", p.page(p.terms)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(b+"/venue", p.page(p.venueInfo)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(b+"/status", p.page(p.status)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(b+"/signup", p.page(p.signupForm)).Methods(http.MethodGet)
 	r.Handle(b+"/reset", p.page(p.resetForm)).Methods(http.MethodGet)

@@ -45,9 +45,9 @@ func (a AccountingSessions) OpenSession(ip netip.Addr, mac string) (Session, boo
 }
 
 func (a AccountingSessions) left(s sessions.Session) Session {
-	plan := a.Default
+	plan, venue := a.Default, ""
 	if n, ok := a.nas(s.NAS); ok {
-		plan = a.NAS.PlanForNAS(n, a.Default)
+		plan, venue = a.NAS.PlanForNAS(n, a.Default), n.Hotspot
 	}
 	if c, err := a.Visitors.Get(s.Username); err == nil && c.Plan != nil {
 		plan = *c.Plan
@@ -56,7 +56,7 @@ func (a AccountingSessions) left(s sessions.Session) Session {
 	if a.Now != nil {
 		now = a.Now
 	}
-	out := Session{SecondsLeft: -1, BytesLeft: -1}
+	out := Session{SecondsLeft: -1, BytesLeft: -1, Venue: venue}
 	if plan.SessionTimeout > 0 {
 		out.SecondsLeft = max(int64(plan.SessionTimeout)-int64(now().Sub(s.Started).Seconds()), 0)
 	}
