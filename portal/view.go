@@ -11,6 +11,7 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/i18n"
+	"github.com/wifihk/wifihk/internal/web"
 )
 
 // view is one request's page state: language, tokens and, once known,
@@ -277,14 +278,12 @@ func (v *view) write(status int, b []byte) {
 func pageHeaders(h http.Header, gateway string) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
 	formAction := "'self'"
 	if gateway != "" {
 		formAction += " " + gateway
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action "+formAction+"; base-uri 'none'; frame-ancestors 'none'")
+	web.SecurityHeaders(h, "default-src 'none'; style-src 'self'; img-src 'self'; form-action "+formAction+"; base-uri 'none'; frame-ancestors 'none'",
+		"no-referrer")
 }
 
 // message renders a one-paragraph page.
