@@ -4,29 +4,26 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"io"
-	"os"
+
+	"github.com/wifihk/wifihk/internal/journal"
 )
 
-// The accounting journal makes an Accounting-Response cheap to make
-// durable: a group of packets becomes one record appended to a file and
-// one fdatasync, instead of a bbolt commit (page writes, fdatasync, meta
-// page, fdatasync) in the answer's path. The records are applied to bbolt
-// afterwards, in larger batches, by normal synced commits; each batch
-// stores the last record it applied, so on start-up the records after it
-// are applied again (replay) and the journal is emptied.
+// The accounting journal (internal/journal) makes an Accounting-Response
+// cheap to make durable: a group of packets becomes one record appended
+// to a file and one fdatasync, instead of a bbolt commit in the answer's
+// path. The records are applied to bbolt afterwards, in larger batches,
+// by normal synced commits; each batch stores the last record it applied,
+// so on start-up the records after it are applied again (replay) and the
+// journal is emptied.
 //
 // A record is what the batch writes, not the packets: absolute session
 // records and index keys, computed by the committer before the record is
 // written. Applying a record twice therefore changes nothing.
 //
-// Record layout: 4-byte length of the body, 4-byte CRC-32C of the body,
-// then the body: 8-byte sequence number, a uvarint count of operations,
-// and each operation as kind byte (0 put, 1 delete), uvarint key length,
-// key, and for a put a uvarint value length and the JSON value. A record
-// cut short by a crash fails its length or CRC check; it was never
-// acknowledged, and replay stops there.
+// Record body (after the journal's length, checksum and sequence number):
+// a uvarint count of operations, and each operation as kind byte (0 put,
+// 1 delete), uvarint key length, key, and for a put a uvarint value
+// length and the JSON value.
 
 // op is one write to the sessions bucket.
 type op struct {
@@ -35,76 +32,33 @@ type op struct {
 	val []byte // JSON; nil for a delete
 }
 
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
-
-// maxRecord bounds a record's body; a larger length field is corruption.
-const maxRecord = 64 << 20
-
-// journal is the append-only file. Only the committer writes it.
-type journal struct {
-	f    *os.File
-	size int64
-	buf  []byte
-}
-
-// record is one replayed record.
+// record is one journal record, decoded.
 type record struct {
 	seq uint64
 	ops []op
 }
 
-// openJournal opens (or creates) the journal at path and returns the
-// intact records it holds, in order.
-func openJournal(path string) (*journal, []record, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sessions: journal: %w", err)
-	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("sessions: journal: %w", err)
-	}
-	recs, _ := decodeRecords(data)
-	return &journal{f: f, size: int64(len(data))}, recs, nil
-}
-
-// decodeRecords returns the intact records at the start of data and an
-// error naming why it stopped early, if it did.
-func decodeRecords(data []byte) ([]record, error) {
-	var recs []record
-	for len(data) > 0 {
-		if len(data) < 8 {
-			return recs, errors.New("sessions: journal: truncated record header")
-		}
-		n := binary.BigEndian.Uint32(data[:4])
-		if n > maxRecord || int(n) > len(data)-8 {
-			return recs, fmt.Errorf("sessions: journal: record length %d is beyond the file", n)
-		}
-		body := data[8 : 8+n]
-		if crc32.Checksum(body, crcTable) != binary.BigEndian.Uint32(data[4:8]) {
-			return recs, errors.New("sessions: journal: record checksum mismatch")
-		}
-		r, err := decodeBody(body)
+// decodeRecords decodes the journal's records. A body that does not
+// decode (which its checksum makes a bug, not a crash) ends them, as a
+// torn record does.
+func decodeRecords(recs []journal.Record) ([]record, error) {
+	out := make([]record, 0, len(recs))
+	for _, r := range recs {
+		ops, err := decodeOps(r.Body)
 		if err != nil {
-			return recs, err
+			return out, fmt.Errorf("%w (record %d)", err, r.Seq)
 		}
-		recs = append(recs, r)
-		data = data[8+n:]
+		out = append(out, record{seq: r.Seq, ops: ops})
 	}
-	return recs, nil
+	return out, nil
 }
 
-func decodeBody(b []byte) (record, error) {
-	bad := errors.New("sessions: journal: malformed record body")
-	if len(b) < 8 {
-		return record{}, bad
-	}
-	r := record{seq: binary.BigEndian.Uint64(b[:8])}
-	b = b[8:]
+var errMalformed = errors.New("sessions: journal: malformed record body")
+
+func decodeOps(b []byte) ([]op, error) {
 	count, k := binary.Uvarint(b)
 	if k <= 0 || count > uint64(len(b)) {
-		return record{}, bad
+		return nil, errMalformed
 	}
 	b = b[k:]
 	field := func() ([]byte, bool) {
@@ -116,36 +70,35 @@ func decodeBody(b []byte) (record, error) {
 		b = b[k+int(l):]
 		return v, true
 	}
+	ops := make([]op, 0, count)
 	for range count {
 		if len(b) < 1 {
-			return record{}, bad
+			return nil, errMalformed
 		}
 		o := op{del: b[0] == 1}
 		b = b[1:]
 		key, ok := field()
 		if !ok {
-			return record{}, bad
+			return nil, errMalformed
 		}
 		o.key = string(key)
 		if !o.del {
 			val, ok := field()
 			if !ok {
-				return record{}, bad
+				return nil, errMalformed
 			}
 			o.val = append([]byte(nil), val...)
 		}
-		r.ops = append(r.ops, o)
+		ops = append(ops, o)
 	}
 	if len(b) != 0 {
-		return record{}, bad
+		return nil, errMalformed
 	}
-	return r, nil
+	return ops, nil
 }
 
-// appendRecord writes one record and waits for it to reach the disk.
-func (j *journal) appendRecord(seq uint64, ops []op) error {
-	b := append(j.buf[:0], 0, 0, 0, 0, 0, 0, 0, 0)
-	b = binary.BigEndian.AppendUint64(b, seq)
+// appendOps appends ops' encoding (a record body) to b.
+func appendOps(b []byte, ops []op) []byte {
 	b = binary.AppendUvarint(b, uint64(len(ops)))
 	for _, o := range ops {
 		if o.del {
@@ -160,27 +113,5 @@ func (j *journal) appendRecord(seq uint64, ops []op) error {
 			b = append(b, o.val...)
 		}
 	}
-	binary.BigEndian.PutUint32(b[0:4], uint32(len(b)-8))
-	binary.BigEndian.PutUint32(b[4:8], crc32.Checksum(b[8:], crcTable))
-	j.buf = b
-	if _, err := j.f.WriteAt(b, j.size); err != nil {
-		return fmt.Errorf("sessions: journal: %w", err)
-	}
-	j.size += int64(len(b))
-	if err := fdatasync(j.f); err != nil {
-		return fmt.Errorf("sessions: journal: sync: %w", err)
-	}
-	return nil
-}
-
-// reset empties the journal once every record in it is in bbolt.
-func (j *journal) reset() error {
-	if err := j.f.Truncate(0); err != nil {
-		return fmt.Errorf("sessions: journal: %w", err)
-	}
-	j.size = 0
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("sessions: journal: sync: %w", err)
-	}
-	return nil
+	return b
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wifihk/wifihk/internal/journal"
 	"github.com/wifihk/wifihk/internal/store"
 )
 
@@ -89,7 +90,8 @@ type Store struct {
 
 	// Journal mode (Open): the committer appends each group to j and
 	// hands it to the applier, which writes it to bbolt.
-	j         *journal
+	j         *journal.Journal
+	body      []byte // the record being appended; committer only
 	log       *slog.Logger
 	seq       uint64 // last record journaled; committer only
 	applyQ    chan record
@@ -153,21 +155,29 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	j, recs, err := openJournal(journalPath)
+	log = log.With("component", "sessions")
+	j, raw, err := journal.Open(journalPath)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	if err := j.TornTail(); err != nil { // a crash while appending: never acknowledged
+		log.Warn("accounting journal: replaying the records before a torn tail", "path", journalPath, "err", err)
+	}
+	recs, err := decodeRecords(raw)
+	if err != nil {
+		log.Error("accounting journal: replaying the records before one that does not decode", "path", journalPath, "err", err)
 	}
 	last, err := replay(db, recs)
 	if err != nil {
-		j.f.Close()
+		j.Close()
 		return nil, err
 	}
-	if err := j.reset(); err != nil {
-		j.f.Close()
-		return nil, err
+	if err := j.Reset(); err != nil {
+		j.Close()
+		return nil, fmt.Errorf("sessions: %w", err)
 	}
 	s := New(db)
-	s.j, s.log, s.seq, s.done = j, log.With("component", "sessions"), last, last
+	s.j, s.log, s.seq, s.done = j, log, last, last
 	s.applyQ, s.applied, s.overlay = make(chan record, 4096), make(chan struct{}), map[string]staged{}
 	s.hurry, s.delay = make(chan struct{}, 1), applyDelay
 	s.cond = sync.NewCond(&s.mu)
@@ -433,7 +443,7 @@ func (s *Store) Close() {
 	close(s.applyQ)
 	<-s.applied
 	s.cond.Broadcast()
-	s.j.f.Close()
+	s.j.Close()
 }
 
 func (s *Store) commitLoop() {
@@ -527,22 +537,22 @@ func (s *Store) persist(ops []op) error {
 	if s.j == nil {
 		return s.db.Update(func(tx *store.Tx) error { return writeOps(tx, ops) })
 	}
-	if s.j.size > journalReset {
+	if s.j.Size() > journalReset {
 		s.waitApplied(s.seq)
-		if err := s.j.reset(); err != nil {
-			return err
+		if err := s.j.Reset(); err != nil {
+			return fmt.Errorf("sessions: %w", err)
 		}
 	}
 	seq := s.seq + 1
-	if err := s.j.appendRecord(seq, ops); err != nil {
-		// The tail may hold part of a record; the next append goes after
-		// it and replay stops there, so start a clean file once bbolt
-		// has everything acknowledged.
+	s.body = appendOps(s.body[:0], ops)
+	if err := s.j.Append(seq, s.body); err != nil {
+		// The file may hold part of the record, or all of it unsynced;
+		// start a clean file once bbolt has everything acknowledged.
 		s.waitApplied(s.seq)
-		if rerr := s.j.reset(); rerr != nil {
+		if rerr := s.j.Reset(); rerr != nil {
 			s.log.Error("accounting journal could not be emptied after a failed write", "err", rerr)
 		}
-		return err
+		return fmt.Errorf("sessions: %w", err)
 	}
 	s.seq = seq
 	for _, o := range ops {

@@ -1,0 +1,147 @@
+// Package journal is an append-only file of checksummed records, for
+// making a group of writes durable with one append and one fdatasync
+// instead of a bbolt commit (page writes, fdatasync, meta page, fdatasync)
+// in a request's path. Its users (internal/sessions for accounting,
+// hotspots/telemetry for agent reports) apply the records to bbolt
+// afterwards, in larger batches; each batch stores the sequence number of
+// the last record it applied, so on start-up the records after it are
+// applied again (replay) and the journal is emptied (Reset).
+//
+// What a record's body holds is the user's business; it should be what
+// the apply writes, so that applying a record twice changes nothing.
+//
+// Record layout: 4-byte big-endian length of what follows the checksum,
+// 4-byte CRC-32C (Castagnoli) of it, then the 8-byte big-endian sequence
+// number and the body. A record cut short by a crash fails its length or
+// checksum; it was never acknowledged, and reading stops there.
+package journal
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+)
+
+// ErrCorrupt is wrapped by the error that says why Decode stopped before
+// the end of its data: a record cut short (a crash while appending) or
+// one whose checksum does not match.
+var ErrCorrupt = errors.New("journal: torn or corrupt record")
+
+// MaxBody bounds a record's body; a larger length field is corruption.
+const MaxBody = 64<<20 - 8
+
+// header is the length and checksum; the sequence number follows.
+const header = 8
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// Record is one record read back.
+type Record struct {
+	Seq  uint64
+	Body []byte
+}
+
+// Journal is the file. It is not safe for concurrent use: one goroutine
+// (a committer) appends.
+type Journal struct {
+	f    *os.File
+	size int64
+	buf  []byte
+	tail error
+}
+
+// Open opens the journal at path, creating it if needed, and returns the
+// intact records it holds, in order. A torn or corrupt tail ends them: it
+// is cut off, so appends follow the last intact record, and TornTail says
+// what it was.
+func Open(path string) (*Journal, []Record, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("journal: %w", err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("journal: %s: %w", path, err)
+	}
+	recs, n, tail := Decode(data)
+	if tail != nil {
+		if err := f.Truncate(int64(n)); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("journal: %s: %w", path, err)
+		}
+	}
+	return &Journal{f: f, size: int64(n), tail: tail}, recs, nil
+}
+
+// TornTail says why Open found fewer records than the file held bytes for
+// (a record cut short by a crash, say), or is nil.
+func (j *Journal) TornTail() error { return j.tail }
+
+// Decode returns the intact records at the start of data, the length they
+// take, and, if it stopped before the end, an error wrapping ErrCorrupt
+// that says why. The bodies point into data.
+func Decode(data []byte) (recs []Record, n int, err error) {
+	for n < len(data) {
+		rest := data[n:]
+		if len(rest) < header+8 {
+			return recs, n, fmt.Errorf("%w: %d bytes at offset %d, too few for a record header", ErrCorrupt, len(rest), n)
+		}
+		l := binary.BigEndian.Uint32(rest[:4])
+		if l < 8 || l > MaxBody+8 || int(l) > len(rest)-header {
+			return recs, n, fmt.Errorf("%w: record length %d at offset %d runs past the file's %d bytes", ErrCorrupt, l, n, len(data))
+		}
+		payload := rest[header : header+int(l)]
+		if crc32.Checksum(payload, crcTable) != binary.BigEndian.Uint32(rest[4:8]) {
+			return recs, n, fmt.Errorf("%w: checksum mismatch in the record at offset %d", ErrCorrupt, n)
+		}
+		recs = append(recs, Record{Seq: binary.BigEndian.Uint64(payload[:8]), Body: payload[8:]})
+		n += header + int(l)
+	}
+	return recs, n, nil
+}
+
+// Append writes one record and waits until it is on the disk (fdatasync).
+// After an error the record may or may not be there; the next Append
+// writes over it.
+func (j *Journal) Append(seq uint64, body []byte) error {
+	if len(body) > MaxBody {
+		return fmt.Errorf("journal: a %d-byte record is over the %d-byte limit", len(body), MaxBody)
+	}
+	b := append(j.buf[:0], 0, 0, 0, 0, 0, 0, 0, 0) // header, filled in below
+	b = binary.BigEndian.AppendUint64(b, seq)
+	b = append(b, body...)
+	binary.BigEndian.PutUint32(b[0:4], uint32(len(b)-header))
+	binary.BigEndian.PutUint32(b[4:8], crc32.Checksum(b[header:], crcTable))
+	j.buf = b
+	if _, err := j.f.WriteAt(b, j.size); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if err := fdatasync(j.f); err != nil {
+		return fmt.Errorf("journal: sync: %w", err)
+	}
+	j.size += int64(len(b))
+	return nil
+}
+
+// Size is the file's length: what Open kept plus what was appended since
+// the last Reset.
+func (j *Journal) Size() int64 { return j.size }
+
+// Reset empties the journal; call it once every record in it is applied.
+func (j *Journal) Reset() error {
+	if err := j.f.Truncate(0); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	j.size = 0
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("journal: sync: %w", err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (j *Journal) Close() error { return j.f.Close() }
