@@ -2,9 +2,6 @@ package visitors
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/wifihk/wifihk/internal/store"
@@ -40,27 +37,40 @@ func (r *CachedReader) Get(username string) (Credential, error) {
 	var raw []byte
 	err := r.db.View(func(tx *store.Tx) error {
 		var err error
-		raw, err = tx.GetRaw(store.Visitors, username)
-		if errors.Is(err, store.ErrNotFound) {
-			raw, err = tx.GetRaw(store.Credentials, username)
-		}
+		raw, err = getRawTx(tx, username)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return Credential{}, ErrUnknown
-	}
 	if err != nil {
 		return Credential{}, err
 	}
+	return r.decode(username, raw)
+}
+
+// Consume is Store.Consume, decoding the credential only when its stored
+// bytes differ from those Get decoded: a login reads a credential and
+// then consumes it. A credential used up leaves the cache.
+func (r *CachedReader) Consume(username string) error {
+	left, err := r.consume(username, r.decode)
+	if err == nil && left == 0 {
+		r.mu.Lock()
+		delete(r.m, username)
+		r.mu.Unlock()
+	}
+	return err
+}
+
+// decode returns the credential stored as raw, from the cache when it
+// decoded the same bytes before.
+func (r *CachedReader) decode(username string, raw []byte) (Credential, error) {
 	r.mu.Lock()
 	e, ok := r.m[username]
 	r.mu.Unlock()
 	if ok && bytes.Equal(e.raw, raw) {
 		return e.cred, nil
 	}
-	var c Credential
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return Credential{}, fmt.Errorf("visitors: decode %q: %w", username, err)
+	c, err := decodeCredential(username, raw)
+	if err != nil {
+		return Credential{}, err
 	}
 	r.mu.Lock()
 	if len(r.m) >= maxCachedCredentials {

@@ -34,3 +34,37 @@ func TestCachedReaderSeesEveryChange(t *testing.T) {
 		t.Fatalf("after Consume: UsesLeft %d, %v; want 1", c.UsesLeft, err)
 	}
 }
+
+// The reader's Consume counts down the stored record, not the cached
+// copy: a credential changed by another Store is consumed from its new
+// state, and one used up stays used up.
+func TestCachedReaderConsume(t *testing.T) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	sealer, _ := secrets.New(key)
+	st := visitors.New(storetest.Open(t), sealer)
+	r := visitors.NewCachedReader(st)
+	if err := st.Insert(visitors.Credential{Username: "v", Kind: visitors.KindVoucher, UsesLeft: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Get("v"); err != nil { // cached at 3 uses
+		t.Fatal(err)
+	}
+	if err := st.Consume("v"); err != nil { // 2, behind the cache's back
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := r.Consume("v"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Consume("v"); !errors.Is(err, visitors.ErrUsedUp) {
+		t.Fatalf("fourth use: %v, want ErrUsedUp", err)
+	}
+	if c, err := r.Get("v"); err != nil || c.UsesLeft != 0 {
+		t.Fatalf("after: UsesLeft %d, %v; want 0", c.UsesLeft, err)
+	}
+	if err := r.Consume("nobody"); !errors.Is(err, visitors.ErrUnknown) {
+		t.Fatalf("unknown: %v", err)
+	}
+}

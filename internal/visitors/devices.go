@@ -54,18 +54,31 @@ func (s *Store) Device(mac string) (Device, error) {
 // of uses (UsesLeft > 0); unlimited credentials are left alone. It returns
 // ErrUsedUp when none is left.
 func (s *Store) Consume(username string) error {
-	return s.db.Batch(func(tx *store.Tx) error {
-		var c Credential
-		if err := getTx(tx, username, &c); err != nil {
+	_, err := s.consume(username, decodeCredential)
+	return err
+}
+
+// consume is Consume with the decoder given; it returns the uses left.
+func (s *Store) consume(username string, decode func(username string, raw []byte) (Credential, error)) (int, error) {
+	var left int
+	err := s.db.Batch(func(tx *store.Tx) error {
+		raw, err := getRawTx(tx, username)
+		if err != nil {
 			return err
 		}
-		switch {
+		c, err := decode(username, raw)
+		if err != nil {
+			return err
+		}
+		switch left = c.UsesLeft; {
 		case c.UsesLeft < 0:
 			return nil
 		case c.UsesLeft == 0:
 			return ErrUsedUp
 		}
 		c.UsesLeft--
+		left = c.UsesLeft
 		return tx.Put(bucketOf(c.Kind), c.Username, c)
 	})
+	return left, err
 }

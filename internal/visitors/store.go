@@ -1,6 +1,7 @@
 package visitors
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -61,6 +62,26 @@ func getTx(tx *store.Tx, username string, c *Credential) error {
 		return ErrUnknown
 	}
 	return err
+}
+
+// getRawTx returns a credential's stored bytes, or ErrUnknown.
+func getRawTx(tx *store.Tx, username string) ([]byte, error) {
+	raw, err := tx.GetRaw(store.Visitors, username)
+	if errors.Is(err, store.ErrNotFound) {
+		raw, err = tx.GetRaw(store.Credentials, username)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrUnknown
+	}
+	return raw, err
+}
+
+func decodeCredential(username string, raw []byte) (Credential, error) {
+	var c Credential
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return Credential{}, fmt.Errorf("visitors: decode %q: %w", username, err)
+	}
+	return c, nil
 }
 
 // Secret opens a credential's sealed cleartext for CHAP.
