@@ -3,14 +3,10 @@ package portal_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/netip"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -56,7 +52,7 @@ func newBenchStack(b *testing.B) *benchStack {
 	}
 	vis := visitors.New(db, sealer)
 	met := radius.NewMetrics(prometheus.NewRegistry())
-	auth, err := radius.NewAuthenticator(radius.AuthConfig{Credentials: vis, Sessions: sessions.New(db),
+	auth, err := radius.NewAuthenticator(radius.AuthConfig{Credentials: visitors.NewCachedReader(vis), Sessions: sessions.New(db),
 		Plans: reg, DefaultPlan: hotspots.DefaultPlan(), Metrics: met})
 	if err != nil {
 		b.Fatal(err)
@@ -92,80 +88,6 @@ func newBenchStack(b *testing.B) *benchStack {
 	return &benchStack{portalURL: hs.URL + "/portal", gw: gw, handler: r}
 }
 
-// visitor is one simulated phone with its own address on 127/8 (the
-// gateway tells devices apart by IP, as chilli does) and cookie jar.
-type visitor struct {
-	c    *http.Client
-	ip   netip.Addr
-	form url.Values
-}
-
-func newVisitor(n int) *visitor {
-	ip := netip.AddrFrom4([4]byte{127, byte(1 + n>>16), byte(n >> 8), byte(n)})
-	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip.AsSlice()}}
-	jar, _ := cookiejar.New(nil)
-	return &visitor{ip: ip, c: &http.Client{Jar: jar, Transport: &http.Transport{DialContext: d.DialContext},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-// land follows the gateway's redirect to the landing page and keeps its
-// form.
-func (s *benchStack) land(v *visitor, mac string) error {
-	s.gw.Attach(v.ip, mac)
-	to, err := s.gw.RedirectURL(v.ip, "")
-	if err != nil {
-		return err
-	}
-	page, err := body(v.c.Get(to))
-	if err != nil {
-		return err
-	}
-	m := hiddenRE.FindAllStringSubmatch(page, 2)
-	if len(m) < 2 {
-		return fmt.Errorf("no form on landing page")
-	}
-	v.form = url.Values{"terms": {"yes"}}
-	for _, f := range m {
-		v.form.Set(f[1], strings.ReplaceAll(f[2], "&#43;", "+"))
-	}
-	return nil
-}
-
-// login is one click-through: the portal POST, and the gateway's /logon,
-// which returns only once RADIUS has answered the CHAP Access-Request.
-func (s *benchStack) login(v *visitor) error {
-	defer v.c.CloseIdleConnections()
-	res, err := v.c.PostForm(s.portalURL+"/connect", v.form)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	logon := res.Header.Get("Location")
-	if res.StatusCode != http.StatusFound || !strings.Contains(logon, "/logon?") {
-		return fmt.Errorf("connect: %d %q", res.StatusCode, logon)
-	}
-	res, err = v.c.Get(logon)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	if !strings.Contains(res.Header.Get("Location"), "res=success") {
-		return fmt.Errorf("logon not accepted: %q", res.Header.Get("Location"))
-	}
-	return nil
-}
-
-func body(res *http.Response, err error) (string, error) {
-	if err != nil {
-		return "", err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return string(b), err
-}
-
 // BenchmarkClickThroughLogin measures complete free logins per second.
 // Each of b.N visitors first opens the landing page (untimed); the timed
 // part is the portal POST and the gateway's CHAP Access-Request answered.
@@ -183,7 +105,7 @@ func BenchmarkClickThroughLogin(b *testing.B) {
 		b.Skipf("needs %d open files, the limit is %d", need, lim.Cur)
 	}
 	s := newBenchStack(b)
-	visitors := make(chan *visitor, b.N)
+	phones := make(chan *uamtest.Phone, b.N)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	for w := 0; w < 16; w++ {
@@ -191,17 +113,17 @@ func BenchmarkClickThroughLogin(b *testing.B) {
 		go func(w int) {
 			defer wg.Done()
 			for n := w; n < b.N; n += 16 {
-				v := newVisitor(n)
-				if err := s.land(v, fmt.Sprintf("02:00:00:%02x:%02x:%02x", byte(n>>16), byte(n>>8), byte(n))); err != nil {
+				v := uamtest.NewPhone(n)
+				if err := v.Land(context.Background(), s.gw, fmt.Sprintf("02:00:00:%02x:%02x:%02x", byte(n>>16), byte(n>>8), byte(n))); err != nil {
 					failed.Add(1)
 					continue
 				}
-				visitors <- v
+				phones <- v
 			}
 		}(w)
 	}
 	wg.Wait()
-	close(visitors)
+	close(phones)
 	if failed.Load() > 0 {
 		b.Fatalf("%d landings failed", failed.Load())
 	}
@@ -210,7 +132,7 @@ func BenchmarkClickThroughLogin(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := s.login(<-visitors); err != nil {
+			if _, err := (<-phones).Login(context.Background()); err != nil {
 				b.Error(err)
 				return
 			}
@@ -235,9 +157,9 @@ func cpuTime() time.Duration {
 //	go test ./portal -run '^$' -bench Landing -cpu 1
 func BenchmarkLanding(b *testing.B) {
 	s := newBenchStack(b)
-	v := newVisitor(1)
-	s.gw.Attach(v.ip, "02:00:00:00:00:01")
-	to, err := s.gw.RedirectURL(v.ip, "http://example.com/")
+	v := uamtest.NewPhone(1)
+	s.gw.Attach(v.IP, "02:00:00:00:00:01")
+	to, err := s.gw.RedirectURL(v.IP, "http://example.com/")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,14 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/http/cookiejar"
-	"net/netip"
-	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,16 +37,6 @@ type LoginConfig struct {
 	ServerPID int
 }
 
-// phone is one simulated visitor with its own 127/8 address, as the
-// gateway tells devices apart by address, and cookie jar.
-type phone struct {
-	c    *http.Client
-	ip   netip.Addr
-	form url.Values
-}
-
-var hiddenRE = regexp.MustCompile(`name="(csrf|uam)" value="([^"]*)"`)
-
 // RunLogins prepares the phones, then schedules one complete login (the
 // portal POST, and the gateway's /logon, which answers once RADIUS has
 // accepted the CHAP Access-Request) at each due time.
@@ -76,7 +59,7 @@ func RunLogins(ctx context.Context, cfg LoginConfig) (Result, error) {
 		URL: cfg.PortalURL + "/connect"}
 	cpu0 := processCPU(cfg.ServerPID)
 	res, err := run(ctx, lc, n, func(ctx context.Context, i int, due time.Time) sample {
-		return login(ctx, cfg.PortalURL, phones[i], due)
+		return login(ctx, phones[i], due)
 	})
 	if cpu1 := processCPU(cfg.ServerPID); cpu0 > 0 && cpu1 > 0 && res.OK > 0 {
 		res.ServerCPUPerOp = (cpu1 - cpu0) / time.Duration(res.OK)
@@ -106,10 +89,10 @@ func (c *LoginConfig) defaults() error {
 // land gives each of n phones an address and a fresh MAC (random per
 // run, so the daily free allowance of earlier runs does not apply) and
 // opens the gateway's redirect to the landing page, keeping its form.
-func land(ctx context.Context, gw *uamtest.Gateway, n int) ([]*phone, error) {
+func land(ctx context.Context, gw *uamtest.Gateway, n int) ([]*uamtest.Phone, error) {
 	var run [3]byte
 	rand.Read(run[:])
-	phones := make([]*phone, n)
+	phones := make([]*uamtest.Phone, n)
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
 	for w := range 16 {
@@ -117,9 +100,9 @@ func land(ctx context.Context, gw *uamtest.Gateway, n int) ([]*phone, error) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < n && ctx.Err() == nil; i += 16 {
-				p := newPhone(i)
-				gw.Attach(p.ip, fmt.Sprintf("02:%02x:%02x:%02x:%02x:%02x", run[0], run[1]^byte(i>>16), run[2], byte(i>>8), byte(i)))
-				if err := p.open(ctx, gw); err != nil {
+				p := uamtest.NewPhone(i)
+				mac := fmt.Sprintf("02:%02x:%02x:%02x:%02x:%02x", run[0], run[1]^byte(i>>16), run[2], byte(i>>8), byte(i))
+				if err := p.Land(ctx, gw, mac); err != nil {
 					errs <- fmt.Errorf("portalload: landing page for phone %d: %w", i, err)
 					return
 				}
@@ -135,68 +118,10 @@ func land(ctx context.Context, gw *uamtest.Gateway, n int) ([]*phone, error) {
 	return phones, ctx.Err()
 }
 
-func newPhone(i int) *phone {
-	ip := netip.AddrFrom4([4]byte{127, byte(1 + i>>16), byte(i >> 8), byte(i)})
-	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip.AsSlice()}}
-	jar, _ := cookiejar.New(nil)
-	return &phone{ip: ip, c: &http.Client{Jar: jar, Transport: &http.Transport{DialContext: d.DialContext},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-func (p *phone) open(ctx context.Context, gw *uamtest.Gateway) error {
-	to, err := gw.RedirectURL(p.ip, "http://example.com/")
-	if err != nil {
-		return err
-	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, to, nil)
-	res, err := p.c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	page, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	m := hiddenRE.FindAllStringSubmatch(string(page), 2)
-	if res.StatusCode != http.StatusOK || len(m) < 2 {
-		return fmt.Errorf("HTTP %d without the connect form", res.StatusCode)
-	}
-	p.form = url.Values{"terms": {"yes"}}
-	for _, f := range m {
-		p.form.Set(f[1], strings.ReplaceAll(f[2], "&#43;", "+"))
-	}
-	return nil
-}
-
 // login is one click-through, timed from due.
-func login(ctx context.Context, portalURL string, p *phone, due time.Time) sample {
-	defer p.c.CloseIdleConnections()
-	fail := func(err error) sample { return sample{lat: time.Since(due), err: err} }
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, portalURL+"/connect", strings.NewReader(p.form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := p.c.Do(req)
-	if err != nil {
-		return fail(err)
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	logon := res.Header.Get("Location")
-	if res.StatusCode != http.StatusFound || !strings.Contains(logon, "/logon?") {
-		return sample{lat: time.Since(due), status: res.StatusCode, err: fmt.Errorf("connect: HTTP %d to %q", res.StatusCode, logon)}
-	}
-	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, logon, nil)
-	res, err = p.c.Do(req)
-	if err != nil {
-		return fail(err)
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	s := sample{lat: time.Since(due), status: res.StatusCode}
-	if !strings.Contains(res.Header.Get("Location"), "res=success") {
-		s.err = fmt.Errorf("logon not accepted: %q", res.Header.Get("Location"))
-	}
-	return s
+func login(ctx context.Context, p *uamtest.Phone, due time.Time) sample {
+	status, err := p.Login(ctx)
+	return sample{lat: time.Since(due), status: status, err: err}
 }
 
 // processCPU is a process's user and system CPU time so far, 0 when

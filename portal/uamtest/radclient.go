@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -49,9 +50,9 @@ func (c *radClient) close() error { return c.conn.Close() }
 // exchange sends p to addr and waits for its authentic answer, sending it
 // again every retry until ctx ends.
 func (c *radClient) exchange(ctx context.Context, p *radius.Packet, addr string) (*radius.Packet, error) {
-	to, err := net.ResolveUDPAddr("udp", addr)
+	to, err := udpAddr(addr)
 	if err != nil {
-		return nil, fmt.Errorf("uamtest: %w", err)
+		return nil, err
 	}
 	var id byte
 	select {
@@ -93,6 +94,19 @@ func (c *radClient) exchange(ctx context.Context, p *radius.Packet, addr string)
 			return nil, fmt.Errorf("uamtest: RADIUS: %w", ctx.Err())
 		}
 	}
+}
+
+// udpAddr parses host:port without the resolver when it is an address
+// already (the resolver costs a load run a few system calls a login).
+func udpAddr(addr string) (*net.UDPAddr, error) {
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		return net.UDPAddrFromAddrPort(ap), nil
+	}
+	to, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("uamtest: %w", err)
+	}
+	return to, nil
 }
 
 // readLoop hands each authentic answer to the request waiting for it and
