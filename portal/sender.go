@@ -16,8 +16,9 @@ const OutboxFile = "outbox.jsonl"
 
 // Outbox is the default Sender: it appends each message to a file (mode
 // 0600, one JSON object a line) for an operator or a relay to deliver, and
-// logs that it did with the address masked. SMTP or an SMS gateway plug in
-// through the Sender interface.
+// logs that it did with the address masked. SMTP sends e-mail instead
+// (ByContact{Email: smtp, Phone: outbox}); an SMS gateway would plug in
+// through the Sender interface the same way.
 type Outbox struct {
 	path string
 	log  *slog.Logger

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"os"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -28,6 +30,7 @@ type Config struct {
 	// has no plan. Default: free, 30-minute sessions, 2 a day per device.
 	Plan     hotspots.Plan `yaml:"default_plan"`
 	Coverage Coverage      `yaml:"coverage"`
+	Portal   Portal        `yaml:"portal"`
 }
 
 // RADIUS configures the RADIUS server.
@@ -61,6 +64,34 @@ type HTTP struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 }
 
+// Portal configures the captive portal.
+type Portal struct {
+	SMTP SMTP `yaml:"smtp"`
+}
+
+// SMTP configures how the portal e-mails sign-up and reset codes. With no
+// Addr (the default) every code goes to the outbox file in the data dir;
+// with one, codes for e-mail addresses go through this relay and codes for
+// mobile numbers still go to the outbox.
+type SMTP struct {
+	// Addr is the relay's host:port, e.g. smtp.example.hk:587. Default "":
+	// no SMTP.
+	Addr string `yaml:"addr"`
+	// From is the sender, e.g. `"WiFi@HK" <noreply@wifi.example.hk>`.
+	// Required with Addr.
+	From string `yaml:"from"`
+	// Username turns on AUTH PLAIN; its password is read at start from
+	// PasswordFile, so that no secret sits in this file or in the logs.
+	Username     string `yaml:"username"`
+	PasswordFile string `yaml:"password_file"`
+	// TLS is starttls (default: fail if the relay does not offer it), tls
+	// (implicit TLS, port 465) or none (only to a loopback address).
+	TLS string `yaml:"tls"`
+	// CAFile is a PEM bundle that verifies the relay's certificate instead
+	// of the system's roots, for a private CA. Default "".
+	CAFile string `yaml:"ca_file"`
+}
+
 // Coverage configures the coverage view.
 type Coverage struct {
 	// TargetVenuesPerDistrict flags districts with fewer venues. Default 100.
@@ -81,6 +112,7 @@ func Default() Config {
 		HTTP:     HTTP{Addr: ":8080", TLSAddr: ":8443", MaxBodyBytes: 1 << 20},
 		Plan:     hotspots.DefaultPlan(),
 		Coverage: Coverage{TargetVenuesPerDistrict: 100},
+		Portal:   Portal{SMTP: SMTP{TLS: "starttls"}},
 	}
 }
 
@@ -141,5 +173,39 @@ func (c Config) Validate() error {
 	if c.Coverage.TargetVenuesPerDistrict < 0 {
 		return errors.New("config: coverage.target_venues_per_district: must not be negative")
 	}
+	return c.Portal.SMTP.validate()
+}
+
+func (s SMTP) validate() error {
+	switch s.TLS {
+	case "starttls", "tls", "none":
+	default:
+		return fmt.Errorf("config: portal.smtp.tls: %q is not starttls, tls or none", s.TLS)
+	}
+	if s.Addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(s.Addr)
+	if err != nil || host == "" || port == "" {
+		return fmt.Errorf("config: portal.smtp.addr: %q is not host:port", s.Addr)
+	}
+	if s.TLS == "none" && !loopback(host) {
+		return fmt.Errorf("config: portal.smtp.tls: none is only allowed to a loopback address, not %q", host)
+	}
+	if strings.ContainsAny(s.From, "\r\n") {
+		return errors.New("config: portal.smtp.from: contains a line break")
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		return fmt.Errorf("config: portal.smtp.from: %q is not an e-mail address (%v)", s.From, err)
+	}
+	if (s.Username == "") != (s.PasswordFile == "") {
+		return errors.New("config: portal.smtp.username and portal.smtp.password_file: set both or neither")
+	}
 	return nil
+}
+
+// loopback is portal.IsLoopbackHost, which this package does not import.
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
 }

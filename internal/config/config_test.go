@@ -37,6 +37,12 @@ func TestBadValuesNameTheField(t *testing.T) {
 		{"plan kind", "default_plan:\n  kind: gratis\n", "kind"},
 		{"interim", "default_plan:\n  interim_interval_s: 5\n", "interim_interval_s"},
 		{"body", "http:\n  max_body_bytes: 10\n", "http.max_body_bytes"},
+		{"smtp addr", "portal:\n  smtp:\n    addr: mail.example.hk\n    from: a@example.hk\n", "portal.smtp.addr"},
+		{"smtp no from", "portal:\n  smtp:\n    addr: mail.example.hk:587\n", "portal.smtp.from"},
+		{"smtp bad from", "portal:\n  smtp:\n    addr: mail.example.hk:587\n    from: noreply at example.hk\n", "portal.smtp.from"},
+		{"smtp tls mode", "portal:\n  smtp:\n    tls: ssl\n", "portal.smtp.tls"},
+		{"smtp plain to a remote host", "portal:\n  smtp:\n    addr: mail.example.hk:25\n    from: a@example.hk\n    tls: none\n", "portal.smtp.tls"},
+		{"smtp user without password", "portal:\n  smtp:\n    addr: mail.example.hk:587\n    from: a@example.hk\n    username: u\n", "portal.smtp.password_file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "c.yaml")
@@ -49,5 +55,24 @@ func TestBadValuesNameTheField(t *testing.T) {
 				t.Fatalf("got %v, want an error naming %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestSMTPExamples(t *testing.T) {
+	for _, y := range []string{
+		"portal:\n  smtp:\n    addr: smtp.example.hk:587\n    from: '\"WiFi@HK\" <noreply@wifi.example.hk>'\n    username: wifihk\n    password_file: /etc/wifihk/smtp-password\n",
+		"portal:\n  smtp:\n    addr: smtp.example.hk:465\n    from: noreply@wifi.example.hk\n    tls: tls\n    ca_file: /etc/wifihk/ca.pem\n",
+		"portal:\n  smtp:\n    addr: 127.0.0.1:25\n    from: noreply@wifi.example.hk\n    tls: none\n",
+		"portal:\n  smtp:\n    addr: localhost:25\n    from: noreply@wifi.example.hk\n    tls: none\n",
+	} {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		os.WriteFile(path, []byte(y), 0o600)
+		c, err := Load(path)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
+			t.Errorf("%s: %v", y, err)
+		}
 	}
 }
