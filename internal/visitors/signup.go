@@ -59,8 +59,11 @@ func NormalizeContact(s string) (string, error) {
 	return "+852" + d, nil
 }
 
-// IsMobile reports whether a normalised contact is a phone number.
-func IsMobile(contact string) bool { return strings.HasPrefix(contact, "+852") }
+// IsMobile reports whether a normalised contact is a phone number (an
+// email address may start "+852" too).
+func IsMobile(contact string) bool {
+	return strings.HasPrefix(contact, "+852") && !strings.Contains(contact, "@")
+}
 
 // pendingCode is a code sent and not yet used, in the portal_events bucket.
 type pendingCode struct {

@@ -82,3 +82,20 @@ func TestCodeAttemptsRunOut(t *testing.T) {
 		t.Fatalf("right code after %d wrong guesses: %v, want ErrBadCode", CodeAttempts, err)
 	}
 }
+
+func TestIsMobileTellsNumbersFromAddresses(t *testing.T) {
+	for in, want := range map[string]bool{
+		"9123 4567":                true,
+		"+852 6123-4567":           true,
+		"+85291234567@example.com": false,
+		"visitor@example.hk":       false,
+	} {
+		c, err := NormalizeContact(in)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if got := IsMobile(c); got != want {
+			t.Errorf("IsMobile(%q) = %v, want %v", c, got, want)
+		}
+	}
+}
