@@ -65,8 +65,8 @@ type SMTPConfig struct {
 // one connection a message. It never logs a message: it holds the code.
 type SMTP struct {
 	cfg  SMTPConfig
-	host string        // Addr's host: the TLS server name and AUTH's host
-	from *mail.Address //
+	host string // Addr's host: the TLS server name and AUTH's host
+	from *mail.Address
 }
 
 // NewSMTP checks cfg and fills in its defaults. It does not connect.
