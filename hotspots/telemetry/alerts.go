@@ -46,6 +46,7 @@ func (s *Service) Alerts(f AlertFilter) ([]Alert, error) {
 		f.Limit = min(max(f.Limit, 100), 1000)
 	}
 	var all []Alert
+	s.readBarrier()
 	err := s.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.Alerts, "", func(_ string, dec func(any) error) (bool, error) {
 			var a Alert

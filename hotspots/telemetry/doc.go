@@ -10,4 +10,10 @@
 // keys "ap/ID/T" and "venue/ORG/LOC/T") and Alerts (keyed by sequence).
 // The online/offline state is also held in memory for the coverage view
 // and the Prometheus gauges.
+//
+// With Config.JournalPath (as the server runs it), a report is durable
+// once appended to a journal file with one fdatasync, and is applied to
+// those buckets in the background, hundreds of reports to a transaction;
+// Series then also holds "journal/applied", the last journal record
+// applied. See journal.go.
 package telemetry

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 type fixture struct {
 	db       *store.DB
 	reg      *hotspots.Registry
+	cfg      telemetry.Config // svc's, for a restart
 	svc      *telemetry.Service
 	srv      *httptest.Server
 	clock    *clock
@@ -44,7 +46,20 @@ type fixture struct {
 	opB      string // operator of orgb
 }
 
-func newFixture(t testing.TB) *fixture {
+// bothModes runs test against a fixture that stores each report in bbolt
+// in the request's path and against one that journals it.
+func bothModes(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("bbolt", func(t *testing.T) { test(t, newFixture(t)) })
+	t.Run("journal", func(t *testing.T) {
+		test(t, newFixtureWith(t, filepath.Join(t.TempDir(), "reports.journal")))
+	})
+}
+
+// newFixture's service stores each report in bbolt in the request's path.
+func newFixture(t testing.TB) *fixture { return newFixtureWith(t, "") }
+
+// newFixtureWith's service journals reports at journalPath, if set.
+func newFixtureWith(t testing.TB, journalPath string) *fixture {
 	t.Helper()
 	db := storetest.Open(t)
 	sealer, err := secrets.New(bytes.Repeat([]byte{7}, 32))
@@ -81,15 +96,39 @@ func newFixture(t testing.TB) *fixture {
 	if _, f.opB, err = staff.AddStaff(auth.StaffInput{Username: "opb", Role: auth.RoleOperator, Org: "orgb"}); err != nil {
 		t.Fatal(err)
 	}
-	f.svc, err = telemetry.New(telemetry.Config{DB: db, Now: f.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.cfg = telemetry.Config{DB: db, Now: f.clock.Now, JournalPath: journalPath}
+	f.svc = f.open(t)
 	r := mux.NewRouter()
 	telemetry.NewHandler(f.svc, reg, staff).Mount(r)
 	f.srv = httptest.NewServer(r)
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// open starts a service with f.cfg, closed at cleanup (before the DB).
+func (f *fixture) open(t testing.TB) *telemetry.Service {
+	t.Helper()
+	svc, err := telemetry.New(f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := svc.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return svc
+}
+
+// restart closes the service and starts another on the same DB (and
+// journal), as a restarted controller would. f.svc, which the HTTP
+// server calls, is left closed.
+func (f *fixture) restart(t testing.TB) *telemetry.Service {
+	t.Helper()
+	if err := f.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return f.open(t)
 }
 
 // report is a valid report with n clients.

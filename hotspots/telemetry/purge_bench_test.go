@@ -32,7 +32,7 @@ func BenchmarkPurge(b *testing.B) {
 		err := db.Update(func(tx *store.Tx) error {
 			for j := range buckets {
 				at := now.Add(-time.Duration(j) * BucketWidth).Truncate(BucketWidth)
-				if err := addToBucket(tx, apSeriesKey(ap.ID, at), at, "", r); err != nil {
+				if err := addToBucket(tx, apSeriesKey(ap.ID, at), at, "", &r.AP); err != nil {
 					return err
 				}
 			}

@@ -37,8 +37,9 @@ func venueSeriesKey(venue string, t time.Time) string {
 	return "venue/" + venue + "/" + store.SeqKey(uint64(t.Unix()))
 }
 
-// addToBucket adds r to the bucket at key; apID is set for venue buckets.
-func addToBucket(tx *store.Tx, key string, start time.Time, apID string, r *wire.Report) error {
+// addToBucket adds a report's figures to the bucket at key; apID is set
+// for venue buckets.
+func addToBucket(tx *store.Tx, key string, start time.Time, apID string, r *wire.APStats) error {
 	var b Bucket
 	if err := tx.Get(store.Series, key, &b); err != nil && err != store.ErrNotFound {
 		return err
@@ -48,17 +49,17 @@ func addToBucket(tx *store.Tx, key string, start time.Time, apID string, r *wire
 	if apID != "" && !slices.Contains(b.APs, apID) {
 		b.APs = append(b.APs, apID)
 	}
-	b.ClientsMax = max(b.ClientsMax, r.AP.ClientsInterval)
-	b.ClientSum += r.AP.ClientsInterval
+	b.ClientsMax = max(b.ClientsMax, r.ClientsInterval)
+	b.ClientSum += r.ClientsInterval
 	n := 1
 	if len(b.APs) > 0 {
 		n = len(b.APs)
 	}
 	b.ClientsAvg = float64(b.ClientSum) * float64(n) / float64(b.Reports)
-	b.BytesUp += r.AP.BytesUp
-	b.BytesDown += r.AP.BytesDown
-	b.PacketsUp += r.AP.PacketsUp
-	b.PacketsDown += r.AP.PacketsDown
+	b.BytesUp += r.BytesUp
+	b.BytesDown += r.BytesDown
+	b.PacketsUp += r.PacketsUp
+	b.PacketsDown += r.PacketsDown
 	return tx.Put(store.Series, key, &b)
 }
 
@@ -75,6 +76,7 @@ func (s *Service) VenueSeries(venue string, from, to time.Time) ([]Bucket, error
 func (s *Service) series(prefix string, from, to time.Time) ([]Bucket, error) {
 	out := []Bucket{}
 	lo, hi := prefix+store.SeqKey(uint64(max(from.Unix(), 0))), prefix+store.SeqKey(uint64(max(to.Unix(), 0)))
+	s.readBarrier()
 	err := s.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.Series, prefix, func(k string, dec func(any) error) (bool, error) {
 			if k < lo {
@@ -107,6 +109,7 @@ func (s *Service) series(prefix string, from, to time.Time) ([]Bucket, error) {
 // whole bucket. Buckets of a venue that no reporting AP belongs to any
 // more are left alone.
 func (s *Service) Purge(ctx context.Context) (int, error) {
+	s.readBarrier() // the receipt floors it raises are read with every acknowledged report
 	now := s.now()
 	apCut, venueCut := now.Add(-s.cfg.APRetention), now.Add(-s.cfg.VenueRetention)
 	receiptCut := now.Add(-s.cfg.ReceiptRetention)

@@ -33,6 +33,12 @@ type Config struct {
 	// resend a duplicate) this long after their run last grew. Reports at
 	// or below a forgotten receipt are taken as stored. Default 7 days.
 	ReceiptRetention time.Duration
+	// JournalPath, when set, makes a report durable by an append and an
+	// fdatasync to a journal file at this path (internal/journal) and
+	// applies it to the DB in the background, in larger transactions; see
+	// journal.go. Empty: each report is a bbolt transaction in the
+	// request's path (group commit), as tests and tools use.
+	JournalPath string
 	// Log is quiet by default.
 	Log *slog.Logger
 	// Now is the clock (tests). Default time.Now.
@@ -54,6 +60,8 @@ type Service struct {
 
 	mu     sync.Mutex
 	status map[string]*liveStatus // by AP id
+
+	jr *ingestJournal // nil without Config.JournalPath
 }
 
 // liveStatus is the in-memory copy of what the offline check needs.
@@ -100,6 +108,11 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, now: cfg.Now, status: map[string]*liveStatus{}}
 	s.metrics = newMetrics(s)
+	if cfg.JournalPath != "" {
+		if err := s.openJournal(cfg.JournalPath); err != nil { // replays what a crash left
+			return nil, err
+		}
+	}
 	err := s.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.APStatus, "", func(_ string, dec func(any) error) (bool, error) {
 			var rec Status
@@ -112,7 +125,14 @@ func New(cfg Config) (*Service, error) {
 		})
 	})
 	if err != nil {
+		if s.jr != nil {
+			s.jr.j.Close()
+		}
 		return nil, fmt.Errorf("telemetry: load status: %w", err)
+	}
+	if s.jr != nil {
+		go s.commitLoop()
+		go s.applyLoop()
 	}
 	return s, nil
 }
@@ -154,87 +174,152 @@ type Result struct {
 }
 
 // Ingest stores one report from ap, durably, once per (AP, sequence): the
-// report's receipt is written in the transaction that counts it.
+// report's receipt is written in the transaction that counts it. With a
+// journal, the report is durable in the journal when Ingest returns, and
+// is counted in the DB shortly after.
 func (s *Service) Ingest(ctx context.Context, ap hotspots.AP, r *wire.Report) (Result, error) {
 	now := s.now().UTC()
-	bucketAt := s.bucketTime(r.End, now)
+	e := newEntry(ap, r, now, s.bucketTime(r.End, now))
+	if s.jr != nil {
+		return s.ingestJournaled(&e)
+	}
 	var res Result
-	var st Status
 	err := s.db.Batch(func(tx *store.Tx) error {
-		res, st = Result{}, Status{}
-		if err := tx.Get(store.APStatus, ap.ID, &st); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		rc, err := loadReceipts(tx, ap.ID)
-		if err != nil {
-			return err
-		}
-		if r.Seq <= st.ReceiptFloor || rc.has(r.Seq) {
-			res.Duplicate = true
-			return nil
-		}
-		floor, err := rc.add(tx, r.Seq, now)
-		if err != nil {
-			return err
-		}
-		st.ReceiptFloor = max(st.ReceiptFloor, floor)
-		st.LastSeq = max(st.LastSeq, r.Seq)
-		if !st.Online && !st.LastReport.IsZero() {
-			res.Recovered = true
-			if err := addAlert(tx, Alert{AP: ap.ID, Venue: ap.Hotspot, Kind: AlertRecovered, At: now, LastReport: st.LastReport}); err != nil {
-				return err
-			}
-		}
-		if !st.Online {
-			st.Since = now
-		}
-		st.AP, st.Venue, st.Online = ap.ID, ap.Hotspot, true
-		if now.After(st.LastReport) {
-			st.LastReport = now
-		}
-		st.AgentVersion, st.IntervalS, st.Gateway = r.AgentVersion, r.IntervalS, r.Gateway
-		st.Clients, st.ClientsNow = r.AP.ClientsInterval, r.AP.ClientsNow
-		st.BytesUp, st.BytesDown = r.AP.BytesUp, r.AP.BytesDown
-		st.TotalBytesUp += r.AP.BytesUp
-		st.TotalBytesDown += r.AP.BytesDown
-		st.Reports++
-		sys := r.AP
-		st.System = &sys
-		if err := tx.Put(store.APStatus, ap.ID, &st); err != nil {
-			return err
-		}
-		if err := addToBucket(tx, apSeriesKey(ap.ID, bucketAt), bucketAt, "", r); err != nil {
-			return err
-		}
-		if ap.Hotspot == "" {
-			return nil
-		}
-		return addToBucket(tx, venueSeriesKey(ap.Hotspot, bucketAt), bucketAt, ap.ID, r)
+		var err error
+		res, err = applyReport(tx, &e)
+		return err
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("telemetry: store report: %w", err)
 	}
 	if !res.Duplicate {
-		s.mu.Lock()
-		ls := s.status[ap.ID]
-		if ls == nil {
-			ls = &liveStatus{}
-			s.status[ap.ID] = ls
-		}
-		ls.online, ls.venue = true, ap.Hotspot
-		ls.interval = time.Duration(st.IntervalS) * time.Second
-		if st.LastReport.After(ls.lastReport) {
-			ls.lastReport = st.LastReport
-		}
-		s.mu.Unlock()
-		s.metrics.bytes.WithLabelValues("up").Add(float64(r.AP.BytesUp))
-		s.metrics.bytes.WithLabelValues("down").Add(float64(r.AP.BytesDown))
-		if res.Recovered {
-			s.metrics.alerts.WithLabelValues(AlertRecovered).Inc()
-			s.log.Info("AP recovered", "ap", ap.ID, "hotspot", ap.Hotspot)
-		}
+		s.noteStored(&e)
+	}
+	if res.Recovered {
+		s.noteRecovered(&e)
 	}
 	return res, nil
+}
+
+// entry is what storing a report needs of it, and what the journal holds
+// of it: not the clients, which only the bytes and counts summarise.
+type entry struct {
+	AP           string       `json:"ap"`
+	Venue        string       `json:"venue,omitempty"`
+	At           time.Time    `json:"at"`     // received (UTC)
+	Bucket       time.Time    `json:"bucket"` // its 5-minute bucket
+	Seq          uint64       `json:"seq"`
+	AgentVersion string       `json:"agent_version,omitempty"`
+	IntervalS    int          `json:"interval_s,omitempty"`
+	Gateway      string       `json:"gateway,omitempty"`
+	Stats        wire.APStats `json:"stats"`
+}
+
+func newEntry(ap hotspots.AP, r *wire.Report, now, bucketAt time.Time) entry {
+	return entry{AP: ap.ID, Venue: ap.Hotspot, At: now, Bucket: bucketAt, Seq: r.Seq,
+		AgentVersion: r.AgentVersion, IntervalS: r.IntervalS, Gateway: r.Gateway, Stats: r.AP}
+}
+
+// isStored reports whether the AP's report seq is already counted, by its
+// receipts and receipt floor as tx sees them.
+func isStored(tx *store.Tx, apID string, seq uint64) (bool, error) {
+	var st struct {
+		ReceiptFloor uint64 `json:"receipt_floor"`
+	}
+	if err := tx.Get(store.APStatus, apID, &st); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	if seq <= st.ReceiptFloor {
+		return true, nil
+	}
+	rc, err := loadReceipts(tx, apID)
+	if err != nil {
+		return false, err
+	}
+	return rc.has(seq), nil
+}
+
+// applyReport counts e in tx, unless its receipt says it is counted
+// already: the AP's status, its receipt run, its AP and venue buckets,
+// and a recovered alert when it was offline. Both the direct path and the
+// journal's applier (and replay) store reports with it, so applying a
+// journaled report twice counts it once.
+func applyReport(tx *store.Tx, e *entry) (Result, error) {
+	var res Result
+	var st Status
+	if err := tx.Get(store.APStatus, e.AP, &st); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return res, err
+	}
+	rc, err := loadReceipts(tx, e.AP)
+	if err != nil {
+		return res, err
+	}
+	if e.Seq <= st.ReceiptFloor || rc.has(e.Seq) {
+		res.Duplicate = true
+		return res, nil
+	}
+	floor, err := rc.add(tx, e.Seq, e.At)
+	if err != nil {
+		return res, err
+	}
+	st.ReceiptFloor = max(st.ReceiptFloor, floor)
+	st.LastSeq = max(st.LastSeq, e.Seq)
+	if !st.Online && !st.LastReport.IsZero() {
+		res.Recovered = true
+		if err := addAlert(tx, Alert{AP: e.AP, Venue: e.Venue, Kind: AlertRecovered, At: e.At, LastReport: st.LastReport}); err != nil {
+			return res, err
+		}
+	}
+	if !st.Online {
+		st.Since = e.At
+	}
+	st.AP, st.Venue, st.Online = e.AP, e.Venue, true
+	if e.At.After(st.LastReport) {
+		st.LastReport = e.At
+	}
+	st.AgentVersion, st.IntervalS, st.Gateway = e.AgentVersion, e.IntervalS, e.Gateway
+	st.Clients, st.ClientsNow = e.Stats.ClientsInterval, e.Stats.ClientsNow
+	st.BytesUp, st.BytesDown = e.Stats.BytesUp, e.Stats.BytesDown
+	st.TotalBytesUp += e.Stats.BytesUp
+	st.TotalBytesDown += e.Stats.BytesDown
+	st.Reports++
+	sys := e.Stats
+	st.System = &sys
+	if err := tx.Put(store.APStatus, e.AP, &st); err != nil {
+		return res, err
+	}
+	if err := addToBucket(tx, apSeriesKey(e.AP, e.Bucket), e.Bucket, "", &e.Stats); err != nil {
+		return res, err
+	}
+	if e.Venue == "" {
+		return res, nil
+	}
+	return res, addToBucket(tx, venueSeriesKey(e.Venue, e.Bucket), e.Bucket, e.AP, &e.Stats)
+}
+
+// noteStored updates the in-memory status and the traffic metrics for a
+// report that was not a duplicate.
+func (s *Service) noteStored(e *entry) {
+	s.mu.Lock()
+	ls := s.status[e.AP]
+	if ls == nil {
+		ls = &liveStatus{}
+		s.status[e.AP] = ls
+	}
+	ls.online, ls.venue = true, e.Venue
+	ls.interval = time.Duration(e.IntervalS) * time.Second
+	if e.At.After(ls.lastReport) {
+		ls.lastReport = e.At
+	}
+	s.mu.Unlock()
+	s.metrics.bytes.WithLabelValues("up").Add(float64(e.Stats.BytesUp))
+	s.metrics.bytes.WithLabelValues("down").Add(float64(e.Stats.BytesDown))
+}
+
+// noteRecovered counts and logs a recovered alert once it is stored.
+func (s *Service) noteRecovered(e *entry) {
+	s.metrics.alerts.WithLabelValues(AlertRecovered).Inc()
+	s.log.Info("AP recovered", "ap", e.AP, "hotspot", e.Venue)
 }
 
 // bucketTime files a report under its own end time when that is plausible
@@ -251,6 +336,7 @@ func (s *Service) bucketTime(end, now time.Time) time.Time {
 // Status with its ID.
 func (s *Service) APStatus(apID string) (Status, error) {
 	var st Status
+	s.readBarrier()
 	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.APStatus, apID, &st) })
 	if errors.Is(err, store.ErrNotFound) {
 		return Status{AP: apID}, nil
@@ -260,6 +346,15 @@ func (s *Service) APStatus(apID string) (Status, error) {
 	}
 	st.Online = s.isOnline(apID)
 	return st, nil
+}
+
+// reportedSince reports whether a report from the AP newer than last has
+// been acknowledged.
+func (s *Service) reportedSince(apID string, last time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ls := s.status[apID]
+	return ls != nil && ls.lastReport.After(last)
 }
 
 func (s *Service) isOnline(apID string) bool {
@@ -341,6 +436,9 @@ func (s *Service) CheckOffline() error {
 		}
 	}
 	s.mu.Unlock()
+	if len(late) > 0 {
+		s.readBarrier() // the status records below include every report acknowledged so far
+	}
 	for _, d := range late {
 		var st Status
 		went := false
@@ -349,8 +447,8 @@ func (s *Service) CheckOffline() error {
 			if err := tx.Get(store.APStatus, d.id, &st); err != nil {
 				return err
 			}
-			if !st.Online || st.LastReport.After(d.last) {
-				return nil // a report arrived meanwhile
+			if !st.Online || st.LastReport.After(d.last) || s.reportedSince(d.id, d.last) {
+				return nil // a report arrived meanwhile (perhaps only journaled yet)
 			}
 			st.Online, st.Since, went = false, now, true
 			if err := tx.Put(store.APStatus, d.id, &st); err != nil {

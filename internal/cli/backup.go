@@ -18,6 +18,9 @@ func cmdBackup(_ context.Context, e *Env, args []string) error {
 	if e.Sessions != nil {
 		e.Sessions.Sync() // accounting acknowledged so far is in the copy
 	}
+	if e.Telemetry != nil {
+		e.Telemetry.Sync() // and so are agent reports
+	}
 	n, err := e.DB.BackupFile(path)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/telemetry"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/server"
 	"github.com/wifihk/wifihk/internal/sessions"
@@ -24,10 +25,14 @@ type Env struct {
 	Sealer   *secrets.Sealer
 	Registry *hotspots.Registry
 	Sessions *sessions.Store // the server's own while it runs
-	Stdout   io.Writer
-	Stderr   io.Writer
-	JSON     bool // set by -json
-	Remote   bool // running inside the server for a client on the control socket
+	// Telemetry is the server's agent ingest while it runs (nil
+	// otherwise): it alone knows which reports are journaled but not yet
+	// in the database.
+	Telemetry *telemetry.Service
+	Stdout    io.Writer
+	Stderr    io.Writer
+	JSON      bool // set by -json
+	Remote    bool // running inside the server for a client on the control socket
 }
 
 // openEnv opens the data dir for a stopped server.
@@ -40,7 +45,10 @@ func openEnv(dir string, stdout, stderr io.Writer) (*Env, error) {
 	if e.Sealer, err = secrets.Load(dir); err == nil {
 		e.Registry, err = hotspots.New(db, e.Sealer)
 	}
-	if err == nil { // applies what a crash left in the accounting journal
+	if err == nil { // applies what a crash left in the agent reports' journal
+		err = telemetry.Replay(db, server.ReportJournalPath(dir), nil)
+	}
+	if err == nil { // and in the accounting journal
 		e.Sessions, err = sessions.Open(db, server.JournalPath(dir), nil)
 	}
 	if err != nil {

@@ -55,7 +55,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "demo: NAS 127.0.0.1 secret testing123; visitor demo / demo1234; console %s / %s\n",
 			server.DemoStaffUser, server.DemoStaffPassword)
 	}
-	base := Env{DataDir: cfg.DataDir, DB: app.DB, Sealer: app.Sealer, Registry: app.Registry, Sessions: app.Sessions}
+	base := Env{DataDir: cfg.DataDir, DB: app.DB, Sealer: app.Sealer, Registry: app.Registry, Sessions: app.Sessions,
+		Telemetry: app.Telemetry}
 	if err := ServeControl(ctx, base, log); err != nil {
 		app.DB.Close()
 		return err

@@ -2,18 +2,26 @@ package server
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/wifihk/wifihk/hotspots/telemetry"
 )
 
+// ReportJournalPath is the agent reports' journal's path in a data dir.
+func ReportJournalPath(dataDir string) string { return filepath.Join(dataDir, "reports.journal") }
+
 // mountAgents serves the agents' reports and the AP status API, and watches
 // for APs that stop reporting.
 func (a *App) mountAgents() error {
-	svc, err := telemetry.New(telemetry.Config{DB: a.DB, Log: a.Log.With("component", "telemetry")})
+	// Reports are made durable in a journal beside the database and
+	// applied to it in the background (see hotspots/telemetry/journal.go).
+	svc, err := telemetry.New(telemetry.Config{DB: a.DB, JournalPath: ReportJournalPath(a.Config.DataDir),
+		Log: a.Log.With("component", "telemetry")})
 	if err != nil {
 		return err
 	}
 	if err := svc.Register(a.Metrics); err != nil {
+		svc.Close()
 		return err
 	}
 	a.Telemetry = svc
@@ -28,7 +36,10 @@ func (a *App) mountAgents() error {
 		return func(context.Context) error {
 			cancel()
 			<-done
-			return nil
+			// Writes what is journaled to the database, which Run closes
+			// after every stop. A report arriving later is answered 503
+			// and resent by its agent.
+			return svc.Close()
 		}, nil
 	})
 	return nil

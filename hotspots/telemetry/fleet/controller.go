@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -64,18 +65,24 @@ func (m *memAPs) APByID(id string) (hotspots.AP, error) {
 
 // Serve runs the real telemetry ingest for n simulated APs over a store in
 // dir, with /metrics (including process CPU and memory), until ctx ends.
-// ready receives the listening address. noSync skips fsync, to tell the
-// disk's share of latency from the rest; never for figures of record.
+// ready receives the listening address. noSync skips fsync (and the
+// journal, whose point is a cheaper fsync), to tell the disk's share of
+// latency from the rest; never for figures of record.
 func Serve(ctx context.Context, dir, addr string, n int, noSync bool, ready func(net.Addr)) error {
 	db, err := store.Open(dir, store.Options{NoSync: noSync})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	svc, err := telemetry.New(telemetry.Config{DB: db, Log: slog.New(slog.DiscardHandler)})
+	cfg := telemetry.Config{DB: db, Log: slog.New(slog.DiscardHandler)}
+	if !noSync { // reports are journaled beside the store, as the server does
+		cfg.JournalPath = filepath.Join(dir, "reports.journal")
+	}
+	svc, err := telemetry.New(cfg)
 	if err != nil {
 		return err
 	}
+	defer svc.Close() // before the store closes
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	if err := svc.Register(reg); err != nil {
