@@ -99,6 +99,7 @@ const (
 	rejectWrongDevice = "wrong_device"
 	rejectSimUse      = "simultaneous_use"
 	rejectPlan        = "plan_refuses"
+	rejectAllowance   = "free_allowance_used"
 )
 
 // rejection is why a request is refused; err is for the log only.
@@ -150,9 +151,13 @@ func (a *Authenticator) authenticate(ctx context.Context, r *Request) (grant, *r
 		return grant{}, rej, err
 	}
 	if cred.UsesLeft > 0 {
-		if err := a.cfg.Credentials.Consume(cred.Username); errors.Is(err, visitors.ErrUsedUp) {
+		err := a.cfg.Credentials.Consume(cred.Username)
+		switch {
+		case errors.Is(err, visitors.ErrUsedUp):
 			return grant{}, &rejection{rejectUnusable, err}, nil
-		} else if err != nil {
+		case errors.Is(err, visitors.ErrNoFreeLeft):
+			return grant{}, &rejection{rejectAllowance, err}, nil
+		case err != nil:
 			return grant{}, nil, err
 		}
 	}

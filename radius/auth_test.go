@@ -154,3 +154,30 @@ func TestOneTimeCredentialIsBoundAndUsedOnce(t *testing.T) {
 		t.Fatalf("second use: got %v", p.Code)
 	}
 }
+
+// A free pass is counted when it is accepted: with one session left, the
+// first of two passes gets in and the second is refused (not dropped, so
+// the gateway need not retry).
+func TestFreePassAcceptedWithinTheAllowance(t *testing.T) {
+	h := newHarness(t, "")
+	in := visitors.OneTimeInput{MAC: "02:11:22:33:44:55", NAS: "test-nas"}
+	var names, secrets [2]string
+	for i := range names {
+		c, secret, _, err := h.vis.IssueFree(in, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names[i], secrets[i] = c.Username, secret
+	}
+	c := h.client(h.authAddr)
+	for i, want := range []layeh.Code{layeh.CodeAccessAccept, layeh.CodeAccessReject} {
+		req := mustEncodeMA(t, accessRequest(testSecret, names[i], secrets[i]))
+		if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != want {
+			t.Fatalf("pass %d: got %v, want %v", i+1, p.Code, want)
+		}
+	}
+	req := mustEncodeMA(t, accessRequest(testSecret, names[0], secrets[0]))
+	if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != layeh.CodeAccessReject {
+		t.Fatalf("the first pass again: got %v", p.Code)
+	}
+}

@@ -8,7 +8,9 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -23,7 +25,10 @@ const KeyFile = "master.key"
 var ErrBadSealed = errors.New("secrets: cannot open sealed value (wrong master.key?)")
 
 // Sealer seals and opens values.
-type Sealer struct{ aead cipher.AEAD }
+type Sealer struct {
+	aead cipher.AEAD
+	key  []byte
+}
 
 // Load reads dir/master.key, creating it on first use.
 func Load(dir string) (*Sealer, error) {
@@ -65,7 +70,16 @@ func New(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secrets: %w", err)
 	}
-	return &Sealer{aead: aead}, nil
+	return &Sealer{aead: aead, key: append([]byte(nil), key...)}, nil
+}
+
+// Key derives a 32-byte key for one purpose, named by label, from the
+// master key (HMAC-SHA256), so that each use has its own key and none
+// reveals the master key.
+func (s *Sealer) Key(label string) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("wifihk key: " + label))
+	return m.Sum(nil)
 }
 
 // Seal encrypts plain; the result is printable.

@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -34,5 +35,16 @@ func TestSealOpenAndKeyPersistence(t *testing.T) {
 	}
 	if _, err := s1.Open("%%%"); !errors.Is(err, ErrBadSealed) {
 		t.Fatalf("junk: %v", err)
+	}
+}
+
+func TestKeyIsPerLabelAndPerMasterKey(t *testing.T) {
+	a, _ := New(bytes.Repeat([]byte{1}, 32))
+	b, _ := New(bytes.Repeat([]byte{2}, 32))
+	if len(a.Key("x")) != 32 || !bytes.Equal(a.Key("x"), a.Key("x")) {
+		t.Fatal("Key is not a stable 32-byte key")
+	}
+	if bytes.Equal(a.Key("x"), a.Key("y")) || bytes.Equal(a.Key("x"), b.Key("x")) {
+		t.Fatal("labels or master keys share a derived key")
 	}
 }

@@ -2,6 +2,7 @@ package visitors
 
 import (
 	"bytes"
+	"strings"
 	"sync"
 
 	"github.com/wifihk/wifihk/internal/store"
@@ -34,6 +35,9 @@ func NewCachedReader(s *Store) *CachedReader {
 // Get returns the credential named username, as Store.Get does. The
 // returned Credential's Plan points at a shared value: do not modify it.
 func (r *CachedReader) Get(username string) (Credential, error) {
+	if c, ok, err := r.getPass(username); ok {
+		return c, err
+	}
 	var raw []byte
 	err := r.db.View(func(tx *store.Tx) error {
 		var err error
@@ -51,7 +55,7 @@ func (r *CachedReader) Get(username string) (Credential, error) {
 // then consumes it. A credential used up leaves the cache.
 func (r *CachedReader) Consume(username string) error {
 	left, err := r.consume(username, r.decode)
-	if err == nil && left == 0 {
+	if err == nil && left == 0 && !strings.HasPrefix(username, passPrefix) {
 		r.mu.Lock()
 		delete(r.m, username)
 		r.mu.Unlock()

@@ -44,6 +44,8 @@ type Credential struct {
 	Contact  string    `json:"contact,omitempty"`
 	Disabled bool      `json:"disabled,omitempty"`
 	Created  time.Time `json:"created"`
+	// derivedSecret is a free pass's CHAP secret (freepass.go); never stored.
+	derivedSecret string
 }
 
 // Usable reports why c may not be used at now, or nil.

@@ -3,6 +3,7 @@ package visitors
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/store"
@@ -58,8 +59,25 @@ func (s *Store) Consume(username string) error {
 	return err
 }
 
+// consumePass is Consume for a free pass: ok is false for any other name.
+// A pass is counted against its device's daily allowance as it is used,
+// and fails with ErrNoFreeLeft when that is spent.
+func (s *Store) consumePass(username string) (ok bool, err error) {
+	if !strings.HasPrefix(username, passPrefix) {
+		return false, nil
+	}
+	p, err := s.parsePass(username)
+	if err != nil {
+		return true, ErrUnknown
+	}
+	return true, s.usePass(p)
+}
+
 // consume is Consume with the decoder given; it returns the uses left.
 func (s *Store) consume(username string, decode func(username string, raw []byte) (Credential, error)) (int, error) {
+	if ok, err := s.consumePass(username); ok {
+		return 0, err
+	}
 	var left int
 	err := s.db.Batch(func(tx *store.Tx) error {
 		raw, err := getRawTx(tx, username)

@@ -156,10 +156,13 @@ func freeDayKey(mac string, t time.Time) string {
 
 type freeDay struct {
 	Used int `json:"used"`
+	// Passes are the free passes accepted that day (their nonces, the
+	// latest maxPassesKept), so none is accepted twice.
+	Passes []string `json:"passes,omitempty"`
 }
 
-// FreeUsedToday is how many click-through sessions the portal has issued
-// to mac today.
+// FreeUsedToday is how many click-through sessions RADIUS has accepted
+// for mac today.
 func (s *Store) FreeUsedToday(mac string) (int, error) {
 	var d freeDay
 	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.Allowances, freeDayKey(mac, s.now()), &d) })
@@ -169,11 +172,13 @@ func (s *Store) FreeUsedToday(mac string) (int, error) {
 	return d.Used, err
 }
 
-// IssueFree is IssueOneTime for a click-through session under a plan that
-// allows perDay sessions a day per device (0 = no limit): it counts the
-// session in the same commit and fails with ErrNoFreeLeft when none is
-// left. The count is taken here, at issue, so that a device cannot collect
-// more credentials than its allowance by clicking Connect repeatedly.
+// IssueFree returns a click-through credential, a free pass (freepass.go),
+// for a device under a plan that allows perDay sessions a day per device
+// (0 = no limit), with the sessions used today. It writes nothing: the
+// session is counted when RADIUS accepts the pass, so a click that never
+// reaches the gateway costs the visitor nothing, and clicking Connect
+// again and again yields no more sessions than the allowance. It fails
+// with ErrNoFreeLeft when none is left.
 func (s *Store) IssueFree(in OneTimeInput, perDay int) (Credential, string, int, error) {
 	if in.MAC == "" || in.NAS == "" {
 		return Credential{}, "", 0, errors.New("visitors: one-time credential: MAC and NAS are required")
@@ -181,51 +186,13 @@ func (s *Store) IssueFree(in OneTimeInput, perDay int) (Credential, string, int,
 	if in.TTL <= 0 {
 		in.TTL = OneTimeTTL
 	}
-	now := s.now().UTC()
-	secret := randomString(secretAlphabet, 20)
-	c := Credential{
-		Username: oneTimeName(now), Kind: KindOneTime,
-		SecretSealed: s.Seal(secret), BoundMAC: in.MAC, BoundNAS: in.NAS,
-		ExpiresAt: oneTimeExpiry(now, in), UsesLeft: 1, Plan: in.Plan, Created: now,
-	}
-	key := freeDayKey(in.MAC, now)
-	// A device with nothing left is refused from a read, without joining
-	// a write commit; the commit checks again.
-	if perDay > 0 {
-		if used, err := s.FreeUsedToday(in.MAC); err == nil && used >= perDay {
-			return Credential{}, "", used, ErrNoFreeLeft
-		}
-	}
-	var used int
-	var refused bool
-	err := s.db.Batch(func(tx *store.Tx) error {
-		refused = false // Batch may run this again
-		var d freeDay
-		if err := tx.Get(store.Allowances, key, &d); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if perDay > 0 && d.Used >= perDay {
-			// Refuse without failing the function: an error would make
-			// bbolt roll back the whole group, run it again and then run
-			// this one alone, a commit and fsync more per refusal.
-			used, refused = d.Used, true
-			return nil
-		}
-		if tx.Has(store.Credentials, c.Username) {
-			return fmt.Errorf("%w: %q", ErrExists, c.Username)
-		}
-		d.Used++
-		used = d.Used
-		if err := tx.Put(store.Allowances, key, d); err != nil {
-			return err
-		}
-		return tx.Put(store.Credentials, c.Username, c)
-	})
-	if err == nil && refused {
-		err = ErrNoFreeLeft
-	}
+	used, err := s.FreeUsedToday(in.MAC)
 	if err != nil {
-		return Credential{}, "", used, err
+		return Credential{}, "", 0, err
 	}
-	return c, secret, used, nil
+	if perDay > 0 && used >= perDay {
+		return Credential{}, "", used, ErrNoFreeLeft
+	}
+	c, secret, err := s.issuePass(in, perDay)
+	return c, secret, used, err
 }

@@ -1,16 +1,19 @@
 package visitors
 
 import (
+	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/storetest"
 )
 
-func newTestStore(t *testing.T) *Store {
+func newTestStore(t testing.TB) *Store {
 	t.Helper()
 	sealer, err := secrets.New(make([]byte, 32))
 	if err != nil {
@@ -64,92 +67,148 @@ func TestRememberFreeDevice(t *testing.T) {
 	}
 }
 
-func TestIssueFreeCountsPerDevicePerDay(t *testing.T) {
+// freeLogin is a click-through: a pass issued, then accepted by RADIUS.
+func freeLogin(s *Store, in OneTimeInput, perDay int) error {
+	c, _, _, err := s.IssueFree(in, perDay)
+	if err != nil {
+		return err
+	}
+	return s.Consume(c.Username)
+}
+
+func TestFreeSessionsCountPerDevicePerDay(t *testing.T) {
 	s := newTestStore(t)
 	day := time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC) // 07:00 on 2 March in Hong Kong
 	s.now = func() time.Time { return day }
 	in := OneTimeInput{MAC: "aa:bb:cc:dd:ee:01", NAS: "n1"}
 	for i := 1; i <= 2; i++ {
-		if _, _, used, err := s.IssueFree(in, 2); err != nil || used != i {
-			t.Fatalf("session %d: used %d, %v", i, used, err)
+		if err := freeLogin(s, in, 2); err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+		if n, _ := s.FreeUsedToday(in.MAC); n != i {
+			t.Fatalf("after session %d: FreeUsedToday = %d", i, n)
 		}
 	}
 	if _, _, used, err := s.IssueFree(in, 2); !errors.Is(err, ErrNoFreeLeft) || used != 2 {
 		t.Fatalf("third: used %d, %v; want ErrNoFreeLeft", used, err)
 	}
-	if n, _ := s.FreeUsedToday(in.MAC); n != 2 {
-		t.Fatalf("FreeUsedToday = %d", n)
-	}
-	if _, _, _, err := s.IssueFree(OneTimeInput{MAC: "aa:bb:cc:dd:ee:02", NAS: "n1"}, 2); err != nil {
+	if err := freeLogin(s, OneTimeInput{MAC: "aa:bb:cc:dd:ee:02", NAS: "n1"}, 2); err != nil {
 		t.Fatalf("other device: %v", err)
 	}
 	day = day.Add(17 * time.Hour) // past midnight in Hong Kong
-	if _, _, used, err := s.IssueFree(in, 2); err != nil || used != 1 {
+	if _, _, used, err := s.IssueFree(in, 2); err != nil || used != 0 {
 		t.Fatalf("next day: used %d, %v", used, err)
 	}
 }
 
-// Many clicks at once from one device share commits; the allowance still
-// holds exactly, and the refused clicks leave no credential behind.
-func TestIssueFreeConcurrentClicks(t *testing.T) {
+// Clicking Connect many times yields passes, but RADIUS accepts only the
+// allowance: many accepts at once share commits and the count holds.
+func TestFreePassesAcceptedOnlyUpToTheAllowance(t *testing.T) {
 	s := newTestStore(t)
 	in := OneTimeInput{MAC: "aa:bb:cc:dd:ee:03", NAS: "n1"}
 	const clicks = 24
-	type result struct {
-		c   Credential
-		err error
+	names := make([]string, clicks)
+	for i := range names {
+		c, _, _, err := s.IssueFree(in, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names[i] = c.Username
 	}
-	out := make(chan result, clicks)
+	out := make(chan error, clicks)
 	start := make(chan struct{})
-	for range clicks {
+	for _, n := range names {
 		go func() {
 			<-start
-			c, _, _, err := s.IssueFree(in, 2)
-			out <- result{c, err}
+			out <- s.Consume(n)
 		}()
 	}
 	close(start)
-	issued, refused := 0, 0
+	accepted, refused := 0, 0
 	for range clicks {
-		r := <-out
-		switch {
-		case r.err == nil:
-			issued++
-			if _, err := s.Get(r.c.Username); err != nil {
-				t.Fatalf("issued credential not stored: %v", err)
-			}
-		case errors.Is(r.err, ErrNoFreeLeft):
+		switch err := <-out; {
+		case err == nil:
+			accepted++
+		case errors.Is(err, ErrNoFreeLeft):
 			refused++
 		default:
-			t.Fatal(r.err)
+			t.Fatal(err)
 		}
 	}
-	if issued != 2 || refused != clicks-2 {
-		t.Fatalf("issued %d, refused %d; want 2 and %d", issued, refused, clicks-2)
+	if accepted != 2 || refused != clicks-2 {
+		t.Fatalf("accepted %d, refused %d; want 2 and %d", accepted, refused, clicks-2)
 	}
 	if n, _ := s.FreeUsedToday(in.MAC); n != 2 {
 		t.Fatalf("FreeUsedToday = %d", n)
 	}
 	n := 0
 	s.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Credentials, "ot-", func(string, func(any) error) (bool, error) { n++; return true, nil })
+		return tx.Scan(store.Credentials, "", func(string, func(any) error) (bool, error) { n++; return true, nil })
 	})
-	if n != 2 {
-		t.Fatalf("%d one-time credentials stored, want 2", n)
+	if n != 0 {
+		t.Fatalf("%d credentials stored; a free pass is not stored", n)
 	}
 }
 
-func TestOneTimeNamesSortByTime(t *testing.T) {
-	t0 := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
-	prev := oneTimeName(t0)
-	for _, d := range []time.Duration{time.Millisecond, time.Second, time.Hour, 24 * time.Hour, 400 * 24 * time.Hour} {
-		n := oneTimeName(t0.Add(d))
-		if len(n) != 20 || n[:3] != "ot-" || n <= prev {
-			t.Fatalf("%q after %q (+%v)", n, prev, d)
+func TestFreePass(t *testing.T) {
+	s := newTestStore(t)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	plan := &hotspots.Plan{SessionTimeout: 1800}
+	c, secret, _, err := s.IssueFree(OneTimeInput{MAC: "AA:bb:cc:dd:ee:04", NAS: "nas-7", Plan: plan}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(c.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.BoundMAC != "aa:bb:cc:dd:ee:04" || got.BoundNAS != "nas-7" || got.UsesLeft != 1 || got.Kind != KindOneTime ||
+		!got.ExpiresAt.Equal(now.Add(OneTimeTTL+30*time.Minute)) || got.Usable(now) != nil {
+		t.Fatalf("pass reads as %+v", got)
+	}
+	if open, err := s.Secret(got); err != nil || open != secret || len(secret) < 20 {
+		t.Fatalf("secret %q, %v; want %q", open, err, secret)
+	}
+	// Another key, a changed character, or another prefix: not a pass.
+	other, _ := secrets.New(bytes.Repeat([]byte{9}, 32))
+	tampered := []byte(c.Username)
+	tampered[10] ^= 1
+	for _, name := range []string{string(tampered), "fp-", "fp-AAAA", "ot-" + c.Username[3:]} {
+		if _, err := s.Get(name); !errors.Is(err, ErrUnknown) {
+			t.Errorf("Get(%q): %v, want ErrUnknown", name, err)
 		}
-		prev = n
 	}
-	if a, b := oneTimeName(t0), oneTimeName(t0); a == b || a[:12] != b[:12] {
-		t.Fatalf("same millisecond: %q %q", a, b)
+	if _, err := New(s.db, other).Get(c.Username); !errors.Is(err, ErrUnknown) {
+		t.Errorf("another master key reads the pass: %v", err)
 	}
+	// Used once only, and only within its TTL.
+	if err := s.Consume(c.Username); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Consume(c.Username); !errors.Is(err, ErrUsedUp) {
+		t.Fatalf("second use: %v, want ErrUsedUp", err)
+	}
+	late, _, _, _ := s.IssueFree(OneTimeInput{MAC: "aa:bb:cc:dd:ee:05", NAS: "nas-7", Plan: plan}, 0)
+	now = now.Add(OneTimeTTL)
+	if got, _ := s.Get(late.Username); !errors.Is(got.Usable(now), ErrExpired) {
+		t.Fatalf("after its TTL the pass is %+v", got)
+	}
+}
+
+func FuzzParsePass(f *testing.F) {
+	s := newTestStore(f)
+	c, _, _, _ := s.IssueFree(OneTimeInput{MAC: "aa:bb:cc:dd:ee:06", NAS: "n"}, 2)
+	for _, seed := range []string{c.Username, "fp-", "fp-AAAAAAAA", "fp-" + strings.Repeat("A", 64), "ot-X"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		p, err := s.parsePass(name)
+		if err != nil {
+			return
+		}
+		if s.passName(p) != name {
+			t.Fatalf("%q parses to a pass named %q", name, s.passName(p))
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/secrets"
@@ -12,14 +13,15 @@ import (
 
 // Store keeps credentials, devices and allowances.
 type Store struct {
-	db     *store.DB
-	sealer *secrets.Sealer
-	now    func() time.Time
+	db      *store.DB
+	sealer  *secrets.Sealer
+	passKey []byte // signs free passes (freepass.go)
+	now     func() time.Time
 }
 
 // New returns a Store over db; sealer seals CHAP secrets.
 func New(db *store.DB, sealer *secrets.Sealer) *Store {
-	return &Store{db: db, sealer: sealer, now: time.Now}
+	return &Store{db: db, sealer: sealer, passKey: sealer.Key("visitors free pass"), now: time.Now}
 }
 
 func bucketOf(k Kind) string {
@@ -48,9 +50,25 @@ func (s *Store) Insert(c Credential) error {
 
 // Get returns the credential named username.
 func (s *Store) Get(username string) (Credential, error) {
+	if c, ok, err := s.getPass(username); ok {
+		return c, err
+	}
 	var c Credential
 	err := s.db.View(func(tx *store.Tx) error { return getTx(tx, username, &c) })
 	return c, err
+}
+
+// getPass answers Get for a free pass's name, which is not stored: ok is
+// false for any other name.
+func (s *Store) getPass(username string) (c Credential, ok bool, err error) {
+	if !strings.HasPrefix(username, passPrefix) {
+		return Credential{}, false, nil
+	}
+	p, err := s.parsePass(username)
+	if err != nil {
+		return Credential{}, true, ErrUnknown
+	}
+	return s.passCredential(username, p), true, nil
 }
 
 func getTx(tx *store.Tx, username string, c *Credential) error {
@@ -86,6 +104,9 @@ func decodeCredential(username string, raw []byte) (Credential, error) {
 
 // Secret opens a credential's sealed cleartext for CHAP.
 func (s *Store) Secret(c Credential) (string, error) {
+	if c.derivedSecret != "" {
+		return c.derivedSecret, nil
+	}
 	if c.SecretSealed == "" {
 		return "", ErrNoCHAP
 	}
