@@ -36,11 +36,11 @@ func (a *App) mountAgents() error {
 		return func(context.Context) error {
 			cancel()
 			<-done
-			// Writes what is journaled to the database, which Run closes
-			// after every stop. A report arriving later is answered 503
-			// and resent by its agent.
-			return svc.Close()
+			return nil
 		}, nil
 	})
+	// Once HTTP has drained, the journal's last reports go to the
+	// database, which Run closes after that.
+	a.onClose(svc.Close)
 	return nil
 }

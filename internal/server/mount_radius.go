@@ -22,10 +22,8 @@ func (a *App) mountRADIUS() error {
 	}
 	a.Sessions = sess
 	a.usage = &sessions.Usage{Sessions: sess}
-	// Registered first so it stops last, after the listeners have drained.
-	a.onStart(func(context.Context) (func(context.Context) error, error) {
-		return func(context.Context) error { sess.Close(); return nil }, nil
-	})
+	// Closed after the listeners have drained.
+	a.onClose(func() error { sess.Close(); return nil })
 	auth, err := radius.NewAuthenticator(radius.AuthConfig{
 		Credentials: visitors.NewCachedReader(visitors.New(a.DB, a.Sealer)), Sessions: sess, Plans: a.Registry,
 		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log,

@@ -56,6 +56,9 @@ type App struct {
 	AcctAddr  net.Addr
 
 	starters []func(ctx context.Context) (stop func(context.Context) error, err error)
+	// closers run after every listener has stopped, last first, before
+	// the database closes: for what requests write to.
+	closers []func() error
 }
 
 // JournalPath is the accounting journal's path in a data dir.
@@ -118,6 +121,9 @@ func (a *App) onStart(f func(ctx context.Context) (func(context.Context) error, 
 	a.starters = append(a.starters, f)
 }
 
+// onClose registers f to run once every listener has stopped.
+func (a *App) onClose(f func() error) { a.closers = append(a.closers, f) }
+
 // Run listens and serves until ctx ends, then shuts down gracefully.
 func (a *App) Run(ctx context.Context) error {
 	defer a.DB.Close()
@@ -129,6 +135,11 @@ func (a *App) Run(ctx context.Context) error {
 		defer c()
 		for i := len(stops) - 1; i >= 0; i-- {
 			if err := stops[i](sctx); err != nil {
+				a.Log.Warn("shutdown", "err", err)
+			}
+		}
+		for i := len(a.closers) - 1; i >= 0; i-- {
+			if err := a.closers[i](); err != nil {
 				a.Log.Warn("shutdown", "err", err)
 			}
 		}
