@@ -1,15 +1,39 @@
 package server
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/portal"
 )
+
+// oneTimeRetention is how long an account's expired portal credentials
+// are kept (for a support question about a login) before they are purged.
+const oneTimeRetention = 24 * time.Hour
+
+// purgeOneTime deletes expired one-time credentials hourly until ctx ends.
+func (a *App) purgeOneTime(ctx context.Context, vis *visitors.Store) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := vis.PurgeOneTime(time.Now().Add(-oneTimeRetention)); err != nil {
+			a.Log.Error("purging one-time credentials", "err", err)
+		} else if n > 0 {
+			a.Log.Info("expired one-time credentials purged", "count", n)
+		}
+	}
+}
 
 // mountPortal serves the captive portal under /portal and the operators'
 // voucher API under /api/v1/vouchers.
@@ -37,6 +61,12 @@ func (a *App) mountPortal() error {
 	if a.Staff != nil {
 		p.MountVoucherAPI(a.Router, a.Staff)
 	}
+	a.onStart(func(ctx context.Context) (func(context.Context) error, error) {
+		ctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); a.purgeOneTime(ctx, vis) }()
+		return func(context.Context) error { cancel(); <-done; return nil }, nil
+	})
 	met := web.NewRouteMetrics(a.Metrics, "portal", "/portal")
 	met.Init(a.Router)
 	a.Router.Use(met.Middleware)

@@ -212,3 +212,35 @@ func FuzzParsePass(f *testing.F) {
 		}
 	})
 }
+
+func TestPurgeOneTimeDeletesOnlyExpired(t *testing.T) {
+	s := newTestStore(t)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	var names []string
+	for range 5 { // issued 10:00, 11:00, ... 14:00, each usable 5 minutes
+		c, _, err := s.IssueOneTime(OneTimeInput{MAC: "aa:bb:cc:dd:ee:07", NAS: "n1", Account: "acct"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, c.Username)
+		now = now.Add(time.Hour)
+	}
+	if err := s.Insert(Credential{Username: "v-keep", Kind: KindVoucher, UsesLeft: 1,
+		ExpiresAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PurgeOneTime(time.Date(2026, 3, 2, 12, 2, 0, 0, time.UTC)) // 10:00 and 11:00 have expired
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d, %v; want 2", n, err)
+	}
+	for i, name := range names {
+		_, err := s.Get(name)
+		if gone := errors.Is(err, ErrUnknown); gone != (i < 2) {
+			t.Errorf("credential issued at %d:00: gone=%v (%v)", 10+i, gone, err)
+		}
+	}
+	if _, err := s.Get("v-keep"); err != nil {
+		t.Fatalf("an expired voucher was purged: %v", err)
+	}
+}
