@@ -10,12 +10,17 @@ import (
 	"github.com/wifihk/wifihk/internal/visitors"
 )
 
-func TestCachedReaderSeesEveryChange(t *testing.T) {
+// newCachedReader is a Store under a random key and a reader over it.
+func newCachedReader(t *testing.T) (*visitors.Store, *visitors.CachedReader) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	sealer, _ := secrets.New(key)
 	st := visitors.New(storetest.Open(t), sealer)
-	r := visitors.NewCachedReader(st)
+	return st, visitors.NewCachedReader(st)
+}
+
+func TestCachedReaderSeesEveryChange(t *testing.T) {
+	st, r := newCachedReader(t)
 	if _, err := r.Get("ot"); !errors.Is(err, visitors.ErrUnknown) {
 		t.Fatalf("missing: %v", err)
 	}
@@ -39,11 +44,7 @@ func TestCachedReaderSeesEveryChange(t *testing.T) {
 // copy: a credential changed by another Store is consumed from its new
 // state, and one used up stays used up.
 func TestCachedReaderConsume(t *testing.T) {
-	key := make([]byte, 32)
-	rand.Read(key)
-	sealer, _ := secrets.New(key)
-	st := visitors.New(storetest.Open(t), sealer)
-	r := visitors.NewCachedReader(st)
+	st, r := newCachedReader(t)
 	if err := st.Insert(visitors.Credential{Username: "v", Kind: visitors.KindVoucher, UsesLeft: 3}); err != nil {
 		t.Fatal(err)
 	}
