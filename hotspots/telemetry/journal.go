@@ -81,16 +81,10 @@ type ingestJournal struct {
 	inflight map[apSeq]bool  // reports journaled, perhaps not applied
 	unpruned []journaledKeys // inflight's records, in order
 
-	applyQ  chan applyRecord
-	applied chan struct{} // closed when the applier has stopped
-	hurry   chan struct{} // a reader waits for the applier
-	delay   time.Duration // applyDelay; tests hold the applier back with a long one
-
-	mu        sync.Mutex
-	cond      *sync.Cond
-	journaled uint64 // last record journaled
-	done      uint64 // last record applied to bbolt
-	stopped   bool   // the applier has stopped
+	applyQ   chan applyRecord
+	applied  chan struct{} // closed when the applier has stopped
+	delay    time.Duration // applyDelay; tests hold the applier back with a long one
+	progress *journal.Progress
 }
 
 type apSeq struct {
@@ -137,8 +131,7 @@ func (s *Service) openJournal(path string) error {
 	}
 	jr := &ingestJournal{j: j, queue: make(chan *pending, 8192), stop: make(chan struct{}), closed: make(chan struct{}),
 		seq: last, inflight: map[apSeq]bool{}, applyQ: make(chan applyRecord, 8192), applied: make(chan struct{}),
-		hurry: make(chan struct{}, 1), delay: applyDelay, journaled: last, done: last}
-	jr.cond = sync.NewCond(&jr.mu)
+		delay: applyDelay, progress: journal.NewProgress(last)}
 	s.jr = jr
 	return nil
 }
@@ -374,7 +367,7 @@ func (s *Service) persist(todo []*pending) (applyRecord, error) {
 		return applyRecord{}, nil
 	}
 	if jr.j.Size() > journalReset {
-		jr.waitApplied(jr.seq)
+		jr.progress.Wait(jr.seq)
 		if err := jr.j.Reset(); err != nil {
 			return applyRecord{}, err
 		}
@@ -387,7 +380,7 @@ func (s *Service) persist(todo []*pending) (applyRecord, error) {
 	if err := jr.j.Append(seq, jr.body); err != nil {
 		// The file may hold part of the record, or all of it unsynced;
 		// start a clean one once bbolt has everything acknowledged.
-		jr.waitApplied(jr.seq)
+		jr.progress.Wait(jr.seq)
 		if rerr := jr.j.Reset(); rerr != nil {
 			s.log.Error("report journal could not be emptied after a failed write", "err", rerr)
 		}
@@ -401,9 +394,7 @@ func (s *Service) persist(todo []*pending) (applyRecord, error) {
 		jr.inflight[keys[i]] = true
 	}
 	jr.unpruned = append(jr.unpruned, journaledKeys{seq: seq, keys: keys})
-	jr.mu.Lock()
-	jr.journaled = seq
-	jr.mu.Unlock()
+	jr.progress.MarkJournaled(seq)
 	for _, p := range todo {
 		if !p.res.Duplicate {
 			p.res.Recovered = s.wasOffline(p.e.AP)
@@ -425,9 +416,7 @@ func (s *Service) wasOffline(apID string) bool {
 // prune drops from the in-flight set the reports bbolt has now; the
 // committer calls it before it checks the set.
 func (jr *ingestJournal) prune() {
-	jr.mu.Lock()
-	done := jr.done
-	jr.mu.Unlock()
+	done := jr.progress.LastApplied()
 	n := 0
 	for ; n < len(jr.unpruned) && jr.unpruned[n].seq <= done; n++ {
 		for _, k := range jr.unpruned[n].keys {
@@ -450,7 +439,7 @@ func (s *Service) applyLoop() {
 		t := time.NewTimer(jr.delay)
 		select { // let records gather, unless a reader is waiting
 		case <-t.C:
-		case <-jr.hurry:
+		case <-jr.progress.Hurry():
 		case <-jr.stop:
 		}
 		t.Stop()
@@ -477,42 +466,16 @@ func (s *Service) applyLoop() {
 			s.log.Error("applying the report journal to the store failed; retrying", "err", err)
 			time.Sleep(100 * time.Millisecond)
 		}
-		jr.mu.Lock()
-		jr.done = batch[len(batch)-1].seq
-		jr.cond.Broadcast()
-		jr.mu.Unlock()
-	}
-}
-
-// waitApplied waits until record seq is in bbolt (or the applier stopped).
-func (jr *ingestJournal) waitApplied(seq uint64) {
-	jr.mu.Lock()
-	caughtUp := jr.done >= seq
-	jr.mu.Unlock()
-	if caughtUp {
-		return
-	}
-	select {
-	case jr.hurry <- struct{}{}:
-	default:
-	}
-	jr.mu.Lock()
-	defer jr.mu.Unlock()
-	for jr.done < seq && !jr.stopped {
-		jr.cond.Wait()
+		jr.progress.MarkApplied(batch[len(batch)-1].seq)
 	}
 }
 
 // readBarrier waits until every report acknowledged so far is in bbolt
 // (without a journal, they are already).
 func (s *Service) readBarrier() {
-	if s.jr == nil {
-		return
+	if s.jr != nil {
+		s.jr.progress.Barrier()
 	}
-	s.jr.mu.Lock()
-	seq := s.jr.journaled
-	s.jr.mu.Unlock()
-	s.jr.waitApplied(seq)
 }
 
 // Sync waits until every report acknowledged so far is in the DB too (a
@@ -534,10 +497,7 @@ func (s *Service) Close() error {
 		<-jr.closed
 		close(jr.applyQ)
 		<-jr.applied
-		jr.mu.Lock()
-		jr.stopped = true
-		jr.cond.Broadcast()
-		jr.mu.Unlock()
+		jr.progress.Stop()
 		err = jr.j.Close()
 	})
 	return err

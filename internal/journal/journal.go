@@ -5,7 +5,8 @@
 // hotspots/telemetry for agent reports) apply the records to bbolt
 // afterwards, in larger batches; each batch stores the sequence number of
 // the last record it applied, so on start-up the records after it are
-// applied again (replay) and the journal is emptied (Reset).
+// applied again (replay) and the journal is emptied (Reset). Progress
+// tracks how far the applying has got, for readers that must wait for it.
 //
 // What a record's body holds is the user's business; it should be what
 // the apply writes, so that applying a record twice changes nothing.

@@ -96,13 +96,11 @@ type Store struct {
 	seq       uint64 // last record journaled; committer only
 	applyQ    chan record
 	applied   chan struct{} // closed when the applier has stopped
-	hurry     chan struct{} // a reader waits for the applier
 	delay     time.Duration // applyDelay; tests stop the applier with a long one
-	mu        sync.Mutex
-	cond      *sync.Cond
-	done      uint64 // last record applied to bbolt
-	journaled uint64 // last record journaled
-	stopped   bool
+	closeOnce sync.Once     // the applier's and the journal's shutdown
+	// progress is how far the applier has got; without a journal nothing
+	// is ever journaled, so waiting on it returns at once.
+	progress *journal.Progress
 	// overlay holds session records journaled but perhaps not yet in
 	// bbolt; only the committer touches it, and prunes it before it
 	// opens a read transaction, so a record leaves it only once that
@@ -142,7 +140,8 @@ const maxCached = 200_000
 func New(db *store.DB) *Store {
 	return &Store{db: db, now: time.Now, queue: make(chan *pending, 8192),
 		stop: make(chan struct{}), closed: make(chan struct{}), open: map[string]Session{},
-		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
+		progress: journal.NewProgress(0),
+		byIP:     openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
 }
 
 // Open returns a Store that records accounting through the journal at
@@ -177,10 +176,9 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
 	s := New(db)
-	s.j, s.log, s.seq, s.done = j, log, last, last
+	s.j, s.log, s.seq, s.progress = j, log, last, journal.NewProgress(last)
 	s.applyQ, s.applied, s.overlay = make(chan record, 4096), make(chan struct{}), map[string]staged{}
-	s.hurry, s.delay = make(chan struct{}, 1), applyDelay
-	s.cond = sync.NewCond(&s.mu)
+	s.delay = applyDelay
 	go s.applyLoop()
 	return s, nil
 }
@@ -246,7 +244,7 @@ func (s *Store) applyLoop() {
 	for r := range s.applyQ {
 		select { // let records gather, unless a reader is waiting
 		case <-time.After(s.delay):
-		case <-s.hurry:
+		case <-s.progress.Hurry():
 		}
 		batch := []record{r}
 	drain:
@@ -269,36 +267,7 @@ func (s *Store) applyLoop() {
 			s.log.Error("applying the accounting journal to the store failed; retrying", "err", err)
 			time.Sleep(100 * time.Millisecond)
 		}
-		s.markApplied(batch[len(batch)-1].seq)
-	}
-}
-
-func (s *Store) markApplied(seq uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.done = seq
-	s.cond.Broadcast()
-}
-
-// waitApplied waits until record seq is in bbolt (or the applier stopped).
-func (s *Store) waitApplied(seq uint64) {
-	if s.j == nil {
-		return
-	}
-	s.mu.Lock()
-	caughtUp := s.done >= seq
-	s.mu.Unlock()
-	if caughtUp {
-		return
-	}
-	select {
-	case s.hurry <- struct{}{}:
-	default:
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for s.done < seq && !s.stopped {
-		s.cond.Wait()
+		s.progress.MarkApplied(batch[len(batch)-1].seq)
 	}
 }
 
@@ -308,15 +277,7 @@ func (s *Store) waitApplied(seq uint64) {
 func (s *Store) Sync() { s.readBarrier() }
 
 // readBarrier waits until everything journaled so far is in bbolt.
-func (s *Store) readBarrier() {
-	if s.j == nil {
-		return
-	}
-	s.mu.Lock()
-	seq := s.journaled
-	s.mu.Unlock()
-	s.waitApplied(seq)
-}
+func (s *Store) readBarrier() { s.progress.Barrier() }
 
 // ErrClosed is returned by Apply after Close.
 var ErrClosed = errors.New("sessions: store closed")
@@ -433,17 +394,12 @@ func (s *Store) Close() {
 	if s.j == nil {
 		return
 	}
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
-		return
-	}
-	s.stopped = true
-	s.mu.Unlock()
-	close(s.applyQ)
-	<-s.applied
-	s.cond.Broadcast()
-	s.j.Close()
+	s.closeOnce.Do(func() {
+		close(s.applyQ)
+		<-s.applied
+		s.progress.Stop()
+		s.j.Close()
+	})
 }
 
 func (s *Store) commitLoop() {
@@ -473,7 +429,7 @@ func (s *Store) commitLoop() {
 				n++
 			}
 			if closesNAS(group[0]) {
-				s.waitApplied(s.seq)
+				s.progress.Wait(s.seq)
 			}
 			s.commit(group[:n])
 			group = group[n:]
@@ -538,7 +494,7 @@ func (s *Store) persist(ops []op) error {
 		return s.db.Update(func(tx *store.Tx) error { return writeOps(tx, ops) })
 	}
 	if s.j.Size() > journalReset {
-		s.waitApplied(s.seq)
+		s.progress.Wait(s.seq)
 		if err := s.j.Reset(); err != nil {
 			return fmt.Errorf("sessions: %w", err)
 		}
@@ -548,7 +504,7 @@ func (s *Store) persist(ops []op) error {
 	if err := s.j.Append(seq, s.body); err != nil {
 		// The file may hold part of the record, or all of it unsynced;
 		// start a clean file once bbolt has everything acknowledged.
-		s.waitApplied(s.seq)
+		s.progress.Wait(s.seq)
 		if rerr := s.j.Reset(); rerr != nil {
 			s.log.Error("accounting journal could not be emptied after a failed write", "err", rerr)
 		}
@@ -560,9 +516,7 @@ func (s *Store) persist(ops []op) error {
 			s.overlay[o.key] = staged{seq: seq, val: o.val}
 		}
 	}
-	s.mu.Lock()
-	s.journaled = seq
-	s.mu.Unlock()
+	s.progress.MarkJournaled(seq)
 	s.applyQ <- record{seq: seq, ops: ops}
 	return nil
 }
@@ -573,9 +527,7 @@ func (s *Store) pruneOverlay() {
 	if s.j == nil {
 		return
 	}
-	s.mu.Lock()
-	done := s.done
-	s.mu.Unlock()
+	done := s.progress.LastApplied()
 	if done == s.pruned {
 		return
 	}
