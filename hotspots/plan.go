@@ -59,8 +59,8 @@ func (p Plan) Validate() error {
 		return fmt.Errorf("plan %s: session_timeout_s: must not be negative", p.Name)
 	case p.Kind == PlanFreeTimed && p.SessionTimeout == 0:
 		return fmt.Errorf("plan %s: session_timeout_s: a free_timed plan needs a time limit", p.Name)
-	case p.SessionsPerDay < 0:
-		return fmt.Errorf("plan %s: sessions_per_day: must not be negative", p.Name)
+	case p.SessionsPerDay < 0 || p.SessionsPerDay > 255:
+		return fmt.Errorf("plan %s: sessions_per_day: %d is not 0-255", p.Name, p.SessionsPerDay)
 	case p.IdleTimeout < 0:
 		return fmt.Errorf("plan %s: idle_timeout_s: must not be negative", p.Name)
 	case p.InterimInterval != 0 && p.InterimInterval < 60:

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -283,5 +284,24 @@ func TestVenueNameInEachLanguage(t *testing.T) {
 	}
 	if got := r.VenueName("lib/none", "en"); got != "lib/none" {
 		t.Errorf("unknown venue: %q", got)
+	}
+}
+
+func TestPlanValidateNamesTheField(t *testing.T) {
+	ok := hotspots.DefaultPlan()
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("default plan: %v", err)
+	}
+	for field, mutate := range map[string]func(*hotspots.Plan){
+		"kind":               func(p *hotspots.Plan) { p.Kind = "gratis" },
+		"session_timeout_s":  func(p *hotspots.Plan) { p.SessionTimeout = 0 },
+		"sessions_per_day":   func(p *hotspots.Plan) { p.SessionsPerDay = 256 }, // a free pass holds it in a byte
+		"interim_interval_s": func(p *hotspots.Plan) { p.InterimInterval = 30 },
+	} {
+		p := hotspots.DefaultPlan()
+		mutate(&p)
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("%s: %v", field, err)
+		}
 	}
 }

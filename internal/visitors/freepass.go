@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"math"
 	"net"
 	"slices"
 	"strings"
@@ -124,8 +125,8 @@ func (s *Store) issuePass(in OneTimeInput, perDay int) (Credential, string, erro
 	if err != nil || len(mac) != 6 {
 		return Credential{}, "", errors.New("visitors: free pass: MAC is not a 6-byte address")
 	}
-	if len(in.NAS) > 255 || perDay > 255 || perDay < 0 {
-		return Credential{}, "", errors.New("visitors: free pass: NAS ID or allowance out of range")
+	if len(in.NAS) > 255 || perDay > 255 || perDay < 0 || in.TTL > math.MaxUint16*time.Second {
+		return Credential{}, "", errors.New("visitors: free pass: NAS ID, allowance or TTL out of range")
 	}
 	p := pass{issued: s.now().UTC().Truncate(time.Second), ttl: in.TTL, perDay: perDay, mac: mac, nas: in.NAS}
 	if in.Plan != nil {
