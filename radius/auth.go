@@ -24,6 +24,9 @@ type Credentials interface {
 	Get(username string) (visitors.Credential, error)
 	Secret(c visitors.Credential) (string, error)
 	Consume(username string) error
+	// UseFreeSession counts a remembered device's free session against
+	// its daily allowance (visitors.ErrNoFreeLeft when spent).
+	UseFreeSession(mac string, perDay int) error
 	Device(mac string) (visitors.Device, error)
 }
 
@@ -132,7 +135,8 @@ func (a *Authenticator) authenticate(ctx context.Context, r *Request) (grant, *r
 	var cred visitors.Credential
 	var rej *rejection
 	var err error
-	if um := normalMAC(username); um != "" && um == mac {
+	um := normalMAC(username)
+	if um != "" && um == mac {
 		cred, rej, err = a.macAuth(mac)
 	} else {
 		cred, rej, err = a.passwordAuth(ctx, r, username)
@@ -149,6 +153,15 @@ func (a *Authenticator) authenticate(ctx context.Context, r *Request) (grant, *r
 	}
 	if rej, err := a.checkSimultaneous(username, plan); rej != nil || err != nil {
 		return grant{}, rej, err
+	}
+	if um != "" && um == mac && cred.Kind == visitors.KindOneTime && plan.Kind == hotspots.PlanFreeTimed {
+		// A device remembered after a click-through: its sessions count
+		// against the plan's daily allowance as a free pass's do.
+		if err := a.cfg.Credentials.UseFreeSession(mac, plan.SessionsPerDay); errors.Is(err, visitors.ErrNoFreeLeft) {
+			return grant{}, &rejection{rejectAllowance, err}, nil
+		} else if err != nil {
+			return grant{}, nil, err
+		}
 	}
 	if cred.UsesLeft > 0 {
 		err := a.cfg.Credentials.Consume(cred.Username)

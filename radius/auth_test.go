@@ -181,3 +181,40 @@ func TestFreePassAcceptedWithinTheAllowance(t *testing.T) {
 		t.Fatalf("the first pass again: got %v", p.Code)
 	}
 }
+
+// A device remembered after a click-through gets in by MAC authentication,
+// but its sessions share the plan's daily allowance with free passes.
+func TestRememberedFreeDeviceSharesTheAllowance(t *testing.T) {
+	h := newHarness(t, "")
+	plan := &hotspots.Plan{Name: "free", Kind: hotspots.PlanFreeTimed, SessionTimeout: 1800, SessionsPerDay: 2}
+	const mac = "02:aa:bb:cc:dd:10"
+	if err := h.vis.RememberFreeDevice(visitors.DevicePassInput{MAC: mac, Plan: plan, Days: 7}); err != nil {
+		t.Fatal(err)
+	}
+	c := h.client(h.authAddr)
+	// One session through a pass, then MAC authentication.
+	pass, secret, _, err := h.vis.IssueFree(visitors.OneTimeInput{MAC: mac, NAS: "test-nas", Plan: plan}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := accessRequest(testSecret, pass.Username, secret)
+	rfc2865.CallingStationID_SetString(p, "02-AA-BB-CC-DD-10")
+	req := mustEncodeMA(t, p)
+	if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != layeh.CodeAccessAccept {
+		t.Fatalf("pass: got %v", p.Code)
+	}
+	macReq := func() []byte {
+		p := accessRequest(testSecret, "02-AA-BB-CC-DD-10", "02-AA-BB-CC-DD-10")
+		rfc2865.CallingStationID_SetString(p, "02-AA-BB-CC-DD-10")
+		return mustEncodeMA(t, p)
+	}
+	for i, want := range []layeh.Code{layeh.CodeAccessAccept, layeh.CodeAccessReject} {
+		req := macReq()
+		if p := checkReply(t, c.exchange(req, answerWait), req, true); p.Code != want {
+			t.Fatalf("MAC authentication %d: got %v, want %v", i+1, p.Code, want)
+		}
+	}
+	if n, _ := h.vis.FreeUsedToday(mac); n != 2 {
+		t.Fatalf("FreeUsedToday = %d, want 2", n)
+	}
+}

@@ -147,8 +147,20 @@ const maxPassesKept = 64
 // ErrUsedUp for a pass used before and ErrNoFreeLeft when the day's
 // allowance is spent.
 func (s *Store) usePass(p pass) error {
-	key := freeDayKey(p.mac.String(), p.issued)
-	nonce := hex.EncodeToString(p.nonce[:])
+	return s.countFree(freeDayKey(p.mac.String(), p.issued), hex.EncodeToString(p.nonce[:]), p.perDay)
+}
+
+// UseFreeSession counts a session of a remembered device, let in by MAC
+// authentication without a pass, against its daily allowance perDay (0 =
+// no limit); it fails with ErrNoFreeLeft when that is spent.
+func (s *Store) UseFreeSession(mac string, perDay int) error {
+	return s.countFree(freeDayKey(mac, s.now()), "", perDay)
+}
+
+// countFree adds one session to the allowances record at key, refusing
+// when perDay are used, and notes pass (when set) as used, refusing one
+// used before.
+func (s *Store) countFree(key, pass string, perDay int) error {
 	var refusal error
 	err := s.db.Batch(func(tx *store.Tx) error {
 		refusal = nil // Batch may run this again
@@ -157,9 +169,9 @@ func (s *Store) usePass(p pass) error {
 			return err
 		}
 		switch {
-		case slices.Contains(d.Passes, nonce):
+		case pass != "" && slices.Contains(d.Passes, pass):
 			refusal = ErrUsedUp
-		case p.perDay > 0 && d.Used >= p.perDay:
+		case perDay > 0 && d.Used >= perDay:
 			refusal = ErrNoFreeLeft
 		}
 		if refusal != nil {
@@ -168,9 +180,11 @@ func (s *Store) usePass(p pass) error {
 			return nil
 		}
 		d.Used++
-		d.Passes = append(d.Passes, nonce)
-		if len(d.Passes) > maxPassesKept {
-			d.Passes = d.Passes[len(d.Passes)-maxPassesKept:]
+		if pass != "" {
+			d.Passes = append(d.Passes, pass)
+			if len(d.Passes) > maxPassesKept {
+				d.Passes = d.Passes[len(d.Passes)-maxPassesKept:]
+			}
 		}
 		return tx.Put(store.Allowances, key, d)
 	})
