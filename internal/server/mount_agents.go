@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"path/filepath"
 
 	"github.com/wifihk/wifihk/hotspots/telemetry"
@@ -26,19 +25,7 @@ func (a *App) mountAgents() error {
 	}
 	a.Telemetry = svc
 	telemetry.NewHandler(svc, a.Registry, a.Staff).Mount(a.Router)
-	a.onStart(func(ctx context.Context) (func(context.Context) error, error) {
-		ctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			svc.Run(ctx)
-			close(done)
-		}()
-		return func(context.Context) error {
-			cancel()
-			<-done
-			return nil
-		}, nil
-	})
+	a.runUntilStop(svc.Run)
 	// Once HTTP has drained, the journal's last reports go to the
 	// database, which Run closes after that.
 	a.onClose(svc.Close)

@@ -61,12 +61,7 @@ func (a *App) mountPortal() error {
 	if a.Staff != nil {
 		p.MountVoucherAPI(a.Router, a.Staff)
 	}
-	a.onStart(func(ctx context.Context) (func(context.Context) error, error) {
-		ctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); a.purgeOneTime(ctx, vis) }()
-		return func(context.Context) error { cancel(); <-done; return nil }, nil
-	})
+	a.runUntilStop(func(ctx context.Context) { a.purgeOneTime(ctx, vis) })
 	met := web.NewRouteMetrics(a.Metrics, "portal", "/portal")
 	met.Init(a.Router)
 	a.Router.Use(met.Middleware)

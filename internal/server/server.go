@@ -121,6 +121,17 @@ func (a *App) onStart(f func(ctx context.Context) (func(context.Context) error, 
 	a.starters = append(a.starters, f)
 }
 
+// runUntilStop runs f in the background from start until shutdown, which
+// cancels its context and waits for it to return.
+func (a *App) runUntilStop(f func(ctx context.Context)) {
+	a.onStart(func(ctx context.Context) (func(context.Context) error, error) {
+		ctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); f(ctx) }()
+		return func(context.Context) error { cancel(); <-done; return nil }, nil
+	})
+}
+
 // onClose registers f to run once every listener has stopped.
 func (a *App) onClose(f func() error) { a.closers = append(a.closers, f) }
 

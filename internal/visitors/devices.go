@@ -3,7 +3,6 @@ package visitors
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/store"
@@ -63,12 +62,9 @@ func (s *Store) Consume(username string) error {
 // A pass is counted against its device's daily allowance as it is used,
 // and fails with ErrNoFreeLeft when that is spent.
 func (s *Store) consumePass(username string) (ok bool, err error) {
-	if !strings.HasPrefix(username, passPrefix) {
-		return false, nil
-	}
-	p, err := s.parsePass(username)
-	if err != nil {
-		return true, ErrUnknown
+	p, ok, err := s.lookupPass(username)
+	if !ok || err != nil {
+		return ok, err
 	}
 	return true, s.usePass(p)
 }

@@ -103,6 +103,18 @@ func (s *Store) parsePass(name string) (pass, error) {
 	return p, nil
 }
 
+// lookupPass parses username when it is a free pass's name (ok), and
+// answers ErrUnknown when it has the prefix but is not a genuine pass.
+func (s *Store) lookupPass(username string) (p pass, ok bool, err error) {
+	if !strings.HasPrefix(username, passPrefix) {
+		return pass{}, false, nil
+	}
+	if p, err = s.parsePass(username); err != nil {
+		return pass{}, true, ErrUnknown
+	}
+	return p, true, nil
+}
+
 // credential is the pass as a Credential: a one-time credential bound to
 // its device and gateway, usable until issued+TTL. Its expiry, which caps
 // the session, is issued+TTL+session, as for a stored one-time credential.

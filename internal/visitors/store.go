@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/secrets"
@@ -53,33 +52,26 @@ func (s *Store) Get(username string) (Credential, error) {
 	if c, ok, err := s.getPass(username); ok {
 		return c, err
 	}
-	var c Credential
-	err := s.db.View(func(tx *store.Tx) error { return getTx(tx, username, &c) })
-	return c, err
+	var raw []byte
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		raw, err = getRawTx(tx, username)
+		return err
+	})
+	if err != nil {
+		return Credential{}, err
+	}
+	return decodeCredential(username, raw)
 }
 
 // getPass answers Get for a free pass's name, which is not stored: ok is
 // false for any other name.
 func (s *Store) getPass(username string) (c Credential, ok bool, err error) {
-	if !strings.HasPrefix(username, passPrefix) {
-		return Credential{}, false, nil
-	}
-	p, err := s.parsePass(username)
-	if err != nil {
-		return Credential{}, true, ErrUnknown
+	p, ok, err := s.lookupPass(username)
+	if !ok || err != nil {
+		return Credential{}, ok, err
 	}
 	return s.passCredential(username, p), true, nil
-}
-
-func getTx(tx *store.Tx, username string, c *Credential) error {
-	err := tx.Get(store.Visitors, username, c)
-	if errors.Is(err, store.ErrNotFound) {
-		err = tx.Get(store.Credentials, username, c)
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return ErrUnknown
-	}
-	return err
 }
 
 // getRawTx returns a credential's stored bytes, or ErrUnknown.
