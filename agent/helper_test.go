@@ -16,7 +16,7 @@ import (
 
 	"github.com/wifihk/wifihk/agent"
 	"github.com/wifihk/wifihk/agent/wire"
-	"github.com/wifihk/wifihk/hotspots/telemetry"
+	"github.com/wifihk/wifihk/telemetry"
 )
 
 // frame is one Ethernet frame the test wrote, with what it expects of it.

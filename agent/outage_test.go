@@ -16,10 +16,10 @@ import (
 
 	"github.com/wifihk/wifihk/agent"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/hotspots/telemetry"
-	"github.com/wifihk/wifihk/internal/auth"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/staff"
+	"github.com/wifihk/wifihk/telemetry"
 )
 
 // chanSource is a live-like Source fed by the test; it blocks until a
@@ -110,7 +110,7 @@ func (c *realController) serve(ln net.Listener) {
 		c.t.Fatal(err)
 	}
 	r := mux.NewRouter()
-	telemetry.NewHandler(c.svc, reg, auth.New(c.db, auth.Options{})).Mount(r)
+	telemetry.NewHandler(c.svc, reg, staff.New(c.db, staff.Options{})).Mount(r)
 	c.srv = &http.Server{Handler: r}
 	go c.srv.Serve(ln)
 }

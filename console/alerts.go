@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/hotspots/telemetry"
+	"github.com/wifihk/wifihk/telemetry"
 )
 
 type apAlert struct {

@@ -13,9 +13,9 @@ import (
 	"layeh.com/radius/rfc2865"
 	"layeh.com/radius/rfc2866"
 
+	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/browsertest"
-	"github.com/wifihk/wifihk/internal/sessions"
 )
 
 // browser starts Chromium for a test with a deadline.
@@ -282,7 +282,7 @@ func TestBrowserDisconnect(t *testing.T) {
 		Hotspot: "orga/A001", CoAPort: port}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := sessions.New(a.DB).Apply(sessions.Update{NAS: "test-nas", AcctID: "sess-77", Status: sessions.Start,
+	_, err := accounting.New(a.DB).Apply(accounting.Update{NAS: "test-nas", AcctID: "sess-77", Status: accounting.Start,
 		Username: "visitor7", MAC: "02:11:22:33:44:77", NASAddr: "127.0.0.1", Class: "whk1:g1:default", InputOctets: 1234})
 	if err != nil {
 		t.Fatal(err)

@@ -17,13 +17,13 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/hotspots/telemetry"
-	"github.com/wifihk/wifihk/internal/auth"
-	"github.com/wifihk/wifihk/internal/sessions"
-	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/staff"
+	"github.com/wifihk/wifihk/telemetry"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 //go:embed templates/*.html
@@ -48,8 +48,8 @@ type Telemetry interface {
 
 // Sessions lists accounting sessions; *sessions.Store implements it.
 type Sessions interface {
-	List(openOnly bool, limit int) ([]sessions.Session, error)
-	Get(id string) (sessions.Session, error)
+	List(openOnly bool, limit int) ([]accounting.Session, error)
+	Get(id string) (accounting.Session, error)
 }
 
 // Disconnecter sends RFC 5176 Disconnect-Requests; *radius.CoAClient
@@ -68,7 +68,7 @@ type Vouchers interface {
 // their pages say the data is not available rather than fail.
 type Config struct {
 	Registry *hotspots.Registry // required
-	Auth     *auth.Service      // required
+	Auth     *staff.Service     // required
 
 	Telemetry    Telemetry            // optional: AP status, clients, usage
 	Usage        hotspots.UsageSource // optional: sessions, devices and bytes today
@@ -99,7 +99,7 @@ type Config struct {
 type Console struct {
 	cfg    Config
 	reg    *hotspots.Registry
-	auth   *auth.Service
+	auth   *staff.Service
 	csrf   *web.CSRF
 	pages  map[string]*template.Template
 	logins *web.Limiter
@@ -256,8 +256,8 @@ func (c *Console) signedIn(h handler) func(http.ResponseWriter, *http.Request, *
 }
 
 // principal returns the console session's staff member, if any.
-func (c *Console) principal(r *http.Request) *auth.Principal {
-	ck, err := r.Cookie(auth.CookieName)
+func (c *Console) principal(r *http.Request) *staff.Principal {
+	ck, err := r.Cookie(staff.CookieName)
 	if err != nil {
 		return nil
 	}
@@ -302,7 +302,7 @@ func (c *Console) render(w http.ResponseWriter, v *view, name string) {
 // principal may not read), forbidden, or internal.
 func (c *Console) fail(v *view, err error) string {
 	switch {
-	case errors.Is(err, hotspots.ErrNotFound), errors.Is(err, sessions.ErrNotFound), errors.Is(err, errNotFound):
+	case errors.Is(err, hotspots.ErrNotFound), errors.Is(err, accounting.ErrNotFound), errors.Is(err, errNotFound):
 		v.Status, v.Error, v.Title = http.StatusNotFound, v.T("err_notfound"), v.T("not_found_title")
 	case errors.Is(err, errForbidden):
 		v.Status, v.Error, v.Title = http.StatusForbidden, v.T("err_forbidden"), v.T("err_forbidden")

@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/hotspots/telemetry"
+	"github.com/wifihk/wifihk/telemetry"
 )
 
 type coverageData struct {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/sessions"
 )
 
 func TestEditVenueNamesTheWrongField(t *testing.T) {
@@ -56,13 +56,13 @@ func TestSessionsSearchAndSilentNAS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st := sessions.New(a.DB)
+	st := accounting.New(a.DB)
 	now := time.Now()
-	for _, u := range []sessions.Update{
-		{NAS: "nas-a", AcctID: "1", Status: sessions.Start, Username: "alice", MAC: "02:aa:00:00:00:01", At: now},
-		{NAS: "nas-a", AcctID: "2", Status: sessions.Start, Username: "bob", MAC: "02:bb:00:00:00:02", At: now},
+	for _, u := range []accounting.Update{
+		{NAS: "nas-a", AcctID: "1", Status: accounting.Start, Username: "alice", MAC: "02:aa:00:00:00:01", At: now},
+		{NAS: "nas-a", AcctID: "2", Status: accounting.Start, Username: "bob", MAC: "02:bb:00:00:00:02", At: now},
 		// nas-b's only session has had no accounting for an hour.
-		{NAS: "nas-b", AcctID: "3", Status: sessions.Start, Username: "carol", MAC: "02:cc:00:00:00:03", At: now.Add(-time.Hour)},
+		{NAS: "nas-b", AcctID: "3", Status: accounting.Start, Username: "carol", MAC: "02:cc:00:00:00:03", At: now.Add(-time.Hour)},
 	} {
 		if _, err := st.Apply(u); err != nil {
 			t.Fatal(err)
@@ -84,7 +84,7 @@ func TestSessionsSearchAndSilentNAS(t *testing.T) {
 		}
 	}
 	// The coverage table counts them per district (from the sessions until
-	// internal/sessions reports usage itself).
+	// accounting reports usage itself).
 	_, cov := get(t, c, a.URL+"/console/coverage")
 	for _, tc := range []struct{ district, want string }{{"Wan Chai", "2 2 0.00"}, {"Sha Tin", "1 1 0.00"}, {"Islands", "0 0 0.00"}} {
 		m := regexp.MustCompile(`>` + tc.district + `</a></th>(.*?)</tr>`).FindStringSubmatch(cov)
@@ -127,7 +127,7 @@ func TestDisconnectWithNoAnswerAndWithoutCSRF(t *testing.T) {
 	if _, err := a.Registry.AddNAS(hotspots.NASInput{Name: "mute", IP: "127.0.0.4", Secret: "secret-m", Hotspot: "orga/A001", CoAPort: 9}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sessions.New(a.DB).Apply(sessions.Update{NAS: "mute", AcctID: "x", Status: sessions.Start, Username: "dave", NASAddr: "127.0.0.4"}); err != nil {
+	if _, err := accounting.New(a.DB).Apply(accounting.Update{NAS: "mute", AcctID: "x", Status: accounting.Start, Username: "dave", NASAddr: "127.0.0.4"}); err != nil {
 		t.Fatal(err)
 	}
 	c := client(t)

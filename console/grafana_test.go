@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wifihk/wifihk/radius/radload"
+	"github.com/wifihk/wifihk/bench/radload"
 )
 
 // metricRE finds the metric names in a PromQL expression: ours, Go's and

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wifihk/wifihk/controller"
+	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/auth"
-	"github.com/wifihk/wifihk/internal/server"
-	"github.com/wifihk/wifihk/internal/server/servertest"
+	"github.com/wifihk/wifihk/staff"
 )
 
 // realData is the Wi-Fi.HK open-data export kept beside the repository.
@@ -27,7 +27,7 @@ type appOpts struct {
 }
 
 type testApp struct {
-	*server.App
+	*controller.App
 	URL string
 }
 
@@ -44,7 +44,7 @@ func startApp(t testing.TB, o appOpts) *testApp {
 			t.Skipf("real open data not found at %s (relative to the package): %v", realData, err)
 		}
 	}
-	a := servertest.Start(t, servertest.Options{Demo: o.demo, Prepare: func(a *server.App) {
+	a := controllertest.Start(t, controllertest.Options{Demo: o.demo, Prepare: func(a *controller.App) {
 		if data != nil {
 			res, err := a.Registry.Import(context.Background(), data, hotspots.ImportOptions{})
 			if err != nil || res.Imported != 5430 {
@@ -57,7 +57,7 @@ func startApp(t testing.TB, o appOpts) *testApp {
 }
 
 // seedOrgs adds two organisations with a venue each and the staff.
-func seedOrgs(t testing.TB, a *server.App) {
+func seedOrgs(t testing.TB, a *controller.App) {
 	t.Helper()
 	for _, o := range []struct{ code, id, district string }{{"orga", "A001", "Wan Chai"}, {"orgb", "B001", "Sha Tin"}} {
 		if _, err := a.Registry.AddOrg(hotspots.Org{Code: o.code, NameEN: "Org " + o.code}); err != nil {
@@ -70,11 +70,11 @@ func seedOrgs(t testing.TB, a *server.App) {
 			t.Fatal(err)
 		}
 	}
-	for _, s := range []auth.StaffInput{
-		{Username: "admin", Role: auth.RoleAdmin, Password: "password-123"},
-		{Username: "op-a", Role: auth.RoleOperator, Org: "orga", Password: "password-123"},
-		{Username: "op-b", Role: auth.RoleOperator, Org: "orgb", Password: "password-123"},
-		{Username: "viewer", Role: auth.RoleViewer, Password: "password-123"},
+	for _, s := range []staff.StaffInput{
+		{Username: "admin", Role: staff.RoleAdmin, Password: "password-123"},
+		{Username: "op-a", Role: staff.RoleOperator, Org: "orga", Password: "password-123"},
+		{Username: "op-b", Role: staff.RoleOperator, Org: "orgb", Password: "password-123"},
+		{Username: "viewer", Role: staff.RoleViewer, Password: "password-123"},
 	} {
 		a.Staff.DeleteStaff(s.Username) // -demo seeds its own admin
 		if _, _, err := a.Staff.AddStaff(s); err != nil {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/radius"
 )
 
@@ -17,7 +17,7 @@ import (
 const maxSessionsShown = 500
 
 type sessionRow struct {
-	sessions.Session
+	accounting.Session
 	Venue, Plan string
 	Org         string
 	CanWrite    bool
@@ -178,7 +178,7 @@ func (c *Console) disconnect(w http.ResponseWriter, r *http.Request, v *view) st
 
 // disconnectTarget finds where to send the request: the address the NAS
 // sent accounting from, at its CoA port, signed with its own secret.
-func (c *Console) disconnectTarget(s sessions.Session) (radius.DisconnectTarget, error) {
+func (c *Console) disconnectTarget(s accounting.Session) (radius.DisconnectTarget, error) {
 	n, err := c.reg.NASByID(s.NAS)
 	if err != nil {
 		return radius.DisconnectTarget{}, fmt.Errorf("console: NAS %q: %w", s.NAS, hotspots.ErrNotFound)

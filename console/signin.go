@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/auth"
+	"github.com/wifihk/wifihk/staff"
 )
 
 type loginData struct {
@@ -37,11 +37,11 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, v *view) string 
 	}
 	sess, err := c.auth.Login(user, r.PostFormValue("password"))
 	switch {
-	case errors.Is(err, auth.ErrThrottled):
+	case errors.Is(err, staff.ErrThrottled):
 		c.met.login("throttled")
 		v.Status, v.Error = http.StatusTooManyRequests, v.T("err_throttled")
 		return "login"
-	case errors.Is(err, auth.ErrUnauthenticated):
+	case errors.Is(err, staff.ErrUnauthenticated):
 		c.met.login("failed")
 		v.Status, v.Error = http.StatusUnauthorized, v.T("err_login")
 		return "login"
@@ -49,19 +49,19 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, v *view) string 
 		return c.fail(v, err)
 	}
 	c.met.login("ok")
-	auth.SetCookie(w, r, sess)
+	staff.SetCookie(w, r, sess)
 	c.audit(sess.Principal, "staff.login", sess.Principal.Username, sess.Principal.Org, "console")
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return ""
 }
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request, v *view) string {
-	if ck, err := r.Cookie(auth.CookieName); err == nil {
+	if ck, err := r.Cookie(staff.CookieName); err == nil {
 		if err := c.auth.Logout(ck.Value); err != nil {
 			return c.fail(v, err)
 		}
 	}
-	auth.ClearCookie(w, r)
+	staff.ClearCookie(w, r)
 	http.Redirect(w, r, c.cfg.Base+"/login", http.StatusSeeOther)
 	return ""
 }
@@ -76,7 +76,7 @@ func (c *Console) safeNext(next string) string {
 	return next
 }
 
-func (c *Console) audit(p auth.Principal, action, object, org, detail string) {
+func (c *Console) audit(p staff.Principal, action, object, org, detail string) {
 	err := c.reg.Audit(hotspots.AuditEntry{Actor: p.Actor(), Action: action, Object: object, Org: org, Detail: detail})
 	if err != nil {
 		c.log.Error("audit log", "action", action, "err", err)

@@ -14,7 +14,7 @@ import (
 	"github.com/wifihk/wifihk/agent/wire"
 	"github.com/wifihk/wifihk/console"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/hotspots/telemetry"
+	"github.com/wifihk/wifihk/telemetry"
 )
 
 // clock is a settable time for the telemetry service.

@@ -14,7 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/hotspots/telemetry"
+	"github.com/wifihk/wifihk/telemetry"
 )
 
 const venuesPerPage = 50

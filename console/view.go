@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/auth"
 	"github.com/wifihk/wifihk/internal/i18n"
+	"github.com/wifihk/wifihk/staff"
 )
 
 // view is what every page template gets: the layout's fields and the
@@ -20,7 +20,7 @@ type view struct {
 	Base           string
 	Title          string
 	Section        string // the nav entry to mark current
-	User           *auth.Principal
+	User           *staff.Principal
 	CSRF           string
 	Langs          []langLink
 	Error, Notice  string
@@ -54,9 +54,9 @@ func (v *view) RoleText() string {
 		return ""
 	}
 	switch v.User.Role {
-	case auth.RoleAdmin:
+	case staff.RoleAdmin:
 		return v.T("role_admin")
-	case auth.RoleOperator:
+	case staff.RoleOperator:
 		return v.T("role_operator", v.User.Org)
 	}
 	if v.User.Org != "" {

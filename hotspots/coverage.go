@@ -7,14 +7,14 @@ import (
 	"time"
 )
 
-// APStatusSource says which APs are online. hotspots/telemetry satisfies it
+// APStatusSource says which APs are online. telemetry satisfies it
 // from agent heartbeats; without one, "APs online" is unknown.
 type APStatusSource interface {
 	// OnlineAPs returns the IDs of the APs that are online now.
 	OnlineAPs(ctx context.Context) ([]string, error)
 }
 
-// UsageSource reports visitor usage per NAS. internal/sessions satisfies it
+// UsageSource reports visitor usage per NAS. accounting satisfies it
 // from RADIUS accounting; without one, usage is unknown.
 type UsageSource interface {
 	// UsageByNAS returns, per NAS id, the sessions open now and the devices

@@ -16,14 +16,15 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/bench/portalload"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
-	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/store"
-	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/portal"
-	"github.com/wifihk/wifihk/portal/uamtest"
+	"github.com/wifihk/wifihk/portal/gateway"
 	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // benchStack is the portal and the real RADIUS authentication server over
@@ -31,7 +32,7 @@ import (
 // can play many visitors.
 type benchStack struct {
 	portalURL string
-	gw        *uamtest.Gateway
+	gw        *gateway.Gateway
 	handler   http.Handler
 }
 
@@ -52,7 +53,7 @@ func newBenchStack(b *testing.B) *benchStack {
 	}
 	vis := visitors.New(db, sealer)
 	met := radius.NewMetrics(prometheus.NewRegistry())
-	auth, err := radius.NewAuthenticator(radius.AuthConfig{Credentials: visitors.NewCachedReader(vis), Sessions: sessions.New(db),
+	auth, err := radius.NewAuthenticator(radius.AuthConfig{Credentials: visitors.NewCachedReader(vis), Sessions: accounting.New(db),
 		Plans: reg, DefaultPlan: hotspots.DefaultPlan(), Metrics: met})
 	if err != nil {
 		b.Fatal(err)
@@ -79,7 +80,7 @@ func newBenchStack(b *testing.B) *benchStack {
 	p.Mount(r)
 	hs := httptest.NewServer(r)
 	b.Cleanup(hs.Close)
-	gw, err := uamtest.Start(uamtest.Config{PortalURL: hs.URL + "/portal", RADIUSAddr: conn.LocalAddr().String(),
+	gw, err := gateway.Start(gateway.Config{PortalURL: hs.URL + "/portal", RADIUSAddr: conn.LocalAddr().String(),
 		Secret: "testing123", NASID: "bench", UAMSecret: "uamsecret"})
 	if err != nil {
 		b.Fatal(err)
@@ -105,7 +106,7 @@ func BenchmarkClickThroughLogin(b *testing.B) {
 		b.Skipf("needs %d open files, the limit is %d", need, lim.Cur)
 	}
 	s := newBenchStack(b)
-	phones := make(chan *uamtest.Phone, b.N)
+	phones := make(chan *portalload.Phone, b.N)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	for w := 0; w < 16; w++ {
@@ -113,7 +114,7 @@ func BenchmarkClickThroughLogin(b *testing.B) {
 		go func(w int) {
 			defer wg.Done()
 			for n := w; n < b.N; n += 16 {
-				v := uamtest.NewPhone(n)
+				v := portalload.NewPhone(n)
 				if err := v.Land(context.Background(), s.gw, fmt.Sprintf("02:00:00:%02x:%02x:%02x", byte(n>>16), byte(n>>8), byte(n))); err != nil {
 					failed.Add(1)
 					continue
@@ -157,7 +158,7 @@ func cpuTime() time.Duration {
 //	go test ./portal -run '^$' -bench Landing -cpu 1
 func BenchmarkLanding(b *testing.B) {
 	s := newBenchStack(b)
-	v := uamtest.NewPhone(1)
+	v := portalload.NewPhone(1)
 	s.gw.Attach(v.IP, "02:00:00:00:00:01")
 	to, err := s.gw.RedirectURL(v.IP, "http://example.com/")
 	if err != nil {

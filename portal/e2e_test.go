@@ -14,10 +14,10 @@ import (
 
 	"layeh.com/radius/rfc2865"
 
+	"github.com/wifihk/wifihk/controller"
+	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/server"
-	"github.com/wifihk/wifihk/internal/server/servertest"
-	"github.com/wifihk/wifihk/portal/uamtest"
+	"github.com/wifihk/wifihk/portal/gateway"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")
@@ -25,16 +25,16 @@ var loopback = netip.MustParseAddr("127.0.0.1")
 // startApp runs the whole controller in -demo on 127.0.0.1:0: the real
 // RADIUS server, the portal and the store. The demo NAS is 127.0.0.1,
 // secret testing123, nasid "demo", uamsecret "uamsecret".
-func startApp(t testing.TB) *server.App {
+func startApp(t testing.TB) *controller.App {
 	t.Helper()
-	return servertest.Start(t, servertest.Options{Demo: true})
+	return controllertest.Start(t, controllertest.Options{Demo: true})
 }
 
 // startGateway runs a CoovaChilli stand-in that talks to a's RADIUS server
 // as the demo NAS.
-func startGateway(t testing.TB, a *server.App, nasid, uamsecret, srcIP string) *uamtest.Gateway {
+func startGateway(t testing.TB, a *controller.App, nasid, uamsecret, srcIP string) *gateway.Gateway {
 	t.Helper()
-	g, err := uamtest.Start(uamtest.Config{
+	g, err := gateway.Start(gateway.Config{
 		PortalURL: "http://" + a.HTTPAddr.String() + "/portal", RADIUSAddr: a.AuthAddr.String(),
 		AcctAddr: a.AcctAddr.String(),
 		Secret:   "testing123", NASID: nasid, UAMSecret: uamsecret, Called: "00-11-22-33-44-55",
@@ -89,7 +89,7 @@ func post(t testing.TB, c *http.Client, u string, form url.Values) (int, string,
 	return res.StatusCode, string(b), res.Request.URL
 }
 
-func nextResult(t testing.TB, g *uamtest.Gateway) uamtest.Result {
+func nextResult(t testing.TB, g *gateway.Gateway) gateway.Result {
 	t.Helper()
 	select {
 	case r := <-g.Results():
@@ -97,12 +97,12 @@ func nextResult(t testing.TB, g *uamtest.Gateway) uamtest.Result {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the gateway sent no Access-Request")
 	}
-	return uamtest.Result{}
+	return gateway.Result{}
 }
 
 // clickThrough opens the gateway's redirect, accepts the terms and
 // connects; it returns the final page.
-func clickThrough(t testing.TB, a *server.App, g *uamtest.Gateway, c *http.Client) (int, string) {
+func clickThrough(t testing.TB, a *controller.App, g *gateway.Gateway, c *http.Client) (int, string) {
 	t.Helper()
 	code, page := get(t, c, g.URL+"/?userurl="+url.QueryEscape("http://example.com/news"))
 	if code != 200 {
@@ -171,7 +171,7 @@ func TestClickThroughLogsOnThroughRealRADIUS(t *testing.T) {
 
 // replay sends an Access-Request for username with a made-up response,
 // as a second logon of a spent credential would.
-func replay(t testing.TB, a *server.App, g *uamtest.Gateway, username string) uamtest.Result {
+func replay(t testing.TB, a *controller.App, g *gateway.Gateway, username string) gateway.Result {
 	t.Helper()
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if _, err := g.RedirectURL(loopback, ""); err != nil {

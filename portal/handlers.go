@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // landing is GET /portal: the gateway's redirect, or a return to the start

@@ -14,8 +14,8 @@ import (
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/storetest"
-	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/portal"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // newPortal is a portal alone over a real store, with a NAS "lim" that has

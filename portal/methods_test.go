@@ -14,9 +14,9 @@ import (
 
 	"layeh.com/radius/rfc2865"
 
-	"github.com/wifihk/wifihk/internal/auth"
-	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/portal"
+	"github.com/wifihk/wifihk/staff"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 func portalURL(a interface{ String() string }) string { return "http://" + a.String() + "/portal" }
@@ -175,7 +175,7 @@ func TestCaptiveAPIAndPageWeight(t *testing.T) {
 
 func TestVoucherAPIAndCLIPage(t *testing.T) {
 	a := startApp(t)
-	_, token, err := a.Staff.AddStaff(auth.StaffInput{Username: "ops", Role: auth.RoleAdmin})
+	_, token, err := a.Staff.AddStaff(staff.StaffInput{Username: "ops", Role: staff.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,8 +19,8 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/i18n"
-	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/internal/web"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 //go:embed templates/*.html

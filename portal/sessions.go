@@ -4,15 +4,15 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/sessions"
-	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // SessionIndex finds open accounting sessions by the visitor's address;
 // *sessions.Store implements it with an index in memory.
 type SessionIndex interface {
-	OpenByIP(ip string) ([]sessions.Session, error)
+	OpenByIP(ip string) ([]accounting.Session, error)
 }
 
 // AccountingSessions finds a visitor's open session in accounting by the
@@ -44,7 +44,7 @@ func (a AccountingSessions) OpenSession(ip netip.Addr, mac string) (Session, boo
 	return Session{}, false, nil
 }
 
-func (a AccountingSessions) left(s sessions.Session) Session {
+func (a AccountingSessions) left(s accounting.Session) Session {
 	plan, venue := a.Default, ""
 	if n, ok := a.nas(s.NAS); ok {
 		plan, venue = a.NAS.PlanForNAS(n, a.Default), n.Hotspot

@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // SMTP TLS modes (SMTPConfig.TLS).

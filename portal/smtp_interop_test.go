@@ -27,9 +27,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wifihk/wifihk/controller/config"
+	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/internal/browsertest"
-	"github.com/wifihk/wifihk/internal/config"
-	"github.com/wifihk/wifihk/internal/server/servertest"
 	"github.com/wifihk/wifihk/portal"
 )
 
@@ -287,7 +287,7 @@ func TestSignUpByEmailThroughSMTP(t *testing.T) {
 	srv := startSMTPD(t, smtpUser+":"+smtpPassword, "--starttls", cert, key)
 	pwFile := filepath.Join(t.TempDir(), "smtp-password")
 	os.WriteFile(pwFile, []byte(smtpPassword+"\n"), 0o600)
-	a := servertest.Start(t, servertest.Options{Demo: true, Configure: func(c *config.Config) {
+	a := controllertest.Start(t, controllertest.Options{Demo: true, Configure: func(c *config.Config) {
 		c.Portal.SMTP = config.SMTP{Addr: srv.addr, From: smtpFrom, Username: smtpUser,
 			PasswordFile: pwFile, TLS: "starttls", CAFile: cert}
 	}})

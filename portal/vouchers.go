@@ -10,15 +10,15 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/wifihk/wifihk/internal/auth"
 	"github.com/wifihk/wifihk/internal/i18n"
-	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/internal/web"
+	"github.com/wifihk/wifihk/staff"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // StaffAuth checks an API token; *auth.Service implements it.
 type StaffAuth interface {
-	Authenticate(token string) (auth.Principal, error)
+	Authenticate(token string) (staff.Principal, error)
 }
 
 // VoucherPage writes a batch as a printable HTML page of cut-out cards.
@@ -70,7 +70,7 @@ func (p *Portal) MountVoucherAPI(r *mux.Router, staff StaffAuth) {
 	api.Handle("/{id}/print", p.staffOnly(staff, p.printVouchers)).Methods(http.MethodGet)
 }
 
-func (p *Portal) staffOnly(staff StaffAuth, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.Handler {
+func (p *Portal) staffOnly(staff StaffAuth, h func(http.ResponseWriter, *http.Request, staff.Principal)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !p.perIP.Allow("api/"+clientIP(r).String()) {
@@ -86,7 +86,7 @@ func (p *Portal) staffOnly(staff StaffAuth, h func(http.ResponseWriter, *http.Re
 	})
 }
 
-func (p *Portal) createVouchers(w http.ResponseWriter, r *http.Request, who auth.Principal) {
+func (p *Portal) createVouchers(w http.ResponseWriter, r *http.Request, who staff.Principal) {
 	var in voucherRequest
 	if !web.DecodeJSON(w, r, 16<<10, &in) {
 		return
@@ -120,7 +120,7 @@ func fieldOf(err error) string {
 	return strings.ReplaceAll(f, "-", "_")
 }
 
-func (p *Portal) batchFor(w http.ResponseWriter, r *http.Request, who auth.Principal) (visitors.VoucherBatch, bool) {
+func (p *Portal) batchFor(w http.ResponseWriter, r *http.Request, who staff.Principal) (visitors.VoucherBatch, bool) {
 	b, err := p.cfg.Visitors.VoucherBatchByID(mux.Vars(r)["id"])
 	if err != nil || !who.CanRead(b.Org) {
 		web.Error(w, http.StatusNotFound, "no such voucher batch")
@@ -129,13 +129,13 @@ func (p *Portal) batchFor(w http.ResponseWriter, r *http.Request, who auth.Princ
 	return b, true
 }
 
-func (p *Portal) getVouchers(w http.ResponseWriter, r *http.Request, who auth.Principal) {
+func (p *Portal) getVouchers(w http.ResponseWriter, r *http.Request, who staff.Principal) {
 	if b, ok := p.batchFor(w, r, who); ok {
 		web.WriteJSON(w, http.StatusOK, batchView(b))
 	}
 }
 
-func (p *Portal) printVouchers(w http.ResponseWriter, r *http.Request, who auth.Principal) {
+func (p *Portal) printVouchers(w http.ResponseWriter, r *http.Request, who staff.Principal) {
 	b, ok := p.batchFor(w, r, who)
 	if !ok {
 		return

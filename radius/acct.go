@@ -11,13 +11,13 @@ import (
 	"layeh.com/radius/rfc2866"
 	"layeh.com/radius/rfc2869"
 
-	"github.com/wifihk/wifihk/internal/sessions"
+	"github.com/wifihk/wifihk/accounting"
 )
 
 // SessionStore records accounting; sessions.Store implements it.
 type SessionStore interface {
-	Apply(u sessions.Update) (applied bool, err error)
-	ApplyAll(us []sessions.Update) (applied []bool, errs []error)
+	Apply(u accounting.Update) (applied bool, err error)
+	ApplyAll(us []accounting.Update) (applied []bool, errs []error)
 }
 
 // Accounting answers Accounting-Requests once their record is durable.
@@ -46,7 +46,7 @@ func (h *Accounting) ServeRADIUS(_ context.Context, r *Request) (Response, error
 		if _, err := h.store.Apply(u); err != nil {
 			return Response{}, err
 		}
-		if u.Status == sessions.On || u.Status == sessions.Off {
+		if u.Status == accounting.On || u.Status == accounting.Off {
 			h.log.Info("NAS restarted: its open sessions are closed", "nas", r.NAS.Name, "status", rfc2866.AcctStatusType(u.Status).String())
 		}
 	}
@@ -57,7 +57,7 @@ func (h *Accounting) ServeRADIUS(_ context.Context, r *Request) (Response, error
 // queued together and each answered once it is durable.
 func (h *Accounting) ServeRADIUSBatch(_ context.Context, rs []*Request) ([]Response, []error) {
 	resps, errs := make([]Response, len(rs)), make([]error, len(rs))
-	us, idx := make([]sessions.Update, 0, len(rs)), make([]int, 0, len(rs))
+	us, idx := make([]accounting.Update, 0, len(rs)), make([]int, 0, len(rs))
 	for i, r := range rs {
 		u, ok, err := h.decode(r)
 		switch {
@@ -75,7 +75,7 @@ func (h *Accounting) ServeRADIUSBatch(_ context.Context, rs []*Request) ([]Respo
 			resps[i], errs[i] = Response{}, aerrs[k]
 			continue
 		}
-		if u := us[k]; u.Status == sessions.On || u.Status == sessions.Off {
+		if u := us[k]; u.Status == accounting.On || u.Status == accounting.Off {
 			h.log.Info("NAS restarted: its open sessions are closed", "nas", rs[i].NAS.Name, "status", rfc2866.AcctStatusType(u.Status).String())
 		}
 	}
@@ -84,20 +84,20 @@ func (h *Accounting) ServeRADIUSBatch(_ context.Context, rs []*Request) ([]Respo
 
 // decode turns a packet into a session update. ok is false for a status
 // wifihk does not record (acknowledged all the same).
-func (h *Accounting) decode(r *Request) (sessions.Update, bool, error) {
+func (h *Accounting) decode(r *Request) (accounting.Update, bool, error) {
 	p := r.Packet
 	st, err := rfc2866.AcctStatusType_Lookup(p)
 	if err != nil {
-		return sessions.Update{}, false, fmt.Errorf("radius: accounting: Acct-Status-Type: %w", err)
+		return accounting.Update{}, false, fmt.Errorf("radius: accounting: Acct-Status-Type: %w", err)
 	}
-	u := sessions.Update{NAS: r.NAS.ID, Status: sessions.Status(st), NASAddr: r.Src.Addr().String()}
+	u := accounting.Update{NAS: r.NAS.ID, Status: accounting.Status(st), NASAddr: r.Src.Addr().String()}
 	switch u.Status {
-	case sessions.Start, sessions.Stop, sessions.Interim, sessions.On, sessions.Off:
+	case accounting.Start, accounting.Stop, accounting.Interim, accounting.On, accounting.Off:
 	default:
 		return u, false, nil
 	}
 	u.AcctID = rfc2866.AcctSessionID_GetString(p)
-	if u.AcctID == "" && u.Status != sessions.On && u.Status != sessions.Off {
+	if u.AcctID == "" && u.Status != accounting.On && u.Status != accounting.Off {
 		return u, false, fmt.Errorf("radius: accounting: Acct-Session-Id missing")
 	}
 	delay := time.Duration(rfc2866.AcctDelayTime_Get(p)) * time.Second

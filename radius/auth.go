@@ -15,7 +15,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // Credentials is what the authenticator reads about visitors;

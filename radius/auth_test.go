@@ -11,8 +11,8 @@ import (
 	"layeh.com/radius/vendors/wispr"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/radius/vendors/chillispot"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 func TestPAPAcceptCarriesThePlan(t *testing.T) {

@@ -21,10 +21,10 @@ import (
 	"layeh.com/radius/rfc2865"
 	"layeh.com/radius/rfc2866"
 
+	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/controller/cli"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/cli"
 	"github.com/wifihk/wifihk/internal/secrets"
-	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/store"
 )
 
@@ -133,7 +133,7 @@ func TestAcknowledgedAccountingSurvivesSIGKILL(t *testing.T) {
 	if code := cli.Run(context.Background(), []string{"session", "list", "-data", dir, "-json", "-limit", "0"}, &out, &errOut); code != 0 {
 		t.Fatalf("session list: exit %d: %s", code, errOut.String())
 	}
-	var got struct{ Sessions []sessions.Session }
+	var got struct{ Sessions []accounting.Session }
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,11 @@ import (
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2866"
 
+	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
-	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/storetest"
-	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // FuzzPacket runs arbitrary datagrams from a known NAS through the whole
@@ -39,7 +39,7 @@ func FuzzPacket(f *testing.F) {
 	// A machine-made credential (sealed, no argon2 hash) keeps fuzzing fast.
 	vis.Insert(visitors.Credential{Username: "fz", Kind: visitors.KindOneTime, UsesLeft: -1, SecretSealed: vis.Seal("fuzz-pass")})
 	met := NewMetrics(prometheus.NewRegistry())
-	sess := sessions.New(db)
+	sess := accounting.New(db)
 	auth, err := NewAuthenticator(AuthConfig{Credentials: vis, Sessions: sess, Plans: reg, DefaultPlan: hotspots.DefaultPlan(), Metrics: met})
 	if err != nil {
 		f.Fatal(err)

@@ -10,8 +10,8 @@ import (
 	"layeh.com/radius/vendors/wispr"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/visitors"
 	"github.com/wifihk/wifihk/radius/vendors/chillispot"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // grant is what an Access-Accept gives: the visitor's plan, cut short by

@@ -13,12 +13,12 @@ import (
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
+	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
-	"github.com/wifihk/wifihk/internal/sessions"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/storetest"
-	"github.com/wifihk/wifihk/internal/visitors"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 const testSecret = "s3cret-for-tests"
@@ -29,7 +29,7 @@ type harness struct {
 	db       *store.DB
 	reg      *hotspots.Registry
 	vis      *visitors.Store
-	sess     *sessions.Store
+	sess     *accounting.Store
 	met      *Metrics
 	prom     *prometheus.Registry
 	authAddr *net.UDPAddr
@@ -54,7 +54,7 @@ func newHarness(t testing.TB, requireMA string) *harness {
 		t.Fatal(err)
 	}
 	h.vis = visitors.New(h.db, sealer)
-	h.sess = sessions.New(h.db)
+	h.sess = accounting.New(h.db)
 	t.Cleanup(h.sess.Close)
 	h.met = NewMetrics(h.prom)
 	plan := hotspots.DefaultPlan()

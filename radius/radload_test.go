@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wifihk/wifihk/internal/visitors"
-	"github.com/wifihk/wifihk/radius/radload"
+	"github.com/wifihk/wifihk/bench/radload"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // The load tool's hand-built packets must be valid RADIUS: the server

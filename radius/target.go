@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/sessions"
 )
 
 // SessionTarget says where a Disconnect- or CoA-Request for s goes: the
 // address its NAS sent accounting from (or the NAS's single address), at
 // the NAS's CoA port, signed with the NAS's own secret.
-func SessionTarget(n hotspots.NAS, secret string, s sessions.Session) (DisconnectTarget, error) {
+func SessionTarget(n hotspots.NAS, secret string, s accounting.Session) (DisconnectTarget, error) {
 	addr, err := netip.ParseAddr(s.NASAddr)
 	if err != nil {
 		if !n.Prefix.IsSingleIP() {

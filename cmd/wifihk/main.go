@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/wifihk/wifihk/internal/cli"
+	"github.com/wifihk/wifihk/controller/cli"
 )
 
 func main() {

@@ -1,8 +1,8 @@
 // Package journal is an append-only file of checksummed records, for
 // making a group of writes durable with one append and one fdatasync
 // instead of a bbolt commit (page writes, fdatasync, meta page, fdatasync)
-// in a request's path. Its users (internal/sessions for accounting,
-// hotspots/telemetry for agent reports) apply the records to bbolt
+// in a request's path. Its users (accounting for accounting,
+// telemetry for agent reports) apply the records to bbolt
 // afterwards, in larger batches; each batch stores the sequence number of
 // the last record it applied, so on start-up the records after it are
 // applied again (replay) and the journal is emptied (Reset). Progress

@@ -107,7 +107,7 @@ func TestTornTail(t *testing.T) {
 	}
 }
 
-// TestFormat pins the layout internal/sessions has written since before
+// TestFormat pins the layout accounting has written since before
 // this package existed: length, CRC-32C, sequence number, body.
 func TestFormat(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j")

@@ -1,0 +1,139 @@
+package accounting
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// openIndex is the open sessions grouped by one of their fields, in memory:
+// by Framed-IP for the portal's status page and Captive Portal API, by
+// account for Simultaneous-Use on every Access-Request. It is built from
+// the store on first use and then kept current by the committer (note),
+// which sees every session it writes at commit time, so it is current even
+// while journaled records wait for the applier. Only the Store that
+// records accounting keeps its indexes current.
+type openIndex struct {
+	field func(Session) string // the grouping value; "" is not indexed
+
+	mu    sync.RWMutex
+	built bool
+	by    map[string]map[string]Session // value -> session key -> session
+	of    map[string]string             // session key -> value
+}
+
+func byFramedIP(ss Session) string { return ss.FramedIP }
+func byUsername(ss Session) string { return ss.Username }
+
+// note records what a commit wrote; before the first lookup there is
+// nothing to keep current, since the build reads the store.
+func (x *openIndex) note(written map[string]Session) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.built {
+		return
+	}
+	for k, ss := range written {
+		x.set(k, ss)
+	}
+}
+
+func (x *openIndex) set(key string, ss Session) {
+	v := x.field(ss)
+	if old, ok := x.of[key]; ok && (old != v || !ss.Open) {
+		delete(x.by[old], key)
+		if len(x.by[old]) == 0 {
+			delete(x.by, old)
+		}
+		delete(x.of, key)
+	}
+	if !ss.Open || v == "" {
+		return
+	}
+	m := x.by[v]
+	if m == nil {
+		m = map[string]Session{}
+		x.by[v] = m
+	}
+	m[key] = ss
+	x.of[key] = v
+}
+
+// lookup calls fn with the open sessions grouped under v, building the
+// index first if need be.
+func (s *Store) lookup(x *openIndex, v string, fn func(map[string]Session)) error {
+	x.mu.RLock()
+	if x.built {
+		fn(x.by[v])
+		x.mu.RUnlock()
+		return nil
+	}
+	x.mu.RUnlock()
+	if err := s.build(x); err != nil {
+		return err
+	}
+	return s.lookup(x, v, fn)
+}
+
+// build loads the open sessions through the open-by-NAS index. It holds
+// the lock throughout, so a commit that lands meanwhile is noted after it.
+func (s *Store) build(x *openIndex) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.built {
+		return nil
+	}
+	s.readBarrier()
+	x.by, x.of = map[string]map[string]Session{}, map[string]string{}
+	err := s.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.Sessions, "n/", func(k string, _ func(any) error) (bool, error) {
+			nas, id, _ := strings.Cut(strings.TrimPrefix(k, "n/"), "\x00")
+			var ss Session
+			err := tx.Get(store.Sessions, sessKey(nas, id), &ss)
+			if errors.Is(err, store.ErrNotFound) {
+				return true, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			x.set(sessKey(nas, id), ss)
+			return true, nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	x.built = true
+	return nil
+}
+
+// OpenByIP returns the open sessions whose Framed-IP-Address is ip (as
+// the NAS reported it, e.g. "10.1.0.23"), from an index in memory.
+//
+// Only the Store that records accounting (the one RADIUS uses) keeps the
+// index current: ask that one.
+func (s *Store) OpenByIP(ip string) ([]Session, error) {
+	var out []Session
+	err := s.lookup(&s.byIP, ip, func(m map[string]Session) {
+		for _, ss := range m {
+			out = append(out, ss)
+		}
+	})
+	return out, err
+}
+
+// openCountMemory counts username's open sessions updated after cutoff
+// (all of them when stale is 0) from the index.
+func (s *Store) openCountMemory(username string, cutoff time.Time, stale time.Duration) (n int, err error) {
+	err = s.lookup(&s.byUser, username, func(m map[string]Session) {
+		for _, ss := range m {
+			if stale == 0 || ss.Updated.After(cutoff) {
+				n++
+			}
+		}
+	})
+	return n, err
+}

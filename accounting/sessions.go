@@ -1,0 +1,782 @@
+// Package accounting keeps the accounting sessions that NAS gateways report
+// over RADIUS: one record per (NAS, Acct-Session-Id) with its usage, and the
+// open sessions indexed by account and by NAS (Simultaneous-Use,
+// Accounting-On/Off). Writes are group-committed, so a caller that gets nil
+// back knows the record is on disk: in bbolt (New), or in the accounting
+// journal and then in bbolt (Open; see journal.go).
+package accounting
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/journal"
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// Status is what an accounting packet reports (Acct-Status-Type).
+type Status int
+
+// The statuses wifihk applies (RFC 2866 §5.1 values).
+const (
+	Start   Status = 1
+	Stop    Status = 2
+	Interim Status = 3
+	On      Status = 7
+	Off     Status = 8
+)
+
+// ErrNotFound means no session has that ID.
+var ErrNotFound = errors.New("sessions: no such session")
+
+// Session is one accounting session.
+type Session struct {
+	ID       string `json:"id"` // "NAS/Acct-Session-Id"
+	NAS      string `json:"nas"`
+	AcctID   string `json:"acct_session_id"`
+	Username string `json:"username"`
+	MAC      string `json:"mac,omitempty"`
+	FramedIP string `json:"framed_ip,omitempty"`
+	// NASAddr is the address the NAS last sent accounting from; Disconnect
+	// and CoA requests go there.
+	NASAddr string    `json:"nas_addr,omitempty"`
+	Class   string    `json:"class,omitempty"` // the grant this session came from
+	Open    bool      `json:"open"`
+	Started time.Time `json:"started"`
+	Updated time.Time `json:"updated"`
+	Stopped time.Time `json:"stopped,omitempty"`
+	// Totals, with Acct-Input/Output-Gigawords folded in.
+	InputOctets    uint64 `json:"input_octets"`
+	OutputOctets   uint64 `json:"output_octets"`
+	InputPackets   uint32 `json:"input_packets"`
+	OutputPackets  uint32 `json:"output_packets"`
+	SessionTime    uint32 `json:"session_time_s"`
+	TerminateCause string `json:"terminate_cause,omitempty"`
+	// Updates counts the accounting packets applied (not retransmissions).
+	Updates int `json:"updates"`
+}
+
+// Update is one accounting packet, decoded.
+type Update struct {
+	NAS, AcctID                 string
+	Status                      Status
+	Username, MAC, FramedIP     string
+	NASAddr                     string
+	Class                       string
+	InputOctets, OutputOctets   uint64
+	InputPackets, OutputPackets uint32
+	SessionTime                 uint32
+	TerminateCause              string
+	At                          time.Time
+}
+
+// Store keeps sessions in the store's sessions and acct_seen buckets.
+type Store struct {
+	db     *store.DB
+	now    func() time.Time
+	once   sync.Once
+	queue  chan *pending
+	stop   chan struct{}
+	closed chan struct{}
+	// open is the committer's memory of committed open sessions, by key,
+	// so an Interim does not decode its session again; only commitLoop
+	// touches it.
+	open map[string]Session
+
+	// Journal mode (Open): the committer appends each group to j and
+	// hands it to the applier, which writes it to bbolt.
+	j         *journal.Journal
+	body      []byte // the record being appended; committer only
+	log       *slog.Logger
+	seq       uint64 // last record journaled; committer only
+	applyQ    chan record
+	applied   chan struct{} // closed when the applier has stopped
+	delay     time.Duration // applyDelay; tests stop the applier with a long one
+	closeOnce sync.Once     // the applier's and the journal's shutdown
+	// progress is how far the applier has got; without a journal nothing
+	// is ever journaled, so waiting on it returns at once.
+	progress *journal.Progress
+	// overlay holds session records journaled but perhaps not yet in
+	// bbolt; only the committer touches it, and prunes it before it
+	// opens a read transaction, so a record leaves it only once that
+	// transaction is sure to see it in bbolt.
+	overlay map[string]staged
+	pruned  uint64
+
+	byIP   openIndex // open sessions by Framed-IP (openindex.go)
+	byUser openIndex // open sessions by account, with a journal
+}
+
+// staged is a session record in the journal but not yet in bbolt.
+type staged struct {
+	seq uint64
+	val []byte
+}
+
+// appliedKey holds the sequence number of the last journal record applied
+// to bbolt.
+const appliedKey = "j/applied"
+
+// applyDelay is how long the applier lets journal records gather before
+// it writes them to bbolt: the larger the batch, the fewer page writes and
+// fsyncs per record. Readers that must see the records cut it short.
+const applyDelay = 50 * time.Millisecond
+
+// journalReset is the journal size beyond which the committer waits for
+// the applier to catch up and empties it.
+const journalReset = 8 << 20
+
+// maxCached bounds the committer's memory of open sessions.
+const maxCached = 200_000
+
+// New returns a Store over db. Only one Store per database should record
+// accounting (Apply, CloseNAS): its committer keeps the open sessions in
+// memory. Any number may read.
+func New(db *store.DB) *Store {
+	return &Store{db: db, now: time.Now, queue: make(chan *pending, 8192),
+		stop: make(chan struct{}), closed: make(chan struct{}), open: map[string]Session{},
+		progress: journal.NewProgress(0),
+		byIP:     openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
+}
+
+// Open returns a Store that records accounting through the journal at
+// journalPath: a group of packets is durable after one append and one
+// fdatasync, and is then applied to bbolt in the background. It first
+// applies the records a crash left in the journal. Get and List wait for
+// the records journaled before them to reach bbolt; OpenCount does not
+// (it may lag by one background commit, a few milliseconds).
+func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "sessions")
+	j, raw, err := journal.Open(journalPath)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	if err := j.TornTail(); err != nil { // a crash while appending: never acknowledged
+		log.Warn("accounting journal: replaying the records before a torn tail", "path", journalPath, "err", err)
+	}
+	recs, err := decodeRecords(raw)
+	if err != nil {
+		log.Error("accounting journal: replaying the records before one that does not decode", "path", journalPath, "err", err)
+	}
+	last, err := replay(db, recs)
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	if err := j.Reset(); err != nil {
+		j.Close()
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	s := New(db)
+	s.j, s.log, s.seq, s.progress = j, log, last, journal.NewProgress(last)
+	s.applyQ, s.applied, s.overlay = make(chan record, 4096), make(chan struct{}), map[string]staged{}
+	s.delay = applyDelay
+	go s.applyLoop()
+	return s, nil
+}
+
+// replay applies the journal records bbolt does not have yet and returns
+// the last sequence number used.
+func replay(db *store.DB, recs []record) (uint64, error) {
+	var applied uint64
+	err := db.View(func(tx *store.Tx) error {
+		if err := tx.Get(store.Sessions, appliedKey, &applied); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sessions: replay: %w", err)
+	}
+	var todo []record
+	for _, r := range recs {
+		if r.seq > applied {
+			todo = append(todo, r)
+		}
+	}
+	if len(todo) == 0 {
+		return applied, nil
+	}
+	if err := db.Update(func(tx *store.Tx) error { return writeRecords(tx, todo) }); err != nil {
+		return 0, fmt.Errorf("sessions: replay: %w", err)
+	}
+	return todo[len(todo)-1].seq, nil
+}
+
+// writeRecords writes records to bbolt and notes the last one applied.
+func writeRecords(tx *store.Tx, recs []record) error {
+	for _, r := range recs {
+		if err := writeOps(tx, r.ops); err != nil {
+			return err
+		}
+	}
+	return tx.Put(store.Sessions, appliedKey, recs[len(recs)-1].seq)
+}
+
+func writeOps(tx *store.Tx, ops []op) error {
+	for _, o := range ops {
+		var err error
+		if o.del {
+			err = tx.Delete(store.Sessions, o.key)
+		} else {
+			err = tx.PutRaw(store.Sessions, o.key, o.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyLoop writes journaled records to bbolt, as many at once as queued
+// up during the previous commit. A failed commit is retried: the records
+// are safe in the journal meanwhile.
+func (s *Store) applyLoop() {
+	defer close(s.applied)
+	for r := range s.applyQ {
+		select { // let records gather, unless a reader is waiting
+		case <-time.After(s.delay):
+		case <-s.progress.Hurry():
+		}
+		batch := []record{r}
+	drain:
+		for len(batch) < maxGroup {
+			select {
+			case r, ok := <-s.applyQ:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		for {
+			err := s.db.Update(func(tx *store.Tx) error { return writeRecords(tx, batch) })
+			if err == nil {
+				break
+			}
+			s.log.Error("applying the accounting journal to the store failed; retrying", "err", err)
+			time.Sleep(100 * time.Millisecond)
+		}
+		s.progress.MarkApplied(batch[len(batch)-1].seq)
+	}
+}
+
+// Sync waits until every record acknowledged so far is in bbolt too (a
+// no-op without a journal): for readers that need read-your-writes from
+// another Store or a copy of the database file.
+func (s *Store) Sync() { s.readBarrier() }
+
+// readBarrier waits until everything journaled so far is in bbolt.
+func (s *Store) readBarrier() { s.progress.Barrier() }
+
+// ErrClosed is returned by Apply after Close.
+var ErrClosed = errors.New("sessions: store closed")
+
+// maxGroup caps how many packets share one commit.
+const maxGroup = 4096
+
+type pending struct {
+	u        Update
+	closeNAS string // set: close this NAS's open sessions with cause u.TerminateCause
+	applied  bool
+	n        int
+	err      error
+	done     chan struct{}
+}
+
+// Key layout in the sessions bucket. NAS names hold no NUL, and usernames
+// hold no control characters, so NUL separates fields.
+func sessKey(nas, id string) string      { return "s/" + nas + "\x00" + id }
+func byUser(user, nas, id string) string { return "u/" + user + "\x00" + nas + "\x00" + id }
+func byNAS(nas, id string) string        { return "n/" + nas + "\x00" + id }
+
+// Apply records one accounting packet durably: when it returns nil the
+// record is on disk. It reports whether the packet changed anything (false
+// for a packet already applied).
+//
+// Group commit: one goroutine commits everything that queued up while the
+// previous commit was syncing, in one transaction and one fsync. Under load
+// the groups grow by themselves; alone, a packet waits for no timer.
+func (s *Store) Apply(u Update) (applied bool, err error) {
+	if u.NAS == "" || (u.AcctID == "" && u.Status != On && u.Status != Off) {
+		return false, errors.New("sessions: NAS and Acct-Session-Id are required")
+	}
+	if u.At.IsZero() {
+		u.At = s.now()
+	}
+	u.At = u.At.UTC()
+	p := &pending{u: u}
+	if err := s.run(p); err != nil {
+		return false, err
+	}
+	return p.applied, p.err
+}
+
+// ApplyAll is Apply for many packets at once: they are queued together
+// (so they join the same group commit) and it returns when all are
+// durable, with each one's result.
+func (s *Store) ApplyAll(us []Update) (applied []bool, errs []error) {
+	applied, errs = make([]bool, len(us)), make([]error, len(us))
+	ps := make([]pending, len(us))
+	for i, u := range us {
+		if u.NAS == "" || (u.AcctID == "" && u.Status != On && u.Status != Off) {
+			errs[i] = errors.New("sessions: NAS and Acct-Session-Id are required")
+			continue
+		}
+		if u.At.IsZero() {
+			u.At = s.now()
+		}
+		u.At = u.At.UTC()
+		ps[i].u = u
+		if errs[i] = s.enqueue(&ps[i]); errs[i] != nil {
+			ps[i].done = nil
+		}
+	}
+	for i := range ps {
+		if ps[i].done == nil {
+			continue
+		}
+		if errs[i] = s.wait(&ps[i]); errs[i] == nil {
+			applied[i], errs[i] = ps[i].applied, ps[i].err
+		}
+	}
+	return applied, errs
+}
+
+// run hands p to the committer and waits for its commit.
+func (s *Store) run(p *pending) error {
+	if err := s.enqueue(p); err != nil {
+		return err
+	}
+	return s.wait(p)
+}
+
+func (s *Store) enqueue(p *pending) error {
+	s.once.Do(func() { go s.commitLoop() })
+	p.done = make(chan struct{})
+	select {
+	case s.queue <- p:
+		return nil
+	case <-s.closed:
+		return ErrClosed
+	}
+}
+
+func (s *Store) wait(p *pending) error {
+	select {
+	case <-p.done:
+		return nil
+	case <-s.closed:
+		return ErrClosed
+	}
+}
+
+// Close stops the committer; packets not yet committed get ErrClosed. In
+// journal mode it then lets the applier finish and closes the journal.
+func (s *Store) Close() {
+	s.once.Do(func() { close(s.closed) }) // never started
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	<-s.closed
+	if s.j == nil {
+		return
+	}
+	s.closeOnce.Do(func() {
+		close(s.applyQ)
+		<-s.applied
+		s.progress.Stop()
+		s.j.Close()
+	})
+}
+
+func (s *Store) commitLoop() {
+	defer close(s.closed)
+	for {
+		var first *pending
+		select {
+		case first = <-s.queue:
+		case <-s.stop:
+			return
+		}
+		group := []*pending{first}
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case p := <-s.queue:
+				group = append(group, p)
+			default:
+				break drain
+			}
+		}
+		// A NAS reboot scans the open-session index in bbolt, so it
+		// starts a commit of its own once bbolt has every earlier record.
+		for len(group) > 0 {
+			n := 1
+			for n < len(group) && !closesNAS(group[n]) {
+				n++
+			}
+			if closesNAS(group[0]) {
+				s.progress.Wait(s.seq)
+			}
+			s.commit(group[:n])
+			group = group[n:]
+		}
+	}
+}
+
+func closesNAS(p *pending) bool {
+	return p.closeNAS != "" || p.u.Status == On || p.u.Status == Off
+}
+
+// commit works out what a group writes, makes it durable in one go (a
+// journal record, or a bbolt transaction without a journal) and answers
+// the group; a store error fails them all (their NAS will retry).
+func (s *Store) commit(group []*pending) {
+	s.pruneOverlay()
+	w := &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet}
+	err := s.db.View(func(tx *store.Tx) error {
+		w.tx = tx
+		for _, p := range group {
+			var err error
+			if p.closeNAS != "" {
+				p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
+			} else {
+				p.applied, err = applyOne(w, p.u)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && len(w.ops) > 0 {
+		err = s.persist(w.ops)
+	}
+	if err == nil {
+		if len(s.open)+len(w.staged) > maxCached {
+			clear(s.open)
+		}
+		for k, ss := range w.staged {
+			if ss.Open {
+				s.open[k] = ss
+			} else {
+				delete(s.open, k)
+			}
+		}
+		s.byIP.note(w.staged)
+		s.byUser.note(w.staged)
+	}
+	for _, p := range group {
+		if err != nil {
+			p.applied, p.n, p.err = false, 0, fmt.Errorf("sessions: %w", err)
+		}
+		close(p.done)
+	}
+}
+
+// persist makes ops durable: in bbolt directly, or as one journal record
+// (one fdatasync) handed on to the applier.
+func (s *Store) persist(ops []op) error {
+	if s.j == nil {
+		return s.db.Update(func(tx *store.Tx) error { return writeOps(tx, ops) })
+	}
+	if s.j.Size() > journalReset {
+		s.progress.Wait(s.seq)
+		if err := s.j.Reset(); err != nil {
+			return fmt.Errorf("sessions: %w", err)
+		}
+	}
+	seq := s.seq + 1
+	s.body = appendOps(s.body[:0], ops)
+	if err := s.j.Append(seq, s.body); err != nil {
+		// The file may hold part of the record, or all of it unsynced;
+		// start a clean file once bbolt has everything acknowledged.
+		s.progress.Wait(s.seq)
+		if rerr := s.j.Reset(); rerr != nil {
+			s.log.Error("accounting journal could not be emptied after a failed write", "err", rerr)
+		}
+		return fmt.Errorf("sessions: %w", err)
+	}
+	s.seq = seq
+	for _, o := range ops {
+		if !o.del && strings.HasPrefix(o.key, "s/") {
+			s.overlay[o.key] = staged{seq: seq, val: o.val}
+		}
+	}
+	s.progress.MarkJournaled(seq)
+	s.applyQ <- record{seq: seq, ops: ops}
+	return nil
+}
+
+// pruneOverlay drops the records bbolt has now; the committer calls it
+// before opening a read transaction.
+func (s *Store) pruneOverlay() {
+	if s.j == nil {
+		return
+	}
+	done := s.progress.LastApplied()
+	if done == s.pruned {
+		return
+	}
+	for k, st := range s.overlay {
+		if st.seq <= done {
+			delete(s.overlay, k)
+		}
+	}
+	s.pruned = done
+}
+
+// overlayGet returns a session record journaled but maybe not in bbolt.
+func (s *Store) overlayGet(key string) ([]byte, bool) {
+	st, ok := s.overlay[key]
+	return st.val, ok
+}
+
+// writer is one commit's view of the sessions: what this group wrote, then
+// the committed open sessions in memory, then records journaled but not
+// yet in bbolt, then bbolt. It collects the group's writes as ops.
+type writer struct {
+	tx      *store.Tx // read-only
+	cache   map[string]Session
+	staged  map[string]Session
+	overlay func(key string) ([]byte, bool)
+	ops     []op
+}
+
+func (w *writer) get(key string) (Session, error) {
+	if ss, ok := w.staged[key]; ok {
+		return ss, nil
+	}
+	if ss, ok := w.cache[key]; ok {
+		return ss, nil
+	}
+	var ss Session
+	if raw, ok := w.overlay(key); ok {
+		if err := json.Unmarshal(raw, &ss); err != nil {
+			return ss, fmt.Errorf("sessions: decode %s: %w", key, err)
+		}
+		return ss, nil
+	}
+	err := w.tx.Get(store.Sessions, key, &ss)
+	return ss, err
+}
+
+func (w *writer) put(key string, ss Session) error {
+	raw, err := json.Marshal(ss)
+	if err != nil {
+		return fmt.Errorf("sessions: encode %s: %w", key, err)
+	}
+	w.staged[key] = ss
+	w.ops = append(w.ops, op{key: key, val: raw})
+	return nil
+}
+
+// index adds an open-session index key; unindexKey removes one.
+func (w *writer) index(key string)      { w.ops = append(w.ops, op{key: key, val: []byte("1")}) }
+func (w *writer) unindexKey(key string) { w.ops = append(w.ops, op{del: true, key: key}) }
+
+func applyOne(w *writer, u Update) (bool, error) {
+	if u.Status == On || u.Status == Off {
+		n, err := closeNASTx(w, u.NAS, "NAS-Reboot", u.At)
+		return n > 0, err
+	}
+	return applyTx(w, u)
+}
+
+// applyTx folds u into its session. A packet that changes nothing (a
+// retransmission, even with a new Identifier or after a restart, or an
+// older report arriving late) writes nothing and reports false.
+func applyTx(w *writer, u Update) (bool, error) {
+	ss, err := w.get(sessKey(u.NAS, u.AcctID))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		ss = Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
+			Started: u.At.Add(-time.Duration(u.SessionTime) * time.Second)}
+	case err != nil:
+		return false, err
+	}
+	isNew := err != nil
+	before := ss
+	if !merge(&ss, u, isNew) {
+		return false, nil
+	}
+	if err := w.put(sessKey(u.NAS, u.AcctID), ss); err != nil {
+		return false, err
+	}
+	// Touch the open-session index only when it changes: an Interim for an
+	// open session then dirties one page, not three.
+	wasOpen := before.Open && !isNew
+	switch {
+	case wasOpen && ss.Open && before.Username == ss.Username:
+		return true, nil
+	case wasOpen:
+		unindex(w, before)
+	}
+	if !ss.Open {
+		return true, nil
+	}
+	w.index(byUser(ss.Username, ss.NAS, ss.AcctID))
+	w.index(byNAS(ss.NAS, ss.AcctID))
+	return true, nil
+}
+
+// merge folds u into ss and reports whether anything changed. Counters
+// only grow, so a repeated or reordered packet can neither double nor
+// lower a total; a closed session is not reopened, and its first Stop's
+// time and cause stand.
+func merge(ss *Session, u Update, isNew bool) bool {
+	changed := isNew
+	fill := func(dst *string, v string) {
+		if v != "" && *dst != v {
+			*dst, changed = v, true
+		}
+	}
+	grow64 := func(dst *uint64, v uint64) {
+		if v > *dst {
+			*dst, changed = v, true
+		}
+	}
+	grow32 := func(dst *uint32, v uint32) {
+		if v > *dst {
+			*dst, changed = v, true
+		}
+	}
+	if ss.Open {
+		fill(&ss.Username, u.Username)
+		fill(&ss.MAC, u.MAC)
+		fill(&ss.FramedIP, u.FramedIP)
+		fill(&ss.NASAddr, u.NASAddr)
+		fill(&ss.Class, u.Class)
+	} else if u.Status != Stop {
+		return false // a late Start or Interim after the Stop
+	}
+	grow64(&ss.InputOctets, u.InputOctets)
+	grow64(&ss.OutputOctets, u.OutputOctets)
+	grow32(&ss.InputPackets, u.InputPackets)
+	grow32(&ss.OutputPackets, u.OutputPackets)
+	grow32(&ss.SessionTime, u.SessionTime)
+	if u.Status == Stop && ss.Open {
+		ss.Open, ss.Stopped, ss.TerminateCause, changed = false, u.At, u.TerminateCause, true
+	}
+	if changed {
+		ss.Updates++
+		if u.At.After(ss.Updated) {
+			ss.Updated = u.At
+		}
+	}
+	return changed
+}
+
+func unindex(w *writer, ss Session) {
+	w.unindexKey(byUser(ss.Username, ss.NAS, ss.AcctID))
+	w.unindexKey(byNAS(ss.NAS, ss.AcctID))
+}
+
+// CloseNAS closes every open session of a NAS, as on Accounting-On/Off.
+func (s *Store) CloseNAS(nas, cause string) (int, error) {
+	p := &pending{closeNAS: nas, u: Update{NAS: nas, TerminateCause: cause, At: s.now().UTC()}}
+	if err := s.run(p); err != nil {
+		return 0, err
+	}
+	return p.n, p.err
+}
+
+func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
+	tx := w.tx
+	var ids []string
+	err := tx.Scan(store.Sessions, byNAS(nas, ""), func(k string, _ func(any) error) (bool, error) {
+		ids = append(ids, strings.TrimPrefix(k, byNAS(nas, "")))
+		return true, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		ss, err := w.get(sessKey(nas, id))
+		if err != nil {
+			return 0, err
+		}
+		ss.Open, ss.Stopped, ss.TerminateCause = false, at, cause
+		if err := w.put(sessKey(nas, id), ss); err != nil {
+			return 0, err
+		}
+		unindex(w, ss)
+	}
+	return len(ids), nil
+}
+
+// OpenCount counts the open sessions of an account (Simultaneous-Use).
+// With a journal it counts from memory (byuser.go), current as of the
+// last group commit.
+// A session with no accounting for longer than stale is not counted, so a
+// gateway that lost its Stop does not lock the account out forever; stale
+// 0 counts every open session.
+func (s *Store) OpenCount(username string, stale time.Duration) (int, error) {
+	n := 0
+	cutoff := s.now().Add(-stale)
+	if s.j != nil {
+		return s.openCountMemory(username, cutoff, stale)
+	}
+	err := s.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.Sessions, "u/"+username+"\x00", func(k string, _ func(any) error) (bool, error) {
+			nas, id, _ := strings.Cut(strings.TrimPrefix(k, "u/"+username+"\x00"), "\x00")
+			var ss Session
+			if err := tx.Get(store.Sessions, sessKey(nas, id), &ss); err != nil {
+				return false, err
+			}
+			if stale == 0 || ss.Updated.After(cutoff) {
+				n++
+			}
+			return true, nil
+		})
+	})
+	return n, err
+}
+
+// Get returns the session with ID "NAS/Acct-Session-Id".
+func (s *Store) Get(id string) (Session, error) {
+	nas, acct, ok := strings.Cut(id, "/")
+	var ss Session
+	if !ok {
+		return ss, fmt.Errorf("%w: %q (want NAS/ACCT-SESSION-ID)", ErrNotFound, id)
+	}
+	s.readBarrier()
+	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.Sessions, sessKey(nas, acct), &ss) })
+	if errors.Is(err, store.ErrNotFound) {
+		return ss, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	return ss, err
+}
+
+// List returns sessions, open ones only when openOnly, at most limit (0 =
+// all), in key order.
+func (s *Store) List(openOnly bool, limit int) ([]Session, error) {
+	var out []Session
+	s.readBarrier()
+	err := s.db.View(func(tx *store.Tx) error {
+		return tx.Scan(store.Sessions, "s/", func(_ string, dec func(any) error) (bool, error) {
+			var ss Session
+			if err := dec(&ss); err != nil {
+				return false, err
+			}
+			if !openOnly || ss.Open {
+				out = append(out, ss)
+			}
+			return limit == 0 || len(out) < limit, nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,42 @@
+package accounting
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/storetest"
+)
+
+func TestUsageByNAS(t *testing.T) {
+	st := New(storetest.Open(t))
+	t.Cleanup(st.Close)
+	midnight := time.Date(2026, 11, 26, 16, 0, 0, 0, time.UTC) // 00:00 in Hong Kong
+	for _, u := range []Update{
+		// Yesterday's closed session: not counted.
+		{NAS: "gw1", AcctID: "old", Status: Start, Username: "a", MAC: "02-00-00-00-00-01", At: midnight.Add(-3 * time.Hour)},
+		{NAS: "gw1", AcctID: "old", Status: Stop, InputOctets: 999, At: midnight.Add(-2 * time.Hour)},
+		// Two open sessions of one device, and one of another.
+		{NAS: "gw1", AcctID: "s1", Status: Start, Username: "a", MAC: "02-00-00-00-00-01", At: midnight.Add(time.Hour)},
+		{NAS: "gw1", AcctID: "s1", Status: Interim, InputOctets: 100, OutputOctets: 50, At: midnight.Add(2 * time.Hour)},
+		{NAS: "gw1", AcctID: "s2", Status: Start, Username: "a", MAC: "02-00-00-00-00-01", At: midnight.Add(time.Hour)},
+		{NAS: "gw1", AcctID: "s3", Status: Start, Username: "b", MAC: "02-00-00-00-00-02", At: midnight.Add(time.Hour)},
+		// Today's closed session at another NAS.
+		{NAS: "gw2", AcctID: "t1", Status: Start, Username: "c", At: midnight.Add(time.Hour)},
+		{NAS: "gw2", AcctID: "t1", Status: Stop, OutputOctets: 7, At: midnight.Add(90 * time.Minute)},
+	} {
+		if _, err := st.Apply(u); err != nil {
+			t.Fatalf("%+v: %v", u, err)
+		}
+	}
+	got, err := (&Usage{Sessions: st}).UsageByNAS(context.Background(), midnight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := got["gw1"]; g.OpenSessions != 3 || g.DevicesToday != 2 || g.BytesToday != 150 {
+		t.Errorf("gw1: %+v, want 3 open, 2 devices, 150 bytes", g)
+	}
+	if g := got["gw2"]; g.OpenSessions != 0 || g.DevicesToday != 1 || g.BytesToday != 7 {
+		t.Errorf("gw2: %+v, want 0 open, 1 device, 7 bytes", g)
+	}
+}

@@ -1,0 +1,131 @@
+// Package cli is the wifihk command line: serve and the admin subcommands.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand. Admin commands get an Env on the data dir,
+// opened directly or, while the server runs, inside the server process.
+type command struct {
+	name    string // "nas add"
+	usage   string
+	summary string
+	admin   func(ctx context.Context, e *Env, args []string) error
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	// paths names what in args is a file path, to be made absolute before
+	// the command runs in the server: "FILE" is each positional argument,
+	// "-x" the value of flag -x.
+	paths []string
+}
+
+func commands() []command {
+	return []command{
+		{name: "serve", usage: "[-config FILE] [-data DIR] [-demo] [-radius-auth ADDR] [-radius-acct ADDR] [-http ADDR] [-https ADDR]",
+			summary: "run the controller", run: runServe},
+		{name: "backup", usage: "-data DIR FILE", summary: "write a consistent copy of the database, also while serving", admin: cmdBackup, paths: []string{"FILE"}},
+		{name: "nas add", usage: "-data DIR -name NAME -ip IP[/PREFIX] -secret SECRET [-hotspot ORG/ID] [-coa-port 3799]",
+			summary: "register a NAS gateway with its own secret", admin: cmdNASAdd},
+		{name: "nas list", usage: "-data DIR", summary: "list NAS gateways", admin: cmdNASList},
+		{name: "voucher create", usage: "-data DIR [-count 10] [-duration 1h] [-uses 1] [-data-cap MB] [-valid-days 30] [-org CODE] [-print FILE.html]",
+			summary: "make a batch of voucher codes, optionally as a printable page", admin: cmdVoucherCreate, paths: []string{"-print"}},
+		{name: "staff add", usage: "-data DIR -username NAME -role admin|operator|viewer [-org CODE] [-password PASS]",
+			summary: "create a staff account and print its API token once", admin: cmdStaffAdd},
+		{name: "org add", usage: "-data DIR -code CODE -name NAME [-hotline H] [-email E]", summary: "register an organisation", admin: cmdOrgAdd},
+		{name: "venue add", usage: "-data DIR -hotspot ORG/ID -name NAME -lat LAT -lon LON [-type T] [-district D] [-plan P]",
+			summary: "register a venue (district from the coordinates when not given)", admin: cmdVenueAdd},
+		{name: "plan add", usage: "-data DIR -name NAME -kind free_timed|free|accounts|members|voucher [-org CODE] [-session-timeout S]",
+			summary: "create a named access plan", admin: cmdPlanAdd},
+		{name: "ap add", usage: "-data DIR -hotspot ORG/ID -name NAME -mac MAC", summary: "register an access point and print its agent token once", admin: cmdAPAdd},
+		{name: "hotspot import", usage: "-data DIR FILE", summary: "upsert venues from Wi-Fi.HK open data (CSV or JSON)", admin: cmdHotspotImport, paths: []string{"FILE"}},
+		{name: "hotspot export", usage: "-data DIR -format csv|json|geojson [-o FILE]", summary: "write the venues as open data", admin: cmdHotspotExport, paths: []string{"-o"}},
+		{name: "user add", usage: "-data DIR -username NAME -password PASS [-chap] [-org CODE]", summary: "create a visitor account", admin: cmdUserAdd},
+		{name: "session list", usage: "-data DIR [-open] [-limit N]", summary: "list accounting sessions", admin: cmdSessionList},
+		{name: "session disconnect", usage: "-data DIR NAS/ACCT-SESSION-ID", summary: "send a Disconnect-Request (RFC 5176) to the session's NAS", admin: cmdSessionDisconnect},
+	}
+}
+
+// errUsage is returned for bad command-line use; the message has been printed.
+var errUsage = errors.New("usage")
+
+// Run runs the command line args (without the program name) and returns the
+// process exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd, rest, ok := find(args)
+	if !ok {
+		printHelp(stderr)
+		if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			return 0
+		}
+		fmt.Fprintf(stderr, "wifihk: unknown command %q\n", strings.Join(args, " "))
+		return 2
+	}
+	var err error
+	if cmd.run != nil {
+		err = cmd.run(ctx, rest, stdout, stderr)
+	} else {
+		err = runAdmin(ctx, cmd, rest, stdout, stderr)
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "wifihk %s: %v\n", cmd.name, err)
+		return 1
+	}
+}
+
+func find(args []string) (command, []string, bool) {
+	for _, c := range commands() {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			return c, args[len(words):], true
+		}
+	}
+	return command{}, nil, false
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "usage: wifihk COMMAND [flags]   (every admin command also takes -json)")
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  wifihk %s %s\n      %s\n", c.name, c.usage, c.summary)
+	}
+}
+
+// flags returns a FlagSet for cmd that reports errors to stderr and returns
+// errUsage instead of exiting.
+func flags(e *Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("wifihk "+name, flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	fs.String("data", "./wifihk-data", "data directory")
+	fs.BoolVar(&e.JSON, "json", false, "print one JSON object with the result")
+	return fs
+}
+
+// parse parses args, letting flags come after positional arguments too
+// ("hotspot import FILE -json"); fs.Args() then holds the positionals.
+func parse(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	fs.Parse(append([]string{"--"}, pos...))
+	return nil
+}

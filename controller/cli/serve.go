@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"net"
+	"net/netip"
+
+	"github.com/wifihk/wifihk/controller"
+	"github.com/wifihk/wifihk/controller/config"
+	"github.com/wifihk/wifihk/portal/gateway"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("wifihk serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "YAML config file (see configs/wifihk.yaml)")
+	data := fs.String("data", "", "data directory (default ./wifihk-data)")
+	demo := fs.Bool("demo", false, "seed a demo NAS (127.0.0.1, testing123), visitor demo/demo1234 and venues")
+	auth := fs.String("radius-auth", "", "RADIUS authentication address (default :1812)")
+	acct := fs.String("radius-acct", "", "RADIUS accounting address (default :1813)")
+	httpAddr := fs.String("http", "", "HTTP address (default :8080)")
+	httpsAddr := fs.String("https", "", "HTTPS address, used with a certificate or -demo (default :8443)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "wifihk serve: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	override(&cfg.DataDir, *data)
+	override(&cfg.RADIUS.AuthAddr, *auth)
+	override(&cfg.RADIUS.AcctAddr, *acct)
+	override(&cfg.HTTP.Addr, *httpAddr)
+	override(&cfg.HTTP.TLSAddr, *httpsAddr)
+
+	log := newLogger(stderr, cfg.LogLevel)
+	app, err := controller.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	if *demo {
+		if err := app.Demo(); err != nil {
+			app.DB.Close()
+			return err
+		}
+		fmt.Fprintf(stderr, "demo: NAS 127.0.0.1 secret testing123; visitor demo / demo1234; console %s / %s\n",
+			controller.DemoStaffUser, controller.DemoStaffPassword)
+	}
+	base := Env{DataDir: cfg.DataDir, DB: app.DB, Sealer: app.Sealer, Registry: app.Registry, Sessions: app.Sessions,
+		Telemetry: app.Telemetry}
+	if err := ServeControl(ctx, base, log); err != nil {
+		app.DB.Close()
+		return err
+	}
+	if *demo {
+		go demoGateway(ctx, app, stderr)
+	}
+	return app.Run(ctx)
+}
+
+// demoGateway runs a CoovaChilli-like gateway (portal/gateway) for the demo
+// NAS once the server listens, so that a browser on this machine can walk
+// through the captive portal as a visitor would.
+func demoGateway(ctx context.Context, app *controller.App, stderr io.Writer) {
+	select {
+	case <-app.Ready:
+	case <-ctx.Done():
+		return
+	}
+	loop := func(a net.Addr) string {
+		return net.JoinHostPort("127.0.0.1", fmt.Sprint(a.(interface{ AddrPort() netip.AddrPort }).AddrPort().Port()))
+	}
+	gw, err := gateway.Start(gateway.Config{
+		PortalURL:  "http://" + loop(app.HTTPAddr) + "/portal",
+		RADIUSAddr: loop(app.AuthAddr), AcctAddr: loop(app.AcctAddr),
+		Secret: "testing123", NASID: "demo", UAMSecret: "uamsecret",
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "demo: gateway: %v\n", err)
+		return
+	}
+	gw.Attach(netip.MustParseAddr("127.0.0.1"), "02:00:5e:10:00:01")
+	fmt.Fprintf(stderr, "demo: open %s/ in a browser on this machine to log in through the captive portal as a visitor\n", gw.URL)
+	<-ctx.Done()
+	gw.Close()
+}
+
+func override(dst *string, flagValue string) {
+	if flagValue != "" {
+		*dst = flagValue
+	}
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}

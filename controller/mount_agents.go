@@ -1,0 +1,33 @@
+package controller
+
+import (
+	"path/filepath"
+
+	"github.com/wifihk/wifihk/telemetry"
+)
+
+// ReportJournalPath is the agent reports' journal's path in a data dir.
+func ReportJournalPath(dataDir string) string { return filepath.Join(dataDir, "reports.journal") }
+
+// mountAgents serves the agents' reports and the AP status API, and watches
+// for APs that stop reporting.
+func (a *App) mountAgents() error {
+	// Reports are made durable in a journal beside the database and
+	// applied to it in the background (see telemetry/journal.go).
+	svc, err := telemetry.New(telemetry.Config{DB: a.DB, JournalPath: ReportJournalPath(a.Config.DataDir),
+		Log: a.Log.With("component", "telemetry")})
+	if err != nil {
+		return err
+	}
+	if err := svc.Register(a.Metrics); err != nil {
+		svc.Close()
+		return err
+	}
+	a.Telemetry = svc
+	telemetry.NewHandler(svc, a.Registry, a.Staff).Mount(a.Router)
+	a.runUntilStop(svc.Run)
+	// Once HTTP has drained, the journal's last reports go to the
+	// database, which Run closes after that.
+	a.onClose(svc.Close)
+	return nil
+}

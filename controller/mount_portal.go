@@ -1,0 +1,106 @@
+package controller
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/web"
+	"github.com/wifihk/wifihk/portal"
+	"github.com/wifihk/wifihk/visitors"
+)
+
+// oneTimeRetention is how long an account's expired portal credentials
+// are kept (for a support question about a login) before they are purged.
+const oneTimeRetention = 24 * time.Hour
+
+// purgeOneTime deletes expired one-time credentials hourly until ctx ends.
+func (a *App) purgeOneTime(ctx context.Context, vis *visitors.Store) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := vis.PurgeOneTime(time.Now().Add(-oneTimeRetention)); err != nil {
+			a.Log.Error("purging one-time credentials", "err", err)
+		} else if n > 0 {
+			a.Log.Info("expired one-time credentials purged", "count", n)
+		}
+	}
+}
+
+// mountPortal serves the captive portal under /portal and the operators'
+// voucher API under /api/v1/vouchers.
+func (a *App) mountPortal() error {
+	key, err := portal.LoadKey(a.DB, a.Sealer)
+	if err != nil {
+		return err
+	}
+	sender, err := a.codeSender()
+	if err != nil {
+		return err
+	}
+	vis := visitors.New(a.DB, a.Sealer)
+	p, err := portal.New(portal.Config{
+		NAS: a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
+		Sender: sender, Log: a.Log,
+		PublicURL: a.Config.HTTP.PublicURL, Key: key,
+		Sessions: portal.AccountingSessions{Sessions: a.Sessions, Visitors: vis,
+			NAS: a.Registry, Default: a.Config.Plan},
+	})
+	if err != nil {
+		return err
+	}
+	p.Mount(a.Router)
+	if a.Staff != nil {
+		p.MountVoucherAPI(a.Router, a.Staff)
+	}
+	a.runUntilStop(func(ctx context.Context) { a.purgeOneTime(ctx, vis) })
+	met := web.NewRouteMetrics(a.Metrics, "portal", "/portal")
+	met.Init(a.Router)
+	a.Router.Use(met.Middleware)
+	return nil
+}
+
+// codeSender is the outbox, or with portal.smtp.addr set, SMTP for e-mail
+// addresses and the outbox for mobile numbers. The password and CA files
+// are read here, once.
+func (a *App) codeSender() (portal.Sender, error) {
+	outbox := portal.NewOutbox(a.Config.DataDir, a.Log)
+	c := a.Config.Portal.SMTP
+	if c.Addr == "" {
+		return outbox, nil
+	}
+	cfg := portal.SMTPConfig{Addr: c.Addr, From: c.From, Username: c.Username, TLS: c.TLS, Log: a.Log}
+	if c.PasswordFile != "" {
+		pw, err := os.ReadFile(c.PasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("config: portal.smtp.password_file: %w", err)
+		}
+		if cfg.Password = strings.TrimRight(string(pw), "\r\n"); cfg.Password == "" {
+			return nil, fmt.Errorf("config: portal.smtp.password_file: %s is empty", c.PasswordFile)
+		}
+	}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("config: portal.smtp.ca_file: %w", err)
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("config: portal.smtp.ca_file: no PEM certificate in %s", c.CAFile)
+		}
+	}
+	smtp, err := portal.NewSMTP(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.Log.Info("portal: codes for e-mail addresses go by smtp", "server", c.Addr, "tls", c.TLS, "auth", c.Username != "")
+	return portal.ByContact{Email: smtp, Phone: outbox}, nil
+}

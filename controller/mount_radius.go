@@ -1,0 +1,74 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/visitors"
+)
+
+// mountRADIUS builds the authentication and accounting servers and starts
+// them in Run.
+func (a *App) mountRADIUS() error {
+	met := radius.NewMetrics(a.Metrics)
+	// Accounting is made durable in a journal beside the database and
+	// applied to it in the background (see accounting).
+	sess, err := accounting.Open(a.DB, JournalPath(a.Config.DataDir), a.Log)
+	if err != nil {
+		return err
+	}
+	a.Sessions = sess
+	a.usage = &accounting.Usage{Sessions: sess}
+	// Closed after the listeners have drained.
+	a.onClose(func() error { sess.Close(); return nil })
+	auth, err := radius.NewAuthenticator(radius.AuthConfig{
+		Credentials: visitors.NewCachedReader(visitors.New(a.DB, a.Sealer)), Sessions: sess, Plans: a.Registry,
+		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log,
+	})
+	if err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		port    radius.Port
+		addr    string
+		handler radius.Handler
+		bound   *net.Addr
+	}{
+		{radius.AuthPort, a.Config.RADIUS.AuthAddr, auth, &a.AuthAddr},
+		{radius.AcctPort, a.Config.RADIUS.AcctAddr, radius.NewAccounting(sess, a.Log), &a.AcctAddr},
+	} {
+		srv, err := radius.NewServer(radius.ServerConfig{
+			Port: l.port, NAS: a.Registry, Handler: l.handler, Metrics: met, Log: a.Log,
+			DupWindow: a.Config.RADIUS.DuplicateWindow, UnknownLogEvery: a.Config.RADIUS.UnknownLogEvery,
+		})
+		if err != nil {
+			return err
+		}
+		a.onStart(a.startRADIUS(srv, l.port, l.addr, l.bound))
+	}
+	return nil
+}
+
+func (a *App) startRADIUS(srv *radius.Server, port radius.Port, addr string, bound *net.Addr) func(context.Context) (func(context.Context) error, error) {
+	return func(ctx context.Context) (func(context.Context) error, error) {
+		ua, err := net.ResolveUDPAddr("udp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("server: radius %s: %w", port, err)
+		}
+		conn, err := net.ListenUDP("udp", ua)
+		if err != nil {
+			return nil, fmt.Errorf("server: radius %s: %w", port, err)
+		}
+		conn.SetReadBuffer(4 << 20) // ride out bursts; the kernel may cap it
+		*bound = conn.LocalAddr()
+		go func() {
+			if err := srv.Serve(conn); err != nil && err != radius.ErrServerClosed {
+				a.Log.Error("radius listener stopped", "port", string(port), "err", err)
+			}
+		}()
+		return srv.Shutdown, nil
+	}
+}

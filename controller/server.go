@@ -1,0 +1,210 @@
+// Package controller assembles the controller: it opens the store and runs the
+// RADIUS listeners and the HTTP listener (portal, console, API, open data,
+// metrics) until its context ends.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/controller/config"
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/staff"
+	"github.com/wifihk/wifihk/telemetry"
+)
+
+// App is a running controller's parts.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Sealer   *secrets.Sealer
+	Registry *hotspots.Registry
+	// Sessions records accounting (mountRADIUS); everything else that reads
+	// sessions shares it, since it alone sees what is journaled but not
+	// yet applied to the database.
+	Sessions *accounting.Store
+	usage    *accounting.Usage // per-NAS usage for coverage, over Sessions
+	Staff    *staff.Service    // staff accounts, API tokens, console sessions (mountRegistry)
+	Metrics  *prometheus.Registry
+	Router   *mux.Router
+
+	// Telemetry is the agents' AP status, series and alerts (mountAgents).
+	Telemetry *telemetry.Service
+
+	// Ready is closed once every listener is bound; HTTPAddr, AuthAddr and
+	// AcctAddr then hold the bound addresses (useful with port 0).
+	Ready     chan struct{}
+	HTTPAddr  net.Addr
+	HTTPSAddr net.Addr // nil without TLS
+	AuthAddr  net.Addr
+	AcctAddr  net.Addr
+
+	starters []func(ctx context.Context) (stop func(context.Context) error, err error)
+	// closers run after every listener has stopped, last first, before
+	// the database closes: for what requests write to.
+	closers []func() error
+}
+
+// JournalPath is the accounting journal's path in a data dir.
+func JournalPath(dataDir string) string { return filepath.Join(dataDir, "accounting.journal") }
+
+// New opens the data dir and builds every component; it does not listen yet.
+func New(cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(cfg.DataDir, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: db, Metrics: prometheus.NewRegistry(),
+		Router: mux.NewRouter(), Ready: make(chan struct{})}
+	if err := a.build(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build() error {
+	var err error
+	if a.Sealer, err = secrets.Load(a.Config.DataDir); err != nil {
+		return err
+	}
+	if a.Registry, err = hotspots.New(a.DB, a.Sealer); err != nil {
+		return err
+	}
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Router.Handle("/metrics", promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{}))
+	a.Router.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	a.Router.HandleFunc("/readyz", a.readyz)
+	for _, mount := range []func() error{a.mountRADIUS, a.mountRegistry, a.mountPortal, a.mountAgents, a.mountConsole} {
+		if err := mount(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *App) readyz(w http.ResponseWriter, _ *http.Request) {
+	select {
+	case <-a.Ready:
+	default:
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	if _, err := a.DB.Version(); err != nil {
+		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// onStart registers a listener to start in Run.
+func (a *App) onStart(f func(ctx context.Context) (func(context.Context) error, error)) {
+	a.starters = append(a.starters, f)
+}
+
+// runUntilStop runs f in the background from start until shutdown, which
+// cancels its context and waits for it to return.
+func (a *App) runUntilStop(f func(ctx context.Context)) {
+	a.onStart(func(ctx context.Context) (func(context.Context) error, error) {
+		ctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); f(ctx) }()
+		return func(context.Context) error { cancel(); <-done; return nil }, nil
+	})
+}
+
+// onClose registers f to run once every listener has stopped.
+func (a *App) onClose(f func() error) { a.closers = append(a.closers, f) }
+
+// Run listens and serves until ctx ends, then shuts down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	defer a.DB.Close()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var stops []func(context.Context) error
+	defer func() {
+		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+		defer c()
+		for i := len(stops) - 1; i >= 0; i-- {
+			if err := stops[i](sctx); err != nil {
+				a.Log.Warn("shutdown", "err", err)
+			}
+		}
+		for i := len(a.closers) - 1; i >= 0; i-- {
+			if err := a.closers[i](); err != nil {
+				a.Log.Warn("shutdown", "err", err)
+			}
+		}
+	}()
+	httpStop, err := a.startHTTP(ctx, cancel)
+	if err != nil {
+		return err
+	}
+	stops = append(stops, httpStop)
+	for _, start := range a.starters {
+		stop, err := start(ctx)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, stop)
+	}
+	close(a.Ready)
+	a.Log.Info("wifihk serving", "http", a.HTTPAddr, "https", a.HTTPSAddr, "radius_auth", a.AuthAddr, "radius_acct", a.AcctAddr, "data", a.Config.DataDir)
+	<-ctx.Done()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// startHTTP serves the router on the HTTP address and, with a certificate,
+// on the HTTPS address too.
+func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func(context.Context) error, error) {
+	srv := &http.Server{
+		Handler:           a.Router,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("server: http: %w", err)
+	}
+	a.HTTPAddr = ln.Addr()
+	var once sync.Once
+	serve := func(f func() error) {
+		if err := f(); !errors.Is(err, http.ErrServerClosed) {
+			once.Do(func() { fail(fmt.Errorf("server: http: %w", err)) })
+		}
+	}
+	if c := a.Config.HTTP; c.TLSCert != "" {
+		tln, err := net.Listen("tcp", c.TLSAddr)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("server: https: %w", err)
+		}
+		a.HTTPSAddr = tln.Addr()
+		go serve(func() error { return srv.ServeTLS(tln, c.TLSCert, c.TLSKey) })
+	}
+	go serve(func() error { return srv.Serve(ln) })
+	return srv.Shutdown, nil
+}

@@ -1,0 +1,175 @@
+package staff
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/internal/token"
+)
+
+// Session is a console login.
+type Session struct {
+	Token     string    `json:"-"` // the cookie's value, shown only now
+	Principal Principal `json:"principal"`
+	Expires   time.Time `json:"expires"`
+}
+
+// Login checks a staff password and opens a console session. Unknown
+// usernames take as long as wrong passwords, and a username with too many
+// failures in a row is locked for a while (ErrThrottled).
+func (s *Service) Login(username, password string) (Session, error) {
+	if err := s.throttled(username); err != nil {
+		return Session{}, err
+	}
+	st, err := s.Staff(username)
+	hash := s.dummyHash
+	if err == nil && st.PasswordHash != "" {
+		hash = []byte(st.PasswordHash)
+	}
+	bad := bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil
+	if err != nil || st.PasswordHash == "" || st.Disabled || bad {
+		s.failed(username)
+		return Session{}, ErrUnauthenticated
+	}
+	s.succeeded(username)
+	token, hash2 := token.New(sessionTokenPrefix)
+	sess := Session{Token: token, Expires: s.now().Add(s.opt.SessionTTL).UTC(),
+		Principal: Principal{Username: st.Username, Role: st.Role, Org: st.Org, Via: "session"}}
+	err = s.db.Update(func(tx *store.Tx) error {
+		return tx.Put(store.Tokens, hash2, tokenRec{Kind: kindSession, ID: st.Username, Expires: sess.Expires})
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return sess, nil
+}
+
+// Logout ends a console session; ending an unknown one is not an error.
+func (s *Service) Logout(tok string) error {
+	return s.db.Update(func(tx *store.Tx) error {
+		var rec tokenRec
+		h := token.Hash(tok)
+		if err := tx.Get(store.Tokens, h, &rec); err != nil || rec.Kind != kindSession {
+			return nil
+		}
+		return tx.Delete(store.Tokens, h)
+	})
+}
+
+// SessionPrincipal returns the principal of a console session token.
+func (s *Service) SessionPrincipal(tok string) (Principal, error) {
+	p, err := s.principal(tok, kindSession)
+	p.Via = "session"
+	return p, err
+}
+
+// PurgeSessions deletes expired sessions and returns how many it deleted.
+func (s *Service) PurgeSessions() (int, error) {
+	n := 0
+	now := s.now()
+	err := s.db.Update(func(tx *store.Tx) error {
+		var dead []string
+		err := tx.Scan(store.Tokens, "", func(key string, dec func(any) error) (bool, error) {
+			var rec tokenRec
+			if dec(&rec) == nil && rec.Kind == kindSession && !now.Before(rec.Expires) {
+				dead = append(dead, key)
+			}
+			return true, nil
+		})
+		for _, k := range dead {
+			if err == nil {
+				err = tx.Delete(store.Tokens, k)
+			}
+		}
+		n = len(dead)
+		return err
+	})
+	return n, err
+}
+
+func (s *Service) throttled(username string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f := s.fail[username]; f.n >= s.opt.MaxFailures && s.now().Before(f.until) {
+		return ErrThrottled
+	}
+	return nil
+}
+
+func (s *Service) failed(username string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.fail) > 100000 { // bound memory under a username-spraying attack
+		clear(s.fail)
+	}
+	f := s.fail[username]
+	f.n++
+	f.until = s.now().Add(s.opt.LockFor)
+	s.fail[username] = f
+}
+
+func (s *Service) succeeded(username string) {
+	s.mu.Lock()
+	delete(s.fail, username)
+	s.mu.Unlock()
+}
+
+// CookieName is the console session cookie.
+const CookieName = "wifihk_session"
+
+// SetCookie sends the session cookie: HttpOnly, SameSite=Strict, Secure
+// when the request came over TLS.
+func SetCookie(w http.ResponseWriter, r *http.Request, sess Session) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: sess.Token, Path: "/", Expires: sess.Expires,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
+
+// ClearCookie removes the session cookie.
+func ClearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
+
+// ErrNoCredentials means a request carries neither a token nor a session.
+var ErrNoCredentials = errors.New("auth: no credentials")
+
+// FromRequest authenticates a request by its "Authorization: Bearer" API
+// token or, failing that, its session cookie. A cookie-authenticated
+// request that changes something must also pass SameOrigin.
+func (s *Service) FromRequest(r *http.Request) (Principal, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return Principal{}, ErrUnauthenticated
+		}
+		return s.Authenticate(strings.TrimSpace(token))
+	}
+	if c, err := r.Cookie(CookieName); err == nil {
+		return s.SessionPrincipal(c.Value)
+	}
+	return Principal{}, ErrNoCredentials
+}
+
+// SameOrigin reports whether a browser request came from this site, from
+// Sec-Fetch-Site or else Origin. It guards cookie-authenticated changes
+// against cross-site requests (with SameSite=Strict as a second line).
+func SameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "":
+	default:
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	_, host, _ := strings.Cut(origin, "://")
+	return host == r.Host
+}

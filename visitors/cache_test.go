@@ -1,0 +1,71 @@
+package visitors_test
+
+import (
+	"crypto/rand"
+	"errors"
+	"testing"
+
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/storetest"
+	"github.com/wifihk/wifihk/visitors"
+)
+
+// newCachedReader is a Store under a random key and a reader over it.
+func newCachedReader(t *testing.T) (*visitors.Store, *visitors.CachedReader) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	sealer, _ := secrets.New(key)
+	st := visitors.New(storetest.Open(t), sealer)
+	return st, visitors.NewCachedReader(st)
+}
+
+func TestCachedReaderSeesEveryChange(t *testing.T) {
+	st, r := newCachedReader(t)
+	if _, err := r.Get("ot"); !errors.Is(err, visitors.ErrUnknown) {
+		t.Fatalf("missing: %v", err)
+	}
+	if err := st.Insert(visitors.Credential{Username: "ot", Kind: visitors.KindOneTime, UsesLeft: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if c, err := r.Get("ot"); err != nil || c.UsesLeft != 2 {
+			t.Fatalf("got %+v, %v", c, err)
+		}
+	}
+	if err := st.Consume("ot"); err != nil { // changes the stored record
+		t.Fatal(err)
+	}
+	if c, err := r.Get("ot"); err != nil || c.UsesLeft != 1 {
+		t.Fatalf("after Consume: UsesLeft %d, %v; want 1", c.UsesLeft, err)
+	}
+}
+
+// The reader's Consume counts down the stored record, not the cached
+// copy: a credential changed by another Store is consumed from its new
+// state, and one used up stays used up.
+func TestCachedReaderConsume(t *testing.T) {
+	st, r := newCachedReader(t)
+	if err := st.Insert(visitors.Credential{Username: "v", Kind: visitors.KindVoucher, UsesLeft: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Get("v"); err != nil { // cached at 3 uses
+		t.Fatal(err)
+	}
+	if err := st.Consume("v"); err != nil { // 2, behind the cache's back
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := r.Consume("v"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Consume("v"); !errors.Is(err, visitors.ErrUsedUp) {
+		t.Fatalf("fourth use: %v, want ErrUsedUp", err)
+	}
+	if c, err := r.Get("v"); err != nil || c.UsesLeft != 0 {
+		t.Fatalf("after: UsesLeft %d, %v; want 0", c.UsesLeft, err)
+	}
+	if err := r.Consume("nobody"); !errors.Is(err, visitors.ErrUnknown) {
+		t.Fatalf("unknown: %v", err)
+	}
+}
