@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/wifihk/wifihk/agent"
+	"github.com/wifihk/wifihk/api"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
@@ -109,8 +110,12 @@ func (c *realController) serve(ln net.Listener) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	agents, err := api.NewTelemetry(api.TelemetryConfig{Service: c.svc, APs: reg, Staff: staff.New(c.db, staff.Options{})})
+	if err != nil {
+		c.t.Fatal(err)
+	}
 	r := mux.NewRouter()
-	telemetry.NewHandler(c.svc, reg, staff.New(c.db, staff.Options{})).Mount(r)
+	agents.Mount(r)
 	c.srv = &http.Server{Handler: r}
 	go c.srv.Serve(ln)
 }

@@ -1,6 +1,11 @@
-// Package httpapi is the registry's REST API under /api/v1 (organisations,
-// venues, plans, NAS, APs, staff, audit, coverage, nearest hotspots) and the
-// public open data under /opendata.
+// Package api is wifihk's REST API under /api/v1, every route staff and
+// agents call: the registry (organisations, venues, plans, NAS, APs, staff,
+// audit, coverage, nearest hotspots), voucher batches, the agents' reports
+// and the AP status, series and alerts drawn from them; and the public open
+// data under /opendata. openapi.yaml describes every route.
+//
+// Every error answers a Problem (internal/web): a JSON object with error
+// (a code), message and, for invalid input, field.
 //
 // Every staff route checks scope the same way: something of an organisation
 // the caller may not read answers 404, as if it did not exist; something it
@@ -19,6 +24,7 @@ import (
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/staff"
+	"github.com/wifihk/wifihk/telemetry"
 )
 
 // Config is what the API needs. Zero values take the documented defaults.
@@ -34,6 +40,11 @@ type Config struct {
 	CoverageTarget int
 	// Sources returns the live coverage sources wired in so far.
 	Sources func() hotspots.CoverageSources
+	// Telemetry, when set, serves the agents' reports and the AP status,
+	// series and alerts routes.
+	Telemetry *telemetry.Service
+	// Vouchers, when set, serves the voucher batch routes.
+	Vouchers Vouchers
 	// Log receives what the API cannot answer with (quiet by default).
 	Log *slog.Logger
 }
@@ -45,12 +56,13 @@ type API struct {
 	auth     *staff.Service
 	opendata opendataCache
 	logins   *web.Limiter
+	agents   *Telemetry // nil without Config.Telemetry
 }
 
 // New checks cfg and returns the API.
 func New(cfg Config) (*API, error) {
 	if cfg.Registry == nil || cfg.Auth == nil {
-		return nil, errors.New("httpapi: Registry and Auth are required")
+		return nil, errors.New("api: Registry and Auth are required")
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 64 << 10
@@ -64,8 +76,16 @@ func New(cfg Config) (*API, error) {
 	if cfg.DefaultPlan.Name == "" {
 		cfg.DefaultPlan = hotspots.DefaultPlan()
 	}
-	return &API{cfg: cfg, reg: cfg.Registry, auth: cfg.Auth,
-		logins: web.NewLimiter(web.PerMinute(10), 10, 10000)}, nil
+	a := &API{cfg: cfg, reg: cfg.Registry, auth: cfg.Auth,
+		logins: web.NewLimiter(web.PerMinute(10), 10, 10000)}
+	if cfg.Telemetry != nil {
+		t, err := NewTelemetry(TelemetryConfig{Service: cfg.Telemetry, APs: cfg.Registry, Staff: cfg.Auth, Log: cfg.Log})
+		if err != nil {
+			return nil, err
+		}
+		a.agents = t
+	}
+	return a, nil
 }
 
 // Route is one API route, for mounting and for the tests that check the
@@ -73,7 +93,7 @@ func New(cfg Config) (*API, error) {
 type Route struct {
 	Method  string
 	Path    string // gorilla/mux template
-	Public  bool
+	Public  bool   // asks no credentials
 	handler http.Handler
 }
 
@@ -85,7 +105,7 @@ func (a *API) Routes() []Route {
 	p := func(method, path string, h http.HandlerFunc) Route {
 		return Route{Method: method, Path: path, Public: true, handler: h}
 	}
-	return []Route{
+	routes := []Route{
 		p("POST", "/api/v1/auth/login", a.login),
 		s("POST", "/api/v1/auth/logout", a.logout),
 		s("POST", "/api/v1/auth/token", a.rotateOwnToken),
@@ -136,11 +156,21 @@ func (a *API) Routes() []Route {
 		p("GET", "/api/v1/hotspots/nearest", a.nearest),
 		p("GET", "/opendata/hotspots.{format:csv|json|geojson}", a.openData),
 	}
+	if a.cfg.Vouchers != nil {
+		routes = append(routes, a.voucherRoutes()...)
+	}
+	if a.agents != nil {
+		routes = append(routes, a.agents.Routes()...)
+	}
+	return routes
 }
 
 // Mount adds every route to r.
-func (a *API) Mount(r *mux.Router) {
-	for _, rt := range a.Routes() {
+func (a *API) Mount(r *mux.Router) { mount(r, a.Routes()) }
+
+// mount adds routes to r with the headers every API answer carries.
+func mount(r *mux.Router, routes []Route) {
+	for _, rt := range routes {
 		h := web.APIHeaders(rt.handler)
 		if rt.Public && rt.Method == "GET" {
 			h = web.PublicHeaders(rt.handler)
@@ -149,13 +179,22 @@ func (a *API) Mount(r *mux.Router) {
 	}
 }
 
+// Principals finds the staff member behind a request, by API token or
+// console session cookie. *staff.Service satisfies it.
+type Principals interface {
+	FromRequest(r *http.Request) (staff.Principal, error)
+}
+
 type staffHandler func(w http.ResponseWriter, r *http.Request, p staff.Principal)
 
-// staff authenticates a request and refuses cross-site changes made with a
-// session cookie.
-func (a *API) staff(h staffHandler) http.Handler {
+// staff authenticates a request for h (see requireStaff).
+func (a *API) staff(h staffHandler) http.Handler { return requireStaff(a.auth, h) }
+
+// requireStaff authenticates a request and refuses cross-site changes made
+// with a session cookie.
+func requireStaff(auth Principals, h staffHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.auth.FromRequest(r)
+		p, err := auth.FromRequest(r)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="wifihk"`)
 			web.Error(w, http.StatusUnauthorized, "send an API token (Authorization: Bearer …) or log in")

@@ -1,10 +1,9 @@
-// Package api holds the OpenAPI description of wifihk's registry API, so
-// that the server can serve it and tests can hold it to the routes.
 package api
 
 import _ "embed"
 
-// OpenAPI is openapi.yaml.
+// OpenAPI is openapi.yaml, the description of every route the API serves,
+// served at /api/v1/openapi.yaml and held to the routes by tests.
 //
 //go:embed openapi.yaml
 var OpenAPI []byte

@@ -9,8 +9,8 @@ import (
 // ReportJournalPath is the agent reports' journal's path in a data dir.
 func ReportJournalPath(dataDir string) string { return filepath.Join(dataDir, "reports.journal") }
 
-// mountAgents serves the agents' reports and the AP status API, and watches
-// for APs that stop reporting.
+// mountAgents starts the telemetry service that takes the agents' reports
+// (served by mountAPI) and watches for APs that stop reporting.
 func (a *App) mountAgents() error {
 	// Reports are made durable in a journal beside the database and
 	// applied to it in the background (see telemetry/journal.go).
@@ -24,7 +24,6 @@ func (a *App) mountAgents() error {
 		return err
 	}
 	a.Telemetry = svc
-	telemetry.NewHandler(svc, a.Registry, a.Staff).Mount(a.Router)
 	a.runUntilStop(svc.Run)
 	// Once HTTP has drained, the journal's last reports go to the
 	// database, which Run closes after that.

@@ -35,8 +35,7 @@ func (a *App) purgeOneTime(ctx context.Context, vis *visitors.Store) {
 	}
 }
 
-// mountPortal serves the captive portal under /portal and the operators'
-// voucher API under /api/v1/vouchers.
+// mountPortal serves the captive portal under /portal.
 func (a *App) mountPortal() error {
 	key, err := portal.LoadKey(a.DB, a.Sealer)
 	if err != nil {
@@ -58,9 +57,6 @@ func (a *App) mountPortal() error {
 		return err
 	}
 	p.Mount(a.Router)
-	if a.Staff != nil {
-		p.MountVoucherAPI(a.Router, a.Staff)
-	}
 	a.runUntilStop(func(ctx context.Context) { a.purgeOneTime(ctx, vis) })
 	met := web.NewRouteMetrics(a.Metrics, "portal", "/portal")
 	met.Init(a.Router)

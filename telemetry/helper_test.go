@@ -2,7 +2,6 @@ package telemetry_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/wifihk/wifihk/agent/wire"
+	"github.com/wifihk/wifihk/agent/wire/wiretest"
+	"github.com/wifihk/wifihk/api"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
@@ -98,8 +99,14 @@ func newFixtureWith(t testing.TB, journalPath string) *fixture {
 	}
 	f.cfg = telemetry.Config{DB: db, Now: f.clock.Now, JournalPath: journalPath}
 	f.svc = f.open(t)
+	// The HTTP routes are api's; the tests here send reports through them
+	// as agents do.
+	agents, err := api.NewTelemetry(api.TelemetryConfig{Service: f.svc, APs: reg, Staff: staffSvc})
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := mux.NewRouter()
-	telemetry.NewHandler(f.svc, reg, staffSvc).Mount(r)
+	agents.Mount(r)
 	f.srv = httptest.NewServer(r)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -132,31 +139,9 @@ func (f *fixture) restart(t testing.TB) *telemetry.Service {
 }
 
 // report is a valid report with n clients.
-func report(seq uint64, end time.Time, n int) *wire.Report {
-	r := &wire.Report{Version: wire.Version, Seq: seq, AgentVersion: "test", Start: end.Add(-time.Minute),
-		End: end, IntervalS: 60, Pseudonymised: true, Clients: []wire.Client{}}
-	for i := 0; i < n; i++ {
-		id := []byte(wire.PseudonymPrefix + "000000000000000000000000")
-		id[len(id)-1] = "0123456789abcdef"[i%16]
-		id[len(id)-2] = "0123456789abcdef"[i/16%16]
-		id[len(id)-3] = "0123456789abcdef"[i/256%16]
-		c := wire.Client{ID: string(id), BytesUp: 1000, BytesDown: 5000, PacketsUp: 10, PacketsDown: 20,
-			FirstSeen: r.Start, LastSeen: end}
-		r.Clients = append(r.Clients, c)
-		r.AP.BytesUp += c.BytesUp
-		r.AP.BytesDown += c.BytesDown
-	}
-	r.AP.ClientsInterval, r.AP.ClientsNow = n, n
-	return r
-}
+func report(seq uint64, end time.Time, n int) *wire.Report { return wiretest.Report(seq, end, n) }
 
-func gz(t testing.TB, raw []byte) []byte {
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	zw.Write(raw)
-	zw.Close()
-	return b.Bytes()
-}
+func gz(t testing.TB, raw []byte) []byte { return wiretest.Gzip(raw) }
 
 // post sends a body as an agent would and returns the status and body.
 func (f *fixture) post(t testing.TB, token string, body []byte, encoding string) (int, string) {

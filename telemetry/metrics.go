@@ -1,6 +1,10 @@
 package telemetry
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Metrics are the ingest's Prometheus metrics.
 type Metrics struct {
@@ -51,4 +55,25 @@ func (s *Service) Register(reg prometheus.Registerer) error {
 		}
 	}
 	return nil
+}
+
+// ReportResult is what became of one agent report, the result label of
+// wifihk_agent_reports_total.
+type ReportResult string
+
+// The results of an agent report.
+const (
+	ReportStored       ReportResult = "stored"
+	ReportDuplicate    ReportResult = "duplicate"
+	ReportUnauthorized ReportResult = "unauthorized"
+	ReportMalformed    ReportResult = "malformed"
+	ReportTooLarge     ReportResult = "too_large"
+	ReportError        ReportResult = "error"
+)
+
+// CountReport records one report's result and how long it took, from
+// receipt to answer. The HTTP side calls it once per request.
+func (s *Service) CountReport(result ReportResult, took time.Duration) {
+	s.metrics.reports.WithLabelValues(string(result)).Inc()
+	s.metrics.latency.Observe(took.Seconds())
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/wifihk/wifihk/api"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/staff"
@@ -88,8 +89,12 @@ func Serve(ctx context.Context, dir, addr string, n int, noSync bool, ready func
 	if err := svc.Register(reg); err != nil {
 		return err
 	}
+	agents, err := api.NewTelemetry(api.TelemetryConfig{Service: svc, APs: newMemAPs(n), Staff: staff.New(db, staff.Options{})})
+	if err != nil {
+		return err
+	}
 	r := mux.NewRouter()
-	telemetry.NewHandler(svc, newMemAPs(n), staff.New(db, staff.Options{})).Mount(r)
+	agents.Mount(r)
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
