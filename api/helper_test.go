@@ -6,32 +6,55 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/mux"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/wifihk/wifihk/agent/wire"
 	"github.com/wifihk/wifihk/api"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/staff"
+	"github.com/wifihk/wifihk/telemetry"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // fixture is a registry with two organisations, each with a venue, a
-// plan, a NAS and an AP, and staff of every role, served over HTTP.
+// plan, a NAS and an AP, a voucher batch of orgb, and staff of every role,
+// served over HTTP with the agents' telemetry.
 type fixture struct {
-	reg    *hotspots.Registry
-	auth   *staff.Service
-	api    *api.API
-	srv    *httptest.Server
-	tokens map[string]string // by username
-	apA    string
-	apB    string
+	reg       *hotspots.Registry
+	auth      *staff.Service
+	telemetry *telemetry.Service
+	api       *api.API
+	srv       *httptest.Server
+	now       time.Time         // the telemetry service's clock, fixed
+	tokens    map[string]string // by username
+	apA       string
+	apB       string
+	agentA    string // apA's agent token
+	agentB    string
+	batchB    string // a voucher batch of orgb
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, "") }
+
+// agentModes runs test against a fixture whose telemetry stores each
+// report in bbolt in the request's path and one that journals it.
+func agentModes(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("bbolt", func(t *testing.T) { test(t, newFixture(t)) })
+	t.Run("journal", func(t *testing.T) {
+		test(t, newFixtureWith(t, filepath.Join(t.TempDir(), "reports.journal")))
+	})
+}
+
+// newFixtureWith's telemetry journals reports at journalPath, if set.
+func newFixtureWith(t *testing.T, journalPath string) *fixture {
 	t.Helper()
 	sealer, _ := secrets.New(bytes.Repeat([]byte{1}, 32))
 	db := storetest.Open(t)
@@ -39,12 +62,22 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := staff.New(db, staff.Options{BcryptCost: bcrypt.MinCost})
-	api, err := api.New(api.Config{Registry: reg, Auth: svc, CoverageTarget: 1})
+	f := &fixture{reg: reg, now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC), tokens: map[string]string{}}
+	f.telemetry, err = telemetry.New(telemetry.Config{DB: db, JournalPath: journalPath, Now: func() time.Time { return f.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{reg: reg, auth: svc, api: api, tokens: map[string]string{}}
+	t.Cleanup(func() { // before the store closes
+		if err := f.telemetry.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	vis := visitors.New(db, sealer)
+	f.auth = staff.New(db, staff.Options{BcryptCost: bcrypt.MinCost})
+	f.api, err = api.New(api.Config{Registry: reg, Auth: f.auth, CoverageTarget: 1, Telemetry: f.telemetry, Vouchers: vis})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, org := range []string{"orga", "orgb"} {
 		must(t, errOf(reg.AddOrg(hotspots.Org{Code: org, NameEN: "Org " + org})))
 		must(t, errOf(reg.AddPlan(hotspots.Plan{Name: "plan-" + org, Kind: hotspots.PlanFree, Org: org})))
@@ -52,14 +85,19 @@ func newFixture(t *testing.T) *fixture {
 			TypeEN: "Library", Latitude: 22.28 + float64(i)/100, Longitude: 114.15, Hotspots: 2, Plan: "plan-" + org})))
 		must(t, errOf(reg.AddNAS(hotspots.NASInput{Name: "nas-" + org, IP: "10.0.0." + string(rune('1'+i)),
 			Secret: "secret-" + org, Hotspot: org + "/V1"})))
-		ap, _, err := reg.AddAP(org+"/V1", "ap", "02:00:00:00:00:0"+string(rune('1'+i)))
+		ap, agent, err := reg.AddAP(org+"/V1", "ap", "02:00:00:00:00:0"+string(rune('1'+i)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if org == "orga" {
-			f.apA = ap.ID
+			f.apA, f.agentA = ap.ID, agent
 		} else {
-			f.apB = ap.ID
+			f.apB, f.agentB = ap.ID, agent
+			b, err := vis.CreateVouchers(visitors.VoucherSpec{Count: 2, Duration: time.Hour, Uses: 1, Org: org, CreatedBy: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.batchB = b.ID
 		}
 	}
 	must(t, errOf(reg.AddPlan(hotspots.Plan{Name: "network", Kind: hotspots.PlanFree})))
@@ -69,14 +107,14 @@ func newFixture(t *testing.T) *fixture {
 		{Username: "viewer", Role: staff.RoleViewer},
 		{Username: "viewera", Role: staff.RoleViewer, Org: "orga"},
 	} {
-		_, token, err := svc.AddStaff(s)
+		_, token, err := f.auth.AddStaff(s)
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.tokens[s.Username] = token
 	}
 	r := mux.NewRouter()
-	api.Mount(r)
+	f.api.Mount(r)
 	f.srv = httptest.NewServer(r)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -117,4 +155,23 @@ func (f *fixture) do(t *testing.T, who, method, path string, body any) (int, []b
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, b
+}
+
+// post sends a report body as an agent would and returns the answer.
+func (f *fixture) post(t *testing.T, token string, body []byte, encoding string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, f.srv.URL+wire.Path, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if encoding != "" {
+		req.Header.Set("Content-Encoding", encoding)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }

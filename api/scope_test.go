@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/agent/wire/wiretest"
 )
 
 // scopeCase is a request at org B's data for one route.
@@ -26,6 +29,7 @@ var notOrgScoped = map[string]string{
 	"GET /api/v1/openapi.yaml":                         "public",
 	"GET /api/v1/hotspots/nearest":                     "public",
 	"GET /opendata/hotspots.{format:csv|json|geojson}": "public",
+	"POST /api/v1/agent/reports":                       "agent token",
 }
 
 func scopeCases(f *fixture) map[string]scopeCase {
@@ -64,6 +68,13 @@ func scopeCases(f *fixture) map[string]scopeCase {
 		"POST /api/v1/staff/{username}/token": {path: "/api/v1/staff/viewer/token"},
 		"GET /api/v1/audit":                   {path: "/api/v1/audit?org=orgb"},
 		"GET /api/v1/coverage":                {path: "/api/v1/coverage?org=orgb"},
+		"POST /api/v1/vouchers":               {path: "/api/v1/vouchers", body: map[string]any{"count": 1, "duration": "1h", "uses": 1, "org": "orgb"}},
+		"GET /api/v1/vouchers/{id}":           {path: "/api/v1/vouchers/" + f.batchB},
+		"GET /api/v1/vouchers/{id}/print":     {path: "/api/v1/vouchers/" + f.batchB + "/print"},
+		"GET /api/v1/aps/{id}/status":         {path: "/api/v1/aps/" + f.apB + "/status"},
+		"GET /api/v1/aps/{id}/series":         {path: "/api/v1/aps/" + f.apB + "/series"},
+		"GET /api/v1/telemetry/series":        {path: "/api/v1/telemetry/series?venue=orgb/V1"},
+		"GET /api/v1/alerts":                  {path: "/api/v1/alerts", list: true},
 	}
 }
 
@@ -92,6 +103,9 @@ func TestOperatorCannotTouchAnotherOrg(t *testing.T) {
 			if key == "DELETE /api/v1/orgs/{code}" { // an organisation must be empty to go
 				f.emptyOrgB(t)
 			}
+			if key == "GET /api/v1/alerts" { // an alert of orgb's AP to hide
+				f.offlineAlert(t)
+			}
 			code, body := f.do(t, "opa", rt.Method, tc.path, tc.body)
 			switch {
 			case tc.list:
@@ -114,6 +128,22 @@ func (f *fixture) emptyOrgB(t *testing.T) {
 		if code, body := f.do(t, "admin", "DELETE", p, nil); code != 204 {
 			t.Fatalf("emptying orgb: DELETE %s: %d %s", p, code, body)
 		}
+	}
+}
+
+// offlineAlert has org B's AP report once and then fall silent, which
+// raises an offline alert.
+func (f *fixture) offlineAlert(t *testing.T) {
+	t.Helper()
+	if code, body := f.post(t, f.agentB, wiretest.Report(1, f.now, 1).AppendJSON(nil), ""); code != 200 {
+		t.Fatalf("report: %d %s", code, body)
+	}
+	f.now = f.now.Add(time.Hour)
+	if err := f.telemetry.CheckOffline(); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := f.do(t, "admin", "GET", "/api/v1/alerts", nil); !strings.Contains(string(body), "orgb/V1") {
+		t.Fatalf("no alert of orgb's AP: %s", body)
 	}
 }
 
