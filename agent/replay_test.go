@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,6 +199,31 @@ func TestOnceRefusalIsFinal(t *testing.T) {
 				t.Fatalf("a refused report was spooled (%d waiting)", sp.Len())
 			}
 		})
+	}
+}
+
+// The real controller's refusal (a Problem body since api took over the
+// route) is final too, and its message reaches the agent's error.
+func TestOnceRefusalByTheRealControllerIsFinal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.pcap")
+	venueTraffic(t).writePcap(path, time.Now())
+	ctl := newRealController(t)
+	cfg := baseConfig(t, "http://"+ctl.addr, path)
+	cfg.Token = "wha_not-a-token"
+	a, err := agent.New(cfg, agent.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(context.Background())
+	if !errors.Is(err, agent.ErrRefused) || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "unknown agent token") {
+		t.Fatalf("got %v, want ErrRefused with the controller's 401 and reason", err)
+	}
+	sp, err := agent.OpenSpool(cfg.SpoolDir, 1<<20, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp.Len() != 0 {
+		t.Fatalf("a refused report was spooled (%d waiting)", sp.Len())
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -177,6 +178,29 @@ func mount(r *mux.Router, routes []Route) {
 		}
 		r.Handle(rt.Path, h).Methods(rt.Method)
 	}
+}
+
+// Unrouted answers the requests no route takes, for a router's
+// NotFoundHandler (status 404) or MethodNotAllowedHandler (405): a Problem
+// under /api/v1/, so that clients of the API get one for every error, and
+// next's answer (or a bare status, without next) elsewhere.
+func Unrouted(status int, next http.Handler) http.Handler {
+	if next == nil {
+		next = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) })
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/v1/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		web.APIHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if status == http.StatusMethodNotAllowed {
+				web.Error(w, status, "%s is not served at %s", r.Method, r.URL.Path)
+				return
+			}
+			web.Error(w, status, "no route %s", r.URL.Path)
+		})).ServeHTTP(w, r)
+	})
 }
 
 // Principals finds the staff member behind a request, by API token or

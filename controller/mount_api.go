@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"net/http"
+
 	"github.com/wifihk/wifihk/api"
 	"github.com/wifihk/wifihk/visitors"
 )
@@ -26,5 +28,8 @@ func (a *App) mountAPI() error {
 		return err
 	}
 	h.Mount(a.Router)
+	// What no route takes under /api/v1 answers a Problem too.
+	a.Router.NotFoundHandler = api.Unrouted(http.StatusNotFound, http.NotFoundHandler())
+	a.Router.MethodNotAllowedHandler = api.Unrouted(http.StatusMethodNotAllowed, nil)
 	return nil
 }

@@ -1,9 +1,9 @@
 // Package telemetry is the controller's side of the access-point agents:
-// it takes their reports (POST /api/v1/agent/reports), stores each one once
-// per (AP, sequence) before answering, keeps every AP's status (online
-// while reports arrive, offline after three missed intervals), raises
-// offline and recovered alerts, and keeps per-AP and per-venue traffic in
-// 5-minute buckets with a retention period.
+// it takes their reports (which api serves at POST /api/v1/agent/reports),
+// stores each one once per (AP, sequence) before answering, keeps every
+// AP's status (online while reports arrive, offline after three missed
+// intervals), raises offline and recovered alerts, and keeps per-AP and
+// per-venue traffic in 5-minute buckets with a retention period.
 //
 // Records live in the store buckets APStatus (one per AP, with the seen
 // sequence window that makes ingest idempotent), Series (5-minute buckets,
