@@ -191,12 +191,8 @@ func TestOnceRefusalIsFinal(t *testing.T) {
 			if !errors.Is(err, agent.ErrRefused) {
 				t.Fatalf("got %v, want ErrRefused", err)
 			}
-			sp, err := agent.OpenSpool(cfg.SpoolDir, 1<<20, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sp.Len() != 0 {
-				t.Fatalf("a refused report was spooled (%d waiting)", sp.Len())
+			if n := spooled(t, cfg.SpoolDir); n != 0 {
+				t.Fatalf("a refused report was spooled (%d waiting)", n)
 			}
 		})
 	}
@@ -218,12 +214,8 @@ func TestOnceRefusalByTheRealControllerIsFinal(t *testing.T) {
 	if !errors.Is(err, agent.ErrRefused) || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "unknown agent token") {
 		t.Fatalf("got %v, want ErrRefused with the controller's 401 and reason", err)
 	}
-	sp, err := agent.OpenSpool(cfg.SpoolDir, 1<<20, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sp.Len() != 0 {
-		t.Fatalf("a refused report was spooled (%d waiting)", sp.Len())
+	if n := spooled(t, cfg.SpoolDir); n != 0 {
+		t.Fatalf("a refused report was spooled (%d waiting)", n)
 	}
 }
 
@@ -240,11 +232,17 @@ func TestOnceTransientFailureSpools(t *testing.T) {
 	if err := a.Run(context.Background()); !errors.Is(err, agent.ErrSpooled) {
 		t.Fatalf("got %v, want ErrSpooled", err)
 	}
-	sp, err := agent.OpenSpool(cfg.SpoolDir, 1<<20, 10)
+	if n := spooled(t, cfg.SpoolDir); n != 1 {
+		t.Fatalf("%d reports spooled, want 1", n)
+	}
+}
+
+// spooled is how many reports wait in the spool at dir.
+func spooled(t *testing.T, dir string) int {
+	t.Helper()
+	sp, err := agent.OpenSpool(dir, 1<<20, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sp.Len() != 1 {
-		t.Fatalf("%d reports spooled, want 1", sp.Len())
-	}
+	return sp.Len()
 }

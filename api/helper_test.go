@@ -14,7 +14,7 @@ import (
 	"github.com/gorilla/mux"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/wifihk/wifihk/agent/wire"
+	"github.com/wifihk/wifihk/agent/wire/wiretest"
 	"github.com/wifihk/wifihk/api"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
@@ -160,18 +160,5 @@ func (f *fixture) do(t *testing.T, who, method, path string, body any) (int, []b
 // post sends a report body as an agent would and returns the answer.
 func (f *fixture) post(t *testing.T, token string, body []byte, encoding string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, f.srv.URL+wire.Path, bytes.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if encoding != "" {
-		req.Header.Set("Content-Encoding", encoding)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return wiretest.Post(t, f.srv.URL, token, body, encoding)
 }

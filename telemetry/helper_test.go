@@ -146,21 +146,7 @@ func gz(t testing.TB, raw []byte) []byte { return wiretest.Gzip(raw) }
 // post sends a body as an agent would and returns the status and body.
 func (f *fixture) post(t testing.TB, token string, body []byte, encoding string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, f.srv.URL+wire.Path, bytes.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if encoding != "" {
-		req.Header.Set("Content-Encoding", encoding)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out bytes.Buffer
-	out.ReadFrom(res.Body)
-	return res.StatusCode, out.String()
+	return wiretest.Post(t, f.srv.URL, token, body, encoding)
 }
 
 func (f *fixture) send(t testing.TB, token string, r *wire.Report) (int, string) {

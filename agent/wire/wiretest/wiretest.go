@@ -1,10 +1,13 @@
-// Package wiretest builds agent reports for the tests of the packages
-// that take them (telemetry and its HTTP routes in api).
+// Package wiretest builds and sends agent reports for the tests of the
+// packages that take them (telemetry and its HTTP routes in api).
 package wiretest
 
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
+	"net/http"
+	"testing"
 	"time"
 
 	"github.com/wifihk/wifihk/agent/wire"
@@ -38,4 +41,31 @@ func Gzip(raw []byte) []byte {
 	zw.Write(raw)
 	zw.Close()
 	return b.Bytes()
+}
+
+// Post sends body to the report route under baseURL as an agent does, with
+// token (none if empty) and Content-Encoding (none if empty), and returns
+// the answer's status and body.
+func Post(t testing.TB, baseURL, token string, body []byte, encoding string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, baseURL+wire.Path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if encoding != "" {
+		req.Header.Set("Content-Encoding", encoding)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
 }
