@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/wifihk/wifihk/staff"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // On the assembled server every /api/v1 error, from each package that once
@@ -54,5 +57,39 @@ func TestEveryAPIErrorIsAProblem(t *testing.T) {
 	res.Body.Close()
 	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); res.StatusCode != 404 || mt == "application/json" {
 		t.Errorf("outside the API: %d %s, want a plain 404", res.StatusCode, mt)
+	}
+}
+
+// The assembled server makes voucher batches through the API and prints
+// them, as the portal's test of its voucher API did before api took it.
+func TestVoucherAPIServed(t *testing.T) {
+	a := startDemo(t)
+	_, token, err := a.Staff.AddStaff(staff.StaffInput{Username: "ops", Role: staff.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, "http://"+a.HTTPAddr.String()+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	code, body := call("POST", "/api/v1/vouchers", `{"count":3,"duration":"45m","uses":2,"data_cap_mb":200}`)
+	var b struct {
+		ID    string   `json:"id"`
+		Codes []string `json:"codes"`
+	}
+	if json.Unmarshal([]byte(body), &b); code != 201 || len(b.Codes) != 3 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	code, page := call("GET", "/api/v1/vouchers/"+b.ID+"/print", "")
+	if code != 200 || !strings.Contains(page, visitors.FormatVoucher(b.Codes[2])) {
+		t.Fatalf("print: %d\n%s", code, page)
 	}
 }
