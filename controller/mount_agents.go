@@ -1,20 +1,16 @@
 package controller
 
 import (
-	"path/filepath"
-
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/telemetry"
 )
-
-// ReportJournalPath is the agent reports' journal's path in a data dir.
-func ReportJournalPath(dataDir string) string { return filepath.Join(dataDir, "reports.journal") }
 
 // mountAgents starts the telemetry service that takes the agents' reports
 // (served by mountAPI) and watches for APs that stop reporting.
 func (a *App) mountAgents() error {
 	// Reports are made durable in a journal beside the database and
 	// applied to it in the background (see telemetry/journal.go).
-	svc, err := telemetry.New(telemetry.Config{DB: a.DB, JournalPath: ReportJournalPath(a.Config.DataDir),
+	svc, err := telemetry.New(telemetry.Config{DB: a.DB, JournalPath: datadir.Dir(a.Config.DataDir).ReportsJournal(),
 		Log: a.Log.With("component", "telemetry")})
 	if err != nil {
 		return err

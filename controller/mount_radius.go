@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/radius"
 	"github.com/wifihk/wifihk/visitors"
 )
@@ -16,7 +17,7 @@ func (a *App) mountRADIUS() error {
 	met := radius.NewMetrics(a.Metrics)
 	// Accounting is made durable in a journal beside the database and
 	// applied to it in the background (see accounting).
-	sess, err := accounting.Open(a.DB, JournalPath(a.Config.DataDir), a.Log)
+	sess, err := accounting.Open(a.DB, datadir.Dir(a.Config.DataDir).AccountingJournal(), a.Log)
 	if err != nil {
 		return err
 	}

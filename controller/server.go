@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -60,9 +59,6 @@ type App struct {
 	// the database closes: for what requests write to.
 	closers []func() error
 }
-
-// JournalPath is the accounting journal's path in a data dir.
-func JournalPath(dataDir string) string { return filepath.Join(dataDir, "accounting.journal") }
 
 // New opens the data dir and builds every component; it does not listen yet.
 func New(cfg config.Config, log *slog.Logger) (*App, error) {

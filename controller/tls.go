@@ -11,8 +11,9 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/wifihk/wifihk/internal/datadir"
 )
 
 // demoTLS points the config at a self-signed certificate in the data dir,
@@ -21,8 +22,8 @@ func (a *App) demoTLS() error {
 	if a.Config.HTTP.TLSCert != "" {
 		return nil
 	}
-	dir := filepath.Join(a.Config.DataDir, "demo-tls")
-	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	data := datadir.Dir(a.Config.DataDir)
+	dir, cert, key := data.DemoTLS(), data.DemoCert(), data.DemoKey()
 	if _, err := os.Stat(cert); err != nil {
 		if err := writeSelfSigned(dir, cert, key); err != nil {
 			return fmt.Errorf("self-signed certificate: %w", err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +12,7 @@ import (
 
 	"layeh.com/radius/rfc2865"
 
-	"github.com/wifihk/wifihk/portal"
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/visitors"
 )
 
@@ -54,7 +53,7 @@ var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
 // lastCode reads the newest code the outbox sender wrote for to.
 func lastCode(t *testing.T, dir, to string) string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, portal.OutboxFile))
+	f, err := os.Open(datadir.Dir(dir).Outbox())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +130,7 @@ func TestSignUpVerifySignInReset(t *testing.T) {
 	if res := nextResult(t, g); !res.Accepted {
 		t.Fatalf("logon after reset refused: %+v", res)
 	}
-	if log, _ := os.ReadFile(filepath.Join(a.Config.DataDir, portal.OutboxFile)); len(log) == 0 {
+	if log, _ := os.ReadFile(datadir.Dir(a.Config.DataDir).Outbox()); len(log) == 0 {
 		t.Fatal("outbox empty")
 	}
 }

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
-)
 
-// OutboxFile is the default sender's file in the data dir.
-const OutboxFile = "outbox.jsonl"
+	"github.com/wifihk/wifihk/internal/datadir"
+)
 
 // Outbox is the default Sender: it appends each message to a file (mode
 // 0600, one JSON object a line) for an operator or a relay to deliver, and
@@ -26,9 +24,9 @@ type Outbox struct {
 	now  func() time.Time
 }
 
-// NewOutbox writes to dir/outbox.jsonl.
+// NewOutbox writes to data dir dir's outbox file.
 func NewOutbox(dir string, log *slog.Logger) *Outbox {
-	return &Outbox{path: filepath.Join(dir, OutboxFile), log: log, now: time.Now}
+	return &Outbox{path: datadir.Dir(dir).Outbox(), log: log, now: time.Now}
 }
 
 // Send appends the message.

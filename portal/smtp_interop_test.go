@@ -30,6 +30,7 @@ import (
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/internal/browsertest"
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/portal"
 )
 
@@ -331,7 +332,7 @@ func TestSignUpByEmailThroughSMTP(t *testing.T) {
 		t.Fatalf("sign-up by mobile: %d\n%s", code, page)
 	}
 	lastCode(t, a.Config.DataDir, "+85291234568")
-	if out, _ := os.ReadFile(filepath.Join(a.Config.DataDir, portal.OutboxFile)); strings.Contains(string(out), "example.com") {
+	if out, _ := os.ReadFile(datadir.Dir(a.Config.DataDir).Outbox()); strings.Contains(string(out), "example.com") {
 		t.Errorf("an e-mail code went to the outbox:\n%s", out)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/telemetry"
 )
@@ -31,14 +32,14 @@ func newJournalFixture(t *testing.T) *fixture {
 func (f *fixture) crash(t *testing.T, cut int) (*fixture, []byte) {
 	t.Helper()
 	dir := t.TempDir()
-	if _, err := f.db.BackupFile(filepath.Join(dir, store.FileName)); err != nil {
+	if _, err := f.db.BackupFile(datadir.Dir(dir).DB()); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(f.cfg.JournalPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jpath := filepath.Join(dir, "reports.journal")
+	jpath := datadir.Dir(dir).ReportsJournal()
 	if err := os.WriteFile(jpath, data[:len(data)-cut], 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/wifihk/wifihk/api"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/staff"
 	"github.com/wifihk/wifihk/telemetry"
@@ -77,7 +77,7 @@ func Serve(ctx context.Context, dir, addr string, n int, noSync bool, ready func
 	defer db.Close()
 	cfg := telemetry.Config{DB: db, Log: slog.New(slog.DiscardHandler)}
 	if !noSync { // reports are journaled beside the store, as the server does
-		cfg.JournalPath = filepath.Join(dir, "reports.journal")
+		cfg.JournalPath = datadir.Dir(dir).ReportsJournal()
 	}
 	svc, err := telemetry.New(cfg)
 	if err != nil {

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+
+	"github.com/wifihk/wifihk/internal/datadir"
 )
 
 func cmdBackup(_ context.Context, e *Env, args []string) error {
@@ -26,5 +28,5 @@ func cmdBackup(_ context.Context, e *Env, args []string) error {
 		return err
 	}
 	return e.result(map[string]any{"file": path, "bytes": n, "live": e.Remote},
-		"wrote %s (%d bytes); back up %s/master.key separately\n", path, n, e.DataDir)
+		"wrote %s (%d bytes); back up %s separately\n", path, n, datadir.Dir(e.DataDir).MasterKey())
 }

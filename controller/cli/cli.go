@@ -9,6 +9,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/wifihk/wifihk/internal/datadir"
 )
 
 // command is one subcommand. Admin commands get an Env on the data dir,
@@ -107,7 +109,7 @@ func printHelp(w io.Writer) {
 func flags(e *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("wifihk "+name, flag.ContinueOnError)
 	fs.SetOutput(e.Stderr)
-	fs.String("data", "./wifihk-data", "data directory")
+	fs.String("data", datadir.Default, "data directory")
 	fs.BoolVar(&e.JSON, "json", false, "print one JSON object with the result")
 	return fs
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/internal/store"
 )
 
@@ -36,7 +37,7 @@ func TestNASAddOnStoppedDataDir(t *testing.T) {
 	if strings.Contains(out, "s3cret-gw1") {
 		t.Error("the secret must not be printed")
 	}
-	raw, _ := os.ReadFile(filepath.Join(dir, store.FileName))
+	raw, _ := os.ReadFile(datadir.Dir(dir).DB())
 	if bytes.Contains(raw, []byte("s3cret-gw1")) {
 		t.Error("the secret is stored in clear in the database file")
 	}
@@ -86,7 +87,7 @@ func TestAdminCommandsWhileServing(t *testing.T) {
 			t.Errorf("serve exited %d: %s", code, serveErr.String())
 		}
 	})
-	sock := filepath.Join(dir, ControlSocket)
+	sock := datadir.Dir(dir).ControlSocket()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, err := os.Stat(sock); err == nil {
@@ -162,7 +163,7 @@ func TestFlagsAfterPositionalArguments(t *testing.T) {
 // A socket left by a killed server does not stop admin commands.
 func TestStaleControlSocket(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, ControlSocket), nil, 0o600)
+	os.WriteFile(datadir.Dir(dir).ControlSocket(), nil, 0o600)
 	if code, _, errOut := run(t, "nas", "list", "-data", dir); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

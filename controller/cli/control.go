@@ -14,12 +14,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-)
 
-// ControlSocket is the admin socket's name in the data dir. Only the owner
-// of the data dir can connect (mode 0600): the same people who could open
-// the database file when the server is stopped.
-const ControlSocket = "wifihk.sock"
+	"github.com/wifihk/wifihk/internal/datadir"
+)
 
 type controlRequest struct {
 	Command string   `json:"command"`
@@ -33,10 +30,12 @@ type controlResponse struct {
 	Usage  bool   `json:"usage,omitempty"`
 }
 
-// ServeControl serves admin commands on dir/wifihk.sock with base's
-// database until ctx ends.
+// ServeControl serves admin commands on the data dir's control socket with
+// base's database until ctx ends. Only the owner of the data dir can
+// connect (mode 0600): the same people who could open the database file
+// when the server is stopped.
 func ServeControl(ctx context.Context, base Env, log *slog.Logger) error {
-	path := filepath.Join(base.DataDir, ControlSocket)
+	path := datadir.Dir(base.DataDir).ControlSocket()
 	os.Remove(path) // a stale socket from a killed server
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -97,7 +96,7 @@ var errNoServer = errors.New("no server answers")
 
 // callControl runs an admin command inside the server that holds dir.
 func callControl(ctx context.Context, dir string, c command, args []string, stdout, stderr io.Writer) error {
-	path := filepath.Join(dir, ControlSocket)
+	path := datadir.Dir(dir).ControlSocket()
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer

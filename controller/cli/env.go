@@ -8,11 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/wifihk/wifihk/accounting"
-	"github.com/wifihk/wifihk/controller"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/telemetry"
@@ -46,10 +45,10 @@ func openEnv(dir string, stdout, stderr io.Writer) (*Env, error) {
 		e.Registry, err = hotspots.New(db, e.Sealer)
 	}
 	if err == nil { // applies what a crash left in the agent reports' journal
-		err = telemetry.Replay(db, controller.ReportJournalPath(dir), nil)
+		err = telemetry.Replay(db, datadir.Dir(dir).ReportsJournal(), nil)
 	}
 	if err == nil { // and in the accounting journal
-		e.Sessions, err = accounting.Open(db, controller.JournalPath(dir), nil)
+		e.Sessions, err = accounting.Open(db, datadir.Dir(dir).AccountingJournal(), nil)
 	}
 	if err != nil {
 		db.Close()
@@ -67,7 +66,7 @@ func (e *Env) close() {
 func dataDir(args []string) string {
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	dir := fs.String("data", "./wifihk-data", "")
+	dir := fs.String("data", datadir.Default, "")
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "-data" || a == "--data" {
@@ -93,7 +92,7 @@ func runAdmin(ctx context.Context, c command, args []string, stdout, stderr io.W
 	dir := dataDir(args)
 	// A running server holds the database: go through it straight away
 	// rather than wait for the file lock to time out.
-	if _, err := os.Stat(filepath.Join(dir, ControlSocket)); err == nil {
+	if _, err := os.Stat(datadir.Dir(dir).ControlSocket()); err == nil {
 		if err := callControl(ctx, dir, c, args, stdout, stderr); !errors.Is(err, errNoServer) {
 			return err
 		}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"layeh.com/radius/rfc2866"
 
 	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/internal/store"
 )
 
@@ -29,7 +29,7 @@ func TestUserAdd(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil || got["username"] != "alice" || got["chap"] != true {
 		t.Fatalf("output %q (%v)", out, err)
 	}
-	raw, _ := os.ReadFile(filepath.Join(dir, store.FileName))
+	raw, _ := os.ReadFile(datadir.Dir(dir).DB())
 	if bytes.Contains(raw, []byte("alice-secret-pw")) || strings.Contains(out, "alice-secret-pw") {
 		t.Fatal("the password is in the clear in the database or the output")
 	}

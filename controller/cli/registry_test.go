@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wifihk/wifihk/internal/datadir"
 )
 
 func realCSVPath(t *testing.T) string {
@@ -89,7 +91,7 @@ func TestRegistryCommands(t *testing.T) {
 	if staff.Token == "" || staff.Org != "lcsd" {
 		t.Fatalf("staff add: %+v", staff)
 	}
-	raw, _ := os.ReadFile(filepath.Join(dir, "wifihk.db"))
+	raw, _ := os.ReadFile(datadir.Dir(dir).DB())
 	for _, secret := range []string{ap.Token, staff.Token, "a long password"} {
 		if strings.Contains(string(raw), secret) {
 			t.Errorf("%q is stored in clear", secret)

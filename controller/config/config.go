@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/datadir"
 )
 
 // Config is the whole configuration. Every field has a default (Default).
@@ -101,7 +102,7 @@ type Coverage struct {
 // Default returns the configuration with every default filled in.
 func Default() Config {
 	return Config{
-		DataDir:  "./wifihk-data",
+		DataDir:  datadir.Default,
 		LogLevel: "info",
 		RADIUS: RADIUS{
 			AuthAddr:        ":1812",

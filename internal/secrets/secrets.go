@@ -15,14 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/wifihk/wifihk/internal/datadir"
 )
 
-// KeyFile is the key's file name inside the data dir.
-const KeyFile = "master.key"
-
 // ErrBadSealed means a sealed value is corrupt or was sealed under another key.
-var ErrBadSealed = errors.New("secrets: cannot open sealed value (wrong master.key?)")
+var ErrBadSealed = errors.New("secrets: cannot open sealed value (wrong master key file?)")
 
 // Sealer seals and opens values.
 type Sealer struct {
@@ -30,9 +28,9 @@ type Sealer struct {
 	key  []byte
 }
 
-// Load reads dir/master.key, creating it on first use.
+// Load reads data dir dir's master key, creating it on first use.
 func Load(dir string) (*Sealer, error) {
-	path := filepath.Join(dir, KeyFile)
+	path := datadir.Dir(dir).MasterKey()
 	key, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		key = make([]byte, 32)

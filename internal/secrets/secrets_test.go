@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/wifihk/wifihk/internal/datadir"
 )
 
 func TestSealOpenAndKeyPersistence(t *testing.T) {
@@ -25,7 +26,7 @@ func TestSealOpenAndKeyPersistence(t *testing.T) {
 	if got, err := s2.Open(sealed); err != nil || got != "testing123" {
 		t.Fatalf("open: %q %v", got, err)
 	}
-	fi, _ := os.Stat(filepath.Join(dir, KeyFile))
+	fi, _ := os.Stat(datadir.Dir(dir).MasterKey())
 	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v, want 0600", fi.Mode().Perm())
 	}

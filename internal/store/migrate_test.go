@@ -1,15 +1,16 @@
 package store
 
 import (
-	"path/filepath"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/wifihk/wifihk/internal/datadir"
 )
 
 // A schema-1 file with APs gains the AP-by-MAC index when opened.
 func TestMigrateV1IndexesAPMACs(t *testing.T) {
-	path := filepath.Join(t.TempDir(), FileName)
+	path := datadir.Dir(t.TempDir()).DB()
 	raw, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,9 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-)
 
-// FileName is the name of the database file inside the data directory.
-const FileName = "wifihk.db"
+	"github.com/wifihk/wifihk/internal/datadir"
+)
 
 // DB is an open store.
 type DB struct {
@@ -31,13 +30,13 @@ type Options struct {
 	NoSync bool
 }
 
-// Open opens (creating if needed) the store in dir and brings its schema up
-// to date.
+// Open opens (creating if needed) the store of data dir dir and brings its
+// schema up to date.
 func Open(dir string, opt Options) (*DB, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("store: data dir: %w", err)
+	if err := datadir.Dir(dir).Create(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	return OpenFile(filepath.Join(dir, FileName), opt)
+	return OpenFile(datadir.Dir(dir).DB(), opt)
 }
 
 // OpenFile opens the store at path, such as a backup copy.
