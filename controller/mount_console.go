@@ -1,8 +1,6 @@
 package controller
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"os"
 	"sync"
 	"time"
@@ -11,23 +9,22 @@ import (
 
 	"github.com/wifihk/wifihk/console"
 	"github.com/wifihk/wifihk/internal/store"
-	"github.com/wifihk/wifihk/portal"
 	"github.com/wifihk/wifihk/radius"
 	"github.com/wifihk/wifihk/visitors"
 )
 
+// formKeys are the portal's key (forms and CSRF tokens) and the console's
+// CSRF key. Each is derived from master.key under its own label, so that
+// they survive restarts and agree across controllers (which share
+// master.key), yet neither reveals the other or the master key.
+func (a *App) formKeys() (portal, console []byte) {
+	return a.Sealer.Key("portal forms"), a.Sealer.Key("console csrf")
+}
+
 // mountConsole serves the operations console under /console and exports
 // the store's size and record counts.
 func (a *App) mountConsole() error {
-	key, err := portal.LoadKey(a.DB, a.Sealer)
-	if err != nil {
-		return err
-	}
-	// The console's CSRF key is derived from the stored form key, so that
-	// tokens survive restarts and agree across controllers, yet a portal
-	// token is no console token.
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("wifihk console csrf"))
+	_, consoleKey := a.formKeys()
 	sess := a.Sessions
 	cfg := console.Config{
 		Registry:       a.Registry,
@@ -39,7 +36,7 @@ func (a *App) mountConsole() error {
 		DefaultPlan:    a.Config.Plan,
 		CoverageTarget: a.Config.Coverage.TargetVenuesPerDistrict,
 		Metrics:        a.Metrics,
-		CSRFKey:        m.Sum(nil),
+		CSRFKey:        consoleKey,
 		Log:            a.Log,
 	}
 	if a.Telemetry != nil { // a nil *telemetry.Service must stay a nil interface
@@ -72,11 +69,6 @@ func newStoreCollector(db *store.DB) *storeCollector {
 	}
 }
 
-// storeBuckets are the buckets counted: one series each, a fixed set.
-var storeBuckets = []string{store.NAS, store.Orgs, store.Venues, store.Plans, store.APs, store.Staff, store.Tokens,
-	store.Audit, store.Visitors, store.Devices, store.Credentials, store.Allowances, store.Sessions, store.AcctSeen,
-	store.Reports, store.APStatus, store.Series, store.Alerts, store.PortalEvents}
-
 func (s *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- s.size
 	ch <- s.records
@@ -91,7 +83,7 @@ func (s *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	if s.counts == nil || time.Since(s.at) > 30*time.Second {
 		counts := map[string]int{}
 		err := s.db.View(func(tx *store.Tx) error {
-			for _, b := range storeBuckets {
+			for _, b := range store.Buckets() {
 				n, err := tx.Count(b)
 				if err != nil {
 					return err

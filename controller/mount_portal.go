@@ -37,10 +37,7 @@ func (a *App) purgeOneTime(ctx context.Context, vis *visitors.Store) {
 
 // mountPortal serves the captive portal under /portal.
 func (a *App) mountPortal() error {
-	key, err := portal.LoadKey(a.DB, a.Sealer)
-	if err != nil {
-		return err
-	}
+	portalKey, _ := a.formKeys()
 	sender, err := a.codeSender()
 	if err != nil {
 		return err
@@ -49,7 +46,7 @@ func (a *App) mountPortal() error {
 	p, err := portal.New(portal.Config{
 		NAS: a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
 		Sender: sender, Log: a.Log,
-		PublicURL: a.Config.HTTP.PublicURL, Key: key,
+		PublicURL: a.Config.HTTP.PublicURL, Key: portalKey,
 		Sessions: portal.AccountingSessions{Sessions: a.Sessions, Visitors: vis,
 			NAS: a.Registry, Default: a.Config.Plan},
 	})

@@ -24,15 +24,6 @@ type AP struct {
 // Org is the organisation code of the AP's venue.
 func (a AP) Org() string { org, _, _ := strings.Cut(a.Hotspot, "/"); return org }
 
-// ErrBadToken means a token matches no AP.
-var ErrBadToken = errors.New("hotspots: unknown token")
-
-// tokenRecord maps a token's hash to what it grants.
-type tokenRecord struct {
-	Kind string `json:"kind"` // "agent"
-	ID   string `json:"id"`
-}
-
 // NormalizeMAC accepts aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF or aabb.ccdd.eeff.
 func NormalizeMAC(s string) (string, error) {
 	hw, err := net.ParseMAC(strings.TrimSpace(s))
@@ -72,7 +63,7 @@ func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
 		if err := tx.Put(store.APMACs, mac, ap.ID); err != nil {
 			return err
 		}
-		return tx.Insert(store.Tokens, hash, tokenRecord{Kind: "agent", ID: ap.ID})
+		return tx.Insert(store.AgentTokens, hash, ap.ID)
 	})
 	if err != nil {
 		return AP{}, "", err
@@ -81,22 +72,31 @@ func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
 	return ap, tok, nil
 }
 
-// APByToken returns the AP an agent token belongs to.
+// APByToken returns the AP an agent token belongs to, ErrBadToken when it
+// belongs to none, or the store's error (store.ErrUnavailable when it
+// cannot answer: the agent should retry, not give up its token).
 func (r *Registry) APByToken(tok string) (AP, error) {
 	var ap AP
 	err := r.db.View(func(tx *store.Tx) error {
-		var rec tokenRecord
-		if err := tx.Get(store.Tokens, token.Hash(tok), &rec); err != nil || rec.Kind != "agent" {
+		var id string
+		err := tx.Get(store.AgentTokens, token.Hash(tok), &id)
+		if err == nil {
+			err = tx.Get(store.APs, id, &ap)
+		}
+		if errors.Is(err, store.ErrNotFound) {
 			return ErrBadToken
 		}
-		return tx.Get(store.APs, rec.ID, &ap)
+		return err
 	})
+	if err != nil && !errors.Is(err, ErrBadToken) {
+		return AP{}, fmt.Errorf("hotspots: agent token: %w", err)
+	}
 	return ap, err
 }
 
-// APByID returns one AP.
+// APByID returns one AP, or ErrNotFound.
 func (r *Registry) APByID(id string) (AP, error) {
 	var ap AP
-	err := r.db.View(func(tx *store.Tx) error { return tx.Get(store.APs, id, &ap) })
+	err := r.db.View(func(tx *store.Tx) error { return getOr404(tx, store.APs, id, &ap, "AP") })
 	return ap, err
 }

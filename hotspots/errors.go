@@ -10,6 +10,8 @@ var (
 	ErrNotFound = errors.New("hotspots: not found")
 	// ErrExists means a record with that key already exists.
 	ErrExists = errors.New("hotspots: already exists")
+	// ErrBadToken means a token matches no AP.
+	ErrBadToken = errors.New("hotspots: unknown token")
 	// ErrInUse means a record is still referred to (an organisation with
 	// venues, a venue with NAS or APs, a plan that venues use).
 	ErrInUse = errors.New("hotspots: in use")

@@ -102,7 +102,7 @@ func (r *Registry) DeleteAP(id string) error {
 		if err := getOr404(tx, store.APs, id, &ap, "AP"); err != nil {
 			return err
 		}
-		if err := tx.Delete(store.Tokens, ap.TokenHash); err != nil {
+		if err := tx.Delete(store.AgentTokens, ap.TokenHash); err != nil {
 			return err
 		}
 		if err := tx.Delete(store.APMACs, ap.MAC); err != nil {

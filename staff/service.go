@@ -82,8 +82,8 @@ func New(db *store.DB, opt Options) *Service {
 	return &Service{db: db, opt: opt, now: time.Now, fail: map[string]failures{}, dummyHash: dummy}
 }
 
-// tokenRec is a token hash's record in the tokens bucket, shared with the
-// APs' agent tokens (kind "agent").
+// tokenRec is a token hash's record in the tokens bucket, which staff owns
+// (agents' tokens are hotspots' agent_tokens).
 type tokenRec struct {
 	Kind    string    `json:"kind"` // "staff" (API token) or "session"
 	ID      string    `json:"id"`   // username

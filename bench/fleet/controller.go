@@ -61,7 +61,7 @@ func (m *memAPs) APByID(id string) (hotspots.AP, error) {
 	if ap, ok := m.byID[id]; ok {
 		return ap, nil
 	}
-	return hotspots.AP{}, store.ErrNotFound
+	return hotspots.AP{}, hotspots.ErrNotFound
 }
 
 // Serve runs the real telemetry ingest for n simulated APs over a store in

@@ -10,47 +10,64 @@ import (
 
 const metaBucket = "meta"
 
-// Buckets of the current schema, one per record kind. The package that owns a
-// bucket is named beside it; nobody else touches it.
+// Buckets of the current schema, one per record kind. The package that owns
+// a bucket is named beside it: it alone reads and writes the bucket, and
+// others call its methods (a test holds every package to this).
 const (
 	NAS          = "nas"           // hotspots: NAS gateways, key NAS id
 	Orgs         = "orgs"          // hotspots: organisations, key code
 	Venues       = "venues"        // hotspots: venues, key org/locationID
 	Plans        = "plans"         // hotspots: access plans, key name
 	APs          = "aps"           // hotspots: access points, key AP id
-	Staff        = "staff"         // hotspots: staff accounts, key username
-	Tokens       = "tokens"        // hotspots: API and agent token hashes
+	APMACs       = "ap_macs"       // hotspots: AP id by MAC (schema 2)
+	AgentTokens  = "agent_tokens"  // hotspots: AP id by agent token hash (schema 3)
 	Audit        = "audit"         // hotspots: audit log, key sequence
+	Staff        = "staff"         // staff: staff accounts, key username
+	Tokens       = "tokens"        // staff: API token and console sign-in hashes
 	Visitors     = "visitors"      // visitors: accounts, key username
 	Devices      = "devices"       // visitors: remembered MACs, key MAC
 	Credentials  = "credentials"   // visitors: one-time and voucher credentials
 	Allowances   = "allowances"    // visitors: per-device daily usage
-	Sessions     = "sessions"      // sessions: accounting sessions, key nas/acct-session-id
-	AcctSeen     = "acct_seen"     // sessions: accounting packets already applied
+	PortalEvents = "portal_events" // visitors: sign-up codes and voucher batches
+	Sessions     = "sessions"      // accounting: accounting sessions, key nas/acct-session-id
+	AcctSeen     = "acct_seen"     // accounting: accounting packets already applied
 	Reports      = "reports"       // telemetry: agent reports, key ap/seq
 	APStatus     = "ap_status"     // telemetry: latest AP status, key AP id
 	Series       = "series"        // telemetry: 5-minute buckets
 	Alerts       = "alerts"        // telemetry: AP offline/recovered alerts
-	PortalEvents = "portal_events" // portal: rate-limit and OTP state
-	APMACs       = "ap_macs"       // hotspots: AP id by MAC (schema 2)
 )
 
+// A migration brings a store from one schema version to the next: it
+// creates buckets, then runs (when set) over the new buckets.
+type migration struct {
+	create []string
+	run    func(*bolt.Tx) error
+}
+
 // migrations bring a store from version i to i+1. Append only: a released
-// migration is never edited.
-var migrations = []func(*bolt.Tx) error{
-	createBuckets(NAS, Orgs, Venues, Plans, APs, Staff, Tokens, Audit,
+// migration is never edited. Buckets derives the bucket list from them.
+var migrations = []migration{
+	{create: []string{NAS, Orgs, Venues, Plans, APs, Staff, Tokens, Audit,
 		Visitors, Devices, Credentials, Allowances, Sessions, AcctSeen,
-		Reports, APStatus, Series, Alerts, PortalEvents),
-	indexAPMACs,
+		Reports, APStatus, Series, Alerts, PortalEvents}},
+	{create: []string{APMACs}, run: indexAPMACs},
+	{create: []string{AgentTokens}, run: splitTokens},
+}
+
+// Buckets returns the name of every bucket of the current schema, in
+// the order the migrations create them.
+func Buckets() []string {
+	var out []string
+	for _, m := range migrations {
+		out = append(out, m.create...)
+	}
+	return out
 }
 
 // indexAPMACs (schema 2) indexes APs by MAC, so that registering one no
 // longer reads every AP to refuse a duplicate.
 func indexAPMACs(tx *bolt.Tx) error {
-	idx, err := tx.CreateBucketIfNotExists([]byte(APMACs))
-	if err != nil {
-		return err
-	}
+	idx := tx.Bucket([]byte(APMACs))
 	return tx.Bucket([]byte(APs)).ForEach(func(k, v []byte) error {
 		var ap struct{ MAC string }
 		if err := json.Unmarshal(v, &ap); err != nil {
@@ -61,18 +78,49 @@ func indexAPMACs(tx *bolt.Tx) error {
 	})
 }
 
+// splitTokens (schema 3) gives each bucket one owner. The agents' tokens
+// leave the staff's tokens bucket for agent_tokens (hash → AP id), and
+// the portal's form key leaves portal_events: it is now derived from
+// master.key, as the console's is.
+func splitTokens(tx *bolt.Tx) error {
+	tokens, agents := tx.Bucket([]byte(Tokens)), tx.Bucket([]byte(AgentTokens))
+	var moved [][]byte
+	err := tokens.ForEach(func(k, v []byte) error {
+		var rec struct{ Kind, ID string }
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("token %x: %w", k, err)
+		}
+		if rec.Kind != "agent" {
+			return nil
+		}
+		id, _ := json.Marshal(rec.ID)
+		moved = append(moved, k)
+		return agents.Put(k, id)
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range moved {
+		if err := tokens.Delete(k); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket([]byte(PortalEvents)).Delete([]byte("key/forms"))
+}
+
 // SchemaVersion is the version this program writes.
 var SchemaVersion = len(migrations)
 
-func createBuckets(names ...string) func(*bolt.Tx) error {
-	return func(tx *bolt.Tx) error {
-		for _, n := range names {
-			if _, err := tx.CreateBucketIfNotExists([]byte(n)); err != nil {
-				return fmt.Errorf("create bucket %s: %w", n, err)
-			}
+func (m migration) apply(tx *bolt.Tx) error {
+	for _, n := range m.create {
+		if _, err := tx.CreateBucketIfNotExists([]byte(n)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", n, err)
 		}
+	}
+	if m.run == nil {
 		return nil
 	}
+	return m.run(tx)
 }
 
 func (db *DB) migrate() error {
@@ -91,7 +139,7 @@ func (db *DB) migrate() error {
 			return fmt.Errorf("%w (file %d, program %d)", ErrNewerSchema, v, len(migrations))
 		}
 		for ; v < len(migrations); v++ {
-			if err := migrations[v](tx); err != nil {
+			if err := migrations[v].apply(tx); err != nil {
 				return fmt.Errorf("store: migration %d: %w", v+1, err)
 			}
 		}

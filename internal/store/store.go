@@ -74,19 +74,30 @@ func (db *DB) Close() error { return db.bolt.Close() }
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(*Tx) error) error {
-	return db.bolt.View(func(t *bolt.Tx) error { return fn(&Tx{t}) })
+	return run(db.bolt.View, fn)
 }
 
 // Update runs fn in a read-write transaction, durable when it returns nil.
 func (db *DB) Update(fn func(*Tx) error) error {
-	return db.bolt.Update(func(t *bolt.Tx) error { return fn(&Tx{t}) })
+	return run(db.bolt.Update, fn)
 }
 
 // Batch is Update for many concurrent callers: their functions share one
 // transaction and one fsync (group commit). fn may run more than once, so it
 // must be idempotent; it is durable when Batch returns nil.
 func (db *DB) Batch(fn func(*Tx) error) error {
-	return db.bolt.Batch(func(t *bolt.Tx) error { return fn(&Tx{t}) })
+	return run(db.bolt.Batch, fn)
+}
+
+// run runs fn in a bbolt transaction and returns fn's error as it is, or
+// bbolt's own wrapped in ErrUnavailable.
+func run(txn func(func(*bolt.Tx) error) error, fn func(*Tx) error) error {
+	var fnErr error
+	err := txn(func(t *bolt.Tx) error { fnErr = fn(&Tx{t}); return fnErr })
+	if err != nil && err != fnErr {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
 }
 
 // Backup writes a consistent copy of the whole store to w while others keep

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -111,5 +112,73 @@ func TestBatchAndBackupWhileWriting(t *testing.T) {
 func TestSeqKeySorts(t *testing.T) {
 	if !(store.SeqKey(9) < store.SeqKey(10)) {
 		t.Fatal("SeqKey(9) should sort before SeqKey(10)")
+	}
+}
+
+func TestList(t *testing.T) {
+	db := storetest.Open(t)
+	db.Update(func(tx *store.Tx) error {
+		for _, k := range []string{"a/1", "b/1", "b/2", "b/3", "b/4", "c/1"} {
+			if err := tx.Put(store.Venues, k, rec{k}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	notB3 := func(r *rec) bool { return r.Name != "b/3" }
+	for _, tc := range []struct {
+		name string
+		q    store.Query[rec]
+		want string
+	}{
+		{"all", store.Query[rec]{}, "a/1 b/1 b/2 b/3 b/4 c/1"},
+		{"prefix", store.Query[rec]{Prefix: "b/"}, "b/1 b/2 b/3 b/4"},
+		{"range", store.Query[rec]{Prefix: "b/", From: "b/2", To: "b/4"}, "b/2 b/3"},
+		{"from before prefix", store.Query[rec]{Prefix: "b/", From: "a"}, "b/1 b/2 b/3 b/4"},
+		{"keep and limit", store.Query[rec]{Prefix: "b/", Keep: notB3, Limit: 3}, "b/1 b/2 b/4"},
+		{"none", store.Query[rec]{Prefix: "d/"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []rec
+			err := db.View(func(tx *store.Tx) (err error) {
+				got, err = store.List(tx, store.Venues, tc.q)
+				return err
+			})
+			var names []string
+			for _, r := range got {
+				names = append(names, r.Name)
+			}
+			if err != nil || strings.Join(names, " ") != tc.want {
+				t.Fatalf("got %v %v, want %s", names, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestListNamesTheBadRecord(t *testing.T) {
+	db := storetest.Open(t)
+	db.Update(func(tx *store.Tx) error { return tx.PutRaw(store.Orgs, "x", []byte(`{"Name":1}`)) })
+	err := db.View(func(tx *store.Tx) error { _, err := store.List(tx, store.Orgs, store.Query[rec]{}); return err })
+	if err == nil || !strings.Contains(err.Error(), "orgs/x") {
+		t.Fatalf("got %v, want an error naming orgs/x", err)
+	}
+}
+
+// The store's own failures are told apart from what a transaction returns.
+func TestClosedStoreIsUnavailable(t *testing.T) {
+	db, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := errors.New("mine")
+	if err := db.Update(func(*store.Tx) error { return mine }); err != mine {
+		t.Fatalf("fn's error: got %v", err)
+	}
+	db.Close()
+	for name, txn := range map[string]func(func(*store.Tx) error) error{"View": db.View, "Update": db.Update, "Batch": db.Batch} {
+		err := txn(func(*store.Tx) error { return nil })
+		if !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s on a closed store: got %v, want ErrUnavailable", name, err)
+		}
 	}
 }

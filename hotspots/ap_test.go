@@ -1,0 +1,61 @@
+package hotspots_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+func TestAPByTokenAndID(t *testing.T) {
+	r := newRegistry(t)
+	addVenue(t, r, "lib", "L1", 22.2797, 114.1894, "Library", "")
+	ap, tok, err := r.AddAP("lib/L1", "a", "02:00:00:00:00:01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.APByToken(tok); err != nil || got.ID != ap.ID {
+		t.Fatalf("APByToken: %+v %v", got, err)
+	}
+	if _, err := r.APByToken("wha_nope"); !errors.Is(err, hotspots.ErrBadToken) {
+		t.Fatalf("unknown token: got %v, want ErrBadToken", err)
+	}
+	// The registry's own not-found error, not the store's.
+	_, err = r.APByID("ap-404")
+	if !errors.Is(err, hotspots.ErrNotFound) || errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("APByID of a missing AP: got %v, want hotspots.ErrNotFound", err)
+	}
+	if err := r.DeleteAP(ap.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.APByToken(tok); !errors.Is(err, hotspots.ErrBadToken) {
+		t.Fatalf("token of a deleted AP: got %v, want ErrBadToken", err)
+	}
+}
+
+// A store that cannot answer is no reason to tell an agent its token is
+// wrong (401): the HTTP layer answers store.ErrUnavailable with 503.
+func TestAPByTokenStoreFailureIsNotBadToken(t *testing.T) {
+	db, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
+	r, err := hotspots.New(db, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addVenue(t, r, "lib", "L1", 22.2797, 114.1894, "Library", "")
+	_, tok, err := r.AddAP("lib/L1", "a", "02:00:00:00:00:01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = r.APByToken(tok)
+	if errors.Is(err, hotspots.ErrBadToken) || !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("closed store: got %v, want store.ErrUnavailable", err)
+	}
+}
