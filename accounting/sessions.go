@@ -766,17 +766,10 @@ func (s *Store) Get(id string) (Session, error) {
 func (s *Store) List(openOnly bool, limit int) ([]Session, error) {
 	var out []Session
 	s.readBarrier()
-	err := s.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Sessions, "s/", func(_ string, dec func(any) error) (bool, error) {
-			var ss Session
-			if err := dec(&ss); err != nil {
-				return false, err
-			}
-			if !openOnly || ss.Open {
-				out = append(out, ss)
-			}
-			return limit == 0 || len(out) < limit, nil
-		})
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.List(tx, store.Sessions, store.Query[Session]{Prefix: "s/", Limit: limit,
+			Keep: func(ss *Session) bool { return !openOnly || ss.Open }})
+		return err
 	})
 	return out, err
 }

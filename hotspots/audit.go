@@ -34,17 +34,11 @@ func (r *Registry) Audit(e AuditEntry) error {
 // starting below seq before (0: from the newest), at most limit.
 func (r *Registry) AuditLog(org string, before uint64, limit int) ([]AuditEntry, error) {
 	var all []AuditEntry
-	err := r.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Audit, "", func(_ string, dec func(any) error) (bool, error) {
-			var e AuditEntry
-			if err := dec(&e); err != nil {
-				return false, err
-			}
-			if (org == "" || e.Org == org) && (before == 0 || e.Seq < before) {
-				all = append(all, e)
-			}
-			return true, nil
-		})
+	err := r.db.View(func(tx *store.Tx) (err error) {
+		all, err = store.List(tx, store.Audit, store.Query[AuditEntry]{Keep: func(e *AuditEntry) bool {
+			return (org == "" || e.Org == org) && (before == 0 || e.Seq < before)
+		}})
+		return err
 	})
 	// Newest first.
 	for i, j := 0, len(all)-1; i < j; i, j = i+1, j-1 {

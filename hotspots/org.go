@@ -92,15 +92,9 @@ func (r *Registry) Org(code string) (Org, error) {
 // ListOrgs returns every organisation by code.
 func (r *Registry) ListOrgs() ([]Org, error) {
 	var out []Org
-	err := r.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Orgs, "", func(_ string, dec func(any) error) (bool, error) {
-			var o Org
-			if err := dec(&o); err != nil {
-				return false, err
-			}
-			out = append(out, o)
-			return true, nil
-		})
+	err := r.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.List(tx, store.Orgs, store.Query[Org]{})
+		return err
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out, err
@@ -120,17 +114,13 @@ func (r *Registry) DeleteOrg(code string) error {
 		if used {
 			return fmt.Errorf("%w: organisation %q still has venues", ErrInUse, code)
 		}
-		var plan string
-		tx.Scan(store.Plans, "", func(_ string, dec func(any) error) (bool, error) {
-			var p Plan
-			if dec(&p) == nil && p.Org == code {
-				plan = p.Name
-				return false, nil
-			}
-			return true, nil
-		})
-		if plan != "" {
-			return fmt.Errorf("%w: organisation %q still has plan %q", ErrInUse, code, plan)
+		plans, err := store.List(tx, store.Plans, store.Query[Plan]{Limit: 1,
+			Keep: func(p *Plan) bool { return p.Org == code }})
+		if err != nil {
+			return err
+		}
+		if len(plans) > 0 {
+			return fmt.Errorf("%w: organisation %q still has plan %q", ErrInUse, code, plans[0].Name)
 		}
 		r.view.invalidateOrgs()
 		return tx.Delete(store.Orgs, code)

@@ -76,15 +76,9 @@ func (r *Registry) Plan(name string) (Plan, error) {
 // ListPlans returns every named plan by name.
 func (r *Registry) ListPlans() ([]Plan, error) {
 	var out []Plan
-	err := r.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Plans, "", func(_ string, dec func(any) error) (bool, error) {
-			var p Plan
-			if err := dec(&p); err != nil {
-				return false, err
-			}
-			out = append(out, p)
-			return true, nil
-		})
+	err := r.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.List(tx, store.Plans, store.Query[Plan]{})
+		return err
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err

@@ -65,20 +65,14 @@ func (r *Registry) AddNAS(in NASInput) (NAS, error) {
 		if in.Hotspot != "" && !tx.Has(store.Venues, in.Hotspot) {
 			return fmt.Errorf("hotspots: hotspot: no venue %q", in.Hotspot)
 		}
-		var clash error
-		err := tx.Scan(store.NAS, "", func(_ string, dec func(any) error) (bool, error) {
-			var o NAS
-			if err := dec(&o); err != nil {
-				return false, err
-			}
-			if o.Prefix.Overlaps(p) {
-				clash = fmt.Errorf("%w: ip: %s overlaps NAS %q (%s)", ErrNASExists, p, o.Name, o.Prefix)
-				return false, nil
-			}
-			return true, nil
-		})
-		if err != nil || clash != nil {
-			return firstErr(err, clash)
+		clash, err := store.List(tx, store.NAS, store.Query[NAS]{Limit: 1,
+			Keep: func(o *NAS) bool { return o.Prefix.Overlaps(p) }})
+		if err != nil {
+			return err
+		}
+		if len(clash) > 0 {
+			o := clash[0]
+			return fmt.Errorf("%w: ip: %s overlaps NAS %q (%s)", ErrNASExists, p, o.Name, o.Prefix)
 		}
 		if err := tx.Insert(store.NAS, n.ID, n); err != nil {
 			return fmt.Errorf("%w: name %q", ErrNASExists, n.Name)
@@ -150,27 +144,23 @@ type nasIndex struct {
 
 func (r *Registry) reloadNAS() error {
 	idx := &nasIndex{byKey: map[string]NAS{}}
-	err := r.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.NAS, "", func(_ string, dec func(any) error) (bool, error) {
-			var n NAS
-			if err := dec(&n); err != nil {
-				return false, err
-			}
-			sec, err := r.sealer.Open(n.SecretSealed)
-			if err != nil {
-				return false, fmt.Errorf("hotspots: NAS %s secret: %w", n.Name, err)
-			}
-			idx.byName = append(idx.byName, n)
-			idx.byKey[n.ID] = n
-			if n.Identifier == "" {
-				idx.byKey[n.Name] = n
-			}
-			idx.byPrefixLen = append(idx.byPrefixLen, nasEntry{n, sec})
-			return true, nil
-		})
+	err := r.db.View(func(tx *store.Tx) (err error) {
+		idx.byName, err = store.List(tx, store.NAS, store.Query[NAS]{})
+		return err
 	})
 	if err != nil {
 		return err
+	}
+	for _, n := range idx.byName {
+		sec, err := r.sealer.Open(n.SecretSealed)
+		if err != nil {
+			return fmt.Errorf("hotspots: NAS %s secret: %w", n.Name, err)
+		}
+		idx.byKey[n.ID] = n
+		if n.Identifier == "" {
+			idx.byKey[n.Name] = n
+		}
+		idx.byPrefixLen = append(idx.byPrefixLen, nasEntry{n, sec})
 	}
 	for _, n := range idx.byName {
 		if n.Identifier != "" {
@@ -181,14 +171,5 @@ func (r *Registry) reloadNAS() error {
 		return idx.byPrefixLen[i].nas.Prefix.Bits() > idx.byPrefixLen[j].nas.Prefix.Bits()
 	})
 	r.nas.Store(idx)
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
 	return nil
 }

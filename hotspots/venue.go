@@ -251,17 +251,13 @@ func (r *Registry) DeleteVenue(key string) error {
 		if n, ok := r.nasAt(key); ok {
 			return fmt.Errorf("%w: NAS %q belongs to venue %q", ErrInUse, n, key)
 		}
-		var inUse error
-		tx.Scan(store.APs, "", func(_ string, dec func(any) error) (bool, error) {
-			var ap AP
-			if dec(&ap) == nil && ap.Hotspot == key {
-				inUse = fmt.Errorf("%w: AP %s belongs to venue %q", ErrInUse, ap.ID, key)
-				return false, nil
-			}
-			return true, nil
-		})
-		if inUse != nil {
-			return inUse
+		aps, err := store.List(tx, store.APs, store.Query[AP]{Limit: 1,
+			Keep: func(ap *AP) bool { return ap.Hotspot == key }})
+		if err != nil {
+			return err
+		}
+		if len(aps) > 0 {
+			return fmt.Errorf("%w: AP %s belongs to venue %q", ErrInUse, aps[0].ID, key)
 		}
 		return tx.Delete(store.Venues, key)
 	})

@@ -57,15 +57,9 @@ func (r *Registry) venues() (*venueSnapshot, error) {
 		return s, nil
 	}
 	s := &venueSnapshot{gen: gen, byKey: map[string]int32{}}
-	err := r.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Venues, "", func(_ string, dec func(any) error) (bool, error) {
-			var v Venue
-			if err := dec(&v); err != nil {
-				return false, err
-			}
-			s.list = append(s.list, v)
-			return true, nil
-		})
+	err := r.db.View(func(tx *store.Tx) (err error) {
+		s.list, err = store.List(tx, store.Venues, store.Query[Venue]{})
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -94,22 +88,22 @@ func (r *Registry) aps() (*apSnapshot, error) {
 		return s, nil
 	}
 	s := &apSnapshot{gen: gen, venueOf: map[string]string{}, perVenue: map[string]int{}}
-	err := r.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.APs, "", func(key string, dec func(any) error) (bool, error) {
-			var ap struct {
-				Hotspot string `json:"hotspot"`
-			}
-			if err := dec(&ap); err != nil {
-				return false, err
-			}
-			s.ids = append(s.ids, key)
-			s.venueOf[key] = ap.Hotspot
-			s.perVenue[ap.Hotspot]++
-			return true, nil
-		})
+	type apVenue struct { // the two fields of an AP the snapshot needs
+		ID      string `json:"id"`
+		Hotspot string `json:"hotspot"`
+	}
+	var aps []apVenue
+	err := r.db.View(func(tx *store.Tx) (err error) {
+		aps, err = store.List(tx, store.APs, store.Query[apVenue]{})
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, ap := range aps {
+		s.ids = append(s.ids, ap.ID)
+		s.venueOf[ap.ID] = ap.Hotspot
+		s.perVenue[ap.Hotspot]++
 	}
 	sort.Strings(s.ids)
 	c.apSnap.Store(s)

@@ -186,15 +186,9 @@ func getStaff(tx *store.Tx, username string, st *Staff) error {
 // ListStaff returns every account by username.
 func (s *Service) ListStaff() ([]Staff, error) {
 	var out []Staff
-	err := s.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Staff, "", func(_ string, dec func(any) error) (bool, error) {
-			var st Staff
-			if err := dec(&st); err != nil {
-				return false, err
-			}
-			out = append(out, st)
-			return true, nil
-		})
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.List(tx, store.Staff, store.Query[Staff]{})
+		return err
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
 	return out, err

@@ -47,18 +47,11 @@ func (s *Service) Alerts(f AlertFilter) ([]Alert, error) {
 	}
 	var all []Alert
 	s.readBarrier()
-	err := s.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Alerts, "", func(_ string, dec func(any) error) (bool, error) {
-			var a Alert
-			if err := dec(&a); err != nil {
-				return false, err
-			}
-			if a.At.Before(f.Since) || f.AP != "" && a.AP != f.AP || f.Org != "" && orgOf(a.Venue) != f.Org {
-				return true, nil
-			}
-			all = append(all, a)
-			return true, nil
-		})
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		all, err = store.List(tx, store.Alerts, store.Query[Alert]{Keep: func(a *Alert) bool {
+			return !a.At.Before(f.Since) && (f.AP == "" || a.AP == f.AP) && (f.Org == "" || orgOf(a.Venue) == f.Org)
+		}})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: alerts: %w", err)

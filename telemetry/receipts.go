@@ -36,16 +36,8 @@ type receipts struct {
 }
 
 func loadReceipts(tx *store.Tx, apID string) (*receipts, error) {
-	rc := &receipts{apID: apID}
-	err := tx.Scan(store.Reports, apID+"/", func(_ string, dec func(any) error) (bool, error) {
-		var r receipt
-		if err := dec(&r); err != nil {
-			return false, err
-		}
-		rc.runs = append(rc.runs, r)
-		return true, nil
-	})
-	return rc, err
+	runs, err := store.List(tx, store.Reports, store.Query[receipt]{Prefix: apID + "/"})
+	return &receipts{apID: apID, runs: runs}, err
 }
 
 // find returns the index of the first run that starts after seq.

@@ -78,20 +78,9 @@ func (s *Service) series(prefix string, from, to time.Time) ([]Bucket, error) {
 	lo, hi := prefix+store.SeqKey(uint64(max(from.Unix(), 0))), prefix+store.SeqKey(uint64(max(to.Unix(), 0)))
 	s.readBarrier()
 	err := s.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Series, prefix, func(k string, dec func(any) error) (bool, error) {
-			if k < lo {
-				return true, nil
-			}
-			if k >= hi {
-				return false, nil
-			}
-			var b Bucket
-			if err := dec(&b); err != nil {
-				return false, err
-			}
-			out = append(out, b)
-			return true, nil
-		})
+		list, err := store.List(tx, store.Series, store.Query[Bucket]{Prefix: prefix, From: lo, To: hi})
+		out = append(out, list...)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: series: %w", err)

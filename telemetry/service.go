@@ -113,17 +113,15 @@ func New(cfg Config) (*Service, error) {
 			return nil, err
 		}
 	}
-	err := s.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.APStatus, "", func(_ string, dec func(any) error) (bool, error) {
-			var rec Status
-			if err := dec(&rec); err != nil {
-				return false, err
-			}
-			s.status[rec.AP] = &liveStatus{online: rec.Online, lastReport: rec.LastReport,
-				interval: time.Duration(rec.IntervalS) * time.Second, venue: rec.Venue}
-			return true, nil
-		})
+	var saved []Status
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		saved, err = store.List(tx, store.APStatus, store.Query[Status]{})
+		return err
 	})
+	for _, rec := range saved {
+		s.status[rec.AP] = &liveStatus{online: rec.Online, lastReport: rec.LastReport,
+			interval: time.Duration(rec.IntervalS) * time.Second, venue: rec.Venue}
+	}
 	if err != nil {
 		if s.jr != nil {
 			s.jr.j.Close()
