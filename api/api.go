@@ -23,6 +23,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/input"
 	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/staff"
 	"github.com/wifihk/wifihk/telemetry"
@@ -234,10 +235,10 @@ func requireStaff(auth Principals, h staffHandler) http.Handler {
 
 // fail answers a domain error with its status.
 func (a *API) fail(w http.ResponseWriter, err error) {
-	var fe web.FieldError
+	var fe *input.FieldError
 	switch {
 	case errors.As(err, &fe):
-		web.Invalid(w, fe.FieldName(), "%s", fe.Reason())
+		web.Invalid(w, fe.Field, "%s", fe.Problem)
 	case errors.Is(err, hotspots.ErrNotFound), errors.Is(err, staff.ErrNotFound):
 		web.Error(w, http.StatusNotFound, "%s", err)
 	case errors.Is(err, hotspots.ErrExists), errors.Is(err, staff.ErrExists),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/i18n"
+	"github.com/wifihk/wifihk/internal/input"
 )
 
 func TestProjectionKeepsDistancesAndFitsHongKong(t *testing.T) {
@@ -155,7 +156,7 @@ func FuzzVenueForm(f *testing.F) {
 	f.Fuzz(func(t *testing.T, lat, lon, n string) {
 		form := &venueForm{Org: "o", LocationID: "L", NameEN: "n", Lat: lat, Lon: lon, Hotspots: n}
 		v, err := form.venue()
-		var fe *hotspots.FieldError
+		var fe *input.FieldError
 		if err != nil && (!errors.As(err, &fe) || fe.Field == "") {
 			t.Fatalf("%q %q %q: %v", lat, lon, n, err)
 		}

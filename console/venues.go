@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/input"
 	"github.com/wifihk/wifihk/telemetry"
 )
 
@@ -102,7 +103,7 @@ func (c *Console) venues(w http.ResponseWriter, r *http.Request, v *view) string
 		offset, limit = 0, 0
 	}
 	list, total, err := c.reg.ListVenues(f, offset, limit)
-	var fe *hotspots.FieldError
+	var fe *input.FieldError
 	if errors.As(err, &fe) {
 		v.Status, v.Error = http.StatusUnprocessableEntity, fe.Error()
 	} else if err != nil {
@@ -381,14 +382,14 @@ func (f *venueForm) venue() (hotspots.Venue, error) {
 		TypeEN: f.TypeEN, AddressEN: f.AddressEN, SSID: f.SSID, Plan: f.Plan, District: f.District}
 	var err error
 	if v.Latitude, err = strconv.ParseFloat(f.Lat, 64); err != nil {
-		return v, &hotspots.FieldError{Field: "latitude", Problem: fmt.Sprintf("%q is not a number", f.Lat)}
+		return v, &input.FieldError{Field: "latitude", Problem: fmt.Sprintf("%q is not a number", f.Lat)}
 	}
 	if v.Longitude, err = strconv.ParseFloat(f.Lon, 64); err != nil {
-		return v, &hotspots.FieldError{Field: "longitude", Problem: fmt.Sprintf("%q is not a number", f.Lon)}
+		return v, &input.FieldError{Field: "longitude", Problem: fmt.Sprintf("%q is not a number", f.Lon)}
 	}
 	if f.Hotspots != "" {
 		if v.Hotspots, err = strconv.Atoi(f.Hotspots); err != nil {
-			return v, &hotspots.FieldError{Field: "number_of_hotspots", Problem: fmt.Sprintf("%q is not a whole number", f.Hotspots)}
+			return v, &input.FieldError{Field: "number_of_hotspots", Problem: fmt.Sprintf("%q is not a whole number", f.Hotspots)}
 		}
 	}
 	if v.SSID == "" {
@@ -400,7 +401,7 @@ func (f *venueForm) venue() (hotspots.Venue, error) {
 // setError marks the field an error names, for aria-invalid.
 func (f *venueForm) setError(err error) {
 	f.Errs = map[string]string{}
-	var fe *hotspots.FieldError
+	var fe *input.FieldError
 	if errors.As(err, &fe) {
 		f.Errs[fe.Field] = fe.Problem
 	}

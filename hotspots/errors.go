@@ -3,6 +3,8 @@ package hotspots
 import (
 	"errors"
 	"fmt"
+
+	"github.com/wifihk/wifihk/internal/input"
 )
 
 var (
@@ -17,21 +19,7 @@ var (
 	ErrInUse = errors.New("hotspots: in use")
 )
 
-// FieldError is an input error that names the field that is wrong and says
-// what is wrong with it.
-type FieldError struct {
-	Field   string
-	Problem string
-}
-
-func (e *FieldError) Error() string { return "hotspots: " + e.Field + ": " + e.Problem }
-
-// FieldName is the field that is wrong.
-func (e *FieldError) FieldName() string { return e.Field }
-
-// Reason says what is wrong with it.
-func (e *FieldError) Reason() string { return e.Problem }
-
-func fieldErr(field, format string, a ...any) *FieldError {
-	return &FieldError{Field: field, Problem: fmt.Sprintf(format, a...)}
+// fieldErr is an input error (a *input.FieldError) naming the field that is wrong.
+func fieldErr(name, format string, a ...any) error {
+	return fmt.Errorf("hotspots: %w", input.Errorf(name, format, a...))
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wifihk/wifihk/internal/input"
 	"github.com/wifihk/wifihk/internal/store"
 )
 
@@ -192,7 +193,7 @@ func venueFromRow(rw row) (importRow, error) {
 
 // openFieldErr renames a venue field error to its open-data column.
 func openFieldErr(err error) error {
-	var fe *FieldError
+	var fe *input.FieldError
 	if !errors.As(err, &fe) {
 		return err
 	}

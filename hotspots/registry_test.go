@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/input"
 )
 
 func addVenue(t testing.TB, r *hotspots.Registry, org, id string, lat, lon float64, typ, plan string) {
@@ -59,7 +60,7 @@ func TestPlanForNASIsTheVenuePlan(t *testing.T) {
 	r.AddPlan(hotspots.Plan{Name: "mall-only", Kind: hotspots.PlanFree, Org: "mall"})
 	v, _ := r.Venue("school/S2")
 	v.Plan = "mall-only"
-	var fe *hotspots.FieldError
+	var fe *input.FieldError
 	if _, err := r.UpdateVenue(v); !errors.As(err, &fe) || fe.Field != "plan" {
 		t.Errorf("foreign plan: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/wifihk/wifihk/internal/input"
 	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/staff"
 )
@@ -33,7 +34,7 @@ func TestAddStaffValidatesAndNamesTheField(t *testing.T) {
 		{staff.StaffInput{Username: "ann", Role: staff.RoleAdmin, Password: "short"}, "password"},
 	} {
 		_, _, err := s.AddStaff(tc.in)
-		var fe *staff.FieldError
+		var fe *input.FieldError
 		if !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("%+v: got %v, want a field error on %s", tc.in, err, tc.field)
 		}

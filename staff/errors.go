@@ -3,6 +3,8 @@ package staff
 import (
 	"errors"
 	"fmt"
+
+	"github.com/wifihk/wifihk/internal/input"
 )
 
 var (
@@ -17,20 +19,7 @@ var (
 	ErrExists = errors.New("auth: username taken")
 )
 
-// FieldError names the input field that is wrong and why.
-type FieldError struct {
-	Field   string
-	Problem string
-}
-
-func (e *FieldError) Error() string { return "auth: " + e.Field + ": " + e.Problem }
-
-// FieldName is the field that is wrong.
-func (e *FieldError) FieldName() string { return e.Field }
-
-// Reason says what is wrong with it.
-func (e *FieldError) Reason() string { return e.Problem }
-
-func fieldErr(field, format string, a ...any) *FieldError {
-	return &FieldError{Field: field, Problem: fmt.Sprintf(format, a...)}
+// fieldErr is an input error (a *input.FieldError) naming the field that is wrong.
+func fieldErr(name, format string, a ...any) error {
+	return fmt.Errorf("auth: %w", input.Errorf(name, format, a...))
 }

@@ -18,14 +18,6 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
-// FieldError is an input error that names its field; handlers answer it with
-// 422 Unprocessable Entity.
-type FieldError interface {
-	error
-	FieldName() string
-	Reason() string
-}
-
 // WriteJSON writes v as JSON with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
