@@ -1,9 +1,40 @@
 // Package store is wifihk's persistent state: a transactional store of JSON
 // records grouped in named buckets, kept in one bbolt file by default.
 //
-// Domain packages (hotspots, visitors, sessions, …) expose domain methods and
-// use this package underneath; buckets never leak past them. The record model
-// (bucket, key, JSON value) maps one to one onto a PostgreSQL table
-// (bucket text, key bytea, value jsonb, primary key (bucket, key)), which is
-// how several controller nodes will later share state.
+// # Owners
+//
+// Each bucket has one owning package, named beside its constant in
+// migrate.go: hotspots, staff, visitors, accounting or telemetry. Only the
+// owner reads and writes it; everyone else calls the owner's domain
+// methods (registry.AddAP, not tx.Put(store.APs, …)), and a test holds
+// every package to this. The data dir's file names belong to
+// internal/datadir.
+//
+// # Layers and seams
+//
+// Domain packages see DB (View, Update, Batch, Backup) and Tx (Get, Has,
+// Put, Insert, Delete, Scan, Count, NextID) and the generic List; they
+// never see the engine. DB and Tx are a front end, as database/sql's DB
+// is over a driver: they encode records as JSON, report ErrNotFound,
+// ErrExists and ErrUnavailable, and run the migrations. Under them is a
+// Backend (backend.go), bbolt today (bolt.go). A second backend, such as
+// PostgreSQL with one table per bucket (key bytea primary key, value jsonb)
+// or one table (bucket, key, value), passes store.New and must provide:
+//
+//   - View, Update and Batch: serializable transactions, Update durable
+//     when it returns nil; Batch may group callers and rerun fn. Its own
+//     failures (connection lost, I/O) are returned as errors that are not
+//     fn's: DB wraps them in ErrUnavailable, which HTTP answers with 503.
+//   - BackendTx: Get, Put, Delete and an ordered Seek by bytewise key
+//     order (List and Scan turn prefixes, ranges and limits into one
+//     Seek, so an index on (bucket, key) serves them all), Count, and
+//     NextID, a per-bucket sequence that commits with the transaction.
+//   - CreateBucket, idempotent, and a "meta" bucket holding the schema
+//     version: migrations (migrate.go) are written against BackendTx, so
+//     every backend runs the same ones, and Buckets() lists what they
+//     create (metrics count each).
+//   - Backup to a writer, Check and Close.
+//
+// TestBackendConformance runs the contract on bbolt and on an in-memory
+// backend; a new backend joins that list.
 package store

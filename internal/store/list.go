@@ -24,28 +24,23 @@ type Query[T any] struct {
 // and the limit natively (a PostgreSQL WHERE and LIMIT when no Keep is
 // set).
 func List[T any](tx *Tx, bucket string, q Query[T]) ([]T, error) {
-	b, err := tx.bucket(bucket)
-	if err != nil {
-		return nil, err
-	}
 	var out []T
 	prefix, to := []byte(q.Prefix), []byte(q.To)
-	c := b.Cursor()
-	for k, raw := c.Seek([]byte(max(q.Prefix, q.From))); k != nil && bytes.HasPrefix(k, prefix); k, raw = c.Next() {
-		if len(to) > 0 && bytes.Compare(k, to) >= 0 {
-			break
+	err := tx.b.Seek(bucket, []byte(max(q.Prefix, q.From)), func(k, raw []byte) (bool, error) {
+		if !bytes.HasPrefix(k, prefix) || len(to) > 0 && bytes.Compare(k, to) >= 0 {
+			return false, nil
 		}
 		var v T
 		if err := json.Unmarshal(raw, &v); err != nil {
-			return nil, fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
+			return false, fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
 		}
-		if q.Keep != nil && !q.Keep(&v) {
-			continue
+		if q.Keep == nil || q.Keep(&v) {
+			out = append(out, v)
 		}
-		out = append(out, v)
-		if q.Limit > 0 && len(out) == q.Limit {
-			break
-		}
+		return q.Limit <= 0 || len(out) < q.Limit, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

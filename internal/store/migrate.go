@@ -1,11 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 const metaBucket = "meta"
@@ -41,7 +40,7 @@ const (
 // creates buckets, then runs (when set) over the new buckets.
 type migration struct {
 	create []string
-	run    func(*bolt.Tx) error
+	run    func(BackendTx) error
 }
 
 // migrations bring a store from version i to i+1. Append only: a released
@@ -66,15 +65,14 @@ func Buckets() []string {
 
 // indexAPMACs (schema 2) indexes APs by MAC, so that registering one no
 // longer reads every AP to refuse a duplicate.
-func indexAPMACs(tx *bolt.Tx) error {
-	idx := tx.Bucket([]byte(APMACs))
-	return tx.Bucket([]byte(APs)).ForEach(func(k, v []byte) error {
+func indexAPMACs(tx BackendTx) error {
+	return tx.Seek(APs, nil, func(k, v []byte) (bool, error) {
 		var ap struct{ MAC string }
 		if err := json.Unmarshal(v, &ap); err != nil {
-			return fmt.Errorf("AP %s: %w", k, err)
+			return false, fmt.Errorf("AP %s: %w", k, err)
 		}
 		id, _ := json.Marshal(string(k)) // records are JSON values
-		return idx.Put([]byte(ap.MAC), id)
+		return true, tx.Put(APMACs, []byte(ap.MAC), id)
 	})
 }
 
@@ -82,38 +80,37 @@ func indexAPMACs(tx *bolt.Tx) error {
 // leave the staff's tokens bucket for agent_tokens (hash → AP id), and
 // the portal's form key leaves portal_events: it is now derived from
 // master.key, as the console's is.
-func splitTokens(tx *bolt.Tx) error {
-	tokens, agents := tx.Bucket([]byte(Tokens)), tx.Bucket([]byte(AgentTokens))
+func splitTokens(tx BackendTx) error {
 	var moved [][]byte
-	err := tokens.ForEach(func(k, v []byte) error {
+	err := tx.Seek(Tokens, nil, func(k, v []byte) (bool, error) {
 		var rec struct{ Kind, ID string }
 		if err := json.Unmarshal(v, &rec); err != nil {
-			return fmt.Errorf("token %x: %w", k, err)
+			return false, fmt.Errorf("token %x: %w", k, err)
 		}
 		if rec.Kind != "agent" {
-			return nil
+			return true, nil
 		}
 		id, _ := json.Marshal(rec.ID)
-		moved = append(moved, k)
-		return agents.Put(k, id)
+		moved = append(moved, bytes.Clone(k))
+		return true, tx.Put(AgentTokens, k, id)
 	})
 	if err != nil {
 		return err
 	}
 	for _, k := range moved {
-		if err := tokens.Delete(k); err != nil {
+		if err := tx.Delete(Tokens, k); err != nil {
 			return err
 		}
 	}
-	return tx.Bucket([]byte(PortalEvents)).Delete([]byte("key/forms"))
+	return tx.Delete(PortalEvents, []byte("key/forms"))
 }
 
 // SchemaVersion is the version this program writes.
 var SchemaVersion = len(migrations)
 
-func (m migration) apply(tx *bolt.Tx) error {
+func (m migration) apply(tx BackendTx) error {
 	for _, n := range m.create {
-		if _, err := tx.CreateBucketIfNotExists([]byte(n)); err != nil {
+		if err := tx.CreateBucket(n); err != nil {
 			return fmt.Errorf("create bucket %s: %w", n, err)
 		}
 	}
@@ -123,17 +120,16 @@ func (m migration) apply(tx *bolt.Tx) error {
 	return m.run(tx)
 }
 
+var schemaKey = []byte("schema")
+
 func (db *DB) migrate() error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists([]byte(metaBucket))
-		if err != nil {
+	return db.be.Update(func(tx BackendTx) error {
+		if err := tx.CreateBucket(metaBucket); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
-		v := 0
-		if raw := meta.Get([]byte("schema")); raw != nil {
-			if v, err = strconv.Atoi(string(raw)); err != nil {
-				return fmt.Errorf("store: bad schema version %q", raw)
-			}
+		v, err := version(tx)
+		if err != nil {
+			return err
 		}
 		if v > len(migrations) {
 			return fmt.Errorf("%w (file %d, program %d)", ErrNewerSchema, v, len(migrations))
@@ -143,17 +139,28 @@ func (db *DB) migrate() error {
 				return fmt.Errorf("store: migration %d: %w", v+1, err)
 			}
 		}
-		return meta.Put([]byte("schema"), []byte(strconv.Itoa(v)))
+		return tx.Put(metaBucket, schemaKey, []byte(strconv.Itoa(v)))
 	})
 }
 
-// Version returns the schema version recorded in the file.
+// version reads the schema version; a store without one is new (0).
+func version(tx BackendTx) (int, error) {
+	raw, err := tx.Get(metaBucket, schemaKey)
+	if err != nil || raw == nil {
+		return 0, err
+	}
+	v, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("store: bad schema version %q", raw)
+	}
+	return v, nil
+}
+
+// Version returns the schema version recorded in the store.
 func (db *DB) Version() (int, error) {
 	var v int
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket([]byte(metaBucket)).Get([]byte("schema"))
-		var err error
-		v, err = strconv.Atoi(string(raw))
+	err := run(db.be.View, func(tx *Tx) (err error) {
+		v, err = version(tx.b)
 		return err
 	})
 	return v, err

@@ -18,7 +18,7 @@ func TestMigrateV1IndexesAPMACs(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = raw.Update(func(tx *bolt.Tx) error {
-		if err := migrations[0].apply(tx); err != nil {
+		if err := migrations[0].apply(boltTx{tx}); err != nil {
 			return err
 		}
 		meta, _ := tx.CreateBucketIfNotExists([]byte(metaBucket))
@@ -53,7 +53,7 @@ func oldFile(t *testing.T, v int, fill func(tx *bolt.Tx) error) string {
 	}
 	err = raw.Update(func(tx *bolt.Tx) error {
 		for _, m := range migrations[:v] {
-			if err := m.apply(tx); err != nil {
+			if err := m.apply(boltTx{tx}); err != nil {
 				return err
 			}
 		}
@@ -112,7 +112,7 @@ func TestBucketsAreTheFilesBuckets(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []string
-		db.bolt.View(func(tx *bolt.Tx) error {
+		db.be.(*boltBackend).db.View(func(tx *bolt.Tx) error {
 			return tx.ForEach(func(n []byte, _ *bolt.Bucket) error {
 				if string(n) != metaBucket {
 					got = append(got, string(n))
