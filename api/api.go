@@ -24,6 +24,7 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/input"
+	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/staff"
 	"github.com/wifihk/wifihk/telemetry"
@@ -241,6 +242,9 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 		web.Invalid(w, fe.Field, "%s", fe.Problem)
 	case errors.Is(err, hotspots.ErrNotFound), errors.Is(err, staff.ErrNotFound):
 		web.Error(w, http.StatusNotFound, "%s", err)
+	case errors.Is(err, store.ErrUnavailable):
+		a.cfg.Log.Warn("registry API", "err", err)
+		web.Error(w, http.StatusServiceUnavailable, "store unavailable; retry")
 	case errors.Is(err, hotspots.ErrExists), errors.Is(err, staff.ErrExists),
 		errors.Is(err, hotspots.ErrInUse), errors.Is(err, hotspots.ErrNASExists):
 		web.Error(w, http.StatusConflict, "%s", err)

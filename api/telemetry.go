@@ -13,7 +13,6 @@ import (
 
 	"github.com/wifihk/wifihk/agent/wire"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/staff"
 	"github.com/wifihk/wifihk/telemetry"
@@ -94,7 +93,7 @@ func (t *Telemetry) report(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ap, err := t.aps.APByToken(strings.TrimSpace(token))
-	if errors.Is(err, hotspots.ErrBadToken) || errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, hotspots.ErrBadToken) {
 		result = telemetry.ReportUnauthorized
 		web.Error(w, http.StatusUnauthorized, "unknown agent token")
 		return

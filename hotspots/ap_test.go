@@ -8,6 +8,7 @@ import (
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/internal/storetest"
 )
 
 func TestAPByTokenAndID(t *testing.T) {
@@ -37,12 +38,10 @@ func TestAPByTokenAndID(t *testing.T) {
 }
 
 // A store that cannot answer is no reason to tell an agent its token is
-// wrong (401): the HTTP layer answers store.ErrUnavailable with 503.
+// wrong (401): APByToken reports store.ErrUnavailable, which the HTTP
+// layer answers with 503.
 func TestAPByTokenStoreFailureIsNotBadToken(t *testing.T) {
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, faults := storetest.OpenFaulty(t)
 	sealer, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
 	r, err := hotspots.New(db, sealer)
 	if err != nil {
@@ -53,9 +52,13 @@ func TestAPByTokenStoreFailureIsNotBadToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	faults.Fail(errors.New("disk on fire"))
 	_, err = r.APByToken(tok)
 	if errors.Is(err, hotspots.ErrBadToken) || !errors.Is(err, store.ErrUnavailable) {
-		t.Fatalf("closed store: got %v, want store.ErrUnavailable", err)
+		t.Fatalf("failing store: got %v, want store.ErrUnavailable", err)
+	}
+	faults.Heal()
+	if _, err := r.APByToken(tok); err != nil {
+		t.Fatalf("healed store: %v", err)
 	}
 }

@@ -26,7 +26,8 @@ type Backend interface {
 // BackendTx is one transaction of a Backend. Keys order bytewise. Slices
 // it passes out are valid only until the transaction ends; slices passed
 // in may be reused once a call returns. A bucket that no migration
-// created is an error naming it.
+// created is ErrUnknownBucket, wrapped with its name; any other error is
+// the backend failing, and Tx reports it as ErrUnavailable.
 type BackendTx interface {
 	// CreateBucket makes bucket if it does not exist (migrations only).
 	CreateBucket(bucket string) error

@@ -74,7 +74,7 @@ func (tx *memTx) bucket(name string) (*memBucket, error) {
 	if b := tx.b[name]; b != nil {
 		return b, nil
 	}
-	return nil, fmt.Errorf("mem: unknown bucket %q", name)
+	return nil, fmt.Errorf("%w %q", ErrUnknownBucket, name)
 }
 
 // writable is bucket for a write.

@@ -12,6 +12,10 @@ import (
 // boltBackend is the embedded default: one bbolt file.
 type boltBackend struct{ db *bolt.DB }
 
+// OpenBolt opens (creating if needed) the bbolt file at path as a Backend,
+// for store.New; OpenFile does both.
+func OpenBolt(path string, opt Options) (Backend, error) { return openBolt(path, opt) }
+
 func openBolt(path string, opt Options) (*boltBackend, error) {
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = time.Second
@@ -71,7 +75,7 @@ type boltTx struct{ t *bolt.Tx }
 func (tx boltTx) bucket(name string) (*bolt.Bucket, error) {
 	b := tx.t.Bucket([]byte(name))
 	if b == nil {
-		return nil, fmt.Errorf("store: unknown bucket %q (add it to a migration)", name)
+		return nil, fmt.Errorf("%w %q (add it to a migration)", ErrUnknownBucket, name)
 	}
 	return b, nil
 }

@@ -9,11 +9,14 @@ var (
 	ErrExists = errors.New("store: already exists")
 	// ErrNewerSchema means the file was written by a newer wifihk.
 	ErrNewerSchema = errors.New("store: data file has a newer schema than this program")
-	// ErrUnavailable wraps the store's own failures (a closed file, an
-	// I/O error, a lost connection), as opposed to what a transaction's
-	// function returned: the caller may retry later, and an HTTP server
-	// answers 503.
+	// ErrUnavailable wraps the backend's own failures (a closed file, an
+	// I/O error, a lost connection), whether a transaction could not run
+	// or a read or write in it failed: the caller may retry later, and an
+	// HTTP server answers 503.
 	ErrUnavailable = errors.New("store: unavailable")
+	// ErrUnknownBucket means no migration created the bucket: a bug, not
+	// an outage. A backend reports it wrapped, naming the bucket.
+	ErrUnknownBucket = errors.New("store: unknown bucket")
 	// ErrLocked means another process holds the data file open.
 	ErrLocked = errors.New("store: data file is in use by another process (is wifihk serve running?)")
 )

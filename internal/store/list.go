@@ -25,6 +25,7 @@ type Query[T any] struct {
 // set).
 func List[T any](tx *Tx, bucket string, q Query[T]) ([]T, error) {
 	var out []T
+	var decodeErr error
 	prefix, to := []byte(q.Prefix), []byte(q.To)
 	err := tx.b.Seek(bucket, []byte(max(q.Prefix, q.From)), func(k, raw []byte) (bool, error) {
 		if !bytes.HasPrefix(k, prefix) || len(to) > 0 && bytes.Compare(k, to) >= 0 {
@@ -32,15 +33,19 @@ func List[T any](tx *Tx, bucket string, q Query[T]) ([]T, error) {
 		}
 		var v T
 		if err := json.Unmarshal(raw, &v); err != nil {
-			return false, fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
+			decodeErr = fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
+			return false, decodeErr
 		}
 		if q.Keep == nil || q.Keep(&v) {
 			out = append(out, v)
 		}
 		return q.Limit <= 0 || len(out) < q.Limit, nil
 	})
-	if err != nil {
+	if err != nil && err == decodeErr {
 		return nil, err
+	}
+	if err != nil {
+		return nil, failed(err)
 	}
 	return out, nil
 }

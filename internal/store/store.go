@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -135,11 +136,20 @@ func (db *DB) Check() error {
 // after the transaction ends.
 type Tx struct{ b BackendTx }
 
+// failed reports a backend's error: ErrUnknownBucket as it is, any other
+// as ErrUnavailable.
+func failed(err error) error {
+	if err == nil || errors.Is(err, ErrUnknownBucket) || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
 // Get decodes the record at key into v, or returns ErrNotFound.
 func (tx *Tx) Get(bucket, key string, v any) error {
 	raw, err := tx.b.Get(bucket, []byte(key))
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	if raw == nil {
 		return ErrNotFound
@@ -161,7 +171,7 @@ func (tx *Tx) Has(bucket, key string) bool {
 func (tx *Tx) GetRaw(bucket, key string) ([]byte, error) {
 	raw, err := tx.b.Get(bucket, []byte(key))
 	if err != nil {
-		return nil, err
+		return nil, failed(err)
 	}
 	if raw == nil {
 		return nil, ErrNotFound
@@ -175,13 +185,13 @@ func (tx *Tx) Put(bucket, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("store: encode %s/%s: %w", bucket, key, err)
 	}
-	return tx.b.Put(bucket, []byte(key), raw)
+	return failed(tx.b.Put(bucket, []byte(key), raw))
 }
 
 // PutRaw stores a record that is already JSON, for callers that encoded
 // it themselves (the accounting journal); raw is not checked.
 func (tx *Tx) PutRaw(bucket, key string, raw []byte) error {
-	return tx.b.Put(bucket, []byte(key), raw)
+	return failed(tx.b.Put(bucket, []byte(key), raw))
 }
 
 // Insert is Put that fails with ErrExists when key already has a record.
@@ -194,7 +204,7 @@ func (tx *Tx) Insert(bucket, key string, v any) error {
 
 // Delete removes key; deleting a missing key is not an error.
 func (tx *Tx) Delete(bucket, key string) error {
-	return tx.b.Delete(bucket, []byte(key))
+	return failed(tx.b.Delete(bucket, []byte(key)))
 }
 
 // Scan calls fn for every record whose key starts with prefix, in key order,
@@ -202,25 +212,38 @@ func (tx *Tx) Delete(bucket, key string) error {
 // To collect decoded records, use List.
 func (tx *Tx) Scan(bucket, prefix string, fn func(key string, decode func(v any) error) (bool, error)) error {
 	p := []byte(prefix)
-	return tx.b.Seek(bucket, p, func(k, raw []byte) (bool, error) {
+	var fnErr error
+	err := tx.b.Seek(bucket, p, func(k, raw []byte) (bool, error) {
 		if !bytes.HasPrefix(k, p) {
 			return false, nil
 		}
 		key := string(k)
-		return fn(key, func(v any) error {
+		more, err := fn(key, func(v any) error {
 			if err := json.Unmarshal(raw, v); err != nil {
 				return fmt.Errorf("store: decode %s/%s: %w", bucket, key, err)
 			}
 			return nil
 		})
+		fnErr = err
+		return more, err
 	})
+	if err != nil && err == fnErr {
+		return err
+	}
+	return failed(err)
 }
 
 // Count returns the number of records in bucket.
-func (tx *Tx) Count(bucket string) (int, error) { return tx.b.Count(bucket) }
+func (tx *Tx) Count(bucket string) (int, error) {
+	n, err := tx.b.Count(bucket)
+	return n, failed(err)
+}
 
 // NextID returns the bucket's next sequence number (1, 2, …).
-func (tx *Tx) NextID(bucket string) (uint64, error) { return tx.b.NextID(bucket) }
+func (tx *Tx) NextID(bucket string) (uint64, error) {
+	id, err := tx.b.NextID(bucket)
+	return id, failed(err)
+}
 
 // SeqKey formats n so that keys sort in numeric order.
 func SeqKey(n uint64) string { return fmt.Sprintf("%016x", n) }
