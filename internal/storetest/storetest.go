@@ -1,5 +1,5 @@
 // Package storetest opens a throwaway store for tests and checks its
-// consistency when the test ends.
+// consistency when the test ends; OpenFaulty's store fails on demand.
 package storetest
 
 import (
