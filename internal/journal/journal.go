@@ -1,15 +1,24 @@
-// Package journal is an append-only file of checksummed records, for
-// making a group of writes durable with one append and one fdatasync
-// instead of a bbolt commit (page writes, fdatasync, meta page, fdatasync)
-// in a request's path. Its users (accounting for accounting,
-// telemetry for agent reports) apply the records to bbolt
-// afterwards, in larger batches; each batch stores the sequence number of
-// the last record it applied, so on start-up the records after it are
-// applied again (replay) and the journal is emptied (Reset). Progress
-// tracks how far the applying has got, for readers that must wait for it.
+// Package journal makes writes durable cheaply: a group of them becomes
+// one record appended to a file with one fdatasync, instead of a bbolt
+// commit (page writes, fdatasync, meta page, fdatasync) in a request's
+// path. The records are applied to the store afterwards, in larger
+// batches. Accounting (accounting) and agent reports (telemetry) use it.
 //
-// What a record's body holds is the user's business; it should be what
-// the apply writes, so that applying a record twice changes nothing.
+// Pipeline is the whole write-ahead path, generic over the request and the
+// record: its users supply only what a group writes (Commit), how a record
+// is encoded and decoded, and how records are applied to the store. It
+// guarantees that an acknowledged request's record is on disk, in the
+// journal, when its caller hears back; that it reaches the store, by the
+// applier or, after a crash, by replay when the pipeline is opened again;
+// and that Close loses none. Apply must therefore be idempotent: a record
+// may be applied twice (applied, then replayed after a crash before the
+// journal was emptied). Each Apply stores the sequence number of the last
+// record it wrote, so replay starts after it. Progress tracks how far the
+// applying has got, for readers that must wait for it.
+//
+// Journal is the file itself: append-only, checksummed records. What a
+// record's body holds is the user's business; it should be what the apply
+// writes, so that applying a record twice changes nothing.
 //
 // Record layout: 4-byte big-endian length of what follows the checksum,
 // 4-byte CRC-32C (Castagnoli) of it, then the 8-byte big-endian sequence
