@@ -3,19 +3,25 @@ package accounting
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/wifihk/wifihk/internal/journal"
+	"github.com/wifihk/wifihk/internal/store"
 )
 
-// The accounting journal (internal/journal) makes an Accounting-Response
-// cheap to make durable: a group of packets becomes one record appended
-// to a file and one fdatasync, instead of a bbolt commit in the answer's
-// path. The records are applied to bbolt afterwards, in larger batches,
-// by normal synced commits; each batch stores the last record it applied,
-// so on start-up the records after it are applied again (replay) and the
-// journal is emptied.
+// Accounting is written through a journal.Pipeline (internal/journal),
+// which makes an Accounting-Response cheap to make durable: a group of
+// packets becomes one record appended to a file and one fdatasync, instead
+// of a bbolt commit in the answer's path. The records are applied to bbolt
+// afterwards, in larger batches, by normal synced commits; each batch
+// stores the last record it applied (appliedKey), so on start-up the
+// records after it are applied again (replay) and the journal is emptied.
+// Without a journal (New) the pipeline is only the group commit, each
+// group one bbolt transaction.
 //
+// This package supplies what a group writes (commitGroup, in sessions.go),
+// the record's encoding (appendOps, decodeOps) and its apply (writeRecords).
 // A record is what the batch writes, not the packets: absolute session
 // records and index keys, computed by the committer before the record is
 // written. Applying a record twice therefore changes nothing.
@@ -25,32 +31,89 @@ import (
 // 1 delete), uvarint key length, key, and for a put a uvarint value
 // length and the JSON value.
 
+// appliedKey holds the sequence number of the last journal record applied
+// to bbolt.
+const appliedKey = "j/applied"
+
+// applyDelay is how long the applier lets journal records gather before
+// it writes them to bbolt: the larger the batch, the fewer page writes and
+// fsyncs per record. Readers that must see the records cut it short.
+const applyDelay = 50 * time.Millisecond
+
+// journalReset is the journal size beyond which the committer waits for
+// the applier to catch up and empties it.
+const journalReset = 8 << 20
+
+// maxGroup caps how many packets share one commit, and how many records
+// one bbolt transaction applies.
+const maxGroup = 4096
+
+// openPipeline opens s's write path, with the journal at path (replaying
+// what a crash left in it) or, if path is empty, straight to bbolt.
+func (s *Store) openPipeline(path string, log *slog.Logger) error {
+	var err error
+	s.pl, err = journal.OpenPipeline(journal.Config[*pending, []op]{
+		Path:   path,
+		Commit: s.commitGroup,
+		Encode: func(b []byte, ops []op) ([]byte, error) { return appendOps(b, ops), nil },
+		Decode: decodeOps,
+		Apply: func(recs [][]op, last uint64) error {
+			return s.db.Update(func(tx *store.Tx) error { return writeRecords(tx, recs, last) })
+		},
+		Applied:  s.lastApplied,
+		MaxGroup: maxGroup, MaxApply: maxGroup,
+		Delay: applyDelay, ResetAt: journalReset,
+		Name: "accounting journal", Log: log,
+	})
+	return err
+}
+
+// lastApplied reads the sequence number of the last record in bbolt.
+func (s *Store) lastApplied() (uint64, error) {
+	var applied uint64
+	err := s.db.View(func(tx *store.Tx) error {
+		if err := tx.Get(store.Sessions, appliedKey, &applied); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	return applied, err
+}
+
+// writeRecords writes records to bbolt and notes last, the last one
+// applied (0 without a journal: nothing to note).
+func writeRecords(tx *store.Tx, recs [][]op, last uint64) error {
+	for _, ops := range recs {
+		if err := writeOps(tx, ops); err != nil {
+			return err
+		}
+	}
+	if last == 0 {
+		return nil
+	}
+	return tx.Put(store.Sessions, appliedKey, last)
+}
+
+func writeOps(tx *store.Tx, ops []op) error {
+	for _, o := range ops {
+		var err error
+		if o.del {
+			err = tx.Delete(store.Sessions, o.key)
+		} else {
+			err = tx.PutRaw(store.Sessions, o.key, o.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // op is one write to the sessions bucket.
 type op struct {
 	del bool
 	key string
 	val []byte // JSON; nil for a delete
-}
-
-// record is one journal record, decoded.
-type record struct {
-	seq uint64
-	ops []op
-}
-
-// decodeRecords decodes the journal's records. A body that does not
-// decode (which its checksum makes a bug, not a crash) ends them, as a
-// torn record does.
-func decodeRecords(recs []journal.Record) ([]record, error) {
-	out := make([]record, 0, len(recs))
-	for _, r := range recs {
-		ops, err := decodeOps(r.Body)
-		if err != nil {
-			return out, fmt.Errorf("%w (record %d)", err, r.Seq)
-		}
-		out = append(out, record{seq: r.Seq, ops: ops})
-	}
-	return out, nil
 }
 
 var errMalformed = errors.New("sessions: journal: malformed record body")

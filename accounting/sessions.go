@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/journal"
@@ -77,34 +76,21 @@ type Update struct {
 
 // Store keeps sessions in the store's sessions and acct_seen buckets.
 type Store struct {
-	db     *store.DB
-	now    func() time.Time
-	once   sync.Once
-	queue  chan *pending
-	stop   chan struct{}
-	closed chan struct{}
+	db  *store.DB
+	now func() time.Time
+	// pl is the write path (journal.go): its committer runs commitGroup
+	// on each group of packets and appends what the group writes as one
+	// record to the journal (Open), or writes it to bbolt (New).
+	pl *journal.Pipeline[*pending, []op]
 	// open is the committer's memory of committed open sessions, by key,
-	// so an Interim does not decode its session again; only commitLoop
+	// so an Interim does not decode its session again; only the committer
 	// touches it.
 	open map[string]Session
 
-	// Journal mode (Open): the committer appends each group to j and
-	// hands it to the applier, which writes it to bbolt.
-	j         *journal.Journal
-	body      []byte // the record being appended; committer only
-	log       *slog.Logger
-	seq       uint64 // last record journaled; committer only
-	applyQ    chan record
-	applied   chan struct{} // closed when the applier has stopped
-	delay     time.Duration // applyDelay; tests stop the applier with a long one
-	closeOnce sync.Once     // the applier's and the journal's shutdown
-	// progress is how far the applier has got; without a journal nothing
-	// is ever journaled, so waiting on it returns at once.
-	progress *journal.Progress
 	// overlay holds session records journaled but perhaps not yet in
-	// bbolt; only the committer touches it, and prunes it before it
-	// opens a read transaction, so a record leaves it only once that
-	// transaction is sure to see it in bbolt.
+	// bbolt (nil without a journal); only the committer touches it, and
+	// prunes it before it opens a read transaction, so a record leaves it
+	// only once that transaction is sure to see it in bbolt.
 	overlay map[string]staged
 	pruned  uint64
 
@@ -118,19 +104,6 @@ type staged struct {
 	val []byte
 }
 
-// appliedKey holds the sequence number of the last journal record applied
-// to bbolt.
-const appliedKey = "j/applied"
-
-// applyDelay is how long the applier lets journal records gather before
-// it writes them to bbolt: the larger the batch, the fewer page writes and
-// fsyncs per record. Readers that must see the records cut it short.
-const applyDelay = 50 * time.Millisecond
-
-// journalReset is the journal size beyond which the committer waits for
-// the applier to catch up and empties it.
-const journalReset = 8 << 20
-
 // maxCached bounds the committer's memory of open sessions.
 const maxCached = 200_000
 
@@ -138,10 +111,16 @@ const maxCached = 200_000
 // accounting (Apply, CloseNAS): its committer keeps the open sessions in
 // memory. Any number may read.
 func New(db *store.DB) *Store {
-	return &Store{db: db, now: time.Now, queue: make(chan *pending, 8192),
-		stop: make(chan struct{}), closed: make(chan struct{}), open: map[string]Session{},
-		progress: journal.NewProgress(0),
-		byIP:     openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
+	s := newStore(db)
+	if err := s.openPipeline("", nil); err != nil {
+		panic(err) // without a journal there is nothing to open: a bug
+	}
+	return s
+}
+
+func newStore(db *store.DB) *Store {
+	return &Store{db: db, now: time.Now, open: map[string]Session{},
+		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
 }
 
 // Open returns a Store that records accounting through the journal at
@@ -154,121 +133,12 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	log = log.With("component", "sessions")
-	j, raw, err := journal.Open(journalPath)
-	if err != nil {
+	s := newStore(db)
+	s.overlay = map[string]staged{}
+	if err := s.openPipeline(journalPath, log.With("component", "sessions")); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
-	if err := j.TornTail(); err != nil { // a crash while appending: never acknowledged
-		log.Warn("accounting journal: replaying the records before a torn tail", "path", journalPath, "err", err)
-	}
-	recs, err := decodeRecords(raw)
-	if err != nil {
-		log.Error("accounting journal: replaying the records before one that does not decode", "path", journalPath, "err", err)
-	}
-	last, err := replay(db, recs)
-	if err != nil {
-		j.Close()
-		return nil, err
-	}
-	if err := j.Reset(); err != nil {
-		j.Close()
-		return nil, fmt.Errorf("sessions: %w", err)
-	}
-	s := New(db)
-	s.j, s.log, s.seq, s.progress = j, log, last, journal.NewProgress(last)
-	s.applyQ, s.applied, s.overlay = make(chan record, 4096), make(chan struct{}), map[string]staged{}
-	s.delay = applyDelay
-	go s.applyLoop()
 	return s, nil
-}
-
-// replay applies the journal records bbolt does not have yet and returns
-// the last sequence number used.
-func replay(db *store.DB, recs []record) (uint64, error) {
-	var applied uint64
-	err := db.View(func(tx *store.Tx) error {
-		if err := tx.Get(store.Sessions, appliedKey, &applied); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("sessions: replay: %w", err)
-	}
-	var todo []record
-	for _, r := range recs {
-		if r.seq > applied {
-			todo = append(todo, r)
-		}
-	}
-	if len(todo) == 0 {
-		return applied, nil
-	}
-	if err := db.Update(func(tx *store.Tx) error { return writeRecords(tx, todo) }); err != nil {
-		return 0, fmt.Errorf("sessions: replay: %w", err)
-	}
-	return todo[len(todo)-1].seq, nil
-}
-
-// writeRecords writes records to bbolt and notes the last one applied.
-func writeRecords(tx *store.Tx, recs []record) error {
-	for _, r := range recs {
-		if err := writeOps(tx, r.ops); err != nil {
-			return err
-		}
-	}
-	return tx.Put(store.Sessions, appliedKey, recs[len(recs)-1].seq)
-}
-
-func writeOps(tx *store.Tx, ops []op) error {
-	for _, o := range ops {
-		var err error
-		if o.del {
-			err = tx.Delete(store.Sessions, o.key)
-		} else {
-			err = tx.PutRaw(store.Sessions, o.key, o.val)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// applyLoop writes journaled records to bbolt, as many at once as queued
-// up during the previous commit. A failed commit is retried: the records
-// are safe in the journal meanwhile.
-func (s *Store) applyLoop() {
-	defer close(s.applied)
-	for r := range s.applyQ {
-		select { // let records gather, unless a reader is waiting
-		case <-time.After(s.delay):
-		case <-s.progress.Hurry():
-		}
-		batch := []record{r}
-	drain:
-		for len(batch) < maxGroup {
-			select {
-			case r, ok := <-s.applyQ:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		for {
-			err := s.db.Update(func(tx *store.Tx) error { return writeRecords(tx, batch) })
-			if err == nil {
-				break
-			}
-			s.log.Error("applying the accounting journal to the store failed; retrying", "err", err)
-			time.Sleep(100 * time.Millisecond)
-		}
-		s.progress.MarkApplied(batch[len(batch)-1].seq)
-	}
 }
 
 // Sync waits until every record acknowledged so far is in bbolt too (a
@@ -277,13 +147,10 @@ func (s *Store) applyLoop() {
 func (s *Store) Sync() { s.readBarrier() }
 
 // readBarrier waits until everything journaled so far is in bbolt.
-func (s *Store) readBarrier() { s.progress.Barrier() }
+func (s *Store) readBarrier() { s.pl.Barrier() }
 
 // ErrClosed is returned by Apply after Close.
 var ErrClosed = errors.New("sessions: store closed")
-
-// maxGroup caps how many packets share one commit.
-const maxGroup = 4096
 
 type pending struct {
 	u        Update
@@ -291,7 +158,6 @@ type pending struct {
 	applied  bool
 	n        int
 	err      error
-	done     chan struct{}
 }
 
 // Key layout in the sessions bucket. NAS names hold no NUL, and usernames
@@ -328,6 +194,7 @@ func (s *Store) Apply(u Update) (applied bool, err error) {
 func (s *Store) ApplyAll(us []Update) (applied []bool, errs []error) {
 	applied, errs = make([]bool, len(us)), make([]error, len(us))
 	ps := make([]pending, len(us))
+	tickets := make([]journal.Ticket, len(us))
 	for i, u := range us {
 		if u.NAS == "" || (u.AcctID == "" && u.Status != On && u.Status != Off) {
 			errs[i] = errors.New("sessions: NAS and Acct-Session-Id are required")
@@ -338,15 +205,14 @@ func (s *Store) ApplyAll(us []Update) (applied []bool, errs []error) {
 		}
 		u.At = u.At.UTC()
 		ps[i].u = u
-		if errs[i] = s.enqueue(&ps[i]); errs[i] != nil {
-			ps[i].done = nil
-		}
+		tickets[i], errs[i] = s.pl.Submit(&ps[i])
+		errs[i] = closedErr(errs[i])
 	}
 	for i := range ps {
-		if ps[i].done == nil {
+		if errs[i] != nil {
 			continue
 		}
-		if errs[i] = s.wait(&ps[i]); errs[i] == nil {
+		if errs[i] = closedErr(tickets[i].Wait()); errs[i] == nil {
 			applied[i], errs[i] = ps[i].applied, ps[i].err
 		}
 	}
@@ -354,86 +220,34 @@ func (s *Store) ApplyAll(us []Update) (applied []bool, errs []error) {
 }
 
 // run hands p to the committer and waits for its commit.
-func (s *Store) run(p *pending) error {
-	if err := s.enqueue(p); err != nil {
-		return err
-	}
-	return s.wait(p)
-}
+func (s *Store) run(p *pending) error { return closedErr(s.pl.Do(p)) }
 
-func (s *Store) enqueue(p *pending) error {
-	s.once.Do(func() { go s.commitLoop() })
-	p.done = make(chan struct{})
-	select {
-	case s.queue <- p:
-		return nil
-	case <-s.closed:
+// closedErr gives the pipeline's ErrClosed this package's name.
+func closedErr(err error) error {
+	if errors.Is(err, journal.ErrClosed) {
 		return ErrClosed
 	}
-}
-
-func (s *Store) wait(p *pending) error {
-	select {
-	case <-p.done:
-		return nil
-	case <-s.closed:
-		return ErrClosed
-	}
+	return err
 }
 
 // Close stops the committer; packets not yet committed get ErrClosed. In
 // journal mode it then lets the applier finish and closes the journal.
-func (s *Store) Close() {
-	s.once.Do(func() { close(s.closed) }) // never started
-	select {
-	case <-s.stop:
-	default:
-		close(s.stop)
-	}
-	<-s.closed
-	if s.j == nil {
-		return
-	}
-	s.closeOnce.Do(func() {
-		close(s.applyQ)
-		<-s.applied
-		s.progress.Stop()
-		s.j.Close()
-	})
-}
+func (s *Store) Close() { s.pl.Close() }
 
-func (s *Store) commitLoop() {
-	defer close(s.closed)
-	for {
-		var first *pending
-		select {
-		case first = <-s.queue:
-		case <-s.stop:
-			return
+// commitGroup commits a group of packets that queued up together. A NAS
+// reboot scans the open-session index in bbolt, so it starts a commit of
+// its own once bbolt has every earlier record.
+func (s *Store) commitGroup(group []*pending) {
+	for len(group) > 0 {
+		n := 1
+		for n < len(group) && !closesNAS(group[n]) {
+			n++
 		}
-		group := []*pending{first}
-	drain:
-		for len(group) < maxGroup {
-			select {
-			case p := <-s.queue:
-				group = append(group, p)
-			default:
-				break drain
-			}
+		if closesNAS(group[0]) {
+			s.pl.Barrier()
 		}
-		// A NAS reboot scans the open-session index in bbolt, so it
-		// starts a commit of its own once bbolt has every earlier record.
-		for len(group) > 0 {
-			n := 1
-			for n < len(group) && !closesNAS(group[n]) {
-				n++
-			}
-			if closesNAS(group[0]) {
-				s.progress.Wait(s.seq)
-			}
-			s.commit(group[:n])
-			group = group[n:]
-		}
+		s.commit(group[:n])
+		group = group[n:]
 	}
 }
 
@@ -479,55 +293,35 @@ func (s *Store) commit(group []*pending) {
 		s.byIP.note(w.staged)
 		s.byUser.note(w.staged)
 	}
-	for _, p := range group {
-		if err != nil {
+	if err != nil {
+		for _, p := range group {
 			p.applied, p.n, p.err = false, 0, fmt.Errorf("sessions: %w", err)
 		}
-		close(p.done)
 	}
 }
 
-// persist makes ops durable: in bbolt directly, or as one journal record
-// (one fdatasync) handed on to the applier.
+// persist makes ops durable: as one journal record (one fdatasync) handed
+// on to the applier, or in bbolt directly.
 func (s *Store) persist(ops []op) error {
-	if s.j == nil {
-		return s.db.Update(func(tx *store.Tx) error { return writeOps(tx, ops) })
+	seq, err := s.pl.Append(ops)
+	if err != nil || s.overlay == nil {
+		return err
 	}
-	if s.j.Size() > journalReset {
-		s.progress.Wait(s.seq)
-		if err := s.j.Reset(); err != nil {
-			return fmt.Errorf("sessions: %w", err)
-		}
-	}
-	seq := s.seq + 1
-	s.body = appendOps(s.body[:0], ops)
-	if err := s.j.Append(seq, s.body); err != nil {
-		// The file may hold part of the record, or all of it unsynced;
-		// start a clean file once bbolt has everything acknowledged.
-		s.progress.Wait(s.seq)
-		if rerr := s.j.Reset(); rerr != nil {
-			s.log.Error("accounting journal could not be emptied after a failed write", "err", rerr)
-		}
-		return fmt.Errorf("sessions: %w", err)
-	}
-	s.seq = seq
 	for _, o := range ops {
 		if !o.del && strings.HasPrefix(o.key, "s/") {
 			s.overlay[o.key] = staged{seq: seq, val: o.val}
 		}
 	}
-	s.progress.MarkJournaled(seq)
-	s.applyQ <- record{seq: seq, ops: ops}
 	return nil
 }
 
 // pruneOverlay drops the records bbolt has now; the committer calls it
 // before opening a read transaction.
 func (s *Store) pruneOverlay() {
-	if s.j == nil {
+	if s.overlay == nil {
 		return
 	}
-	done := s.progress.LastApplied()
+	done := s.pl.LastApplied()
 	if done == s.pruned {
 		return
 	}
@@ -727,7 +521,7 @@ func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
 func (s *Store) OpenCount(username string, stale time.Duration) (int, error) {
 	n := 0
 	cutoff := s.now().Add(-stale)
-	if s.j != nil {
+	if s.pl.Journaled() {
 		return s.openCountMemory(username, cutoff, stale)
 	}
 	err := s.db.View(func(tx *store.Tx) error {

@@ -46,8 +46,9 @@ func (s *chanSource) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, err
 
 func (s *chanSource) Close() error { s.once.Do(func() { close(s.done) }); return nil }
 
-// realController is the controller's telemetry over a real store, which
-// can be stopped and started again on the same address.
+// realController is the controller's telemetry over a real store, with
+// its report journal as the controller runs it, which can be stopped and
+// started again on the same address.
 type realController struct {
 	t    *testing.T
 	dir  string
@@ -100,7 +101,8 @@ func (c *realController) open() {
 		c.t.Fatal(err)
 	}
 	c.db = db
-	if c.svc, err = telemetry.New(telemetry.Config{DB: db}); err != nil {
+	jpath := filepath.Join(c.dir, "reports.journal") // controller.ReportJournalPath
+	if c.svc, err = telemetry.New(telemetry.Config{DB: db, JournalPath: jpath}); err != nil {
 		c.t.Fatal(err)
 	}
 }
@@ -126,6 +128,7 @@ func (c *realController) stop() {
 		return
 	}
 	c.srv.Close()
+	c.svc.Close()
 	c.db.Close()
 	c.srv = nil
 }

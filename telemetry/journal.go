@@ -6,23 +6,23 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/journal"
 	"github.com/wifihk/wifihk/internal/store"
 )
 
-// With Config.JournalPath, a report is made durable as accounting is
-// (accounting): Ingest hands it to one committer goroutine, which
-// takes every report queued meanwhile, decides which are duplicates,
-// appends the others to the journal as one record with one fdatasync,
-// and answers. An applier then writes the records to bbolt with
-// applyReport, the function the direct path uses, gathering them for
-// applyDelay so that one transaction carries hundreds of reports instead
-// of a handful; each transaction also stores the sequence number of the
-// last record it applied (appliedKey). On start-up the records after that
-// one are applied again (replay), and the journal is emptied.
+// With Config.JournalPath, a report is made durable as accounting is, by
+// a journal.Pipeline (internal/journal): Ingest hands it to the pipeline's
+// one committer goroutine, which takes every report queued meanwhile;
+// commit decides which are duplicates and appends the others to the
+// journal as one record with one fdatasync, and the pipeline answers. Its
+// applier then writes the records to bbolt with applyRecords (applyReport,
+// the function the direct path uses), gathering them for applyDelay so
+// that one transaction carries hundreds of reports instead of a handful;
+// each transaction also stores the sequence number of the last record it
+// applied (appliedKey). On start-up the records after that one are
+// applied again (replay), and the journal is emptied.
 //
 // A duplicate is decided against, in this order: the reports journaled
 // but not yet applied (an in-memory set, which only the committer reads
@@ -68,23 +68,11 @@ var ErrClosed = errors.New("telemetry: service closed")
 
 // ingestJournal is the journal mode's state.
 type ingestJournal struct {
-	j     *journal.Journal
-	queue chan *pending
-	stop  chan struct{} // closed by Close
-	// closed is closed when the committer has stopped.
-	closed    chan struct{}
-	closeOnce sync.Once
+	pl *journal.Pipeline[*pending, []entry]
 
 	// Committer only.
-	seq      uint64          // last record journaled
-	body     []byte          // the record being appended
 	inflight map[apSeq]bool  // reports journaled, perhaps not applied
 	unpruned []journaledKeys // inflight's records, in order
-
-	applyQ   chan applyRecord
-	applied  chan struct{} // closed when the applier has stopped
-	delay    time.Duration // applyDelay; tests hold the applier back with a long one
-	progress *journal.Progress
 }
 
 type apSeq struct {
@@ -97,42 +85,34 @@ type journaledKeys struct {
 	keys []apSeq
 }
 
-type applyRecord struct {
-	seq     uint64
-	entries []entry
-}
-
 // pending is one Ingest call waiting for the committer.
 type pending struct {
-	e    entry
-	res  Result
-	err  error
-	done chan struct{}
+	e   entry
+	res Result
+	err error
 }
 
 // openJournal opens the journal, applies to bbolt the records a crash
-// left in it, and empties it. New starts the goroutines once it has read
-// the status records.
+// left in it, and empties it.
 func (s *Service) openJournal(path string) error {
-	j, raw, err := journal.Open(path)
+	s.jr = &ingestJournal{inflight: map[apSeq]bool{}}
+	pl, err := journal.OpenPipeline(journal.Config[*pending, []entry]{
+		Path:     path,
+		Commit:   s.commit,
+		Encode:   appendEntries,
+		Decode:   decodeEntries,
+		Apply:    s.applyRecords,
+		Applied:  s.lastApplied,
+		Weight:   func(es []entry) int { return len(es) },
+		MaxGroup: maxGroup, MaxApply: maxApply,
+		Delay: applyDelay, ResetAt: journalReset,
+		Name: "report journal", Log: s.log,
+	})
 	if err != nil {
+		s.jr = nil
 		return fmt.Errorf("telemetry: %w", err)
 	}
-	if err := j.TornTail(); err != nil { // a crash while appending: never acknowledged
-		s.log.Warn("report journal: replaying the records before a torn tail", "path", path, "err", err)
-	}
-	last, err := s.replay(raw)
-	if err == nil {
-		err = j.Reset()
-	}
-	if err != nil {
-		j.Close()
-		return fmt.Errorf("telemetry: journal %s: %w", path, err)
-	}
-	jr := &ingestJournal{j: j, queue: make(chan *pending, 8192), stop: make(chan struct{}), closed: make(chan struct{}),
-		seq: last, inflight: map[apSeq]bool{}, applyQ: make(chan applyRecord, 8192), applied: make(chan struct{}),
-		delay: applyDelay, progress: journal.NewProgress(last)}
-	s.jr = jr
+	s.jr.pl = pl
 	return nil
 }
 
@@ -148,12 +128,11 @@ func Replay(db *store.DB, path string, log *slog.Logger) error {
 	if err := s.openJournal(path); err != nil {
 		return err
 	}
-	return s.jr.j.Close()
+	return s.jr.pl.Close()
 }
 
-// replay applies the records bbolt has not got yet and returns the last
-// sequence number used.
-func (s *Service) replay(raw []journal.Record) (uint64, error) {
+// lastApplied reads the sequence number of the last record in bbolt.
+func (s *Service) lastApplied() (uint64, error) {
 	var applied uint64
 	err := s.db.View(func(tx *store.Tx) error {
 		if err := tx.Get(store.Series, appliedKey, &applied); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -161,47 +140,18 @@ func (s *Service) replay(raw []journal.Record) (uint64, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	var todo []applyRecord
-	n := 0
-	for _, r := range raw {
-		if r.Seq <= applied {
-			continue
-		}
-		entries, err := decodeEntries(r.Body)
-		if err != nil { // its checksum makes this a bug, not a crash
-			s.log.Error("report journal: replaying the records before one that does not decode", "seq", r.Seq, "err", err)
-			break
-		}
-		todo = append(todo, applyRecord{seq: r.Seq, entries: entries})
-		n += len(entries)
-		if n >= maxApply {
-			if err := s.applyRecords(todo); err != nil {
-				return 0, err
-			}
-			applied, todo, n = r.Seq, todo[:0], 0
-		}
-	}
-	if len(todo) > 0 {
-		if err := s.applyRecords(todo); err != nil {
-			return 0, err
-		}
-		applied = todo[len(todo)-1].seq
-	}
-	return applied, nil
+	return applied, err
 }
 
 // applyRecords writes records to bbolt in one transaction that also notes
-// the last one applied.
-func (s *Service) applyRecords(recs []applyRecord) error {
+// last, the last one applied.
+func (s *Service) applyRecords(recs [][]entry, last uint64) error {
 	var recovered []*entry
 	err := s.db.Update(func(tx *store.Tx) error {
 		recovered = recovered[:0]
 		for i := range recs {
-			for k := range recs[i].entries {
-				e := &recs[i].entries[k]
+			for k := range recs[i] {
+				e := &recs[i][k]
 				res, err := applyReport(tx, e)
 				if err != nil {
 					return fmt.Errorf("%s seq %d: %w", e.AP, e.Seq, err)
@@ -211,7 +161,7 @@ func (s *Service) applyRecords(recs []applyRecord) error {
 				}
 			}
 		}
-		return tx.Put(store.Series, appliedKey, recs[len(recs)-1].seq)
+		return tx.Put(store.Series, appliedKey, last)
 	})
 	if err != nil {
 		return err
@@ -222,10 +172,10 @@ func (s *Service) applyRecords(recs []applyRecord) error {
 	return nil
 }
 
-func appendEntries(b []byte, es []*entry) ([]byte, error) {
+func appendEntries(b []byte, es []entry) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(es)))
-	for _, e := range es {
-		raw, err := json.Marshal(e)
+	for i := range es {
+		raw, err := json.Marshal(&es[i])
 		if err != nil {
 			return b, err
 		}
@@ -262,48 +212,14 @@ func decodeEntries(b []byte) ([]entry, error) {
 
 // ingestJournaled queues e for the committer and waits for its answer.
 func (s *Service) ingestJournaled(e *entry) (Result, error) {
-	jr := s.jr
-	p := &pending{e: *e, done: make(chan struct{})}
-	select {
-	case jr.queue <- p:
-	case <-jr.closed:
-		return Result{}, ErrClosed
-	}
-	select {
-	case <-p.done:
-	case <-jr.closed:
+	p := &pending{e: *e}
+	if err := s.jr.pl.Do(p); err != nil {
 		return Result{}, ErrClosed
 	}
 	if p.err != nil {
 		return Result{}, fmt.Errorf("telemetry: store report: %w", p.err)
 	}
 	return p.res, nil
-}
-
-// commitLoop journals, as one record each, the reports that queued up
-// while the previous record was being synced.
-func (s *Service) commitLoop() {
-	jr := s.jr
-	defer close(jr.closed)
-	group := make([]*pending, 0, maxGroup)
-	for {
-		select {
-		case p := <-jr.queue:
-			group = append(group[:0], p)
-		case <-jr.stop:
-			return
-		}
-	drain:
-		for len(group) < maxGroup {
-			select {
-			case p := <-jr.queue:
-				group = append(group, p)
-			default:
-				break drain
-			}
-		}
-		s.commit(group)
-	}
 }
 
 // commit decides which of group are duplicates, journals the others and
@@ -337,71 +253,46 @@ func (s *Service) commit(group []*pending) {
 			return nil
 		})
 	}
-	var rec applyRecord
 	if err == nil {
-		rec, err = s.persist(todo)
+		err = s.persist(todo)
 	}
 	if err != nil {
 		for _, p := range todo {
 			p.err = err
 		}
-	} else if len(rec.entries) > 0 {
-		jr.applyQ <- rec
-	}
-	for _, p := range group {
-		close(p.done)
 	}
 }
 
 // persist appends the reports of todo that are not duplicates to the
 // journal as one record, and notes them in memory.
-func (s *Service) persist(todo []*pending) (applyRecord, error) {
+func (s *Service) persist(todo []*pending) error {
 	jr := s.jr
-	var es []*entry
+	var es []entry
 	for _, p := range todo {
 		if !p.res.Duplicate {
-			es = append(es, &p.e)
+			es = append(es, p.e)
 		}
 	}
 	if len(es) == 0 {
-		return applyRecord{}, nil
+		return nil
 	}
-	if jr.j.Size() > journalReset {
-		jr.progress.Wait(jr.seq)
-		if err := jr.j.Reset(); err != nil {
-			return applyRecord{}, err
-		}
+	seq, err := jr.pl.Append(es)
+	if err != nil {
+		return err
 	}
-	var err error
-	if jr.body, err = appendEntries(jr.body[:0], es); err != nil {
-		return applyRecord{}, err
-	}
-	seq := jr.seq + 1
-	if err := jr.j.Append(seq, jr.body); err != nil {
-		// The file may hold part of the record, or all of it unsynced;
-		// start a clean one once bbolt has everything acknowledged.
-		jr.progress.Wait(jr.seq)
-		if rerr := jr.j.Reset(); rerr != nil {
-			s.log.Error("report journal could not be emptied after a failed write", "err", rerr)
-		}
-		return applyRecord{}, err
-	}
-	jr.seq = seq
-	rec := applyRecord{seq: seq, entries: make([]entry, len(es))}
 	keys := make([]apSeq, len(es))
 	for i, e := range es {
-		rec.entries[i], keys[i] = *e, apSeq{e.AP, e.Seq}
+		keys[i] = apSeq{e.AP, e.Seq}
 		jr.inflight[keys[i]] = true
 	}
 	jr.unpruned = append(jr.unpruned, journaledKeys{seq: seq, keys: keys})
-	jr.progress.MarkJournaled(seq)
 	for _, p := range todo {
 		if !p.res.Duplicate {
 			p.res.Recovered = s.wasOffline(p.e.AP)
 			s.noteStored(&p.e)
 		}
 	}
-	return rec, nil
+	return nil
 }
 
 // wasOffline guesses, from memory, whether a report recovers its AP; the
@@ -416,7 +307,7 @@ func (s *Service) wasOffline(apID string) bool {
 // prune drops from the in-flight set the reports bbolt has now; the
 // committer calls it before it checks the set.
 func (jr *ingestJournal) prune() {
-	done := jr.progress.LastApplied()
+	done := jr.pl.LastApplied()
 	n := 0
 	for ; n < len(jr.unpruned) && jr.unpruned[n].seq <= done; n++ {
 		for _, k := range jr.unpruned[n].keys {
@@ -428,53 +319,11 @@ func (jr *ingestJournal) prune() {
 	}
 }
 
-// applyLoop writes journaled records to bbolt, as many at once as
-// gathered in applyDelay (or until a reader hurries it). A failed commit
-// is retried: the records are safe in the journal meanwhile.
-func (s *Service) applyLoop() {
-	jr := s.jr
-	defer close(jr.applied)
-	batch := make([]applyRecord, 0, 64)
-	for r := range jr.applyQ {
-		t := time.NewTimer(jr.delay)
-		select { // let records gather, unless a reader is waiting
-		case <-t.C:
-		case <-jr.progress.Hurry():
-		case <-jr.stop:
-		}
-		t.Stop()
-		batch = append(batch[:0], r)
-		n := len(r.entries)
-	drain:
-		for n < maxApply {
-			select {
-			case r, ok := <-jr.applyQ:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-				n += len(r.entries)
-			default:
-				break drain
-			}
-		}
-		for {
-			err := s.applyRecords(batch)
-			if err == nil {
-				break
-			}
-			s.log.Error("applying the report journal to the store failed; retrying", "err", err)
-			time.Sleep(100 * time.Millisecond)
-		}
-		jr.progress.MarkApplied(batch[len(batch)-1].seq)
-	}
-}
-
 // readBarrier waits until every report acknowledged so far is in bbolt
 // (without a journal, they are already).
 func (s *Service) readBarrier() {
 	if s.jr != nil {
-		s.jr.progress.Barrier()
+		s.jr.pl.Barrier()
 	}
 }
 
@@ -487,18 +336,8 @@ func (s *Service) Sync() { s.readBarrier() }
 // write what is journaled to the DB, and closes the journal. Close it
 // before the DB. Without a journal it does nothing.
 func (s *Service) Close() error {
-	jr := s.jr
-	if jr == nil {
+	if s.jr == nil {
 		return nil
 	}
-	var err error
-	jr.closeOnce.Do(func() {
-		close(jr.stop)
-		<-jr.closed
-		close(jr.applyQ)
-		<-jr.applied
-		jr.progress.Stop()
-		err = jr.j.Close()
-	})
-	return err
+	return s.jr.pl.Close()
 }

@@ -17,13 +17,13 @@ func TestCommitDuplicatesInOneGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	s.jr.delay = time.Hour
+	s.jr.pl.SetDelay(time.Hour)
 	now := time.Now().UTC()
 	group := make([]*pending, 4)
 	for i := range group {
 		e := entry{AP: "ap-1", Venue: "org/V1", At: now, Bucket: now.Truncate(BucketWidth), Seq: 7}
 		e.Seq += uint64(i / 3) // three copies of 7, then 8
-		group[i] = &pending{e: e, done: make(chan struct{})}
+		group[i] = &pending{e: e}
 	}
 	s.commit(group) // the committer goroutine is idle: nothing is queued
 	for i, want := range []bool{false, true, true, false} {

@@ -124,13 +124,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if err != nil {
 		if s.jr != nil {
-			s.jr.j.Close()
+			s.jr.pl.Close()
 		}
 		return nil, fmt.Errorf("telemetry: load status: %w", err)
-	}
-	if s.jr != nil {
-		go s.commitLoop()
-		go s.applyLoop()
 	}
 	return s, nil
 }
