@@ -69,14 +69,11 @@ func (s *Store) openPipeline(path string, log *slog.Logger) error {
 }
 
 // lastApplied reads the sequence number of the last record in bbolt.
-func (s *Store) lastApplied() (uint64, error) {
-	var applied uint64
-	err := s.db.View(func(tx *store.Tx) error {
-		if err := tx.Get(store.Sessions, appliedKey, &applied); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		return nil
-	})
+func (s *Store) lastApplied() (applied uint64, err error) {
+	err = s.db.View(func(tx *store.Tx) error { return tx.Get(store.Sessions, appliedKey, &applied) })
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
 	return applied, err
 }
 

@@ -132,14 +132,11 @@ func Replay(db *store.DB, path string, log *slog.Logger) error {
 }
 
 // lastApplied reads the sequence number of the last record in bbolt.
-func (s *Service) lastApplied() (uint64, error) {
-	var applied uint64
-	err := s.db.View(func(tx *store.Tx) error {
-		if err := tx.Get(store.Series, appliedKey, &applied); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		return nil
-	})
+func (s *Service) lastApplied() (applied uint64, err error) {
+	err = s.db.View(func(tx *store.Tx) error { return tx.Get(store.Series, appliedKey, &applied) })
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
 	return applied, err
 }
 

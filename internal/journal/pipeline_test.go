@@ -136,6 +136,14 @@ func do(t *testing.T, p *memPipeline, val string) *req {
 	return r
 }
 
+// doAll stores values prefix0 … prefix<n-1>, one group each.
+func doAll(t *testing.T, p *memPipeline, prefix string, n int) {
+	t.Helper()
+	for i := range n {
+		do(t, p, fmt.Sprint(prefix, i))
+	}
+}
+
 // records reads the journal file's records.
 func records(t *testing.T, path string) []Record {
 	t.Helper()
@@ -245,9 +253,7 @@ func TestPipelineCrashBeforeApply(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j")
 	st := newMemStore()
 	p := openMem(t, path, st, held)
-	for i := range 20 {
-		do(t, p, fmt.Sprint("v", i))
-	}
+	doAll(t, p, "v", 20)
 	if st.calls != 0 {
 		t.Fatal("the held applier wrote; the test proves nothing")
 	}
@@ -284,13 +290,9 @@ func TestPipelineReplaySkipsApplied(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j")
 	st := newMemStore()
 	p := openMem(t, path, st, held)
-	for i := range 10 {
-		do(t, p, fmt.Sprint("a", i))
-	}
+	doAll(t, p, "a", 10)
 	p.Barrier() // 1-10 in the store
-	for i := range 5 {
-		do(t, p, fmt.Sprint("b", i))
-	}
+	doAll(t, p, "b", 5)
 	path2, st2 := crash(t, path, st, 0)
 	if st2.last != 10 || len(st2.vals) != 10 {
 		t.Fatalf("before the crash the store had %d values, last %d; the test proves nothing", len(st2.vals), st2.last)
