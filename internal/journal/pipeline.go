@@ -299,6 +299,7 @@ func (p *Pipeline[Q, R]) commitLoop() {
 			close(d)
 		}
 		clear(group) // let the requests go
+		clear(dones)
 	}
 }
 
