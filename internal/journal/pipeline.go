@@ -41,7 +41,8 @@ type Config[Q, R any] struct {
 	// stores last, the sequence number of the last of them, for Applied to
 	// read back (last is 0 without a journal: nothing to note). It must be
 	// idempotent: after a crash, records it applied may be applied again.
-	// An error is retried (the records are safe in the journal).
+	// The applier retries an error (the records are safe in the journal);
+	// without a journal Append returns it.
 	Apply func(recs []R, last uint64) error
 	// Applied returns the last sequence number Apply stored, 0 if none.
 	Applied func() (uint64, error)
@@ -87,8 +88,10 @@ const queueLen = 8192
 //   - Close stops taking requests, lets the applier write everything
 //     journaled, and closes the journal.
 //
-// Submit, Do, Wait, Barrier, LastApplied and Close are safe for concurrent
-// use; Append only from Commit.
+// What Commit appended for an acknowledged request is on disk, and reaches
+// the store by the applier or, after a crash, by replay; Close loses none
+// of it. Submit, Do, Wait, Barrier, LastApplied and Close are safe for
+// concurrent use; Append only from Commit.
 type Pipeline[Q, R any] struct {
 	cfg   Config[Q, R]
 	j     *Journal // nil without a journal
