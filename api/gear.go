@@ -13,12 +13,6 @@ import (
 	"github.com/wifihk/wifihk/staff"
 )
 
-// orgOfVenue is the organisation of a venue key ("" for none).
-func orgOfVenue(key string) string {
-	org, _, _ := strings.Cut(key, "/")
-	return org
-}
-
 // nasView is a NAS as the API shows it: never its secrets.
 type nasView struct {
 	ID         string    `json:"id"`
@@ -34,7 +28,7 @@ type nasView struct {
 }
 
 func viewNAS(n hotspots.NAS) nasView {
-	return nasView{ID: n.ID, Name: n.Name, IP: n.Prefix.String(), Hotspot: n.Hotspot, CoAPort: n.CoAPort,
+	return nasView{ID: n.ID, Name: n.Name, IP: n.Prefix.String(), Hotspot: n.Hotspot.String(), CoAPort: n.CoAPort,
 		RequireMA: n.RequireMA, Identifier: n.Identifier, PortalAuth: n.PortalAuth,
 		HasUAM: n.UAMSecretSealed != "", Created: n.Created}
 }
@@ -61,11 +55,11 @@ func (a *API) listNAS(w http.ResponseWriter, r *http.Request, p staff.Principal)
 		a.fail(w, err)
 		return
 	}
-	venue := r.URL.Query().Get("hotspot")
+	venue := hotspots.VenueKey(r.URL.Query().Get("hotspot"))
 	out := []nasView{}
 	for _, n := range all {
 		// A NAS with no venue is network-wide: admins and unscoped viewers.
-		if p.CanRead(orgOfVenue(n.Hotspot)) && (n.Hotspot != "" || p.Scope() == "") &&
+		if p.CanRead(n.Hotspot.Org()) && (n.Hotspot != "" || p.Scope() == "") &&
 			(venue == "" || n.Hotspot == venue) {
 			out = append(out, viewNAS(n))
 		}
@@ -75,7 +69,7 @@ func (a *API) listNAS(w http.ResponseWriter, r *http.Request, p staff.Principal)
 
 // nasOrgs checks that p may see and change a NAS at venue hotspot; an
 // operator's NAS must be at one of its venues.
-func nasWritable(w http.ResponseWriter, p staff.Principal, hotspot, id string) bool {
+func nasWritable(w http.ResponseWriter, p staff.Principal, hotspot hotspots.VenueKey, id string) bool {
 	if hotspot == "" && !p.IsAdmin() {
 		if p.Role == staff.RoleOperator {
 			web.Invalid(w, "hotspot", "an operator's NAS must belong to one of its venues")
@@ -84,12 +78,12 @@ func nasWritable(w http.ResponseWriter, p staff.Principal, hotspot, id string) b
 		}
 		return false
 	}
-	return !denyWrite(w, p, orgOfVenue(hotspot), "NAS", id)
+	return !denyWrite(w, p, hotspot.Org(), "NAS", id)
 }
 
 func (a *API) createNAS(w http.ResponseWriter, r *http.Request, p staff.Principal) {
 	var in nasBody
-	if !web.DecodeJSON(w, r, a.cfg.MaxBody, &in) || !nasWritable(w, p, in.Hotspot, in.Name) {
+	if !web.DecodeJSON(w, r, a.cfg.MaxBody, &in) || !nasWritable(w, p, hotspots.VenueKey(in.Hotspot), in.Name) {
 		return
 	}
 	if !p.IsAdmin() {
@@ -100,7 +94,7 @@ func (a *API) createNAS(w http.ResponseWriter, r *http.Request, p staff.Principa
 			return
 		}
 	}
-	n, err := a.reg.AddNAS(hotspots.NASInput{Name: in.Name, IP: in.IP, Secret: in.Secret, Hotspot: in.Hotspot,
+	n, err := a.reg.AddNAS(hotspots.NASInput{Name: in.Name, IP: in.IP, Secret: in.Secret, Hotspot: hotspots.VenueKey(in.Hotspot),
 		CoAPort: in.CoAPort, RequireMA: in.RequireMA, Identifier: in.Identifier, UAMSecret: in.UAMSecret, PortalAuth: in.PortalAuth})
 	if errors.Is(err, hotspots.ErrNASExists) && !p.IsAdmin() {
 		web.Error(w, http.StatusConflict, "a NAS with that name or an overlapping address range exists")
@@ -110,7 +104,7 @@ func (a *API) createNAS(w http.ResponseWriter, r *http.Request, p staff.Principa
 		a.failNAS(w, err)
 		return
 	}
-	a.audit(p, "nas.create", n.ID, orgOfVenue(n.Hotspot), n.Prefix.String())
+	a.audit(p, "nas.create", n.ID, n.Hotspot.Org(), n.Prefix.String())
 	web.WriteJSON(w, http.StatusCreated, viewNAS(n))
 }
 
@@ -138,7 +132,7 @@ func (a *API) failNAS(w http.ResponseWriter, err error) {
 func (a *API) nasOf(w http.ResponseWriter, r *http.Request, p staff.Principal) (hotspots.NAS, bool) {
 	id := mux.Vars(r)["id"]
 	n, err := a.reg.NASByID(id)
-	if err != nil || !p.CanRead(orgOfVenue(n.Hotspot)) || (n.Hotspot == "" && p.Scope() != "") {
+	if err != nil || !p.CanRead(n.Hotspot.Org()) || (n.Hotspot == "" && p.Scope() != "") {
 		notFound(w, "NAS", id)
 		return n, false
 	}
@@ -165,15 +159,15 @@ func (a *API) updateNAS(w http.ResponseWriter, r *http.Request, p staff.Principa
 	if !ok || !nasWritable(w, p, n.Hotspot, n.ID) {
 		return
 	}
-	if in.Hotspot != n.Hotspot && !nasWritable(w, p, in.Hotspot, n.ID) {
+	if to := hotspots.VenueKey(in.Hotspot); to != n.Hotspot && !nasWritable(w, p, to, n.ID) {
 		return
 	}
-	n, err := a.reg.SetNASHotspot(n.ID, in.Hotspot)
+	n, err := a.reg.SetNASHotspot(n.ID, hotspots.VenueKey(in.Hotspot))
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(p, "nas.update", n.ID, orgOfVenue(n.Hotspot), "hotspot="+n.Hotspot)
+	a.audit(p, "nas.update", n.ID, n.Hotspot.Org(), "hotspot="+n.Hotspot.String())
 	web.WriteJSON(w, http.StatusOK, viewNAS(n))
 }
 
@@ -186,7 +180,7 @@ func (a *API) deleteNAS(w http.ResponseWriter, r *http.Request, p staff.Principa
 		a.fail(w, err)
 		return
 	}
-	a.audit(p, "nas.delete", n.ID, orgOfVenue(n.Hotspot), "")
+	a.audit(p, "nas.delete", n.ID, n.Hotspot.Org(), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -201,7 +195,7 @@ type apView struct {
 }
 
 func viewAP(ap hotspots.AP) apView {
-	return apView{ID: ap.ID, Hotspot: ap.Hotspot, Name: ap.Name, MAC: ap.MAC, Created: ap.Created}
+	return apView{ID: ap.ID, Hotspot: ap.Hotspot.String(), Name: ap.Name, MAC: ap.MAC, Created: ap.Created}
 }
 
 type apBody struct {
@@ -215,9 +209,9 @@ func (a *API) listAPs(w http.ResponseWriter, r *http.Request, p staff.Principal)
 	if !ok {
 		return
 	}
-	f := hotspots.APFilter{Venue: r.URL.Query().Get("hotspot"), Org: r.URL.Query().Get("org")}
+	f := hotspots.APFilter{Venue: hotspots.VenueKey(r.URL.Query().Get("hotspot")), Org: r.URL.Query().Get("org")}
 	if scope := p.Scope(); scope != "" {
-		if (f.Org != "" && f.Org != scope) || (f.Venue != "" && orgOfVenue(f.Venue) != scope) {
+		if (f.Org != "" && f.Org != scope) || (f.Venue != "" && f.Venue.Org() != scope) {
 			forbidden(w, "you may see organisation %q only", scope)
 			return
 		}
@@ -244,16 +238,16 @@ func (a *API) createAP(w http.ResponseWriter, r *http.Request, p staff.Principal
 		web.Invalid(w, "hotspot", "required (ORG/LOCATIONID)")
 		return
 	}
-	if !p.CanWrite(orgOfVenue(in.Hotspot)) {
+	if !p.CanWrite(hotspots.VenueKey(in.Hotspot).Org()) {
 		forbidden(w, "%s may not add APs to %q", p.Role, in.Hotspot)
 		return
 	}
-	ap, token, err := a.reg.AddAP(in.Hotspot, in.Name, in.MAC)
+	ap, token, err := a.reg.AddAP(hotspots.VenueKey(in.Hotspot), in.Name, in.MAC)
 	if err != nil {
 		a.failAP(w, err)
 		return
 	}
-	a.audit(p, "ap.create", ap.ID, ap.Org(), ap.Hotspot)
+	a.audit(p, "ap.create", ap.ID, ap.Org(), ap.Hotspot.String())
 	v := viewAP(ap)
 	v.Token = token
 	web.WriteJSON(w, http.StatusCreated, v)
@@ -318,6 +312,6 @@ func (a *API) deleteAP(w http.ResponseWriter, r *http.Request, p staff.Principal
 		a.fail(w, err)
 		return
 	}
-	a.audit(p, "ap.delete", ap.ID, ap.Org(), ap.Hotspot)
+	a.audit(p, "ap.delete", ap.ID, ap.Org(), ap.Hotspot.String())
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -84,8 +84,8 @@ func newFixtureWith(t *testing.T, journalPath string) *fixture {
 		must(t, errOf(reg.AddVenue(hotspots.Venue{Org: org, LocationID: "V1", NameEN: "Venue of " + org,
 			TypeEN: "Library", Latitude: 22.28 + float64(i)/100, Longitude: 114.15, Hotspots: 2, Plan: "plan-" + org})))
 		must(t, errOf(reg.AddNAS(hotspots.NASInput{Name: "nas-" + org, IP: "10.0.0." + string(rune('1'+i)),
-			Secret: "secret-" + org, Hotspot: org + "/V1"})))
-		ap, agent, err := reg.AddAP(org+"/V1", "ap", "02:00:00:00:00:0"+string(rune('1'+i)))
+			Secret: "secret-" + org, Hotspot: hotspots.MakeVenueKey(org, "V1")})))
+		ap, agent, err := reg.AddAP(hotspots.MakeVenueKey(org, "V1"), "ap", "02:00:00:00:00:0"+string(rune('1'+i)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -98,7 +98,7 @@ func (a *API) nearest(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]publicVenue, len(near))
 	for i, v := range near {
-		out[i] = publicVenue{ID: v.Key(), NameEN: v.NameEN, NameTC: v.NameTC, NameSC: v.NameSC, TypeEN: v.TypeEN,
+		out[i] = publicVenue{ID: v.Key().String(), NameEN: v.NameEN, NameTC: v.NameTC, NameSC: v.NameSC, TypeEN: v.TypeEN,
 			AddressEN: v.AddressEN, AddressTC: v.AddressTC, District: v.District, Area: v.Area,
 			Latitude: v.Latitude, Longitude: v.Longitude, SSID: v.SSID, Hotspots: v.Hotspots, Metres: v.Metres}
 	}

@@ -153,7 +153,7 @@ func (t *Telemetry) apStatus(w http.ResponseWriter, r *http.Request, p staff.Pri
 		t.unavailable(w, "status", err)
 		return
 	}
-	st.Venue = ap.Hotspot
+	st.Venue = ap.Hotspot.String()
 	state := "never"
 	if !st.LastReport.IsZero() {
 		state = map[bool]string{true: "online", false: "offline"}[st.Online]
@@ -183,20 +183,20 @@ func (t *Telemetry) apSeries(w http.ResponseWriter, r *http.Request, p staff.Pri
 }
 
 func (t *Telemetry) venueSeries(w http.ResponseWriter, r *http.Request, p staff.Principal) {
-	venue := r.URL.Query().Get("venue")
-	org, _, ok := hotspots.SplitVenueKey(venue)
-	if !ok {
-		web.Invalid(w, "venue", "%q is not ORG/LOCATIONID", venue)
+	raw := r.URL.Query().Get("venue")
+	venue, err := hotspots.ParseVenueKey(raw)
+	if err != nil {
+		web.Invalid(w, "venue", "%q is not ORG/LOCATIONID", raw)
 		return
 	}
-	if denyRead(w, p, org, "venue", venue) {
+	if denyRead(w, p, venue.Org(), "venue", raw) {
 		return
 	}
 	from, to, ok := timeRange(w, r)
 	if !ok {
 		return
 	}
-	b, err := t.svc.VenueSeries(venue, from, to)
+	b, err := t.svc.VenueSeries(venue.String(), from, to)
 	if err != nil {
 		t.unavailable(w, "series", err)
 		return

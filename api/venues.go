@@ -11,9 +11,9 @@ import (
 )
 
 // venueKey is the {org}/{id} of a venue route.
-func venueKey(r *http.Request) (org, key string) {
+func venueKey(r *http.Request) hotspots.VenueKey {
 	v := mux.Vars(r)
-	return v["org"], v["org"] + "/" + v["id"]
+	return hotspots.MakeVenueKey(v["org"], v["id"])
 }
 
 // venueFilter reads the list filters; a scoped caller sees only its own
@@ -71,13 +71,13 @@ func (a *API) createVenue(w http.ResponseWriter, r *http.Request, p staff.Princi
 		a.fail(w, err)
 		return
 	}
-	a.audit(p, "venue.create", v.Key(), v.Org, "")
+	a.audit(p, "venue.create", v.Key().String(), v.Org, "")
 	web.WriteJSON(w, http.StatusCreated, v)
 }
 
 func (a *API) getVenue(w http.ResponseWriter, r *http.Request, p staff.Principal) {
-	org, key := venueKey(r)
-	if denyRead(w, p, org, "venue", key) {
+	key := venueKey(r)
+	if denyRead(w, p, key.Org(), "venue", key.String()) {
 		return
 	}
 	v, err := a.reg.Venue(key)
@@ -89,12 +89,12 @@ func (a *API) getVenue(w http.ResponseWriter, r *http.Request, p staff.Principal
 }
 
 func (a *API) updateVenue(w http.ResponseWriter, r *http.Request, p staff.Principal) {
-	org, key := venueKey(r)
+	key := venueKey(r)
+	org, id := key.Org(), key.LocationID()
 	var in hotspots.Venue
-	if !web.DecodeJSON(w, r, a.cfg.MaxBody, &in) || denyWrite(w, p, org, "venue", key) {
+	if !web.DecodeJSON(w, r, a.cfg.MaxBody, &in) || denyWrite(w, p, org, "venue", key.String()) {
 		return
 	}
-	_, id, _ := hotspots.SplitVenueKey(key)
 	if (in.Org != "" && in.Org != org) || (in.LocationID != "" && in.LocationID != id) {
 		web.Invalid(w, "location_id", "organisation_code and location_id must match the URL")
 		return
@@ -105,19 +105,19 @@ func (a *API) updateVenue(w http.ResponseWriter, r *http.Request, p staff.Princi
 		a.fail(w, err)
 		return
 	}
-	a.audit(p, "venue.update", key, org, "")
+	a.audit(p, "venue.update", key.String(), org, "")
 	web.WriteJSON(w, http.StatusOK, v)
 }
 
 func (a *API) deleteVenue(w http.ResponseWriter, r *http.Request, p staff.Principal) {
-	org, key := venueKey(r)
-	if denyWrite(w, p, org, "venue", key) {
+	key := venueKey(r)
+	if denyWrite(w, p, key.Org(), "venue", key.String()) {
 		return
 	}
 	if err := a.reg.DeleteVenue(key); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(p, "venue.delete", key, org, "")
+	a.audit(p, "venue.delete", key.String(), key.Org(), "")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -17,7 +17,7 @@ type apAlert struct {
 
 type nasAlert struct {
 	NAS      string
-	Venue    string
+	Venue    hotspots.VenueKey
 	LastAcct time.Time
 	Open     int
 }
@@ -66,7 +66,7 @@ func (c *Console) silentNAS(v *view) ([]nasAlert, error) {
 	by := map[string]*nasAlert{}
 	for _, s := range open {
 		venue := venues[s.NAS]
-		org := orgOfVenue(venue)
+		org := venue.Org()
 		if !v.User.CanRead(org) || (v.User.Scope() != "" && org == "") {
 			continue
 		}

@@ -171,7 +171,7 @@ func TestBrowserCoverageRealData(t *testing.T) {
 	}
 	want := make([]string, len(venues))
 	for i, v := range venues {
-		want[i] = v.Key()
+		want[i] = v.Key().String()
 	}
 	got := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('svg.map [data-venue]'), e => e.getAttribute('data-venue'))`)
 	sort.Strings(want)

@@ -186,8 +186,8 @@ func (c *Console) apStates(ctx context.Context, aps []hotspots.AP) (map[string]a
 
 // venueStatus is each venue's dot: offline when any of its reporting APs
 // is offline, online when they all are online, no agent otherwise.
-func (c *Console) venueStatus(ctx context.Context, scope string) (map[string]apStatus, error) {
-	out := map[string]apStatus{}
+func (c *Console) venueStatus(ctx context.Context, scope string) (map[hotspots.VenueKey]apStatus, error) {
+	out := map[hotspots.VenueKey]apStatus{}
 	if c.cfg.Telemetry == nil {
 		return out, nil
 	}

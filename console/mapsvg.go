@@ -56,7 +56,7 @@ func (s apStatus) class() string {
 
 // mapPoint is one venue on the map.
 type mapPoint struct {
-	Key      string
+	Key      hotspots.VenueKey
 	Lat, Lon float64
 	District string
 	Status   apStatus
@@ -177,7 +177,7 @@ func renderMap(pts []mapPoint, labels []mapLabel, vb viewBox, base, title, desc 
 			b.WriteString(`" cy="`)
 			f(y)
 			b.WriteString(`" r="2" data-venue="`)
-			template.HTMLEscape(&b, []byte(pt.Key))
+			template.HTMLEscape(&b, []byte(pt.Key.String()))
 			b.WriteString(`"/>`)
 		}
 		b.WriteString(`</g>`)

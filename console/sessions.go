@@ -18,9 +18,10 @@ const maxSessionsShown = 500
 
 type sessionRow struct {
 	accounting.Session
-	Venue, Plan string
-	Org         string
-	CanWrite    bool
+	Venue    hotspots.VenueKey
+	Plan     string
+	Org      string
+	CanWrite bool
 }
 
 type sessionsData struct {
@@ -43,19 +44,17 @@ type disconnectResult struct {
 }
 
 // nasVenues maps NAS id to venue key.
-func (c *Console) nasVenues() (map[string]string, error) {
+func (c *Console) nasVenues() (map[string]hotspots.VenueKey, error) {
 	nas, err := c.reg.ListNAS()
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(nas))
+	out := make(map[string]hotspots.VenueKey, len(nas))
 	for _, n := range nas {
 		out[n.ID] = n.Hotspot
 	}
 	return out, nil
 }
-
-func orgOfVenue(key string) string { org, _, _ := strings.Cut(key, "/"); return org }
 
 // planOfClass reads the plan name from the Class the RADIUS server gave
 // ("whk1:GRANT:PLAN").
@@ -83,11 +82,11 @@ func (c *Console) openSessions(v *view, q string) ([]sessionRow, error) {
 	var out []sessionRow
 	for _, s := range all {
 		venue := venues[s.NAS]
-		org := orgOfVenue(venue)
+		org := venue.Org()
 		if !v.User.CanRead(org) || (v.User.Scope() != "" && org == "") {
 			continue
 		}
-		if q != "" && !strings.Contains(strings.ToLower(s.Username+"\x00"+s.MAC+"\x00"+venue+"\x00"+s.NAS), q) {
+		if q != "" && !strings.Contains(strings.ToLower(s.Username+"\x00"+s.MAC+"\x00"+venue.String()+"\x00"+s.NAS), q) {
 			continue
 		}
 		out = append(out, sessionRow{Session: s, Venue: venue, Org: org, Plan: planOfClass(s.Class), CanWrite: v.User.CanWrite(org)})
@@ -137,7 +136,7 @@ func (c *Console) disconnect(w http.ResponseWriter, r *http.Request, v *view) st
 	if err != nil {
 		return c.fail(v, err)
 	}
-	org := orgOfVenue(venues[s.NAS])
+	org := venues[s.NAS].Org()
 	if !v.User.CanRead(org) || (v.User.Scope() != "" && org == "") {
 		return c.fail(v, errNotFound)
 	}

@@ -124,7 +124,7 @@ func (c *Console) venues(w http.ResponseWriter, r *http.Request, v *view) string
 	if err != nil {
 		return c.fail(v, err)
 	}
-	perVenue := map[string]int{}
+	perVenue := map[hotspots.VenueKey]int{}
 	for _, ap := range aps {
 		perVenue[ap.Hotspot]++
 	}
@@ -153,9 +153,9 @@ func (c *Console) venues(w http.ResponseWriter, r *http.Request, v *view) string
 }
 
 // venueKey reads {org}/{id} from the path.
-func venueKey(r *http.Request) string {
+func venueKey(r *http.Request) hotspots.VenueKey {
 	vars := mux.Vars(r)
-	return vars["org"] + "/" + vars["id"]
+	return hotspots.MakeVenueKey(vars["org"], vars["id"])
 }
 
 // readableVenue returns the venue at the request's path if the principal
@@ -247,7 +247,7 @@ func (c *Console) venueData(r *http.Request, v *view, ven hotspots.Venue) (*venu
 		d.APs = append(d.APs, row)
 	}
 	if c.cfg.Telemetry != nil && len(aps) > 0 {
-		buckets, err := c.cfg.Telemetry.VenueSeries(ven.Key(), since, until)
+		buckets, err := c.cfg.Telemetry.VenueSeries(ven.Key().String(), since, until)
 		if err != nil {
 			return nil, err
 		}
@@ -319,7 +319,7 @@ func (c *Console) venuePost(w http.ResponseWriter, r *http.Request, v *view) str
 			v.Error = err.Error()
 			return c.venueEditPage(r, v, f)
 		}
-		c.audit(*v.User, "venue.update", nv.Key(), nv.Org, "console")
+		c.audit(*v.User, "venue.update", nv.Key().String(), nv.Org, "console")
 		http.Redirect(w, r, venuePath(c.cfg.Base, nv.Key())+"?saved=1", http.StatusSeeOther)
 		return ""
 	case "add_ap":
@@ -360,6 +360,9 @@ type venueForm struct {
 	FixedOrg                                                   bool
 	DefaultPlan                                                string
 }
+
+// Key is the address the form's venue has or will have.
+func (f *venueForm) Key() hotspots.VenueKey { return hotspots.MakeVenueKey(f.Org, f.LocationID) }
 
 func formFromRequest(r *http.Request) *venueForm {
 	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
@@ -459,7 +462,7 @@ func (c *Console) venueCreate(w http.ResponseWriter, r *http.Request, v *view) s
 		v.Status, v.Error = http.StatusUnprocessableEntity, err.Error()
 		return c.venueFormPage(v, f, v.T("venue_new"))
 	}
-	c.audit(*v.User, "venue.create", nv.Key(), nv.Org, "console")
+	c.audit(*v.User, "venue.create", nv.Key().String(), nv.Org, "console")
 	c.met.venuesAdded.Inc()
 	http.Redirect(w, r, venuePath(c.cfg.Base, nv.Key())+"?saved=1", http.StatusSeeOther)
 	return ""

@@ -128,15 +128,14 @@ func humanBytes(n uint64) string {
 
 // VenueURL is a venue's console page; location IDs may hold slashes,
 // which stay as path separators.
-func (v *view) VenueURL(key string) string { return venuePath(v.Base, key) }
+func (v *view) VenueURL(key hotspots.VenueKey) string { return venuePath(v.Base, key) }
 
-func venuePath(base, key string) string {
-	org, id, _ := strings.Cut(key, "/")
-	parts := strings.Split(id, "/")
+func venuePath(base string, key hotspots.VenueKey) string {
+	parts := strings.Split(key.LocationID(), "/")
 	for i, p := range parts {
 		parts[i] = url.PathEscape(p)
 	}
-	return base + "/venues/" + url.PathEscape(org) + "/" + strings.Join(parts, "/")
+	return base + "/venues/" + url.PathEscape(key.Org()) + "/" + strings.Join(parts, "/")
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -14,7 +14,7 @@ import (
 // AP is an access point at a venue, which runs wifihk-agent.
 type AP struct {
 	ID        string    `json:"id"`
-	Hotspot   string    `json:"hotspot"` // venue "ORG/LOCATIONID"
+	Hotspot   VenueKey  `json:"hotspot"` // the venue it is at
 	Name      string    `json:"name"`
 	MAC       string    `json:"mac"` // lower-case, colon-separated
 	TokenHash string    `json:"token_hash"`
@@ -22,7 +22,7 @@ type AP struct {
 }
 
 // Org is the organisation code of the AP's venue.
-func (a AP) Org() string { org, _, _ := strings.Cut(a.Hotspot, "/"); return org }
+func (a AP) Org() string { return a.Hotspot.Org() }
 
 // NormalizeMAC accepts aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF or aabb.ccdd.eeff.
 func NormalizeMAC(s string) (string, error) {
@@ -35,7 +35,7 @@ func NormalizeMAC(s string) (string, error) {
 
 // AddAP registers an access point at a venue and returns it with its agent
 // token. The token is shown once; only its hash is kept.
-func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
+func (r *Registry) AddAP(hotspot VenueKey, name, mac string) (AP, string, error) {
 	mac, err := NormalizeMAC(mac)
 	if err != nil {
 		return AP{}, "", fmt.Errorf("hotspots: %w", err)
@@ -46,7 +46,7 @@ func (r *Registry) AddAP(hotspot, name, mac string) (AP, string, error) {
 	tok, hash := token.New("wha_")
 	ap := AP{Hotspot: hotspot, Name: name, MAC: mac, TokenHash: hash, Created: r.now().UTC()}
 	err = r.db.Update(func(tx *store.Tx) error {
-		if !tx.Has(store.Venues, hotspot) {
+		if !tx.Has(store.Venues, hotspot.String()) {
 			return fmt.Errorf("hotspots: hotspot: no venue %q", hotspot)
 		}
 		if tx.Has(store.APMACs, mac) {

@@ -90,7 +90,7 @@ func syntheticVenues(b *testing.B, r *Registry, n int) {
 			if err := v.normalize(); err != nil {
 				return err
 			}
-			if err := tx.Put(store.Venues, v.Key(), v); err != nil {
+			if err := tx.Put(store.Venues, v.Key().String(), v); err != nil {
 				return err
 			}
 		}

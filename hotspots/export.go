@@ -91,7 +91,7 @@ func exportJSON(w *bufio.Writer, venues []Venue, byCode map[string]*Org, geo boo
 		v := &venues[i]
 		if geo {
 			fmt.Fprintf(w, `{"type":"Feature","id":%s,"geometry":{"type":"Point","coordinates":[%s,%s]},"properties":`,
-				quote(v.Key()), strconv.FormatFloat(v.Longitude, 'f', -1, 64), strconv.FormatFloat(v.Latitude, 'f', -1, 64))
+				quote(v.Key().String()), strconv.FormatFloat(v.Longitude, 'f', -1, 64), strconv.FormatFloat(v.Latitude, 'f', -1, 64))
 		}
 		writeRecord(w, v, orgOf(byCode, v.Org))
 		if geo {

@@ -2,19 +2,18 @@ package hotspots
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/wifihk/wifihk/internal/store"
 )
 
 // SetNASHotspot moves a NAS to a venue ("" for none).
-func (r *Registry) SetNASHotspot(id, hotspot string) (NAS, error) {
+func (r *Registry) SetNASHotspot(id string, hotspot VenueKey) (NAS, error) {
 	var n NAS
 	err := r.db.Update(func(tx *store.Tx) error {
 		if err := getOr404(tx, store.NAS, id, &n, "NAS"); err != nil {
 			return err
 		}
-		if hotspot != "" && !tx.Has(store.Venues, hotspot) {
+		if hotspot != "" && !tx.Has(store.Venues, hotspot.String()) {
 			return fieldErr("hotspot", "no venue %q", hotspot)
 		}
 		n.Hotspot = hotspot
@@ -42,7 +41,7 @@ func (r *Registry) DeleteNAS(id string) error {
 
 // APFilter selects APs: by venue key, or by organisation.
 type APFilter struct {
-	Venue string
+	Venue VenueKey
 	Org   string
 }
 
@@ -57,7 +56,7 @@ func (r *Registry) ListAPs(f APFilter, offset, limit int) ([]AP, int, error) {
 	total := 0
 	for _, id := range snap.ids {
 		v := snap.venueOf[id]
-		if (f.Venue != "" && v != f.Venue) || (f.Org != "" && !strings.HasPrefix(v, f.Org+"/")) {
+		if (f.Venue != "" && v != f.Venue) || (f.Org != "" && v.Org() != f.Org) {
 			continue
 		}
 		if total >= offset && (limit <= 0 || len(ids) < limit) {

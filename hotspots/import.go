@@ -122,7 +122,7 @@ func DetectFormat(data []byte) string {
 
 // checkRows turns rows into venues, rejecting bad and duplicate ones.
 func (r *Registry) checkRows(rows []row, res *ImportResult) []importRow {
-	seen := map[string]int{}
+	seen := map[VenueKey]int{}
 	out := make([]importRow, 0, len(rows))
 	for _, rw := range rows {
 		ir, err := venueFromRow(rw)
@@ -136,7 +136,7 @@ func (r *Registry) checkRows(rows []row, res *ImportResult) []importRow {
 			}
 		}
 		if err != nil {
-			res.Rejected = append(res.Rejected, Reject{Line: rw.line, Key: key, Reason: strings.TrimPrefix(err.Error(), "hotspots: ")})
+			res.Rejected = append(res.Rejected, Reject{Line: rw.line, Key: key.String(), Reason: strings.TrimPrefix(err.Error(), "hotspots: ")})
 			continue
 		}
 		seen[key] = rw.line
@@ -222,7 +222,7 @@ func (r *Registry) upsertBatch(batch []importRow, res *ImportResult) error {
 			orgs += n
 			v := ir.venue
 			var old Venue
-			err = tx.Get(store.Venues, v.Key(), &old)
+			err = tx.Get(store.Venues, v.Key().String(), &old)
 			switch {
 			case errors.Is(err, store.ErrNotFound):
 				v.Created, v.Updated = now, now
@@ -238,7 +238,7 @@ func (r *Registry) upsertBatch(batch []importRow, res *ImportResult) error {
 				v.Updated = now
 				updated++
 			}
-			if err := tx.Put(store.Venues, v.Key(), v); err != nil {
+			if err := tx.Put(store.Venues, v.Key().String(), v); err != nil {
 				return err
 			}
 		}

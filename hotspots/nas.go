@@ -22,7 +22,7 @@ type NAS struct {
 	ID      string       `json:"id"`
 	Name    string       `json:"name"`
 	Prefix  netip.Prefix `json:"prefix"`   // source addresses it sends from
-	Hotspot string       `json:"hotspot"`  // venue "ORG/LOCATIONID", or "" for none
+	Hotspot VenueKey     `json:"hotspot"`  // the venue it serves, or "" for none
 	CoAPort int          `json:"coa_port"` // RFC 5176 port, default 3799
 	// RequireMA is the Message-Authenticator policy: require, auto or off.
 	RequireMA string `json:"require_message_authenticator"`
@@ -41,7 +41,7 @@ type NASInput struct {
 	Name       string
 	IP         string // IP or IP/PREFIX
 	Secret     string
-	Hotspot    string
+	Hotspot    VenueKey // "" for none
 	CoAPort    int
 	RequireMA  string
 	Identifier string

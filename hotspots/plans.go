@@ -131,7 +131,7 @@ func (r *Registry) PlanForNAS(n NAS, def Plan) Plan {
 
 type planMemo struct {
 	gen        uint64
-	hotspot    string
+	hotspot    VenueKey
 	plan       Plan
 	useDefault bool
 }
@@ -140,7 +140,7 @@ type planMemo struct {
 func (r *Registry) venuePlan(n NAS) (p Plan, found bool) {
 	err := r.db.View(func(tx *store.Tx) error {
 		var v Venue
-		if err := tx.Get(store.Venues, n.Hotspot, &v); err != nil || v.Plan == "" {
+		if err := tx.Get(store.Venues, n.Hotspot.String(), &v); err != nil || v.Plan == "" {
 			return err
 		}
 		found = v.Plan != ""

@@ -62,7 +62,7 @@ func (r *Registry) AddNAS(in NASInput) (NAS, error) {
 		n.UAMSecretSealed = r.sealer.Seal(in.UAMSecret)
 	}
 	err = r.db.Update(func(tx *store.Tx) error {
-		if in.Hotspot != "" && !tx.Has(store.Venues, in.Hotspot) {
+		if in.Hotspot != "" && !tx.Has(store.Venues, in.Hotspot.String()) {
 			return fmt.Errorf("hotspots: hotspot: no venue %q", in.Hotspot)
 		}
 		clash, err := store.List(tx, store.NAS, store.Query[NAS]{Limit: 1,

@@ -40,8 +40,9 @@ func TestPlanForNASIsTheVenuePlan(t *testing.T) {
 	addVenue(t, r, "school", "S1", 22.33, 114.15, "Schools", "elearning")
 	addVenue(t, r, "school", "S2", 22.33, 114.16, "Schools", "")
 	for i, tc := range []struct {
-		nas, hotspot string
-		want         string
+		nas     string
+		hotspot hotspots.VenueKey
+		want    string
 	}{
 		{"gw-s1", "school/S1", "elearning"},
 		{"gw-s2", "school/S2", def.Name},
@@ -126,9 +127,9 @@ func TestDistricts(t *testing.T) {
 }
 
 // bruteNearest is the reference: every venue, sorted by distance.
-func bruteNearest(all []hotspots.Venue, lat, lon float64, n int) []string {
+func bruteNearest(all []hotspots.Venue, lat, lon float64, n int) []hotspots.VenueKey {
 	type d struct {
-		key string
+		key hotspots.VenueKey
 		m   float64
 	}
 	ds := make([]d, len(all))
@@ -136,7 +137,7 @@ func bruteNearest(all []hotspots.Venue, lat, lon float64, n int) []string {
 		ds[i] = d{v.Key(), hotspots.Haversine(lat, lon, v.Latitude, v.Longitude)}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].m < ds[j].m })
-	out := make([]string, n)
+	out := make([]hotspots.VenueKey, n)
 	for i := range out {
 		out[i] = ds[i].key
 	}

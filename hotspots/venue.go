@@ -47,14 +47,7 @@ type Venue struct {
 }
 
 // Key is the venue's address, "ORG/LOCATIONID".
-func (v Venue) Key() string { return v.Org + "/" + v.LocationID }
-
-// SplitVenueKey splits "ORG/LOCATIONID" at the first slash; location IDs may
-// themselves hold slashes (the open data has "CDHM/ST/TLT").
-func SplitVenueKey(key string) (org, locationID string, ok bool) {
-	org, id, ok := strings.Cut(key, "/")
-	return org, id, ok && org != "" && id != ""
-}
+func (v Venue) Key() VenueKey { return MakeVenueKey(v.Org, v.LocationID) }
 
 // Hong Kong's bounding box, with a margin: a venue outside it is a typo.
 const (
@@ -172,7 +165,7 @@ func (r *Registry) AddVenue(v Venue) (Venue, error) {
 		if err := checkVenueRefs(tx, v); err != nil {
 			return err
 		}
-		if err := tx.Insert(store.Venues, v.Key(), v); err != nil {
+		if err := tx.Insert(store.Venues, v.Key().String(), v); err != nil {
 			return fmt.Errorf("%w: venue %q", ErrExists, v.Key())
 		}
 		return nil
@@ -191,14 +184,14 @@ func (r *Registry) UpdateVenue(v Venue) (Venue, error) {
 	}
 	err := r.db.Update(func(tx *store.Tx) error {
 		var old Venue
-		if err := getOr404(tx, store.Venues, v.Key(), &old, "venue"); err != nil {
+		if err := getOr404(tx, store.Venues, v.Key().String(), &old, "venue"); err != nil {
 			return err
 		}
 		if err := checkVenueRefs(tx, v); err != nil {
 			return err
 		}
 		v.Created, v.Updated = old.Created, r.now().UTC()
-		return tx.Put(store.Venues, v.Key(), v)
+		return tx.Put(store.Venues, v.Key().String(), v)
 	})
 	if err != nil {
 		return Venue{}, err
@@ -208,23 +201,23 @@ func (r *Registry) UpdateVenue(v Venue) (Venue, error) {
 }
 
 // Venue returns the venue at key "ORG/LOCATIONID".
-func (r *Registry) Venue(key string) (Venue, error) {
+func (r *Registry) Venue(key VenueKey) (Venue, error) {
 	var v Venue
-	err := r.db.View(func(tx *store.Tx) error { return getOr404(tx, store.Venues, key, &v, "venue") })
+	err := r.db.View(func(tx *store.Tx) error { return getOr404(tx, store.Venues, key.String(), &v, "venue") })
 	return v, err
 }
 
 // VenueName is a venue's name in lang (en, zh-Hant or zh-Hans), falling
 // back to English, or key itself when there is no such venue. It reads the
 // in-memory snapshot, for pages on every visitor's path.
-func (r *Registry) VenueName(key, lang string) string {
+func (r *Registry) VenueName(key VenueKey, lang string) string {
 	s, err := r.venues()
 	if err != nil {
-		return key
+		return key.String()
 	}
 	i, ok := s.byKey[key]
 	if !ok {
-		return key
+		return key.String()
 	}
 	v := s.list[i]
 	names := []string{v.NameEN}
@@ -239,13 +232,13 @@ func (r *Registry) VenueName(key, lang string) string {
 			return n
 		}
 	}
-	return key
+	return key.String()
 }
 
 // DeleteVenue removes a venue that no NAS or AP belongs to.
-func (r *Registry) DeleteVenue(key string) error {
+func (r *Registry) DeleteVenue(key VenueKey) error {
 	err := r.db.Update(func(tx *store.Tx) error {
-		if !tx.Has(store.Venues, key) {
+		if !tx.Has(store.Venues, key.String()) {
 			return fmt.Errorf("%w: venue %q", ErrNotFound, key)
 		}
 		if n, ok := r.nasAt(key); ok {
@@ -259,7 +252,7 @@ func (r *Registry) DeleteVenue(key string) error {
 		if len(aps) > 0 {
 			return fmt.Errorf("%w: AP %s belongs to venue %q", ErrInUse, aps[0].ID, key)
 		}
-		return tx.Delete(store.Venues, key)
+		return tx.Delete(store.Venues, key.String())
 	})
 	if err == nil {
 		r.view.invalidateVenues()
@@ -268,7 +261,7 @@ func (r *Registry) DeleteVenue(key string) error {
 }
 
 // nasAt names a NAS that serves venue key.
-func (r *Registry) nasAt(key string) (string, bool) {
+func (r *Registry) nasAt(key VenueKey) (string, bool) {
 	for _, n := range r.nas.Load().byName {
 		if n.Hotspot == key {
 			return n.Name, true

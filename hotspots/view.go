@@ -31,7 +31,7 @@ func (c *viewCache) invalidateAPs()    { c.apGen.Add(1) }
 type venueSnapshot struct {
 	gen   uint64
 	list  []Venue
-	byKey map[string]int32
+	byKey map[VenueKey]int32
 	tree  kdTree
 }
 
@@ -39,8 +39,8 @@ type venueSnapshot struct {
 type apSnapshot struct {
 	gen      uint64
 	ids      []string // by id
-	venueOf  map[string]string
-	perVenue map[string]int
+	venueOf  map[string]VenueKey
+	perVenue map[VenueKey]int
 }
 
 // venues returns the current venue snapshot, rebuilding it after a write.
@@ -56,7 +56,7 @@ func (r *Registry) venues() (*venueSnapshot, error) {
 	if s := c.venueSnap.Load(); s != nil && s.gen == gen {
 		return s, nil
 	}
-	s := &venueSnapshot{gen: gen, byKey: map[string]int32{}}
+	s := &venueSnapshot{gen: gen, byKey: map[VenueKey]int32{}}
 	err := r.db.View(func(tx *store.Tx) (err error) {
 		s.list, err = store.List(tx, store.Venues, store.Query[Venue]{})
 		return err
@@ -87,10 +87,10 @@ func (r *Registry) aps() (*apSnapshot, error) {
 	if s := c.apSnap.Load(); s != nil && s.gen == gen {
 		return s, nil
 	}
-	s := &apSnapshot{gen: gen, venueOf: map[string]string{}, perVenue: map[string]int{}}
+	s := &apSnapshot{gen: gen, venueOf: map[string]VenueKey{}, perVenue: map[VenueKey]int{}}
 	type apVenue struct { // the two fields of an AP the snapshot needs
-		ID      string `json:"id"`
-		Hotspot string `json:"hotspot"`
+		ID      string   `json:"id"`
+		Hotspot VenueKey `json:"hotspot"`
 	}
 	var aps []apVenue
 	err := r.db.View(func(tx *store.Tx) (err error) {

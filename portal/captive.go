@@ -26,7 +26,7 @@ func (p *Portal) captiveAPI(w http.ResponseWriter, r *http.Request) {
 			}
 			out["can-extend-session"] = false
 			if s.Venue != "" {
-				out["venue-info-url"] = p.publicBase(r) + "/venue?v=" + url.QueryEscape(s.Venue)
+				out["venue-info-url"] = p.publicBase(r) + "/venue?v=" + url.QueryEscape(s.Venue.String())
 			}
 		}
 	}

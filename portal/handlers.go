@@ -81,8 +81,11 @@ func (p *Portal) terms(w http.ResponseWriter, r *http.Request, v *view) {
 // venueInfo is the RFC 8908 venue-info-url: where the visitor is and whom
 // to call for help.
 func (p *Portal) venueInfo(w http.ResponseWriter, r *http.Request, v *view) {
-	key := v.q.Get("v")
-	ven, err := p.cfg.NAS.Venue(key)
+	key, err := hotspots.ParseVenueKey(v.q.Get("v"))
+	var ven hotspots.Venue
+	if err == nil {
+		ven, err = p.cfg.NAS.Venue(key)
+	}
 	if err != nil {
 		v.message(http.StatusNotFound, "err_no_venue", "err_no_venue")
 		return
@@ -211,14 +214,10 @@ func (v *view) logon(username, secret string) {
 // issueFor logs a signed-in account on through a one-time CHAP
 // credential, so the account's password needs no recoverable copy.
 func (v *view) issueFor(acct visitors.Credential) {
-	if v.plan.Kind == hotspots.PlanVoucher ||
-		(v.plan.Kind == hotspots.PlanMembers && (acct.Org == "" || acct.Org != orgOf(v.nas.Hotspot))) {
+	plan, err := visitors.Admit(acct, v.nas, v.plan)
+	if v.plan.Kind == hotspots.PlanVoucher || err != nil {
 		v.loginPage(http.StatusForbidden, tr(v.lang, "err_plan"))
 		return
-	}
-	plan := v.plan
-	if acct.Plan != nil {
-		plan = *acct.Plan
 	}
 	c, secret, err := v.p.cfg.Visitors.IssueOneTime(visitors.OneTimeInput{MAC: v.uam.MAC, NAS: v.nas.ID, Plan: &plan, Account: acct.Username})
 	if err != nil {
@@ -234,15 +233,6 @@ func (v *view) issueFor(acct visitors.Credential) {
 	v.logon(c.Username, secret)
 }
 
-func orgOf(hotspot string) string {
-	for i := 0; i < len(hotspot); i++ {
-		if hotspot[i] == '/' {
-			return hotspot[:i]
-		}
-	}
-	return hotspot
-}
-
 // voucher logs on with a printed code: the code is the RADIUS username,
 // its sealed secret the password, and RADIUS counts its uses.
 func (p *Portal) voucher(w http.ResponseWriter, r *http.Request, v *view) {
@@ -252,7 +242,7 @@ func (p *Portal) voucher(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	c, err := p.cfg.Visitors.Voucher(code)
-	if err == nil && c.Org != "" && c.Org != orgOf(v.nas.Hotspot) {
+	if err == nil && c.Org != "" && c.Org != v.nas.Hotspot.Org() {
 		err = visitors.ErrUnknown
 	}
 	if err != nil {

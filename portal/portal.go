@@ -33,8 +33,8 @@ var staticFS embed.FS
 // *hotspots.Registry implements it.
 type NASDirectory interface {
 	LookupNAS(key string) (hotspots.NAS, bool)
-	VenueName(key, lang string) string
-	Venue(key string) (hotspots.Venue, error)
+	VenueName(key hotspots.VenueKey, lang string) string
+	Venue(key hotspots.VenueKey) (hotspots.Venue, error)
 	Org(code string) (hotspots.Org, error)
 	UAMSecret(hotspots.NAS) (string, error)
 	PlanForNAS(hotspots.NAS, hotspots.Plan) hotspots.Plan
@@ -42,9 +42,9 @@ type NASDirectory interface {
 
 // Session is what the status page and the Captive Portal API report.
 type Session struct {
-	SecondsLeft int64  // -1 when there is no time limit
-	BytesLeft   int64  // -1 when there is no data cap
-	Venue       string // "ORG/LOCATIONID" of the session's NAS, or ""
+	SecondsLeft int64             // -1 when there is no time limit
+	BytesLeft   int64             // -1 when there is no data cap
+	Venue       hotspots.VenueKey // of the session's NAS, or ""
 }
 
 // SessionFinder finds a visitor's open accounting session by address and,

@@ -17,8 +17,8 @@ type SessionIndex interface {
 
 // AccountingSessions finds a visitor's open session in accounting by the
 // address the NAS reported (Framed-IP-Address) and, when known, the MAC,
-// and works out what is left from the plan the session was granted: the
-// credential's own plan, else the NAS's venue plan, else the default.
+// and works out what is left from the plan the session was granted, as
+// visitors.Admit decides it.
 type AccountingSessions struct {
 	// Sessions should be the Store that RADIUS accounting writes through,
 	// whose index is current.
@@ -45,18 +45,19 @@ func (a AccountingSessions) OpenSession(ip netip.Addr, mac string) (Session, boo
 }
 
 func (a AccountingSessions) left(s accounting.Session) Session {
-	plan, venue := a.Default, ""
-	if n, ok := a.nas(s.NAS); ok {
-		plan, venue = a.NAS.PlanForNAS(n, a.Default), n.Hotspot
+	plan := a.Default
+	n, ok := a.nas(s.NAS)
+	if ok {
+		plan = a.NAS.PlanForNAS(n, a.Default)
 	}
-	if c, err := a.Visitors.Get(s.Username); err == nil && c.Plan != nil {
-		plan = *c.Plan
+	if c, err := a.Visitors.Get(s.Username); err == nil {
+		plan, _ = visitors.Admit(c, n, plan) // the session is open: only its plan matters
 	}
 	now := time.Now
 	if a.Now != nil {
 		now = a.Now
 	}
-	out := Session{SecondsLeft: -1, BytesLeft: -1, Venue: venue}
+	out := Session{SecondsLeft: -1, BytesLeft: -1, Venue: n.Hotspot}
 	if plan.SessionTimeout > 0 {
 		out.SecondsLeft = max(int64(plan.SessionTimeout)-int64(now().Sub(s.Started).Seconds()), 0)
 	}

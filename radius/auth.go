@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strings"
 	"time"
 
 	layeh "layeh.com/radius"
@@ -147,9 +146,9 @@ func (a *Authenticator) authenticate(ctx context.Context, r *Request) (grant, *r
 	if rej := a.checkBinding(cred, r.NAS, mac); rej != nil {
 		return grant{}, rej, nil
 	}
-	plan := a.planFor(cred, r.NAS)
-	if plan.Kind == hotspots.PlanMembers && (cred.Org == "" || cred.Org != orgOf(r.NAS.Hotspot)) {
-		return grant{}, &rejection{rejectPlan, nil}, nil
+	plan, err := visitors.Admit(cred, r.NAS, a.cfg.Plans.PlanForNAS(r.NAS, a.cfg.DefaultPlan))
+	if err != nil {
+		return grant{}, &rejection{rejectPlan, err}, nil
 	}
 	if rej, err := a.checkSimultaneous(username, plan); rej != nil || err != nil {
 		return grant{}, rej, err
@@ -305,13 +304,6 @@ func (a *Authenticator) checkBinding(c visitors.Credential, n hotspots.NAS, mac 
 	return nil
 }
 
-func (a *Authenticator) planFor(c visitors.Credential, n hotspots.NAS) hotspots.Plan {
-	if c.Plan != nil {
-		return *c.Plan
-	}
-	return a.cfg.Plans.PlanForNAS(n, a.cfg.DefaultPlan) // the registry remembers it
-}
-
 // checkSimultaneous applies the plan's Simultaneous-Use limit, counted from
 // accounting. Sessions silent for three interim intervals are not counted.
 func (a *Authenticator) checkSimultaneous(username string, plan hotspots.Plan) (*rejection, error) {
@@ -334,10 +326,4 @@ func newGrantID() string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// orgOf is the organisation code of a venue "ORG/LOCATIONID".
-func orgOf(hotspot string) string {
-	org, _, _ := strings.Cut(hotspot, "/")
-	return org
 }

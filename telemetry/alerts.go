@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/store"
 )
 
@@ -49,7 +50,7 @@ func (s *Service) Alerts(f AlertFilter) ([]Alert, error) {
 	s.readBarrier()
 	err := s.db.View(func(tx *store.Tx) (err error) {
 		all, err = store.List(tx, store.Alerts, store.Query[Alert]{Keep: func(a *Alert) bool {
-			return !a.At.Before(f.Since) && (f.AP == "" || a.AP == f.AP) && (f.Org == "" || orgOf(a.Venue) == f.Org)
+			return !a.At.Before(f.Since) && (f.AP == "" || a.AP == f.AP) && (f.Org == "" || hotspots.VenueKey(a.Venue).Org() == f.Org)
 		}})
 		return err
 	})
@@ -61,13 +62,4 @@ func (s *Service) Alerts(f AlertFilter) ([]Alert, error) {
 		out = append(out, all[i])
 	}
 	return out, nil
-}
-
-func orgOf(venue string) string {
-	for i := 0; i < len(venue); i++ {
-		if venue[i] == '/' {
-			return venue[:i]
-		}
-	}
-	return venue
 }

@@ -37,7 +37,7 @@ func benchmarkIngest(b *testing.B, journalPath string) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			ap := hotspots.AP{ID: fmt.Sprintf("ap-%d", i%aps), Hotspot: fmt.Sprintf("fleet/V%05d", i%aps/5)}
+			ap := hotspots.AP{ID: fmt.Sprintf("ap-%d", i%aps), Hotspot: hotspots.MakeVenueKey("fleet", fmt.Sprintf("V%05d", i%aps/5))}
 			if _, err := svc.Ingest(context.Background(), ap, report(i/aps+1, now, 25)); err != nil {
 				b.Error(err)
 				return

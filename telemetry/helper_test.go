@@ -80,7 +80,7 @@ func newFixtureWith(t testing.TB, journalPath string) *fixture {
 			Latitude: 22.28, Longitude: 114.15, Hotspots: 1}); err != nil {
 			t.Fatal(err)
 		}
-		ap, tok, err := reg.AddAP(org+"/V1", "ap", "02:00:00:00:01:0"+string(rune('1'+i)))
+		ap, tok, err := reg.AddAP(hotspots.MakeVenueKey(org, "V1"), "ap", "02:00:00:00:01:0"+string(rune('1'+i)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -83,7 +83,7 @@ func counted(t *testing.T, svc *telemetry.Service, ap hotspots.AP, reports int, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := svc.VenueSeries(ap.Hotspot, now.Add(-time.Hour), now.Add(time.Hour))
+	v, err := svc.VenueSeries(ap.Hotspot.String(), now.Add(-time.Hour), now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

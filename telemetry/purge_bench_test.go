@@ -25,7 +25,7 @@ func BenchmarkPurge(b *testing.B) {
 	}
 	r := &wire.Report{Version: wire.Version, Seq: 1, Start: now.Add(-time.Minute), End: now, IntervalS: 60, Clients: []wire.Client{}}
 	for i := range aps {
-		ap := hotspots.AP{ID: fmt.Sprintf("ap-%d", i), Hotspot: fmt.Sprintf("org/V%d", i/10)}
+		ap := hotspots.AP{ID: fmt.Sprintf("ap-%d", i), Hotspot: hotspots.MakeVenueKey("org", fmt.Sprintf("V%d", i/10))}
 		if _, err := svc.Ingest(context.Background(), ap, r); err != nil {
 			b.Fatal(err)
 		}

@@ -210,7 +210,7 @@ type entry struct {
 }
 
 func newEntry(ap hotspots.AP, r *wire.Report, now, bucketAt time.Time) entry {
-	return entry{AP: ap.ID, Venue: ap.Hotspot, At: now, Bucket: bucketAt, Seq: r.Seq,
+	return entry{AP: ap.ID, Venue: ap.Hotspot.String(), At: now, Bucket: bucketAt, Seq: r.Seq,
 		AgentVersion: r.AgentVersion, IntervalS: r.IntervalS, Gateway: r.Gateway, Stats: r.AP}
 }
 

@@ -17,4 +17,7 @@ var (
 	ErrExists = errors.New("visitors: username taken")
 	// ErrWrongDevice means a bound credential came from another MAC or NAS.
 	ErrWrongDevice = errors.New("visitors: credential bound to another device or gateway")
+	// ErrNotMember means a members plan refused a credential that belongs
+	// to no organisation or to another than the venue's.
+	ErrNotMember = errors.New("visitors: not a member of the venue's organisation")
 )

@@ -44,7 +44,7 @@ type memAPs struct {
 func newMemAPs(n int) *memAPs {
 	m := &memAPs{byToken: make(map[string]hotspots.AP, n), byID: make(map[string]hotspots.AP, n)}
 	for i := 0; i < n; i++ {
-		ap := hotspots.AP{ID: fmt.Sprintf("ap-%d", i+1), Hotspot: fmt.Sprintf("fleet/V%05d", i/5), Name: "fleet"}
+		ap := hotspots.AP{ID: fmt.Sprintf("ap-%d", i+1), Hotspot: hotspots.MakeVenueKey("fleet", fmt.Sprintf("V%05d", i/5)), Name: "fleet"}
 		m.byToken[Token(i)], m.byID[ap.ID] = ap, ap
 	}
 	return m

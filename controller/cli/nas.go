@@ -14,7 +14,7 @@ func cmdNASAdd(_ context.Context, e *Env, args []string) error {
 	fs.StringVar(&in.Name, "name", "", "NAS name (letters, digits, . _ -)")
 	fs.StringVar(&in.IP, "ip", "", "source IP or IP/PREFIX the NAS sends from")
 	fs.StringVar(&in.Secret, "secret", "", "its RADIUS shared secret")
-	fs.StringVar(&in.Hotspot, "hotspot", "", "venue ORG/LOCATIONID it serves")
+	hotspot := fs.String("hotspot", "", "venue ORG/LOCATIONID it serves")
 	fs.IntVar(&in.CoAPort, "coa-port", 3799, "its RFC 5176 CoA/Disconnect port")
 	fs.StringVar(&in.RequireMA, "require-message-authenticator", "require", "require, auto or off (BlastRADIUS)")
 	fs.StringVar(&in.Identifier, "nas-id", "", "NAS-Identifier / UAM nasid it sends")
@@ -23,6 +23,7 @@ func cmdNASAdd(_ context.Context, e *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	in.Hotspot = hotspots.VenueKey(*hotspot)
 	n, err := e.Registry.AddNAS(in)
 	if err != nil {
 		return err

@@ -63,11 +63,11 @@ func cmdAPAdd(_ context.Context, e *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	ap, token, err := e.Registry.AddAP(*hotspot, *name, *mac)
+	ap, token, err := e.Registry.AddAP(hotspots.VenueKey(*hotspot), *name, *mac)
 	if err != nil {
 		return err
 	}
-	audit(e, "ap.create", ap.ID, ap.Org(), ap.Hotspot)
+	audit(e, "ap.create", ap.ID, ap.Org(), ap.Hotspot.String())
 	return e.result(map[string]any{"id": ap.ID, "hotspot": ap.Hotspot, "name": ap.Name, "mac": ap.MAC, "token": token},
 		"added AP %s (%s) at %s\nagent token (shown only now): %s\n", ap.ID, ap.MAC, ap.Hotspot, token)
 }
@@ -109,15 +109,16 @@ func cmdVenueAdd(_ context.Context, e *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var ok bool
-	if v.Org, v.LocationID, ok = hotspots.SplitVenueKey(*key); !ok {
-		return fmt.Errorf("hotspot: %q is not ORG/LOCATIONID", *key)
+	k, err := hotspots.ParseVenueKey(*key)
+	if err != nil {
+		return fmt.Errorf("hotspot: %w", err)
 	}
-	v, err := e.Registry.AddVenue(v)
+	v.Org, v.LocationID = k.Org(), k.LocationID()
+	v, err = e.Registry.AddVenue(v)
 	if err != nil {
 		return err
 	}
-	audit(e, "venue.create", v.Key(), v.Org, "")
+	audit(e, "venue.create", v.Key().String(), v.Org, "")
 	return e.result(v, "added venue %s (%s, %s)\n", v.Key(), v.District, v.Area)
 }
 

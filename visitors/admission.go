@@ -1,0 +1,28 @@
+package visitors
+
+import "github.com/wifihk/wifihk/hotspots"
+
+// Admit decides what credential c gets at NAS n, and whether it may have
+// it. venuePlan is the plan for n's visitors, as hotspots.Registry's
+// PlanForNAS gives it (the default plan where n has no venue or its venue
+// no plan).
+//
+// The plan is c's own where it carries one (a voucher's duration and
+// data cap, the plan a one-time credential was issued under), else
+// venuePlan. A members plan admits only credentials of the organisation
+// of n's venue; anyone else is refused with ErrNotMember.
+//
+// This is the one place the rule is decided: RADIUS calls it for every
+// Access-Request and the portal before it issues an account's one-time
+// credential and when it reports what an open session has left. The plan
+// is returned even with a refusal, for reports on sessions already open.
+func Admit(c Credential, n hotspots.NAS, venuePlan hotspots.Plan) (hotspots.Plan, error) {
+	plan := venuePlan
+	if c.Plan != nil {
+		plan = *c.Plan
+	}
+	if plan.Kind == hotspots.PlanMembers && (c.Org == "" || c.Org != n.Hotspot.Org()) {
+		return plan, ErrNotMember
+	}
+	return plan, nil
+}
