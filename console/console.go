@@ -52,10 +52,10 @@ type Sessions interface {
 	Get(id string) (accounting.Session, error)
 }
 
-// Disconnecter sends RFC 5176 Disconnect-Requests; *radius.CoAClient
-// implements it.
+// Disconnecter ends an accounting session with an RFC 5176
+// Disconnect-Request to its NAS; *radius.Disconnecter implements it.
 type Disconnecter interface {
-	Disconnect(ctx context.Context, t radius.DisconnectTarget) (radius.DisconnectResult, error)
+	Disconnect(ctx context.Context, s accounting.Session) (radius.DisconnectResult, error)
 }
 
 // Vouchers makes and finds voucher batches; *visitors.Store implements it.

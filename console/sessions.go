@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/radius"
 )
 
 // maxSessionsShown caps the sessions page; a search narrows it.
@@ -143,15 +141,10 @@ func (c *Console) disconnect(w http.ResponseWriter, r *http.Request, v *view) st
 	if !v.User.CanWrite(org) {
 		return c.fail(v, errForbidden)
 	}
-	res := &disconnectResult{ID: s.ID}
-	target, err := c.disconnectTarget(s)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-		defer cancel()
-		var out radius.DisconnectResult
-		out, err = c.cfg.Disconnecter.Disconnect(ctx, target)
-		res.ACK, res.Code, res.ErrorCause, res.RTTms = out.ACK, out.Code, out.ErrorCause, out.RTT.Milliseconds()
-	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	out, err := c.cfg.Disconnecter.Disconnect(ctx, s)
+	res := &disconnectResult{ID: s.ID, ACK: out.ACK, Code: out.Code, ErrorCause: out.ErrorCause, RTTms: out.RTT.Milliseconds()}
 	result := "ack"
 	switch {
 	case err != nil:
@@ -173,18 +166,4 @@ func (c *Console) disconnect(w http.ResponseWriter, r *http.Request, v *view) st
 	}
 	d.Total, d.Rows = len(rows), rows[:min(len(rows), maxSessionsShown)]
 	return "sessions"
-}
-
-// disconnectTarget finds where to send the request: the address the NAS
-// sent accounting from, at its CoA port, signed with its own secret.
-func (c *Console) disconnectTarget(s accounting.Session) (radius.DisconnectTarget, error) {
-	n, err := c.reg.NASByID(s.NAS)
-	if err != nil {
-		return radius.DisconnectTarget{}, fmt.Errorf("console: NAS %q: %w", s.NAS, hotspots.ErrNotFound)
-	}
-	secret, err := c.reg.Secret(n)
-	if err != nil {
-		return radius.DisconnectTarget{}, fmt.Errorf("console: NAS %s secret: %w", n.Name, err)
-	}
-	return radius.SessionTarget(n, secret, s)
 }

@@ -31,7 +31,7 @@ func (a *App) mountConsole() error {
 		Auth:           a.Staff,
 		Usage:          a.CoverageSources().Usage,
 		Sessions:       sess,
-		Disconnecter:   &radius.CoAClient{},
+		Disconnecter:   &radius.Disconnecter{NAS: a.Registry},
 		Vouchers:       visitors.New(a.DB, a.Sealer),
 		DefaultPlan:    a.Config.Plan,
 		CoverageTarget: a.Config.Coverage.TargetVenuesPerDistrict,

@@ -29,6 +29,7 @@ type DisconnectTarget struct {
 
 // DisconnectResult is the NAS's answer.
 type DisconnectResult struct {
+	To         netip.AddrPort // where the request went
 	ACK        bool
 	Code       string // Disconnect-ACK or Disconnect-NAK
 	ErrorCause string // from a NAK, when given
@@ -75,6 +76,7 @@ func (c *CoAClient) send(ctx context.Context, code layeh.Code, t DisconnectTarge
 	rfc2869.EventTimestamp_Set(p, time.Now())
 	p.Attributes = append(p.Attributes, attrs...)
 	res, err := c.exchange(ctx, p, t.NASAddr)
+	res.To = t.NASAddr
 	if c.Metrics != nil {
 		label := "error"
 		if err == nil {

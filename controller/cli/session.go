@@ -51,36 +51,18 @@ func cmdSessionDisconnect(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	target, err := disconnectTarget(e, s)
+	d := radius.Disconnecter{NAS: e.Registry, Client: radius.CoAClient{Timeout: *timeout}}
+	res, err := d.Disconnect(ctx, s)
 	if err != nil {
 		return err
 	}
-	c := radius.CoAClient{Timeout: *timeout}
-	res, err := c.Disconnect(ctx, target)
-	if err != nil {
-		return err
-	}
-	out := map[string]any{"id": s.ID, "nas": s.NAS, "to": target.NASAddr.String(), "result": res.Code,
+	out := map[string]any{"id": s.ID, "nas": s.NAS, "to": res.To.String(), "result": res.Code,
 		"ack": res.ACK, "error_cause": res.ErrorCause, "rtt_ms": res.RTT.Milliseconds()}
-	if err := e.result(out, "%s: %s from %s %s\n", s.ID, res.Code, target.NASAddr, res.ErrorCause); err != nil {
+	if err := e.result(out, "%s: %s from %s %s\n", s.ID, res.Code, res.To, res.ErrorCause); err != nil {
 		return err
 	}
 	if !res.ACK {
 		return errors.New("the NAS refused the disconnect")
 	}
 	return nil
-}
-
-// disconnectTarget finds where and how to reach the session's NAS: the
-// address it sent accounting from, its CoA port and its own secret.
-func disconnectTarget(e *Env, s accounting.Session) (radius.DisconnectTarget, error) {
-	n, err := e.Registry.NASByID(s.NAS)
-	if err != nil {
-		return radius.DisconnectTarget{}, fmt.Errorf("NAS %q: %w", s.NAS, err)
-	}
-	secret, err := e.Registry.Secret(n)
-	if err != nil {
-		return radius.DisconnectTarget{}, err
-	}
-	return radius.SessionTarget(n, secret, s)
 }
