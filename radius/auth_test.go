@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 	"layeh.com/radius/rfc2869"
@@ -216,5 +217,50 @@ func TestRememberedFreeDeviceSharesTheAllowance(t *testing.T) {
 	}
 	if n, _ := h.vis.FreeUsedToday(mac); n != 2 {
 		t.Fatalf("FreeUsedToday = %d, want 2", n)
+	}
+}
+
+// TestMembersPlanAdmitsOnlyItsOrganisation: at a NAS whose venue has a
+// members plan, RADIUS accepts an account of the venue's organisation and
+// refuses any other (visitors.Admit decides).
+func TestMembersPlanAdmitsOnlyItsOrganisation(t *testing.T) {
+	h := newHarness(t, "")
+	if _, err := h.reg.AddOrg(hotspots.Org{Code: "club"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.reg.AddPlan(hotspots.Plan{Name: "members-only", Kind: hotspots.PlanMembers, Org: "club", SessionTimeout: 900}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.reg.AddVenue(hotspots.Venue{Org: "club", LocationID: "C1", NameEN: "Club", Latitude: 22.3, Longitude: 114.17, Plan: "members-only"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.reg.SetNASHotspot("test-nas", "club/C1"); err != nil {
+		t.Fatal(err)
+	}
+	c := h.client(h.authAddr)
+	for _, tc := range []struct {
+		user, org string
+		want      layeh.Code
+	}{
+		{"member", "club", layeh.CodeAccessAccept},
+		{"outsider", "elsewhere", layeh.CodeAccessReject},
+		{"nobodys", "", layeh.CodeAccessReject},
+	} {
+		t.Run(tc.user, func(t *testing.T) {
+			if _, err := h.vis.AddAccount(visitors.AccountInput{Username: tc.user, Password: "correct horse", Org: tc.org}); err != nil {
+				t.Fatal(err)
+			}
+			req := mustEncodeMA(t, accessRequest(testSecret, tc.user, "correct horse"))
+			p := checkReply(t, c.exchange(req, answerWait), req, true)
+			if p.Code != tc.want {
+				t.Fatalf("got %v, want %v", p.Code, tc.want)
+			}
+			if p.Code == layeh.CodeAccessAccept && rfc2865.SessionTimeout_Get(p) != 900 {
+				t.Errorf("Session-Timeout %d, want the members plan's 900", rfc2865.SessionTimeout_Get(p))
+			}
+		})
+	}
+	if got := testutil.ToFloat64(h.met.auth.WithLabelValues(rejectPlan)); got != 2 {
+		t.Errorf("plan_refuses = %v, want 2", got)
 	}
 }
