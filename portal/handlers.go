@@ -219,7 +219,7 @@ func (v *view) issueFor(acct visitors.Credential) {
 		v.loginPage(http.StatusForbidden, tr(v.lang, "err_plan"))
 		return
 	}
-	c, secret, err := v.p.cfg.Visitors.IssueOneTime(visitors.OneTimeInput{MAC: v.uam.MAC, NAS: v.nas.ID, Plan: &plan, Account: acct.Username})
+	c, secret, err := v.p.cfg.Visitors.IssueOneTime(visitors.OneTimeInput{MAC: v.uam.MAC, NAS: v.nas.ID, Plan: &plan, Account: acct.Username, Org: acct.Org})
 	if err != nil {
 		v.p.log.Error("issue account credential", "err", err)
 		v.message(http.StatusInternalServerError, "err_internal", "err_internal")

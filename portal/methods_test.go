@@ -12,6 +12,7 @@ import (
 
 	"layeh.com/radius/rfc2865"
 
+	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/visitors"
 )
@@ -168,4 +169,53 @@ func TestCaptiveAPIAndPageWeight(t *testing.T) {
 		t.Fatal("landing page loads something from another host")
 	}
 	t.Logf("first page: %d bytes with assets", total)
+}
+
+// TestMembersPlanAdmitsOnlyItsOrganisation: at a venue whose plan is for
+// members of its organisation, a member signs in and RADIUS accepts the
+// one-time credential the portal issues; an account of another
+// organisation is refused by the portal, with no logon.
+func TestMembersPlanAdmitsOnlyItsOrganisation(t *testing.T) {
+	a := startApp(t)
+	if _, err := a.Registry.AddPlan(hotspots.Plan{Name: "staff-only", Kind: hotspots.PlanMembers, Org: "demo", SessionTimeout: 3600}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Registry.Venue("demo/CWB-LIB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Plan = "staff-only"
+	if _, err := a.Registry.UpdateVenue(v); err != nil {
+		t.Fatal(err)
+	}
+	vs := visitors.New(a.DB, a.Sealer)
+	for user, org := range map[string]string{"+85291110000": "demo", "+85291110001": "elsewhere"} {
+		if _, err := vs.AddAccount(visitors.AccountInput{Username: user, Password: "correct horse", Org: org}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := startGateway(t, a, "demo", "uamsecret", "127.0.0.1")
+	g.Attach(loopback, "02:aa:bb:cc:dd:30")
+	c := newBrowser(t)
+	signIn := func(contact string) (int, string) {
+		_, page := get(t, c, g.URL+"/")
+		form := formFields(t, page)
+		form.Set("contact", contact)
+		form.Set("password", "correct horse")
+		code, page, _ := post(t, c, portalURL(a.HTTPAddr)+"/signin", form)
+		return code, page
+	}
+	if code, page := signIn("+85291110001"); code != http.StatusForbidden {
+		t.Fatalf("another organisation's account: %d\n%s", code, page)
+	}
+	if code, page := signIn("+85291110000"); code != 200 {
+		t.Fatalf("member sign-in: %d\n%s", code, page)
+	}
+	res := nextResult(t, g)
+	if !res.Accepted {
+		t.Fatalf("RADIUS refused the member's one-time credential: %+v", res)
+	}
+	if to := rfc2865.SessionTimeout_Get(res.Reply); to != 3600 {
+		t.Errorf("Session-Timeout %d, want the members plan's 3600", to)
+	}
 }

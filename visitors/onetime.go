@@ -18,8 +18,10 @@ type OneTimeInput struct {
 	MAC  string         // the device, lower-case colon form
 	NAS  string         // the gateway's NAS ID
 	Plan *hotspots.Plan // the plan it was issued under, nil for the venue's
-	// Account is the signed-in account it stands for ("" for click-through).
+	// Account is the signed-in account it stands for ("" for click-through),
+	// and Org that account's organisation, which a members plan checks.
 	Account string
+	Org     string
 	TTL     time.Duration // default OneTimeTTL
 }
 
@@ -42,7 +44,7 @@ func (s *Store) IssueOneTime(in OneTimeInput) (Credential, string, error) {
 	c := Credential{
 		Username: oneTimeName(now), Kind: KindOneTime,
 		SecretSealed: s.Seal(secret), BoundMAC: in.MAC, BoundNAS: in.NAS,
-		ExpiresAt: oneTimeExpiry(now, in), UsesLeft: 1, Plan: in.Plan, Contact: in.Account, Created: now,
+		ExpiresAt: oneTimeExpiry(now, in), UsesLeft: 1, Plan: in.Plan, Org: in.Org, Contact: in.Account, Created: now,
 	}
 	if err := s.insertBatch(c); err != nil {
 		return Credential{}, "", err
