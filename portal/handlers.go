@@ -242,8 +242,8 @@ func (p *Portal) voucher(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	c, err := p.cfg.Visitors.Voucher(code)
-	if err == nil && c.Org != "" && c.Org != v.nas.Hotspot.Org() {
-		err = visitors.ErrUnknown
+	if err == nil {
+		_, err = visitors.Admit(c, v.nas, v.plan)
 	}
 	if err != nil {
 		p.log.Info("voucher refused", "mac", MaskMAC(v.uam.MAC), "err", err)

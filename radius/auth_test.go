@@ -264,3 +264,56 @@ func TestMembersPlanAdmitsOnlyItsOrganisation(t *testing.T) {
 		t.Errorf("plan_refuses = %v, want 2", got)
 	}
 }
+
+// TestOrganisationVoucherOnlyAtItsVenues: a voucher an organisation
+// printed is accepted at its venues' NAS and refused elsewhere, as the
+// portal refuses it; a network-wide voucher is good anywhere.
+func TestOrganisationVoucherOnlyAtItsVenues(t *testing.T) {
+	h := newHarness(t, "")
+	for _, org := range []string{"club", "lib"} {
+		if _, err := h.reg.AddOrg(hotspots.Org{Code: org}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.reg.AddVenue(hotspots.Venue{Org: org, LocationID: "V1", NameEN: org, Latitude: 22.3, Longitude: 114.17}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	voucher := func(org string) (string, string) {
+		b, err := h.vis.CreateVouchers(visitors.VoucherSpec{Count: 1, Duration: time.Hour, Uses: 5, Org: org})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := h.vis.Voucher(b.Codes[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, err := h.vis.Secret(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Username, secret
+	}
+	clubUser, clubPW := voucher("club")
+	anyUser, anyPW := voucher("")
+	c := h.client(h.authAddr)
+	for _, tc := range []struct {
+		at         hotspots.VenueKey
+		user, pw   string
+		wantAccept bool
+	}{
+		{"club/V1", clubUser, clubPW, true},
+		{"lib/V1", clubUser, clubPW, false},
+		{"", clubUser, clubPW, false},
+		{"lib/V1", anyUser, anyPW, true},
+		{"", anyUser, anyPW, true},
+	} {
+		if _, err := h.reg.SetNASHotspot("test-nas", tc.at); err != nil {
+			t.Fatal(err)
+		}
+		req := mustEncodeMA(t, accessRequest(testSecret, tc.user, tc.pw))
+		p := checkReply(t, c.exchange(req, answerWait), req, true)
+		if got := p.Code == layeh.CodeAccessAccept; got != tc.wantAccept {
+			t.Errorf("voucher %s at %q: %v, want accept %v", tc.user, tc.at, p.Code, tc.wantAccept)
+		}
+	}
+}

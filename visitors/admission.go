@@ -10,18 +10,23 @@ import "github.com/wifihk/wifihk/hotspots"
 // The plan is c's own where it carries one (a voucher's duration and
 // data cap, the plan a one-time credential was issued under), else
 // venuePlan. A members plan admits only credentials of the organisation
-// of n's venue; anyone else is refused with ErrNotMember.
+// of n's venue; anyone else is refused with ErrNotMember. A voucher
+// printed by an organisation is good only at that organisation's venues
+// (ErrOtherOrganisation).
 //
-// This is the one place the rule is decided: RADIUS calls it for every
-// Access-Request and the portal before it issues an account's one-time
-// credential and when it reports what an open session has left. The plan
+// This is the one place these rules are decided: RADIUS calls it for
+// every Access-Request, and the portal before it logs on an account or a
+// voucher and when it reports what an open session has left. The plan
 // is returned even with a refusal, for reports on sessions already open.
 func Admit(c Credential, n hotspots.NAS, venuePlan hotspots.Plan) (hotspots.Plan, error) {
 	plan := venuePlan
 	if c.Plan != nil {
 		plan = *c.Plan
 	}
-	if plan.Kind == hotspots.PlanMembers && (c.Org == "" || c.Org != n.Hotspot.Org()) {
+	switch {
+	case c.Kind == KindVoucher && c.Org != "" && c.Org != n.Hotspot.Org():
+		return plan, ErrOtherOrganisation
+	case plan.Kind == hotspots.PlanMembers && (c.Org == "" || c.Org != n.Hotspot.Org()):
 		return plan, ErrNotMember
 	}
 	return plan, nil

@@ -33,6 +33,10 @@ func TestAdmit(t *testing.T) {
 		{"members plan carried, right venue", Credential{Kind: KindOneTime, Org: "school", Plan: &members}, school, free, "elearning", nil},
 		{"default plan at a NAS with no venue", Credential{Kind: KindOneTime}, noVenue, free, "default", nil},
 		{"organisation does not matter to a free plan", Credential{Kind: KindAccount, Org: "lib"}, school, free, "default", nil},
+		{"network-wide voucher anywhere", Credential{Kind: KindVoucher, Plan: &voucher}, school, free, "voucher", nil},
+		{"organisation's voucher at its venue", Credential{Kind: KindVoucher, Org: "lib", Plan: &voucher}, library, free, "voucher", nil},
+		{"organisation's voucher at another's venue", Credential{Kind: KindVoucher, Org: "lib", Plan: &voucher}, school, members, "voucher", ErrOtherOrganisation},
+		{"organisation's voucher at a NAS with no venue", Credential{Kind: KindVoucher, Org: "lib", Plan: &voucher}, noVenue, free, "voucher", ErrOtherOrganisation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			plan, err := Admit(tc.cred, tc.nas, tc.venuePlan)

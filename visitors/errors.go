@@ -20,4 +20,7 @@ var (
 	// ErrNotMember means a members plan refused a credential that belongs
 	// to no organisation or to another than the venue's.
 	ErrNotMember = errors.New("visitors: not a member of the venue's organisation")
+	// ErrOtherOrganisation means a voucher printed by one organisation was
+	// presented at a venue of another, or at a NAS with no venue.
+	ErrOtherOrganisation = errors.New("visitors: voucher belongs to another organisation")
 )
