@@ -206,7 +206,7 @@ func Unrouted(status int, next http.Handler) http.Handler {
 }
 
 // Principals finds the staff member behind a request, by API token or
-// console session cookie. *staff.Service satisfies it.
+// console sign-in cookie. *staff.Service satisfies it.
 type Principals interface {
 	FromRequest(r *http.Request) (staff.Principal, error)
 }

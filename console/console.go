@@ -240,7 +240,7 @@ func (c *Console) page(name string, h func(w http.ResponseWriter, r *http.Reques
 	}))
 }
 
-// signedIn sends visitors without a console session to the sign-in page.
+// signedIn sends visitors who are not signed in to the sign-in page.
 func (c *Console) signedIn(h handler) func(http.ResponseWriter, *http.Request, *view) string {
 	return func(w http.ResponseWriter, r *http.Request, v *view) string {
 		if v.User == nil {
@@ -255,13 +255,13 @@ func (c *Console) signedIn(h handler) func(http.ResponseWriter, *http.Request, *
 	}
 }
 
-// principal returns the console session's staff member, if any.
+// principal returns the signed-in staff member, if any.
 func (c *Console) principal(r *http.Request) *staff.Principal {
 	ck, err := r.Cookie(staff.CookieName)
 	if err != nil {
 		return nil
 	}
-	p, err := c.auth.SessionPrincipal(ck.Value)
+	p, err := c.auth.SignInPrincipal(ck.Value)
 	if err != nil {
 		return nil
 	}

@@ -24,7 +24,7 @@ func (c *Console) loginForm(w http.ResponseWriter, r *http.Request, v *view) str
 	return "login"
 }
 
-// login checks a staff password and opens a console session.
+// login checks a staff password and signs the staff member in.
 func (c *Console) login(w http.ResponseWriter, r *http.Request, v *view) string {
 	user := strings.TrimSpace(r.PostFormValue("username"))
 	next := c.safeNext(r.PostFormValue("next"))
@@ -35,7 +35,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, v *view) string 
 		v.Status, v.Error = http.StatusTooManyRequests, v.T("err_throttled")
 		return "login"
 	}
-	sess, err := c.auth.Login(user, r.PostFormValue("password"))
+	signIn, err := c.auth.Login(user, r.PostFormValue("password"))
 	switch {
 	case errors.Is(err, staff.ErrThrottled):
 		c.met.login("throttled")
@@ -49,8 +49,8 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, v *view) string 
 		return c.fail(v, err)
 	}
 	c.met.login("ok")
-	staff.SetCookie(w, r, sess)
-	c.audit(sess.Principal, "staff.login", sess.Principal.Username, sess.Principal.Org, "console")
+	staff.SetCookie(w, r, signIn)
+	c.audit(signIn.Principal, "staff.login", signIn.Principal.Username, signIn.Principal.Org, "console")
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return ""
 }

@@ -47,7 +47,7 @@ func (a *App) mountPortal() error {
 		NAS: a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
 		Sender: sender, Log: a.Log,
 		PublicURL: a.Config.HTTP.PublicURL, Key: portalKey,
-		Sessions: portal.AccountingSessions{Sessions: a.Sessions, Visitors: vis,
+		TimeLeft: portal.AccountingTimeLeft{Sessions: a.Sessions, Visitors: vis,
 			NAS: a.Registry, Default: a.Config.Plan},
 	})
 	if err != nil {

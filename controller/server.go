@@ -39,7 +39,7 @@ type App struct {
 	// yet applied to the database.
 	Sessions *accounting.Store
 	usage    *accounting.Usage // per-NAS usage for coverage, over Sessions
-	Staff    *staff.Service    // staff accounts, API tokens, console sessions (mountRegistry)
+	Staff    *staff.Service    // staff accounts, API tokens, console sign-ins (mountRegistry)
 	Metrics  *prometheus.Registry
 	Router   *mux.Router
 

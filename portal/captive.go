@@ -11,10 +11,10 @@ import (
 // the RA) whether it is still captive and how long it has left.
 func (p *Portal) captiveAPI(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"captive": true, "user-portal-url": p.publicBase(r)}
-	if f := p.cfg.Sessions; f != nil {
-		s, ok, err := f.OpenSession(clientIP(r), "")
+	if f := p.cfg.TimeLeft; f != nil {
+		s, ok, err := f.TimeLeft(clientIP(r), "")
 		if err != nil {
-			p.log.Error("captive API session lookup", "err", err)
+			p.log.Error("captive API time-left lookup", "err", err)
 		}
 		if ok {
 			out["captive"] = false

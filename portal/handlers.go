@@ -147,12 +147,12 @@ func (v *view) left() (string, string) {
 	if secs == 0 {
 		secs = -1
 	}
-	if f := v.p.cfg.Sessions; f != nil {
+	if f := v.p.cfg.TimeLeft; f != nil {
 		ip := v.uam.IP
 		if !ip.IsValid() {
 			ip = clientIP(v.r)
 		}
-		if s, ok, err := f.OpenSession(ip, v.uam.MAC); err == nil && ok {
+		if s, ok, err := f.TimeLeft(ip, v.uam.MAC); err == nil && ok {
 			secs, bytes = s.SecondsLeft, s.BytesLeft
 		}
 	}

@@ -40,17 +40,18 @@ type NASDirectory interface {
 	PlanForNAS(hotspots.NAS, hotspots.Plan) hotspots.Plan
 }
 
-// Session is what the status page and the Captive Portal API report.
-type Session struct {
+// TimeLeft is the time and data a visitor has left in the open session,
+// as the status page and the Captive Portal API report it.
+type TimeLeft struct {
 	SecondsLeft int64             // -1 when there is no time limit
 	BytesLeft   int64             // -1 when there is no data cap
 	Venue       hotspots.VenueKey // of the session's NAS, or ""
 }
 
-// SessionFinder finds a visitor's open accounting session by address and,
-// when known, MAC. ok is false when there is none.
-type SessionFinder interface {
-	OpenSession(ip netip.Addr, mac string) (s Session, ok bool, err error)
+// TimeLeftFinder finds what a visitor has left from the open accounting
+// session by address and, when known, MAC. ok is false when there is none.
+type TimeLeftFinder interface {
+	TimeLeft(ip netip.Addr, mac string) (left TimeLeft, ok bool, err error)
 }
 
 // Sender delivers one-time codes by e-mail or SMS.
@@ -72,7 +73,7 @@ type Config struct {
 	Visitors    *visitors.Store  // required
 	DefaultPlan hotspots.Plan    // where no venue plan applies
 	Sender      Sender           // required: delivers sign-up and reset codes
-	Sessions    SessionFinder    // optional: time and data left
+	TimeLeft    TimeLeftFinder   // optional: time and data left
 	Log         *slog.Logger     // default: discard
 	Base        string           // path prefix, default "/portal"
 	PublicURL   string           // e.g. https://wifi.example.hk; default from each request

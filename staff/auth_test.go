@@ -90,24 +90,24 @@ func TestLoginLogoutAndThrottle(t *testing.T) {
 	if _, err := s.Login("ann", "wrong horse"); !errors.Is(err, staff.ErrUnauthenticated) {
 		t.Fatalf("wrong password: %v", err)
 	}
-	sess, err := s.Login("ann", "correct horse")
-	if err != nil || sess.Principal.Role != staff.RoleAdmin || !sess.Expires.After(time.Now()) {
-		t.Fatalf("login: %+v %v", sess, err)
+	signIn, err := s.Login("ann", "correct horse")
+	if err != nil || signIn.Principal.Role != staff.RoleAdmin || !signIn.Expires.After(time.Now()) {
+		t.Fatalf("login: %+v %v", signIn, err)
 	}
-	// The session works as a cookie, not as an API token.
+	// The sign-in works as a cookie, not as an API token.
 	req := httptest.NewRequest("GET", "/", nil)
 	rec := httptest.NewRecorder()
-	staff.SetCookie(rec, req, sess)
+	staff.SetCookie(rec, req, signIn)
 	req.AddCookie(rec.Result().Cookies()[0])
 	if p, err := s.FromRequest(req); err != nil || p.Via != "session" {
 		t.Fatalf("cookie: %+v %v", p, err)
 	}
-	if _, err := s.Authenticate(sess.Token); err == nil {
-		t.Fatal("a session token works as an API token")
+	if _, err := s.Authenticate(signIn.Token); err == nil {
+		t.Fatal("a sign-in token works as an API token")
 	}
-	s.Logout(sess.Token)
+	s.Logout(signIn.Token)
 	if _, err := s.FromRequest(req); err == nil {
-		t.Fatal("session still works after logout")
+		t.Fatal("sign-in still works after logout")
 	}
 	for i := 0; i < 5; i++ {
 		s.Login("ann", "wrong horse")

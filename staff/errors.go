@@ -8,7 +8,7 @@ import (
 )
 
 var (
-	// ErrUnauthenticated means the token, session or password is wrong,
+	// ErrUnauthenticated means the token, sign-in or password is wrong,
 	// expired, or belongs to a disabled or deleted account.
 	ErrUnauthenticated = errors.New("auth: not authenticated")
 	// ErrThrottled means too many failed logins for that username lately.

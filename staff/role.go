@@ -17,7 +17,8 @@ type Principal struct {
 	Username string `json:"username"`
 	Role     Role   `json:"role"`
 	Org      string `json:"org,omitempty"`
-	// Via is "token" or "session"; a session must pass CSRF checks.
+	// Via is "token" or "session" (a console sign-in), which must pass
+	// CSRF checks.
 	Via string `json:"via"`
 }
 

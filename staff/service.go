@@ -36,8 +36,8 @@ type Options struct {
 	// BcryptCost is the password hashing cost. Default bcrypt.DefaultCost
 	// (10); tests may use bcrypt.MinCost.
 	BcryptCost int
-	// SessionTTL is how long a console session lasts. Default 12h.
-	SessionTTL time.Duration
+	// SignInTTL is how long a console sign-in lasts. Default 12h.
+	SignInTTL time.Duration
 	// MaxFailures failed logins in a row lock a username for LockFor.
 	// Defaults 5 and 5m.
 	MaxFailures int
@@ -47,7 +47,7 @@ type Options struct {
 	OrgExists func(code string) bool
 }
 
-// Service keeps staff accounts, their tokens and console sessions.
+// Service keeps staff accounts, their tokens and console sign-ins.
 type Service struct {
 	db   *store.DB
 	opt  Options
@@ -69,8 +69,8 @@ func New(db *store.DB, opt Options) *Service {
 	if opt.BcryptCost == 0 {
 		opt.BcryptCost = bcrypt.DefaultCost
 	}
-	if opt.SessionTTL == 0 {
-		opt.SessionTTL = 12 * time.Hour
+	if opt.SignInTTL == 0 {
+		opt.SignInTTL = 12 * time.Hour
 	}
 	if opt.MaxFailures == 0 {
 		opt.MaxFailures = 5
@@ -85,17 +85,17 @@ func New(db *store.DB, opt Options) *Service {
 // tokenRec is a token hash's record in the tokens bucket, which staff owns
 // (agents' tokens are hotspots' agent_tokens).
 type tokenRec struct {
-	Kind    string    `json:"kind"` // "staff" (API token) or "session"
+	Kind    string    `json:"kind"` // "staff" (API token) or "session" (console sign-in)
 	ID      string    `json:"id"`   // username
 	Expires time.Time `json:"expires,omitzero"`
 }
 
 const (
-	kindStaff   = "staff"
-	kindSession = "session"
+	kindStaff  = "staff"
+	kindSignIn = "session" // the stored kind of a console sign-in
 	// Token prefixes say what a leaked string is (as GitHub's ghp_ do).
-	apiTokenPrefix     = "whs_"
-	sessionTokenPrefix = "whc_"
+	apiTokenPrefix    = "whs_"
+	signInTokenPrefix = "whc_"
 )
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
@@ -245,8 +245,8 @@ func (s *Service) UpdateStaff(username string, u StaffUpdate) (Staff, error) {
 	return st, err
 }
 
-// DeleteStaff removes an account and its API token; its sessions stop
-// working at once.
+// DeleteStaff removes an account and its API token; its console sign-ins
+// stop working at once.
 func (s *Service) DeleteStaff(username string) error {
 	return s.db.Update(func(tx *store.Tx) error {
 		var st Staff

@@ -1,5 +1,5 @@
 // Package token makes bearer tokens and the hashes that are stored in their
-// place (staff API tokens, console sessions, AP agent tokens).
+// place (staff API tokens, console sign-ins, AP agent tokens).
 package token
 
 import (

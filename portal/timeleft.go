@@ -10,16 +10,16 @@ import (
 )
 
 // SessionIndex finds open accounting sessions by the visitor's address;
-// *sessions.Store implements it with an index in memory.
+// *accounting.Store implements it with an index in memory.
 type SessionIndex interface {
 	OpenByIP(ip string) ([]accounting.Session, error)
 }
 
-// AccountingSessions finds a visitor's open session in accounting by the
+// AccountingTimeLeft finds a visitor's open session in accounting by the
 // address the NAS reported (Framed-IP-Address) and, when known, the MAC,
 // and works out what is left from the plan the session was granted, as
 // visitors.Admit decides it.
-type AccountingSessions struct {
+type AccountingTimeLeft struct {
 	// Sessions should be the Store that RADIUS accounting writes through,
 	// whose index is current.
 	Sessions SessionIndex
@@ -29,11 +29,11 @@ type AccountingSessions struct {
 	Now      func() time.Time // default time.Now
 }
 
-// OpenSession implements SessionFinder.
-func (a AccountingSessions) OpenSession(ip netip.Addr, mac string) (Session, bool, error) {
+// TimeLeft implements TimeLeftFinder.
+func (a AccountingTimeLeft) TimeLeft(ip netip.Addr, mac string) (TimeLeft, bool, error) {
 	open, err := a.Sessions.OpenByIP(ip.String())
 	if err != nil {
-		return Session{}, false, err
+		return TimeLeft{}, false, err
 	}
 	for _, s := range open {
 		if mac != "" && s.MAC != "" && s.MAC != mac {
@@ -41,10 +41,10 @@ func (a AccountingSessions) OpenSession(ip netip.Addr, mac string) (Session, boo
 		}
 		return a.left(s), true, nil
 	}
-	return Session{}, false, nil
+	return TimeLeft{}, false, nil
 }
 
-func (a AccountingSessions) left(s accounting.Session) Session {
+func (a AccountingTimeLeft) left(s accounting.Session) TimeLeft {
 	plan := a.Default
 	n, ok := a.nas(s.NAS)
 	if ok {
@@ -57,7 +57,7 @@ func (a AccountingSessions) left(s accounting.Session) Session {
 	if a.Now != nil {
 		now = a.Now
 	}
-	out := Session{SecondsLeft: -1, BytesLeft: -1, Venue: n.Hotspot}
+	out := TimeLeft{SecondsLeft: -1, BytesLeft: -1, Venue: n.Hotspot}
 	if plan.SessionTimeout > 0 {
 		out.SecondsLeft = max(int64(plan.SessionTimeout)-int64(now().Sub(s.Started).Seconds()), 0)
 	}
@@ -67,4 +67,4 @@ func (a AccountingSessions) left(s accounting.Session) Session {
 	return out
 }
 
-func (a AccountingSessions) nas(id string) (hotspots.NAS, bool) { return a.NAS.LookupNAS(id) }
+func (a AccountingTimeLeft) nas(id string) (hotspots.NAS, bool) { return a.NAS.LookupNAS(id) }

@@ -14,7 +14,7 @@ type loginBody struct {
 	Password string `json:"password"`
 }
 
-// login checks a password and sets the console session cookie.
+// login checks a password and sets the console sign-in cookie.
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
 	if !a.logins.Allow(ip) {
@@ -25,7 +25,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	if !web.DecodeJSON(w, r, a.cfg.MaxBody, &in) {
 		return
 	}
-	sess, err := a.auth.Login(in.Username, in.Password)
+	signIn, err := a.auth.Login(in.Username, in.Password)
 	switch {
 	case errors.Is(err, staff.ErrThrottled):
 		web.Error(w, http.StatusTooManyRequests, "%s", err)
@@ -37,12 +37,12 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	staff.SetCookie(w, r, sess)
-	a.audit(sess.Principal, "staff.login", sess.Principal.Username, sess.Principal.Org, "")
-	web.WriteJSON(w, http.StatusOK, sess)
+	staff.SetCookie(w, r, signIn)
+	a.audit(signIn.Principal, "staff.login", signIn.Principal.Username, signIn.Principal.Org, "")
+	web.WriteJSON(w, http.StatusOK, signIn)
 }
 
-// logout ends the console session, if the request has one.
+// logout ends the console sign-in, if the request has one.
 func (a *API) logout(w http.ResponseWriter, r *http.Request, p staff.Principal) {
 	if c, err := r.Cookie(staff.CookieName); err == nil {
 		if err := a.auth.Logout(c.Value); err != nil {

@@ -12,19 +12,20 @@ import (
 	"github.com/wifihk/wifihk/internal/token"
 )
 
-// Session is a console login.
-type Session struct {
+// SignIn is a staff member signed in to the console with a password.
+type SignIn struct {
 	Token     string    `json:"-"` // the cookie's value, shown only now
 	Principal Principal `json:"principal"`
 	Expires   time.Time `json:"expires"`
 }
 
-// Login checks a staff password and opens a console session. Unknown
+// Login checks a staff password and signs the staff member in to the
+// console. Unknown
 // usernames take as long as wrong passwords, and a username with too many
 // failures in a row is locked for a while (ErrThrottled).
-func (s *Service) Login(username, password string) (Session, error) {
+func (s *Service) Login(username, password string) (SignIn, error) {
 	if err := s.throttled(username); err != nil {
-		return Session{}, err
+		return SignIn{}, err
 	}
 	st, err := s.Staff(username)
 	hash := s.dummyHash
@@ -34,49 +35,49 @@ func (s *Service) Login(username, password string) (Session, error) {
 	bad := bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil
 	if err != nil || st.PasswordHash == "" || st.Disabled || bad {
 		s.failed(username)
-		return Session{}, ErrUnauthenticated
+		return SignIn{}, ErrUnauthenticated
 	}
 	s.succeeded(username)
-	token, hash2 := token.New(sessionTokenPrefix)
-	sess := Session{Token: token, Expires: s.now().Add(s.opt.SessionTTL).UTC(),
+	token, hash2 := token.New(signInTokenPrefix)
+	in := SignIn{Token: token, Expires: s.now().Add(s.opt.SignInTTL).UTC(),
 		Principal: Principal{Username: st.Username, Role: st.Role, Org: st.Org, Via: "session"}}
 	err = s.db.Update(func(tx *store.Tx) error {
-		return tx.Put(store.Tokens, hash2, tokenRec{Kind: kindSession, ID: st.Username, Expires: sess.Expires})
+		return tx.Put(store.Tokens, hash2, tokenRec{Kind: kindSignIn, ID: st.Username, Expires: in.Expires})
 	})
 	if err != nil {
-		return Session{}, err
+		return SignIn{}, err
 	}
-	return sess, nil
+	return in, nil
 }
 
-// Logout ends a console session; ending an unknown one is not an error.
+// Logout ends a console sign-in; ending an unknown one is not an error.
 func (s *Service) Logout(tok string) error {
 	return s.db.Update(func(tx *store.Tx) error {
 		var rec tokenRec
 		h := token.Hash(tok)
-		if err := tx.Get(store.Tokens, h, &rec); err != nil || rec.Kind != kindSession {
+		if err := tx.Get(store.Tokens, h, &rec); err != nil || rec.Kind != kindSignIn {
 			return nil
 		}
 		return tx.Delete(store.Tokens, h)
 	})
 }
 
-// SessionPrincipal returns the principal of a console session token.
-func (s *Service) SessionPrincipal(tok string) (Principal, error) {
-	p, err := s.principal(tok, kindSession)
+// SignInPrincipal returns the principal of a console sign-in token.
+func (s *Service) SignInPrincipal(tok string) (Principal, error) {
+	p, err := s.principal(tok, kindSignIn)
 	p.Via = "session"
 	return p, err
 }
 
-// PurgeSessions deletes expired sessions and returns how many it deleted.
-func (s *Service) PurgeSessions() (int, error) {
+// PurgeSignIns deletes expired sign-ins and returns how many it deleted.
+func (s *Service) PurgeSignIns() (int, error) {
 	n := 0
 	now := s.now()
 	err := s.db.Update(func(tx *store.Tx) error {
 		var dead []string
 		err := tx.Scan(store.Tokens, "", func(key string, dec func(any) error) (bool, error) {
 			var rec tokenRec
-			if dec(&rec) == nil && rec.Kind == kindSession && !now.Before(rec.Expires) {
+			if dec(&rec) == nil && rec.Kind == kindSignIn && !now.Before(rec.Expires) {
 				dead = append(dead, key)
 			}
 			return true, nil
@@ -119,27 +120,29 @@ func (s *Service) succeeded(username string) {
 	s.mu.Unlock()
 }
 
-// CookieName is the console session cookie.
+// CookieName is the console sign-in cookie. Its value "wifihk_session"
+// stays as browsers hold it.
 const CookieName = "wifihk_session"
 
-// SetCookie sends the session cookie: HttpOnly, SameSite=Strict, Secure
+// SetCookie sends the sign-in cookie: HttpOnly, SameSite=Strict, Secure
 // when the request came over TLS.
-func SetCookie(w http.ResponseWriter, r *http.Request, sess Session) {
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: sess.Token, Path: "/", Expires: sess.Expires,
+func SetCookie(w http.ResponseWriter, r *http.Request, in SignIn) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: in.Token, Path: "/", Expires: in.Expires,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 }
 
-// ClearCookie removes the session cookie.
+// ClearCookie removes the sign-in cookie.
 func ClearCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 }
 
-// ErrNoCredentials means a request carries neither a token nor a session.
+// ErrNoCredentials means a request carries neither a token nor a sign-in
+// cookie.
 var ErrNoCredentials = errors.New("auth: no credentials")
 
 // FromRequest authenticates a request by its "Authorization: Bearer" API
-// token or, failing that, its session cookie. A cookie-authenticated
+// token or, failing that, its sign-in cookie. A cookie-authenticated
 // request that changes something must also pass SameOrigin.
 func (s *Service) FromRequest(r *http.Request) (Principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -150,7 +153,7 @@ func (s *Service) FromRequest(r *http.Request) (Principal, error) {
 		return s.Authenticate(strings.TrimSpace(token))
 	}
 	if c, err := r.Cookie(CookieName); err == nil {
-		return s.SessionPrincipal(c.Value)
+		return s.SignInPrincipal(c.Value)
 	}
 	return Principal{}, ErrNoCredentials
 }
