@@ -3,13 +3,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"sort"
-	"strings"
 
+	"github.com/wifihk/wifihk/internal/cmdline"
 	"github.com/wifihk/wifihk/internal/datadir"
 )
 
@@ -54,54 +52,39 @@ func commands() []command {
 }
 
 // errUsage is returned for bad command-line use; the message has been printed.
-var errUsage = errors.New("usage")
+var errUsage = cmdline.ErrUsage
 
 // Run runs the command line args (without the program name) and returns the
 // process exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd, rest, ok := find(args)
-	if !ok {
-		printHelp(stderr)
-		if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-			return 0
+	return program().Run(ctx, args, stdout, stderr)
+}
+
+// program is the command line, its commands in alphabetical order for the
+// help; admin commands run through runAdmin.
+func program() cmdline.Program {
+	p := cmdline.Program{Name: "wifihk", Note: "(every admin command also takes -json)"}
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		run := c.run
+		if run == nil {
+			run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+				return runAdmin(ctx, c, args, stdout, stderr)
+			}
 		}
-		fmt.Fprintf(stderr, "wifihk: unknown command %q\n", strings.Join(args, " "))
-		return 2
+		p.Commands = append(p.Commands, cmdline.Command{Name: c.name, Usage: c.usage, Summary: c.summary, Run: run})
 	}
-	var err error
-	if cmd.run != nil {
-		err = cmd.run(ctx, rest, stdout, stderr)
-	} else {
-		err = runAdmin(ctx, cmd, rest, stdout, stderr)
-	}
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
-		return 2
-	default:
-		fmt.Fprintf(stderr, "wifihk %s: %v\n", cmd.name, err)
-		return 1
-	}
+	return p
 }
 
 func find(args []string) (command, []string, bool) {
 	for _, c := range commands() {
-		words := strings.Fields(c.name)
-		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
-			return c, args[len(words):], true
+		if rest, ok := cmdline.Match(c.name, args); ok {
+			return c, rest, true
 		}
 	}
 	return command{}, nil, false
-}
-
-func printHelp(w io.Writer) {
-	fmt.Fprintln(w, "usage: wifihk COMMAND [flags]   (every admin command also takes -json)")
-	cs := commands()
-	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
-	for _, c := range cs {
-		fmt.Fprintf(w, "  wifihk %s %s\n      %s\n", c.name, c.usage, c.summary)
-	}
 }
 
 // flags returns a FlagSet for cmd that reports errors to stderr and returns

@@ -1,0 +1,110 @@
+// Package cmdline runs a program made of subcommands ("wifihk nas add",
+// "wifihk-bench radius"): it finds the command named by the leading words
+// of the arguments, prints the help, and turns the command's error into
+// the process exit code. The wifihk and wifihk-bench commands share it.
+package cmdline
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// ErrUsage is returned by a command for bad command-line use whose message
+// it has already printed; Run exits 2 without printing more.
+var ErrUsage = errors.New("usage")
+
+// Command is one subcommand.
+type Command struct {
+	Name    string // one or more words: "nas add"
+	Usage   string // its flags and arguments, for the help
+	Summary string // one line, for the help
+	Run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// Program is a command line made of subcommands.
+type Program struct {
+	Name     string    // "wifihk", also the prefix of its error messages
+	Note     string    // after the help's usage line, e.g. "(each also takes -json)"
+	Commands []Command // in the order the help lists them
+}
+
+// Match reports whether args start with the words of name and returns the
+// arguments after them.
+func Match(name string, args []string) (rest []string, ok bool) {
+	words := strings.Fields(name)
+	if len(args) < len(words) {
+		return nil, false
+	}
+	for i, w := range words {
+		if args[i] != w {
+			return nil, false
+		}
+	}
+	return args[len(words):], true
+}
+
+// Find returns the command that args name and the arguments after its name.
+func (p Program) Find(args []string) (Command, []string, bool) {
+	for _, c := range p.Commands {
+		if rest, ok := Match(c.Name, args); ok {
+			return c, rest, true
+		}
+	}
+	return Command{}, nil, false
+}
+
+// Run runs the command that args (without the program name) name and
+// returns the process exit code: 0 on success, 2 for bad usage (ErrUsage
+// or flag.ErrHelp, or an unknown command) and 1 for any other error, which
+// it prints as "NAME COMMAND: error". "help", "-h", "--help" and no
+// arguments print the help and exit 0.
+func (p Program) Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, rest, ok := p.Find(args)
+	if !ok {
+		p.PrintHelp(stderr)
+		if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			return 0
+		}
+		fmt.Fprintf(stderr, "%s: unknown command %q\n", p.Name, strings.Join(args, " "))
+		return 2
+	}
+	err := c.Run(ctx, rest, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, ErrUsage), errors.Is(err, flag.ErrHelp):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "%s %s: %v\n", p.Name, c.Name, err)
+		return 1
+	}
+}
+
+// PrintHelp lists the commands with their usage and summary.
+func (p Program) PrintHelp(w io.Writer) {
+	fmt.Fprintf(w, "usage: %s COMMAND [flags]", p.Name)
+	if p.Note != "" {
+		fmt.Fprintf(w, "   %s", p.Note)
+	}
+	fmt.Fprintln(w)
+	for _, c := range p.Commands {
+		fmt.Fprintf(w, "  %s %s %s\n      %s\n", p.Name, c.Name, c.Usage, c.Summary)
+	}
+}
+
+// Main is a command's main: it runs run with the process's arguments and
+// standard streams, under a context that ends on SIGINT or SIGTERM, and
+// exits with the code run returns.
+func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
