@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"sort"
 	"strings"
 )
 
@@ -139,14 +138,4 @@ func (r *Registry) VenueTypes(ctx context.Context) (map[string]int, error) {
 		out[snap.list[i].TypeEN]++
 	}
 	return out, nil
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -92,7 +92,7 @@ func TestOpenRedirectRefused(t *testing.T) {
 	if strings.Contains(page, "javascript:") || !strings.Contains(page, `href="http://10.1.0.1:3990/logoff"`) {
 		t.Fatalf("status page:\n%s", page)
 	}
-	code, page := get(t, c, s.URL+"/portal?res=notyet&uamip=evil.example.com&uamport=80&challenge=00112233445566778899aabbccddeeff&mac=AA-BB-CC-00-00-04&nasid=lim")
+	code, _ := get(t, c, s.URL+"/portal?res=notyet&uamip=evil.example.com&uamport=80&challenge=00112233445566778899aabbccddeeff&mac=AA-BB-CC-00-00-04&nasid=lim")
 	if code != http.StatusBadRequest {
 		t.Fatalf("host name as uamip: %d", code)
 	}

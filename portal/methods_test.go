@@ -103,7 +103,7 @@ func TestSignUpVerifySignInReset(t *testing.T) {
 	form = formFields(t, page)
 	form.Set("contact", "+852 9123 4567")
 	form.Set("password", "wrong horse")
-	if code, page, _ = post(t, c, base+"/signin", form); code != http.StatusUnauthorized {
+	if code, _, _ = post(t, c, base+"/signin", form); code != http.StatusUnauthorized {
 		t.Fatalf("wrong password: %d", code)
 	}
 	form.Set("password", "correct horse")

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"bytes"
-	"errors"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -313,5 +312,3 @@ func (v *view) redirect(to string) {
 	v.w.Header().Del("Content-Type")
 	http.Redirect(v.w, v.r, to, http.StatusFound)
 }
-
-var errNoGateway = errors.New("portal: no gateway context")

@@ -250,25 +250,22 @@ func (a *Authenticator) checkPAP(ctx context.Context, c visitors.Credential, pw 
 		return constantTimeEqual(secret, pw), nil
 	}
 	key := a.pap.key(c.Username, pw, c.PasswordHash)
-	for {
-		hit, wait := a.pap.claim(key)
-		if hit {
-			return true, nil
-		}
-		if wait == nil {
-			break
-		}
-		select { // the same password is being checked: share its result
-		case <-wait:
-		case <-ctx.Done():
-			return false, ctx.Err()
-		}
-		if hit, _ := a.pap.claim(key); hit {
-			return true, nil
-		}
-		return a.hashOnce(ctx, c, pw, key)
+	hit, wait := a.pap.claim(key)
+	if hit {
+		return true, nil
 	}
-	return a.hashChecked(ctx, c, pw, key)
+	if wait == nil {
+		return a.hashChecked(ctx, c, pw, key)
+	}
+	select { // the same password is being checked: share its result
+	case <-wait:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	if hit, _ := a.pap.claim(key); hit {
+		return true, nil
+	}
+	return a.hashOnce(ctx, c, pw, key)
 }
 
 // hashOnce checks by argon2id after a shared check failed (a wrong

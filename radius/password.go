@@ -67,17 +67,6 @@ func (c *papCache) key(user, pw, hash string) [32]byte {
 	return k
 }
 
-func (c *papCache) hit(k [32]byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	exp, ok := c.m[k]
-	if ok && time.Now().After(exp) {
-		delete(c.m, k)
-		return false
-	}
-	return ok
-}
-
 // claim reports whether k is verified; if not, either the caller must check
 // it (wait is nil; call release after) or another check is running and
 // wait closes when it ends.

@@ -38,7 +38,7 @@ func TestIssueOneTime(t *testing.T) {
 	if open, err := s.Secret(got); err != nil || open != secret {
 		t.Fatalf("sealed secret %q, %v; want %q", open, err, secret)
 	}
-	if d := got.ExpiresAt.Sub(time.Now()); d <= 0 || d > OneTimeTTL {
+	if d := time.Until(got.ExpiresAt); d <= 0 || d > OneTimeTTL {
 		t.Fatalf("expires in %v", d)
 	}
 	if err := got.Usable(time.Now().Add(OneTimeTTL + time.Second)); !errors.Is(err, ErrExpired) {

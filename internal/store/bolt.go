@@ -7,6 +7,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // boltBackend is the embedded default: one bbolt file.
@@ -25,7 +26,7 @@ func openBolt(path string, opt Options) (*boltBackend, error) {
 		// commit (it is rebuilt when the file is opened), and is kept as a
 		// map, which stays fast as the file grows.
 		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 	}
 	if err != nil {
