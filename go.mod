@@ -29,3 +29,5 @@ require (
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	google.golang.org/protobuf v1.36.8 // indirect
 )
+
+tool layeh.com/radius/cmd/radius-dict-gen

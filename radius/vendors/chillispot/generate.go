@@ -2,4 +2,4 @@
 // (14559), generated from dictionary.chillispot with layeh's radius-dict-gen.
 package chillispot
 
-//go:generate go run layeh.com/radius/cmd/radius-dict-gen -package chillispot -output generated.go dictionary.chillispot
+//go:generate go tool radius-dict-gen -package chillispot -output generated.go dictionary.chillispot
