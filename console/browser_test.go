@@ -51,12 +51,17 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	return v
 }
 
-// signInBrowser fills the sign-in form and waits for the coverage map.
+// signInBrowser fills the sign-in form and waits for the coverage map
+// page to load.
 func signInBrowser(t *testing.T, ctx context.Context, base, user string) {
 	t.Helper()
 	do(t, ctx, "sign in as "+user, chromedp.Navigate(base+"/console/login"), chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), user), chromedp.SendKeys(chromedp.ID("password"), "password-123"),
 		chromedp.Click(chromedp.CSS(`main button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("svg.map")))
+	// The map is visible before a big page has been parsed to its end.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("document.readyState === 'complete'")); err != nil {
+		t.Fatalf("sign in as %s: page not loaded: %v", user, err)
+	}
 }
 
 // TestBrowserSignInAsAdminAndOperator signs in as an admin, visits every
