@@ -40,6 +40,7 @@ type fixture struct {
 	agentA    string // apA's agent token
 	agentB    string
 	batchB    string // a voucher batch of orgb
+	batchNet  string // a network-wide voucher batch (organisation "")
 }
 
 func newFixture(t *testing.T) *fixture { return newFixtureWith(t, "") }
@@ -101,6 +102,11 @@ func newFixtureWith(t *testing.T, journalPath string) *fixture {
 		}
 	}
 	must(t, errOf(reg.AddPlan(hotspots.Plan{Name: "network", Kind: hotspots.PlanFree})))
+	net, err := vis.CreateVouchers(visitors.VoucherSpec{Count: 2, Duration: time.Hour, Uses: 1, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.batchNet = net.ID
 	for _, s := range []staff.StaffInput{
 		{Username: "admin", Role: staff.RoleAdmin, Password: "admin password"},
 		{Username: "opa", Role: staff.RoleOperator, Org: "orga", Password: "operator password"},

@@ -122,6 +122,33 @@ func TestOperatorCannotTouchAnotherOrg(t *testing.T) {
 	}
 }
 
+// TestNetworkVoucherBatchesAreAdminsOnly reads a network-wide voucher
+// batch (organisation "") on every route that shows a batch: operators
+// and viewers, of an organisation or of the whole network, get 404, as
+// for another organisation's batch; admins read it.
+func TestNetworkVoucherBatchesAreAdminsOnly(t *testing.T) {
+	f := newFixture(t)
+	n := 0
+	for _, rt := range f.api.Routes() {
+		if rt.Method != "GET" || !strings.HasPrefix(rt.Path, "/api/v1/vouchers/{id}") {
+			continue
+		}
+		n++
+		path := strings.Replace(rt.Path, "{id}", f.batchNet, 1)
+		for _, who := range []string{"opa", "viewera", "viewer"} {
+			if code, body := f.do(t, who, "GET", path, nil); code != 404 {
+				t.Errorf("%s: GET %s: %d %s, want 404", who, path, code, body)
+			}
+		}
+		if code, body := f.do(t, "admin", "GET", path, nil); code != 200 {
+			t.Errorf("admin: GET %s: %d %s", path, code, body)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no route shows a voucher batch")
+	}
+}
+
 func (f *fixture) emptyOrgB(t *testing.T) {
 	for _, p := range []string{"/api/v1/aps/" + f.apB, "/api/v1/nas/nas-orgb", "/api/v1/venues/orgb/V1",
 		"/api/v1/venues/orgb/V2", "/api/v1/plans/plan-orgb", "/api/v1/plans/plan-orgb2"} {

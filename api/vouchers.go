@@ -82,7 +82,7 @@ func voucherField(err error) string {
 func (a *API) batchFor(w http.ResponseWriter, r *http.Request, who staff.Principal) (visitors.VoucherBatch, bool) {
 	id := mux.Vars(r)["id"]
 	b, err := a.cfg.Vouchers.VoucherBatchByID(id)
-	if err != nil || !who.CanRead(b.Org) {
+	if err != nil || !who.CanReadOwned(b.Org) {
 		notFound(w, "voucher batch", id)
 		return b, false
 	}

@@ -84,7 +84,7 @@ func (c *Console) voucherPrint(w http.ResponseWriter, r *http.Request, v *view) 
 		return c.fail(v, errNotFound)
 	}
 	b, err := c.cfg.Vouchers.VoucherBatchByID(mux.Vars(r)["id"])
-	if err != nil || !v.User.CanRead(b.Org) || (v.User.Scope() != "" && b.Org == "") {
+	if err != nil || !v.User.CanReadOwned(b.Org) {
 		return c.fail(v, errNotFound)
 	}
 	d := voucherPrint{Batch: b, Meta: v.T("v_valid", v.Time(b.ExpiresAt), b.Duration/60, b.Uses)}

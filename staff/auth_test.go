@@ -137,6 +137,29 @@ func TestScopes(t *testing.T) {
 	}
 }
 
+// A record of no organisation that is kept from other organisations (a
+// network-wide voucher batch) is for admins only, though shared data of
+// no organisation is for everyone.
+func TestOwnedRecordsOfTheNetworkAreAdminsOnly(t *testing.T) {
+	op := staff.Principal{Role: staff.RoleOperator, Org: "orga"}
+	viewA := staff.Principal{Role: staff.RoleViewer, Org: "orga"}
+	view := staff.Principal{Role: staff.RoleViewer}
+	admin := staff.Principal{Role: staff.RoleAdmin}
+	for _, tc := range []struct {
+		p    staff.Principal
+		org  string
+		want bool
+	}{
+		{op, "", false}, {viewA, "", false}, {view, "", false}, {admin, "", true},
+		{op, "orga", true}, {op, "orgb", false}, {viewA, "orga", true}, {viewA, "orgb", false},
+		{view, "orgb", true}, {admin, "orgb", true},
+	} {
+		if got := tc.p.CanReadOwned(tc.org); got != tc.want {
+			t.Errorf("%+v CanReadOwned(%q) = %v, want %v", tc.p, tc.org, got, tc.want)
+		}
+	}
+}
+
 func TestSameOrigin(t *testing.T) {
 	for _, tc := range []struct {
 		site, origin string

@@ -49,6 +49,18 @@ func (p Principal) CanRead(org string) bool {
 	return false
 }
 
+// CanReadOwned reports whether p may see a record that belongs to org and
+// is kept from other organisations, such as a voucher batch with its
+// codes. Unlike shared data, where "" means everyone's (a network-wide
+// plan, which every operator may offer), such a record of no organisation
+// belongs to the network's own staff: only admins see it.
+func (p Principal) CanReadOwned(org string) bool {
+	if org == "" {
+		return p.IsAdmin()
+	}
+	return p.CanRead(org)
+}
+
 // CanWrite reports whether p may change org's data; only admins change
 // network-wide data (org "").
 func (p Principal) CanWrite(org string) bool {
