@@ -31,6 +31,7 @@ type fixture struct {
 	reg       *hotspots.Registry
 	auth      *staff.Service
 	telemetry *telemetry.Service
+	vouchers  *visitors.Store
 	api       *api.API
 	srv       *httptest.Server
 	now       time.Time         // the telemetry service's clock, fixed
@@ -74,6 +75,7 @@ func newFixtureWith(t *testing.T, journalPath string) *fixture {
 		}
 	})
 	vis := visitors.New(db, sealer)
+	f.vouchers = vis
 	f.auth = staff.New(db, staff.Options{BcryptCost: bcrypt.MinCost})
 	f.api, err = api.New(api.Config{Registry: reg, Auth: f.auth, CoverageTarget: 1, Telemetry: f.telemetry, Vouchers: vis})
 	if err != nil {

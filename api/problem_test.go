@@ -128,7 +128,7 @@ func TestErrorsAreDocumentedProblems(t *testing.T) {
 		{"vouchers", "opa", "POST", "/api/v1/vouchers", "/api/v1/vouchers", `{"count":1,"duration":"1h","uses":1,"org":"orgb"}`, 403, ""},
 		{"vouchers", "admin", "POST", "/api/v1/vouchers", "/api/v1/vouchers", `{"count":1,"duration":"ever","uses":1}`, 422, "duration"},
 		{"vouchers", "admin", "GET", "/api/v1/vouchers/vb-999", "/api/v1/vouchers/{id}", "", 404, ""},
-		{"vouchers", "opa", "GET", "/api/v1/vouchers/" + f.batchB + "/print", "/api/v1/vouchers/{id}/print", "", 404, ""},
+		{"vouchers", "opa", "GET", "/api/v1/vouchers/" + f.batchB, "/api/v1/vouchers/{id}", "", 404, ""},
 		{"agent ingest", "", "POST", "/api/v1/agent/reports", "/api/v1/agent/reports", `{}`, 401, ""},
 		{"agent ingest", "agent", "POST", "/api/v1/agent/reports", "/api/v1/agent/reports", `{nope`, 400, ""},
 		{"agent ingest", "agent", "POST", "/api/v1/agent/reports", "/api/v1/agent/reports", strings.Repeat(" ", 1<<20), 413, ""},

@@ -70,7 +70,6 @@ func scopeCases(f *fixture) map[string]scopeCase {
 		"GET /api/v1/coverage":                {path: "/api/v1/coverage?org=orgb"},
 		"POST /api/v1/vouchers":               {path: "/api/v1/vouchers", body: map[string]any{"count": 1, "duration": "1h", "uses": 1, "org": "orgb"}},
 		"GET /api/v1/vouchers/{id}":           {path: "/api/v1/vouchers/" + f.batchB},
-		"GET /api/v1/vouchers/{id}/print":     {path: "/api/v1/vouchers/" + f.batchB + "/print"},
 		"GET /api/v1/aps/{id}/status":         {path: "/api/v1/aps/" + f.apB + "/status"},
 		"GET /api/v1/aps/{id}/series":         {path: "/api/v1/aps/" + f.apB + "/series"},
 		"GET /api/v1/telemetry/series":        {path: "/api/v1/telemetry/series?venue=orgb/V1"},

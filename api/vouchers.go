@@ -32,14 +32,14 @@ type voucherRequest struct {
 
 // voucherRoutes are the operators' voucher routes:
 //
-//	POST /api/v1/vouchers              create a batch (JSON in and out)
-//	GET  /api/v1/vouchers/{id}         the batch with its codes
-//	GET  /api/v1/vouchers/{id}/print   the batch as a printable page
+//	POST /api/v1/vouchers       create a batch: its codes, shown only now,
+//	                            as JSON or (Accept: text/html) as the
+//	                            printable page of cards
+//	GET  /api/v1/vouchers/{id}  the batch and each code's state, masked
 func (a *API) voucherRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: "/api/v1/vouchers", handler: a.staff(a.createVouchers)},
 		{Method: "GET", Path: "/api/v1/vouchers/{id}", handler: a.staff(a.getVouchers)},
-		{Method: "GET", Path: "/api/v1/vouchers/{id}/print", handler: a.staff(a.printVouchers)},
 	}
 }
 
@@ -67,7 +67,30 @@ func (a *API) createVouchers(w http.ResponseWriter, r *http.Request, who staff.P
 		return
 	}
 	a.cfg.Log.Info("vouchers created", "batch", b.ID, "count", len(b.Codes), "by", who.Actor())
-	web.WriteJSON(w, http.StatusCreated, batchView(b))
+	w.Header().Set("Location", "/api/v1/vouchers/"+b.ID)
+	if wantsHTML(r) { // the printable page, the only one with the codes
+		if err := portal.WriteVoucherPage(w, r, b, http.StatusCreated); err != nil {
+			a.cfg.Log.Error("voucher page", "batch", b.ID, "err", err)
+			web.Error(w, http.StatusInternalServerError, "internal error")
+		}
+		return
+	}
+	view := batchView(b)
+	view["codes"] = b.Codes
+	web.WriteJSON(w, http.StatusCreated, view)
+}
+
+// wantsHTML reports whether r's Accept header asks for HTML before JSON.
+func wantsHTML(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		switch t, _, _ := strings.Cut(strings.TrimSpace(part), ";"); t {
+		case "text/html":
+			return true
+		case "application/json", "application/*", "*/*":
+			return false
+		}
+	}
+	return false
 }
 
 // voucherField names the field a visitors error is about ("visitors: count: …").
@@ -95,20 +118,9 @@ func (a *API) getVouchers(w http.ResponseWriter, r *http.Request, who staff.Prin
 	}
 }
 
-// printVouchers answers the batch as the portal's printable page of cards.
-func (a *API) printVouchers(w http.ResponseWriter, r *http.Request, who staff.Principal) {
-	b, ok := a.batchFor(w, r, who)
-	if !ok {
-		return
-	}
-	if err := portal.WriteVoucherPage(w, r, b); err != nil {
-		a.cfg.Log.Error("voucher page", "batch", b.ID, "err", err)
-		web.Error(w, http.StatusInternalServerError, "internal error")
-	}
-}
-
+// batchView is a batch's metadata and each code's state, never its codes.
 func batchView(b visitors.VoucherBatch) map[string]any {
-	return map[string]any{"id": b.ID, "codes": b.Codes, "duration_s": b.Duration, "uses": b.Uses,
-		"data_cap_mb": b.DataCapMB, "org": b.Org, "note": b.Note, "expires_at": b.ExpiresAt, "created": b.Created,
-		"print_url": "/api/v1/vouchers/" + b.ID + "/print"}
+	return map[string]any{"id": b.ID, "count": len(b.Names), "duration_s": b.Duration, "uses": b.Uses,
+		"data_cap_mb": b.DataCapMB, "org": b.Org, "note": b.Note, "created_by": b.CreatedBy,
+		"expires_at": b.ExpiresAt, "created": b.Created, "vouchers": b.Vouchers}
 }

@@ -133,14 +133,20 @@ func TestBrowserSignInAsAdminAndOperator(t *testing.T) {
 	}
 	do(t, ctx, "back to English", chromedp.Navigate(a.URL+"/console/vouchers?lang=en"), chromedp.WaitVisible(chromedp.ID("count")))
 
-	// Vouchers: a batch, then its print page.
+	// Vouchers: a batch's cards to print, then the batch's page.
 	do(t, ctx, "generate vouchers", chromedp.SetValue(chromedp.ID("count"), "6"), chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("print-link")), chromedp.Click(chromedp.ID("print-link")), chromedp.WaitVisible(chromedp.CSS("ul.vouchers")))
+		chromedp.WaitVisible(chromedp.CSS("ul.vouchers")))
 	if n := eval[int](t, ctx, "document.querySelectorAll('ul.vouchers li').length"); n != 6 {
 		t.Errorf("print page shows %d vouchers, want 6", n)
 	}
 	browsertest.NoSeriousViolations(ctx, t, axe, "voucher print")
 	browsertest.Screenshot(ctx, t, shots, "voucher-print.png")
+	// The batch's page shows each code's state, not the code.
+	do(t, ctx, "batch page", chromedp.Click(chromedp.ID("batch-link")), chromedp.WaitVisible(chromedp.ID("batch-vouchers")))
+	if n := eval[int](t, ctx, "document.querySelectorAll('#batch-vouchers tbody tr').length"); n != 6 {
+		t.Errorf("batch page shows %d vouchers, want 6", n)
+	}
+	browsertest.NoSeriousViolations(ctx, t, axe, "voucher batch")
 
 	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form.whoami button`)), chromedp.WaitVisible(chromedp.ID("username")))
 

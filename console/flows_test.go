@@ -155,12 +155,16 @@ func TestVouchersScopedToTheirOrganisation(t *testing.T) {
 	_, page := get(t, op, a.URL+"/console/vouchers")
 	res, body := post(t, op, page, a.URL+"/console/vouchers", url.Values{"count": {"3"}, "minutes": {"30"}, "uses": {"1"}, "valid_days": {"7"}, "data_cap_mb": {"0"}})
 	m := regexp.MustCompile(`href="/console/vouchers/(vb-\d+)"`).FindStringSubmatch(body)
-	if res.StatusCode != 200 || m == nil {
+	codes := regexp.MustCompile(`<p class="vcode">([A-Z0-9]{5}-[A-Z0-9]{5})</p>`).FindAllStringSubmatch(body, -1)
+	if res.StatusCode != 200 || m == nil || len(codes) != 3 {
 		t.Fatalf("generate: %d %s", res.StatusCode, body)
 	}
-	code, print := get(t, op, a.URL+"/console/vouchers/"+m[1])
-	if code != 200 || strings.Count(print, `<p class="vcode">`) != 3 {
-		t.Fatalf("print page: %d", code)
+	// The codes were shown once, as cards to print; the batch's page
+	// shows each one's state, masked.
+	code, batch := get(t, op, a.URL+"/console/vouchers/"+m[1])
+	if code != 200 || strings.Count(batch, "<code>*****-*") != 3 || strings.Contains(batch, codes[0][1]) ||
+		!strings.Contains(batch, "*****-*"+codes[0][1][7:]) {
+		t.Fatalf("batch page: %d %s", code, batch)
 	}
 	other := client(t)
 	signIn(t, other, a.URL, "op-b")
@@ -179,6 +183,30 @@ func TestVouchersScopedToTheirOrganisation(t *testing.T) {
 	}
 	if res, _ := post(t, viewer, vpage, a.URL+"/console/vouchers", url.Values{"count": {"1"}, "minutes": {"30"}, "uses": {"1"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("viewer generating vouchers: %d", res.StatusCode)
+	}
+}
+
+// An admin's batch is network-wide: only admins see it, though a
+// network-wide viewer reads everything else.
+func TestNetworkVoucherBatchIsAdminsOnly(t *testing.T) {
+	a := startApp(t, appOpts{})
+	admin := client(t)
+	signIn(t, admin, a.URL, "admin")
+	_, page := get(t, admin, a.URL+"/console/vouchers")
+	res, body := post(t, admin, page, a.URL+"/console/vouchers", url.Values{"count": {"2"}, "minutes": {"30"}, "uses": {"1"}, "valid_days": {"7"}})
+	m := regexp.MustCompile(`href="/console/vouchers/(vb-\d+)"`).FindStringSubmatch(body)
+	if res.StatusCode != 200 || m == nil {
+		t.Fatalf("generate: %d %s", res.StatusCode, body)
+	}
+	for _, who := range []string{"op-a", "viewer"} {
+		c := client(t)
+		signIn(t, c, a.URL, who)
+		if code, _ := get(t, c, a.URL+"/console/vouchers/"+m[1]); code != http.StatusNotFound {
+			t.Errorf("%s reading a network-wide batch: %d, want 404", who, code)
+		}
+	}
+	if code, _ := get(t, admin, a.URL+"/console/vouchers/"+m[1]); code != http.StatusOK {
+		t.Errorf("admin reading the batch: %d", code)
 	}
 }
 

@@ -16,7 +16,6 @@ type vouchersData struct {
 	CanWrite                        bool
 	Count, Minutes, Uses, Days, Cap string
 	Note                            string
-	Batch                           *visitors.VoucherBatch
 }
 
 // MayMakeVouchers reports whether the vouchers page is for this principal.
@@ -35,7 +34,7 @@ func (c *Console) vouchersPage(w http.ResponseWriter, r *http.Request, v *view) 
 	return "vouchers"
 }
 
-// vouchersCreate makes a batch and links to its print page.
+// vouchersCreate makes a batch and answers its cards to print.
 func (c *Console) vouchersCreate(w http.ResponseWriter, r *http.Request, v *view) string {
 	if c.cfg.Vouchers == nil {
 		return c.fail(v, errNotFound)
@@ -67,18 +66,26 @@ func (c *Console) vouchersCreate(w http.ResponseWriter, r *http.Request, v *view
 	}
 	c.audit(*v.User, "voucher.batch", b.ID, b.Org, strconv.Itoa(len(b.Codes))+" codes")
 	c.met.vouchers.Add(float64(len(b.Codes)))
-	d.Batch = &b
 	v.Notice = v.T("v_made", b.ID, len(b.Codes))
-	return "vouchers"
+	// The cards to print: the codes are not stored, so this is the one
+	// page that shows them.
+	p := voucherPrint{Batch: b, Meta: v.T("v_valid", v.Time(b.ExpiresAt), b.Duration/60, b.Uses)}
+	for _, code := range b.Codes {
+		p.Codes = append(p.Codes, visitors.FormatVoucher(code))
+	}
+	v.Title, v.Data = v.T("v_print", b.ID), p
+	return "voucher_print"
 }
 
+// voucherPrint is a batch as cards to print, with its codes (Codes, only
+// when just made), or the state of each code.
 type voucherPrint struct {
 	Batch visitors.VoucherBatch
 	Codes []string
 	Meta  string
 }
 
-// voucherPrint shows a batch as cards to print.
+// voucherPrint shows a batch and each code's state, masked.
 func (c *Console) voucherPrint(w http.ResponseWriter, r *http.Request, v *view) string {
 	if c.cfg.Vouchers == nil {
 		return c.fail(v, errNotFound)
@@ -88,9 +95,6 @@ func (c *Console) voucherPrint(w http.ResponseWriter, r *http.Request, v *view) 
 		return c.fail(v, errNotFound)
 	}
 	d := voucherPrint{Batch: b, Meta: v.T("v_valid", v.Time(b.ExpiresAt), b.Duration/60, b.Uses)}
-	for _, code := range b.Codes {
-		d.Codes = append(d.Codes, visitors.FormatVoucher(code))
-	}
-	v.Title, v.Section, v.Data = v.T("v_print", b.ID), "vouchers", d
+	v.Title, v.Section, v.Data = v.T("v_batch", b.ID), "vouchers", d
 	return "voucher_print"
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/wifihk/wifihk/staff"
-	"github.com/wifihk/wifihk/visitors"
 )
 
 // On the assembled server every /api/v1 error, from each package that once
@@ -68,9 +67,10 @@ func TestVoucherAPIServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	call := func(method, path, body string) (int, string) {
+	call := func(method, path, body, accept string) (int, string) {
 		req, _ := http.NewRequest(method, "http://"+a.HTTPAddr.String()+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", accept)
 		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -80,7 +80,7 @@ func TestVoucherAPIServed(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(b)
 	}
-	code, body := call("POST", "/api/v1/vouchers", `{"count":3,"duration":"45m","uses":2,"data_cap_mb":200}`)
+	code, body := call("POST", "/api/v1/vouchers", `{"count":3,"duration":"45m","uses":2,"data_cap_mb":200}`, "application/json")
 	var b struct {
 		ID    string   `json:"id"`
 		Codes []string `json:"codes"`
@@ -88,8 +88,11 @@ func TestVoucherAPIServed(t *testing.T) {
 	if json.Unmarshal([]byte(body), &b); code != 201 || len(b.Codes) != 3 {
 		t.Fatalf("create: %d %s", code, body)
 	}
-	code, page := call("GET", "/api/v1/vouchers/"+b.ID+"/print", "")
-	if code != 200 || !strings.Contains(page, visitors.FormatVoucher(b.Codes[2])) {
+	if code, body := call("GET", "/api/v1/vouchers/"+b.ID, "", "application/json"); code != 200 || strings.Contains(body, b.Codes[2]) {
+		t.Fatalf("get: %d %s", code, body)
+	}
+	code, page := call("POST", "/api/v1/vouchers", `{"count":3,"duration":"45m","uses":2}`, "text/html")
+	if code != 201 || strings.Count(page, `<p class="vcode">`) != 3 {
 		t.Fatalf("print: %d\n%s", code, page)
 	}
 }

@@ -65,11 +65,16 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(cfg.DataDir, store.Options{})
+	sealer, err := secrets.Load(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, Metrics: prometheus.NewRegistry(),
+	// The key first: a schema upgrade may hash secrets under it.
+	db, err := store.Open(cfg.DataDir, store.Options{Key: sealer.Key})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: db, Sealer: sealer, Metrics: prometheus.NewRegistry(),
 		Router: mux.NewRouter(), Ready: make(chan struct{})}
 	if err := a.build(); err != nil {
 		db.Close()
@@ -80,9 +85,6 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 
 func (a *App) build() error {
 	var err error
-	if a.Sealer, err = secrets.Load(a.Config.DataDir); err != nil {
-		return err
-	}
 	if a.Registry, err = hotspots.New(a.DB, a.Sealer); err != nil {
 		return err
 	}

@@ -233,8 +233,9 @@ func (v *view) issueFor(acct visitors.Credential) {
 	v.logon(c.Username, secret)
 }
 
-// voucher logs on with a printed code: the code is the RADIUS username,
-// its sealed secret the password, and RADIUS counts its uses.
+// voucher logs on with a printed code: the voucher's stored name (an HMAC
+// of the code) is the RADIUS username, its sealed secret the password, and
+// RADIUS counts its uses.
 func (p *Portal) voucher(w http.ResponseWriter, r *http.Request, v *view) {
 	code, err := visitors.NormalizeVoucher(r.PostFormValue("code"))
 	if err != nil {

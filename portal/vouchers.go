@@ -12,7 +12,8 @@ import (
 	"github.com/wifihk/wifihk/visitors"
 )
 
-// VoucherPage writes a batch as a printable HTML page of cut-out cards.
+// VoucherPage writes a new batch as a printable HTML page of cut-out
+// cards: only CreateVouchers' answer has the codes.
 func VoucherPage(w io.Writer, b visitors.VoucherBatch, lang string) error {
 	if i18n.Known(lang) == "" {
 		lang = "en"
@@ -37,16 +38,17 @@ func VoucherPage(w io.Writer, b visitors.VoucherBatch, lang string) error {
 	})
 }
 
-// WriteVoucherPage answers r with b's printable page, in the language r
-// asks for (?lang= or Accept-Language), with the portal's page headers
-// (its stylesheet is the portal's). It returns an error, having written
-// nothing, only when the page cannot be rendered.
-func WriteVoucherPage(w http.ResponseWriter, r *http.Request, b visitors.VoucherBatch) error {
+// WriteVoucherPage answers r with status and b's printable page, in the
+// language r asks for (?lang= or Accept-Language), with the portal's page
+// headers (its stylesheet is the portal's). It returns an error, having
+// written nothing, only when the page cannot be rendered.
+func WriteVoucherPage(w http.ResponseWriter, r *http.Request, b visitors.VoucherBatch, status int) error {
 	var buf strings.Builder
 	if err := VoucherPage(&buf, b, i18n.Pick(r, r.URL.Query().Get("lang"))); err != nil {
 		return err
 	}
 	pageHeaders(w.Header(), "")
+	w.WriteHeader(status)
 	io.WriteString(w, buf.String())
 	return nil
 }

@@ -15,12 +15,15 @@ type Store struct {
 	db      *store.DB
 	sealer  *secrets.Sealer
 	passKey []byte // signs free passes (freepass.go)
-	now     func() time.Time
+	// voucherKey derives vouchers' stored names from their codes (voucher.go)
+	voucherKey []byte
+	now        func() time.Time
 }
 
 // New returns a Store over db; sealer seals CHAP secrets.
 func New(db *store.DB, sealer *secrets.Sealer) *Store {
-	return &Store{db: db, sealer: sealer, passKey: sealer.Key("visitors free pass"), now: time.Now}
+	return &Store{db: db, sealer: sealer, passKey: sealer.Key("visitors free pass"),
+		voucherKey: sealer.Key(voucherKeyLabel), now: time.Now}
 }
 
 func bucketOf(k Kind) string {

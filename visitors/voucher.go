@@ -1,6 +1,9 @@
 package visitors
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,18 +27,64 @@ type VoucherSpec struct {
 	BandDnKbps int
 }
 
+// A voucher's code is never stored. Its credential is kept under a name
+// derived from the code, "vc-" and 32 hex digits of an HMAC-SHA256 of the
+// code under a key from master.key, and the portal logs it on under that
+// name, so neither the database nor the accounting records reveal a code,
+// and a typed code finds its voucher with one lookup. The codes are shown
+// once, in CreateVouchers' answer (and the page printed from it); a batch
+// read back has each code's last 4 characters and state only.
+//
+// internal/store's schema 4 migration names vouchers made before this the
+// same way: a change here needs a migration of its own.
+const voucherPrefix = "vc-"
+
+// voucherKeyLabel names the key that voucher names are derived under.
+const voucherKeyLabel = "visitors voucher"
+
+// voucherName is the stored name, and RADIUS User-Name, of code.
+func (s *Store) voucherName(code string) string {
+	m := hmac.New(sha256.New, s.voucherKey)
+	m.Write([]byte(code))
+	return voucherPrefix + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
 // VoucherBatch is the record of one printed batch.
 type VoucherBatch struct {
-	ID        string    `json:"id"`
-	Codes     []string  `json:"codes"`
-	Duration  int       `json:"duration_s"`
-	Uses      int       `json:"uses"`
-	DataCapMB int64     `json:"data_cap_mb"`
-	Org       string    `json:"org,omitempty"`
-	Note      string    `json:"note,omitempty"`
-	CreatedBy string    `json:"created_by,omitempty"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Created   time.Time `json:"created"`
+	ID string `json:"id"`
+	// Codes are the codes, in CreateVouchers' answer only: never stored.
+	Codes []string `json:"-"`
+	// Names are the codes' stored names, and Hints their last 4
+	// characters, in the order of Codes.
+	Names []string `json:"names"`
+	Hints []string `json:"hints"`
+	// Vouchers is each code's state, not stored.
+	Vouchers  []VoucherState `json:"-"`
+	Duration  int            `json:"duration_s"`
+	Uses      int            `json:"uses"`
+	DataCapMB int64          `json:"data_cap_mb"`
+	Org       string         `json:"org,omitempty"`
+	Note      string         `json:"note,omitempty"`
+	CreatedBy string         `json:"created_by,omitempty"`
+	ExpiresAt time.Time      `json:"expires_at"`
+	Created   time.Time      `json:"created"`
+}
+
+// VoucherState is what staff may know of one code of a batch.
+type VoucherState struct {
+	// Masked is the code as printed with all but its last 4 characters
+	// hidden: *****-*GH23.
+	Masked   string `json:"masked_code"`
+	UsesLeft int    `json:"uses_left"`
+	// Status is usable, used_up, expired, disabled or deleted.
+	Status string `json:"status"`
+}
+
+// hintLen is how many of a code's last characters a batch keeps.
+const hintLen = 4
+
+func maskVoucher(hint string) string {
+	return FormatVoucher(strings.Repeat("*", 10-len(hint)) + hint)
 }
 
 // voucherBatchKey is where a batch lives in the portal_events bucket.
@@ -80,18 +129,22 @@ func (s *Store) CreateVouchers(v VoucherSpec) (VoucherBatch, error) {
 			return err
 		}
 		b.ID = fmt.Sprintf("vb-%d", seq)
-		b.Codes = b.Codes[:0]
+		b.Codes, b.Names, b.Hints, b.Vouchers = nil, nil, nil, nil
 		for len(b.Codes) < v.Count {
 			code := randomString(codeAlphabet, 10)
-			if tx.Has(store.Visitors, code) || tx.Has(store.Credentials, code) {
+			name := s.voucherName(code)
+			if tx.Has(store.Visitors, name) || tx.Has(store.Credentials, name) {
 				continue
 			}
-			c := Credential{Username: code, Kind: KindVoucher, SecretSealed: s.Seal(randomString(secretAlphabet, 20)),
+			c := Credential{Username: name, Kind: KindVoucher, SecretSealed: s.Seal(randomString(secretAlphabet, 20)),
 				ExpiresAt: b.ExpiresAt, UsesLeft: v.Uses, Plan: &plan, Org: v.Org, Created: now}
-			if err := tx.Put(store.Credentials, code, c); err != nil {
+			if err := tx.Put(store.Credentials, name, c); err != nil {
 				return err
 			}
 			b.Codes = append(b.Codes, code)
+			b.Names = append(b.Names, name)
+			b.Hints = append(b.Hints, code[len(code)-hintLen:])
+			b.Vouchers = append(b.Vouchers, VoucherState{Masked: maskVoucher(b.Hints[len(b.Hints)-1]), UsesLeft: v.Uses, Status: "usable"})
 		}
 		return tx.Put(store.PortalEvents, voucherBatchKey(b.ID), b)
 	})
@@ -101,14 +154,50 @@ func (s *Store) CreateVouchers(v VoucherSpec) (VoucherBatch, error) {
 	return b, nil
 }
 
-// VoucherBatchByID returns a batch for printing.
+// VoucherBatchByID returns a batch with the state of each of its codes,
+// but not the codes.
 func (s *Store) VoucherBatchByID(id string) (VoucherBatch, error) {
 	var b VoucherBatch
-	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.PortalEvents, voucherBatchKey(id), &b) })
+	now := s.now()
+	err := s.db.View(func(tx *store.Tx) error {
+		if err := tx.Get(store.PortalEvents, voucherBatchKey(id), &b); err != nil {
+			return err
+		}
+		for i, name := range b.Names {
+			st := VoucherState{Status: "deleted"}
+			if i < len(b.Hints) {
+				st.Masked = maskVoucher(b.Hints[i])
+			}
+			var c Credential
+			switch err := tx.Get(store.Credentials, name, &c); {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return err
+			default:
+				st.UsesLeft, st.Status = c.UsesLeft, voucherStatus(c.Usable(now))
+			}
+			b.Vouchers = append(b.Vouchers, st)
+		}
+		return nil
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return b, fmt.Errorf("visitors: no voucher batch %q", id)
 	}
 	return b, err
+}
+
+func voucherStatus(usable error) string {
+	switch {
+	case usable == nil:
+		return "usable"
+	case errors.Is(usable, ErrUsedUp):
+		return "used_up"
+	case errors.Is(usable, ErrExpired):
+		return "expired"
+	case errors.Is(usable, ErrDisabled):
+		return "disabled"
+	}
+	return usable.Error()
 }
 
 // NormalizeVoucher turns what a visitor typed ("abcd-efgh 23") into a code.
@@ -129,9 +218,11 @@ func NormalizeVoucher(typed string) (string, error) {
 	return b.String(), nil
 }
 
-// Voucher returns a usable voucher by code.
+// Voucher returns a usable voucher by code (as NormalizeVoucher gives
+// it); its Username is the voucher's stored name, which the portal logs
+// on with.
 func (s *Store) Voucher(code string) (Credential, error) {
-	c, err := s.Get(code)
+	c, err := s.Get(s.voucherName(code))
 	if err != nil {
 		return c, err
 	}

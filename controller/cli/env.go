@@ -36,14 +36,17 @@ type Env struct {
 
 // openEnv opens the data dir for a stopped server.
 func openEnv(dir string, stdout, stderr io.Writer) (*Env, error) {
-	db, err := store.Open(dir, store.Options{})
+	sealer, err := secrets.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{DataDir: dir, DB: db, Stdout: stdout, Stderr: stderr}
-	if e.Sealer, err = secrets.Load(dir); err == nil {
-		e.Registry, err = hotspots.New(db, e.Sealer)
+	// The key first: a schema upgrade may hash secrets under it.
+	db, err := store.Open(dir, store.Options{Key: sealer.Key})
+	if err != nil {
+		return nil, err
 	}
+	e := &Env{DataDir: dir, DB: db, Sealer: sealer, Stdout: stdout, Stderr: stderr}
+	e.Registry, err = hotspots.New(db, e.Sealer)
 	if err == nil { // applies what a crash left in the agent reports' journal
 		err = telemetry.Replay(db, datadir.Dir(dir).ReportsJournal(), nil)
 	}

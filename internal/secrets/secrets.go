@@ -28,13 +28,16 @@ type Sealer struct {
 	key  []byte
 }
 
-// Load reads data dir dir's master key, creating it on first use.
+// Load reads data dir dir's master key, creating it (and dir) on first use.
 func Load(dir string) (*Sealer, error) {
 	path := datadir.Dir(dir).MasterKey()
 	key, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		key = make([]byte, 32)
 		rand.Read(key)
+		if err := datadir.Dir(dir).Create(); err != nil {
+			return nil, fmt.Errorf("secrets: %w", err)
+		}
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("secrets: create key: %w", err)

@@ -159,7 +159,7 @@ func backends(t *testing.T) map[string]*DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem, err := New(&memBackend{buckets: map[string]*memBucket{}})
+	mem, err := New(&memBackend{buckets: map[string]*memBucket{}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

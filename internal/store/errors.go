@@ -17,6 +17,9 @@ var (
 	// ErrUnknownBucket means no migration created the bucket: a bug, not
 	// an outage. A backend reports it wrapped, naming the bucket.
 	ErrUnknownBucket = errors.New("store: unknown bucket")
+	// ErrNeedKey means a migration has secrets to hash and Open was given
+	// no Options.Key.
+	ErrNeedKey = errors.New("store: the schema upgrade hashes secrets and needs the master key; open the data dir with its key")
 	// ErrLocked means another process holds the data file open.
 	ErrLocked = errors.New("store: data file is in use by another process (is wifihk serve running?)")
 )

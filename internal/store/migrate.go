@@ -2,6 +2,9 @@ package store
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -41,6 +44,9 @@ const (
 type migration struct {
 	create []string
 	run    func(BackendTx) error
+	// keyed runs instead of run for a migration that hashes secrets,
+	// with Options.Key (which may be nil).
+	keyed func(tx BackendTx, key func(label string) []byte) error
 }
 
 // migrations bring a store from version i to i+1. Append only: a released
@@ -51,6 +57,7 @@ var migrations = []migration{
 		Reports, APStatus, Series, Alerts, PortalEvents}},
 	{create: []string{APMACs}, run: indexAPMACs},
 	{create: []string{AgentTokens}, run: splitTokens},
+	{keyed: hashVoucherCodes},
 }
 
 // Buckets returns the name of every bucket of the current schema, in
@@ -105,24 +112,120 @@ func splitTokens(tx BackendTx) error {
 	return tx.Delete(PortalEvents, []byte("key/forms"))
 }
 
+// hashVoucherCodes (schema 4) keeps voucher codes out of the store. A
+// voucher's credential, stored under its code, moves to the name
+// visitors.Store now gives it: "vc-" and, in hex, the first 16 bytes of
+// HMAC-SHA256 of the code under key("visitors voucher"). A batch's list
+// of codes becomes their names and their last 4 characters. The key is
+// needed only when there are codes to convert.
+func hashVoucherCodes(tx BackendTx, key func(label string) []byte) error {
+	var k []byte
+	name := func(code string) (string, error) {
+		if k == nil {
+			if key == nil {
+				return "", ErrNeedKey
+			}
+			k = key("visitors voucher")
+		}
+		m := hmac.New(sha256.New, k)
+		m.Write([]byte(code))
+		return "vc-" + hex.EncodeToString(m.Sum(nil)[:16]), nil
+	}
+	type record = map[string]json.RawMessage
+	// read collects bucket's records under prefix that want converting.
+	read := func(bucket string, prefix []byte, want func(k []byte, rec record) bool) (map[string]record, error) {
+		out := map[string]record{}
+		err := tx.Seek(bucket, prefix, func(k, v []byte) (bool, error) {
+			if !bytes.HasPrefix(k, prefix) {
+				return false, nil
+			}
+			var rec record
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return false, fmt.Errorf("%s %s: %w", bucket, k, err)
+			}
+			if want(k, rec) {
+				out[string(k)] = rec
+			}
+			return true, nil
+		})
+		return out, err
+	}
+	put := func(bucket, k string, rec record) error {
+		raw, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		return tx.Put(bucket, []byte(k), raw)
+	}
+	vouchers, err := read(Credentials, nil, func(k []byte, rec record) bool {
+		return string(rec["kind"]) == `"voucher"` && !bytes.HasPrefix(k, []byte("vc-"))
+	})
+	if err != nil {
+		return err
+	}
+	for code, rec := range vouchers {
+		n, err := name(code)
+		if err != nil {
+			return err
+		}
+		rec["username"], _ = json.Marshal(n)
+		if err := put(Credentials, n, rec); err != nil {
+			return err
+		}
+		if err := tx.Delete(Credentials, []byte(code)); err != nil {
+			return err
+		}
+	}
+	batches, err := read(PortalEvents, []byte("voucher-batch/"), func(_ []byte, rec record) bool {
+		_, ok := rec["codes"]
+		return ok
+	})
+	if err != nil {
+		return err
+	}
+	for k, rec := range batches {
+		var codes []string
+		if err := json.Unmarshal(rec["codes"], &codes); err != nil {
+			return fmt.Errorf("voucher batch %s: %w", k, err)
+		}
+		names, hints := make([]string, len(codes)), make([]string, len(codes))
+		for i, code := range codes {
+			if names[i], err = name(code); err != nil {
+				return err
+			}
+			hints[i] = code[max(0, len(code)-4):]
+		}
+		delete(rec, "codes")
+		rec["names"], _ = json.Marshal(names)
+		rec["hints"], _ = json.Marshal(hints)
+		if err := put(PortalEvents, k, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // SchemaVersion is the version this program writes.
 var SchemaVersion = len(migrations)
 
-func (m migration) apply(tx BackendTx) error {
+func (m migration) apply(tx BackendTx, opt Options) error {
 	for _, n := range m.create {
 		if err := tx.CreateBucket(n); err != nil {
 			return fmt.Errorf("create bucket %s: %w", n, err)
 		}
 	}
-	if m.run == nil {
-		return nil
+	switch {
+	case m.keyed != nil:
+		return m.keyed(tx, opt.Key)
+	case m.run != nil:
+		return m.run(tx)
 	}
-	return m.run(tx)
+	return nil
 }
 
 var schemaKey = []byte("schema")
 
-func (db *DB) migrate() error {
+func (db *DB) migrate(opt Options) error {
 	return db.be.Update(func(tx BackendTx) error {
 		if err := tx.CreateBucket(metaBucket); err != nil {
 			return fmt.Errorf("store: %w", err)
@@ -135,7 +238,7 @@ func (db *DB) migrate() error {
 			return fmt.Errorf("%w (file %d, program %d)", ErrNewerSchema, v, len(migrations))
 		}
 		for ; v < len(migrations); v++ {
-			if err := migrations[v].apply(tx); err != nil {
+			if err := migrations[v].apply(tx, opt); err != nil {
 				return fmt.Errorf("store: migration %d: %w", v+1, err)
 			}
 		}

@@ -1,8 +1,15 @@
 package store
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,7 +25,7 @@ func TestMigrateV1IndexesAPMACs(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = raw.Update(func(tx *bolt.Tx) error {
-		if err := migrations[0].apply(boltTx{tx}); err != nil {
+		if err := migrations[0].apply(boltTx{tx}, Options{}); err != nil {
 			return err
 		}
 		meta, _ := tx.CreateBucketIfNotExists([]byte(metaBucket))
@@ -53,7 +60,7 @@ func oldFile(t *testing.T, v int, fill func(tx *bolt.Tx) error) string {
 	}
 	err = raw.Update(func(tx *bolt.Tx) error {
 		for _, m := range migrations[:v] {
-			if err := m.apply(boltTx{tx}); err != nil {
+			if err := m.apply(boltTx{tx}, Options{}); err != nil {
 				return err
 			}
 		}
@@ -128,4 +135,114 @@ func TestBucketsAreTheFilesBuckets(t *testing.T) {
 			t.Errorf("%s: file has %v, Buckets() %v", name, got, want)
 		}
 	}
+}
+
+// A schema-3 file kept voucher codes in clear: schema 4 stores each
+// voucher under an HMAC of its code, under a key from master.key, and
+// each batch keeps its codes' names and last 4 characters only. Without
+// the key it refuses, changing nothing.
+func TestMigrateV3HashesVoucherCodes(t *testing.T) {
+	records := map[string]map[string]string{
+		Credentials: {
+			"ABCDEFGH23": `{"username":"ABCDEFGH23","kind":"voucher","secret_sealed":"sealed","uses_left":2,"org":"lib","created":"2025-01-01T00:00:00Z"}`,
+			"ot-1":       `{"username":"ot-1","kind":"onetime","uses_left":1,"created":"2025-01-01T00:00:00Z"}`,
+		},
+		PortalEvents: {
+			"voucher-batch/vb-1": `{"id":"vb-1","codes":["ABCDEFGH23","ZZZZZZZZ99"],"duration_s":3600,"uses":2,"org":"lib"}`,
+			"signup/x":           `{"codes":["kept"]}`,
+		},
+	}
+	path := oldFile(t, 3, func(tx *bolt.Tx) error {
+		for b, kv := range records {
+			for k, v := range kv {
+				if err := tx.Bucket([]byte(b)).Put([]byte(k), []byte(v)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if _, err := OpenFile(path, Options{}); !errors.Is(err, ErrNeedKey) {
+		t.Fatalf("open without a key: %v, want ErrNeedKey", err)
+	}
+	key := bytes.Repeat([]byte{7}, 32)
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	nameOf := func(code string) string {
+		m := hmac.New(sha256.New, derive("visitors voucher"))
+		m.Write([]byte(code))
+		return "vc-" + hex.EncodeToString(m.Sum(nil)[:16])
+	}
+	db, err := OpenFile(path, Options{Key: derive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, _ := db.Version(); v != SchemaVersion || v < 4 {
+		t.Fatalf("schema %d after open, want %d", v, SchemaVersion)
+	}
+	err = db.View(func(tx *Tx) error {
+		for _, b := range []string{Credentials, PortalEvents} {
+			err := tx.Scan(b, "", func(k string, decode func(any) error) (bool, error) {
+				var raw json.RawMessage
+				decode(&raw)
+				for _, code := range []string{"ABCDEFGH23", "ZZZZZZZZ99"} {
+					if strings.Contains(k, code) || strings.Contains(string(raw), code) {
+						t.Errorf("%s %s still holds code %s: %s", b, k, code, raw)
+					}
+				}
+				return true, nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		var v struct {
+			Username, Kind, Org string
+			SecretSealed        string `json:"secret_sealed"`
+			UsesLeft            int    `json:"uses_left"`
+		}
+		if err := tx.Get(Credentials, nameOf("ABCDEFGH23"), &v); err != nil {
+			return err
+		}
+		if v.Username != nameOf("ABCDEFGH23") || v.Kind != "voucher" || v.SecretSealed != "sealed" || v.UsesLeft != 2 || v.Org != "lib" {
+			t.Errorf("voucher after upgrade: %+v", v)
+		}
+		if !tx.Has(Credentials, "ot-1") {
+			t.Error("a one-time credential moved")
+		}
+		var b struct {
+			ID           string
+			Names, Hints []string
+			Codes        []string
+			Uses         int
+		}
+		if err := tx.Get(PortalEvents, "voucher-batch/vb-1", &b); err != nil {
+			return err
+		}
+		if b.ID != "vb-1" || b.Uses != 2 || b.Codes != nil ||
+			!slices.Equal(b.Names, []string{nameOf("ABCDEFGH23"), nameOf("ZZZZZZZZ99")}) || !slices.Equal(b.Hints, []string{"GH23", "ZZ99"}) {
+			t.Errorf("batch after upgrade: %+v", b)
+		}
+		var other struct{ Codes []string }
+		if err := tx.Get(PortalEvents, "signup/x", &other); err != nil || len(other.Codes) != 1 {
+			t.Errorf("a record that is no batch changed: %+v %v", other, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A schema-3 file without vouchers needs no key to upgrade.
+func TestMigrateV3WithoutVouchersNeedsNoKey(t *testing.T) {
+	db, err := OpenFile(oldFile(t, 3, func(*bolt.Tx) error { return nil }), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 }

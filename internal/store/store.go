@@ -26,6 +26,11 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync skips fsync; only for benchmarks that say so.
 	NoSync bool
+	// Key derives a key for one purpose from the data dir's master.key
+	// (secrets.Sealer.Key). A migration that hashes secrets needs it:
+	// schema 4 hashes voucher codes. Without it, Open fails with
+	// ErrNeedKey only when such a migration has records to convert.
+	Key func(label string) []byte
 }
 
 // Open opens (creating if needed) the store of data dir dir and brings its
@@ -43,7 +48,7 @@ func OpenFile(path string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := New(be)
+	db, err := New(be, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -51,11 +56,12 @@ func OpenFile(path string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-// New returns a DB over a backend, its schema brought up to date; the DB
-// closes the backend, which New also does when it fails.
-func New(be Backend) (*DB, error) {
+// New returns a DB over a backend, its schema brought up to date (with
+// opt.Key for a migration that needs it); the DB closes the backend, which
+// New also does when it fails.
+func New(be Backend, opt Options) (*DB, error) {
 	db := &DB{be: be}
-	if err := db.migrate(); err != nil {
+	if err := db.migrate(opt); err != nil {
 		be.Close()
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func OpenFaulty(t testing.TB) (*store.DB, *Faults) {
 		t.Fatalf("storetest: %v", err)
 	}
 	f := &Faults{}
-	db, err := store.New(faultyBackend{be, f})
+	db, err := store.New(faultyBackend{be, f}, store.Options{})
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
