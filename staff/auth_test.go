@@ -117,45 +117,26 @@ func TestLoginLogoutAndThrottle(t *testing.T) {
 	}
 }
 
+// owned is CanReadOwned: a record of no organisation that is kept from
+// other organisations (a network-wide voucher batch) is for admins only,
+// though shared data of no organisation (a network-wide plan) is for all.
 func TestScopes(t *testing.T) {
 	op := staff.Principal{Role: staff.RoleOperator, Org: "orga"}
 	viewA := staff.Principal{Role: staff.RoleViewer, Org: "orga"}
 	view := staff.Principal{Role: staff.RoleViewer}
 	admin := staff.Principal{Role: staff.RoleAdmin}
 	for _, tc := range []struct {
-		p           staff.Principal
-		org         string
-		read, write bool
+		p                  staff.Principal
+		org                string
+		read, write, owned bool
 	}{
-		{op, "orga", true, true}, {op, "orgb", false, false}, {op, "", true, false},
-		{viewA, "orga", true, false}, {viewA, "orgb", false, false},
-		{view, "orgb", true, false}, {admin, "orgb", true, true}, {admin, "", true, true},
+		{op, "orga", true, true, true}, {op, "orgb", false, false, false}, {op, "", true, false, false},
+		{viewA, "orga", true, false, true}, {viewA, "orgb", false, false, false}, {viewA, "", true, false, false},
+		{view, "orgb", true, false, true}, {view, "", true, false, false},
+		{admin, "orgb", true, true, true}, {admin, "", true, true, true},
 	} {
-		if tc.p.CanRead(tc.org) != tc.read || tc.p.CanWrite(tc.org) != tc.write {
-			t.Errorf("%+v on %q: read %v write %v", tc.p, tc.org, tc.p.CanRead(tc.org), tc.p.CanWrite(tc.org))
-		}
-	}
-}
-
-// A record of no organisation that is kept from other organisations (a
-// network-wide voucher batch) is for admins only, though shared data of
-// no organisation is for everyone.
-func TestOwnedRecordsOfTheNetworkAreAdminsOnly(t *testing.T) {
-	op := staff.Principal{Role: staff.RoleOperator, Org: "orga"}
-	viewA := staff.Principal{Role: staff.RoleViewer, Org: "orga"}
-	view := staff.Principal{Role: staff.RoleViewer}
-	admin := staff.Principal{Role: staff.RoleAdmin}
-	for _, tc := range []struct {
-		p    staff.Principal
-		org  string
-		want bool
-	}{
-		{op, "", false}, {viewA, "", false}, {view, "", false}, {admin, "", true},
-		{op, "orga", true}, {op, "orgb", false}, {viewA, "orga", true}, {viewA, "orgb", false},
-		{view, "orgb", true}, {admin, "orgb", true},
-	} {
-		if got := tc.p.CanReadOwned(tc.org); got != tc.want {
-			t.Errorf("%+v CanReadOwned(%q) = %v, want %v", tc.p, tc.org, got, tc.want)
+		if tc.p.CanRead(tc.org) != tc.read || tc.p.CanWrite(tc.org) != tc.write || tc.p.CanReadOwned(tc.org) != tc.owned {
+			t.Errorf("%+v on %q: read %v write %v owned %v", tc.p, tc.org, tc.p.CanRead(tc.org), tc.p.CanWrite(tc.org), tc.p.CanReadOwned(tc.org))
 		}
 	}
 }
