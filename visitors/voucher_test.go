@@ -69,7 +69,7 @@ func TestVoucherCodesAreNotStored(t *testing.T) {
 		}
 	}
 	// The name is an HMAC of the code under the key derived for vouchers,
-	// as internal/store's schema 3 migration computes it.
+	// as internal/store's schema 4 migration computes it.
 	m := hmac.New(sha256.New, s.sealer.Key("visitors voucher"))
 	m.Write([]byte(b.Codes[0]))
 	want := "vc-" + hex.EncodeToString(m.Sum(nil)[:16])

@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/visitors"
@@ -37,7 +38,7 @@ func TestVoucherCodesShownOnceNotStored(t *testing.T) {
 	page := filepath.Join(t.TempDir(), "cards.html")
 	_, codes := voucherCreate(t, dir, 3, "-print", page)
 	html, _ := os.ReadFile(page)
-	raw, _ := os.ReadFile(filepath.Join(dir, store.FileName))
+	raw, _ := os.ReadFile(datadir.Dir(dir).DB())
 	for _, c := range codes {
 		if !bytes.Contains(html, []byte(visitors.FormatVoucher(c))) {
 			t.Errorf("the printed page lacks %s", c)
@@ -48,13 +49,13 @@ func TestVoucherCodesShownOnceNotStored(t *testing.T) {
 	}
 }
 
-// A data dir whose database an older wifihk wrote (schema 2, codes in
+// A data dir whose database an older wifihk wrote (schema 3, codes in
 // clear) is upgraded by the next command, which opens it with master.key:
 // its codes still log on, and the database no longer names them.
 func TestVoucherCodesOfAnOlderDatabaseStillWork(t *testing.T) {
 	dir := t.TempDir()
 	id, codes := voucherCreate(t, dir, 3, "-org", "lib")
-	downgradeVouchers(t, filepath.Join(dir, store.FileName), id, codes)
+	downgradeVouchers(t, datadir.Dir(dir).DB(), id, codes)
 
 	voucherCreate(t, dir, 3) // any command that opens the data dir
 	db, err := store.Open(dir, store.Options{})
@@ -79,7 +80,7 @@ func TestVoucherCodesOfAnOlderDatabaseStillWork(t *testing.T) {
 	}
 }
 
-// downgradeVouchers rewrites batch id and its vouchers as schema 2 kept
+// downgradeVouchers rewrites batch id and its vouchers as schema 3 kept
 // them: each credential under its code, the batch with its codes.
 func downgradeVouchers(t *testing.T, path, id string, codes []string) {
 	t.Helper()
@@ -116,7 +117,7 @@ func downgradeVouchers(t *testing.T, path, id string, codes []string) {
 		if err := events.Put(key, v); err != nil {
 			return err
 		}
-		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("2"))
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("3"))
 	})
 	if err != nil {
 		t.Fatal(err)
