@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // ExportFormats are the formats Export writes.
@@ -66,7 +67,8 @@ func exportCSV(w *bufio.Writer, venues []Venue, byCode map[string]*Org) error {
 	for i := range venues {
 		o := orgOf(byCode, venues[i].Org)
 		for j, c := range openColumns {
-			rec[j], _ = c.cell(&venues[i], o)
+			text, _ := c.cell(&venues[i], o)
+			rec[j] = inertCell(text)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -74,6 +76,31 @@ func exportCSV(w *bufio.Writer, venues []Venue, byCode map[string]*Org) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// formulaStarts are the first characters that make a spreadsheet read a
+// cell as a formula (OWASP, "CSV Injection").
+const formulaStarts = "=+-@\t\r"
+
+// inertCell makes a CSV cell that a spreadsheet would run as a formula
+// plain text, by putting a single quote before it, as OWASP recommends.
+// Numbers keep their minus sign.
+func inertCell(s string) string {
+	if s == "" || !strings.ContainsRune(formulaStarts, rune(s[0])) {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
+}
+
+// liveCell undoes inertCell, so that an export imports back unchanged.
+func liveCell(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune(formulaStarts, rune(s[1])) {
+		return s[1:]
+	}
+	return s
 }
 
 // exportJSON writes records with their fields in column order.

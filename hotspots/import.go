@@ -323,7 +323,7 @@ func parseCSV(data []byte, res *ImportResult) ([]row, error) {
 		}
 		f := make(map[string]string, len(header))
 		for i, h := range header {
-			f[h] = rec[i]
+			f[h] = liveCell(rec[i])
 		}
 		rows = append(rows, row{line: line, fields: f})
 	}

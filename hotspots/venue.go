@@ -2,6 +2,7 @@ package hotspots
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -93,6 +94,12 @@ func (v *Venue) normalize() error {
 			return fieldErr(f.name, "is not valid UTF-8")
 		}
 	}
+	for _, l := range []struct{ name, v string }{{"more_information_link_en", v.MoreInfoLinkEN},
+		{"more_information_link_tc", v.MoreInfoLinkTC}, {"more_information_link_sc", v.MoreInfoLinkSC}} {
+		if err := checkLink(l.name, l.v); err != nil {
+			return err
+		}
+	}
 	switch {
 	case !(v.Latitude >= minLat && v.Latitude <= maxLat): // also rejects NaN
 		return fieldErr("latitude", "%v is outside Hong Kong (%v to %v)", v.Latitude, minLat, maxLat)
@@ -109,6 +116,19 @@ func (v *Venue) normalize() error {
 		}
 	}
 	v.District, v.Area = d.EN, d.Area
+	return nil
+}
+
+// checkLink accepts an empty link or an absolute http(s) URL with a host,
+// so that a published link cannot run script (javascript:, data:).
+func checkLink(field, link string) error {
+	if link == "" {
+		return nil
+	}
+	u, err := url.Parse(link)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fieldErr(field, "%q is not an http or https link", link)
+	}
 	return nil
 }
 
