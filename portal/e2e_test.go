@@ -242,11 +242,12 @@ func TestGatewayRedirectChecks(t *testing.T) {
 		url  string
 		code int
 	}{
-		"good md":        {good, 200},
-		"altered uamip":  {strings.Replace(good, "uamip=127.0.0.1", "uamip=127.0.0.9", 1), 403},
-		"md removed":     {good[:strings.Index(good, "&md=")], 403},
-		"hostname uamip": {strings.Replace(good, "uamip=127.0.0.1", "uamip=evil.example", 1), 400},
-		"unknown nasid":  {strings.Replace(good, "nasid=demo", "nasid=stranger", 1), 400},
+		"good md":          {good, 200},
+		"altered uamip":    {strings.Replace(good, "uamip=127.0.0.1", "uamip=127.0.0.9", 1), 403},
+		"md removed":       {good[:strings.Index(good, "&md=")], 403},
+		"userurl after md": {good + "&userurl=http%3A%2F%2Fevil.example%2F", 403},
+		"hostname uamip":   {strings.Replace(good, "uamip=127.0.0.1", "uamip=evil.example", 1), 400},
+		"unknown nasid":    {strings.Replace(good, "nasid=demo", "nasid=stranger", 1), 400},
 	} {
 		if code, page := get(t, c, tc.url); code != tc.code {
 			t.Errorf("%s: %d, want %d\n%s", name, code, tc.code, page)

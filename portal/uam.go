@@ -226,15 +226,17 @@ func MD(urlUpToMD, uamsecret string) string {
 var ErrBadMD = errors.New("portal: UAM md checksum does not match (wrong uamsecret or altered link)")
 
 // VerifyMD checks the md= at the end of fullURL, the redirect URL exactly
-// as the gateway built it.
+// as the gateway built it. md must be the last parameter: anything after it
+// is not covered by the checksum, so a link with more is refused rather
+// than trusted (a userurl appended after md would otherwise be used).
 func VerifyMD(fullURL, uamsecret string) error {
-	i := strings.LastIndex(fullURL, "&md=")
+	i := strings.Index(fullURL, "&md=")
 	if i < 0 {
 		return ErrBadMD
 	}
 	got := strings.ToUpper(fullURL[i+len("&md="):])
-	if j := strings.IndexByte(got, '&'); j >= 0 { // parameters after md are not covered
-		got = got[:j]
+	if strings.ContainsAny(got, "&;#") {
+		return fmt.Errorf("%w: parameters after md are not covered by it", ErrBadMD)
 	}
 	want := MD(fullURL[:i], uamsecret)
 	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {

@@ -53,6 +53,11 @@ func TestVerifyMD(t *testing.T) {
 		"wrong secret":  good,
 		"altered uamip": strings.Replace(good, "10.1.0.1", "10.6.6.6", 1),
 		"no md":         base,
+		// Parameters after md are not covered by it (issue 12, defect 5).
+		"userurl after md": good + "&userurl=http%3A%2F%2Fevil.example%2F",
+		"reply after md":   good + "&reply=Pay+at+evil.example",
+		"called after md":  good + "&called=00-00-00-00-00-00",
+		"second md":        base + "&userurl=x&md=" + MD(base+"&userurl=x", "k") + "&md=" + MD(base, "k"),
 	} {
 		secret := "k"
 		if name == "wrong secret" {
