@@ -2,6 +2,7 @@ package portal
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 )
@@ -37,7 +38,9 @@ func (p *Portal) captiveAPI(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(out)
 }
 
-// publicBase is the portal's landing URL as visitors reach it.
+// publicBase is the portal's landing URL as visitors reach it: the
+// configured public URL or, without one, the address this connection
+// reached. Never the Host header, which any client can forge.
 func (p *Portal) publicBase(r *http.Request) string {
 	if p.cfg.PublicURL != "" {
 		return p.cfg.PublicURL + p.cfg.Base
@@ -46,5 +49,9 @@ func (p *Portal) publicBase(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + p.cfg.Base
+	host := r.Host
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		host = la.String()
+	}
+	return scheme + "://" + host + p.cfg.Base
 }

@@ -148,8 +148,21 @@ func TestCaptiveAPIAndPageWeight(t *testing.T) {
 	if ct := res.Header.Get("Content-Type"); ct != "application/captive+json" || res.Header.Get("Cache-Control") != "private" {
 		t.Fatalf("headers %v", res.Header)
 	}
-	if body["captive"] != true || !strings.HasSuffix(body["user-portal-url"].(string), "/portal") {
-		t.Fatalf("body %v", body)
+	if body["captive"] != true || body["user-portal-url"] != portalURL(a.HTTPAddr) {
+		t.Fatalf("body %v, want user-portal-url %s", body, portalURL(a.HTTPAddr))
+	}
+
+	// A forged Host header is not reflected (no public_url is set here).
+	req, _ := http.NewRequest("GET", portalURL(a.HTTPAddr)+"/api", nil)
+	req.Host = "evil.example"
+	if res, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	body = nil
+	json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if u, _ := body["user-portal-url"].(string); strings.Contains(u, "evil.example") || u != portalURL(a.HTTPAddr) {
+		t.Fatalf("forged Host reflected: user-portal-url %q", u)
 	}
 
 	// The first page and everything it loads stay under 60 KB.
