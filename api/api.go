@@ -245,7 +245,7 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, store.ErrUnavailable):
 		a.cfg.Log.Warn("registry API", "err", err)
 		web.Error(w, http.StatusServiceUnavailable, "store unavailable; retry")
-	case errors.Is(err, hotspots.ErrExists), errors.Is(err, staff.ErrExists),
+	case errors.Is(err, hotspots.ErrExists), errors.Is(err, staff.ErrExists), errors.Is(err, staff.ErrLastAdmin),
 		errors.Is(err, hotspots.ErrInUse), errors.Is(err, hotspots.ErrNASExists):
 		web.Error(w, http.StatusConflict, "%s", err)
 	default:

@@ -76,7 +76,12 @@ func seedOrgs(t testing.TB, a *controller.App) {
 		{Username: "op-b", Role: staff.RoleOperator, Org: "orgb", Password: "password-123"},
 		{Username: "viewer", Role: staff.RoleViewer, Password: "password-123"},
 	} {
-		a.Staff.DeleteStaff(s.Username) // -demo seeds its own admin
+		if _, err := a.Staff.Staff(s.Username); err == nil { // -demo seeds its own admin
+			if _, err := a.Staff.UpdateStaff(s.Username, staff.StaffUpdate{Role: &s.Role, Password: &s.Password}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		if _, _, err := a.Staff.AddStaff(s); err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,9 @@ var (
 	ErrNotFound = errors.New("auth: no such staff account")
 	// ErrExists means the username is taken.
 	ErrExists = errors.New("auth: username taken")
+	// ErrLastAdmin means the change would leave no active admin to manage
+	// staff.
+	ErrLastAdmin = errors.New("auth: the last active admin cannot be demoted, disabled or deleted")
 )
 
 // fieldErr is an input error (a *input.FieldError) naming the field that is wrong.

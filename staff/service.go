@@ -239,10 +239,45 @@ func (s *Service) UpdateStaff(username string, u StaffUpdate) (Staff, error) {
 		if u.Disabled != nil {
 			st.Disabled = *u.Disabled
 		}
+		if err := keepAnAdmin(tx, username, st); err != nil {
+			return err
+		}
 		st.Updated = s.now().UTC()
 		return tx.Put(store.Staff, username, st)
 	})
 	return st, err
+}
+
+// activeAdmin reports whether st can manage staff.
+func (st Staff) activeAdmin() bool { return st.Role == RoleAdmin && !st.Disabled }
+
+// keepAnAdmin refuses to let username become next (the zero Staff when it
+// is deleted) if that leaves no active admin: nobody could then manage
+// staff, and only an offline admin command could repair it.
+func keepAnAdmin(tx *store.Tx, username string, next Staff) error {
+	if next.activeAdmin() {
+		return nil
+	}
+	found := false
+	err := tx.Scan(store.Staff, "", func(key string, dec func(any) error) (bool, error) {
+		var st Staff
+		if err := dec(&st); err != nil {
+			return false, err
+		}
+		found = key != username && st.activeAdmin()
+		return !found, nil
+	})
+	if err != nil {
+		return err
+	}
+	var cur Staff
+	if err := getStaff(tx, username, &cur); err != nil {
+		return err
+	}
+	if !found && cur.activeAdmin() {
+		return ErrLastAdmin
+	}
+	return nil
 }
 
 // DeleteStaff removes an account and its API token; its console sign-ins
@@ -251,6 +286,9 @@ func (s *Service) DeleteStaff(username string) error {
 	return s.db.Update(func(tx *store.Tx) error {
 		var st Staff
 		if err := getStaff(tx, username, &st); err != nil {
+			return err
+		}
+		if err := keepAnAdmin(tx, username, Staff{}); err != nil {
 			return err
 		}
 		if st.TokenHash != "" {
@@ -269,6 +307,9 @@ func (s *Service) RotateToken(username string) (string, error) {
 	err := s.db.Update(func(tx *store.Tx) error {
 		var st Staff
 		if err := getStaff(tx, username, &st); err != nil {
+			return err
+		}
+		if err := keepAnAdmin(tx, username, Staff{}); err != nil {
 			return err
 		}
 		if st.TokenHash != "" {
