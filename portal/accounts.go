@@ -71,16 +71,20 @@ func (p *Portal) signup(w http.ResponseWriter, r *http.Request, v *view) {
 	p.hashing <- struct{}{}
 	code, err := p.cfg.Visitors.StartSignUp(contact, r.PostFormValue("password"))
 	<-p.hashing
-	if errors.Is(err, visitors.ErrExists) {
-		again(http.StatusConflict, "err_exists")
-		return
-	}
-	if err != nil {
+	var msg string
+	switch {
+	case errors.Is(err, visitors.ErrExists):
+		// Answer as for a new contact, so that the page does not say who
+		// has an account; the owner is told by message instead.
+		msg = "WiFi@HK: " + tr(v.lang, "exists_notice")
+	case err != nil:
 		p.log.Error("sign-up", "err", err)
 		again(http.StatusInternalServerError, "err_internal")
 		return
+	default:
+		msg = "WiFi@HK: " + tr(v.lang, "code") + " " + code
 	}
-	if !p.sendCode(v, contact, code) {
+	if !p.send(v, contact, msg) {
 		again(http.StatusBadGateway, "err_send")
 		return
 	}
@@ -88,7 +92,10 @@ func (p *Portal) signup(w http.ResponseWriter, r *http.Request, v *view) {
 }
 
 func (p *Portal) sendCode(v *view, contact, code string) bool {
-	msg := "WiFi@HK: " + tr(v.lang, "code") + " " + code
+	return p.send(v, contact, "WiFi@HK: "+tr(v.lang, "code")+" "+code)
+}
+
+func (p *Portal) send(v *view, contact, msg string) bool {
 	if err := p.cfg.Sender.Send(v.r.Context(), contact, msg); err != nil {
 		p.log.Error("send code", "contact", MaskContact(contact), "err", err)
 		return false

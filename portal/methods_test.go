@@ -54,23 +54,30 @@ var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
 // lastCode reads the newest code the outbox sender wrote for to.
 func lastCode(t *testing.T, dir, to string) string {
 	t.Helper()
+	code := codeRE.FindString(lastMessage(t, dir, to))
+	if code == "" {
+		t.Fatalf("no code for %s in the outbox", to)
+	}
+	return code
+}
+
+// lastMessage is the last message the outbox holds for to.
+func lastMessage(t *testing.T, dir, to string) string {
+	t.Helper()
 	f, err := os.Open(datadir.Dir(dir).Outbox())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	code := ""
+	last := ""
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var m struct{ To, Message string }
 		if json.Unmarshal(sc.Bytes(), &m) == nil && m.To == to {
-			code = codeRE.FindString(m.Message)
+			last = m.Message
 		}
 	}
-	if code == "" {
-		t.Fatalf("no code for %s in the outbox", to)
-	}
-	return code
+	return last
 }
 
 func TestSignUpVerifySignInReset(t *testing.T) {
@@ -96,6 +103,19 @@ func TestSignUpVerifySignInReset(t *testing.T) {
 	}
 	if res := nextResult(t, g); !res.Accepted || !strings.HasPrefix(res.Username, "ot-") {
 		t.Fatalf("after sign-up the logon should use a one-time credential: %+v", res)
+	}
+
+	// Signing up again answers as for a new contact, so the page does not
+	// tell who has an account; the owner gets a notice and no code.
+	_, page = get(t, c, g.URL+"/")
+	form = formFields(t, page)
+	form.Set("contact", "9123 4567")
+	form.Set("password", "another horse")
+	if code, page, _ = post(t, c, base+"/signup", form); code != 200 || !strings.Contains(page, "****4567") {
+		t.Fatalf("second sign-up: %d, want the same code page as a new contact\n%s", code, page)
+	}
+	if msg := lastMessage(t, a.Config.DataDir, "+85291234567"); !strings.Contains(msg, "already has an account") || codeRE.MatchString(msg) {
+		t.Fatalf("second sign-up sent %q, want a notice without a code", msg)
 	}
 
 	// Sign in again later; a wrong password is refused without a logon.

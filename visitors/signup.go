@@ -97,10 +97,11 @@ func (s *Store) StartSignUp(contact, password string) (string, error) {
 	if err := ValidPassword(password); err != nil {
 		return "", err
 	}
+	hash := HashPassword(password) // before the look-up, so both answers take as long
 	if _, err := s.Get(contact); err == nil {
 		return "", fmt.Errorf("%w: %s", ErrExists, "that address or number already has an account")
 	}
-	return s.newCode(PurposeSignUp, contact, HashPassword(password))
+	return s.newCode(PurposeSignUp, contact, hash)
 }
 
 // FinishSignUp checks the code and creates the account.
