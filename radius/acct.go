@@ -82,8 +82,10 @@ func (h *Accounting) ServeRADIUSBatch(_ context.Context, rs []*Request) ([]Respo
 	return resps, errs
 }
 
-// decode turns a packet into a session update. ok is false for a status
-// wifihk does not record (acknowledged all the same).
+// decode turns a packet into a session update. ok is false for a defined
+// status wifihk does not record (tunnel accounting, Failed), which is
+// acknowledged all the same; an undefined status is an error, so the
+// request is dropped, as FreeRADIUS does, rather than acknowledged.
 func (h *Accounting) decode(r *Request) (accounting.Update, bool, error) {
 	p := r.Packet
 	st, err := rfc2866.AcctStatusType_Lookup(p)
@@ -93,8 +95,10 @@ func (h *Accounting) decode(r *Request) (accounting.Update, bool, error) {
 	u := accounting.Update{NAS: r.NAS.ID, Status: accounting.Status(st), NASAddr: r.Src.Addr().String()}
 	switch u.Status {
 	case accounting.Start, accounting.Stop, accounting.Interim, accounting.On, accounting.Off:
-	default:
+	case 9, 10, 11, 12, 13, 14, 15: // Tunnel-* (RFC 2867) and Failed (RFC 2866)
 		return u, false, nil
+	default:
+		return u, false, fmt.Errorf("radius: accounting: Acct-Status-Type %d is not defined", uint32(st))
 	}
 	u.AcctID = rfc2866.AcctSessionID_GetString(p)
 	if u.AcctID == "" && u.Status != accounting.On && u.Status != accounting.Off {

@@ -47,18 +47,27 @@ func parse(b, secret []byte) (*layeh.Packet, error) {
 // packet whose attributes have been validated, or -1.
 func findMA(b []byte) int {
 	n := int(binary.BigEndian.Uint16(b[2:4]))
+	off := -1
 	for i := headerLen; i+2 <= n; {
 		l := int(b[i+1])
 		if l < 2 {
 			return -1
 		}
-		if b[i] == typeMA && l == maLen {
-			return i + 2
+		if b[i] == typeMA {
+			if l != maLen || off >= 0 {
+				return maInvalid
+			}
+			off = i + 2
 		}
 		i += l
 	}
-	return -1
+	return off
 }
+
+// maInvalid is findMA's answer for a packet with more than one
+// Message-Authenticator or one of the wrong length, which RFC 3579 §3.2
+// forbids: such a packet is not authentic.
+const maInvalid = -2
 
 // zeroAuthCodes are the requests whose Message-Authenticator is computed
 // with a zeroed Request Authenticator (RFC 3579 §3.2, RFC 5176 §3.3).
@@ -138,6 +147,9 @@ func checkRequestMA(b, secret []byte) (present bool, err error) {
 
 func (mp *macPool) checkRequestMA(b, secret []byte) (present bool, err error) {
 	off := findMA(b)
+	if off == maInvalid {
+		return true, ErrBadMessageAuthenticator
+	}
 	if off < 0 {
 		return false, nil
 	}
@@ -157,6 +169,9 @@ func (mp *macPool) checkRequestMA(b, secret []byte) (present bool, err error) {
 // request authenticator it answers.
 func checkReplyMA(b, reqAuth, secret []byte) (present bool, err error) {
 	off := findMA(b)
+	if off == maInvalid {
+		return true, ErrBadMessageAuthenticator
+	}
 	if off < 0 {
 		return false, nil
 	}
