@@ -23,6 +23,7 @@ import (
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/staff"
 	"github.com/wifihk/wifihk/telemetry"
 )
@@ -178,7 +179,8 @@ func (a *App) Run(ctx context.Context) error {
 // on the HTTPS address too.
 func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func(context.Context) error, error) {
 	srv := &http.Server{
-		Handler:           a.Router,
+		Handler:           web.HSTS(a.Router),
+		TLSConfig:         web.TLSConfig(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
