@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"net"
 	"net/http"
 
 	"github.com/wifihk/wifihk/internal/web"
@@ -16,8 +15,7 @@ type loginBody struct {
 
 // login checks a password and sets the console sign-in cookie.
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
-	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if !a.logins.Allow(ip) {
+	if !a.logins.Allow(web.ClientKey(r)) {
 		web.Error(w, http.StatusTooManyRequests, "too many login attempts from this address")
 		return
 	}

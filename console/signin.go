@@ -2,11 +2,11 @@ package console
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/staff"
 )
 
@@ -29,8 +29,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, v *view) string 
 	user := strings.TrimSpace(r.PostFormValue("username"))
 	next := c.safeNext(r.PostFormValue("next"))
 	v.Title, v.Data = v.T("sign_in"), loginData{Next: next, Username: user}
-	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if !c.logins.Allow(ip) {
+	if !c.logins.Allow(web.ClientKey(r)) {
 		c.met.login("throttled")
 		v.Status, v.Error = http.StatusTooManyRequests, v.T("err_throttled")
 		return "login"

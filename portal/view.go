@@ -65,7 +65,7 @@ func (p *Portal) form(h func(http.ResponseWriter, *http.Request, *view)) http.Ha
 			v.message(http.StatusForbidden, "err_expired_form", "err_expired_form")
 			return
 		}
-		if !p.perIP.Allow(clientIP(r).String()) {
+		if !p.perIP.Allow(web.AddrKey(clientIP(r))) {
 			v.slowDown()
 			return
 		}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -71,4 +73,25 @@ func (l *Limiter) sweep(now time.Time) bool {
 		}
 	}
 	return len(l.buckets) < n
+}
+
+// AddrKey is the limiter key for a client address: the IPv4 address, or
+// the /64 of an IPv6 address, since one subscriber is given a whole /64
+// and could otherwise take a fresh address for every try.
+func AddrKey(a netip.Addr) string {
+	a = a.Unmap()
+	if a.Is4() || !a.IsValid() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// ClientKey is AddrKey of the request's peer address.
+func ClientKey(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return AddrKey(ap.Addr())
 }

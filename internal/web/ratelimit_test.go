@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -30,5 +32,34 @@ func TestLimiter(t *testing.T) {
 	now = now.Add(10 * time.Second)
 	if !l.Allow("c") {
 		t.Fatal("new key refused after old buckets refilled")
+	}
+}
+
+// TestIPv6ClientsAreLimitedPerSlash64: every address of one /64 shares a
+// bucket, so a client cannot take a fresh address for each try; IPv4
+// clients (also when mapped into IPv6) keep one bucket per address.
+func TestIPv6ClientsAreLimitedPerSlash64(t *testing.T) {
+	l := NewLimiter(0, 3, 0)
+	for i := 0; i < 3; i++ {
+		r := &http.Request{RemoteAddr: fmt.Sprintf("[2001:db8:1:2::%x]:443", i+1)}
+		if !l.Allow(ClientKey(r)) {
+			t.Fatalf("try %d refused", i)
+		}
+	}
+	if l.Allow(ClientKey(&http.Request{RemoteAddr: "[2001:db8:1:2:ffff::9]:443"})) {
+		t.Fatal("a fourth address in the same /64 was allowed")
+	}
+	if !l.Allow(ClientKey(&http.Request{RemoteAddr: "[2001:db8:1:3::1]:443"})) {
+		t.Fatal("another /64 was refused")
+	}
+	for _, tc := range []struct{ remote, want string }{
+		{"192.0.2.7:1000", "192.0.2.7"},
+		{"[::ffff:192.0.2.7]:1000", "192.0.2.7"},
+		{"[2001:db8::1]:1", "2001:db8::/64"},
+		{"junk", "junk"},
+	} {
+		if got := ClientKey(&http.Request{RemoteAddr: tc.remote}); got != tc.want {
+			t.Errorf("ClientKey(%q) = %q, want %q", tc.remote, got, tc.want)
+		}
 	}
 }
