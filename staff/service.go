@@ -258,15 +258,8 @@ func keepAnAdmin(tx *store.Tx, username string, next Staff) error {
 	if next.activeAdmin() {
 		return nil
 	}
-	found := false
-	err := tx.Scan(store.Staff, "", func(key string, dec func(any) error) (bool, error) {
-		var st Staff
-		if err := dec(&st); err != nil {
-			return false, err
-		}
-		found = key != username && st.activeAdmin()
-		return !found, nil
-	})
+	others, err := store.List(tx, store.Staff, store.Query[Staff]{Limit: 1,
+		Keep: func(st *Staff) bool { return st.Username != username && st.activeAdmin() }})
 	if err != nil {
 		return err
 	}
@@ -274,7 +267,7 @@ func keepAnAdmin(tx *store.Tx, username string, next Staff) error {
 	if err := getStaff(tx, username, &cur); err != nil {
 		return err
 	}
-	if !found && cur.activeAdmin() {
+	if len(others) == 0 && cur.activeAdmin() {
 		return ErrLastAdmin
 	}
 	return nil
