@@ -30,6 +30,14 @@ func TestLastAdminStays(t *testing.T) {
 	if st, err := s.Staff("root"); err != nil || st.Role != staff.RoleAdmin || st.Disabled {
 		t.Fatalf("root changed anyway: %+v %v", st, err)
 	}
+	// The last admin may still rotate its own token and change its password.
+	if _, err := s.RotateToken("root"); err != nil {
+		t.Fatalf("rotate the last admin's token: %v", err)
+	}
+	pw := "a-new-password-1"
+	if _, err := s.UpdateStaff("root", staff.StaffUpdate{Password: &pw}); err != nil {
+		t.Fatalf("change the last admin's password: %v", err)
+	}
 	// Other accounts are not held back.
 	if err := s.DeleteStaff("ops"); err != nil {
 		t.Fatalf("delete an operator: %v", err)

@@ -277,20 +277,29 @@ func keepAnAdmin(tx *store.Tx, username string, next Staff) error {
 // stop working at once.
 func (s *Service) DeleteStaff(username string) error {
 	return s.db.Update(func(tx *store.Tx) error {
-		var st Staff
-		if err := getStaff(tx, username, &st); err != nil {
+		st, err := dropToken(tx, username)
+		if err != nil {
 			return err
 		}
 		if err := keepAnAdmin(tx, username, Staff{}); err != nil {
 			return err
 		}
-		if st.TokenHash != "" {
-			if err := tx.Delete(store.Tokens, st.TokenHash); err != nil {
-				return err
-			}
-		}
-		return tx.Delete(store.Staff, username)
+		return tx.Delete(store.Staff, st.Username)
 	})
+}
+
+// dropToken reads username's account and deletes its API token's record.
+func dropToken(tx *store.Tx, username string) (Staff, error) {
+	var st Staff
+	if err := getStaff(tx, username, &st); err != nil {
+		return st, err
+	}
+	if st.TokenHash != "" {
+		if err := tx.Delete(store.Tokens, st.TokenHash); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
 }
 
 // RotateToken replaces an account's API token: the old one stops working
@@ -298,17 +307,9 @@ func (s *Service) DeleteStaff(username string) error {
 func (s *Service) RotateToken(username string) (string, error) {
 	token, hash := token.New(apiTokenPrefix)
 	err := s.db.Update(func(tx *store.Tx) error {
-		var st Staff
-		if err := getStaff(tx, username, &st); err != nil {
+		st, err := dropToken(tx, username)
+		if err != nil {
 			return err
-		}
-		if err := keepAnAdmin(tx, username, Staff{}); err != nil {
-			return err
-		}
-		if st.TokenHash != "" {
-			if err := tx.Delete(store.Tokens, st.TokenHash); err != nil {
-				return err
-			}
 		}
 		st.TokenHash, st.Updated = hash, s.now().UTC()
 		if err := tx.Put(store.Staff, username, st); err != nil {
