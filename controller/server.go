@@ -21,6 +21,7 @@ import (
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/web"
@@ -66,12 +67,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	sealer, err := secrets.Load(cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	// The key first: a schema upgrade may hash secrets under it.
-	db, err := store.Open(cfg.DataDir, store.Options{Key: sealer.Key})
+	sealer, db, err := OpenDataDir(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +78,26 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// OpenDataDir opens data dir dir's master key and database, as serve and
+// the admin commands do: a fresh dir is initialised, an initialised one
+// that lacks its database or key is refused (datadir.ErrDamaged), so that
+// nothing stands in silently for the operator's registry or key.
+func OpenDataDir(dir string) (*secrets.Sealer, *store.DB, error) {
+	if _, err := datadir.Dir(dir).Check(); err != nil {
+		return nil, nil, err
+	}
+	sealer, err := secrets.Load(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The key first: a schema upgrade may hash secrets under it.
+	db, err := store.Open(dir, store.Options{Key: sealer.Key})
+	if err != nil {
+		return nil, nil, err
+	}
+	return sealer, db, nil
 }
 
 func (a *App) build() error {

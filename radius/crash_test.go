@@ -153,15 +153,15 @@ func TestAcknowledgedAccountingSurvivesSIGKILL(t *testing.T) {
 }
 
 func seedNAS(t *testing.T, dir string) {
+	sealer, err := secrets.Load(dir) // the key first, as serve makes it
+	if err != nil {
+		t.Fatal(err)
+	}
 	db, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	sealer, err := secrets.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	reg, err := hotspots.New(db, sealer)
 	if err != nil {
 		t.Fatal(err)

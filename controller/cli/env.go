@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/controller"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/internal/secrets"
@@ -36,12 +37,7 @@ type Env struct {
 
 // openEnv opens the data dir for a stopped server.
 func openEnv(dir string, stdout, stderr io.Writer) (*Env, error) {
-	sealer, err := secrets.Load(dir)
-	if err != nil {
-		return nil, err
-	}
-	// The key first: a schema upgrade may hash secrets under it.
-	db, err := store.Open(dir, store.Options{Key: sealer.Key})
+	sealer, db, err := controller.OpenDataDir(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -14,9 +14,12 @@
 package datadir
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Default is the data dir when none is given.
@@ -64,3 +67,86 @@ func (d Dir) DemoCert() string { return d.join("demo-tls", "cert.pem") }
 
 // DemoKey is the demo certificate's private key.
 func (d Dir) DemoKey() string { return d.join("demo-tls", "key.pem") }
+
+// ErrDamaged means an initialised data dir lacks its database or its master
+// key. Such a dir is never initialised afresh: that would put an empty
+// registry (or a key that opens nothing) where the operator expects theirs.
+var ErrDamaged = errors.New("datadir: initialised data dir is missing files")
+
+// Check says whether the data dir may be opened: fresh is true when it holds
+// none of the database, the master key and the journals (a new dir, which
+// the caller may initialise); err wraps ErrDamaged when it holds some but
+// lacks the database (or has an empty one) or the master key, and says what
+// to do. Every opener of a data dir (serve, the admin commands) calls it
+// first; the journals are never touched here.
+func (d Dir) Check() (fresh bool, err error) {
+	dbSize, dbErr := size(d.DB())
+	if dbErr != nil {
+		return false, dbErr
+	}
+	var present, missing []string
+	if dbSize > 0 {
+		present = append(present, filepath.Base(d.DB()))
+	} else {
+		missing = append(missing, filepath.Base(d.DB()))
+	}
+	for _, p := range []string{d.MasterKey(), d.AccountingJournal(), d.ReportsJournal()} {
+		_, err := os.Stat(p)
+		switch {
+		case err == nil:
+			present = append(present, filepath.Base(p))
+		case errors.Is(err, fs.ErrNotExist):
+			if p == d.MasterKey() {
+				missing = append(missing, filepath.Base(p))
+			}
+		default:
+			return false, fmt.Errorf("datadir: %w", err)
+		}
+	}
+	switch {
+	case len(present) == 0:
+		return true, nil
+	case len(missing) == 0:
+		return false, nil
+	}
+	var todo []string
+	for _, m := range missing {
+		switch m {
+		case filepath.Base(d.DB()):
+			what := "missing"
+			if dbSize == 0 {
+				if _, err := os.Stat(d.DB()); err == nil {
+					what = "empty"
+				}
+			}
+			todo = append(todo, fmt.Sprintf("the database %s is %s: restore it from a backup (wifihk backup) into %s", m, what, d.DB()))
+		default:
+			todo = append(todo, fmt.Sprintf("the master key %s is missing: restore it from its separate backup into %s (without it the database's sealed secrets cannot be opened, and a new key is not made)", m, d.MasterKey()))
+		}
+	}
+	return false, fmt.Errorf("%w: %s holds %s but %s; the files present are kept untouched, and the journals are replayed into the restored database on the next start. If this dir has never served (a first start that failed), move it away and start afresh",
+		ErrDamaged, string(d), strings.Join(present, ", "), strings.Join(todo, "; and "))
+}
+
+// size is the file's size, 0 when it does not exist.
+func size(path string) (int64, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("datadir: %w", err)
+	}
+	return fi.Size(), nil
+}
+
+// HasJournal says whether either journal file exists: a database is then
+// never created afresh beside it (store.Open).
+func (d Dir) HasJournal() bool {
+	for _, p := range []string{d.AccountingJournal(), d.ReportsJournal()} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
+}

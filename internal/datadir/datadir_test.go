@@ -1,10 +1,12 @@
 package datadir
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,5 +63,38 @@ func TestNoOtherPackageSpellsAFileName(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	write := func(p string, n int) {
+		if err := os.WriteFile(p, make([]byte, n), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		make  func(d Dir)
+		fresh bool
+		want  string // in the error; "" for none
+	}{
+		{"missing dir", func(d Dir) { os.Remove(string(d)) }, true, ""},
+		{"empty dir", func(Dir) {}, true, ""},
+		{"empty database alone", func(d Dir) { write(d.DB(), 0) }, true, ""},
+		{"complete", func(d Dir) { write(d.DB(), 10); write(d.MasterKey(), 32); write(d.AccountingJournal(), 0) }, false, ""},
+		{"key alone", func(d Dir) { write(d.MasterKey(), 32) }, false, "wifihk.db is missing"},
+		{"journal alone", func(d Dir) { write(d.ReportsJournal(), 0) }, false, "master.key is missing"},
+		{"database without key", func(d Dir) { write(d.DB(), 10) }, false, "master.key is missing"},
+		{"empty database with key", func(d Dir) { write(d.DB(), 0); write(d.MasterKey(), 32) }, false, "wifihk.db is empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Dir(t.TempDir())
+			tc.make(d)
+			fresh, err := d.Check()
+			if fresh != tc.fresh || (err == nil) != (tc.want == "") ||
+				(err != nil && (!errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), tc.want))) {
+				t.Fatalf("Check: %v, %v; want %v and an error saying %q", fresh, err, tc.fresh, tc.want)
+			}
+		})
 	}
 }

@@ -28,11 +28,19 @@ type Sealer struct {
 	key  []byte
 }
 
-// Load reads data dir dir's master key, creating it (and dir) on first use.
+// Load reads data dir dir's master key, creating it (and dir) on first use:
+// only in a fresh dir (datadir.Dir.Check), never beside a database or a
+// journal, where a new key would stand where the operator expects theirs.
 func Load(dir string) (*Sealer, error) {
 	path := datadir.Dir(dir).MasterKey()
 	key, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
+		if fresh, err := datadir.Dir(dir).Check(); !fresh {
+			if err == nil { // created meanwhile
+				err = fmt.Errorf("secrets: %s appeared while being created", path)
+			}
+			return nil, err
+		}
 		key = make([]byte, 32)
 		rand.Read(key)
 		if err := datadir.Dir(dir).Create(); err != nil {

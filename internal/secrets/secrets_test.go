@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/wifihk/wifihk/internal/datadir"
@@ -47,5 +48,20 @@ func TestKeyIsPerLabelAndPerMasterKey(t *testing.T) {
 	}
 	if bytes.Equal(a.Key("x"), a.Key("y")) || bytes.Equal(a.Key("x"), b.Key("x")) {
 		t.Fatal("labels or master keys share a derived key")
+	}
+}
+
+// Load makes a key only in a fresh data dir: beside a database or a
+// journal, a new key would stand where the operator expects theirs.
+func TestLoadMakesNoKeyInAnInitialisedDir(t *testing.T) {
+	d := datadir.Dir(t.TempDir())
+	if err := os.WriteFile(d.DB(), []byte("a database"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(string(d)); !errors.Is(err, datadir.ErrDamaged) || !strings.Contains(err.Error(), "master.key is missing") {
+		t.Fatalf("Load: %v", err)
+	}
+	if _, err := os.Stat(d.MasterKey()); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a key was made: %v", err)
 	}
 }

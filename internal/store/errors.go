@@ -20,6 +20,9 @@ var (
 	// ErrNeedKey means a migration has secrets to hash and Open was given
 	// no Options.Key.
 	ErrNeedKey = errors.New("store: the schema upgrade hashes secrets and needs the master key; open the data dir with its key")
+	// ErrDamaged means the data file is truncated or its header is
+	// corrupt: it must be restored from a backup.
+	ErrDamaged = errors.New("store: data file is damaged")
 	// ErrLocked means another process holds the data file open.
 	ErrLocked = errors.New("store: data file is in use by another process (is wifihk serve running?)")
 )

@@ -34,10 +34,17 @@ type Options struct {
 }
 
 // Open opens (creating if needed) the store of data dir dir and brings its
-// schema up to date.
+// schema up to date. It never creates the database beside a journal: the
+// database was then lost, and a new one would silently stand for it.
 func Open(dir string, opt Options) (*DB, error) {
-	if err := datadir.Dir(dir).Create(); err != nil {
+	d := datadir.Dir(dir)
+	if err := d.Create(); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
+	}
+	if fi, err := os.Stat(d.DB()); (err != nil || fi.Size() == 0) && d.HasJournal() {
+		if _, err := d.Check(); err != nil {
+			return nil, err
+		}
 	}
 	return OpenFile(datadir.Dir(dir).DB(), opt)
 }

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/datadir"
+)
+
+// serveBriefly runs serve on dir and returns its exit code and stderr; a
+// serve that starts is stopped after a few seconds (and so exits 0).
+func serveBriefly(t *testing.T, dir string, extra ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer time.AfterFunc(3*time.Second, cancel).Stop()
+	var errOut bytes.Buffer
+	code := Run(ctx, append([]string{"serve", "-data", dir, "-http", "127.0.0.1:0", "-https", "127.0.0.1:0",
+		"-radius-auth", "127.0.0.1:0", "-radius-acct", "127.0.0.1:0"}, extra...), &bytes.Buffer{}, &errOut)
+	return code, errOut.String()
+}
+
+// initialised makes a data dir as an operator's: a NAS with a sealed
+// secret, and a journal tail not yet applied.
+func initialised(t *testing.T) (datadir.Dir, []byte) {
+	t.Helper()
+	d := datadir.Dir(t.TempDir())
+	if code, _, errOut := run(t, "nas", "add", "-data", string(d), "-name", "gw1", "-ip", "10.0.0.1", "-secret", "s3cret-gw1"); code != 0 {
+		t.Fatalf("nas add: exit %d: %s", code, errOut)
+	}
+	tail := []byte("a journal tail the database has not seen")
+	if err := os.WriteFile(d.AccountingJournal(), tail, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return d, tail
+}
+
+// An initialised data dir whose database is gone or empty is never
+// initialised afresh: serve and the admin commands refuse, say what to do,
+// and leave the journals as they were.
+func TestMissingDatabaseIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		harm func(d datadir.Dir) error
+		want string
+	}{
+		{"deleted", func(d datadir.Dir) error { return os.Remove(d.DB()) }, "wifihk.db is missing"},
+		{"empty", func(d datadir.Dir) error { return os.Truncate(d.DB(), 0) }, "wifihk.db is empty"},
+		{"deleted with the key", func(d datadir.Dir) error {
+			os.Remove(d.MasterKey())
+			return os.Remove(d.DB())
+		}, "master.key is missing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, tail := initialised(t)
+			if err := tc.harm(d); err != nil {
+				t.Fatal(err)
+			}
+			code, errOut := serveBriefly(t, string(d))
+			if code != 1 || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "restore") || !strings.Contains(errOut, "backup") {
+				t.Errorf("serve: exit %d, stderr %q; want a refusal saying %q and what to do", code, errOut, tc.want)
+			}
+			code, _, errOut = run(t, "nas", "list", "-data", string(d))
+			if code != 1 || !strings.Contains(errOut, tc.want) {
+				t.Errorf("nas list: exit %d, stderr %q", code, errOut)
+			}
+			if got, err := os.ReadFile(d.AccountingJournal()); !bytes.Equal(got, tail) {
+				t.Errorf("the journal was touched: %q, %v", got, err)
+			}
+			if fi, err := os.Stat(d.DB()); err == nil && fi.Size() > 0 {
+				t.Errorf("a new database of %d bytes was made", fi.Size())
+			}
+		})
+	}
+}
+
+// A missing master key is not replaced by a new one: serve refuses and
+// leaves no key file where the operator will put the real one back.
+func TestMissingKeyIsNotReplaced(t *testing.T) {
+	d, _ := initialised(t)
+	if err := os.Remove(d.MasterKey()); err != nil {
+		t.Fatal(err)
+	}
+	code, errOut := serveBriefly(t, string(d))
+	if code != 1 || !strings.Contains(errOut, "master.key is missing") || !strings.Contains(errOut, "backup") {
+		t.Errorf("serve: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := run(t, "nas", "list", "-data", string(d)); code != 1 || !strings.Contains(errOut, "master.key is missing") {
+		t.Errorf("nas list: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(d.MasterKey()); err == nil {
+		t.Error("a new master.key was made")
+	}
+}
+
+// A database cut short is refused with a message, not a crash.
+func TestTruncatedDatabaseServeRefuses(t *testing.T) {
+	d, _ := initialised(t)
+	fi, _ := os.Stat(d.DB())
+	if err := os.Truncate(d.DB(), fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	code, errOut := serveBriefly(t, string(d))
+	if code != 1 || !strings.Contains(errOut, "truncated") || !strings.Contains(errOut, "restore it from a backup") {
+		t.Errorf("serve: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// A new data dir, or a missing one, still initialises: the rule is only
+// for dirs that hold something.
+func TestFreshDataDirInitialises(t *testing.T) {
+	parent := t.TempDir()
+	for _, dir := range []string{parent, parent + "/new/sub"} {
+		if code, _, errOut := run(t, "nas", "list", "-data", dir); code != 0 {
+			t.Fatalf("nas list on %s: exit %d: %s", dir, code, errOut)
+		}
+		d := datadir.Dir(dir)
+		if _, err := os.Stat(d.MasterKey()); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Stat(d.DB()); err != nil {
+			t.Error(err)
+		}
+	}
+	// An empty database file alone (a first start that died) holds nothing
+	// to lose.
+	d := datadir.Dir(t.TempDir())
+	os.WriteFile(d.DB(), nil, 0o600)
+	if code, errOut := serveBriefly(t, string(d), "-demo"); code != 0 {
+		t.Fatalf("serve -demo: exit %d: %s", code, errOut)
+	}
+}
