@@ -31,27 +31,42 @@ type controlResponse struct {
 }
 
 // ServeControl serves admin commands on the data dir's control socket with
-// base's database until ctx ends. Only the owner of the data dir can
-// connect (mode 0600): the same people who could open the database file
-// when the server is stopped.
-func ServeControl(ctx context.Context, base Env, log *slog.Logger) error {
+// base's database until ctx ends or stop is called; stop removes the
+// socket, so that a start that fails later leaves none behind. Only the
+// owner of the data dir can connect (mode 0600): the same people who could
+// open the database file when the server is stopped.
+//
+// A socket file that no process answers on is a killed server's and is
+// replaced; one that answers is another server's and is left alone (the
+// caller holds the database's lock, so that server is on its way out).
+func ServeControl(ctx context.Context, base Env, log *slog.Logger) (stop func(), err error) {
 	path := datadir.Dir(base.DataDir).ControlSocket()
-	os.Remove(path) // a stale socket from a killed server
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("control socket: another process answers on %s; is another wifihk serve on this data dir still stopping?", path)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("control socket: stale %s: %w", path, err)
+	}
 	ln, err := net.Listen("unix", path)
 	if err != nil {
-		return fmt.Errorf("control socket: %w", err)
+		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		ln.Close()
-		return fmt.Errorf("control socket: %w", err)
+		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	srv := &http.Server{Handler: controlHandler(base, log), ReadHeaderTimeout: 5 * time.Second}
+	ctx, cancel := context.WithCancel(ctx)
+	closed := make(chan struct{})
 	go func() {
 		<-ctx.Done()
 		srv.Close()
+		ln.Close() // unlinks the socket, now rather than when Serve gets to it
+		close(closed)
 	}()
 	go srv.Serve(ln)
-	return nil
+	return func() { cancel(); <-closed }, nil
 }
 
 func controlHandler(base Env, log *slog.Logger) http.Handler {

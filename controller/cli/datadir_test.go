@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -133,4 +136,62 @@ func TestFreshDataDirInitialises(t *testing.T) {
 	if code, errOut := serveBriefly(t, string(d), "-demo"); code != 0 {
 		t.Fatalf("serve -demo: exit %d: %s", code, errOut)
 	}
+}
+
+// A start that fails after the control socket is up (here: the HTTP port
+// is taken) leaves no socket behind.
+func TestFailedStartRemovesControlSocket(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	d := datadir.Dir(t.TempDir())
+	var errOut bytes.Buffer
+	code := Run(context.Background(), []string{"serve", "-data", string(d), "-http", taken.Addr().String(),
+		"-https", "127.0.0.1:0", "-radius-auth", "127.0.0.1:0", "-radius-acct", "127.0.0.1:0"}, &bytes.Buffer{}, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "address already in use") {
+		t.Fatalf("serve on a taken port: exit %d: %s", code, errOut.String())
+	}
+	if _, err := os.Stat(d.ControlSocket()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed start left %s: %v", d.ControlSocket(), err)
+	}
+}
+
+// A socket that no process answers on (a killed server's) is replaced; one
+// that answers is not taken over.
+func TestControlSocketStaleOrLive(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	d := datadir.Dir(t.TempDir())
+	dead, err := net.ListenUnix("unix", &net.UnixAddr{Name: d.ControlSocket(), Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.SetUnlinkOnClose(false) // as SIGKILL leaves it
+	dead.Close()
+	stop, err := ServeControl(context.Background(), Env{DataDir: string(d)}, log)
+	if err != nil {
+		t.Fatalf("stale socket: %v", err)
+	}
+	stop()
+	if _, err := os.Stat(d.ControlSocket()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stop left the socket: %v", err)
+	}
+
+	live, err := net.Listen("unix", d.ControlSocket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if stop, err := ServeControl(context.Background(), Env{DataDir: string(d)}, log); err == nil || !strings.Contains(err.Error(), "another process answers") {
+		if err == nil {
+			stop()
+		}
+		t.Fatalf("live socket taken over: %v", err)
+	}
+	c, err := net.Dial("unix", d.ControlSocket())
+	if err != nil {
+		t.Fatalf("the live socket no longer answers: %v", err)
+	}
+	c.Close()
 }

@@ -57,10 +57,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	base := Env{DataDir: cfg.DataDir, DB: app.DB, Sealer: app.Sealer, Registry: app.Registry, Sessions: app.Sessions,
 		Telemetry: app.Telemetry}
-	if err := ServeControl(ctx, base, log); err != nil {
+	stopControl, err := ServeControl(ctx, base, log)
+	if err != nil {
 		app.DB.Close()
 		return err
 	}
+	defer stopControl() // and so on a start that fails: no stale socket
 	if *demo {
 		go demoGateway(ctx, app, stderr)
 	}
