@@ -119,7 +119,7 @@ func (d Dir) Check() (fresh bool, err error) {
 					what = "empty"
 				}
 			}
-			todo = append(todo, fmt.Sprintf("the database %s is %s: restore it from a backup (wifihk backup) into %s", m, what, d.DB()))
+			todo = append(todo, fmt.Sprintf("the database %s is %s: restore it from a backup made by wifihk backup into %s", m, what, d.DB()))
 		default:
 			todo = append(todo, fmt.Sprintf("the master key %s is missing: restore it from its separate backup into %s (without it the database's sealed secrets cannot be opened, and a new key is not made)", m, d.MasterKey()))
 		}
