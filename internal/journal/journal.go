@@ -23,7 +23,11 @@
 // Record layout: 4-byte big-endian length of what follows the checksum,
 // 4-byte CRC-32C (Castagnoli) of it, then the 8-byte big-endian sequence
 // number and the body. A record cut short by a crash fails its length or
-// checksum; it was never acknowledged, and reading stops there.
+// checksum; it was never acknowledged, and reading stops there. Only the
+// last record can be cut short, since each is on disk before the next is
+// written: a bad record with an intact one after it is damage (a failing
+// disk, a stray write), and Open refuses the file (ErrDamaged) rather than
+// drop the acknowledged records after it.
 package journal
 
 import (
@@ -33,12 +37,18 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"strings"
 )
 
 // ErrCorrupt is wrapped by the error that says why Decode stopped before
 // the end of its data: a record cut short (a crash while appending) or
 // one whose checksum does not match.
 var ErrCorrupt = errors.New("journal: torn or corrupt record")
+
+// ErrDamaged is wrapped by Open's error for a file with a bad record that
+// is not the last: an intact record follows it, so it was not cut short
+// by a crash. Open leaves such a file as it is.
+var ErrDamaged = errors.New("journal: damaged")
 
 // MaxBody bounds a record's body; a larger length field is corruption.
 const MaxBody = 64<<20 - 8
@@ -66,7 +76,9 @@ type Journal struct {
 // Open opens the journal at path, creating it if needed, and returns the
 // intact records it holds, in order. A torn or corrupt tail ends them: it
 // is cut off, so appends follow the last intact record, and TornTail says
-// what it was.
+// what it was. A bad record followed by an intact one is not a tail: Open
+// returns an error wrapping ErrDamaged that names the file, the offset and
+// what to do, and leaves the file untouched.
 func Open(path string) (*Journal, []Record, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -78,6 +90,13 @@ func Open(path string) (*Journal, []Record, error) {
 		return nil, nil, fmt.Errorf("journal: %s: %w", path, err)
 	}
 	recs, n, tail := Decode(data)
+	if next, ok := nextIntact(data, n); ok {
+		f.Close()
+		return nil, nil, fmt.Errorf("%w: %s: %v, yet an intact record follows at offset %d, so the damage is not a crash's torn tail; "+
+			"the file is left as it is. Stop the server, copy the file somewhere safe, "+
+			"then move it aside and start again (README, \"Damaged or missing files\")",
+			ErrDamaged, path, strings.TrimPrefix(tail.Error(), ErrCorrupt.Error()+": "), next)
+	}
 	if tail != nil {
 		if err := f.Truncate(int64(n)); err != nil {
 			f.Close()
@@ -112,6 +131,25 @@ func Decode(data []byte) (recs []Record, n int, err error) {
 		n += header + int(l)
 	}
 	return recs, n, nil
+}
+
+// nextIntact reports the offset of the first intact record that starts
+// after offset bad, where Decode stopped: there is one only if the bad
+// record is not the file's last, that is, if the file is damaged rather
+// than torn. A false match needs a CRC-32C to agree by chance, and only
+// an actual damage makes the search long.
+func nextIntact(data []byte, bad int) (int, bool) {
+	for off := bad + 1; off+header+8 <= len(data); off++ {
+		rest := data[off:]
+		l := binary.BigEndian.Uint32(rest[:4])
+		if l < 8 || l > MaxBody+8 || int(l) > len(rest)-header {
+			continue
+		}
+		if crc32.Checksum(rest[header:header+int(l)], crcTable) == binary.BigEndian.Uint32(rest[4:8]) {
+			return off, true
+		}
+	}
+	return 0, false
 }
 
 // Append writes one record and waits until it is on the disk (fdatasync).

@@ -494,3 +494,80 @@ func TestPipelineClosedBeforeUse(t *testing.T) {
 		t.Fatalf("Submit after Close: %v", err)
 	}
 }
+
+// TestPipelineDamagedJournal: a bad record with intact ones after it is
+// damage, not a crash (only the last record can be torn): opening fails,
+// naming the file and the offset, applies nothing and leaves the file
+// byte for byte as it was, whichever byte of the record is flipped. A bad
+// last record is a torn tail: it is trimmed and the others replayed. The
+// accounting and telemetry journals are this pipeline.
+func TestPipelineDamagedJournal(t *testing.T) {
+	const n = 10
+	path := filepath.Join(t.TempDir(), "j")
+	st := newMemStore()
+	p := openMem(t, path, st, held)
+	doAll(t, p, "v", n)
+	path2, st2 := crash(t, path, st, 0)
+	data, err := os.ReadFile(path2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offs []int // where each record starts, then the end
+	off := 0
+	for _, r := range records(t, path2) {
+		offs = append(offs, off)
+		off += header + 8 + len(r.Body)
+	}
+	offs = append(offs, off)
+	if len(offs) != n+1 {
+		t.Fatalf("%d records in the journal, want %d", len(offs)-1, n)
+	}
+
+	open := func(b []byte) (*memStore, error) {
+		t.Helper()
+		if err := os.WriteFile(path2, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st := st2.snapshot()
+		cfg := Config[*req, []string]{Path: path2, Commit: func([]*req) {},
+			Encode: encodeVals, Decode: decodeVals, Apply: st.apply, Applied: st.applied}
+		q, err := OpenPipeline(cfg)
+		if err == nil {
+			q.Close()
+		}
+		return st, err
+	}
+
+	mid := n / 2
+	for off := offs[mid]; off < offs[mid+1]; off++ {
+		bad := bytes.Clone(data)
+		bad[off] ^= 0x20
+		st, err := open(bad)
+		if !errors.Is(err, ErrDamaged) {
+			t.Fatalf("byte %d flipped: err %v, want ErrDamaged", off, err)
+		}
+		for _, want := range []string{path2, fmt.Sprintf("offset %d", offs[mid]), "README"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Fatalf("byte %d flipped: %q does not say %q", off, err, want)
+			}
+		}
+		if st.recs != 0 {
+			t.Fatalf("byte %d flipped: %d records applied from a damaged journal", off, st.recs)
+		}
+		if got, _ := os.ReadFile(path2); !bytes.Equal(got, bad) {
+			t.Fatalf("byte %d flipped: the damaged journal was changed (%d bytes, was %d)", off, len(got), len(bad))
+		}
+	}
+
+	for _, off := range []int{offs[n-1], offs[n-1] + 5, offs[n-1] + header + 3, len(data) - 1} {
+		bad := bytes.Clone(data)
+		bad[off] ^= 0x20
+		st, err := open(bad)
+		if err != nil {
+			t.Fatalf("last record's byte %d flipped: %v", off, err)
+		}
+		if st.last != n-1 || !st.has(fmt.Sprint("v", n-2)) || st.has(fmt.Sprint("v", n-1)) {
+			t.Fatalf("last record's byte %d flipped: replayed to %d, want %d", off, st.last, n-1)
+		}
+	}
+}
