@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -58,6 +60,16 @@ type Session struct {
 	TerminateCause string `json:"terminate_cause,omitempty"`
 	// Updates counts the accounting packets applied (not retransmissions).
 	Updates int `json:"updates"`
+}
+
+// Octets is the session's traffic, in plus out, stopping at
+// math.MaxInt64 rather than wrapping: with Gigawords each direction can
+// reach 2^64-1, and the sum is added up further, per NAS and per venue.
+func (s *Session) Octets() int64 {
+	if sum, carry := bits.Add64(s.InputOctets, s.OutputOctets, 0); carry == 0 && sum <= math.MaxInt64 {
+		return int64(sum)
+	}
+	return math.MaxInt64
 }
 
 // Update is one accounting packet, decoded.

@@ -50,7 +50,7 @@ func (u *Usage) UsageByNAS(_ context.Context, since time.Time) (map[string]hotsp
 		if s.Open {
 			n.OpenSessions++
 		}
-		n.BytesToday += int64(s.InputOctets + s.OutputOctets)
+		n.AddBytes(s.Octets())
 		dev := s.MAC
 		if dev == "" {
 			dev = "user:" + s.Username

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wifihk/wifihk/agent/wire"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/input"
 	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/staff"
 	"github.com/wifihk/wifihk/telemetry"
@@ -109,10 +110,15 @@ func (t *Telemetry) report(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, err := t.svc.DecodeReport(http.MaxBytesReader(w, r.Body, wire.MaxBodyBytes+1), r.Header.Get("Content-Encoding"))
 	var mbe *http.MaxBytesError
+	var fe *input.FieldError
 	switch {
 	case errors.Is(err, telemetry.ErrTooLarge) || errors.As(err, &mbe):
 		result = telemetry.ReportTooLarge
 		web.Error(w, http.StatusRequestEntityTooLarge, "%v", err)
+		return
+	case errors.Is(err, telemetry.ErrImplausible) && errors.As(err, &fe):
+		result = telemetry.ReportMalformed
+		web.Invalid(w, fe.Field, "%s", fe.Problem)
 		return
 	case err != nil:
 		result = telemetry.ReportMalformed

@@ -3,6 +3,7 @@ package hotspots
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"sort"
 	"time"
 )
@@ -27,6 +28,21 @@ type NASUsage struct {
 	OpenSessions int   `json:"open_sessions"`
 	DevicesToday int   `json:"devices_today"`
 	BytesToday   int64 `json:"bytes_today"`
+}
+
+// AddBytes adds n (not negative) to BytesToday, which stops at
+// math.MaxInt64 rather than wrapping negative.
+func (u *NASUsage) AddBytes(n int64) { u.BytesToday = addCount(u.BytesToday, n) }
+
+// addCount adds counts that are not negative, stopping at math.MaxInt64
+// rather than wrapping: a day's bytes summed over sessions, NAS and
+// venues can pass it (Gigawords let one session report 2^64-1 each way).
+func addCount(a, b int64) int64 {
+	a, b = max(a, 0), max(b, 0)
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // Count is a number that may be unknown; it is the JSON string "unknown"
@@ -170,7 +186,7 @@ func (row *CoverageRow) plus(o *CoverageRow) {
 	row.APsOnline.N += o.APsOnline.N
 	row.OpenSessions.N += o.OpenSessions.N
 	row.DevicesToday.N += o.DevicesToday.N
-	row.BytesToday.N += o.BytesToday.N
+	row.BytesToday.N = addCount(row.BytesToday.N, o.BytesToday.N)
 }
 
 // onlinePerVenue counts the online APs per venue index.
@@ -209,7 +225,7 @@ func (ci *coverageIndex) usagePerVenue(ctx context.Context, src UsageSource, nas
 		}
 		out[i].OpenSessions += u.OpenSessions
 		out[i].DevicesToday += u.DevicesToday
-		out[i].BytesToday += u.BytesToday
+		out[i].AddBytes(u.BytesToday)
 	}
 	return out, true, nil
 }

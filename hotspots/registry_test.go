@@ -307,3 +307,41 @@ func TestPlanValidateNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverageBytesSaturate: a day's bytes summed over NAS, venues,
+// districts and the total stop at the largest int64 rather than wrap
+// negative (Gigawords let one session report 2^64-1 bytes each way).
+func TestCoverageBytesSaturate(t *testing.T) {
+	r := newRegistry(t)
+	addVenue(t, r, "lib", "L1", 22.2797, 114.1894, "Library", "") // Wan Chai
+	addVenue(t, r, "lib", "L2", 22.2790, 114.1830, "Library", "") // Wan Chai
+	r.AddNAS(hotspots.NASInput{Name: "gw1", IP: "10.0.0.1", Secret: "secret123", Hotspot: "lib/L1"})
+	r.AddNAS(hotspots.NASInput{Name: "gw2", IP: "10.0.0.2", Secret: "secret123", Hotspot: "lib/L1"})
+	r.AddNAS(hotspots.NASInput{Name: "gw3", IP: "10.0.0.3", Secret: "secret123", Hotspot: "lib/L2"})
+	nas, err := r.ListNAS()
+	if err != nil || len(nas) != 3 {
+		t.Fatalf("%d NAS, %v", len(nas), err)
+	}
+	usage := fakeUsage{}
+	for _, n := range nas {
+		usage[n.ID] = hotspots.NASUsage{BytesToday: math.MaxInt64 - 1}
+	}
+	cov, err := r.Coverage(context.Background(), "", 2, hotspots.CoverageSources{Usage: usage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range map[string]int64{"total": cov.Total.BytesToday.N, "Wan Chai": row(cov.Districts, "Wan Chai").BytesToday.N,
+		"Library": row(cov.VenueTypes, "Library").BytesToday.N} {
+		if n != math.MaxInt64 {
+			t.Errorf("%s: %d bytes today, want %d (saturated)", name, n, int64(math.MaxInt64))
+		}
+	}
+
+	var u hotspots.NASUsage
+	u.AddBytes(5)
+	u.AddBytes(math.MaxInt64)
+	u.AddBytes(1)
+	if u.BytesToday != math.MaxInt64 {
+		t.Errorf("AddBytes: %d", u.BytesToday)
+	}
+}

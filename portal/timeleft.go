@@ -62,7 +62,7 @@ func (a AccountingTimeLeft) left(s accounting.Session) TimeLeft {
 		out.SecondsLeft = max(int64(plan.SessionTimeout)-int64(now().Sub(s.Started).Seconds()), 0)
 	}
 	if plan.DataCapMB > 0 {
-		out.BytesLeft = max(plan.DataCapMB<<20-int64(s.InputOctets+s.OutputOctets), 0)
+		out.BytesLeft = max(plan.DataCapMB<<20-s.Octets(), 0)
 	}
 	return out
 }

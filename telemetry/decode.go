@@ -11,14 +11,15 @@ import (
 	"github.com/wifihk/wifihk/agent/wire"
 )
 
-// Errors of DecodeReport; the HTTP layer maps them to 413 and 400.
+// Errors of DecodeReport; the HTTP layer maps them to 413 and 400
+// (ErrImplausible, in plausible.go, to 422).
 var (
 	ErrTooLarge  = errors.New("telemetry: report too large")
 	ErrMalformed = errors.New("telemetry: malformed report")
 )
 
 // DecodeReport reads one report body, gzip or identity encoded, and
-// validates it. It reads at most wire.MaxBodyBytes from body and inflates to
+// validates it, against the physical bounds too (ErrImplausible). It reads at most wire.MaxBodyBytes from body and inflates to
 // at most wire.MaxDecodedBytes. It allocates a new gzip reader each time;
 // the service's DecodeReport reuses them.
 func DecodeReport(body io.Reader, contentEncoding string) (*wire.Report, error) {
@@ -73,6 +74,9 @@ func decodeReport(body io.Reader, contentEncoding string, pool *sync.Pool) (*wir
 	}
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := plausible(&r); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"time"
@@ -50,17 +52,28 @@ func addToBucket(tx *store.Tx, key string, start time.Time, apID string, r *wire
 		b.APs = append(b.APs, apID)
 	}
 	b.ClientsMax = max(b.ClientsMax, r.ClientsInterval)
-	b.ClientSum += r.ClientsInterval
+	b.ClientSum = int(min(addSat(uint64(max(b.ClientSum, 0)), uint64(max(r.ClientsInterval, 0))), math.MaxInt))
 	n := 1
 	if len(b.APs) > 0 {
 		n = len(b.APs)
 	}
 	b.ClientsAvg = float64(b.ClientSum) * float64(n) / float64(b.Reports)
-	b.BytesUp += r.BytesUp
-	b.BytesDown += r.BytesDown
-	b.PacketsUp += r.PacketsUp
-	b.PacketsDown += r.PacketsDown
+	b.BytesUp = addSat(b.BytesUp, r.BytesUp)
+	b.BytesDown = addSat(b.BytesDown, r.BytesDown)
+	b.PacketsUp = addSat(b.PacketsUp, r.PacketsUp)
+	b.PacketsDown = addSat(b.PacketsDown, r.PacketsDown)
 	return tx.Put(store.Series, key, &b)
+}
+
+// addSat returns a+b, or the largest uint64 where that would wrap: the
+// totals built from reports stop at their ceiling rather than start again
+// from a small number. (DecodeReport's bounds keep any one report far
+// below it.)
+func addSat(a, b uint64) uint64 {
+	if s, carry := bits.Add64(a, b, 0); carry == 0 {
+		return s
+	}
+	return math.MaxUint64
 }
 
 // APSeries returns an AP's buckets that start in [from, to).

@@ -274,8 +274,8 @@ func applyReport(tx *store.Tx, e *entry) (Result, error) {
 	st.AgentVersion, st.IntervalS, st.Gateway = e.AgentVersion, e.IntervalS, e.Gateway
 	st.Clients, st.ClientsNow = e.Stats.ClientsInterval, e.Stats.ClientsNow
 	st.BytesUp, st.BytesDown = e.Stats.BytesUp, e.Stats.BytesDown
-	st.TotalBytesUp += e.Stats.BytesUp
-	st.TotalBytesDown += e.Stats.BytesDown
+	st.TotalBytesUp = addSat(st.TotalBytesUp, e.Stats.BytesUp)
+	st.TotalBytesDown = addSat(st.TotalBytesDown, e.Stats.BytesDown)
 	st.Reports++
 	sys := e.Stats
 	st.System = &sys
