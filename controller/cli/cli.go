@@ -29,6 +29,8 @@ func commands() []command {
 	return []command{
 		{name: "serve", usage: "[-config FILE] [-data DIR] [-demo] [-radius-auth ADDR] [-radius-acct ADDR] [-http ADDR] [-https ADDR]",
 			summary: "run the controller", run: runServe},
+		{name: "journal salvage", usage: "-data DIR", summary: "repair damaged journals, the server stopped (keeps every intact record, moves the damaged file aside)",
+			run: runJournalSalvage},
 		{name: "backup", usage: "-data DIR FILE", summary: "write a consistent copy of the database, also while serving", admin: cmdBackup, paths: []string{"FILE"}},
 		{name: "nas add", usage: "-data DIR -name NAME -ip IP[/PREFIX] -secret SECRET [-hotspot ORG/ID] [-coa-port 3799]",
 			summary: "register a NAS gateway with its own secret", admin: cmdNASAdd},

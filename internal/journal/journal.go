@@ -93,8 +93,8 @@ func Open(path string) (*Journal, []Record, error) {
 	if next, ok := nextIntact(data, n); ok {
 		f.Close()
 		return nil, nil, fmt.Errorf("%w: %s: %v, yet an intact record follows at offset %d, so the damage is not a crash's torn tail; "+
-			"the file is left as it is. Stop the server, copy the file somewhere safe, "+
-			"then move it aside and start again (README, \"Damaged or missing files\")",
+			"the file is left as it is. Copy the data dir somewhere safe, then run `wifihk journal salvage -data DIR` "+
+			"to keep every intact record and move the damaged file aside (README, \"Damaged or missing files\")",
 			ErrDamaged, path, strings.TrimPrefix(tail.Error(), ErrCorrupt.Error()+": "), next)
 	}
 	if tail != nil {

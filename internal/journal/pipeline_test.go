@@ -571,3 +571,51 @@ func TestPipelineDamagedJournal(t *testing.T) {
 		}
 	}
 }
+
+// TestSalvage: Salvage keeps every intact record of a damaged journal,
+// before and after the damage, moves the damaged file aside untouched,
+// and the pipeline then opens and replays all but the damaged record.
+func TestSalvage(t *testing.T) {
+	const n = 10
+	path := filepath.Join(t.TempDir(), "j")
+	st := newMemStore()
+	p := openMem(t, path, st, held)
+	doAll(t, p, "v", n)
+	path2, st2 := crash(t, path, st, 3) // a torn tail too
+	data, _ := os.ReadFile(path2)
+	data[len(data)/2] ^= 0x20
+	if err := os.WriteFile(path2, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := Salvage(path2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Damaged || res.Kept != n-2 || res.Aside != path2+".damaged" || res.Skipped == 0 {
+		t.Fatalf("salvaged %+v, want damaged, %d kept (less the damaged and the torn one)", res, n-2)
+	}
+	if aside, _ := os.ReadFile(res.Aside); !bytes.Equal(aside, data) {
+		t.Fatal("the damaged journal was not kept as it was")
+	}
+	openMem(t, path2, st2, held)
+	missing := 0
+	for i := range n - 1 {
+		if !st2.has(fmt.Sprint("v", i)) {
+			missing++
+		}
+	}
+	if missing != 1 || st2.last != n-1 {
+		t.Fatalf("after salvage, %d of the first %d values missing, last %d; want 1 (the damaged record's), %d", missing, n-1, st2.last, n-1)
+	}
+
+	if res, err := Salvage(path2); err != nil || res.Damaged {
+		t.Fatalf("salvaging an intact journal: %+v, %v", res, err)
+	}
+	if err := os.WriteFile(path2, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Salvage(path2); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("salvage over an earlier .damaged file: %v", err)
+	}
+}
