@@ -90,7 +90,7 @@ func Open(path string) (*Journal, []Record, error) {
 		return nil, nil, fmt.Errorf("journal: %s: %w", path, err)
 	}
 	recs, n, tail := Decode(data)
-	if next, ok := nextIntact(data, n); ok {
+	if next, ok := nextIntact(data, n, lastSeq(recs, 0)); ok {
 		f.Close()
 		return nil, nil, fmt.Errorf("%w: %s: %v, yet an intact record follows at offset %d, so the damage is not a crash's torn tail; "+
 			"the file is left as it is. Copy the data dir somewhere safe, then run `wifihk journal salvage -data DIR` "+
@@ -134,15 +134,17 @@ func Decode(data []byte) (recs []Record, n int, err error) {
 }
 
 // nextIntact reports the offset of the first intact record that starts
-// after offset bad, where Decode stopped: there is one only if the bad
-// record is not the file's last, that is, if the file is damaged rather
-// than torn. A false match needs a CRC-32C to agree by chance, and only
-// an actual damage makes the search long.
-func nextIntact(data []byte, bad int) (int, bool) {
+// after offset bad, where Decode stopped, and is numbered after prev (the
+// last intact record's sequence number before it, 0 if none): there is
+// one only if the bad record is not the file's last, that is, if the
+// file is damaged rather than torn. A false match needs a CRC-32C to
+// agree by chance; the length and number checks spare most positions the
+// checksum.
+func nextIntact(data []byte, bad int, prev uint64) (int, bool) {
 	for off := bad + 1; off+header+8 <= len(data); off++ {
 		rest := data[off:]
 		l := binary.BigEndian.Uint32(rest[:4])
-		if l < 8 || l > MaxBody+8 || int(l) > len(rest)-header {
+		if l < 8 || l > MaxBody+8 || int(l) > len(rest)-header || binary.BigEndian.Uint64(rest[header:]) <= prev {
 			continue
 		}
 		if crc32.Checksum(rest[header:header+int(l)], crcTable) == binary.BigEndian.Uint32(rest[4:8]) {
@@ -150,6 +152,14 @@ func nextIntact(data []byte, bad int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// lastSeq is the sequence number of the last of recs, or prev if none.
+func lastSeq(recs []Record, prev uint64) uint64 {
+	if len(recs) == 0 {
+		return prev
+	}
+	return recs[len(recs)-1].Seq
 }
 
 // Append writes one record and waits until it is on the disk (fdatasync).

@@ -33,11 +33,13 @@ func Salvage(path string) (Salvaged, error) {
 	}
 	var keep []byte
 	var res Salvaged
+	var prev uint64
 	for off := 0; off < len(data); {
 		recs, n, _ := Decode(data[off:])
 		res.Kept += len(recs)
 		keep = append(keep, data[off:off+n]...)
-		next, ok := nextIntact(data, off+n)
+		prev = lastSeq(recs, prev)
+		next, ok := nextIntact(data, off+n, prev)
 		if !ok {
 			break // the end, or a torn tail
 		}
