@@ -9,6 +9,7 @@ import (
 
 	"net"
 	"net/netip"
+	"sync"
 
 	"github.com/wifihk/wifihk/controller"
 	"github.com/wifihk/wifihk/controller/config"
@@ -42,6 +43,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	override(&cfg.HTTP.Addr, *httpAddr)
 	override(&cfg.HTTP.TLSAddr, *httpsAddr)
 
+	stderr = &lockedWriter{w: stderr} // the logger and the demo gateway share it
 	log := newLogger(stderr, cfg.LogLevel)
 	app, err := controller.New(cfg, log)
 	if err != nil {
@@ -94,6 +96,18 @@ func demoGateway(ctx context.Context, app *controller.App, stderr io.Writer) {
 	fmt.Fprintf(stderr, "demo: open %s/ in a browser on this machine to log in through the captive portal as a visitor\n", gw.URL)
 	<-ctx.Done()
 	gw.Close()
+}
+
+// lockedWriter serialises writes to one stream from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func override(dst *string, flagValue string) {
