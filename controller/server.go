@@ -67,7 +67,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	sealer, db, err := OpenDataDir(cfg.DataDir)
+	sealer, db, err := OpenDataDir(cfg.DataDir, cfg.Store.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -83,8 +83,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 // OpenDataDir opens data dir dir's master key and database, as serve and
 // the admin commands do: a fresh dir is initialised, an initialised one
 // that lacks its database or key is refused (datadir.ErrDamaged), so that
-// nothing stands in silently for the operator's registry or key.
-func OpenDataDir(dir string) (*secrets.Sealer, *store.DB, error) {
+// nothing stands in silently for the operator's registry or key. The
+// database is PostgreSQL at url, or as OpenStore says when url is "".
+func OpenDataDir(dir, url string) (*secrets.Sealer, *store.DB, error) {
 	if _, err := datadir.Dir(dir).Check(); err != nil {
 		return nil, nil, err
 	}
@@ -93,7 +94,7 @@ func OpenDataDir(dir string) (*secrets.Sealer, *store.DB, error) {
 		return nil, nil, err
 	}
 	// The key first: a schema upgrade may hash secrets under it.
-	db, err := store.Open(dir, store.Options{Key: sealer.Key})
+	db, err := OpenStore(dir, url, store.Options{Key: sealer.Key})
 	if err != nil {
 		return nil, nil, err
 	}

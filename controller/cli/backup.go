@@ -27,6 +27,11 @@ func cmdBackup(_ context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	text := "wrote %s (%d bytes); back up %s separately\n"
+	if e.DB.Path() == "" { // PostgreSQL: the copy is a bbolt file
+		text += "the store is PostgreSQL: the copy is a bbolt file that serve -data can run on;\n" +
+			"the database's own backup is pg_dump -Fc -t 'wifihk_*' (restore with pg_restore, or store migrate from a copy)\n"
+	}
 	return e.result(map[string]any{"file": path, "bytes": n, "live": e.Remote},
-		"wrote %s (%d bytes); back up %s separately\n", path, n, datadir.Dir(e.DataDir).MasterKey())
+		text, path, n, datadir.Dir(e.DataDir).MasterKey())
 }

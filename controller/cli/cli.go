@@ -27,10 +27,12 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{name: "serve", usage: "[-config FILE] [-data DIR] [-demo] [-radius-auth ADDR] [-radius-acct ADDR] [-http ADDR] [-https ADDR]",
+		{name: "serve", usage: "[-config FILE] [-data DIR] [-store postgres://…] [-demo] [-radius-auth ADDR] [-radius-acct ADDR] [-http ADDR] [-https ADDR]",
 			summary: "run the controller", run: runServe},
 		{name: "journal salvage", usage: "-data DIR", summary: "repair damaged journals, the server stopped (keeps every intact record, moves the damaged file aside)",
 			run: runJournalSalvage},
+		{name: "store migrate", usage: "-from DIR|postgres://… -to DIR|postgres://…",
+			summary: "copy a whole store between a data dir's bbolt file and PostgreSQL, counts checked (server stopped)", run: runStoreMigrate},
 		{name: "backup", usage: "-data DIR FILE", summary: "write a consistent copy of the database, also while serving", admin: cmdBackup, paths: []string{"FILE"}},
 		{name: "nas add", usage: "-data DIR -name NAME -ip IP[/PREFIX] -secret SECRET [-hotspot ORG/ID] [-coa-port 3799]",
 			summary: "register a NAS gateway with its own secret", admin: cmdNASAdd},

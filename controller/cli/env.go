@@ -35,13 +35,21 @@ type Env struct {
 	Remote    bool // running inside the server for a client on the control socket
 }
 
-// openEnv opens the data dir for a stopped server.
+// openEnv opens the data dir for a stopped server, with its store
+// (controller.OpenStore).
 func openEnv(dir string, stdout, stderr io.Writer) (*Env, error) {
-	sealer, db, err := controller.OpenDataDir(dir)
+	sealer, db, err := controller.OpenDataDir(dir, "")
 	if err != nil {
 		return nil, err
 	}
+	return newEnv(dir, db, sealer, stdout, stderr)
+}
+
+// newEnv builds an Env on db, the store of data dir dir, and applies what
+// a crash left in the dir's journals; it closes db when it fails.
+func newEnv(dir string, db *store.DB, sealer *secrets.Sealer, stdout, stderr io.Writer) (*Env, error) {
 	e := &Env{DataDir: dir, DB: db, Sealer: sealer, Stdout: stdout, Stderr: stderr}
+	var err error
 	e.Registry, err = hotspots.New(db, e.Sealer)
 	if err == nil { // applies what a crash left in the agent reports' journal
 		err = telemetry.Replay(db, datadir.Dir(dir).ReportsJournal(), nil)
@@ -57,7 +65,9 @@ func openEnv(dir string, stdout, stderr io.Writer) (*Env, error) {
 }
 
 func (e *Env) close() {
-	e.Sessions.Close()
+	if e.Sessions != nil {
+		e.Sessions.Close()
+	}
 	e.DB.Close()
 }
 

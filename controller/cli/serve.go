@@ -21,6 +21,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "YAML config file (see configs/wifihk.yaml)")
 	data := fs.String("data", "", "data directory (default ./wifihk-data)")
+	storeURL := fs.String("store", "", "PostgreSQL store, postgres://… (default: the data dir's bbolt file, or the URL it remembers)")
 	demo := fs.Bool("demo", false, "seed a demo NAS (127.0.0.1, testing123), visitor demo/demo1234 and venues")
 	auth := fs.String("radius-auth", "", "RADIUS authentication address (default :1812)")
 	acct := fs.String("radius-acct", "", "RADIUS accounting address (default :1813)")
@@ -38,6 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	override(&cfg.DataDir, *data)
+	override(&cfg.Store.URL, *storeURL)
 	override(&cfg.RADIUS.AuthAddr, *auth)
 	override(&cfg.RADIUS.AcctAddr, *acct)
 	override(&cfg.HTTP.Addr, *httpAddr)

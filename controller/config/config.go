@@ -25,6 +25,7 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level"`
+	Store    Store  `yaml:"store"`
 	RADIUS   RADIUS `yaml:"radius"`
 	HTTP     HTTP   `yaml:"http"`
 	// Plan is the access plan used where a NAS has no venue or the venue
@@ -32,6 +33,15 @@ type Config struct {
 	Plan     hotspots.Plan `yaml:"default_plan"`
 	Coverage Coverage      `yaml:"coverage"`
 	Portal   Portal        `yaml:"portal"`
+}
+
+// Store chooses where records live. Default: the data dir's bbolt file.
+type Store struct {
+	// URL is a PostgreSQL database (postgres://user@host:5432/db), used
+	// instead of the data dir's bbolt file; the data dir still holds the
+	// journals and master.key, and remembers the URL. A password may come
+	// from PGPASSFILE (~/.pgpass) rather than the URL.
+	URL string `yaml:"url"`
 }
 
 // RADIUS configures the RADIUS server.
@@ -140,6 +150,9 @@ func Load(path string) (Config, error) {
 func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("config: data_dir: required")
+	}
+	if u := c.Store.URL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		return errors.New("config: store.url: not a postgres:// URL")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -5,6 +5,7 @@
 // A data dir holds:
 //
 //	wifihk.db            the bbolt store (internal/store)
+//	store.url            the PostgreSQL store used instead, when there is one (controller: serve -store)
 //	master.key           the key that seals secrets in the store (internal/secrets); back it up separately
 //	accounting.journal   accounting packets made durable before they are applied (accounting)
 //	reports.journal      agent reports made durable before they are applied (telemetry)
@@ -42,6 +43,10 @@ func (d Dir) join(elem ...string) string {
 
 // DB is the store's file.
 func (d Dir) DB() string { return d.join("wifihk.db") }
+
+// StoreURL is the file naming the PostgreSQL store that serves this data
+// dir instead of its bbolt file.
+func (d Dir) StoreURL() string { return d.join("store.url") }
 
 // MasterKey is the file of the key that seals secrets in the store.
 func (d Dir) MasterKey() string { return d.join("master.key") }
@@ -85,7 +90,9 @@ func (d Dir) Check() (fresh bool, err error) {
 		return false, dbErr
 	}
 	var present, missing []string
-	if dbSize > 0 {
+	if _, err := os.Stat(d.StoreURL()); err == nil { // the database is PostgreSQL
+		present = append(present, filepath.Base(d.StoreURL()))
+	} else if dbSize > 0 {
 		present = append(present, filepath.Base(d.DB()))
 	} else {
 		missing = append(missing, filepath.Base(d.DB()))

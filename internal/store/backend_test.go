@@ -152,23 +152,31 @@ func (tx *memTx) NextID(bucket string) (uint64, error) {
 	return b.seq, nil
 }
 
-// backends are the Backends every conformance test runs on.
-func backends(t *testing.T) map[string]*DB {
-	t.Helper()
-	file, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
+// TestBackends are further backends for the conformance tests, each a
+// fresh store, added by external tests (postgres_test.go) since their
+// packages import this one.
+var TestBackends = map[string]func(t *testing.T) *DB{}
+
+// backends are the Backends every conformance test runs on, each opened
+// inside its subtest (so that one that is not installed skips alone).
+func backends() map[string]func(t *testing.T) *DB {
+	out := map[string]func(t *testing.T) *DB{
+		"bolt": func(t *testing.T) *DB {
+			db, err := Open(t.TempDir(), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db
+		},
+		"mem": func(t *testing.T) *DB {
+			db, err := New(&memBackend{buckets: map[string]*memBucket{}}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db
+		},
 	}
-	mem, err := New(&memBackend{buckets: map[string]*memBucket{}}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]*DB{"bolt": file, "mem": mem}
-	t.Cleanup(func() {
-		for _, db := range out {
-			db.Close()
-		}
-	})
+	maps.Copy(out, TestBackends)
 	return out
 }
 
@@ -176,8 +184,10 @@ func backends(t *testing.T) map[string]*DB {
 // rollback, List and sequences.
 func TestBackendConformance(t *testing.T) {
 	type rec struct{ Name string }
-	for name, db := range backends(t) {
+	for name, open := range backends() {
 		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			defer db.Close()
 			if v, err := db.Version(); err != nil || v != SchemaVersion {
 				t.Fatalf("version %d %v", v, err)
 			}

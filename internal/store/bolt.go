@@ -18,7 +18,13 @@ type boltBackend struct{ db *bolt.DB }
 
 // OpenBolt opens (creating if needed) the bbolt file at path as a Backend,
 // for store.New; OpenFile does both.
-func OpenBolt(path string, opt Options) (Backend, error) { return openBolt(path, opt) }
+func OpenBolt(path string, opt Options) (Backend, error) {
+	b, err := openBolt(path, opt)
+	if err != nil {
+		return nil, err // not a nil *boltBackend in a Backend
+	}
+	return b, nil
+}
 
 func openBolt(path string, opt Options) (*boltBackend, error) {
 	if opt.LockTimeout == 0 {
@@ -212,4 +218,22 @@ func checkBoltSize(path string) error {
 			ErrDamaged, path, fi.Size(), need, cur.pages, cur.pageSize)
 	}
 	return nil
+}
+
+// Sequence returns the bucket's last NextID, for Copy.
+func (tx boltTx) Sequence(bucket string) (uint64, error) {
+	b, err := tx.bucket(bucket)
+	if err != nil {
+		return 0, err
+	}
+	return b.Sequence(), nil
+}
+
+// SetSequence sets the bucket's last NextID, for Copy.
+func (tx boltTx) SetSequence(bucket string, n uint64) error {
+	b, err := tx.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	return b.SetSequence(n)
 }

@@ -1,5 +1,6 @@
 // Package store is wifihk's persistent state: a transactional store of JSON
-// records grouped in named buckets, kept in one bbolt file by default.
+// records grouped in named buckets, kept in one bbolt file by default or
+// in PostgreSQL (internal/store/postgres).
 //
 // # Owners
 //
@@ -17,9 +18,9 @@
 // never see the engine. DB and Tx are a front end, as database/sql's DB
 // is over a driver: they encode records as JSON, report ErrNotFound,
 // ErrExists and ErrUnavailable, and run the migrations. Under them is a
-// Backend (backend.go), bbolt today (bolt.go). A second backend, such as
-// PostgreSQL with one table per bucket (key bytea primary key, value jsonb)
-// or one table (bucket, key, value), passes store.New and must provide:
+// Backend (backend.go): bbolt (bolt.go), or PostgreSQL with one table
+// (bucket, key, value) in internal/store/postgres. A backend passes
+// store.New and must provide:
 //
 //   - View, Update and Batch: serializable transactions, Update durable
 //     when it returns nil; Batch may group callers and rerun fn. Its own
@@ -35,6 +36,11 @@
 //     create (metrics count each).
 //   - Backup to a writer, Check and Close.
 //
-// TestBackendConformance runs the contract on bbolt and on an in-memory
-// backend; a new backend joins that list.
+// Copy (and DB.CopyTo) moves every bucket, records and sequences, from one
+// backend to another: `wifihk store migrate`, and PostgreSQL's Backup,
+// which writes a bbolt file.
+//
+// TestBackendConformance runs the contract on bbolt, on an in-memory
+// backend and on PostgreSQL (postgres_test.go adds it to TestBackends); a
+// new backend joins that list.
 package store

@@ -1,17 +1,32 @@
 // Package storetest opens a throwaway store for tests and checks its
 // consistency when the test ends; OpenFaulty's store fails on demand.
+//
+// With WIFIHK_TEST_STORE=postgres, Open's stores are fresh databases on a
+// private PostgreSQL (pgtest) instead of bbolt files, so that a domain
+// package's tests run on both backends; the package's TestMain must run
+// pgtest.Main.
 package storetest
 
 import (
+	"os"
 	"testing"
 
 	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/internal/store/postgres"
+	"github.com/wifihk/wifihk/internal/store/postgres/pgtest"
 )
 
-// Open returns a store in a fresh temp dir, closed and checked at cleanup.
+// Open returns a store in a fresh temp dir (or database), closed and
+// checked at cleanup.
 func Open(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{})
+	var db *store.DB
+	var err error
+	if os.Getenv("WIFIHK_TEST_STORE") == "postgres" {
+		db, err = postgres.Open(pgtest.NewDB(t), store.Options{})
+	} else {
+		db, err = store.Open(t.TempDir(), store.Options{})
+	}
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
