@@ -68,7 +68,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer stopControl() // and so on a start that fails: no stale socket
 	if *demo {
-		go demoGateway(ctx, app, stderr)
+		gctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); demoGateway(gctx, app, stderr) }()
+		defer func() { stop(); <-done }() // it prints to stderr: gone before we return
 	}
 	return app.Run(ctx)
 }
