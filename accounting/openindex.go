@@ -86,7 +86,9 @@ func (s *Store) build(x *openIndex) error {
 	if x.built {
 		return nil
 	}
-	s.readBarrier()
+	if err := s.readBarrier(); err != nil {
+		return err
+	}
 	x.by, x.of = map[string]map[string]Session{}, map[string]string{}
 	err := s.db.View(func(tx *store.Tx) error {
 		return tx.Scan(store.Sessions, "n/", func(k string, _ func(any) error) (bool, error) {

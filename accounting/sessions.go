@@ -150,16 +150,35 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 	if err := s.openPipeline(journalPath, log.With("component", "sessions")); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
+	// Replay has brought bbolt up to date and nothing is journaled yet:
+	// build the open-session indexes now, so that no Access-Request ever
+	// waits for the applier (which a full disk can stall) to build them.
+	for _, x := range []*openIndex{&s.byUser, &s.byIP} {
+		if err := s.build(x); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sessions: %w", err)
+		}
+	}
 	return s, nil
 }
 
 // Sync waits until every record acknowledged so far is in bbolt too (a
 // no-op without a journal): for readers that need read-your-writes from
-// another Store or a copy of the database file.
-func (s *Store) Sync() { s.readBarrier() }
+// another Store or a copy of the database file. It fails at once, with an
+// error wrapping journal.ErrBehind, while the records cannot be applied.
+func (s *Store) Sync() error { return s.readBarrier() }
 
-// readBarrier waits until everything journaled so far is in bbolt.
-func (s *Store) readBarrier() { s.pl.Barrier() }
+// readBarrier waits until everything journaled so far is in bbolt, or
+// fails at once while the applier cannot write (a full disk).
+func (s *Store) readBarrier() error {
+	if err := s.pl.Barrier(); err != nil {
+		return fmt.Errorf("sessions: %w", err)
+	}
+	return nil
+}
+
+// Health returns why accounting cannot be recorded or applied now, or nil.
+func (s *Store) Health() error { return s.pl.Health() }
 
 // ErrClosed is returned by Apply after Close.
 var ErrClosed = errors.New("sessions: store closed")
@@ -256,7 +275,11 @@ func (s *Store) commitGroup(group []*pending) {
 			n++
 		}
 		if closesNAS(group[0]) {
-			s.pl.Barrier()
+			if err := s.readBarrier(); err != nil {
+				fail(group[:n], err)
+				group = group[n:]
+				continue
+			}
 		}
 		s.commit(group[:n])
 		group = group[n:]
@@ -306,9 +329,14 @@ func (s *Store) commit(group []*pending) {
 		s.byUser.note(w.staged)
 	}
 	if err != nil {
-		for _, p := range group {
-			p.applied, p.n, p.err = false, 0, fmt.Errorf("sessions: %w", err)
-		}
+		fail(group, fmt.Errorf("sessions: %w", err))
+	}
+}
+
+// fail answers every packet of group with err: none is acknowledged.
+func fail(group []*pending, err error) {
+	for _, p := range group {
+		p.applied, p.n, p.err = false, 0, err
 	}
 }
 
@@ -559,7 +587,9 @@ func (s *Store) Get(id string) (Session, error) {
 	if !ok {
 		return ss, fmt.Errorf("%w: %q (want NAS/ACCT-SESSION-ID)", ErrNotFound, id)
 	}
-	s.readBarrier()
+	if err := s.readBarrier(); err != nil {
+		return ss, err
+	}
 	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.Sessions, sessKey(nas, acct), &ss) })
 	if errors.Is(err, store.ErrNotFound) {
 		return ss, fmt.Errorf("%w: %q", ErrNotFound, id)
@@ -571,7 +601,9 @@ func (s *Store) Get(id string) (Session, error) {
 // all), in key order.
 func (s *Store) List(openOnly bool, limit int) ([]Session, error) {
 	var out []Session
-	s.readBarrier()
+	if err := s.readBarrier(); err != nil {
+		return nil, err
+	}
 	err := s.db.View(func(tx *store.Tx) (err error) {
 		out, err = store.List(tx, store.Sessions, store.Query[Session]{Prefix: "s/", Limit: limit,
 			Keep: func(ss *Session) bool { return !openOnly || ss.Open }})

@@ -129,6 +129,10 @@ func (a *App) readyz(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
+	if err := a.journalHealth(); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	fmt.Fprintln(w, "ready")
 }
 

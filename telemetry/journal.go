@@ -317,17 +317,31 @@ func (jr *ingestJournal) prune() {
 }
 
 // readBarrier waits until every report acknowledged so far is in bbolt
-// (without a journal, they are already).
-func (s *Service) readBarrier() {
+// (without a journal, they are already). While the applier cannot write
+// (a full disk) it returns at once with an error wrapping
+// journal.ErrBehind: pages then show the store as it is rather than hang,
+// and /readyz says why (Health).
+func (s *Service) readBarrier() error {
 	if s.jr != nil {
-		s.jr.pl.Barrier()
+		if err := s.jr.pl.Barrier(); err != nil {
+			return fmt.Errorf("telemetry: %w", err)
+		}
 	}
+	return nil
 }
 
 // Sync waits until every report acknowledged so far is in the DB too (a
 // no-op without a journal): for readers of the DB that do not go through
-// the Service, such as a backup.
-func (s *Service) Sync() { s.readBarrier() }
+// the Service, such as a backup. It fails as readBarrier does.
+func (s *Service) Sync() error { return s.readBarrier() }
+
+// Health returns why reports cannot be recorded or applied now, or nil.
+func (s *Service) Health() error {
+	if s.jr == nil {
+		return nil
+	}
+	return s.jr.pl.Health()
+}
 
 // Close stops taking reports (Ingest returns ErrClosed), lets the applier
 // write what is journaled to the DB, and closes the journal. Close it

@@ -431,7 +431,11 @@ func (s *Service) CheckOffline() error {
 	}
 	s.mu.Unlock()
 	if len(late) > 0 {
-		s.readBarrier() // the status records below include every report acknowledged so far
+		// The status records below must include every report acknowledged
+		// so far: without that, wait for the next sweep.
+		if err := s.readBarrier(); err != nil {
+			return err
+		}
 	}
 	for _, d := range late {
 		var st Status

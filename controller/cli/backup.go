@@ -18,10 +18,14 @@ func cmdBackup(_ context.Context, e *Env, args []string) error {
 	}
 	path := fs.Arg(0)
 	if e.Sessions != nil {
-		e.Sessions.Sync() // accounting acknowledged so far is in the copy
+		if err := e.Sessions.Sync(); err != nil { // accounting acknowledged so far is in the copy
+			return err
+		}
 	}
 	if e.Telemetry != nil {
-		e.Telemetry.Sync() // and so are agent reports
+		if err := e.Telemetry.Sync(); err != nil { // and so are agent reports
+			return err
+		}
 	}
 	n, err := e.DB.BackupFile(path)
 	if err != nil {

@@ -104,8 +104,11 @@ type Pipeline[Q, R any] struct {
 	progress *Progress
 
 	// Committer only.
-	seq  uint64 // last record journaled
-	body []byte // the record being appended
+	seq   uint64 // last record journaled
+	body  []byte // the record being appended
+	dirty bool   // an append failed: empty the journal before the next
+	// health is what Health reports (health.go).
+	health health
 
 	applyQ  chan applying[R]
 	applied chan struct{} // closed when the applier has stopped
@@ -172,6 +175,7 @@ func OpenPipeline[Q, R any](cfg Config[Q, R]) (*Pipeline[Q, R], error) {
 		return nil, fmt.Errorf("journal: %s: %w", cfg.Path, err)
 	}
 	p.j, p.seq, p.progress = j, last, NewProgress(last)
+	p.health.init(cfg.Path, func(msg string, args ...any) { cfg.Log.Warn(cfg.Name+": "+msg, args...) })
 	p.applyQ = make(chan applying[R], queueLen)
 	go p.applyLoop()
 	return p, nil
@@ -315,9 +319,8 @@ func (p *Pipeline[Q, R]) Append(r R) (uint64, error) {
 	if p.j == nil {
 		return 0, p.cfg.Apply([]R{r}, 0)
 	}
-	if p.j.Size() > p.cfg.ResetAt {
-		p.progress.Wait(p.seq)
-		if err := p.j.Reset(); err != nil {
+	if p.dirty || p.j.Size() > p.cfg.ResetAt {
+		if err := p.resetWhenApplied(); err != nil {
 			return 0, err
 		}
 	}
@@ -328,17 +331,33 @@ func (p *Pipeline[Q, R]) Append(r R) (uint64, error) {
 	seq := p.seq + 1
 	if err := p.j.Append(seq, p.body); err != nil {
 		// The file may hold part of the record, or all of it unsynced;
-		// start a clean one once the store has everything acknowledged.
-		p.progress.Wait(p.seq)
-		if rerr := p.j.Reset(); rerr != nil {
-			p.cfg.Log.Error(p.cfg.Name+" could not be emptied after a failed write", "err", rerr)
-		}
+		// the next Append starts a clean one once the store has
+		// everything acknowledged.
+		p.dirty = true
+		p.health.writeFailed(err)
 		return 0, err
 	}
+	p.health.writeOK()
 	p.seq = seq
 	p.progress.MarkJournaled(seq)
 	p.applyQ <- applying[R]{seq: seq, r: r}
 	return seq, nil
+}
+
+// resetWhenApplied empties the journal once the store has every record
+// in it. While the applier cannot write it fails at once rather than
+// hold the committer: the request is not acknowledged, and the journal
+// keeps what it has.
+func (p *Pipeline[Q, R]) resetWhenApplied() error {
+	if err := p.progress.Wait(p.seq); err != nil {
+		return fmt.Errorf("journal: %s not emptied: %w", p.cfg.Name, err)
+	}
+	if err := p.j.Reset(); err != nil {
+		p.health.writeFailed(err)
+		return err
+	}
+	p.dirty = false
+	return nil
 }
 
 // applyLoop writes journaled records to the store, as many at once as
@@ -375,8 +394,14 @@ func (p *Pipeline[Q, R]) applyLoop() {
 			if err == nil {
 				break
 			}
-			p.cfg.Log.Error("applying the "+p.cfg.Name+" to the store failed; retrying", "err", err)
-			time.Sleep(100 * time.Millisecond)
+			if p.progress.Failing() == nil {
+				p.cfg.Log.Error("applying the "+p.cfg.Name+" to the store failed; retrying every 100ms", "err", err)
+			}
+			p.progress.MarkFailing(err)
+			time.Sleep(applyRetry)
+		}
+		if p.progress.Failing() != nil {
+			p.cfg.Log.Info("the " + p.cfg.Name + " is applied to the store again")
 		}
 		clear(batch)
 		p.progress.MarkApplied(last)
@@ -384,12 +409,14 @@ func (p *Pipeline[Q, R]) applyLoop() {
 }
 
 // Wait waits until record seq is in the store, hurrying the applier, or
-// until the pipeline is closed.
-func (p *Pipeline[Q, R]) Wait(seq uint64) { p.progress.Wait(seq) }
+// until the pipeline is closed. While the applier cannot write it returns
+// at once with an error wrapping ErrBehind.
+func (p *Pipeline[Q, R]) Wait(seq uint64) error { return p.progress.Wait(seq) }
 
 // Barrier waits until every record journaled so far is in the store:
-// for readers that must see every acknowledged request.
-func (p *Pipeline[Q, R]) Barrier() { p.progress.Barrier() }
+// for readers that must see every acknowledged request. It fails as Wait
+// does.
+func (p *Pipeline[Q, R]) Barrier() error { return p.progress.Barrier() }
 
 // LastApplied returns the sequence number of the last record in the store.
 func (p *Pipeline[Q, R]) LastApplied() uint64 { return p.progress.LastApplied() }
@@ -412,6 +439,7 @@ func (p *Pipeline[Q, R]) Close() error {
 		close(p.applyQ)
 		<-p.applied
 		p.progress.Stop()
+		p.health.stop()
 		p.closeErr = p.j.Close()
 	})
 	return p.closeErr

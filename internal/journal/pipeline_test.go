@@ -460,7 +460,16 @@ func TestPipelineApplyRetried(t *testing.T) {
 	st.fail = 1
 	p := openMem(t, filepath.Join(t.TempDir(), "j"), st, nil)
 	do(t, p, "v")
-	p.Barrier()
+	// Barrier does not wait through a failure (ErrBehind); poll instead.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		err := p.Barrier()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrBehind) || time.Now().After(deadline) {
+			t.Fatalf("Barrier: %v", err)
+		}
+	}
 	if !st.has("v") || st.calls != 2 {
 		t.Fatalf("after a failed apply: %v, %d calls", st.vals, st.calls)
 	}

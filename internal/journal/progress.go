@@ -1,6 +1,16 @@
 package journal
 
-import "sync"
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// ErrBehind is wrapped by Wait's and Barrier's error when they return
+// before the records are applied because the applier cannot write to the
+// store (a full disk, say): the store lacks some acknowledged records,
+// which are safe in the journal meanwhile.
+var ErrBehind = errors.New("journal: the store is behind the journal")
 
 // Progress is how far the records of a journal have got: the last one
 // journaled (made durable) and the last one applied to the store. The
@@ -14,6 +24,7 @@ type Progress struct {
 	journaled uint64
 	applied   uint64
 	stopped   bool
+	failing   error // the applier's last error, until it next succeeds
 }
 
 // NewProgress returns a Progress at last: everything up to that record
@@ -35,9 +46,26 @@ func (p *Progress) MarkJournaled(seq uint64) {
 // wakes the waiters.
 func (p *Progress) MarkApplied(seq uint64) {
 	p.mu.Lock()
-	p.applied = seq
+	p.applied, p.failing = seq, nil
 	p.cond.Broadcast()
 	p.mu.Unlock()
+}
+
+// MarkFailing notes that the applier could not write to the store; it
+// releases the waiters with an error wrapping ErrBehind until the next
+// MarkApplied.
+func (p *Progress) MarkFailing(err error) {
+	p.mu.Lock()
+	p.failing = err
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// Failing returns the applier's error while it cannot write, else nil.
+func (p *Progress) Failing() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failing
 }
 
 // LastApplied returns the last record applied to the store.
@@ -52,13 +80,15 @@ func (p *Progress) LastApplied() uint64 {
 func (p *Progress) Hurry() <-chan struct{} { return p.hurry }
 
 // Wait waits until record seq is applied, or the applier has stopped. If
-// it is not applied yet, Wait signals Hurry first.
-func (p *Progress) Wait(seq uint64) {
+// it is not applied yet, Wait signals Hurry first. While the applier
+// cannot write it returns at once, with an error wrapping ErrBehind, so
+// that no reader hangs on a full disk.
+func (p *Progress) Wait(seq uint64) error {
 	p.mu.Lock()
 	caughtUp := p.applied >= seq
 	p.mu.Unlock()
 	if caughtUp {
-		return
+		return nil
 	}
 	select {
 	case p.hurry <- struct{}{}:
@@ -67,17 +97,21 @@ func (p *Progress) Wait(seq uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for p.applied < seq && !p.stopped {
+		if p.failing != nil {
+			return fmt.Errorf("%w: %v", ErrBehind, p.failing)
+		}
 		p.cond.Wait()
 	}
+	return nil
 }
 
 // Barrier waits until every record journaled so far is applied (or the
-// applier has stopped).
-func (p *Progress) Barrier() {
+// applier has stopped); it fails as Wait does.
+func (p *Progress) Barrier() error {
 	p.mu.Lock()
 	seq := p.journaled
 	p.mu.Unlock()
-	p.Wait(seq)
+	return p.Wait(seq)
 }
 
 // Stop releases the waiters, now and later: call it once the applier has

@@ -80,7 +80,7 @@ func TestProgressBarrier(t *testing.T) {
 	p.Barrier() // nothing journaled
 	p.MarkJournaled(1)
 	p.MarkJournaled(2)
-	done := waiters(1, p.Barrier)
+	done := waiters(1, func() { p.Barrier() })
 	hurried(t, p)      // the waiter has read what is journaled
 	p.MarkJournaled(3) // after the barrier: not waited for
 	p.MarkApplied(2)

@@ -10,16 +10,30 @@ import (
 
 // Faults makes a store's reads and writes fail on demand, as a disk or a
 // database connection can, inside transactions that began fine.
-type Faults struct{ err atomic.Pointer[error] }
+type Faults struct{ err, writeErr atomic.Pointer[error] }
 
 // Fail makes every read and write fail with err from now on.
 func (f *Faults) Fail(err error) { f.err.Store(&err) }
 
-// Heal ends the failure.
-func (f *Faults) Heal() { f.err.Store(nil) }
+// FailWrites makes every write fail with err from now on, while reads
+// work, as on a full disk.
+func (f *Faults) FailWrites(err error) { f.writeErr.Store(&err) }
+
+// Heal ends the failures.
+func (f *Faults) Heal() { f.err.Store(nil); f.writeErr.Store(nil) }
 
 func (f *Faults) now() error {
 	if p := f.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (f *Faults) nowWrite() error {
+	if err := f.now(); err != nil {
+		return err
+	}
+	if p := f.writeErr.Load(); p != nil {
 		return *p
 	}
 	return nil
@@ -77,14 +91,14 @@ func (tx faultyTx) Get(bucket string, key []byte) ([]byte, error) {
 }
 
 func (tx faultyTx) Put(bucket string, key, value []byte) error {
-	if err := tx.f.now(); err != nil {
+	if err := tx.f.nowWrite(); err != nil {
 		return err
 	}
 	return tx.BackendTx.Put(bucket, key, value)
 }
 
 func (tx faultyTx) Delete(bucket string, key []byte) error {
-	if err := tx.f.now(); err != nil {
+	if err := tx.f.nowWrite(); err != nil {
 		return err
 	}
 	return tx.BackendTx.Delete(bucket, key)
@@ -98,7 +112,7 @@ func (tx faultyTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool, 
 }
 
 func (tx faultyTx) NextID(bucket string) (uint64, error) {
-	if err := tx.f.now(); err != nil {
+	if err := tx.f.nowWrite(); err != nil {
 		return 0, err
 	}
 	return tx.BackendTx.NextID(bucket)
