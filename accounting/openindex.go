@@ -95,8 +95,8 @@ func (s *Store) build(x *openIndex) error {
 			nas, id, _ := strings.Cut(strings.TrimPrefix(k, "n/"), "\x00")
 			var ss Session
 			err := tx.Get(store.Sessions, sessKey(nas, id), &ss)
-			if errors.Is(err, store.ErrNotFound) {
-				return true, nil
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDamagedRecord) {
+				return true, nil // a damaged record is reported by the store
 			}
 			if err != nil {
 				return false, err

@@ -73,6 +73,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	}
 	a := &App{Config: cfg, Log: log, DB: db, Sealer: sealer, Metrics: prometheus.NewRegistry(),
 		Router: mux.NewRouter(), Ready: make(chan struct{})}
+	db.LogDamage(log)
 	if err := a.build(); err != nil {
 		db.Close()
 		return nil, err
@@ -134,6 +135,9 @@ func (a *App) readyz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+	if err := a.DB.DamageError(); err != nil {
+		fmt.Fprintln(w, err) // serving, but an operator should look
+	}
 }
 
 // onStart registers a listener to start in Run.

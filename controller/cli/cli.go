@@ -33,6 +33,8 @@ func commands() []command {
 			run: runJournalSalvage},
 		{name: "store migrate", usage: "-from DIR|postgres://… -to DIR|postgres://…",
 			summary: "copy a whole store between a data dir's bbolt file and PostgreSQL, counts checked (server stopped)", run: runStoreMigrate},
+		{name: "store check", usage: "-data DIR [-repair]",
+			summary: "check the database record by record and the journals (server stopped); -repair moves damaged records aside, keeping copies", run: runStoreCheck},
 		{name: "backup", usage: "-data DIR FILE", summary: "write a consistent copy of the database, also while serving", admin: cmdBackup, paths: []string{"FILE"}},
 		{name: "nas add", usage: "-data DIR -name NAME -ip IP[/PREFIX] -secret SECRET [-hotspot ORG/ID] [-coa-port 3799]",
 			summary: "register a NAS gateway with its own secret", admin: cmdNASAdd},

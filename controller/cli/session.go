@@ -22,6 +22,11 @@ func cmdSessionList(_ context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if e.DB != nil {
+		if err := e.DB.DamageError(); err != nil {
+			fmt.Fprintln(e.Stderr, "warning:", err) // the good records are listed
+		}
+	}
 	if e.JSON {
 		if all == nil {
 			all = []accounting.Session{}

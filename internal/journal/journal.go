@@ -90,12 +90,9 @@ func Open(path string) (*Journal, []Record, error) {
 		return nil, nil, fmt.Errorf("journal: %s: %w", path, err)
 	}
 	recs, n, tail := Decode(data)
-	if next, ok := nextIntact(data, n, lastSeq(recs, 0)); ok {
+	if err := refuse(path, data, recs, n, tail); err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("%w: %s: %v, yet an intact record follows at offset %d, so the damage is not a crash's torn tail; "+
-			"the file is left as it is. Copy the data dir somewhere safe, then run `wifihk journal salvage -data DIR` "+
-			"to keep every intact record and move the damaged file aside (README, \"Damaged or missing files\")",
-			ErrDamaged, path, strings.TrimPrefix(tail.Error(), ErrCorrupt.Error()+": "), next)
+		return nil, nil, err
 	}
 	if tail != nil {
 		if err := f.Truncate(int64(n)); err != nil {
@@ -104,6 +101,34 @@ func Open(path string) (*Journal, []Record, error) {
 		}
 	}
 	return &Journal{f: f, size: int64(n), tail: tail}, recs, nil
+}
+
+// refuse returns the error wrapping ErrDamaged for a file whose bad record
+// (Decode stopped at n, for reason tail) is followed by an intact one, or nil.
+func refuse(path string, data []byte, recs []Record, n int, tail error) error {
+	next, ok := nextIntact(data, n, lastSeq(recs, 0))
+	if !ok {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %v, yet an intact record follows at offset %d, so the damage is not a crash's torn tail; "+
+		"the file is left as it is. Copy the data dir somewhere safe, then run `wifihk journal salvage -data DIR` "+
+		"to keep every intact record and move the damaged file aside (README, \"Damaged or missing files\")",
+		ErrDamaged, path, strings.TrimPrefix(tail.Error(), ErrCorrupt.Error()+": "), next)
+}
+
+// Check reads the journal at path and leaves it as it is: it returns the
+// error Open would refuse it with (wrapping ErrDamaged), or nil for a
+// sound file, one with only a torn tail, or none.
+func Check(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	recs, n, tail := Decode(data)
+	return refuse(path, data, recs, n, tail)
 }
 
 // TornTail says why Open found fewer records than the file held bytes for

@@ -23,6 +23,9 @@ var (
 	// ErrDamaged means the data file is truncated or its header is
 	// corrupt: it must be restored from a backup.
 	ErrDamaged = errors.New("store: data file is damaged")
+	// ErrDamagedRecord is wrapped by Get's error for a record that does
+	// not decode (see DB.Damaged); List skips such records.
+	ErrDamagedRecord = errors.New("store: damaged record")
 	// ErrLocked means another process holds the data file open.
 	ErrLocked = errors.New("store: data file is in use by another process (is wifihk serve running?)")
 )

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 )
 
 // Query selects the records List returns from a bucket. The zero Query
@@ -22,10 +21,10 @@ type Query[T any] struct {
 // List decodes the records of bucket that q selects, in key order. This
 // is the one scan-decode-append loop; a backend answers the key range
 // and the limit natively (a PostgreSQL WHERE and LIMIT when no Keep is
-// set).
+// set). A record that does not decode is skipped and reported (see
+// DB.Damaged), so that one damaged record hides no good one.
 func List[T any](tx *Tx, bucket string, q Query[T]) ([]T, error) {
 	var out []T
-	var decodeErr error
 	prefix, to := []byte(q.Prefix), []byte(q.To)
 	err := tx.b.Seek(bucket, []byte(max(q.Prefix, q.From)), func(k, raw []byte) (bool, error) {
 		if !bytes.HasPrefix(k, prefix) || len(to) > 0 && bytes.Compare(k, to) >= 0 {
@@ -33,17 +32,14 @@ func List[T any](tx *Tx, bucket string, q Query[T]) ([]T, error) {
 		}
 		var v T
 		if err := json.Unmarshal(raw, &v); err != nil {
-			decodeErr = fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
-			return false, decodeErr
+			tx.damage.note(bucket, k, err)
+			return true, nil
 		}
 		if q.Keep == nil || q.Keep(&v) {
 			out = append(out, v)
 		}
 		return q.Limit <= 0 || len(out) < q.Limit, nil
 	})
-	if err != nil && err == decodeErr {
-		return nil, err
-	}
 	if err != nil {
 		return nil, failed(err)
 	}

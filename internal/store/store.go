@@ -15,8 +15,9 @@ import (
 
 // DB is an open store.
 type DB struct {
-	be   Backend
-	path string // the file, for a file backend
+	be     Backend
+	path   string // the file, for a file backend
+	damage damageLog
 }
 
 // Options tune Open. The zero value is the production default.
@@ -83,26 +84,26 @@ func (db *DB) Close() error { return db.be.Close() }
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(*Tx) error) error {
-	return run(db.be.View, fn)
+	return db.run(db.be.View, fn)
 }
 
 // Update runs fn in a read-write transaction, durable when it returns nil.
 func (db *DB) Update(fn func(*Tx) error) error {
-	return run(db.be.Update, fn)
+	return db.run(db.be.Update, fn)
 }
 
 // Batch is Update for many concurrent callers: their functions share one
 // transaction and one fsync (group commit). fn may run more than once, so it
 // must be idempotent; it is durable when Batch returns nil.
 func (db *DB) Batch(fn func(*Tx) error) error {
-	return run(db.be.Batch, fn)
+	return db.run(db.be.Batch, fn)
 }
 
 // run runs fn in a backend transaction and returns fn's error as it is, or
 // the backend's own wrapped in ErrUnavailable.
-func run(txn func(func(BackendTx) error) error, fn func(*Tx) error) error {
+func (db *DB) run(txn func(func(BackendTx) error) error, fn func(*Tx) error) error {
 	var fnErr error
-	err := txn(func(t BackendTx) error { fnErr = fn(&Tx{t}); return fnErr })
+	err := txn(func(t BackendTx) error { fnErr = fn(&Tx{b: t, damage: &db.damage}); return fnErr })
 	if err != nil && err != fnErr {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -147,7 +148,10 @@ func (db *DB) Check() error {
 
 // Tx is a transaction. Values read from it are decoded copies, safe to keep
 // after the transaction ends.
-type Tx struct{ b BackendTx }
+type Tx struct {
+	b      BackendTx
+	damage *damageLog
+}
 
 // failed reports a backend's error: ErrUnknownBucket as it is, any other
 // as ErrUnavailable.
@@ -168,7 +172,8 @@ func (tx *Tx) Get(bucket, key string, v any) error {
 		return ErrNotFound
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("store: decode %s/%s: %w", bucket, key, err)
+		tx.damage.note(bucket, []byte(key), err)
+		return fmt.Errorf("%w: decode %s/%s: %w", ErrDamagedRecord, bucket, key, err)
 	}
 	return nil
 }
