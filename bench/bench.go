@@ -1,5 +1,5 @@
 // Package bench is the wifihk-bench command line: load generators for a
-// RADIUS server, the captive portal and agent ingest. They live outside the
+// RADIUS server, the captive portal and agent ingest, and the fault suite. They live outside the
 // controller so that the server binary links none of them.
 package bench
 
@@ -18,6 +18,8 @@ var program = cmdline.Program{Name: "wifihk-bench", Note: "(each also takes -jso
 		Summary: "load-test the landing page or click-through logins at a fixed rate; latency counted from each scheduled time", Run: runPortal},
 	{Name: "agents", Usage: "[-n 50000] [-clients 25] [-interval 60s] [-d 60s] [-controller URL -tokens FILE]",
 		Summary: "load-test agent report ingest with simulated APs", Run: runAgents},
+	{Name: "faults", Usage: "[-wifihk PATH] [-rounds 5] [-damage-rounds 3] [-fulldisk 60s] [-cases kill,damage,disk] [-seed N]",
+		Summary: "the fault suite: SIGKILL under load, damaged, truncated and deleted files, a full disk; every acknowledged record checked", Run: runFaults},
 }}
 
 // errUsage is returned for bad command-line use; the message has been printed.

@@ -1,0 +1,222 @@
+package faults
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wifihk/wifihk/controller/cli"
+	"github.com/wifihk/wifihk/internal/datadir"
+)
+
+// damageCase hurts one file of a data dir that a SIGKILL left (its
+// journals hold records, some not yet in the database).
+type damageCase struct {
+	name string
+	file func(datadir.Dir) string
+	// hurt damages the file at path and says how.
+	hurt func(s *Suite, path string) (string, error)
+	// refuse says the server must refuse to start (else it may start, or
+	// refuse clearly).
+	refuse bool
+	// lossExpected says the damage destroys the only copy of records
+	// acknowledged but not yet applied (the journal's tail): their loss
+	// is reported, not failed.
+	lossExpected bool
+}
+
+func (s *Suite) damages() []damageCase {
+	journal := func(d datadir.Dir) string { return d.AccountingJournal() }
+	db := func(d datadir.Dir) string { return d.DB() }
+	return []damageCase{
+		{name: "accounting journal: one byte flipped at a random offset", file: journal, hurt: flip(1)},
+		{name: "database: 8 bytes flipped at random offsets", file: db, hurt: flip(8)},
+		{name: "accounting journal: truncated at a random offset", file: journal, hurt: (*Suite).truncateRandom, lossExpected: true},
+		{name: "database: truncated to half its size", file: db, hurt: truncateHalf, refuse: true},
+		{name: "accounting journal: deleted", file: journal, hurt: remove, lossExpected: true},
+		{name: "database: deleted", file: db, hurt: remove, refuse: true},
+		{name: "master.key: deleted", file: func(d datadir.Dir) string { return d.MasterKey() }, hurt: remove, refuse: true},
+	}
+}
+
+func flip(n int) func(*Suite, string) (string, error) {
+	return func(s *Suite, path string) (string, error) {
+		b, err := os.ReadFile(path)
+		if err != nil || len(b) == 0 {
+			return "", fmt.Errorf("faults: %s: nothing to flip (%v)", path, err)
+		}
+		var offs []string
+		for range n {
+			off := s.rng.IntN(len(b))
+			b[off] ^= byte(1 + s.rng.IntN(255))
+			offs = append(offs, fmt.Sprint(off))
+		}
+		return fmt.Sprintf("flipped at %s of %d bytes", strings.Join(offs, ","), len(b)), os.WriteFile(path, b, 0o600)
+	}
+}
+
+func (s *Suite) truncateRandom(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() == 0 {
+		return "", fmt.Errorf("faults: %s: nothing to truncate (%v)", path, err)
+	}
+	at := s.rng.Int64N(fi.Size())
+	return fmt.Sprintf("cut at %d of %d bytes", at, fi.Size()), os.Truncate(path, at)
+}
+
+func truncateHalf(_ *Suite, path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("cut to %d of %d bytes", fi.Size()/2, fi.Size()), os.Truncate(path, fi.Size()/2)
+}
+
+func remove(_ *Suite, path string) (string, error) { return "deleted", os.Remove(path) }
+
+// damage runs DamageRounds rounds of c: a copy of killed (a data dir as
+// a SIGKILL under load left it, with ledger l0) is hurt and started. A server that starts is checked against the
+// ledger; one that refuses must say clearly why, and then start once the
+// file is salvaged (a journal) or restored from the copy kept before the
+// damage, with every acknowledged record there.
+func (s *Suite) damage(ctx context.Context, killed string, l0 *ledger, i int, c damageCase) (Outcome, error) {
+	o := Outcome{Case: c.name, Rounds: s.cfg.DamageRounds}
+	for r := range s.cfg.DamageRounds {
+		dir := filepath.Join(s.cfg.Dir, fmt.Sprintf("damage%d-%d", i, r))
+		if err := copyDir(killed, dir); err != nil {
+			return o, err
+		}
+		l := l0.clone()
+		path := c.file(datadir.Dir(dir))
+		kept, err := os.ReadFile(path)
+		if err != nil {
+			return o, err
+		}
+		how, err := c.hurt(s, path)
+		if err != nil {
+			return o, err
+		}
+		said, ro := s.answer(ctx, dir, l, c, kept, path)
+		o.Acked = max(o.Acked, ro.Acked) // the same ledger each round
+		o.Lost += ro.Lost
+		for _, f := range ro.Failures {
+			if c.lossExpected && strings.Contains(f, "acknowledged records missing") {
+				said += "; " + f + " (they were only in the destroyed bytes)"
+				continue
+			}
+			o.Failures = append(o.Failures, fmt.Sprintf("round %d (%s): %s", r, how, f))
+		}
+		o.Server = append(o.Server, fmt.Sprintf("round %d (%s): %s", r, how, said))
+		s.logf("%s, round %d (%s): %s", c.name, r, how, said)
+		os.RemoveAll(dir)
+	}
+	return o, nil
+}
+
+// answer starts the server on the hurt dir and judges what it did.
+func (s *Suite) answer(ctx context.Context, dir string, l *ledger, c damageCase, kept []byte, path string) (string, Outcome) {
+	var o Outcome
+	srv, err := s.start(dir)
+	if err == nil {
+		if c.refuse {
+			o.Failures = append(o.Failures, "started on a damaged data dir it should refuse")
+		}
+		return "started", s.checkOn(ctx, srv, dir, l, o)
+	}
+	if !errors.Is(err, errRefused) {
+		o.Failures = append(o.Failures, err.Error())
+		return "did not answer", o
+	}
+	msg := refusal(err.Error())
+	if !clear(err.Error()) {
+		o.Failures = append(o.Failures, "refused without a clear message: "+msg)
+	}
+	if c.refuse && path == datadir.Dir(dir).MasterKey() {
+		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+			o.Failures = append(o.Failures, "a new master.key was made")
+		}
+	}
+	fix := "restored the file kept before the damage"
+	if strings.Contains(err.Error(), "journal salvage") {
+		fix = "ran journal salvage"
+		var stdout, stderr bytes.Buffer
+		if code := cli.Run(ctx, []string{"journal", "salvage", "-data", dir}, &stdout, &stderr); code != 0 {
+			o.Failures = append(o.Failures, "journal salvage: "+stderr.String())
+			return "refused: " + msg, o
+		}
+	} else if err := os.WriteFile(path, kept, 0o600); err != nil {
+		o.Failures = append(o.Failures, err.Error())
+		return "refused: " + msg, o
+	}
+	o, _ = s.check(ctx, dir, l, o)
+	return fmt.Sprintf("refused (%s); %s, then started", msg, fix), o
+}
+
+// clear reports whether a refusal says what is wrong rather than crash.
+func clear(out string) bool {
+	for _, crash := range []string{"panic:", "goroutine ", "SIGBUS", "fatal error:", "unexpected fault address"} {
+		if strings.Contains(out, crash) {
+			return false
+		}
+	}
+	for _, word := range []string{"damaged", "missing", "truncated", "corrupt", "salvage"} {
+		if strings.Contains(out, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusal is the message's gist, for the report.
+func refusal(out string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if i := strings.Index(line, "wifihk serve: "); i >= 0 {
+			line = line[i+len("wifihk serve: "):]
+			if len(line) > 160 {
+				line = line[:160] + "…"
+			}
+			return line
+		}
+	}
+	if len(out) > 160 {
+		out = out[:160] + "…"
+	}
+	return out
+}
+
+func (l *ledger) clone() *ledger {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return &ledger{sessions: maps.Clone(l.sessions), reports: maps.Clone(l.reports), acct: l.acct, agent: l.agent}
+}
+
+// copyDir copies the regular files of data dir src to dst (no sockets).
+func copyDir(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return err
+	}
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, 0o700)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o600)
+	})
+}
