@@ -26,6 +26,9 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	signIn, err := a.auth.Login(in.Username, in.Password)
 	switch {
 	case errors.Is(err, staff.ErrThrottled):
+		if t := (*staff.Throttled)(nil); errors.As(err, &t) {
+			web.RetryAfter(w, t.After)
+		}
 		web.Error(w, http.StatusTooManyRequests, "%s", err)
 		return
 	case errors.Is(err, staff.ErrUnauthenticated):

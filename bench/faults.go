@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/wifihk/wifihk/bench/faults"
 )
@@ -46,6 +47,9 @@ func runFaults(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer os.RemoveAll(c.Dir)
 	}
 	c.Log = stderr
+	if c.Seed == 0 {
+		c.Seed = uint64(time.Now().UnixNano())
+	}
 	out, err := faults.Run(ctx, c)
 	if err != nil {
 		return err

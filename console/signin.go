@@ -38,6 +38,9 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, v *view) string 
 	switch {
 	case errors.Is(err, staff.ErrThrottled):
 		c.met.login("throttled")
+		if t := (*staff.Throttled)(nil); errors.As(err, &t) {
+			web.RetryAfter(w, t.After)
+		}
 		v.Status, v.Error = http.StatusTooManyRequests, v.T("err_throttled")
 		return "login"
 	case errors.Is(err, staff.ErrUnauthenticated):

@@ -203,13 +203,16 @@ func (a *App) Run(ctx context.Context) error {
 // startHTTP serves the router on the HTTP address and, with a certificate,
 // on the HTTPS address too.
 func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func(context.Context) error, error) {
-	srv := &http.Server{
-		Handler:           web.HSTS(a.Router),
-		TLSConfig:         web.TLSConfig(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			TLSConfig:         web.TLSConfig(),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		}
 	}
+	srv := newServer(web.HSTS(a.Router))
 	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("server: http: %w", err)
@@ -221,6 +224,7 @@ func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func
 			once.Do(func() { fail(fmt.Errorf("server: http: %w", err)) })
 		}
 	}
+	plain := srv
 	if c := a.Config.HTTP; c.TLSCert != "" {
 		tln, err := net.Listen("tcp", c.TLSAddr)
 		if err != nil {
@@ -229,7 +233,8 @@ func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func
 		}
 		a.HTTPSAddr = tln.Addr()
 		go serve(func() error { return srv.ServeTLS(tln, c.TLSCert, c.TLSKey) })
+		plain = newServer(a.plainHandler(srv.Handler)) // httpsonly.go
 	}
-	go serve(func() error { return srv.Serve(ln) })
-	return srv.Shutdown, nil
+	go serve(func() error { return plain.Serve(ln) })
+	return func(ctx context.Context) error { return errors.Join(srv.Shutdown(ctx), plain.Shutdown(ctx)) }, nil
 }

@@ -25,12 +25,23 @@ func (p *Portal) signin(w http.ResponseWriter, r *http.Request, v *view) {
 		v.slowDown()
 		return
 	}
+	// Per-account back-off (web.Backoff's policy): a wrong password from
+	// the third in a row on makes the account wait 1s, doubling, at most
+	// 30s, whichever address the tries come from.
+	if d := p.signins.Wait(contact); d > 0 {
+		v.slowDownFor(d)
+		return
+	}
 	acct, err := p.checkPassword(contact, r.PostFormValue("password"))
+	if errors.Is(err, visitors.ErrBadPassword) {
+		p.signins.Failed(contact)
+	}
 	if err != nil {
 		p.log.Info("sign-in refused", "contact", MaskContact(contact), "err", err)
 		v.loginPage(http.StatusUnauthorized, tr(v.lang, "err_signin"))
 		return
 	}
+	p.signins.Succeeded(contact)
 	v.issueFor(acct)
 }
 

@@ -94,6 +94,7 @@ type Portal struct {
 	perIP        *web.Limiter
 	perMAC       *web.Limiter
 	perDest      *web.Limiter
+	signins      web.Backoff // per account, after failed sign-ins (accounts.go)
 	hashing      chan struct{}
 	landingCache pageCache
 }

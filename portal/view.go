@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/i18n"
@@ -295,8 +296,11 @@ func (v *view) message(status int, headingKey, bodyKey string, args ...any) {
 	v.render(status, "message", d)
 }
 
-func (v *view) slowDown() {
-	v.w.Header().Set("Retry-After", "60")
+func (v *view) slowDown() { v.slowDownFor(time.Minute) }
+
+// slowDownFor is slowDown with Retry-After d.
+func (v *view) slowDownFor(d time.Duration) {
+	web.RetryAfter(v.w, d)
 	v.message(http.StatusTooManyRequests, "err_slow_down", "err_slow_down")
 }
 

@@ -3,6 +3,7 @@ package staff
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/wifihk/wifihk/internal/input"
 )
@@ -26,3 +27,13 @@ var (
 func fieldErr(name, format string, a ...any) error {
 	return fmt.Errorf("auth: %w", input.Errorf(name, format, a...))
 }
+
+// Throttled is Login's error while a username backs off after failed
+// logins; it wraps ErrThrottled and says when to try again.
+type Throttled struct{ After time.Duration }
+
+func (e *Throttled) Error() string {
+	return fmt.Sprintf("%v (retry in %ds)", ErrThrottled, int((e.After+time.Second-1)/time.Second))
+}
+
+func (e *Throttled) Unwrap() error { return ErrThrottled }

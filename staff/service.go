@@ -6,13 +6,13 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/token"
+	"github.com/wifihk/wifihk/internal/web"
 )
 
 // Staff is a staff account. Only hashes of its password and API token are
@@ -38,8 +38,10 @@ type Options struct {
 	BcryptCost int
 	// SignInTTL is how long a console sign-in lasts. Default 12h.
 	SignInTTL time.Duration
-	// MaxFailures failed logins in a row lock a username for LockFor.
-	// Defaults 5 and 5m.
+	// From its MaxFailures-th failed login in a row a username backs off
+	// (internal/web Backoff): 1s, doubling after each further failure, at
+	// most LockFor; 15 minutes without a failure start it over. Defaults 5
+	// and 30s, so that an attacker cannot keep a real user out for long.
 	MaxFailures int
 	LockFor     time.Duration
 	// OrgExists, when set, checks the organisation of operators and
@@ -52,16 +54,10 @@ type Service struct {
 	db   *store.DB
 	opt  Options
 	now  func() time.Time
-	mu   sync.Mutex
-	fail map[string]failures // by username
+	fail *web.Backoff // by username
 	// dummyHash is checked for unknown usernames, so that they take as
 	// long as known ones.
 	dummyHash []byte
-}
-
-type failures struct {
-	n     int
-	until time.Time
 }
 
 // New returns a Service over db.
@@ -76,10 +72,12 @@ func New(db *store.DB, opt Options) *Service {
 		opt.MaxFailures = 5
 	}
 	if opt.LockFor == 0 {
-		opt.LockFor = 5 * time.Minute
+		opt.LockFor = 30 * time.Second
 	}
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("not a password"), opt.BcryptCost)
-	return &Service{db: db, opt: opt, now: time.Now, fail: map[string]failures{}, dummyHash: dummy}
+	s := &Service{db: db, opt: opt, now: time.Now, dummyHash: dummy}
+	s.fail = &web.Backoff{Free: opt.MaxFailures, Max: opt.LockFor, Now: func() time.Time { return s.now() }}
+	return s
 }
 
 // tokenRec is a token hash's record in the tokens bucket, which staff owns

@@ -22,7 +22,8 @@ type SignIn struct {
 // Login checks a staff password and signs the staff member in to the
 // console. Unknown
 // usernames take as long as wrong passwords, and a username with too many
-// failures in a row is locked for a while (ErrThrottled).
+// failures in a row backs off (a *Throttled error, wrapping ErrThrottled,
+// says how long).
 func (s *Service) Login(username, password string) (SignIn, error) {
 	if err := s.throttled(username); err != nil {
 		return SignIn{}, err
@@ -94,31 +95,15 @@ func (s *Service) PurgeSignIns() (int, error) {
 }
 
 func (s *Service) throttled(username string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f := s.fail[username]; f.n >= s.opt.MaxFailures && s.now().Before(f.until) {
-		return ErrThrottled
+	if d := s.fail.Wait(username); d > 0 {
+		return &Throttled{After: d}
 	}
 	return nil
 }
 
-func (s *Service) failed(username string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.fail) > 100000 { // bound memory under a username-spraying attack
-		clear(s.fail)
-	}
-	f := s.fail[username]
-	f.n++
-	f.until = s.now().Add(s.opt.LockFor)
-	s.fail[username] = f
-}
+func (s *Service) failed(username string) { s.fail.Failed(username) }
 
-func (s *Service) succeeded(username string) {
-	s.mu.Lock()
-	delete(s.fail, username)
-	s.mu.Unlock()
-}
+func (s *Service) succeeded(username string) { s.fail.Succeeded(username) }
 
 // CookieName is the console sign-in cookie. Its value "wifihk_session"
 // stays as browsers hold it.

@@ -38,7 +38,7 @@ func (s *Suite) damages() []damageCase {
 		{name: "accounting journal: one byte flipped at a random offset", file: journal, hurt: flip(1)},
 		{name: "database: 8 bytes flipped at random offsets", file: db, hurt: flip(8)},
 		{name: "accounting journal: truncated at a random offset", file: journal, hurt: (*Suite).truncateRandom, lossExpected: true},
-		{name: "database: truncated to half its size", file: db, hurt: truncateHalf, refuse: true},
+		{name: "database: truncated to half its size", file: db, hurt: truncateHalf},
 		{name: "accounting journal: deleted", file: journal, hurt: remove, lossExpected: true},
 		{name: "database: deleted", file: db, hurt: remove, refuse: true},
 		{name: "master.key: deleted", file: func(d datadir.Dir) string { return d.MasterKey() }, hurt: remove, refuse: true},
@@ -81,7 +81,10 @@ func truncateHalf(_ *Suite, path string) (string, error) {
 func remove(_ *Suite, path string) (string, error) { return "deleted", os.Remove(path) }
 
 // damage runs DamageRounds rounds of c: a copy of killed (a data dir as
-// a SIGKILL under load left it, with ledger l0) is hurt and started. A server that starts is checked against the
+// a SIGKILL under load left it, with ledger l0) is hurt and started. A
+// server that refuses must say why, and start after the documented
+// repair: journal salvage, store check -repair for a damaged record, or
+// else the file restored as it was before the damage. A server that starts is checked against the
 // ledger; one that refuses must say clearly why, and then start once the
 // file is salvaged (a journal) or restored from the copy kept before the
 // damage, with every acknowledged record there.
@@ -134,7 +137,7 @@ func (s *Suite) answer(ctx context.Context, dir string, l *ledger, c damageCase,
 		return "did not answer", o
 	}
 	msg := refusal(err.Error())
-	if !clear(err.Error()) {
+	if !explains(err.Error()) {
 		o.Failures = append(o.Failures, "refused without a clear message: "+msg)
 	}
 	if c.refuse && path == datadir.Dir(dir).MasterKey() {
@@ -143,23 +146,34 @@ func (s *Suite) answer(ctx context.Context, dir string, l *ledger, c damageCase,
 		}
 	}
 	fix := "restored the file kept before the damage"
-	if strings.Contains(err.Error(), "journal salvage") {
+	switch {
+	case strings.Contains(err.Error(), "damaged record"):
+		// The documented repair: keep the database, move the record aside.
+		fix = "ran store check -repair"
+		var stdout, stderr bytes.Buffer
+		if code := cli.Run(ctx, []string{"store", "check", "-data", dir, "-repair"}, &stdout, &stderr); code != 0 {
+			o.Failures = append(o.Failures, "store check -repair: "+stdout.String()+stderr.String())
+			return "refused: " + msg, o
+		}
+	case strings.Contains(err.Error(), "journal salvage"):
 		fix = "ran journal salvage"
 		var stdout, stderr bytes.Buffer
 		if code := cli.Run(ctx, []string{"journal", "salvage", "-data", dir}, &stdout, &stderr); code != 0 {
 			o.Failures = append(o.Failures, "journal salvage: "+stderr.String())
 			return "refused: " + msg, o
 		}
-	} else if err := os.WriteFile(path, kept, 0o600); err != nil {
-		o.Failures = append(o.Failures, err.Error())
-		return "refused: " + msg, o
+	default:
+		if err := os.WriteFile(path, kept, 0o600); err != nil {
+			o.Failures = append(o.Failures, err.Error())
+			return "refused: " + msg, o
+		}
 	}
 	o, _ = s.check(ctx, dir, l, o)
 	return fmt.Sprintf("refused (%s); %s, then started", msg, fix), o
 }
 
-// clear reports whether a refusal says what is wrong rather than crash.
-func clear(out string) bool {
+// explains reports whether a refusal says what is wrong rather than crash.
+func explains(out string) bool {
 	for _, crash := range []string{"panic:", "goroutine ", "SIGBUS", "fatal error:", "unexpected fault address"} {
 		if strings.Contains(out, crash) {
 			return false

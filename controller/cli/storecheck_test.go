@@ -35,7 +35,9 @@ func TestDamagedSessionRecord(t *testing.T) {
 	}
 	st.Close()
 	// A flipped bit in b's record: no longer JSON.
-	err = db.Update(func(tx *store.Tx) error { return tx.PutRaw(store.Sessions, "s/nas1\x00b", []byte(`{"id":"nas1/b","nas`)) })
+	err = db.Update(func(tx *store.Tx) error {
+		return tx.PutRaw(store.Sessions, "s/nas1\x00b", []byte(`{"id":"nas1/b","nas`))
+	})
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
