@@ -12,6 +12,16 @@ import (
 	"github.com/wifihk/wifihk/internal/journal"
 )
 
+// stopped returns an error if a server answers on data dir dir's
+// control socket: the repairs run on the files of a stopped dir.
+func stopped(dir string) error {
+	if c, err := net.Dial("unix", datadir.Dir(dir).ControlSocket()); err == nil {
+		c.Close()
+		return fmt.Errorf("a server is running on %s: stop it first", dir)
+	}
+	return nil
+}
+
 // runJournalSalvage repairs the data dir's journals that serve refuses as
 // damaged (journal.Salvage), with the server stopped: it runs on the
 // files, not through an Env, since opening one would replay the journals.
@@ -28,9 +38,8 @@ func runJournalSalvage(_ context.Context, args []string, stdout, stderr io.Write
 		return errUsage
 	}
 	d := datadir.Dir(*dir)
-	if c, err := net.Dial("unix", d.ControlSocket()); err == nil {
-		c.Close()
-		return fmt.Errorf("a server is running on %s: stop it first", *dir)
+	if err := stopped(*dir); err != nil {
+		return err
 	}
 	out := map[string]journal.Salvaged{}
 	for _, path := range []string{d.AccountingJournal(), d.ReportsJournal()} {

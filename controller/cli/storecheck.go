@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -46,9 +45,8 @@ func runStoreCheck(_ context.Context, args []string, stdout, stderr io.Writer) e
 		return errUsage
 	}
 	d := datadir.Dir(*dir)
-	if c, err := net.Dial("unix", d.ControlSocket()); err == nil {
-		c.Close()
-		return fmt.Errorf("a server is running on %s: stop it first", *dir)
+	if err := stopped(*dir); err != nil {
+		return err
 	}
 	res := storeCheck{Journals: map[string]string{}}
 	bad := false
