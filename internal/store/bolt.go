@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,11 +34,7 @@ func openBolt(path string, opt Options) (*boltBackend, error) {
 	if err := checkBoltSize(path); err != nil {
 		return nil, err
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync,
-		// As etcd runs bbolt: the free-page list is not written on every
-		// commit (it is rebuilt when the file is opened), and is kept as a
-		// map, which stays fast as the file grows.
-		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	b, err := openGuarded(path, opt)
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 	}
@@ -50,21 +47,55 @@ func openBolt(path string, opt Options) (*boltBackend, error) {
 	return &boltBackend{db: b}, nil
 }
 
-func (b *boltBackend) View(fn func(BackendTx) error) error {
+// openGuarded is bolt.Open, its panic on a corrupt page an error.
+func openGuarded(path string, opt Options) (b *bolt.DB, err error) {
+	defer damagedPage(&err)
+	return bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync,
+		// As etcd runs bbolt: the free-page list is not written on every
+		// commit (it is rebuilt when the file is opened), and is kept as a
+		// map, which stays fast as the file grows.
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+}
+
+func (b *boltBackend) View(fn func(BackendTx) error) (err error) {
+	defer damagedPage(&err)
 	return b.db.View(func(t *bolt.Tx) error { return fn(boltTx{t}) })
 }
 
-func (b *boltBackend) Update(fn func(BackendTx) error) error {
+func (b *boltBackend) Update(fn func(BackendTx) error) (err error) {
+	defer damagedPage(&err)
 	return b.db.Update(func(t *bolt.Tx) error { return fn(boltTx{t}) })
 }
 
-func (b *boltBackend) Batch(fn func(BackendTx) error) error {
+func (b *boltBackend) Batch(fn func(BackendTx) error) (err error) {
+	defer damagedPage(&err)
 	return b.db.Batch(func(t *bolt.Tx) error { return fn(boltTx{t}) })
 }
 
-func (b *boltBackend) Backup(w io.Writer) (int64, error) {
-	var n int64
-	err := b.db.View(func(t *bolt.Tx) error {
+// damagedPage turns bbolt's panic on a corrupt page (a flipped bit, a
+// stray write: "assertion failed: Page expected to be: 10, but self
+// identifies as …", "invalid page type") into an error wrapping
+// ErrDamaged, so that start-up refuses with what to do instead of a stack
+// trace, and a server answers the one request that read the page with an
+// error. bbolt rolls its transaction back as the panic passes, so the
+// file stays usable for pages that are sound. Any other panic goes on.
+func damagedPage(err *error) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	msg := fmt.Sprint(p)
+	if !strings.HasPrefix(msg, "assertion failed") && !strings.Contains(msg, "page") {
+		panic(p)
+	}
+	*err = fmt.Errorf("%w: a page is corrupt (bbolt: %s); the file is left as it is: "+
+		"restore the last backup (wifihk backup), keeping this file aside, and see `wifihk store check` "+
+		"(README, \"Damaged or missing files\")", ErrDamaged, msg)
+}
+
+func (b *boltBackend) Backup(w io.Writer) (n int64, err error) {
+	defer damagedPage(&err)
+	err = b.db.View(func(t *bolt.Tx) error {
 		var err error
 		n, err = t.WriteTo(w)
 		return err
@@ -72,7 +103,8 @@ func (b *boltBackend) Backup(w io.Writer) (int64, error) {
 	return n, err
 }
 
-func (b *boltBackend) Check() error {
+func (b *boltBackend) Check() (err error) {
+	defer damagedPage(&err)
 	return b.db.View(func(t *bolt.Tx) error {
 		for err := range t.Check() {
 			return err

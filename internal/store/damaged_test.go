@@ -97,3 +97,50 @@ func TestOpenMakesNoDatabaseBesideAJournal(t *testing.T) {
 		t.Fatalf("a database was made: %v", err)
 	}
 }
+
+// A corrupt page (a flipped bit in its header) makes bbolt panic with an
+// assertion; the store turns that into an error wrapping ErrDamaged that
+// says what to do, at open or at the read that meets the page, instead of
+// a stack trace (issue 12, the fault suite's flipped database bytes).
+func TestCorruptPageIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pages.db")
+	db, err := store.OpenFile(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("x", 500)
+	err = db.Update(func(tx *store.Tx) error {
+		for i := range 2000 {
+			if err := tx.Put(store.NAS, fmt.Sprint(i), rec{pad}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := os.Getpagesize()
+	for off := 4 * ps; off+8 <= len(data); off += ps {
+		data[off+3] ^= 0x5a // the page's own id, in its header
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.OpenFile(path, store.Options{})
+	if err == nil {
+		err = db.View(func(tx *store.Tx) error {
+			_, err := store.List(tx, store.NAS, store.Query[rec]{})
+			return err
+		})
+		db.Close()
+	}
+	if !errors.Is(err, store.ErrDamaged) || !strings.Contains(err.Error(), "restore the last backup") {
+		t.Fatalf("got %v, want ErrDamaged saying what to do", err)
+	}
+}
