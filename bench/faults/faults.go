@@ -150,7 +150,9 @@ func (s *Suite) runs(group string) bool {
 	return len(s.cfg.Cases) == 0 || slices.Contains(s.cfg.Cases, group)
 }
 
-func (s *Suite) logf(format string, args ...any) { fmt.Fprintf(s.cfg.Log, "faults: "+format+"\n", args...) }
+func (s *Suite) logf(format string, args ...any) {
+	fmt.Fprintf(s.cfg.Log, "faults: "+format+"\n", args...)
+}
 
 // seed starts a demo server on dir once, adds what the load and the
 // probes need (a CHAP account, APs with agent tokens, an admin's API
