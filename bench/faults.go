@@ -26,6 +26,7 @@ func runFaults(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.DurationVar(&c.Load, "load", 0, "load per SIGKILL round (default 2s)")
 	fs.IntVar(&c.DamageRounds, "damage-rounds", 3, "rounds of each damage case, each at new random offsets")
 	fs.DurationVar(&c.FullDisk, "fulldisk", 0, "keep a tmpfs full this long while logins are measured (needs root; 0 skips)")
+	skip := fs.String("skip", "", "comma-separated parts of damage case names to leave out")
 	cases := fs.String("cases", "", "comma-separated groups to run: kill, damage, disk (default all)")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed for the random offsets (default from the clock; printed)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
@@ -39,6 +40,9 @@ func runFaults(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	c.Command = func(args ...string) *exec.Cmd { return exec.Command(path, args...) }
 	if *cases != "" {
 		c.Cases = strings.Split(*cases, ",")
+	}
+	if *skip != "" {
+		c.Skip = strings.Split(*skip, ",")
 	}
 	if c.Dir == "" {
 		if c.Dir, err = os.MkdirTemp("", "wifihk-faults"); err != nil {

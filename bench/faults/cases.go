@@ -2,6 +2,7 @@ package faults
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +22,7 @@ type damageCase struct {
 	name string
 	file func(datadir.Dir) string
 	// hurt damages the file at path and says how.
-	hurt func(s *Suite, path string) (string, error)
+	hurt func(rng *rand.Rand, path string) (string, error)
 	// refuse says the server must refuse to start (else it may start, or
 	// refuse clearly).
 	refuse bool
@@ -37,40 +38,40 @@ func (s *Suite) damages() []damageCase {
 	return []damageCase{
 		{name: "accounting journal: one byte flipped at a random offset", file: journal, hurt: flip(1)},
 		{name: "database: 8 bytes flipped at random offsets", file: db, hurt: flip(8)},
-		{name: "accounting journal: truncated at a random offset", file: journal, hurt: (*Suite).truncateRandom, lossExpected: true},
+		{name: "accounting journal: truncated at a random offset", file: journal, hurt: truncateRandom, lossExpected: true},
 		{name: "database: truncated to half its size", file: db, hurt: truncateHalf},
 		{name: "accounting journal: deleted", file: journal, hurt: remove, lossExpected: true},
 		{name: "database: deleted", file: db, hurt: remove, refuse: true},
-		{name: "master.key: deleted", file: func(d datadir.Dir) string { return d.MasterKey() }, hurt: remove, refuse: true},
+		{name: "master key: deleted", file: func(d datadir.Dir) string { return d.MasterKey() }, hurt: remove, refuse: true},
 	}
 }
 
-func flip(n int) func(*Suite, string) (string, error) {
-	return func(s *Suite, path string) (string, error) {
+func flip(n int) func(*rand.Rand, string) (string, error) {
+	return func(rng *rand.Rand, path string) (string, error) {
 		b, err := os.ReadFile(path)
 		if err != nil || len(b) == 0 {
 			return "", fmt.Errorf("faults: %s: nothing to flip (%v)", path, err)
 		}
 		var offs []string
 		for range n {
-			off := s.rng.IntN(len(b))
-			b[off] ^= byte(1 + s.rng.IntN(255))
+			off := rng.IntN(len(b))
+			b[off] ^= byte(1 + rng.IntN(255))
 			offs = append(offs, fmt.Sprint(off))
 		}
 		return fmt.Sprintf("flipped at %s of %d bytes", strings.Join(offs, ","), len(b)), os.WriteFile(path, b, 0o600)
 	}
 }
 
-func (s *Suite) truncateRandom(path string) (string, error) {
+func truncateRandom(rng *rand.Rand, path string) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil || fi.Size() == 0 {
 		return "", fmt.Errorf("faults: %s: nothing to truncate (%v)", path, err)
 	}
-	at := s.rng.Int64N(fi.Size())
+	at := rng.Int64N(fi.Size())
 	return fmt.Sprintf("cut at %d of %d bytes", at, fi.Size()), os.Truncate(path, at)
 }
 
-func truncateHalf(_ *Suite, path string) (string, error) {
+func truncateHalf(_ *rand.Rand, path string) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return "", err
@@ -78,7 +79,7 @@ func truncateHalf(_ *Suite, path string) (string, error) {
 	return fmt.Sprintf("cut to %d of %d bytes", fi.Size()/2, fi.Size()), os.Truncate(path, fi.Size()/2)
 }
 
-func remove(_ *Suite, path string) (string, error) { return "deleted", os.Remove(path) }
+func remove(_ *rand.Rand, path string) (string, error) { return "deleted", os.Remove(path) }
 
 // damage runs DamageRounds rounds of c: a copy of killed (a data dir as
 // a SIGKILL under load left it, with ledger l0) is hurt and started. A
@@ -90,6 +91,7 @@ func remove(_ *Suite, path string) (string, error) { return "deleted", os.Remove
 // damage, with every acknowledged record there.
 func (s *Suite) damage(ctx context.Context, killed string, l0 *ledger, i int, c damageCase) (Outcome, error) {
 	o := Outcome{Case: c.name, Rounds: s.cfg.DamageRounds}
+	rng := rand.New(rand.NewPCG(s.cfg.Seed, uint64(i))) // each case its own, as they run at once
 	for r := range s.cfg.DamageRounds {
 		dir := filepath.Join(s.cfg.Dir, fmt.Sprintf("damage%d-%d", i, r))
 		if err := copyDir(killed, dir); err != nil {
@@ -101,7 +103,7 @@ func (s *Suite) damage(ctx context.Context, killed string, l0 *ledger, i int, c 
 		if err != nil {
 			return o, err
 		}
-		how, err := c.hurt(s, path)
+		how, err := c.hurt(rng, path)
 		if err != nil {
 			return o, err
 		}
@@ -142,7 +144,7 @@ func (s *Suite) answer(ctx context.Context, dir string, l *ledger, c damageCase,
 	}
 	if c.refuse && path == datadir.Dir(dir).MasterKey() {
 		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
-			o.Failures = append(o.Failures, "a new master.key was made")
+			o.Failures = append(o.Failures, "a new master key was made")
 		}
 	}
 	fix := "restored the file kept before the damage"

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wifihk/wifihk/controller"
@@ -47,6 +48,8 @@ type Config struct {
 	// Cases picks the groups to run, of "kill", "damage" and "disk"
 	// (the last only with FullDisk). Default: all.
 	Cases []string
+	// Skip leaves out the damage cases whose names contain one of these.
+	Skip []string
 	// Seed makes the random offsets repeatable. Default: from the clock.
 	Seed uint64
 	// Log receives progress lines; quiet when nil.
@@ -125,15 +128,25 @@ func Run(ctx context.Context, cfg Config) ([]Outcome, error) {
 			out = append(out, kills)
 		}
 	}
-	for i, c := range s.damages() {
-		if !s.runs("damage") {
-			break
+	if s.runs("damage") {
+		// The damage cases hurt copies of their own: they run at once.
+		cases := slices.DeleteFunc(s.damages(), func(c damageCase) bool {
+			return slices.ContainsFunc(cfg.Skip, func(skip string) bool { return strings.Contains(c.name, skip) })
+		})
+		outs, errs := make([]Outcome, len(cases)), make([]error, len(cases))
+		var wg sync.WaitGroup
+		for i, c := range cases {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i], errs[i] = s.damage(ctx, killed, lk, i, c)
+			}()
 		}
-		o, err := s.damage(ctx, killed, lk, i, c)
-		if err != nil {
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
 			return out, err
 		}
-		out = append(out, o)
+		out = append(out, outs...)
 	}
 	if cfg.FullDisk > 0 && s.runs("disk") {
 		o, err := s.fullDisk(ctx)

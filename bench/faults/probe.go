@@ -48,9 +48,10 @@ func (p *prober) close() { p.gw.Close() }
 // login kinds, in the order reports list them.
 var kinds = []string{"pap", "chap", "free_pass", "status_server"}
 
-// try sends one login of kind and says whether it was accepted.
+// try sends one login of kind and says whether it was accepted, within
+// 10 s, as long as a NAS goes on retransmitting.
 func (p *prober) try(ctx context.Context, kind string) error {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	switch kind {
 	case "pap":

@@ -37,7 +37,7 @@ var errRefused = errors.New("the server exited before it was ready")
 // start runs `wifihk serve -demo` on dir with loopback ports the kernel
 // chooses, and returns once it serves, or errRefused with what it said.
 func (s *Suite) start(dir string) (*server, error) {
-	cmd := s.cfg.Command("serve", "-demo", "-data", dir, "-http", "127.0.0.1:0",
+	cmd := s.cfg.Command("serve", "-demo", "-data", dir, "-http", "127.0.0.1:0", "-https", "127.0.0.1:0",
 		"-radius-auth", "127.0.0.1:0", "-radius-acct", "127.0.0.1:0")
 	pipe, err := cmd.StderrPipe()
 	if err != nil {

@@ -108,7 +108,7 @@ func moveAside(db *store.DB, dir string, recs []store.DamagedRecord) (string, er
 	if err := os.Mkdir(aside, 0o700); err != nil {
 		return "", fmt.Errorf("store check: %w", err)
 	}
-	if _, err := db.BackupFile(filepath.Join(aside, "wifihk.db")); err != nil {
+	if _, err := db.BackupFile(filepath.Join(aside, filepath.Base(datadir.Dir(dir).DB()))); err != nil {
 		return "", err
 	}
 	f, err := os.OpenFile(filepath.Join(aside, "records.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
