@@ -2,12 +2,12 @@ package faults
 
 import (
 	"bytes"
-	"math/rand/v2"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
