@@ -14,6 +14,7 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/journal"
@@ -108,6 +109,9 @@ type Store struct {
 
 	byIP   openIndex // open sessions by Framed-IP (openindex.go)
 	byUser openIndex // open sessions by account, with a journal
+
+	log    *slog.Logger
+	reused atomic.Int64 // Acct-Session-Ids reused for a new session (reuse.go)
 }
 
 // staged is a session record in the journal but not yet in bbolt.
@@ -131,7 +135,7 @@ func New(db *store.DB) *Store {
 }
 
 func newStore(db *store.DB) *Store {
-	return &Store{db: db, now: time.Now, open: map[string]Session{},
+	return &Store{db: db, now: time.Now, open: map[string]Session{}, log: slog.New(slog.DiscardHandler),
 		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
 }
 
@@ -147,7 +151,8 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 	}
 	s := newStore(db)
 	s.overlay = map[string]staged{}
-	if err := s.openPipeline(journalPath, log.With("component", "sessions")); err != nil {
+	s.log = log.With("component", "sessions")
+	if err := s.openPipeline(journalPath, s.log); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
 	return s, nil
@@ -304,6 +309,7 @@ func (s *Store) commit(group []*pending) {
 		}
 		s.byIP.note(w.staged)
 		s.byUser.note(w.staged)
+		s.noteReuses(w.reuses)
 	}
 	if err != nil {
 		for _, p := range group {
@@ -360,6 +366,7 @@ type writer struct {
 	staged  map[string]Session
 	overlay func(key string) ([]byte, bool)
 	ops     []op
+	reuses  []Reuse // Acct-Session-Ids found reused (reuse.go)
 }
 
 func (w *writer) get(key string) (Session, error) {
@@ -409,10 +416,18 @@ func applyTx(w *writer, u Update) (bool, error) {
 	ss, err := w.get(sessKey(u.NAS, u.AcctID))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		ss = Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
-			Started: u.At.Add(-time.Duration(u.SessionTime) * time.Second)}
+		ss = newSession(u)
 	case err != nil:
 		return false, err
+	default:
+		if why := reuseOf(ss, u); why != "" {
+			to, merr := moveAside(w, ss, u)
+			if merr != nil {
+				return false, merr
+			}
+			w.reuses = append(w.reuses, Reuse{NAS: u.NAS, AcctID: u.AcctID, MovedTo: to, Reason: why})
+			ss, err = newSession(u), store.ErrNotFound // a new session from here on
+		}
 	}
 	isNew := err != nil
 	before := ss
@@ -437,6 +452,12 @@ func applyTx(w *writer, u Update) (bool, error) {
 	w.index(byUser(ss.Username, ss.NAS, ss.AcctID))
 	w.index(byNAS(ss.NAS, ss.AcctID))
 	return true, nil
+}
+
+// newSession is the record u starts.
+func newSession(u Update) Session {
+	return Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
+		Started: u.At.Add(-time.Duration(u.SessionTime) * time.Second)}
 }
 
 // merge folds u into ss and reports whether anything changed. Counters
