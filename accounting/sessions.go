@@ -109,6 +109,7 @@ type Store struct {
 
 	byIP   openIndex // open sessions by Framed-IP (openindex.go)
 	byUser openIndex // open sessions by account, with a journal
+	byMAC  openIndex // open sessions by Calling-Station-Id
 
 	log    *slog.Logger
 	reused atomic.Int64 // Acct-Session-Ids reused for a new session (reuse.go)
@@ -136,7 +137,7 @@ func New(db *store.DB) *Store {
 
 func newStore(db *store.DB) *Store {
 	return &Store{db: db, now: time.Now, open: map[string]Session{}, log: slog.New(slog.DiscardHandler),
-		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
+		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}, byMAC: openIndex{field: byMACAddr}}
 }
 
 // Open returns a Store that records accounting through the journal at
@@ -309,6 +310,7 @@ func (s *Store) commit(group []*pending) {
 		}
 		s.byIP.note(w.staged)
 		s.byUser.note(w.staged)
+		s.byMAC.note(w.staged)
 		s.noteReuses(w.reuses)
 	}
 	if err != nil {
