@@ -53,6 +53,7 @@ type App struct {
 	Ready     chan struct{}
 	HTTPAddr  net.Addr
 	HTTPSAddr net.Addr // nil without TLS
+	AdminAddr net.Addr // nil without http.admin_addr (admin.go)
 	AuthAddr  net.Addr
 	AcctAddr  net.Addr
 
@@ -110,7 +111,7 @@ func (a *App) build() error {
 	a.Router.Handle("/metrics", promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{}))
 	a.Router.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	a.Router.HandleFunc("/readyz", a.readyz)
-	for _, mount := range []func() error{a.mountRADIUS, a.mountRegistry, a.mountPortal, a.mountAgents, a.mountAPI, a.mountConsole} {
+	for _, mount := range []func() error{a.mountRADIUS, a.mountRegistry, a.mountPortal, a.mountAgents, a.mountAPI, a.mountConsole, a.mountAdmin} {
 		if err := mount(); err != nil {
 			return err
 		}
@@ -196,7 +197,7 @@ func (a *App) Run(ctx context.Context) error {
 // on the HTTPS address too.
 func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func(context.Context) error, error) {
 	srv := &http.Server{
-		Handler:           web.HSTS(a.Router),
+		Handler:           web.HSTS(a.portalSide()),
 		TLSConfig:         web.TLSConfig(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
