@@ -14,6 +14,10 @@ import (
 // landing is GET /portal: the gateway's redirect, or a return to the start
 // with a signed context (?uam=).
 func (p *Portal) landing(w http.ResponseWriter, r *http.Request, v *view) {
+	if v.q.Get("res") == "wispr" {
+		p.wispr(w, r) // a WISPr smart client's LoginURL (wispr.go)
+		return
+	}
 	if tok := v.q.Get("uam"); tok != "" {
 		if !v.loadToken(tok) {
 			return
