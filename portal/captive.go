@@ -41,11 +41,23 @@ func (p *Portal) captiveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiClient is whom an API request asks about: the source address, or
-// behind a gateway that NATs (where that is the gateway's), the address
-// and MAC in the signed UAM context (?uam=, as the portal's pages carry it).
+// behind a gateway that NATs (where that is the gateway's), a MAC from
+// the gateway: ?mac=&nasid= in the per-device API URL that CoovaChilli 1.9
+// hands out by DHCP (captiveportalapi_uri …?mac=%{m}&nasid=%{n}), honoured
+// only from the addresses of the NAS it names; or the address and MAC in
+// the signed UAM context (?uam=, as the portal's pages carry it).
 func (p *Portal) apiClient(r *http.Request) (netip.Addr, string) {
 	ip := clientIP(r)
-	tok := r.URL.Query().Get("uam")
+	q := r.URL.Query()
+	if mac, nasid := q.Get("mac"), q.Get("nasid"); mac != "" && nasid != "" {
+		n, ok := p.cfg.NAS.LookupNAS(nasid)
+		m, err := parseMAC(mac)
+		if ok && err == nil && n.Prefix.Contains(ip) {
+			return ip, m
+		}
+		return ip, ""
+	}
+	tok := q.Get("uam")
 	if tok == "" {
 		return ip, ""
 	}

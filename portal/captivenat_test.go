@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"testing"
@@ -54,5 +55,39 @@ func TestCaptiveAPIBehindNATFindsTheSessionByMAC(t *testing.T) {
 	}
 	if body := captive(t, base, "?uam="+url.QueryEscape(tok+"x")); body["captive"] != true {
 		t.Fatalf("with an altered context: %v, want captive true", body)
+	}
+}
+
+// CoovaChilli 1.9 hands each device its own API URL by DHCP
+// (captiveportalapi_uri …?mac=%{m}&nasid=%{n}); behind its NAT the request
+// comes from the gateway's address, which the MAC is honoured from only.
+func TestCaptiveAPIPerDeviceURLFromTheGateway(t *testing.T) {
+	a := startApp(t)
+	const mac = "02:aa:bb:cc:dd:62"
+	nas, ok := a.Registry.LookupNAS("demo") // registered for 127.0.0.1
+	if !ok {
+		t.Fatal("no demo NAS")
+	}
+	if _, err := a.Sessions.Apply(accounting.Update{NAS: nas.ID, AcctID: "nat-2", Status: accounting.Start,
+		Username: "demo", MAC: mac, FramedIP: "10.1.0.24"}); err != nil {
+		t.Fatal(err)
+	}
+	base := portalURL(a.HTTPAddr)
+	q := "?mac=" + url.QueryEscape(mac) + "&nasid=demo"
+	if body := captive(t, base, q); body["captive"] != false {
+		t.Fatalf("from the gateway's address: %v, want captive false", body)
+	}
+	// The same URL from an address that is not the NAS's tells nothing.
+	other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{
+		LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
+	res, err := other.Get(base + "/api" + q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if body["captive"] != true {
+		t.Fatalf("from another address: %v, want captive true", body)
 	}
 }
