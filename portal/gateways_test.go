@@ -120,4 +120,10 @@ func TestCoovaChilliExampleConfig(t *testing.T) {
 	if rep.Proxy == nil {
 		t.Fatalf("WISPr login through the example's wisprlogin: %+v", rep)
 	}
+	if _, rep = s.get(rep.Proxy.NextURL); rep.AuthenticationPollReply == nil || rep.AuthenticationPollReply.ResponseCode != 50 {
+		t.Fatalf("WISPr logon: %+v", rep)
+	}
+	if res := nextResult(t, g); !res.Accepted {
+		t.Fatalf("WISPr Access-Request: %+v", res)
+	}
 }
