@@ -1,40 +1,19 @@
 package portal_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/controller/controllertest"
 )
 
-// syncBuffer is a log sink the server's goroutines may write while the
-// test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A http.public_url that is not the gateway's uamserver fails every md;
 // the log says so and names the uamserver the md was made for.
 func TestWrongPublicURLIsNamedInTheLog(t *testing.T) {
-	var logs syncBuffer
+	var logs lockedBuffer
 	a := controllertest.Start(t, controllertest.Options{Demo: true,
 		Log:       slog.New(slog.NewTextHandler(&logs, nil)),
 		Configure: func(c *config.Config) { c.HTTP.PublicURL = "https://wifi.example.hk" }})
