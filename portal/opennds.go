@@ -79,12 +79,7 @@ func DecryptFAS(fas, iv, key string) (FASQuery, error) {
 
 // parseFASParams reads the decrypted "name=value, name=value" list.
 func parseFASParams(s string) (FASQuery, error) {
-	kv := map[string]string{}
-	for _, f := range strings.Split(s, ", ") {
-		if k, v, ok := strings.Cut(f, "="); ok {
-			kv[k] = v
-		}
-	}
+	kv := commaPairs(s)
 	var q FASQuery
 	var err error
 	if q.HID = kv["hid"]; len(q.HID) != 64 || strings.Trim(q.HID, "0123456789abcdef") != "" {
@@ -110,6 +105,20 @@ func parseFASParams(s string) (FASQuery, error) {
 		q.OriginURL, _ = SafeUserURL(u) // a bad one is dropped, as a bad userurl is
 	}
 	return q, nil
+}
+
+// commaPairs reads openNDS's "name=value, name=value" lists; a name
+// given twice keeps its first value.
+func commaPairs(s string) map[string]string {
+	kv := map[string]string{}
+	for _, f := range strings.Split(s, ", ") {
+		if k, v, ok := strings.Cut(f, "="); ok {
+			if _, seen := kv[k]; !seen {
+				kv[k] = v
+			}
+		}
+	}
+	return kv
 }
 
 // RHID names a client's authorisation to openNDS: hex SHA-256 of its hid
@@ -153,12 +162,7 @@ type FASDeauth struct {
 
 // ParseDeauth parses the decoded payload of a deauthed report.
 func ParseDeauth(s string) (FASDeauth, error) {
-	kv := map[string]string{}
-	for _, f := range strings.Split(s, ", ") {
-		if k, v, ok := strings.Cut(f, "="); ok {
-			kv[k] = v
-		}
-	}
+	kv := commaPairs(s)
 	var d FASDeauth
 	var err error
 	if d.Method, err = token("method", kv["method"], 32); err != nil || d.Method == "" {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/wifihk/wifihk/internal/web"
@@ -100,12 +99,9 @@ func ParseWISPr(page []byte) (WISPrParam, error) {
 // wisprParams parses a WISPr LoginURL query: nasid (added by wisprlogin),
 // uamip, uamport and challenge; the rest of a UAM query is not there.
 func wisprParams(raw string) (Params, error) {
-	if len(raw) > MaxQuery {
-		return Params{}, fmt.Errorf("%w: query is %d bytes, over %d", ErrBadQuery, len(raw), MaxQuery)
-	}
-	q, err := url.ParseQuery(raw)
+	q, err := gatewayQuery(raw)
 	if err != nil {
-		return Params{}, fmt.Errorf("%w: %v", ErrBadQuery, err)
+		return Params{}, err
 	}
 	u := Params{Res: "wispr"}
 	if u.UAMIP, err = parseUAMIP(q.Get("uamip")); err == nil {
