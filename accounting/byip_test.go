@@ -88,3 +88,27 @@ func TestOpenByIPBuildsFromTheStore(t *testing.T) {
 		t.Fatalf("closed session: %+v", got)
 	}
 }
+
+func TestOpenByMAC(t *testing.T) { bothModes(t, testOpenByMAC) }
+
+func testOpenByMAC(t *testing.T, st *accounting.Store) {
+	mac := "02:00:00:00:00:07"
+	for _, u := range []accounting.Update{
+		{Status: accounting.Start, AcctID: "a", Username: "u1", FramedIP: "10.0.0.7", MAC: mac},
+		{Status: accounting.Start, AcctID: "b", Username: "u2", FramedIP: "10.0.0.8", MAC: "02:00:00:00:00:08"},
+	} {
+		u.NAS = "nas1"
+		if _, err := st.Apply(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := st.OpenByMAC(mac); err != nil || len(got) != 1 || got[0].FramedIP != "10.0.0.7" {
+		t.Fatalf("OpenByMAC = %+v, %v", got, err)
+	}
+	if _, err := st.Apply(accounting.Update{NAS: "nas1", Status: accounting.Stop, AcctID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.OpenByMAC(mac); len(got) != 0 {
+		t.Fatalf("stopped session still found: %+v", got)
+	}
+}

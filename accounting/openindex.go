@@ -27,6 +27,7 @@ type openIndex struct {
 
 func byFramedIP(ss Session) string { return ss.FramedIP }
 func byUsername(ss Session) string { return ss.Username }
+func byMACAddr(ss Session) string  { return ss.MAC }
 
 // note records what a commit wrote; before the first lookup there is
 // nothing to keep current, since the build reads the store.
@@ -117,9 +118,17 @@ func (s *Store) build(x *openIndex) error {
 //
 // Only the Store that records accounting (the one RADIUS uses) keeps the
 // index current: ask that one.
-func (s *Store) OpenByIP(ip string) ([]Session, error) {
+func (s *Store) OpenByIP(ip string) ([]Session, error) { return s.openBy(&s.byIP, ip) }
+
+// OpenByMAC returns the open sessions of the device with that MAC
+// (lower-case, colon-separated, as accounting stores it), from an index
+// in memory; as OpenByIP, ask the Store that records accounting.
+func (s *Store) OpenByMAC(mac string) ([]Session, error) { return s.openBy(&s.byMAC, mac) }
+
+// openBy returns the open sessions grouped under v in x.
+func (s *Store) openBy(x *openIndex, v string) ([]Session, error) {
 	var out []Session
-	err := s.lookup(&s.byIP, ip, func(m map[string]Session) {
+	err := s.lookup(x, v, func(m map[string]Session) {
 		for _, ss := range m {
 			out = append(out, ss)
 		}

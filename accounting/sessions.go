@@ -14,6 +14,7 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/journal"
@@ -108,6 +109,10 @@ type Store struct {
 
 	byIP   openIndex // open sessions by Framed-IP (openindex.go)
 	byUser openIndex // open sessions by account, with a journal
+	byMAC  openIndex // open sessions by Calling-Station-Id
+
+	log    *slog.Logger
+	reused atomic.Int64 // Acct-Session-Ids reused for a new session (reuse.go)
 }
 
 // staged is a session record in the journal but not yet in bbolt.
@@ -131,8 +136,8 @@ func New(db *store.DB) *Store {
 }
 
 func newStore(db *store.DB) *Store {
-	return &Store{db: db, now: time.Now, open: map[string]Session{},
-		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
+	return &Store{db: db, now: time.Now, open: map[string]Session{}, log: slog.New(slog.DiscardHandler),
+		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}, byMAC: openIndex{field: byMACAddr}}
 }
 
 // Open returns a Store that records accounting through the journal at
@@ -147,7 +152,8 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 	}
 	s := newStore(db)
 	s.overlay = map[string]staged{}
-	if err := s.openPipeline(journalPath, log.With("component", "sessions")); err != nil {
+	s.log = log.With("component", "sessions")
+	if err := s.openPipeline(journalPath, s.log); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
 	// Replay has brought bbolt up to date and nothing is journaled yet:
@@ -327,6 +333,8 @@ func (s *Store) commit(group []*pending) {
 		}
 		s.byIP.note(w.staged)
 		s.byUser.note(w.staged)
+		s.byMAC.note(w.staged)
+		s.noteReuses(w.reuses)
 	}
 	if err != nil {
 		fail(group, fmt.Errorf("sessions: %w", err))
@@ -388,6 +396,7 @@ type writer struct {
 	staged  map[string]Session
 	overlay func(key string) ([]byte, bool)
 	ops     []op
+	reuses  []Reuse // Acct-Session-Ids found reused (reuse.go)
 }
 
 func (w *writer) get(key string) (Session, error) {
@@ -437,10 +446,18 @@ func applyTx(w *writer, u Update) (bool, error) {
 	ss, err := w.get(sessKey(u.NAS, u.AcctID))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		ss = Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
-			Started: u.At.Add(-time.Duration(u.SessionTime) * time.Second)}
+		ss = newSession(u)
 	case err != nil:
 		return false, err
+	default:
+		if why := reuseOf(ss, u); why != "" {
+			to, merr := moveAside(w, ss, u)
+			if merr != nil {
+				return false, merr
+			}
+			w.reuses = append(w.reuses, Reuse{NAS: u.NAS, AcctID: u.AcctID, MovedTo: to, Reason: why})
+			ss, err = newSession(u), store.ErrNotFound // a new session from here on
+		}
 	}
 	isNew := err != nil
 	before := ss
@@ -465,6 +482,12 @@ func applyTx(w *writer, u Update) (bool, error) {
 	w.index(byUser(ss.Username, ss.NAS, ss.AcctID))
 	w.index(byNAS(ss.NAS, ss.AcctID))
 	return true, nil
+}
+
+// newSession is the record u starts.
+func newSession(u Update) Session {
+	return Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
+		Started: u.At.Add(-time.Duration(u.SessionTime) * time.Second)}
 }
 
 // merge folds u into ss and reports whether anything changed. Counters

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/radius"
@@ -22,6 +24,10 @@ func (a *App) mountRADIUS() error {
 		return err
 	}
 	a.Sessions = sess
+	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wifihk_accounting_session_id_reused_total",
+		Help: "Acct-Session-Ids a NAS used again for a new session (another Class or User-Name).",
+	}, func() float64 { return float64(sess.ReusedIDs()) }))
 	a.usage = &accounting.Usage{Sessions: sess}
 	// Closed after the listeners have drained.
 	a.onClose(func() error { sess.Close(); return nil })

@@ -53,6 +53,7 @@ type App struct {
 	Ready     chan struct{}
 	HTTPAddr  net.Addr
 	HTTPSAddr net.Addr // nil without TLS
+	AdminAddr net.Addr // nil without http.admin_addr (admin.go)
 	AuthAddr  net.Addr
 	AcctAddr  net.Addr
 
@@ -111,7 +112,7 @@ func (a *App) build() error {
 	a.Router.Handle("/metrics", promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{}))
 	a.Router.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	a.Router.HandleFunc("/readyz", a.readyz)
-	for _, mount := range []func() error{a.mountRADIUS, a.mountRegistry, a.mountPortal, a.mountAgents, a.mountAPI, a.mountConsole} {
+	for _, mount := range []func() error{a.mountRADIUS, a.mountRegistry, a.mountPortal, a.mountAgents, a.mountAPI, a.mountConsole, a.mountAdmin} {
 		if err := mount(); err != nil {
 			return err
 		}
@@ -200,19 +201,21 @@ func (a *App) Run(ctx context.Context) error {
 	return nil
 }
 
+// newHTTPServer is the server every HTTP listener uses, with h as handler.
+func (a *App) newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		TLSConfig:         web.TLSConfig(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+}
+
 // startHTTP serves the router on the HTTP address and, with a certificate,
 // on the HTTPS address too.
 func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func(context.Context) error, error) {
-	newServer := func(h http.Handler) *http.Server {
-		return &http.Server{
-			Handler:           h,
-			TLSConfig:         web.TLSConfig(),
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
-		}
-	}
-	srv := newServer(web.HSTS(a.Router))
+	srv := a.newHTTPServer(web.HSTS(a.portalSide()))
 	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("server: http: %w", err)
@@ -233,7 +236,7 @@ func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func
 		}
 		a.HTTPSAddr = tln.Addr()
 		go serve(func() error { return srv.ServeTLS(tln, c.TLSCert, c.TLSKey) })
-		plain = newServer(a.plainHandler(srv.Handler)) // httpsonly.go
+		plain = a.newHTTPServer(a.plainHandler(srv.Handler)) // httpsonly.go
 	}
 	go serve(func() error { return plain.Serve(ln) })
 	return func(ctx context.Context) error { return errors.Join(srv.Shutdown(ctx), plain.Shutdown(ctx)) }, nil

@@ -62,17 +62,8 @@ func (r *Registry) AddNAS(in NASInput) (NAS, error) {
 		n.UAMSecretSealed = r.sealer.Seal(in.UAMSecret)
 	}
 	err = r.db.Update(func(tx *store.Tx) error {
-		if in.Hotspot != "" && !tx.Has(store.Venues, in.Hotspot.String()) {
-			return fmt.Errorf("hotspots: hotspot: no venue %q", in.Hotspot)
-		}
-		clash, err := store.List(tx, store.NAS, store.Query[NAS]{Limit: 1,
-			Keep: func(o *NAS) bool { return o.Prefix.Overlaps(p) }})
-		if err != nil {
+		if err := checkNASTx(tx, in.Hotspot, p, ""); err != nil {
 			return err
-		}
-		if len(clash) > 0 {
-			o := clash[0]
-			return fmt.Errorf("%w: ip: %s overlaps NAS %q (%s)", ErrNASExists, p, o.Name, o.Prefix)
 		}
 		if err := tx.Insert(store.NAS, n.ID, n); err != nil {
 			return fmt.Errorf("%w: name %q", ErrNASExists, n.Name)
@@ -83,6 +74,24 @@ func (r *Registry) AddNAS(in NASInput) (NAS, error) {
 		return NAS{}, err
 	}
 	return n, r.reloadNAS()
+}
+
+// checkNASTx checks that hotspot exists and that no NAS but self sends
+// from addresses in p.
+func checkNASTx(tx *store.Tx, hotspot VenueKey, p netip.Prefix, self string) error {
+	if hotspot != "" && !tx.Has(store.Venues, hotspot.String()) {
+		return fmt.Errorf("hotspots: hotspot: no venue %q", hotspot)
+	}
+	clash, err := store.List(tx, store.NAS, store.Query[NAS]{Limit: 1,
+		Keep: func(o *NAS) bool { return o.ID != self && o.Prefix.Overlaps(p) }})
+	if err != nil {
+		return err
+	}
+	if len(clash) > 0 {
+		o := clash[0]
+		return fmt.Errorf("%w: ip: %s overlaps NAS %q (%s)", ErrNASExists, p, o.Name, o.Prefix)
+	}
+	return nil
 }
 
 // ListNAS returns every NAS, by name.

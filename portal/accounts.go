@@ -16,8 +16,9 @@ func (p *Portal) checkPassword(contact, password string) (visitors.Credential, e
 }
 
 func (p *Portal) signin(w http.ResponseWriter, r *http.Request, v *view) {
-	contact, err := visitors.NormalizeContact(r.PostFormValue("contact"))
+	contact, err := visitors.SignInName(r.PostFormValue("contact"))
 	if err != nil {
+		p.log.Info("sign-in refused", "err", err)
 		v.loginPage(http.StatusBadRequest, tr(v.lang, "err_signin"))
 		return
 	}

@@ -13,6 +13,7 @@
 // Routes, under Config.Base (default /portal):
 //
 //	GET  /portal                 landing page (UAM redirect target)
+//	GET, POST /portal?res=wispr  WISPr 1.0 smart-client login (wispr.go)
 //	POST /portal/connect         free click-through
 //	POST /portal/signin          account sign-in
 //	GET, POST /portal/signup     account sign-up; POST /portal/verify

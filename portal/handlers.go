@@ -14,6 +14,10 @@ import (
 // landing is GET /portal: the gateway's redirect, or a return to the start
 // with a signed context (?uam=).
 func (p *Portal) landing(w http.ResponseWriter, r *http.Request, v *view) {
+	if v.q.Get("res") == "wispr" {
+		p.wispr(w, r) // a WISPr smart client's LoginURL (wispr.go)
+		return
+	}
 	if tok := v.q.Get("uam"); tok != "" {
 		if !v.loadToken(tok) {
 			return
@@ -28,12 +32,22 @@ func (p *Portal) landing(w http.ResponseWriter, r *http.Request, v *view) {
 	case ResSuccess, ResAlready:
 		p.status(w, r, v)
 	case ResLogoff:
-		v.message(http.StatusOK, "logout", "logged_off")
+		v.loggedOff()
 	case ResFailed:
 		v.loginPage(http.StatusOK, tr(v.lang, "failed"))
 	default:
 		v.loginPage(http.StatusOK, "")
 	}
+}
+
+// loggedOff is the page after logout. Its way back to the start is the
+// gateway's /prelogin, which redirects here again with a fresh challenge:
+// this page's own context (res=logoff) would only show it again.
+func (v *view) loggedOff() {
+	d := v.data("logout")
+	d.Heading, d.Body = tr(v.lang, "logout"), tr(v.lang, "logged_off")
+	d.Back = v.gateway + "/prelogin"
+	v.render(http.StatusOK, "message", d)
 }
 
 // loginPage renders the landing page with an optional error.

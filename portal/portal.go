@@ -207,6 +207,7 @@ func (p *Portal) Mount(r *mux.Router) {
 	files := http.StripPrefix(b+"/static/", http.FileServerFS(static))
 	r.PathPrefix(b + "/static/").Handler(staticHeaders(files))
 	r.Handle(b, p.page(p.landing)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(b, http.HandlerFunc(p.wispr)).Methods(http.MethodPost).Queries("res", "wispr")
 	r.Handle(b+"/", http.RedirectHandler(b, http.StatusFound)).Methods(http.MethodGet)
 	r.Handle(b+"/terms", p.page(p.terms)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(b+"/venue", p.page(p.venueInfo)).Methods(http.MethodGet, http.MethodHead)

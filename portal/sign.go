@@ -48,7 +48,15 @@ func (s *signer) sign(raw string) string {
 }
 
 // open returns what sign carried, or ErrExpiredForm.
-func (s *signer) open(tok string) (string, error) {
+func (s *signer) open(tok string) (string, error) { return s.openAt(tok, s.now()) }
+
+// openStale returns what sign carried however old the token is: for
+// read-only lookups of the visitor's own session (the Captive Portal API),
+// never for a form.
+func (s *signer) openStale(tok string) (string, error) { return s.openAt(tok, time.Time{}) }
+
+// openAt opens tok if it was still valid at now (zero: ever).
+func (s *signer) openAt(tok string, now time.Time) (string, error) {
 	i := strings.LastIndexByte(tok, '.')
 	if i < 0 || len(tok) > 2*MaxQuery {
 		return "", ErrExpiredForm
@@ -59,7 +67,7 @@ func (s *signer) open(tok string) (string, error) {
 	}
 	b64, exp, ok := strings.Cut(payload, ".")
 	until, err := strconv.ParseInt(exp, 36, 64)
-	if !ok || err != nil || s.now().Unix() > until {
+	if !ok || err != nil || !now.IsZero() && now.Unix() > until {
 		return "", ErrExpiredForm
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(b64)

@@ -9,10 +9,11 @@ import (
 	"github.com/wifihk/wifihk/visitors"
 )
 
-// SessionIndex finds open accounting sessions by the visitor's address;
+// SessionIndex finds open accounting sessions by the visitor's address or MAC;
 // *accounting.Store implements it with an index in memory.
 type SessionIndex interface {
 	OpenByIP(ip string) ([]accounting.Session, error)
+	OpenByMAC(mac string) ([]accounting.Session, error)
 }
 
 // AccountingTimeLeft finds a visitor's open session in accounting by the
@@ -41,7 +42,25 @@ func (a AccountingTimeLeft) TimeLeft(ip netip.Addr, mac string) (TimeLeft, bool,
 		}
 		return a.left(s), true, nil
 	}
-	return TimeLeft{}, false, nil
+	if mac == "" {
+		return TimeLeft{}, false, nil
+	}
+	// Behind a NAT the address is the gateway's: the MAC still finds it.
+	if open, err = a.Sessions.OpenByMAC(mac); err != nil || len(open) == 0 {
+		return TimeLeft{}, false, err
+	}
+	return a.left(newestOf(open)), true, nil
+}
+
+// newestOf is the session updated last.
+func newestOf(open []accounting.Session) accounting.Session {
+	n := open[0]
+	for _, s := range open[1:] {
+		if s.Updated.After(n.Updated) {
+			n = s
+		}
+	}
+	return n
 }
 
 func (a AccountingTimeLeft) left(s accounting.Session) TimeLeft {

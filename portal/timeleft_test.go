@@ -16,7 +16,8 @@ import (
 
 type openSessions []accounting.Session
 
-func (o openSessions) OpenByIP(string) ([]accounting.Session, error) { return o, nil }
+func (o openSessions) OpenByIP(string) ([]accounting.Session, error)  { return o, nil }
+func (o openSessions) OpenByMAC(string) ([]accounting.Session, error) { return o, nil }
 
 // noNAS is a directory that knows no NAS: the default plan applies.
 type noNAS struct{ portal.NASDirectory }

@@ -50,23 +50,33 @@ type Params struct {
 // ParseQuery parses and validates a raw UAM redirect query. A bad userurl
 // is dropped (Dropped says why) rather than failing the login.
 func ParseQuery(raw string) (Params, error) {
-	if len(raw) > MaxQuery {
-		return Params{}, fmt.Errorf("%w: query is %d bytes, over %d", ErrBadQuery, len(raw), MaxQuery)
-	}
-	q, err := url.ParseQuery(raw)
+	q, err := gatewayQuery(raw)
 	if err != nil {
-		return Params{}, fmt.Errorf("%w: %v", ErrBadQuery, err)
-	}
-	for k, v := range q {
-		if len(v) > 1 {
-			return Params{}, fmt.Errorf("%w: %s: given %d times", ErrBadQuery, k, len(v))
-		}
+		return Params{}, err
 	}
 	p, err := paramsFrom(q)
 	if err != nil {
 		return Params{}, fmt.Errorf("%w: %v", ErrBadQuery, err)
 	}
 	return p, nil
+}
+
+// gatewayQuery parses a query a gateway made: at most MaxQuery bytes,
+// each parameter once.
+func gatewayQuery(raw string) (url.Values, error) {
+	if len(raw) > MaxQuery {
+		return nil, fmt.Errorf("%w: query is %d bytes, over %d", ErrBadQuery, len(raw), MaxQuery)
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+	}
+	for k, v := range q {
+		if len(v) > 1 {
+			return nil, fmt.Errorf("%w: %s: given %d times", ErrBadQuery, k, len(v))
+		}
+	}
+	return q, nil
 }
 
 func paramsFrom(q url.Values) (Params, error) {

@@ -115,7 +115,7 @@ func (v *view) loadUAM(raw, fullURL string, checkMD bool) bool {
 	}
 	if checkMD && sec != "" {
 		if err := VerifyMD(fullURL, sec); err != nil {
-			v.p.log.Warn("UAM redirect with a bad md", "nas", nas.Name, "mac", MaskMAC(u.MAC))
+			v.p.log.Warn("UAM redirect with a bad md", "nas", nas.Name, "mac", MaskMAC(u.MAC), "hint", v.p.mdHint(v.r, fullURL, sec))
 			v.message(http.StatusForbidden, "err_gateway", "err_gateway")
 			return false
 		}

@@ -12,6 +12,7 @@ import (
 	"layeh.com/radius/rfc2869"
 
 	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/radius/vendors/chillispot"
 )
 
 // SessionStore records accounting; sessions.Store implements it.
@@ -120,5 +121,17 @@ func (h *Accounting) decode(r *Request) (accounting.Update, bool, error) {
 	if tc, err := rfc2866.AcctTerminateCause_Lookup(p); err == nil {
 		u.TerminateCause = tc.String()
 	}
+	if chillispot.ChilliSpotAcctViewPoint_Get(p) == chillispot.ChilliSpotAcctViewPoint_Value_ChilliSpotClientViewPoint {
+		clientView(&u)
+	}
 	return u, true, nil
+}
+
+// clientView turns counts from the client's side into the NAS's side,
+// which wifihk keeps (RFC 2866: input is what the NAS received from the
+// client): CoovaChilli counts from the client's side unless swapoctets is
+// set, and says which with ChilliSpot-Acct-View-Point.
+func clientView(u *accounting.Update) {
+	u.InputOctets, u.OutputOctets = u.OutputOctets, u.InputOctets
+	u.InputPackets, u.OutputPackets = u.OutputPackets, u.InputPackets
 }

@@ -118,7 +118,7 @@ func (a *Authenticator) ServeRADIUS(ctx context.Context, r *Request) (Response, 
 	}
 	if rej != nil {
 		a.cfg.Metrics.auth.WithLabelValues(rej.reason).Inc()
-		a.log.Debug("access rejected", "nas", r.NAS.Name, "reason", rej.reason, "mac", maskMAC(rfc2865.CallingStationID_GetString(r.Packet)))
+		a.log.Info("access rejected", "nas", r.NAS.Name, "reason", rej.reason, "mac", maskMAC(rfc2865.CallingStationID_GetString(r.Packet)))
 		attrs := layeh.Attributes{}
 		attrs.Add(rfc2865.ReplyMessage_Type, layeh.Attribute("Login failed"))
 		return Response{Code: layeh.CodeAccessReject, Attributes: attrs}, nil

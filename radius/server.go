@@ -355,7 +355,7 @@ func (s *Server) prepare(b []byte, src netip.AddrPort) (outcome, *prepared) {
 	nas, secret, ok := s.cfg.NAS.NASForAddr(src.Addr())
 	if !ok {
 		s.met.drop(DropUnknownNAS)
-		s.logUnknown(src, start)
+		s.logUnknown(b, src, start)
 		return outcome{}, nil
 	}
 	if len(b) < headerLen {
@@ -509,11 +509,14 @@ func (s *Server) encode(req *Request, resp Response) ([]byte, error) {
 	return s.macs.encodeReply(resp.Code, req.Identifier, req.Authenticator, req.Secret, resp.Attributes, withMA)
 }
 
-func (s *Server) logUnknown(src netip.AddrPort, now time.Time) {
+func (s *Server) logUnknown(b []byte, src netip.AddrPort, now time.Time) {
 	last := s.lastLog.Load()
 	if now.UnixNano()-last < int64(s.cfg.UnknownLogEvery) || !s.lastLog.CompareAndSwap(last, now.UnixNano()) {
 		return
 	}
-	s.log.Warn("dropping RADIUS packets from an unknown source (logged at most once per interval; see wifihk_radius_drops_total)",
-		"src", src.Addr().String(), "every", s.cfg.UnknownLogEvery)
+	attrs := []any{"src", src.Addr().String(), "every", s.cfg.UnknownLogEvery}
+	if hint := s.unknownHint(b); hint != "" {
+		attrs = append(attrs, "hint", hint)
+	}
+	s.log.Warn("dropping RADIUS packets from an unknown source (logged at most once per interval; see wifihk_radius_drops_total)", attrs...)
 }

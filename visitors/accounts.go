@@ -2,6 +2,7 @@ package visitors
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -47,4 +48,19 @@ func validUsername(u string) error {
 		}
 	}
 	return nil
+}
+
+// SignInName is the account name a visitor's typed sign-in name stands
+// for: an e-mail address or Hong Kong mobile number, normalised as
+// NormalizeContact does (the accounts the portal creates), or else the
+// plain user name of an account made with `wifihk user add`.
+func SignInName(s string) (string, error) {
+	if c, err := NormalizeContact(s); err == nil {
+		return c, nil
+	}
+	s = strings.TrimSpace(s)
+	if validUsername(s) != nil {
+		return "", fmt.Errorf("%w, nor a user name", ErrBadContact)
+	}
+	return s, nil
 }

@@ -99,3 +99,18 @@ func TestIsMobileTellsNumbersFromAddresses(t *testing.T) {
 		}
 	}
 }
+
+func TestSignInName(t *testing.T) {
+	for in, want := range map[string]string{
+		"demo": "demo", " demo ": "demo", "9123 4567": "+85291234567", "Ann@Example.HK": "ann@example.hk",
+	} {
+		if got, err := SignInName(in); err != nil || got != want {
+			t.Errorf("SignInName(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "two words", "tab\there", "\x00"} {
+		if _, err := SignInName(bad); !errors.Is(err, ErrBadContact) {
+			t.Errorf("SignInName(%q) accepted", bad)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 
@@ -48,15 +49,99 @@ func cmdNASList(_ context.Context, e *Env, args []string) error {
 		return e.result(map[string]any{"nas": out}, "")
 	}
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tADDRESSES\tHOTSPOT\tCOA\tMESSAGE-AUTH")
+	fmt.Fprintln(tw, "NAME\tADDRESSES\tNAS-ID\tHOTSPOT\tCOA\tMESSAGE-AUTH\tPORTAL-AUTH\tUAM-SECRET")
 	for _, n := range all {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", n.Name, n.Prefix, n.Hotspot, n.CoAPort, n.RequireMA)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", n.Name, n.Prefix, dash(n.Identifier), dash(n.Hotspot.String()),
+			n.CoAPort, n.RequireMA, n.PortalAuth, yesNo(n.UAMSecretSealed != ""))
 	}
 	return tw.Flush()
 }
 
-// nasView is a NAS as printed: never its secrets.
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "set"
+	}
+	return "none"
+}
+
+// nasView is a NAS as printed: never its secrets, only whether it has a
+// UAM secret.
 func nasView(n hotspots.NAS) map[string]any {
 	return map[string]any{"id": n.ID, "name": n.Name, "ip": n.Prefix.String(), "hotspot": n.Hotspot,
-		"coa_port": n.CoAPort, "require_message_authenticator": n.RequireMA, "nas_identifier": n.Identifier}
+		"coa_port": n.CoAPort, "require_message_authenticator": n.RequireMA, "nas_identifier": n.Identifier,
+		"portal_auth": n.PortalAuth, "uam_secret_set": n.UAMSecretSealed != ""}
+}
+
+// cmdNASUpdate changes the flags given and keeps the rest.
+func cmdNASUpdate(_ context.Context, e *Env, args []string) error {
+	fs := flags(e, "nas update")
+	name := fs.String("name", "", "the NAS to change")
+	str := map[string]*string{
+		"ip":                            fs.String("ip", "", "source IP or IP/PREFIX the NAS sends from"),
+		"secret":                        fs.String("secret", "", "its RADIUS shared secret"),
+		"hotspot":                       fs.String("hotspot", "", "venue ORG/LOCATIONID it serves (\"\" for none)"),
+		"require-message-authenticator": fs.String("require-message-authenticator", "", "require, auto or off (BlastRADIUS)"),
+		"nas-id":                        fs.String("nas-id", "", "NAS-Identifier / UAM nasid it sends (\"\" for none)"),
+		"uam-secret":                    fs.String("uam-secret", "", "UAM secret shared with the portal (\"\" for none)"),
+		"portal-auth":                   fs.String("portal-auth", "", "how the portal logs visitors on: chap or pap"),
+	}
+	coa := fs.Int("coa-port", 3799, "its RFC 5176 CoA/Disconnect port")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" {
+		fmt.Fprintln(e.Stderr, "usage: wifihk nas update -data DIR -name NAME [-ip …] [-secret …] …")
+		return errUsage
+	}
+	var ch hotspots.NASChange
+	fs.Visit(func(f *flag.Flag) {
+		v := str[f.Name]
+		switch f.Name {
+		case "ip":
+			ch.IP = v
+		case "secret":
+			ch.Secret = v
+		case "hotspot":
+			h := hotspots.VenueKey(*v)
+			ch.Hotspot = &h
+		case "require-message-authenticator":
+			ch.RequireMA = v
+		case "nas-id":
+			ch.Identifier = v
+		case "uam-secret":
+			ch.UAMSecret = v
+		case "portal-auth":
+			ch.PortalAuth = v
+		case "coa-port":
+			ch.CoAPort = coa
+		}
+	})
+	n, err := e.Registry.UpdateNAS(*name, ch)
+	if err != nil {
+		return err
+	}
+	return e.result(nasView(n), "updated NAS %s (%s)\n", n.Name, n.Prefix)
+}
+
+func cmdNASRemove(_ context.Context, e *Env, args []string) error {
+	fs := flags(e, "nas remove")
+	name := fs.String("name", "", "the NAS to remove")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" {
+		fmt.Fprintln(e.Stderr, "usage: wifihk nas remove -data DIR -name NAME")
+		return errUsage
+	}
+	if err := e.Registry.DeleteNAS(*name); err != nil {
+		return err
+	}
+	return e.result(map[string]any{"removed": *name}, "removed NAS %s: RADIUS from its addresses is dropped from now on\n", *name)
 }

@@ -9,7 +9,10 @@ import (
 )
 
 // The README's command-line block is the contract users and scripts rely
-// on: every command it lists must exist and accept every flag it shows.
+// on: every command it lists must exist and accept every flag it shows,
+// and show every flag it accepts (but -json, which all admin commands take).
+var helpFlagRE = regexp.MustCompile(`(?m)^  -([a-z][a-z0-9-]*)`)
+
 func TestREADMECommandLines(t *testing.T) {
 	f, err := os.Open("../../README.md")
 	if err != nil {
@@ -41,6 +44,15 @@ func TestREADMECommandLines(t *testing.T) {
 		for _, m := range flagRE.FindAllStringSubmatch(strings.TrimPrefix(line, "wifihk "+c.name), -1) {
 			if !strings.Contains(help, "-"+m[1]+" ") && !strings.Contains(help, "-"+m[1]+"\n") {
 				t.Errorf("README shows %q with -%s, which it does not take", c.name, m[1])
+			}
+		}
+		shown := map[string]bool{"json": true}
+		for _, m := range flagRE.FindAllStringSubmatch(line, -1) {
+			shown[m[1]] = true
+		}
+		for _, m := range helpFlagRE.FindAllStringSubmatch(help, -1) {
+			if !shown[m[1]] {
+				t.Errorf("README's %q does not show -%s, which it takes", c.name, m[1])
 			}
 		}
 		checked++

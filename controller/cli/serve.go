@@ -27,6 +27,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	acct := fs.String("radius-acct", "", "RADIUS accounting address (default :1813)")
 	httpAddr := fs.String("http", "", "HTTP address (default :8080)")
 	httpsAddr := fs.String("https", "", "HTTPS address, used with a certificate or -demo (default :8443)")
+	adminAddr := fs.String("admin", "", "a separate address for the console, staff API and /metrics, which -http then refuses")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -44,6 +45,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	override(&cfg.RADIUS.AcctAddr, *acct)
 	override(&cfg.HTTP.Addr, *httpAddr)
 	override(&cfg.HTTP.TLSAddr, *httpsAddr)
+	override(&cfg.HTTP.AdminAddr, *adminAddr)
 
 	stderr = &lockedWriter{w: stderr} // the logger and the demo gateway share it
 	log := newLogger(stderr, cfg.LogLevel)

@@ -14,11 +14,11 @@ import (
 func cmdSessionList(_ context.Context, e *Env, args []string) error {
 	fs := flags(e, "session list")
 	open := fs.Bool("open", false, "only open sessions")
-	limit := fs.Int("limit", 100, "at most this many (0 = all)")
+	limit := fs.Int("limit", 100, "the newest this many, newest first (0 = all)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	all, err := e.Sessions.List(*open, *limit)
+	all, err := e.Sessions.Newest(*open, *limit)
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,11 @@ type HTTP struct {
 	TLSKey  string `yaml:"tls_key"`
 	// MaxBodyBytes caps every request body. Default 1 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// AdminAddr, when set, is a separate listener for the staff routes
+	// (console, staff API, /metrics), which Addr and TLSAddr then refuse:
+	// a gateway's walled garden lets every visitor reach the portal's
+	// host and port. Default "": everything on Addr.
+	AdminAddr string `yaml:"admin_addr"`
 }
 
 // Portal configures the captive portal.
@@ -174,6 +179,15 @@ func (c Config) Validate() error {
 	}
 	if c.RADIUS.UnknownLogEvery <= 0 {
 		return fmt.Errorf("config: radius.unknown_log_every: must be positive")
+	}
+	if a := c.HTTP.AdminAddr; a != "" {
+		_, port, err := net.SplitHostPort(a)
+		if err != nil {
+			return fmt.Errorf("config: http.admin_addr: %q is not host:port (%v)", a, err)
+		}
+		if port != "0" && (a == c.HTTP.Addr || a == c.HTTP.TLSAddr) {
+			return fmt.Errorf("config: http.admin_addr: %q is also the portal's listener", a)
+		}
 	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		return errors.New("config: http.tls_cert and http.tls_key: set both or neither")

@@ -24,6 +24,8 @@ type Options struct {
 	Configure func(*config.Config)
 	// Prepare runs after seeding and before the listeners start.
 	Prepare func(*controller.App)
+	// Log gets the controller's log; default: discard.
+	Log *slog.Logger
 }
 
 // Start returns a running controller once every listener is bound.
@@ -36,7 +38,11 @@ func Start(t testing.TB, o Options) *controller.App {
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
-	a, err := controller.New(cfg, slog.New(slog.DiscardHandler))
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a, err := controller.New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
@@ -45,6 +46,9 @@ type Config struct {
 	// SourceIP is the address Access-Requests come from (the NAS's
 	// registered address). Default 127.0.0.1.
 	SourceIP net.IP
+	// WISPrLogin is chilli's wisprlogin: the base of the WISPr LoginURL
+	// its redirects advertise. Default PortalURL.
+	WISPrLogin string
 }
 
 // Result is the outcome of one /logon.
@@ -178,15 +182,45 @@ func remoteIP(r *http.Request) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
-// prelogin is any page a captive device asks for: off to the portal.
+// prelogin is any page a captive device asks for: off to the portal,
+// with the WISPr gateway information in the body for smart clients.
 func (g *Gateway) prelogin(w http.ResponseWriter, r *http.Request) {
+	ip := remoteIP(r)
 	userurl := r.URL.Query().Get("userurl")
-	to, err := g.RedirectURL(remoteIP(r), userurl)
+	to, err := g.RedirectURL(ip, userurl)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
-	http.Redirect(w, r, to, http.StatusFound)
+	g.mu.Lock()
+	chal := hex.EncodeToString(g.clients[ip].challenge)
+	g.mu.Unlock()
+	base := cmp.Or(g.cfg.WISPrLogin, g.cfg.PortalURL)
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	login := fmt.Sprintf("%s%sres=wispr&uamip=%s&uamport=%d&challenge=%s", base, sep, g.addr.Addr(), g.addr.Port(), chal)
+	g.redirect(w, to, portal.WISPrParam{Redirect: &portal.WISPrMessage{MessageType: portal.WISPrRedirect,
+		ResponseCode: portal.WISPrNoError, AccessProcedure: "1.0", LoginURL: login, AbortLoginURL: g.URL + "/abort"}})
+}
+
+// redirect answers 302 to with the WISPr document in the body, as chilli does.
+func (g *Gateway) redirect(w http.ResponseWriter, to string, m portal.WISPrParam) {
+	w.Header().Set("Location", to)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusFound)
+	w.Write(m.Page())
+}
+
+// pollReply is chilli's WISPr answer to a /logon.
+func (g *Gateway) pollReply(accepted bool) portal.WISPrParam {
+	m := &portal.WISPrMessage{MessageType: portal.WISPrAuthPollReply, ResponseCode: portal.WISPrLoginFailed,
+		ReplyMessage: "Invalid Username/Password"}
+	if accepted {
+		m.ResponseCode, m.ReplyMessage, m.LogoffURL = portal.WISPrLoginSucceeded, "", g.URL+"/logoff"
+	}
+	return portal.WISPrParam{AuthenticationPollReply: m}
 }
 
 // logon is chilli's /logon: turn the portal's answer into an Access-Request.
@@ -224,14 +258,14 @@ func (g *Gateway) logon(w http.ResponseWriter, r *http.Request) {
 		c.userurl = q.Get("userurl")
 		to := g.sign(g.query("success", ip, c))
 		g.mu.Unlock()
-		http.Redirect(w, r, to, http.StatusFound)
+		g.redirect(w, to, g.pollReply(true))
 		return
 	}
 	g.Rejected.Add(1)
 	rand.Read(c.challenge) // chilli issues a new challenge after a failure
 	to := g.sign(g.query("failed", ip, c))
 	g.mu.Unlock()
-	http.Redirect(w, r, to, http.StatusFound)
+	g.redirect(w, to, g.pollReply(false))
 }
 
 func (g *Gateway) logoff(w http.ResponseWriter, r *http.Request) {
