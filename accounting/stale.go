@@ -176,3 +176,17 @@ func (s *Store) closeStale(keys []string, rule StaleRule, now time.Time) (int, e
 	}
 	return p.n, p.err
 }
+
+// OpenAndStale returns the open sessions and those closed as stale whose
+// last accounting came after since, in key order: what the console's
+// sessions page shows.
+func (s *Store) OpenAndStale(since time.Time) ([]Session, error) {
+	var out []Session
+	s.readBarrier()
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.List(tx, store.Sessions, store.Query[Session]{Prefix: "s/",
+			Keep: func(ss *Session) bool { return ss.Open || ss.Stale && ss.Updated.After(since) }})
+		return err
+	})
+	return out, err
+}
