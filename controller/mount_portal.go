@@ -22,7 +22,7 @@ func (a *App) mountPortal() error {
 	p, err := portal.New(portal.Config{
 		NAS: a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
 		Sender: sender, Log: a.Log,
-		PublicURL: a.Config.HTTP.PublicURL, Key: portalKey,
+		PublicURL: a.Config.HTTP.PublicURL, Key: portalKey, KeepSessions: a.Config.Retention.Sessions,
 		TimeLeft: portal.AccountingTimeLeft{Sessions: a.Sessions, Visitors: vis,
 			NAS: a.Registry, Default: a.Config.Plan},
 	})
