@@ -33,14 +33,19 @@ func closedKey(ss Session) string {
 // indexedKey marks a store whose closed sessions all have their key.
 const indexedKey = "r/closed-indexed"
 
+// restFactor is how many times a batch's own duration the purge rests
+// after it.
+const restFactor = 4
+
 // PurgeOptions say which closed sessions PurgeClosed removes and how.
 type PurgeOptions struct {
 	// Before removes the sessions closed before this time.
 	Before time.Time
 	// Batch is how many sessions one commit removes. Default 500.
 	Batch int
-	// Pause is a rest between batches, leaving the committer to RADIUS.
-	// Default none.
+	// Pause is the least rest between batches. Whatever it is, a batch
+	// is followed by restFactor times the time it took, so a purge takes
+	// at most a fifth of the machine from RADIUS and the portal.
 	Pause time.Duration
 	// Archive, when set, keeps a batch durably before it is removed; an
 	// error stops the purge and removes nothing more.
@@ -61,6 +66,7 @@ func (s *Store) PurgeClosed(ctx context.Context, opt PurgeOptions) (int, error) 
 	end := "c/" + opt.Before.UTC().Format(stampLayout)
 	total, from := 0, "c/"
 	for ctx.Err() == nil {
+		t0 := time.Now()
 		old, dangling, next, err := s.closedBefore(from, end, batch)
 		if err != nil {
 			return total, err
@@ -76,11 +82,9 @@ func (s *Store) PurgeClosed(ctx context.Context, opt PurgeOptions) (int, error) 
 			return total, err
 		}
 		from = next
-		if opt.Pause > 0 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(opt.Pause):
-			}
+		select {
+		case <-ctx.Done():
+		case <-time.After(max(opt.Pause, restFactor*time.Since(t0))):
 		}
 	}
 	return total, ctx.Err()

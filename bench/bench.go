@@ -18,6 +18,8 @@ var program = cmdline.Program{Name: "wifihk-bench", Note: "(each also takes -jso
 		Summary: "load-test the landing page or click-through logins at a fixed rate; latency counted from each scheduled time", Run: runPortal},
 	{Name: "agents", Usage: "[-n 50000] [-clients 25] [-interval 60s] [-d 60s] [-controller URL -tokens FILE]",
 		Summary: "load-test agent report ingest with simulated APs", Run: runAgents},
+	{Name: "retention", Usage: "[-days 60] [-per-day 33334] [-keep 720h] [-archive] [-radius-d 10s] [-rounds 3] [-data DIR]",
+		Summary: "simulate a city's accounting on a fake clock with retention, then RADIUS latency with and without a purge, then compaction", Run: runRetention},
 }}
 
 // errUsage is returned for bad command-line use; the message has been printed.
