@@ -2,6 +2,8 @@ package accounting_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -234,5 +236,30 @@ func TestPurgeIndexesAnOlderStore(t *testing.T) {
 	}
 	if _, err := st.Get("nas1/kept"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// More open sessions than one read transaction examines, and more stale
+// ones than one commit closes.
+func TestCloseStaleGoesOnAcrossChunks(t *testing.T) {
+	st := accounting.New(storetest.Open(t))
+	defer st.Close()
+	var us []accounting.Update
+	for i := range 2600 {
+		at := t0
+		if i%2 == 0 {
+			at = t0.Add(time.Hour) // fresh
+		}
+		us = append(us, accounting.Update{NAS: "nas1", AcctID: fmt.Sprintf("s%05d", i), Status: accounting.Start, Username: "u", At: at})
+	}
+	if _, errs := st.ApplyAll(us); errors.Join(errs...) != nil {
+		t.Fatal(errors.Join(errs...))
+	}
+	n, err := st.CloseStale(context.Background(), fiveMinutes, t0.Add(time.Hour))
+	if err != nil || n != 1300 {
+		t.Fatalf("closed %d, %v; want 1300", n, err)
+	}
+	if open := openIDs(t, st); len(open) != 1300 {
+		t.Fatalf("%d open, want 1300", len(open))
 	}
 }

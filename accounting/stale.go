@@ -100,30 +100,21 @@ const staleBatch = 500
 // open-session index in short read transactions; each commit checks
 // again, so a session that spoke meanwhile stays open.
 func (s *Store) CloseStale(ctx context.Context, rule StaleRule, now time.Time) (int, error) {
-	total, from := 0, "n/"
+	total, from := 0, ""
 	s.readBarrier()
 	for {
 		var keys []string
 		more := false
 		err := s.db.View(func(tx *store.Tx) error {
 			seen := 0
-			return tx.ScanFrom(store.Sessions, "n/", from, func(k string, _ func(any) error) (bool, error) {
+			return scanOpen(tx, from, func(key string, ss Session) (bool, error) {
 				if seen == staleChunk || len(keys) == staleBatch {
-					from, more = k, true
+					from, more = "n/"+strings.TrimPrefix(key, "s/"), true
 					return false, nil
 				}
 				seen++
-				nas, id, _ := strings.Cut(strings.TrimPrefix(k, "n/"), "\x00")
-				var ss Session
-				err := tx.Get(store.Sessions, sessKey(nas, id), &ss)
-				if errors.Is(err, store.ErrNotFound) {
-					return true, nil
-				}
-				if err != nil {
-					return false, err
-				}
 				if ss.Open && now.Sub(ss.Updated) > rule.after(ss) {
-					keys = append(keys, sessKey(nas, id))
+					keys = append(keys, key)
 				}
 				return true, nil
 			})

@@ -53,6 +53,7 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/internal/atomicfile"
 )
 
 // FormatName names the record format in every manifest.
@@ -236,8 +237,8 @@ func (a *Archive) seal(m Manifest) error {
 		return fmt.Errorf("archive: %w", err)
 	}
 	m.SHA256, m.Complete, m.HashState = hex.EncodeToString(h.Sum(nil)), true, nil
-	if err := writeAtomic(a.path(m.File+".sha256"), m.SHA256+"  "+m.File+"\n"); err != nil {
-		return err
+	if err := atomicfile.WriteFile(a.path(m.File+".sha256"), []byte(m.SHA256+"  "+m.File+"\n")); err != nil {
+		return fmt.Errorf("archive: %w", err)
 	}
 	if err := os.Rename(a.path(m.File+".part"), a.path(m.File)); err != nil {
 		return fmt.Errorf("archive: %w", err)
@@ -252,7 +253,10 @@ func (a *Archive) writeManifest(m *Manifest) error {
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
-	return writeAtomic(a.path(strings.TrimSuffix(m.File, ".jsonl.gz")+".json"), string(raw)+"\n")
+	if err := atomicfile.WriteFile(a.path(strings.TrimSuffix(m.File, ".jsonl.gz")+".json"), append(raw, '\n')); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	return nil
 }
 
 // pseudonymise replaces what identifies a visitor with keyed pseudonyms.
@@ -304,42 +308,6 @@ func appendSynced(path string, at int64, data string) error {
 		return fmt.Errorf("archive: %w", err)
 	}
 	return nil
-}
-
-// writeAtomic writes a small file: temp file, fsync, rename, fsync of the
-// directory.
-func writeAtomic(path, data string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(path))
-	}
-	if err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 var manifestName = regexp.MustCompile(`^sessions-\d{4}-\d{2}(\.\d+)?\.json$`)

@@ -28,9 +28,8 @@ func runJournalSalvage(_ context.Context, args []string, stdout, stderr io.Write
 		return errUsage
 	}
 	d := datadir.Dir(*dir)
-	if c, err := net.Dial("unix", d.ControlSocket()); err == nil {
-		c.Close()
-		return fmt.Errorf("a server is running on %s: stop it first", *dir)
+	if err := refuseIfServing(d); err != nil {
+		return err
 	}
 	out := map[string]journal.Salvaged{}
 	for _, path := range []string{d.AccountingJournal(), d.ReportsJournal()} {
@@ -53,6 +52,16 @@ func runJournalSalvage(_ context.Context, args []string, stdout, stderr io.Write
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
+	}
+	return nil
+}
+
+// refuseIfServing fails when a server answers on d's control socket: a
+// command that rewrites d's files must run with the server stopped.
+func refuseIfServing(d datadir.Dir) error {
+	if c, err := net.Dial("unix", d.ControlSocket()); err == nil {
+		c.Close()
+		return fmt.Errorf("a server is running on %s: stop it first", string(d))
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 
 	"github.com/wifihk/wifihk/internal/datadir"
@@ -31,9 +30,8 @@ func runStoreCompact(_ context.Context, args []string, stdout, stderr io.Writer)
 	if _, err := os.Stat(d.StoreURL()); err == nil {
 		return fmt.Errorf("%s keeps its records in PostgreSQL, which gives space back with VACUUM (autovacuum, or VACUUM FULL while stopped), not store compact", *dir)
 	}
-	if c, err := net.Dial("unix", d.ControlSocket()); err == nil {
-		c.Close()
-		return fmt.Errorf("a server is running on %s: stop it first", *dir)
+	if err := refuseIfServing(d); err != nil {
+		return err
 	}
 	if _, err := d.Check(); err != nil {
 		return err

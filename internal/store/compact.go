@@ -9,6 +9,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/wifihk/wifihk/internal/atomicfile"
 )
 
 // CompactFile rewrites the bbolt file at path with only its live pages and
@@ -46,7 +48,7 @@ func CompactFile(path string, opt Options) (before, after int64, err error) {
 		err = os.Rename(tmp, path)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(path))
+		err = atomicfile.SyncDir(filepath.Dir(path))
 	}
 	if err != nil {
 		return before, 0, fmt.Errorf("store: compact: %w", err)
@@ -74,13 +76,4 @@ func compactInto(src *bolt.DB, path string) error {
 		})
 	}
 	return errors.Join(err, dst.Close())
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
