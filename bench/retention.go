@@ -47,6 +47,8 @@ type dayResult struct {
 	Removed  int     `json:"removed_that_day"`
 	FileMB   float64 `json:"file_mb"`
 	RSSMB    float64 `json:"rss_mb"`
+	AnonMB   float64 `json:"rss_anon_mb"`
+	FileRSS  float64 `json:"rss_file_mb"`
 	PurgeS   float64 `json:"purge_seconds_that_day"`
 	WallS    float64 `json:"wall_seconds"`
 }
@@ -92,8 +94,8 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return json.NewEncoder(stdout).Encode(res)
 	}
 	for _, d := range res.Days {
-		fmt.Fprintf(stdout, "day %3d: %8d sessions kept, %7d removed, file %7.1f MB, RSS %6.1f MB, purge %5.1f s, wall %6.1f s\n",
-			d.Day, d.Sessions, d.Removed, d.FileMB, d.RSSMB, d.PurgeS, d.WallS)
+		fmt.Fprintf(stdout, "day %3d: %8d sessions kept, %7d removed, file %7.1f MB, RSS %6.1f MB (anon %6.1f, file %6.1f), purge %5.1f s, wall %6.1f s\n",
+			d.Day, d.Sessions, d.Removed, d.FileMB, d.RSSMB, d.AnonMB, d.FileRSS, d.PurgeS, d.WallS)
 	}
 	for i, r := range res.Quiet {
 		fmt.Fprintf(stdout, "round %d without purge: %v\n", i+1, r)
@@ -117,11 +119,13 @@ type simResult struct {
 
 func mb(n int64) float64 { return float64(n) / (1 << 20) }
 
-// rssMB reads the process's resident set size.
-func rssMB() float64 {
+// statusMB reads one size from the process's status: VmRSS (resident),
+// RssAnon (heap and stacks) or RssFile (the database file's pages that
+// the mapping holds, which the kernel may drop).
+func statusMB(field string) float64 {
 	raw, _ := os.ReadFile("/proc/self/status")
 	for _, l := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 			return kb / 1024
 		}
@@ -196,7 +200,7 @@ func simulate(ctx context.Context, c simConfig, log io.Writer) (simResult, error
 		}
 		a.Sessions.Sync()
 		fi, _ := os.Stat(datadir.Dir(c.dir).DB())
-		d := dayResult{Day: day + 1, Sessions: kept, Removed: removed, FileMB: mb(fi.Size()), RSSMB: rssMB(),
+		d := dayResult{Day: day + 1, Sessions: kept, Removed: removed, FileMB: mb(fi.Size()), RSSMB: statusMB("VmRSS"), AnonMB: statusMB("RssAnon"), FileRSS: statusMB("RssFile"),
 			PurgeS: purgeTime.Seconds(), WallS: time.Since(wall0).Seconds()}
 		res.Days = append(res.Days, d)
 		fmt.Fprintf(log, "day %d: %d kept, file %.1f MB, RSS %.1f MB\n", d.Day, d.Sessions, d.FileMB, d.RSSMB)
