@@ -47,9 +47,20 @@ type PurgeOptions struct {
 	// is followed by restFactor times the time it took, so a purge takes
 	// at most a fifth of the machine from RADIUS and the portal.
 	Pause time.Duration
+	// NoRest drops the rest tied to a batch's cost, for a purge on a
+	// machine that serves nothing else meanwhile.
+	NoRest bool
 	// Archive, when set, keeps a batch durably before it is removed; an
 	// error stops the purge and removes nothing more.
 	Archive func([]Session) error
+}
+
+// rest is how long to rest after a batch that took took.
+func (opt PurgeOptions) rest(took time.Duration) time.Duration {
+	if opt.NoRest {
+		return opt.Pause
+	}
+	return max(opt.Pause, restFactor*took)
 }
 
 // PurgeClosed removes the sessions closed before opt.Before, oldest first,
@@ -84,7 +95,7 @@ func (s *Store) PurgeClosed(ctx context.Context, opt PurgeOptions) (int, error) 
 		from = next
 		select {
 		case <-ctx.Done():
-		case <-time.After(max(opt.Pause, restFactor*time.Since(t0))):
+		case <-time.After(opt.rest(time.Since(t0))):
 		}
 	}
 	return total, ctx.Err()

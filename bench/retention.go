@@ -38,6 +38,7 @@ type simConfig struct {
 	pause       time.Duration
 	nasCount    int
 	compactLast bool
+	compactKeep time.Duration
 }
 
 // dayResult is the state at the end of one simulated day.
@@ -73,7 +74,8 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&c.radiusC, "radius-c", 16, "RADIUS clients")
 	fs.IntVar(&c.rounds, "rounds", 3, "RADIUS runs with and without a purge, alternated")
 	fs.IntVar(&c.nasCount, "nas", 200, "simulated NAS gateways")
-	fs.BoolVar(&c.compactLast, "compact", true, "at the end, purge everything and compact the file")
+	fs.BoolVar(&c.compactLast, "compact", true, "at the end, shorten retention to -compact-keep, purge at full speed and compact the file")
+	fs.DurationVar(&c.compactKeep, "compact-keep", 7*24*time.Hour, "the shorter retention of the last step")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -102,7 +104,8 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "round %d with purge (%d removed in %.1f s): %v\n", i+1, res.PurgedInRound[i], res.PurgeSeconds[i], res.Busy[i])
 	}
 	if res.CompactBefore > 0 {
-		fmt.Fprintf(stdout, "after purging everything: file %.1f MB, compacted to %.1f MB\n", mb(res.CompactBefore), mb(res.CompactAfter))
+		fmt.Fprintf(stdout, "after purging %d sessions in %.0f s: file %.1f MB, compacted to %.1f MB\n",
+			res.CompactPurged, res.CompactPurgeS, mb(res.CompactBefore), mb(res.CompactAfter))
 	}
 	return nil
 }
@@ -113,6 +116,8 @@ type simResult struct {
 	Busy          []radload.Result `json:"radius_with_purge"`
 	PurgedInRound []int            `json:"purged_in_round"`
 	PurgeSeconds  []float64        `json:"purge_seconds_in_round"`
+	CompactPurged int              `json:"compact_purged"`
+	CompactPurgeS float64          `json:"compact_purge_seconds"`
 	CompactBefore int64            `json:"compact_before_bytes"`
 	CompactAfter  int64            `json:"compact_after_bytes"`
 }
@@ -166,8 +171,8 @@ func simulate(ctx context.Context, c simConfig, log io.Writer) (simResult, error
 			return res, err
 		}
 	}
-	purge := func(ctx context.Context, before time.Time) (int, error) {
-		opt := accounting.PurgeOptions{Before: before, Batch: c.batch, Pause: c.pause}
+	purge := func(ctx context.Context, before time.Time, noRest bool) (int, error) {
+		opt := accounting.PurgeOptions{Before: before, Batch: c.batch, Pause: c.pause, NoRest: noRest}
 		if arch != nil {
 			opt.Archive = arch.Append
 		}
@@ -190,7 +195,7 @@ func simulate(ctx context.Context, c simConfig, log io.Writer) (simResult, error
 			}
 			kept += n
 			t0 := time.Now()
-			m, err := purge(ctx, dayStart.Add(slot+c.purgeEvery).Add(-c.keep))
+			m, err := purge(ctx, dayStart.Add(slot+c.purgeEvery).Add(-c.keep), false)
 			if err != nil {
 				return res, err
 			}
@@ -224,7 +229,7 @@ func simulate(ctx context.Context, c simConfig, log io.Writer) (simResult, error
 		pctx, cancel := context.WithCancel(ctx)
 		go func() {
 			t0 := time.Now()
-			n, _ := purge(pctx, simNow.Add(-c.keep))
+			n, _ := purge(pctx, simNow.Add(-c.keep), false)
 			res.PurgeSeconds = append(res.PurgeSeconds, time.Since(t0).Seconds())
 			purged <- n
 		}()
@@ -235,13 +240,17 @@ func simulate(ctx context.Context, c simConfig, log io.Writer) (simResult, error
 			return res, err
 		}
 		res.Busy, res.PurgedInRound = append(res.Busy, b), append(res.PurgedInRound, n)
+		fmt.Fprintf(log, "without purge: %v\nwith purge (%d removed): %v\n", q, n, b)
 	}
 	if !c.compactLast {
 		return res, nil
 	}
-	if _, err := purge(ctx, simNow.AddDate(1, 0, 0)); err != nil {
+	t0 := time.Now()
+	n, err := purge(ctx, simNow.Add(-c.compactKeep), true)
+	if err != nil {
 		return res, err
 	}
+	res.CompactPurged, res.CompactPurgeS = n, time.Since(t0).Seconds()
 	a.Sessions.Sync()
 	stop()
 	if err := <-done; err != nil {
