@@ -92,17 +92,8 @@ func (s *Store) build(x *openIndex) error {
 	}
 	x.by, x.of = map[string]map[string]Session{}, map[string]string{}
 	err := s.db.View(func(tx *store.Tx) error {
-		return tx.Scan(store.Sessions, "n/", func(k string, _ func(any) error) (bool, error) {
-			nas, id, _ := strings.Cut(strings.TrimPrefix(k, "n/"), "\x00")
-			var ss Session
-			err := tx.Get(store.Sessions, sessKey(nas, id), &ss)
-			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDamagedRecord) {
-				return true, nil // a damaged record is reported by the store
-			}
-			if err != nil {
-				return false, err
-			}
-			x.set(sessKey(nas, id), ss)
+		return scanOpen(tx, "", func(key string, ss Session) (bool, error) {
+			x.set(key, ss)
 			return true, nil
 		})
 	})
@@ -111,6 +102,24 @@ func (s *Store) build(x *openIndex) error {
 	}
 	x.built = true
 	return nil
+}
+
+// scanOpen calls fn with each open session, by key, through the
+// open-by-NAS index from its key from on ("" for the start), until fn
+// returns false.
+func scanOpen(tx *store.Tx, from string, fn func(key string, ss Session) (bool, error)) error {
+	return tx.ScanFrom(store.Sessions, "n/", from, func(k string, _ func(any) error) (bool, error) {
+		nas, id, _ := strings.Cut(strings.TrimPrefix(k, "n/"), "\x00")
+		var ss Session
+		err := tx.Get(store.Sessions, sessKey(nas, id), &ss)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDamagedRecord) {
+			return true, nil // a damaged record is reported by the store
+		}
+		if err != nil {
+			return false, err
+		}
+		return fn(sessKey(nas, id), ss)
+	})
 }
 
 // OpenByIP returns the open sessions whose Framed-IP-Address is ip (as

@@ -2,6 +2,7 @@ package accounting_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -65,6 +66,14 @@ func testReusedAcctSessionIDOpensANewSession(t *testing.T, st *accounting.Store)
 	}
 	if n := st.ReusedIDs(); n != 1 {
 		t.Fatalf("ReusedIDs = %d, want 1", n)
+	}
+	// Retention finds the session moved aside as it finds any other.
+	n, err := st.PurgeClosed(context.Background(), accounting.PurgeOptions{Before: at.Add(time.Hour)})
+	if err != nil || n != 2 {
+		t.Fatalf("PurgeClosed = %d, %v; want both sessions", n, err)
+	}
+	if all, _ := st.List(false, 0); len(all) != 0 {
+		t.Fatalf("after the purge List = %+v, want none", all)
 	}
 }
 

@@ -59,6 +59,9 @@ type Session struct {
 	OutputPackets  uint32 `json:"output_packets"`
 	SessionTime    uint32 `json:"session_time_s"`
 	TerminateCause string `json:"terminate_cause,omitempty"`
+	// Stale is set when wifihk closed the session because its NAS went
+	// silent (stale.go); an Interim-Update from the NAS reopens it.
+	Stale bool `json:"stale,omitempty"`
 	// Updates counts the accounting packets applied (not retransmissions).
 	Updates int `json:"updates"`
 }
@@ -112,7 +115,8 @@ type Store struct {
 	byMAC  openIndex // open sessions by Calling-Station-Id
 
 	log    *slog.Logger
-	reused atomic.Int64 // Acct-Session-Ids reused for a new session (reuse.go)
+	reused atomic.Int64  // Acct-Session-Ids reused for a new session (reuse.go)
+	stale  staleCounters // stale.go
 }
 
 // staged is a session record in the journal but not yet in bbolt.
@@ -195,6 +199,9 @@ type pending struct {
 	applied  bool
 	n        int
 	err      error
+
+	// job, when set, is a maintenance job (stale.go, retention.go).
+	job func(w *writer) (int, error)
 }
 
 // Key layout in the sessions bucket. NAS names hold no NUL, and usernames
@@ -306,9 +313,12 @@ func (s *Store) commit(group []*pending) {
 		w.tx = tx
 		for _, p := range group {
 			var err error
-			if p.closeNAS != "" {
+			switch {
+			case p.job != nil:
+				p.n, err = p.job(w)
+			case p.closeNAS != "":
 				p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
-			} else {
+			default:
 				p.applied, err = applyOne(w, p.u)
 			}
 			if err != nil {
@@ -335,6 +345,7 @@ func (s *Store) commit(group []*pending) {
 		s.byUser.note(w.staged)
 		s.byMAC.note(w.staged)
 		s.noteReuses(w.reuses)
+		s.stale.reopened.Add(uint64(w.reopened))
 	}
 	if err != nil {
 		fail(group, fmt.Errorf("sessions: %w", err))
@@ -356,8 +367,8 @@ func (s *Store) persist(ops []op) error {
 		return err
 	}
 	for _, o := range ops {
-		if !o.del && strings.HasPrefix(o.key, "s/") {
-			s.overlay[o.key] = staged{seq: seq, val: o.val}
+		if strings.HasPrefix(o.key, "s/") {
+			s.overlay[o.key] = staged{seq: seq, val: o.val} // nil val: removed
 		}
 	}
 	return nil
@@ -397,6 +408,8 @@ type writer struct {
 	overlay func(key string) ([]byte, bool)
 	ops     []op
 	reuses  []Reuse // Acct-Session-Ids found reused (reuse.go)
+	// reopened counts sessions closed as stale that came back.
+	reopened int
 }
 
 func (w *writer) get(key string) (Session, error) {
@@ -408,6 +421,9 @@ func (w *writer) get(key string) (Session, error) {
 	}
 	var ss Session
 	if raw, ok := w.overlay(key); ok {
+		if raw == nil {
+			return ss, store.ErrNotFound
+		}
 		if err := json.Unmarshal(raw, &ss); err != nil {
 			return ss, fmt.Errorf("sessions: decode %s: %w", key, err)
 		}
@@ -424,6 +440,9 @@ func (w *writer) put(key string, ss Session) error {
 	}
 	w.staged[key] = ss
 	w.ops = append(w.ops, op{key: key, val: raw})
+	if !ss.Open {
+		w.index(closedKey(ss)) // retention.go
+	}
 	return nil
 }
 
@@ -464,6 +483,9 @@ func applyTx(w *writer, u Update) (bool, error) {
 	if !merge(&ss, u, isNew) {
 		return false, nil
 	}
+	if before.Stale && !ss.Stale {
+		w.reopened++
+	}
 	if err := w.put(sessKey(u.NAS, u.AcctID), ss); err != nil {
 		return false, err
 	}
@@ -492,8 +514,8 @@ func newSession(u Update) Session {
 
 // merge folds u into ss and reports whether anything changed. Counters
 // only grow, so a repeated or reordered packet can neither double nor
-// lower a total; a closed session is not reopened, and its first Stop's
-// time and cause stand.
+// lower a total; a closed session is not reopened (except one closed as
+// stale, see reopen), and its first Stop's time and cause stand.
 func merge(ss *Session, u Update, isNew bool) bool {
 	changed := isNew
 	fill := func(dst *string, v string) {
@@ -510,6 +532,9 @@ func merge(ss *Session, u Update, isNew bool) bool {
 		if v > *dst {
 			*dst, changed = v, true
 		}
+	}
+	if reopen(ss, u) {
+		changed = true
 	}
 	if ss.Open {
 		fill(&ss.Username, u.Username)

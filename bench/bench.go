@@ -20,6 +20,8 @@ var program = cmdline.Program{Name: "wifihk-bench", Note: "(each also takes -jso
 		Summary: "load-test agent report ingest with simulated APs", Run: runAgents},
 	{Name: "faults", Usage: "[-wifihk PATH] [-rounds 5] [-damage-rounds 3] [-fulldisk 60s] [-cases kill,damage,disk] [-seed N]",
 		Summary: "the fault suite: SIGKILL under load, damaged, truncated and deleted files, a full disk; every acknowledged record checked", Run: runFaults},
+	{Name: "retention", Usage: "[-days 60] [-per-day 33334] [-keep 720h] [-archive] [-radius-d 10s] [-rounds 3] [-data DIR]",
+		Summary: "simulate a city's accounting on a fake clock with retention, then RADIUS latency with and without a purge, then compaction", Run: runRetention},
 }}
 
 // errUsage is returned for bad command-line use; the message has been printed.

@@ -50,6 +50,8 @@ type Telemetry interface {
 type Sessions interface {
 	List(openOnly bool, limit int) ([]accounting.Session, error)
 	Get(id string) (accounting.Session, error)
+	// OpenAndStale adds the sessions closed as stale since a time.
+	OpenAndStale(since time.Time) ([]accounting.Session, error)
 }
 
 // Disconnecter ends an accounting session with an RFC 5176

@@ -24,6 +24,7 @@ type sessionRow struct {
 
 type sessionsData struct {
 	Rows      []sessionRow
+	Stale     []sessionRow // closed as stale in the last staleShown
 	Total     int
 	Q         string
 	Off       bool
@@ -54,30 +55,23 @@ func (c *Console) nasVenues() (map[string]hotspots.VenueKey, error) {
 	return out, nil
 }
 
-// planOfClass reads the plan name from the Class the RADIUS server gave
-// ("whk1:GRANT:PLAN").
-func planOfClass(class string) string {
-	if rest, ok := strings.CutPrefix(class, "whk1:"); ok {
-		if _, plan, ok := strings.Cut(rest, ":"); ok {
-			return plan
-		}
-	}
-	return ""
-}
+// staleShown is how far back the sessions page lists sessions that
+// wifihk closed as stale.
+const staleShown = 24 * time.Hour
 
 // openSessions lists the open sessions in the principal's scope matching
-// q (user, MAC, venue or NAS, case-insensitive), newest first.
-func (c *Console) openSessions(v *view, q string) ([]sessionRow, error) {
-	all, err := c.cfg.Sessions.List(true, 0)
+// q (user, MAC, venue or NAS, case-insensitive), newest first, and those
+// closed as stale in the last staleShown.
+func (c *Console) openSessions(v *view, q string) (open, stale []sessionRow, err error) {
+	all, err := c.cfg.Sessions.OpenAndStale(time.Now().Add(-staleShown))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	venues, err := c.nasVenues()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	q = strings.ToLower(strings.TrimSpace(q))
-	var out []sessionRow
 	for _, s := range all {
 		venue := venues[s.NAS]
 		org := venue.Org()
@@ -87,10 +81,16 @@ func (c *Console) openSessions(v *view, q string) ([]sessionRow, error) {
 		if q != "" && !strings.Contains(strings.ToLower(s.Username+"\x00"+s.MAC+"\x00"+venue.String()+"\x00"+s.NAS), q) {
 			continue
 		}
-		out = append(out, sessionRow{Session: s, Venue: venue, Org: org, Plan: planOfClass(s.Class), CanWrite: v.User.CanWrite(org)})
+		row := sessionRow{Session: s, Venue: venue, Org: org, Plan: s.Plan(), CanWrite: v.User.CanWrite(org)}
+		if s.Open {
+			open = append(open, row)
+		} else {
+			stale = append(stale, row)
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Started.After(out[j].Started) })
-	return out, nil
+	sort.Slice(open, func(i, j int) bool { return open[i].Started.After(open[j].Started) })
+	sort.Slice(stale, func(i, j int) bool { return stale[i].Updated.After(stale[j].Updated) })
+	return open, stale[:min(len(stale), maxSessionsShown)], nil
 }
 
 // Duration is how long a session has run.
@@ -107,11 +107,11 @@ func (c *Console) sessions(w http.ResponseWriter, r *http.Request, v *view) stri
 	if d.Off {
 		return "sessions"
 	}
-	rows, err := c.openSessions(v, d.Q)
+	rows, stale, err := c.openSessions(v, d.Q)
 	if err != nil {
 		return c.fail(v, err)
 	}
-	d.Total = len(rows)
+	d.Total, d.Stale = len(rows), stale
 	if len(rows) > maxSessionsShown {
 		rows, d.Truncated, d.Shown = rows[:maxSessionsShown], true, maxSessionsShown
 	}
@@ -160,10 +160,10 @@ func (c *Console) disconnect(w http.ResponseWriter, r *http.Request, v *view) st
 	c.audit(*v.User, "session.disconnect", s.ID, org, result)
 	d := sessionsData{Result: res}
 	v.Title, v.Section, v.Data = v.T("sessions_title"), "sessions", &d
-	rows, err := c.openSessions(v, "")
+	rows, stale, err := c.openSessions(v, "")
 	if err != nil {
 		return c.fail(v, err)
 	}
-	d.Total, d.Rows = len(rows), rows[:min(len(rows), maxSessionsShown)]
+	d.Total, d.Rows, d.Stale = len(rows), rows[:min(len(rows), maxSessionsShown)], stale
 	return "sessions"
 }

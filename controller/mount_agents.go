@@ -10,7 +10,9 @@ import (
 func (a *App) mountAgents() error {
 	// Reports are made durable in a journal beside the database and
 	// applied to it in the background (see telemetry/journal.go).
+	r := a.Config.Retention
 	svc, err := telemetry.New(telemetry.Config{DB: a.DB, JournalPath: datadir.Dir(a.Config.DataDir).ReportsJournal(),
+		APRetention: r.APSeries, VenueRetention: r.VenueSeries, AlertRetention: r.Alerts, ReceiptRetention: r.Receipts,
 		Log: a.Log.With("component", "telemetry")})
 	if err != nil {
 		return err

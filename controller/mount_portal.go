@@ -1,39 +1,15 @@
 package controller
 
 import (
-	"context"
 	"crypto/x509"
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/portal"
 	"github.com/wifihk/wifihk/visitors"
 )
-
-// oneTimeRetention is how long an account's expired portal credentials
-// are kept (for a support question about a login) before they are purged.
-const oneTimeRetention = 24 * time.Hour
-
-// purgeOneTime deletes expired one-time credentials hourly until ctx ends.
-func (a *App) purgeOneTime(ctx context.Context, vis *visitors.Store) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if n, err := vis.PurgeOneTime(time.Now().Add(-oneTimeRetention)); err != nil {
-			a.Log.Error("purging one-time credentials", "err", err)
-		} else if n > 0 {
-			a.Log.Info("expired one-time credentials purged", "count", n)
-		}
-	}
-}
 
 // mountPortal serves the captive portal under /portal.
 func (a *App) mountPortal() error {
@@ -46,7 +22,7 @@ func (a *App) mountPortal() error {
 	p, err := portal.New(portal.Config{
 		NAS: a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
 		Sender: sender, Log: a.Log,
-		PublicURL: a.Config.HTTP.PublicURL, Key: portalKey,
+		PublicURL: a.Config.HTTP.PublicURL, Key: portalKey, KeepSessions: a.Config.Retention.Sessions,
 		TimeLeft: portal.AccountingTimeLeft{Sessions: a.Sessions, Visitors: vis,
 			NAS: a.Registry, Default: a.Config.Plan},
 	})
@@ -54,7 +30,6 @@ func (a *App) mountPortal() error {
 		return err
 	}
 	p.Mount(a.Router)
-	a.runUntilStop(func(ctx context.Context) { a.purgeOneTime(ctx, vis) })
 	met := web.NewRouteMetrics(a.Metrics, "portal", "/portal")
 	met.Init(a.Router)
 	a.Router.Use(met.Middleware)

@@ -68,7 +68,7 @@ func exportCSV(w *bufio.Writer, venues []Venue, byCode map[string]*Org) error {
 		o := orgOf(byCode, venues[i].Org)
 		for j, c := range openColumns {
 			text, _ := c.cell(&venues[i], o)
-			rec[j] = inertCell(text)
+			rec[j] = InertCell(text)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -82,10 +82,10 @@ func exportCSV(w *bufio.Writer, venues []Venue, byCode map[string]*Org) error {
 // cell as a formula (OWASP, "CSV Injection").
 const formulaStarts = "=+-@\t\r"
 
-// inertCell makes a CSV cell that a spreadsheet would run as a formula
+// InertCell makes a CSV cell that a spreadsheet would run as a formula
 // plain text, by putting a single quote before it, as OWASP recommends.
 // Numbers keep their minus sign.
-func inertCell(s string) string {
+func InertCell(s string) string {
 	if s == "" || !strings.ContainsRune(formulaStarts, rune(s[0])) {
 		return s
 	}
@@ -95,7 +95,7 @@ func inertCell(s string) string {
 	return "'" + s
 }
 
-// liveCell undoes inertCell, so that an export imports back unchanged.
+// liveCell undoes InertCell, so that an export imports back unchanged.
 func liveCell(s string) string {
 	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune(formulaStarts, rune(s[1])) {
 		return s[1:]

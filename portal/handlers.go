@@ -89,7 +89,11 @@ func (p *Portal) terms(w http.ResponseWriter, r *http.Request, v *view) {
 	if tok := v.q.Get("uam"); tok != "" && !v.loadToken(tok) {
 		return
 	}
-	v.message(http.StatusOK, "terms_heading", "terms_body")
+	keep := tr(v.lang, "terms_keep_all")
+	if d := v.p.cfg.KeepSessions; d > 0 {
+		keep = tr(v.lang, "terms_keep", int(d.Hours()/24))
+	}
+	v.message(http.StatusOK, "terms_heading", "terms_body", keep)
 }
 
 // venueInfo is the RFC 8908 venue-info-url: where the visitor is and whom

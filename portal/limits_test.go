@@ -20,7 +20,7 @@ import (
 
 // newPortal is a portal alone over a real store, with a NAS "lim" that has
 // no UAM secret, and its log.
-func newPortal(t *testing.T, limits portal.Limits) (*httptest.Server, *bytes.Buffer) {
+func newPortal(t *testing.T, limits portal.Limits, configure ...func(*portal.Config)) (*httptest.Server, *bytes.Buffer) {
 	t.Helper()
 	db := storetest.Open(t)
 	sealer, _ := secrets.New(make([]byte, 32))
@@ -32,9 +32,13 @@ func newPortal(t *testing.T, limits portal.Limits) (*httptest.Server, *bytes.Buf
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	p, err := portal.New(portal.Config{NAS: reg, Visitors: visitors.New(db, sealer), DefaultPlan: hotspots.DefaultPlan(),
+	cfg := portal.Config{NAS: reg, Visitors: visitors.New(db, sealer), DefaultPlan: hotspots.DefaultPlan(),
 		Sender: portal.NewOutbox(t.TempDir(), slog.New(slog.NewTextHandler(&log, nil))), Limits: limits,
-		Log: slog.New(slog.NewTextHandler(&log, nil))})
+		Log: slog.New(slog.NewTextHandler(&log, nil))}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	p, err := portal.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

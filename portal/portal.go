@@ -81,6 +81,10 @@ type Config struct {
 	Remember    int              // days "remember this device" lasts; default 30, <0 turns it off
 	Limits      Limits           //
 	Now         func() time.Time // default time.Now
+
+	// KeepSessions is how long closed sessions are kept, as the terms of
+	// use say; 0: until the operator deletes them.
+	KeepSessions time.Duration
 }
 
 // Portal serves the captive portal.

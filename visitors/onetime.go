@@ -199,49 +199,17 @@ func (s *Store) IssueFree(in OneTimeInput, perDay int) (Credential, string, int,
 	return c, secret, used, err
 }
 
-// purgeChunk bounds the credentials one purge transaction deletes.
-const purgeChunk = 1000
-
 // PurgeOneTime deletes the stored one-time credentials (an account's
 // portal logons) that expired before cutoff, and returns how many. Their
 // names sort by issue time and a credential expires after it is issued,
 // so the scan stops at the first one issued after cutoff.
 func (s *Store) PurgeOneTime(cutoff time.Time) (int, error) {
 	last := oneTimeName(cutoff)[:len("ot-")+9] // the cutoff's time characters
-	total := 0
-	for {
-		var old []string
-		err := s.db.View(func(tx *store.Tx) error {
-			return tx.Scan(store.Credentials, "ot-", func(k string, dec func(any) error) (bool, error) {
-				if k > last || len(old) == purgeChunk {
-					return false, nil
-				}
-				var c Credential
-				if err := dec(&c); err != nil {
-					return false, err
-				}
-				if !c.ExpiresAt.IsZero() && c.ExpiresAt.Before(cutoff) {
-					old = append(old, k)
-				}
-				return true, nil
-			})
-		})
-		if err == nil && len(old) > 0 {
-			err = s.db.Update(func(tx *store.Tx) error {
-				for _, k := range old {
-					if err := tx.Delete(store.Credentials, k); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+	expired := expiredBefore(cutoff)
+	return s.purge("one-time credentials", store.Credentials, "ot-", func(k string, dec func(any) error) (bool, bool, error) {
+		if k > last {
+			return false, true, nil
 		}
-		if err != nil {
-			return total, fmt.Errorf("visitors: purge one-time credentials: %w", err)
-		}
-		total += len(old)
-		if len(old) < purgeChunk {
-			return total, nil
-		}
-	}
+		return expired(k, dec)
+	})
 }

@@ -36,8 +36,12 @@ func cmdSessionList(_ context.Context, e *Env, args []string) error {
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tUSER\tOPEN\tSTARTED\tTIME\tIN\tOUT\tCAUSE")
 	for _, s := range all {
+		cause := s.TerminateCause
+		if s.Stale {
+			cause += " (stale: closed by wifihk)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%ds\t%d\t%d\t%s\n", s.ID, s.Username, s.Open,
-			s.Started.Format(time.DateTime), s.SessionTime, s.InputOctets, s.OutputOctets, s.TerminateCause)
+			s.Started.Format(time.DateTime), s.SessionTime, s.InputOctets, s.OutputOctets, cause)
 	}
 	return tw.Flush()
 }

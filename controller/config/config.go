@@ -33,6 +33,8 @@ type Config struct {
 	Plan     hotspots.Plan `yaml:"default_plan"`
 	Coverage Coverage      `yaml:"coverage"`
 	Portal   Portal        `yaml:"portal"`
+	// Retention says how long records are kept (retention.go).
+	Retention Retention `yaml:"retention"`
 }
 
 // Store chooses where records live. Default: the data dir's bbolt file.
@@ -129,6 +131,8 @@ func Default() Config {
 		Plan:     hotspots.DefaultPlan(),
 		Coverage: Coverage{TargetVenuesPerDistrict: 100},
 		Portal:   Portal{SMTP: SMTP{TLS: "starttls"}},
+
+		Retention: DefaultRetention(),
 	}
 }
 
@@ -200,6 +204,9 @@ func (c Config) Validate() error {
 	}
 	if c.Coverage.TargetVenuesPerDistrict < 0 {
 		return errors.New("config: coverage.target_venues_per_district: must not be negative")
+	}
+	if err := c.Retention.validate(); err != nil {
+		return err
 	}
 	return c.Portal.SMTP.validate()
 }

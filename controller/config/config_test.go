@@ -42,6 +42,11 @@ func TestBadValuesNameTheField(t *testing.T) {
 		{"smtp bad from", "portal:\n  smtp:\n    addr: mail.example.hk:587\n    from: noreply at example.hk\n", "portal.smtp.from"},
 		{"smtp tls mode", "portal:\n  smtp:\n    tls: ssl\n", "portal.smtp.tls"},
 		{"smtp plain to a remote host", "portal:\n  smtp:\n    addr: mail.example.hk:25\n    from: a@example.hk\n    tls: none\n", "portal.smtp.tls"},
+		{"retention too short", "retention:\n  sessions: 1h\n", "retention.sessions"},
+		{"retention batch", "retention:\n  batch: 0\n", "retention.batch"},
+		{"retention negative", "retention:\n  devices: -1h\n", "retention.devices"},
+		{"stale multiple", "retention:\n  stale:\n    multiple: 1\n", "retention.stale.multiple"},
+		{"retention unknown", "retention:\n  session: 1h\n", "session"},
 		{"smtp user without password", "portal:\n  smtp:\n    addr: mail.example.hk:587\n    from: a@example.hk\n    username: u\n", "portal.smtp.password_file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -64,6 +64,9 @@ func (d Dir) ControlSocket() string { return d.join("wifihk.sock") }
 // Outbox is the file the default code sender appends to.
 func (d Dir) Outbox() string { return d.join("outbox.jsonl") }
 
+// Archive is where closed sessions are archived by default.
+func (d Dir) Archive() string { return d.join("archive") }
+
 // DemoTLS is the directory of the demo's self-signed certificate.
 func (d Dir) DemoTLS() string { return d.join("demo-tls") }
 

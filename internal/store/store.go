@@ -229,9 +229,15 @@ func (tx *Tx) Delete(bucket, key string) error {
 // until fn returns false or an error. decode fills a value from the record.
 // To collect decoded records, use List.
 func (tx *Tx) Scan(bucket, prefix string, fn func(key string, decode func(v any) error) (bool, error)) error {
+	return tx.ScanFrom(bucket, prefix, "", fn)
+}
+
+// ScanFrom is Scan starting at the first key at or after from, so that a
+// long walk can go on in a later transaction where an earlier one stopped.
+func (tx *Tx) ScanFrom(bucket, prefix, from string, fn func(key string, decode func(v any) error) (bool, error)) error {
 	p := []byte(prefix)
 	var fnErr error
-	err := tx.b.Seek(bucket, p, func(k, raw []byte) (bool, error) {
+	err := tx.b.Seek(bucket, []byte(max(prefix, from)), func(k, raw []byte) (bool, error) {
 		if !bytes.HasPrefix(k, p) {
 			return false, nil
 		}

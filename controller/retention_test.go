@@ -1,0 +1,97 @@
+package controller_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	lr "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+	"layeh.com/radius/rfc2866"
+
+	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/accounting/archive"
+	"github.com/wifihk/wifihk/controller"
+	"github.com/wifihk/wifihk/controller/config"
+	"github.com/wifihk/wifihk/controller/controllertest"
+	"github.com/wifihk/wifihk/internal/datadir"
+)
+
+// acct sends one accounting packet from the demo NAS, delay old by its
+// Acct-Delay-Time, which is how the test moves a session into the past.
+func acct(t *testing.T, a *controller.App, status rfc2866.AcctStatusType, id string, delay time.Duration, sessionTime uint32) {
+	t.Helper()
+	p := lr.New(lr.CodeAccountingRequest, []byte("testing123"))
+	rfc2866.AcctStatusType_Set(p, status)
+	rfc2866.AcctSessionID_SetString(p, id)
+	rfc2865.UserName_SetString(p, "demo")
+	rfc2865.CallingStationID_SetString(p, "02-11-22-33-44-55")
+	rfc2866.AcctDelayTime_Set(p, rfc2866.AcctDelayTime(delay/time.Second))
+	rfc2866.AcctSessionTime_Set(p, rfc2866.AcctSessionTime(sessionTime))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if res, err := lr.Exchange(ctx, p, a.AcctAddr.String()); err != nil || res.Code != lr.CodeAccountingResponse {
+		t.Fatalf("accounting %v %s: %v %v", status, id, res, err)
+	}
+}
+
+// waitFor polls cond until it holds or 10 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s", what)
+		}
+	}
+}
+
+// A served controller closes a silent session, reopens it when the NAS
+// speaks again, and archives then removes sessions past retention.
+func TestServedRetentionAndStaleSessions(t *testing.T) {
+	a := controllertest.Start(t, controllertest.Options{Demo: true, Configure: func(c *config.Config) {
+		c.Retention.Stale.Every, c.Retention.Every = 20*time.Millisecond, 20*time.Millisecond
+		c.Retention.Sessions = 24 * time.Hour
+		c.Retention.Archive.Enabled = true
+	}})
+	// The demo plan asks for interim updates every 300 s: an hour of
+	// silence is stale.
+	acct(t, a, rfc2866.AcctStatusType_Value_Start, "silent", time.Hour, 0)
+	waitFor(t, "the stale close", func() bool {
+		ss, err := a.Sessions.Get("demo-localhost/silent")
+		return err == nil && ss.Stale
+	})
+	if ss, _ := a.Sessions.Get("demo-localhost/silent"); ss.Open || ss.TerminateCause != "Lost-Service" {
+		t.Fatalf("stale session = %+v", ss)
+	}
+	acct(t, a, rfc2866.AcctStatusType_Value_InterimUpdate, "silent", 0, 3600)
+	if ss, _ := a.Sessions.Get("demo-localhost/silent"); !ss.Open || ss.Stale {
+		t.Fatalf("after the Interim-Update = %+v", ss)
+	}
+
+	// Two days old: past the 24 h retention.
+	acct(t, a, rfc2866.AcctStatusType_Value_Start, "old", 49*time.Hour, 0)
+	acct(t, a, rfc2866.AcctStatusType_Value_Stop, "old", 48*time.Hour, 3600)
+	dir := datadir.Dir(a.Config.DataDir).Archive()
+	waitFor(t, "the purge", func() bool { _, err := a.Sessions.Get("demo-localhost/old"); return err != nil })
+	all, err := archive.List(dir)
+	if err != nil || len(all) != 1 || all[0].Records != 1 || !all[0].Pseudonymised {
+		t.Fatalf("archive = %+v, %v", all, err)
+	}
+	var got []string
+	archive.Read(dir, all[0], func(ss accounting.Session) error { got = append(got, ss.ID+" "+ss.Username); return nil })
+	if len(got) != 1 || !strings.HasPrefix(got[0], "demo-localhost/old p:") {
+		t.Fatalf("archived %q", got)
+	}
+	_, body := get(t, http.DefaultClient, "http://"+a.HTTPAddr.String()+"/metrics")
+	for _, w := range []string{
+		"wifihk_sessions_stale_closed_total 1",
+		"wifihk_sessions_stale_reopened_total 1",
+		`wifihk_retention_removed_total{kind="sessions"} 1`,
+	} {
+		if !strings.Contains(body, w) {
+			t.Errorf("/metrics lacks %s", w)
+		}
+	}
+}
