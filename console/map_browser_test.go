@@ -1,0 +1,143 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/browsertest"
+)
+
+// TestBrowserMapRealData draws the 5,430 real venues over the districts:
+// each district's shade follows its figure, a venue's name shows on hover
+// and on keyboard focus, and the page is screenshotted at phone and
+// desktop widths in the three languages, axe-clean.
+func TestBrowserMapRealData(t *testing.T) {
+	a := startApp(t, appOpts{realData: true})
+	ctx, cancel := context.WithTimeout(browsertest.Start(t, browsertest.Options{Width: 1440, Height: 900}), 300*time.Second)
+	defer cancel()
+	axe := browsertest.AxeScript(t)
+	shots := browsertest.ShotDir(t)
+	signInBrowser(t, ctx, a.URL, "admin")
+
+	cov, err := a.Registry.Coverage(context.Background(), "", 0, hotspots.CoverageSources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct {
+		key string
+		of  func(r hotspots.CoverageRow) int
+	}{{"venues", func(r hotspots.CoverageRow) int { return r.Venues }}, {"hotspots", func(r hotspots.CoverageRow) int { return r.Hotspots }}} {
+		do(t, ctx, "shade by "+m.key, chromedp.Navigate(a.URL+"/console/coverage"), chromedp.WaitVisible(chromedp.ID("measure")),
+			chromedp.SetValue(chromedp.ID("measure"), m.key), chromedp.Click(chromedp.CSS(`form.inline button[type=submit]`)))
+		waitFor(t, ctx, "location.search.includes('measure=') && document.readyState === 'complete'")
+		if got := eval[string](t, ctx, "new URLSearchParams(location.search).get('measure')"); got != m.key {
+			t.Fatalf("the form asked for measure %q", got)
+		}
+		shades := eval[map[string]string](t, ctx, `Object.fromEntries(Array.from(document.querySelectorAll('svg.map .land path'),
+			p => [p.dataset.district, p.getAttribute('class') + ' ' + getComputedStyle(p).fill + ' ' + p.querySelector('title').textContent]))`)
+		if len(shades) != 18 {
+			t.Fatalf("%d districts drawn, want 18", len(shades))
+		}
+		// A district with a larger figure is never lighter, the largest
+		// is the darkest, and each district's tooltip gives its figure.
+		for _, x := range cov.Districts {
+			for _, y := range cov.Districts {
+				if m.of(x) > m.of(y) && shades[x.Name][:2] == "f" && shades[x.Name][1] < shades[y.Name][1] {
+					t.Errorf("%s: %s has %d, %s %d, but %q vs %q", m.key, x.Name, m.of(x), y.Name, m.of(y), shades[x.Name], shades[y.Name])
+				}
+			}
+			if !strings.HasSuffix(shades[x.Name], fmt.Sprint(" ", m.of(x))) {
+				t.Errorf("%s tooltip %q does not give its %s (%d)", x.Name, shades[x.Name], m.key, m.of(x))
+			}
+		}
+		top, bottom := cov.Districts[0], cov.Districts[0]
+		for _, r := range cov.Districts {
+			if m.of(r) > m.of(top) {
+				top = r
+			}
+			if m.of(r) < m.of(bottom) {
+				bottom = r
+			}
+		}
+		if !strings.HasPrefix(shades[top.Name], "f5 ") || !strings.HasPrefix(shades[bottom.Name], "f1 ") ||
+			strings.Fields(shades[top.Name])[1] == strings.Fields(shades[bottom.Name])[1] {
+			t.Errorf("%s: the largest %q, the smallest %q", m.key, shades[top.Name], shades[bottom.Name])
+		}
+	}
+
+	// Hover: the mouse over a dot that is on top at its centre shows the
+	// venue's name and a link to it.
+	spot := eval[[]float64](t, ctx, `(() => { for (const c of document.querySelectorAll('svg.map circle[data-venue="hkgwfs/NBCH03M"], svg.map circle')) {
+		const r = c.getBoundingClientRect(), x = r.x + r.width/2, y = r.y + r.height/2;
+		if (document.elementFromPoint(x, y) === c) { window.hoverKey = c.dataset.venue; return [x, y]; } } })()`)
+	do(t, ctx, "hover a dot", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, spot[0], spot[1]), chromedp.WaitVisible(chromedp.ID("mapinfo")))
+	key := eval[string](t, ctx, "window.hoverKey")
+	v, err := a.Registry.Venue(hotspots.VenueKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := text(t, ctx, "#mapinfo")
+	link := eval[string](t, ctx, "document.querySelector('#mapinfo a').getAttribute('href')")
+	if !strings.Contains(info, v.NameEN) || !strings.Contains(info, hotspotWords(v.Hotspots)) || !strings.HasPrefix(link, "/console/venues/"+v.Org+"/") {
+		t.Errorf("hovering %s shows %q linking to %q", key, info, link)
+	}
+	browsertest.Screenshot(ctx, t, shots, "map-hover-1440.png")
+
+	// Keyboard: in a close-up each dot is a link; focusing one shows it.
+	do(t, ctx, "close-up of Sai Kung", chromedp.Navigate(a.URL+"/console/coverage?district=Sai+Kung"), chromedp.WaitVisible(chromedp.CSS("svg.map")),
+		chromedp.Focus(chromedp.CSS(`svg.map a[href="/console/venues/PCCW/1739"]`)), chromedp.WaitVisible(chromedp.ID("mapinfo")))
+	if info := text(t, ctx, "#mapinfo"); !strings.Contains(info, "Circle K") {
+		t.Errorf("focusing the Tseung Kwan O Circle K shows %q", info)
+	}
+	browsertest.Screenshot(ctx, t, shots, "map-focus-sai-kung-1440.png")
+
+	for _, w := range []int64{390, 1440} {
+		do(t, ctx, "viewport", chromedp.EmulateViewport(w, 900))
+		for _, lang := range []string{"en", "zh-Hant", "zh-Hans"} {
+			name := fmt.Sprintf("coverage-map-%s-%d", lang, w)
+			do(t, ctx, name, chromedp.Navigate(a.URL+"/console/coverage?lang="+lang), chromedp.WaitVisible(chromedp.CSS("svg.map")))
+			if lang != "zh-Hans" { // the same page as zh-Hant, in other characters; axe takes ~10 s a run here
+				browsertest.NoSeriousViolations(ctx, t, axe, name)
+			}
+			browsertest.Screenshot(ctx, t, shots, name+".png")
+			if eval[bool](t, ctx, "document.documentElement.scrollWidth > window.innerWidth") {
+				t.Errorf("%s scrolls sideways", name)
+			}
+			// District names are at least 11 px on screen.
+			if px := eval[float64](t, ctx, `Math.min(...Array.from(document.querySelectorAll('svg.map .lbl text'), e => e.getBoundingClientRect().height).filter(h => h > 0))`); px < 11 {
+				t.Errorf("%s: district labels %.1f px tall", name, px)
+			}
+		}
+	}
+}
+
+// waitFor polls js until it is true across a navigation, which ends a
+// chromedp.Poll, within the context's deadline.
+func waitFor(t *testing.T, ctx context.Context, js string) {
+	t.Helper()
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", js, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func hotspotWords(n int) string {
+	if n == 1 {
+		return "1 hotspot"
+	}
+	return fmt.Sprintf("%d hotspots", n)
+}
