@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"math"
 	"net/url"
@@ -198,20 +199,8 @@ func renderMap(m mapSpec) template.HTML {
 	esc(m.Title)
 	b.WriteString(`</title><desc id="map-desc">`)
 	esc(m.Desc)
-	b.WriteString(`</desc><rect class="sea" x="-500" y="-500" width="2000" height="1800"/><g class="land">`)
-	paths := districtPaths()
-	for _, l := range m.Labels {
-		b.WriteString(`<path class="f`)
-		b.WriteString(strconv.Itoa(l.Shade))
-		b.WriteString(`" data-district="`)
-		esc(l.EN)
-		b.WriteString(`" d="`)
-		b.WriteString(paths[l.EN])
-		b.WriteString(`"><title>`)
-		esc(l.Figure)
-		b.WriteString(`</title></path>`)
-	}
-	b.WriteString(`</g>`)
+	b.WriteString(`</desc>`)
+	writeLand(&b, m.Labels)
 	shrink := zoomShrink(vb.Zoom)
 	var groups [3][len(dotSizes)][]int32 // venue indices by status and size
 	for i := range m.Points {
@@ -265,6 +254,67 @@ func renderMap(m mapSpec) template.HTML {
 	writeLabels(&b, m, f)
 	writeScale(&b, vb, f)
 	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// writeLand writes the sea and each district's land with its fill step
+// and its figure as a tooltip.
+func writeLand(b *bytes.Buffer, labels []mapLabel) {
+	b.WriteString(`<rect class="sea" x="-500" y="-500" width="2000" height="1800"/><g class="land">`)
+	paths := districtPaths()
+	for _, l := range labels {
+		b.WriteString(`<path class="f`)
+		b.WriteString(strconv.Itoa(l.Shade))
+		b.WriteString(`" data-district="`)
+		template.HTMLEscape(b, []byte(l.EN))
+		b.WriteString(`" d="`)
+		b.WriteString(paths[l.EN])
+		b.WriteString(`"><title>`)
+		template.HTMLEscape(b, []byte(l.Figure))
+		b.WriteString(`</title></path>`)
+	}
+	b.WriteString(`</g>`)
+}
+
+// renderPicker draws the districts as a map to click on to set a venue's
+// position, with a pin at (lat, lon) when ok and framed around it; the
+// projection is in data attributes for console.js to invert. Without
+// JavaScript it is only a picture and the fields are typed.
+func renderPicker(labels []mapLabel, lat, lon float64, ok bool, label string) template.HTML {
+	var b bytes.Buffer
+	f := func(v float64) {
+		b.Write(strconv.AppendFloat(b.AvailableBuffer(), math.Round(v*1000)/1000, 'f', -1, 64))
+	}
+	vb := hkMap.whole()
+	x, y := hkMap.xy(lat, lon)
+	if ok {
+		w := hkMap.w / 4
+		vb = viewBox{X: x - w/2, Y: y - w*hkMap.h/hkMap.w/2, W: w, H: w * hkMap.h / hkMap.w, Zoom: 4}
+	}
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" class="map picker z`)
+	b.WriteString(strconv.Itoa(vb.Zoom))
+	b.WriteString(`" viewBox="`)
+	for i, v := range []float64{vb.X, vb.Y, vb.W, vb.H} {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		f(v)
+	}
+	b.WriteString(`" role="img" aria-label="`)
+	template.HTMLEscape(&b, []byte(label))
+	fmt.Fprintf(&b, `" data-min-lon="%g" data-max-lat="%g" data-kx="%g" data-ky="%g">`, hkMap.minLon, hkMap.maxLat, hkMap.kx, hkMap.ky)
+	writeLand(&b, labels)
+	b.WriteString(`<circle class="pin" r="`)
+	f(5 * vb.W / hkMap.w)
+	if ok {
+		b.WriteString(`" cx="`)
+		f(x)
+		b.WriteString(`" cy="`)
+		f(y)
+	} else {
+		b.WriteString(`" visibility="hidden`)
+	}
+	b.WriteString(`"/></svg>`)
 	return template.HTML(b.String())
 }
 

@@ -72,4 +72,22 @@
       if (e.key === "Escape") { box.hidden = true; shown = null; }
     });
   }
+  // The venue form's map: a click sets latitude and longitude.
+  var picker = document.querySelector("svg.picker");
+  if (picker) {
+    var num = function (k) { return parseFloat(picker.getAttribute("data-" + k)); };
+    var pin = picker.querySelector(".pin");
+    picker.addEventListener("click", function (e) {
+      var pt = picker.createSVGPoint();
+      pt.x = e.clientX;
+      pt.y = e.clientY;
+      var p = pt.matrixTransform(picker.getScreenCTM().inverse());
+      var lat = num("max-lat") - p.y / num("ky"), lon = num("min-lon") + p.x / num("kx");
+      document.getElementById("latitude").value = lat.toFixed(5);
+      document.getElementById("longitude").value = lon.toFixed(5);
+      pin.setAttribute("cx", p.x);
+      pin.setAttribute("cy", p.y);
+      pin.removeAttribute("visibility");
+    });
+  }
 })();
