@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/browsertest"
 )
@@ -189,4 +190,28 @@ func slowBrowser(t *testing.T, width, height int) context.Context {
 	ctx, cancel := context.WithTimeout(browsertest.Start(t, browsertest.Options{Width: width, Height: height}), 300*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// TestBrowserLongUserNameKeepsDisconnect: a free pass's long user name is
+// cut short (whole on hover) so that Disconnect stays on a 1440 px screen.
+func TestBrowserLongUserNameKeepsDisconnect(t *testing.T) {
+	a := startApp(t, appOpts{})
+	if _, err := a.Registry.AddNAS(hotspots.NASInput{Name: "test-nas", IP: "127.0.0.1", Secret: "nas-secret-1", Hotspot: "orga/A001"}); err != nil {
+		t.Fatal(err)
+	}
+	long := "free-" + strings.Repeat("0123456789abcdef", 4) // as long as a free pass's name
+	if _, err := accounting.New(a.DB).Apply(accounting.Update{NAS: "test-nas", AcctID: "sess-1", Status: accounting.Start,
+		Username: long, MAC: "02:11:22:33:44:77", NASAddr: "127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := slowBrowser(t, 1440, 900)
+	signInBrowser(t, ctx, a.URL, "op-a")
+	do(t, ctx, "sessions", chromedp.Navigate(a.URL+"/console/sessions"), chromedp.WaitVisible(chromedp.CSS(`tr[data-session="test-nas/sess-1"] button`)))
+	if right := eval[float64](t, ctx, `document.querySelector('tr[data-session="test-nas/sess-1"] button').getBoundingClientRect().right`); right > 1440 {
+		t.Errorf("Disconnect ends at %.0f px, off a 1440 px screen", right)
+	}
+	if title := eval[string](t, ctx, `document.querySelector('tr[data-session="test-nas/sess-1"] .ident').title`); title != long {
+		t.Errorf("the whole name is not at hand: %q", title)
+	}
+	browsertest.Screenshot(ctx, t, browsertest.ShotDir(t), "sessions-long-name-1440.png")
 }
