@@ -16,12 +16,28 @@ type coverageData struct {
 	Cov          hotspots.Coverage
 	District     string // the district zoomed to, English; "" for all
 	Districts    []hotspots.District
+	Measure      string // the ?measure= the districts are shaded by
+	Measures     []measureOption
+	Shades       []shadeKey // the fill legend; none when the figure is unknown
+	FillNote     string
 	Online       int // venues by dot colour
 	Offline      int
 	NoAgent      int
 	TelemetryOff bool
 	Below        map[string]bool
 	BelowText    string
+}
+
+// measureOption is one choice of figure to shade districts by.
+type measureOption struct {
+	Key, Text string
+	Selected  bool
+}
+
+// shadeKey is one step of the fill legend: its class and its range.
+type shadeKey struct {
+	Class int
+	Range string
 }
 
 // coverageSources are the live sources wired in so far.
@@ -77,18 +93,63 @@ func (c *Console) coverage(w http.ResponseWriter, r *http.Request, v *view) stri
 			d.NoAgent++
 		}
 	}
-	labels := make([]mapLabel, len(d.Districts))
-	for i, dist := range d.Districts {
-		labels[i] = mapLabel{EN: dist.EN, Text: v.District(dist.EN), Lat: dist.Lat, Lon: dist.Lon}
+	m, ok := lookupMeasure(r.URL.Query().Get("measure"))
+	if !ok {
+		return c.fail(v, errNotFound)
 	}
+	labels := c.districtFills(v, &d, m)
 	vb := hkMap.whole()
 	if zoom != nil {
 		vb = hkMap.around(pts, zoom.EN, zoom.Lat, zoom.Lon)
 	}
-	d.Map = renderMap(pts, labels, vb, c.cfg.Base, v.T("cov_map"), v.T("cov_map_desc", len(pts)))
+	keep := ""
+	if m.Key != measures[0].Key {
+		keep = "&measure=" + m.Key
+	}
+	d.Map = renderMap(mapSpec{Points: pts, Labels: labels, View: vb, Base: c.cfg.Base, Keep: keep, Lang: v.Lang,
+		Title: v.T("cov_map"), Desc: v.T("cov_map_desc", len(pts)),
+		Status: [3]string{v.T("st_none"), v.T("st_online"), v.T("st_offline")}, Hotspots: v.T("cov_hotspots_n"), Hotspot1: v.T("cov_hotspots_1")})
 	v.Title, v.Section, v.Data, v.Refresh = v.T("cov_title"), "coverage", d, true
 	c.met.mapVenues.Set(float64(len(pts)))
 	return "coverage"
+}
+
+// districtFills labels each district with its fill step and figure under
+// measure m, and fills in the page's measure choice and fill legend.
+func (c *Console) districtFills(v *view, d *coverageData, m measure) []mapLabel {
+	d.Measure = m.Key
+	for _, o := range measures {
+		d.Measures = append(d.Measures, measureOption{Key: o.Key, Text: v.T(o.Msg), Selected: o.Key == m.Key})
+	}
+	rows := d.Cov.Districts
+	known := len(rows) > 0 && m.Of(&rows[0]).Known
+	scale := newShadeScale(rows, m)
+	if known {
+		d.FillNote = v.T("cov_fill", v.T(m.Msg))
+		d.Shades = append(d.Shades, shadeKey{0, "0"})
+		for i, r := range scale.ranges() {
+			d.Shades = append(d.Shades, shadeKey{i + 1, r})
+		}
+	} else {
+		d.FillNote = v.T("cov_fill_unknown", v.T(m.Msg))
+	}
+	byName := map[string]*hotspots.CoverageRow{}
+	for i := range rows {
+		byName[rows[i].Name] = &rows[i]
+	}
+	labels := make([]mapLabel, len(d.Districts))
+	for i, dist := range d.Districts {
+		l := mapLabel{EN: dist.EN, Text: v.District(dist.EN), Lat: dist.Lat, Lon: dist.Lon}
+		if row := byName[dist.EN]; row != nil {
+			n := m.Of(row)
+			if known {
+				l.Shade = scale.shade(n.N)
+			}
+			l.Figure = v.T("cov_district_fig", l.Text, v.T(m.Msg), v.Count(n))
+		}
+		labels[i] = l
+	}
+	return labels
 }
 
 // mapPoints returns the venues in scope with the status of their APs.
@@ -138,7 +199,8 @@ func (c *Console) venuePoints(scope string) ([]mapPoint, error) {
 	pts = make([]mapPoint, len(venues))
 	for i := range venues {
 		v := &venues[i]
-		pts[i] = mapPoint{Key: v.Key(), Lat: v.Latitude, Lon: v.Longitude, District: v.District}
+		pts[i] = mapPoint{Key: v.Key(), NameEN: v.NameEN, NameTC: v.NameTC, NameSC: v.NameSC,
+			Lat: v.Latitude, Lon: v.Longitude, District: v.District, Hotspots: v.Hotspots}
 	}
 	pc.mu.Lock()
 	if pc.version == ver && len(pc.byScope) < 1000 { // bounded by the number of organisations

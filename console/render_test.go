@@ -42,7 +42,7 @@ func TestProjectionKeepsDistancesAndFitsHongKong(t *testing.T) {
 	}
 }
 
-var circleRE = regexp.MustCompile(`<circle cx="([\d.]+)" cy="([\d.]+)" r="2" data-venue="([^"]*)"/>`)
+var circleRE = regexp.MustCompile(`<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)" data-venue="([^"]*)"><title>([^<]*)</title></circle>`)
 
 func TestRenderMapOnePointPerVenueEscaped(t *testing.T) {
 	pts := []mapPoint{
@@ -51,7 +51,8 @@ func TestRenderMapOnePointPerVenueEscaped(t *testing.T) {
 		{Key: "o/c&d", Lat: 22.27, Lon: 114.18, District: "Wan Chai"},
 	}
 	labels := []mapLabel{{EN: "Wan Chai", Text: "灣仔區", Lat: 22.2687, Lon: 114.1826}}
-	svg := string(renderMap(pts, labels, hkMap.whole(), "/console", "Map <1>", "desc"))
+	svg := string(renderMap(mapSpec{Points: pts, Labels: labels, View: hkMap.whole(), Base: "/console", Title: "Map <1>", Desc: "desc",
+		Hotspots: "%d hotspots"}))
 	if strings.Contains(svg, "<script>") || strings.Contains(svg, "Map <1>") {
 		t.Fatal("unescaped text in the SVG")
 	}
@@ -60,10 +61,10 @@ func TestRenderMapOnePointPerVenueEscaped(t *testing.T) {
 		t.Fatalf("%d points for 3 venues", len(m))
 	}
 	// Drawn no-agent, online, offline: offline last, on top.
-	if m[0][3] != "o/c&amp;d" || m[1][3] != "o/b" || m[2][3] != "o/a&#34;&gt;&lt;script&gt;" {
-		t.Errorf("order or escaping: %q %q %q", m[0][3], m[1][3], m[2][3])
+	if m[0][4] != "o/c&amp;d" || m[1][4] != "o/b" || m[2][4] != "o/a&#34;&gt;&lt;script&gt;" {
+		t.Errorf("order or escaping: %q %q %q", m[0][4], m[1][4], m[2][4])
 	}
-	if !strings.Contains(svg, `<a href="/console/coverage?district=Wan+Chai"><text`) || !strings.Contains(svg, ">灣仔區</text>") {
+	if !strings.Contains(svg, `<a href="/console/coverage?district=Wan+Chai"><g`) || !strings.Contains(svg, ">灣仔區</text>") {
 		t.Errorf("district label link missing: %s", svg)
 	}
 }

@@ -359,6 +359,7 @@ type venueForm struct {
 	Plans                                                      []hotspots.Plan
 	FixedOrg                                                   bool
 	DefaultPlan                                                string
+	Picker                                                     template.HTML // a map to click the position on
 }
 
 // Key is the address the form's venue has or will have.
@@ -429,6 +430,14 @@ func (c *Console) venueFormPage(v *view, f *venueForm, title string) string {
 		}
 	}
 	f.DefaultPlan = c.cfg.DefaultPlan.Name
+	var labels []mapLabel
+	for _, d := range hotspots.Districts() {
+		labels = append(labels, mapLabel{EN: d.EN, Figure: v.District(d.EN)})
+	}
+	lat, errLat := strconv.ParseFloat(f.Lat, 64)
+	lon, errLon := strconv.ParseFloat(f.Lon, 64)
+	near := errLat == nil && errLon == nil && lat > 22 && lat < 23 && lon > 113.5 && lon < 114.7 // also not NaN
+	f.Picker = renderPicker(labels, lat, lon, near, v.T("f_picker"))
 	if !v.User.IsAdmin() {
 		f.FixedOrg, f.Org = true, v.User.Org
 	}

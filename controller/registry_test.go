@@ -82,6 +82,9 @@ func TestDemoVenuesAndPublicEndpoints(t *testing.T) {
 	districts := map[string]bool{}
 	for _, v := range venues {
 		districts[v.District] = true
+		if v.LocationID == "TP-MKT" && v.District != "Tai Po" { // the nearest centroid said North
+			t.Errorf("the demo's Tai Po market is in %s", v.District)
+		}
 	}
 	if total != 6 || len(districts) < 5 {
 		t.Fatalf("demo venues: %d in %d districts", total, len(districts))

@@ -2,7 +2,11 @@ package hotspots
 
 import (
 	"math"
+	"slices"
 	"strings"
+	"sync"
+
+	"github.com/wifihk/wifihk/hotspots/boundary"
 )
 
 // Areas, as the open data's AreaEN.
@@ -12,7 +16,8 @@ const (
 	AreaNT       = "New Territories"
 )
 
-// District is one of Hong Kong's 18 districts with an approximate centroid.
+// District is one of Hong Kong's 18 districts; Lat and Lon are where its
+// name goes on a map, not where it begins or ends (DistrictAt says that).
 type District struct {
 	EN, TC   string
 	Area     string
@@ -44,18 +49,27 @@ var districts = []District{
 // Districts returns the 18 districts.
 func Districts() []District { return append([]District(nil), districts...) }
 
-// NearestDistrict is the district whose centroid is nearest to (lat, lon).
-// Centroids are approximate, so venues near a boundary may land in the
-// neighbour; the open data's own DistrictEN wins when a file has it.
-func NearestDistrict(lat, lon float64) District {
-	best, bestD := districts[0], math.Inf(1)
-	for _, d := range districts {
-		if m := Haversine(lat, lon, d.Lat, d.Lon); m < bestD {
-			best, bestD = d, m
-		}
-	}
-	return best
+// DistrictAt is the district whose boundary holds (lat, lon), else the
+// district whose boundary is nearest (piers, beaches, land reclaimed since
+// the boundaries were drawn). See hotspots/boundary.
+func DistrictAt(lat, lon float64) District {
+	i, _ := boundary.HongKong().Locate(lat, lon)
+	return districts[boundaryDistrict()[i]]
 }
+
+// boundaryDistrict maps the boundary map's areas to districts, by name.
+var boundaryDistrict = sync.OnceValue(func() []int {
+	m := boundary.HongKong()
+	out := make([]int, len(m.Areas))
+	for i, a := range m.Areas {
+		d, ok := LookupDistrict(a.EN)
+		if !ok {
+			panic("hotspots: boundary area " + a.EN + " is not a district") // a test holds the two lists together
+		}
+		out[i] = slices.IndexFunc(districts, func(x District) bool { return x.EN == d.EN })
+	}
+	return out
+})
 
 // LookupDistrict finds a district by its English or Chinese name, ignoring
 // case, "&"/"and" and a trailing " District" or "區".

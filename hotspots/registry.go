@@ -22,10 +22,15 @@ type Registry struct {
 	logger atomic.Pointer[slog.Logger]
 }
 
-// New returns a registry and loads its in-memory NAS index.
+// New returns a registry and loads its in-memory NAS index. It corrects
+// the district of stored venues that are not in the district their
+// position gives (see redistrict).
 func New(db *store.DB, sealer *secrets.Sealer) (*Registry, error) {
 	r := &Registry{db: db, sealer: sealer, now: time.Now}
 	if err := r.reloadNAS(); err != nil {
+		return nil, err
+	}
+	if err := r.redistrict(); err != nil {
 		return nil, err
 	}
 	return r, nil

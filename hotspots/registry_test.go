@@ -112,7 +112,7 @@ func TestDistricts(t *testing.T) {
 		{22.3080, 113.9185, "Islands"}, // the airport
 		{22.3818, 114.1880, "Sha Tin"},
 	} {
-		if d := hotspots.NearestDistrict(tc.lat, tc.lon); d.EN != tc.want {
+		if d := hotspots.DistrictAt(tc.lat, tc.lon); d.EN != tc.want {
 			t.Errorf("(%v,%v): %s, want %s", tc.lat, tc.lon, d.EN, tc.want)
 		}
 	}
@@ -343,5 +343,14 @@ func TestCoverageBytesSaturate(t *testing.T) {
 	u.AddBytes(1)
 	if u.BytesToday != math.MaxInt64 {
 		t.Errorf("AddBytes: %d", u.BytesToday)
+	}
+}
+
+// A district's label point, where the map writes its name, is inside it.
+func TestDistrictLabelsInside(t *testing.T) {
+	for _, d := range hotspots.Districts() {
+		if got := hotspots.DistrictAt(d.Lat, d.Lon); got.EN != d.EN {
+			t.Errorf("%s's label point is in %s", d.EN, got.EN)
+		}
 	}
 }

@@ -25,7 +25,7 @@ type Venue struct {
 	AddressEN      string  `json:"address_en"`
 	AddressTC      string  `json:"address_tc,omitempty"`
 	AddressSC      string  `json:"address_sc,omitempty"`
-	District       string  `json:"district"` // one of the 18, English name
+	District       string  `json:"district"` // one of the 18, English name, from the position
 	Area           string  `json:"area"`     // derived from the district
 	Latitude       float64 `json:"latitude"`
 	Longitude      float64 `json:"longitude"`
@@ -56,7 +56,7 @@ const (
 	minLon, maxLon = 113.80, 114.50
 )
 
-// normalize trims text, fills district and area, and names the first field
+// normalize trims text, derives district and area, and names the first field
 // that is wrong.
 func (v *Venue) normalize() error {
 	for _, s := range []*string{&v.Org, &v.LocationID, &v.NameEN, &v.NameTC, &v.NameSC, &v.TypeEN,
@@ -108,15 +108,22 @@ func (v *Venue) normalize() error {
 	case v.Hotspots < 0 || v.Hotspots > 100000:
 		return fieldErr("number_of_hotspots", "%d is not between 0 and 100000", v.Hotspots)
 	}
-	d := NearestDistrict(v.Latitude, v.Longitude)
-	if v.District != "" {
-		var ok bool
-		if d, ok = LookupDistrict(v.District); !ok {
-			return fieldErr("district", "%q is not one of the 18 districts", v.District)
-		}
+	if _, ok := LookupDistrict(v.District); v.District != "" && !ok {
+		return fieldErr("district", "%q is not one of the 18 districts", v.District)
 	}
-	v.District, v.Area = d.EN, d.Area
+	v.deriveDistrict()
 	return nil
+}
+
+// deriveDistrict sets district and area from the venue's position. A
+// district given with the venue (the open data's DistrictEN, a form) is
+// not trusted: files made when districts came from the nearest centroid
+// put a fifth of the real venues in the wrong one.
+func (v *Venue) deriveDistrict() (changed bool) {
+	d := DistrictAt(v.Latitude, v.Longitude)
+	changed = v.District != d.EN || v.Area != d.Area
+	v.District, v.Area = d.EN, d.Area
+	return changed
 }
 
 // checkLink accepts an empty link or an absolute http(s) URL with a host,
