@@ -39,9 +39,9 @@ type eapHarness struct {
 	addr *net.UDPAddr
 }
 
-func newEAPHarness(t testing.TB, cfg eap.Config) *eapHarness {
+func newEAPHarness(t testing.TB, requireMA string, cfg eap.Config) *eapHarness {
 	t.Helper()
-	h := &eapHarness{harness: newHarness(t, "")}
+	h := &eapHarness{harness: newHarness(t, requireMA)}
 	var err error
 	if h.pki, err = eap.WriteDemoPKI(t.TempDir(), "radius.wifi.hk"); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func ttlsNetwork(ca, user, pw, phase1 string) string {
 
 func TestInteropEapolTTLSPAP(t *testing.T) {
 	needEapolTest(t)
-	h := newEAPHarness(t, eap.Config{})
+	h := newEAPHarness(t, "", eap.Config{})
 	h.addUser("alice", "alice-pass-1", false)
 	// wpa_supplicant asks for TLS 1.2 session tickets only when told to;
 	// Go's TLS server resumes by ticket only (no session-ID cache).

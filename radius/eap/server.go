@@ -22,7 +22,8 @@ type Config struct {
 	// MaxConversations caps conversations that have not started TLS
 	// (after EAP-Response/Identity); MaxTunnels caps those in TLS, each
 	// of which holds a goroutine and TLS state. When full, the least
-	// recently active is dropped. Defaults 100,000 and 10,000.
+	// recently active is dropped. Defaults 100,000 and 4,096
+	// (about 44 MiB and 250 MiB when full: TestFloodOfHalfOpenConversations).
 	MaxConversations, MaxTunnels int
 	// Timeout drops a conversation idle this long. Default 30s.
 	Timeout time.Duration
@@ -60,7 +61,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("eap: MinTLS/MaxTLS: %#x-%#x is not within TLS 1.2-1.3", cfg.MinTLS, cfg.MaxTLS)
 	}
 	cfg.MaxConversations = orDefault(cfg.MaxConversations, 100_000)
-	cfg.MaxTunnels = orDefault(cfg.MaxTunnels, 10_000)
+	cfg.MaxTunnels = orDefault(cfg.MaxTunnels, 4096)
 	cfg.MaxResumable = orDefault(cfg.MaxResumable, 100_000)
 	cfg.FragmentSize = orDefault(cfg.FragmentSize, 1000)
 	if cfg.FragmentSize < 64 || cfg.FragmentSize > 4000 {
