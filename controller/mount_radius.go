@@ -25,9 +25,13 @@ func (a *App) mountRADIUS() error {
 	a.usage = &accounting.Usage{Sessions: sess}
 	// Closed after the listeners have drained.
 	a.onClose(func() error { sess.Close(); return nil })
+	eapSrv, err := a.eapServer()
+	if err != nil {
+		return err
+	}
 	auth, err := radius.NewAuthenticator(radius.AuthConfig{
 		Credentials: visitors.NewCachedReader(visitors.New(a.DB, a.Sealer)), Sessions: sess, Plans: a.Registry,
-		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log,
+		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log, EAP: eapSrv,
 	})
 	if err != nil {
 		return err
