@@ -9,9 +9,9 @@ import (
 	"github.com/wifihk/wifihk/radius/eap"
 )
 
-// eapServer builds the 802.1X EAP server when a certificate is configured
+// eapConfig configures the 802.1X EAP server when a certificate is configured
 // (nil otherwise: EAP requests are rejected).
-func (a *App) eapServer() (*eap.Server, error) {
+func (a *App) eapConfig() (*eap.Config, error) {
 	c := a.Config.RADIUS.EAP
 	if c.Cert == "" {
 		return nil, nil
@@ -22,7 +22,7 @@ func (a *App) eapServer() (*eap.Server, error) {
 	}
 	var ticketKey [32]byte
 	copy(ticketKey[:], a.Sealer.Key("eap session tickets"))
-	return eap.New(eap.Config{Certificate: cert, TicketKeys: [][32]byte{ticketKey}, Timeout: c.Timeout})
+	return &eap.Config{Certificate: cert, TicketKeys: [][32]byte{ticketKey}, Timeout: c.Timeout}, nil
 }
 
 // DemoEAP makes a demo CA and EAP server certificate in the data dir

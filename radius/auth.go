@@ -51,9 +51,9 @@ type AuthConfig struct {
 	Log         *slog.Logger
 	// PAPCacheTTL is how long a verified password is remembered. Default 5m.
 	PAPCacheTTL time.Duration
-	// EAP answers Access-Requests that carry EAP-Message (802.1X); nil
-	// rejects them.
-	EAP *eap.Server
+	// EAP configures the answers to Access-Requests that carry
+	// EAP-Message (802.1X); nil rejects them. Its NTHash is set here.
+	EAP *eap.Config
 	// MaxHashing caps concurrent argon2id checks (each takes 64 MiB).
 	// Default GOMAXPROCS.
 	MaxHashing int
@@ -63,6 +63,7 @@ type AuthConfig struct {
 // Authenticator answers Access-Requests: PAP, CHAP and MAC authentication.
 type Authenticator struct {
 	cfg     AuthConfig
+	eap     *eap.Server // nil without AuthConfig.EAP
 	log     *slog.Logger
 	pap     *papCache
 	hashing chan struct{}
@@ -90,8 +91,17 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Authenticator{cfg: cfg, log: cfg.Log.With("component", "radius-auth"),
-		pap: newPAPCache(cfg.PAPCacheTTL, 100_000), hashing: make(chan struct{}, cfg.MaxHashing)}, nil
+	a := &Authenticator{cfg: cfg, log: cfg.Log.With("component", "radius-auth"),
+		pap: newPAPCache(cfg.PAPCacheTTL, 100_000), hashing: make(chan struct{}, cfg.MaxHashing)}
+	if cfg.EAP != nil {
+		ec := *cfg.EAP
+		ec.NTHash = a.ntHash
+		var err error
+		if a.eap, err = eap.New(ec); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // Reasons an Access-Request is rejected: labels of wifihk_radius_auth_total.

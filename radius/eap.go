@@ -3,6 +3,7 @@ package radius
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
@@ -33,10 +34,10 @@ func (a *Authenticator) serveEAP(ctx context.Context, r *Request) (Response, err
 	if err != nil {
 		return a.eapReject(r, msg, &rejection{rejectEAPInvalid, err}), nil
 	}
-	if a.cfg.EAP == nil {
+	if a.eap == nil {
 		return a.eapReject(r, msg, &rejection{rejectEAPOff, nil}), nil
 	}
-	rep, err := a.cfg.EAP.Handle(ctx, msg, rfc2865.State_Get(r.Packet))
+	rep, err := a.eap.Handle(ctx, msg, rfc2865.State_Get(r.Packet))
 	switch {
 	case errors.Is(err, eap.ErrBusy):
 		return Response{}, nil // a retransmission while the first is handled
@@ -50,12 +51,15 @@ func (a *Authenticator) serveEAP(ctx context.Context, r *Request) (Response, err
 		return Response{Code: layeh.CodeAccessChallenge, Attributes: attrs}, nil
 	}
 	o := rep.Done
-	if o.Err != nil {
+	switch {
+	case errors.Is(o.Err, eap.ErrBadPassword):
+		return a.eapFail(r, o, &rejection{rejectPassword, nil}), nil
+	case o.Err != nil:
 		return a.eapFail(r, o, &rejection{rejectEAPMethod, o.Err}), nil
 	}
 	g, rej, err := a.eapAdmit(ctx, r, o)
 	if err != nil {
-		a.cfg.EAP.Finish(o, false)
+		a.eap.Finish(o, false)
 		return Response{}, err
 	}
 	if rej != nil {
@@ -63,7 +67,7 @@ func (a *Authenticator) serveEAP(ctx context.Context, r *Request) (Response, err
 	}
 	a.cfg.Metrics.auth.WithLabelValues(resultAccept).Inc()
 	attrs := g.attributes(&a.planAttrs)
-	attrs = append(attrs, eap.ToAttributes(a.cfg.EAP.Finish(o, true))...)
+	attrs = append(attrs, eap.ToAttributes(a.eap.Finish(o, true))...)
 	attrs = append(attrs, &layeh.AVP{Type: rfc2865.UserName_Type, Attribute: layeh.Attribute(o.User)})
 	keys, err := mppeKeys(r, o.MSK)
 	if err != nil {
@@ -73,14 +77,15 @@ func (a *Authenticator) serveEAP(ctx context.Context, r *Request) (Response, err
 }
 
 // eapAdmit checks the inner credentials (PAP against the same hash as the
-// portal; none for a resumed session, whose identity was accepted before)
-// and applies the same admission rules as for PAP.
+// portal; nothing more when MSCHAPv2 in the tunnel checked them, or for a
+// resumed session, whose identity was accepted before) and applies the
+// same admission rules as for PAP.
 func (a *Authenticator) eapAdmit(ctx context.Context, r *Request, o *eap.Outcome) (grant, *rejection, error) {
 	cred, rej, err := a.usable(o.User)
 	if rej != nil || err != nil {
 		return grant{}, rej, err
 	}
-	if !o.Resumed {
+	if !o.Checked {
 		ok, err := a.checkPAP(ctx, cred, o.Password)
 		if err != nil {
 			return grant{}, nil, err
@@ -96,7 +101,7 @@ func (a *Authenticator) eapAdmit(ctx context.Context, r *Request, o *eap.Outcome
 // eapFail rejects a conversation that ran to its end.
 func (a *Authenticator) eapFail(r *Request, o *eap.Outcome, rej *rejection) Response {
 	resp := a.reject(r, rej)
-	resp.Attributes = append(resp.Attributes, eap.ToAttributes(a.cfg.EAP.Finish(o, false))...)
+	resp.Attributes = append(resp.Attributes, eap.ToAttributes(a.eap.Finish(o, false))...)
 	return resp
 }
 
@@ -124,3 +129,23 @@ func mppeKeys(r *Request, msk []byte) (layeh.Attributes, error) {
 	}
 	return p.Attributes, nil
 }
+
+// ntHash is the NT hash of an account's password for inner MSCHAPv2. Only
+// accounts that keep a recoverable password (the CHAP opt-in) have one.
+func (a *Authenticator) ntHash(_ context.Context, user string) ([16]byte, error) {
+	c, rej, err := a.usable(user)
+	if rej != nil {
+		err = rej.err
+	}
+	if err != nil {
+		return [16]byte{}, err
+	}
+	secret, err := a.cfg.Credentials.Secret(c)
+	if err != nil {
+		return [16]byte{}, fmt.Errorf("radius: MSCHAPv2 needs a recoverable password (CHAP enabled): %w", err)
+	}
+	return eap.NTHash(secret), nil
+}
+
+// EAP is the EAP server, nil when EAP is not configured.
+func (a *Authenticator) EAP() *eap.Server { return a.eap }

@@ -49,14 +49,12 @@ func newEAPHarness(t testing.TB, requireMA string, cfg eap.Config) *eapHarness {
 	if cfg.Certificate, err = tls.LoadX509KeyPair(h.pki.Cert, h.pki.Key); err != nil {
 		t.Fatal(err)
 	}
-	if h.eap, err = eap.New(cfg); err != nil {
-		t.Fatal(err)
-	}
 	auth, err := NewAuthenticator(AuthConfig{Credentials: visitors.NewCachedReader(h.vis), Sessions: h.sess, Plans: h.reg,
-		DefaultPlan: hotspots.DefaultPlan(), Metrics: h.met, EAP: h.eap})
+		DefaultPlan: hotspots.DefaultPlan(), Metrics: h.met, EAP: &cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.eap = auth.EAP()
 	_, h.addr = h.serve(AuthPort, auth)
 	return h
 }
@@ -78,6 +76,10 @@ func (h *eapHarness) eapolTest(t *testing.T, network string, extra ...string) (s
 }
 
 func ttlsNetwork(ca, user, pw, phase1 string) string {
+	return ttlsInner(ca, user, pw, phase1, "PAP")
+}
+
+func ttlsInner(ca, user, pw, phase1, phase2 string) string {
 	return fmt.Sprintf(`	key_mgmt=WPA-EAP
 	eap=TTLS
 	anonymous_identity="anonymous@wifi.hk"
@@ -86,7 +88,7 @@ func ttlsNetwork(ca, user, pw, phase1 string) string {
 	ca_cert=%q
 	domain_match="radius.wifi.hk"
 	phase1=%q
-	phase2="auth=PAP"`, user, pw, ca, phase1)
+	phase2="auth=%s"`, user, pw, ca, phase1, phase2)
 }
 
 func TestInteropEapolTTLSPAP(t *testing.T) {
@@ -129,4 +131,36 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Inner MSCHAPv2 needs the NT hash, so only an account with a recoverable
+// password (CHAP enabled) can use it.
+func TestInteropEapolTTLSMSCHAPv2(t *testing.T) {
+	needEapolTest(t)
+	h := newEAPHarness(t, "", eap.Config{})
+	h.addUser("carol", "carol-pass-1", true)
+	h.addUser("dave", "dave-pass-1", false)
+	for _, tc := range []struct{ name, phase1 string }{
+		{"TLS1.2", "tls_disable_tlsv1_3=1"},
+		{"TLS1.3", "tls_disable_tlsv1_3=0"},
+	} {
+		t.Run(tc.name+" accept", func(t *testing.T) {
+			out, ok := h.eapolTest(t, ttlsInner(h.pki.CA, "carol", "carol-pass-1", tc.phase1, "MSCHAPV2"))
+			if !ok || !strings.Contains(out, "MPPE keys OK: 1  mismatch: 0") || !strings.Contains(out, "Phase 2 MSCHAPV2 authentication succeeded") {
+				t.Fatalf("want SUCCESS, the server's MSCHAPv2 proof accepted and MPPE keys OK:\n%s", tail(out, 60))
+			}
+		})
+		t.Run(tc.name+" wrong password", func(t *testing.T) {
+			out, ok := h.eapolTest(t, ttlsInner(h.pki.CA, "carol", "wrong-pass", tc.phase1, "MSCHAPV2"))
+			if ok || !strings.Contains(out, "Access-Reject") {
+				t.Fatalf("want a reject:\n%s", tail(out, 60))
+			}
+		})
+	}
+	t.Run("account without a recoverable password", func(t *testing.T) {
+		out, ok := h.eapolTest(t, ttlsInner(h.pki.CA, "dave", "dave-pass-1", "", "MSCHAPV2"))
+		if ok || !strings.Contains(out, "Access-Reject") {
+			t.Fatalf("want a reject:\n%s", tail(out, 60))
+		}
+	})
 }

@@ -171,19 +171,23 @@ func TestReassembly(t *testing.T) {
 	}
 }
 
-func TestInnerPAP(t *testing.T) {
+func TestReadInner(t *testing.T) {
 	b := appendAVP(nil, avp{code: avpUserName, mandatory: true, data: []byte("alice")})
 	b = appendAVP(b, avp{code: 5, vendor: 9, data: []byte("ignored, not mandatory")})
 	b = appendAVP(b, avp{code: avpUserPassword, mandatory: true, data: []byte("pw\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")})
-	u, pw, err := innerPAP(b)
-	if err != nil || u != "alice" || pw != "pw" {
-		t.Fatalf("got %q %q %v", u, pw, err)
+	in, err := readInner(b)
+	if err != nil || in.user != "alice" || in.password != "pw" {
+		t.Fatalf("got %+v %v", in, err)
 	}
-	mand := appendAVP(b, avp{code: 11, vendor: 311, mandatory: true, data: []byte("x")})
-	if _, _, err := innerPAP(mand); err == nil || !strings.Contains(err.Error(), "mandatory AVP 11") {
+	mand := appendAVP(b, avp{code: 12, vendor: 311, mandatory: true, data: []byte("x")})
+	if _, err := readInner(mand); err == nil || !strings.Contains(err.Error(), "mandatory AVP 12") {
 		t.Fatalf("unknown mandatory AVP: %v", err)
 	}
-	if _, _, err := innerPAP([]byte{0, 0, 0, 1, 0x40, 0, 0, 99}); !errors.Is(err, ErrMalformed) {
+	short := appendAVP(b[:16], avp{code: avpMSCHAP2Response, vendor: 311, mandatory: true, data: []byte("x")})
+	if _, err := readInner(short); err == nil || !strings.Contains(err.Error(), "MS-CHAP2-Response of 1 bytes") {
+		t.Fatalf("short MSCHAPv2 response: %v", err)
+	}
+	if _, err := readInner([]byte{0, 0, 0, 1, 0x40, 0, 0, 99}); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("AVP longer than the data: %v", err)
 	}
 }

@@ -13,6 +13,8 @@ var (
 	ErrUnknownState = errors.New("eap: unknown or expired conversation")
 	// ErrBusy means the conversation is handling another request.
 	ErrBusy = errors.New("eap: conversation busy")
+	// ErrBadPassword means an inner MSCHAPv2 response does not match.
+	ErrBadPassword = errors.New("eap: inner password does not match")
 	// ErrOutOfOrder means a response does not answer the last request.
 	ErrOutOfOrder = errors.New("eap: response does not match the last request")
 )

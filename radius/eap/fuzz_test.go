@@ -86,7 +86,7 @@ func FuzzAVPs(f *testing.F) {
 		if again, err := parseAVPs(out); err != nil || len(again) != len(avps) {
 			t.Fatalf("re-encoded AVPs do not parse: %v", err)
 		}
-		innerPAP(b)
+		readInner(b)
 	})
 }
 

@@ -35,7 +35,10 @@ type Config struct {
 	ResumeFor time.Duration
 	// MaxResumable caps remembered sessions. Default 100,000.
 	MaxResumable int
-	Now          func() time.Time
+	// NTHash returns an account's NT hash for inner MSCHAPv2; nil refuses
+	// MSCHAPv2.
+	NTHash func(ctx context.Context, user string) ([16]byte, error)
+	Now    func() time.Time
 }
 
 // Server runs EAP conversations. It is safe for concurrent use.
@@ -111,13 +114,15 @@ type Reply struct {
 
 // Outcome is how a method ended.
 type Outcome struct {
-	Method string // "ttls-pap", or "ttls-resumed"
+	Method string // "ttls-pap", "ttls-mschapv2" or "ttls-resumed"
 	Outer  string // the outer identity, which may be anonymous
 	// User is the inner identity that is to be admitted, and Password the
-	// inner PAP password to check (empty when Resumed).
+	// inner PAP password to check, unless Checked.
 	User, Password string
-	Resumed        bool
-	TLSVersion     uint16
+	// Checked means the inner credentials were verified in the tunnel
+	// (MSCHAPv2) or by resumption (Resumed).
+	Checked, Resumed bool
+	TLSVersion       uint16
 	// MSK is the 64-byte Master Session Key: MS-MPPE-Recv-Key is its
 	// first half and MS-MPPE-Send-Key the second.
 	MSK []byte

@@ -2,10 +2,13 @@ package eap
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // runTTLS is a conversation's method goroutine: the TLS handshake over the
@@ -30,7 +33,7 @@ func (s *Server) ttls(tc *tls.Conn, c *conv) *Outcome {
 	}
 	o.MSK = msk
 	if cs.DidResume && c.resumedUser != "" {
-		o.Method, o.User, o.Resumed = "ttls-resumed", c.resumedUser, true
+		o.Method, o.User, o.Resumed, o.Checked = "ttls-resumed", c.resumedUser, true, true
 		return o
 	}
 	buf := make([]byte, 16<<10) // one TLS record's worth
@@ -39,8 +42,16 @@ func (s *Server) ttls(tc *tls.Conn, c *conv) *Outcome {
 		o.Err = fmt.Errorf("eap: reading inner AVPs: %w", err)
 		return o
 	}
-	o.Method = "ttls-pap"
-	o.User, o.Password, o.Err = innerPAP(buf[:n])
+	in, err := readInner(buf[:n])
+	switch {
+	case err != nil:
+		o.Err = err
+	case in.chapResponse != nil:
+		o.Method, o.User = "ttls-mschapv2", in.user
+		o.Checked, o.Err = s.innerMSCHAPv2(tc, cs, in)
+	default:
+		o.Method, o.User, o.Password = "ttls-pap", in.user, in.password
+	}
 	return o
 }
 
@@ -60,30 +71,85 @@ func ttlsKeys(cs tls.ConnectionState) ([]byte, error) {
 	return km[:64], nil
 }
 
-// innerPAP reads User-Name and User-Password from the tunnel's AVPs
-// (RFC 5281 §11.2.5). An AVP this server does not know with the M flag
-// set fails the conversation (§10.1).
-func innerPAP(b []byte) (user, password string, err error) {
+// inner is what the peer sent in the tunnel: PAP (RFC 5281 §11.2.5) or
+// MSCHAPv2 (§11.2.4).
+type inner struct {
+	user, password string
+	chapChallenge  []byte // MS-CHAP-Challenge
+	chapResponse   []byte // MS-CHAP2-Response
+}
+
+// Microsoft (311) AVPs of MSCHAPv2 (RFC 2548).
+const (
+	vendorMicrosoft    = 311
+	avpMSCHAPChallenge = 11
+	avpMSCHAP2Response = 25
+	avpMSCHAP2Success  = 26
+)
+
+// readInner reads the inner method's AVPs. An AVP this server does not
+// know with the M flag set fails the conversation (§10.1).
+func readInner(b []byte) (inner, error) {
+	var in inner
 	avps, err := parseAVPs(b)
 	if err != nil {
-		return "", "", err
+		return in, err
 	}
 	var gotUser, gotPW bool
 	for _, a := range avps {
 		switch {
 		case a.vendor == 0 && a.code == avpUserName:
-			user, gotUser = string(a.data), true
+			in.user, gotUser = string(a.data), true
 		case a.vendor == 0 && a.code == avpUserPassword:
 			// padded with NULs to a multiple of 16
-			password, gotPW = string(bytes.TrimRight(a.data, "\x00")), true
+			in.password, gotPW = string(bytes.TrimRight(a.data, "\x00")), true
+		case a.vendor == vendorMicrosoft && a.code == avpMSCHAPChallenge:
+			in.chapChallenge = a.data
+		case a.vendor == vendorMicrosoft && a.code == avpMSCHAP2Response:
+			in.chapResponse = a.data
 		case a.mandatory:
-			return "", "", fmt.Errorf("%w: unsupported mandatory AVP %d (vendor %d)", ErrMalformed, a.code, a.vendor)
+			return in, fmt.Errorf("%w: unsupported mandatory AVP %d (vendor %d)", ErrMalformed, a.code, a.vendor)
 		}
 	}
-	if !gotUser || !gotPW {
-		return "", "", errors.New("eap: inner method is not PAP (no User-Name and User-Password AVPs)")
+	switch {
+	case !gotUser:
+		return in, fmt.Errorf("%w: no inner User-Name", ErrMalformed)
+	case in.chapResponse != nil && (len(in.chapResponse) != 50 || len(in.chapChallenge) != 16):
+		return in, fmt.Errorf("%w: MS-CHAP2-Response of %d bytes or MS-CHAP-Challenge of %d", ErrMalformed, len(in.chapResponse), len(in.chapChallenge))
+	case in.chapResponse == nil && !gotPW:
+		return in, errors.New("eap: inner method is neither PAP nor MSCHAPv2")
 	}
-	return user, password, nil
+	return in, nil
+}
+
+// innerMSCHAPv2 checks an MSCHAPv2 response against the challenge both
+// sides derive from the tunnel and the account's NT hash, and on success
+// writes MS-CHAP2-Success, which the peer acknowledges before EAP-Success.
+func (s *Server) innerMSCHAPv2(tc *tls.Conn, cs tls.ConnectionState, in inner) (bool, error) {
+	if s.cfg.NTHash == nil {
+		return false, errors.New("eap: MSCHAPv2 is not enabled")
+	}
+	ch, err := cs.ExportKeyingMaterial("ttls challenge", nil, 17)
+	if err != nil {
+		return false, fmt.Errorf("eap: MSCHAPv2 challenge: %w", err)
+	}
+	ident := in.chapResponse[0]
+	if subtle.ConstantTimeCompare(ch[:16], in.chapChallenge) != 1 || ident != ch[16] {
+		return false, errors.New("eap: MSCHAPv2 challenge is not the tunnel's")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	nt, err := s.cfg.NTHash(ctx, in.user)
+	if err != nil {
+		return false, err
+	}
+	peer, resp := in.chapResponse[2:18], in.chapResponse[26:50]
+	if !checkNTResponse(ch[:16], peer, in.user, nt, resp) {
+		return false, ErrBadPassword
+	}
+	ok := append([]byte{ident}, authenticatorResponse(nt, resp, peer, ch[:16], in.user)...)
+	_, err = tc.Write(appendAVP(nil, avp{code: avpMSCHAP2Success, vendor: vendorMicrosoft, mandatory: true, data: ok}))
+	return err == nil, err
 }
 
 // tlsFor is the TLS configuration for one conversation: the server's,
