@@ -164,3 +164,48 @@ func TestInteropEapolTTLSMSCHAPv2(t *testing.T) {
 		}
 	})
 }
+
+// PEAPv0/EAP-MSCHAPv2, which Apple and Windows devices offer first: the
+// peer Naks TTLS and the server starts PEAP.
+func TestInteropEapolPEAPMSCHAPv2(t *testing.T) {
+	needEapolTest(t)
+	h := newEAPHarness(t, "", eap.Config{})
+	h.addUser("carol", "carol-pass-1", true)
+	peap := func(user, pw, phase1 string) string {
+		return fmt.Sprintf(`	key_mgmt=WPA-EAP
+	eap=PEAP
+	anonymous_identity="anonymous@wifi.hk"
+	identity=%q
+	password=%q
+	ca_cert=%q
+	domain_match="radius.wifi.hk"
+	phase1=%q
+	phase2="auth=MSCHAPV2"`, user, pw, h.pki.CA, phase1)
+	}
+	for _, tc := range []struct{ name, phase1 string }{
+		{"TLS1.2", "peapver=0 tls_disable_tlsv1_3=1 tls_disable_session_ticket=0"},
+		{"TLS1.3", "peapver=0 tls_disable_tlsv1_3=0"},
+	} {
+		t.Run(tc.name+" accept", func(t *testing.T) {
+			out, ok := h.eapolTest(t, peap("carol", "carol-pass-1", tc.phase1))
+			if !ok || !strings.Contains(out, "MPPE keys OK: 1  mismatch: 0") {
+				t.Fatalf("want SUCCESS and MPPE keys OK:\n%s", tail(out, 80))
+			}
+		})
+		t.Run(tc.name+" wrong password", func(t *testing.T) {
+			out, ok := h.eapolTest(t, peap("carol", "wrong-pass", tc.phase1))
+			if ok || !strings.Contains(out, "Access-Reject") {
+				t.Fatalf("want a reject:\n%s", tail(out, 60))
+			}
+		})
+		t.Run(tc.name+" resumed", func(t *testing.T) {
+			out, ok := h.eapolTest(t, peap("carol", "carol-pass-1", tc.phase1), "-r", "2")
+			if !ok || !strings.Contains(out, "MPPE keys OK: 3  mismatch: 0") {
+				t.Fatalf("want three successes with MPPE keys OK:\n%s", tail(out, 80))
+			}
+			if n := strings.Count(out, "resumed=1"); n != 2 {
+				t.Fatalf("%d of the two repeats resumed the TLS session:\n%s", n, tail(out, 80))
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package eap
 
 import (
+	"bytes"
 	"container/list"
 	"context"
 	"crypto/rand"
@@ -13,6 +14,7 @@ import (
 type conv struct {
 	key      [16]byte // the State attribute
 	outer    string   // EAP-Response/Identity
+	method   Type     // TypeTTLS, or TypePEAP after a Nak asking for it
 	mu       sync.Mutex
 	id       byte // identifier of the last request sent
 	elem     *list.Element
@@ -32,7 +34,7 @@ type conv struct {
 }
 
 func newConv(outer string, id byte) *conv {
-	c := &conv{outer: outer, id: id, stop: make(chan struct{})}
+	c := &conv{outer: outer, id: id, method: TypeTTLS, stop: make(chan struct{})}
 	rand.Read(c.key[:])
 	return c
 }
@@ -40,10 +42,13 @@ func newConv(outer string, id byte) *conv {
 // next runs one response of a conversation.
 func (s *Server) next(ctx context.Context, c *conv, p Packet) (Reply, error) {
 	switch {
+	case p.Type == TypeNak && c.pipe == nil && c.method == TypeTTLS && bytes.IndexByte(p.Data, byte(TypePEAP)) >= 0:
+		c.method = TypePEAP // the peer wants PEAP: start again with it
+		return s.request(c, []byte{flagStart}), nil
 	case p.Type == TypeNak:
-		return Reply{Done: &Outcome{Outer: c.outer, Err: fmt.Errorf("eap: peer declined EAP-TTLS (Nak %v)", p.Data)}}, nil
-	case p.Type != TypeTTLS:
-		return Reply{}, fmt.Errorf("%w: response of type %d in an EAP-TTLS conversation", ErrMalformed, p.Type)
+		return Reply{Done: &Outcome{Outer: c.outer, Err: fmt.Errorf("eap: peer declined EAP type %d (Nak %v)", c.method, p.Data)}}, nil
+	case p.Type != c.method:
+		return Reply{}, fmt.Errorf("%w: response of type %d in an EAP type %d conversation", ErrMalformed, p.Type, c.method)
 	}
 	f, err := parseTLSFrame(p.Data)
 	if err != nil {
@@ -82,7 +87,7 @@ func (s *Server) exchange(ctx context.Context, c *conv, msg []byte) (step, error
 		}
 		c.pipe = newPipe(msg, c.stop)
 		s.convs.toTunnel(c, s.cfg.Now())
-		go s.runTTLS(c, c.pipe)
+		go s.runMethod(c, c.pipe)
 	} else {
 		select {
 		case c.pipe.in <- msg:
@@ -131,7 +136,7 @@ func (s *Server) ended(c *conv) Reply {
 // request makes the next EAP-Request/TTLS carrying frame.
 func (s *Server) request(c *conv, frame []byte) Reply {
 	c.id++
-	req := Packet{Code: CodeRequest, Identifier: c.id, Type: TypeTTLS, Data: frame}
+	req := Packet{Code: CodeRequest, Identifier: c.id, Type: c.method, Data: frame}
 	return Reply{EAP: req.Marshal(), State: c.key[:]}
 }
 

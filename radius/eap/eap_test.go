@@ -234,8 +234,13 @@ func TestConversationRules(t *testing.T) {
 	}
 	nak := Packet{Code: CodeResponse, Identifier: 5, Type: TypeNak, Data: []byte{byte(TypePEAP)}}.Marshal()
 	r, err = s.Handle(ctx, nak, r.State)
+	if req, _ := Parse(r.EAP); err != nil || req.Type != TypePEAP || req.Data[0] != flagStart {
+		t.Fatalf("a Nak for PEAP should start PEAP: %+v %v", r, err)
+	}
+	nak = Packet{Code: CodeResponse, Identifier: 6, Type: TypeNak, Data: []byte{byte(TypeTLS)}}.Marshal()
+	r, err = s.Handle(ctx, nak, r.State)
 	if err != nil || r.Done == nil || r.Done.Err == nil {
-		t.Fatalf("nak: %+v %v", r, err)
+		t.Fatalf("a Nak for a method we lack should fail: %+v %v", r, err)
 	}
 	if r, err := s.Handle(ctx, []byte{}, nil); err != nil || r.State != nil {
 		t.Fatalf("EAP-Start: %+v %v", r, err)

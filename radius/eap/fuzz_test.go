@@ -109,3 +109,15 @@ func FuzzHandle(f *testing.F) {
 		}
 	})
 }
+
+func FuzzMSCHAPResponse(f *testing.F) {
+	ok := mschapPacket(opResponse, 7, append([]byte{49}, make([]byte, 49)...))
+	f.Add(append(ok, "alice"...))
+	f.Add([]byte{26, 2, 7, 0, 4, 49})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		peer, ntr, _, err := parseMSCHAPResponse(b, 7)
+		if err == nil && (len(peer) != 16 || len(ntr) != 24) {
+			t.Fatalf("peer challenge %d bytes, NT-Response %d", len(peer), len(ntr))
+		}
+	})
+}

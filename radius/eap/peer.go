@@ -137,7 +137,7 @@ func (c *peerConv) runTLS() {
 		return
 	}
 	cs := tc.ConnectionState()
-	msk, err := ttlsKeys(cs)
+	msk, err := tunnelKeys(cs, TypeTTLS)
 	if err != nil {
 		c.pipe.finish(&Outcome{Err: err})
 		return

@@ -75,3 +75,18 @@ type pipeAddr struct{}
 
 func (pipeAddr) Network() string { return "eap" }
 func (pipeAddr) String() string  { return "eap" }
+
+// roundTrip sends what TLS has written and returns the peer's next
+// message, even an empty one (an acknowledgement), which Read would not.
+func (p *pipe) roundTrip() ([]byte, bool) {
+	if !p.send(step{flight: p.wbuf}) {
+		return nil, false
+	}
+	p.wbuf = nil
+	select {
+	case b := <-p.in:
+		return b, true
+	case <-p.stop:
+		return nil, false
+	}
+}

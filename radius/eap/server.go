@@ -114,7 +114,7 @@ type Reply struct {
 
 // Outcome is how a method ended.
 type Outcome struct {
-	Method string // "ttls-pap", "ttls-mschapv2" or "ttls-resumed"
+	Method string // "ttls-pap", "ttls-mschapv2", "peap-mschapv2", or "ttls-resumed", "peap-resumed"
 	Outer  string // the outer identity, which may be anonymous
 	// User is the inner identity that is to be admitted, and Password the
 	// inner PAP password to check, unless Checked.

@@ -11,10 +11,14 @@ import (
 	"time"
 )
 
-// runTTLS is a conversation's method goroutine: the TLS handshake over the
-// pipe, then the inner authentication, then the outcome.
-func (s *Server) runTTLS(c *conv, p *pipe) {
+// runMethod is a conversation's method goroutine: the TLS handshake over
+// the pipe, then the inner authentication, then the outcome.
+func (s *Server) runMethod(c *conv, p *pipe) {
 	tc := tls.Server(p, s.tlsFor(c))
+	if c.method == TypePEAP {
+		p.finish(s.peap(tc, c, p))
+		return
+	}
 	p.finish(s.ttls(tc, c))
 }
 
@@ -26,7 +30,7 @@ func (s *Server) ttls(tc *tls.Conn, c *conv) *Outcome {
 	}
 	cs := tc.ConnectionState()
 	o.TLSVersion = cs.Version
-	msk, err := ttlsKeys(cs)
+	msk, err := tunnelKeys(cs, TypeTTLS)
 	if err != nil {
 		o.Err = err
 		return o
@@ -55,14 +59,19 @@ func (s *Server) ttls(tc *tls.Conn, c *conv) *Outcome {
 	return o
 }
 
-// ttlsKeys derives the 64-byte MSK: RFC 5281 §8 for TLS 1.2, RFC 9427
-// §2.1 for TLS 1.3.
-func ttlsKeys(cs tls.ConnectionState) ([]byte, error) {
+// tunnelKeys derives the 64-byte MSK of EAP-TTLS or PEAP: for TLS 1.2 the
+// PRF with the method's label (RFC 5281 §8; "client EAP encryption" for
+// PEAPv0, as for EAP-TLS), for TLS 1.3 the exporter of RFC 9427 §2.1 with
+// the method's type as context.
+func tunnelKeys(cs tls.ConnectionState, method Type) ([]byte, error) {
 	var km []byte
 	var err error
-	if cs.Version >= tls.VersionTLS13 {
-		km, err = cs.ExportKeyingMaterial("EXPORTER_EAP_TLS_Key_Material", []byte{byte(TypeTTLS)}, 128)
-	} else {
+	switch {
+	case cs.Version >= tls.VersionTLS13:
+		km, err = cs.ExportKeyingMaterial("EXPORTER_EAP_TLS_Key_Material", []byte{byte(method)}, 128)
+	case method == TypePEAP:
+		km, err = cs.ExportKeyingMaterial("client EAP encryption", nil, 128)
+	default:
 		km, err = cs.ExportKeyingMaterial("ttls keying material", nil, 128)
 	}
 	if err != nil {
