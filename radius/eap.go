@@ -38,6 +38,9 @@ func (a *Authenticator) serveEAP(ctx context.Context, r *Request) (Response, err
 		return a.eapReject(r, msg, &rejection{rejectEAPOff, nil}), nil
 	}
 	rep, err := a.eap.Handle(ctx, msg, rfc2865.State_Get(r.Packet))
+	st := a.eap.Stats()
+	a.cfg.Metrics.eapConvs.WithLabelValues("pre_tls").Set(float64(st.Conversations))
+	a.cfg.Metrics.eapConvs.WithLabelValues("tls").Set(float64(st.Tunnels))
 	switch {
 	case errors.Is(err, eap.ErrBusy):
 		return Response{}, nil // a retransmission while the first is handled
@@ -66,6 +69,7 @@ func (a *Authenticator) serveEAP(ctx context.Context, r *Request) (Response, err
 		return a.eapFail(r, o, rej), nil
 	}
 	a.cfg.Metrics.auth.WithLabelValues(resultAccept).Inc()
+	a.cfg.Metrics.eap.WithLabelValues(o.Method, resultAccept).Inc()
 	attrs := g.attributes(&a.planAttrs)
 	attrs = append(attrs, eap.ToAttributes(a.eap.Finish(o, true))...)
 	attrs = append(attrs, &layeh.AVP{Type: rfc2865.UserName_Type, Attribute: layeh.Attribute(o.User)})
@@ -100,6 +104,11 @@ func (a *Authenticator) eapAdmit(ctx context.Context, r *Request, o *eap.Outcome
 
 // eapFail rejects a conversation that ran to its end.
 func (a *Authenticator) eapFail(r *Request, o *eap.Outcome, rej *rejection) Response {
+	method := o.Method
+	if method == "" {
+		method = "none" // failed before an inner method
+	}
+	a.cfg.Metrics.eap.WithLabelValues(method, "reject").Inc()
 	resp := a.reject(r, rej)
 	resp.Attributes = append(resp.Attributes, eap.ToAttributes(a.eap.Finish(o, false))...)
 	return resp

@@ -101,6 +101,14 @@ func TestEAPTTLSPAP(t *testing.T) {
 	if s := h.eap.Stats(); s.Conversations+s.Tunnels != 0 {
 		t.Errorf("finished conversations still held: %+v", s)
 	}
+	for _, m := range []struct {
+		method, result string
+		want           float64
+	}{{"ttls-pap", "accept", 2}, {"ttls-resumed", "accept", 2}, {"ttls-pap", "reject", 2}} {
+		if got := testutil.ToFloat64(h.met.eap.WithLabelValues(m.method, m.result)); got != m.want {
+			t.Errorf("wifihk_radius_eap_total{%s,%s} = %v, want %v", m.method, m.result, got, m.want)
+		}
+	}
 }
 
 func mustParse(t testing.TB, b []byte) *layeh.Packet {
