@@ -10,7 +10,7 @@ import (
 	"github.com/wifihk/wifihk/bench/eapload"
 )
 
-// runEAP load-tests 802.1X EAP-TTLS/PAP on a RADIUS server: wifihk or any
+// runEAP load-tests 802.1X (EAP-TTLS/PAP or PEAP/EAP-MSCHAPv2) on a RADIUS server: wifihk or any
 // other.
 func runEAP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wifihk-bench eap", flag.ContinueOnError)
@@ -25,6 +25,7 @@ func runEAP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&c.CAFile, "ca", "", "CA to verify the server certificate with (default: not verified)")
 	fs.StringVar(&c.ServerName, "servername", "radius.wifi.hk", "server name to verify, with -ca")
 	fs.BoolVar(&c.Resume, "resume", false, "resume each client's previous TLS session")
+	fs.StringVar(&c.Method, "method", "ttls", "ttls (inner PAP) or peap (inner EAP-MSCHAPv2; the account needs a recoverable password)")
 	fs.StringVar(&c.TLS, "tls", "", "TLS version: 1.2 or 1.3 (default: the highest both support)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {

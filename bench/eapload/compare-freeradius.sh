@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the same EAP-TTLS/PAP load ("wifihk-bench eap") against wifihk and
+# Runs the same EAP-TTLS/PAP and PEAP/EAP-MSCHAPv2 load ("wifihk-bench
+# eap") against wifihk and
 # against Debian's stock FreeRADIUS 3.2 on this machine, alternating, with
 # the same ECDSA P-256 server certificate, and prints one line per run.
 #
@@ -101,6 +102,8 @@ for r in $(seq "$ROUNDS"); do
   bench freeradius 127.0.0.1:34812 "$frpid"  -tls 1.2
   bench wifihk     127.0.0.1:33812 "$whkpid" -tls 1.2 -resume
   bench freeradius 127.0.0.1:34812 "$frpid"  -tls 1.2 -resume
+  bench wifihk     127.0.0.1:33812 "$whkpid" -tls 1.2 -method peap
+  bench freeradius 127.0.0.1:34812 "$frpid"  -tls 1.2 -method peap
 done
 bench wifihk 127.0.0.1:33812 "$whkpid" -tls 1.3
 bench wifihk 127.0.0.1:33812 "$whkpid" -tls 1.3 -resume

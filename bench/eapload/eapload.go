@@ -1,4 +1,5 @@
-// Package eapload runs full or resumed EAP-TTLS/PAP conversations against
+// Package eapload runs full or resumed EAP-TTLS/PAP or PEAPv0/EAP-MSCHAPv2
+// conversations against
 // any RADIUS server: closed-loop clients, each a NAS socket relaying one
 // device's conversation at a time (Access-Request with EAP-Message and
 // Message-Authenticator, Access-Challenge with State, until Accept or
@@ -43,10 +44,13 @@ type Config struct {
 	Resume bool
 	// TLS is "1.2", "1.3" or "" (the highest both support).
 	TLS string
+	// Method is "ttls" (inner PAP; default) or "peap" (inner EAP-MSCHAPv2).
+	Method string
 }
 
 // Result is what a run measured.
 type Result struct {
+	Method      string        `json:"method"`
 	Resume      bool          `json:"resume"`
 	TLS         string        `json:"tls"`
 	Concurrency int           `json:"concurrency"`
@@ -67,8 +71,8 @@ func (r Result) String() string {
 	if r.Resume {
 		kind = "resumed"
 	}
-	s := fmt.Sprintf("eap-ttls/pap %s TLS %s c=%d: %.0f/s accepted (%d accepted, %d on resumed sessions, %d rejected, %d failed in %v); %.1f round trips each; latency p50 %v p99 %v",
-		kind, r.TLS, r.Concurrency, r.PerSecond, r.Accepted, r.Resumed, r.Rejected, r.Failed, r.Duration.Round(time.Millisecond),
+	s := fmt.Sprintf("%s %s TLS %s c=%d: %.0f/s accepted (%d accepted, %d on resumed sessions, %d rejected, %d failed in %v); %.1f round trips each; latency p50 %v p99 %v",
+		r.Method, kind, r.TLS, r.Concurrency, r.PerSecond, r.Accepted, r.Resumed, r.Rejected, r.Failed, r.Duration.Round(time.Millisecond),
 		r.Rounds, r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
 	if r.FirstError != "" {
 		s += "; first error: " + r.FirstError
@@ -86,6 +90,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("eapload: server: %w", err)
 	}
+	method := eap.TypeTTLS
+	if cfg.Method == "peap" {
+		method = eap.TypePEAP
+	}
 	ws := make([]*worker, cfg.Concurrency)
 	for i := range ws {
 		conn, err := net.DialUDP("udp", nil, ua)
@@ -98,7 +106,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			c.ClientSessionCache = tls.NewLRUClientSessionCache(1)
 		}
 		ws[i] = &worker{cfg: cfg, conn: conn, buf: make([]byte, 4096),
-			peer: &eap.Peer{Outer: cfg.Outer, User: cfg.Username, Password: cfg.Password, TLS: c}}
+			peer: &eap.Peer{Method: method, Outer: cfg.Outer, User: cfg.Username, Password: cfg.Password, TLS: c}}
 	}
 	if cfg.Resume { // one full conversation each, not measured
 		for _, w := range ws {
@@ -130,6 +138,13 @@ func (c *Config) defaults() (*tls.Config, error) {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 2 * time.Second
+	}
+	switch c.Method {
+	case "":
+		c.Method = "ttls"
+	case "ttls", "peap":
+	default:
+		return nil, fmt.Errorf("eapload: method: %q is not ttls or peap", c.Method)
 	}
 	if c.Outer == "" {
 		c.Outer = "anonymous@wifi.hk"
@@ -245,7 +260,7 @@ func (w *worker) exchange(msg, state []byte) ([]byte, []byte, error) {
 }
 
 func summarise(cfg Config, ws []*worker, took time.Duration) Result {
-	r := Result{Resume: cfg.Resume, TLS: cfg.TLS, Concurrency: cfg.Concurrency, Duration: took}
+	r := Result{Method: cfg.Method, Resume: cfg.Resume, TLS: cfg.TLS, Concurrency: cfg.Concurrency, Duration: took}
 	if r.TLS == "" {
 		r.TLS = "1.2-1.3"
 	}

@@ -273,3 +273,37 @@ func TestConversationsAreBoundedAndExpire(t *testing.T) {
 		t.Fatalf("%+v after the timeout, want only the new one", st)
 	}
 }
+
+func TestPEAPConversation(t *testing.T) {
+	s := newTestServer(t, Config{NTHash: func(_ context.Context, user string) ([16]byte, error) {
+		if user != "carol" {
+			return [16]byte{}, errors.New("unknown")
+		}
+		return NTHash("carol-pw"), nil
+	}})
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		t.Run(tls.VersionName(v), func(t *testing.T) {
+			p := testPeer(t, "carol", "carol-pw")
+			p.Method = TypePEAP
+			p.TLS.MinVersion, p.TLS.MaxVersion = v, v
+			p.TLS.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+			var seen *Outcome
+			res, err := p.Run(direct(s, func(o *Outcome) bool { seen = o; return true }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen.Method != "peap-mschapv2" || seen.User != "carol" || !seen.Checked || !bytes.Equal(seen.MSK, res.MSK) {
+				t.Fatalf("outcome %+v", seen)
+			}
+			res, err = p.Run(direct(s, func(o *Outcome) bool { seen = o; return true }))
+			if err != nil || !res.Resumed || seen.Method != "peap-resumed" || seen.User != "carol" {
+				t.Fatalf("resumed: %+v %v, outcome %+v", res, err, seen)
+			}
+			p = testPeer(t, "carol", "wrong")
+			p.Method = TypePEAP
+			if _, err := p.Run(direct(s, func(o *Outcome) bool { seen = o; return true })); !errors.Is(err, ErrRejected) {
+				t.Fatalf("wrong password: %v", err)
+			}
+		})
+	}
+}

@@ -2,16 +2,21 @@ package eap
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
 )
 
-// Peer is an EAP-TTLS/PAP client (the supplicant's side), for tests and
-// load tools: it drives one conversation through an Exchange.
+// Peer is an EAP-TTLS/PAP or PEAPv0/EAP-MSCHAPv2 client (the
+// supplicant's side), for tests and load tools: it drives one
+// conversation through an Exchange.
 type Peer struct {
+	// Method is TypeTTLS (inner PAP; the default) or TypePEAP (inner
+	// EAP-MSCHAPv2), which it asks for with a Nak to a TTLS start.
+	Method         Type
 	Outer          string      // outer identity, e.g. anonymous@wifi.hk
-	User, Password string      // inner PAP credentials
+	User, Password string      // inner credentials
 	TLS            *tls.Config // RootCAs, ServerName; a ClientSessionCache to resume
 	FragmentSize   int         // default 1000
 }
@@ -34,6 +39,7 @@ type Result struct {
 // peerConv is the peer's side of one conversation.
 type peerConv struct {
 	p       *Peer
+	method  Type
 	pipe    *pipe
 	stop    chan struct{}
 	out     []byte // flight bytes still to send
@@ -45,7 +51,10 @@ type peerConv struct {
 // Run authenticates: it returns the MSK on EAP-Success and ErrRejected on
 // EAP-Failure.
 func (p *Peer) Run(ex Exchange) (Result, error) {
-	c := &peerConv{p: p, stop: make(chan struct{})}
+	c := &peerConv{p: p, method: p.Method, stop: make(chan struct{})}
+	if c.method == 0 {
+		c.method = TypeTTLS
+	}
 	defer close(c.stop)
 	var state []byte
 	send := func(id byte, typ Type, data []byte) (Packet, error) {
@@ -66,12 +75,15 @@ func (p *Peer) Run(ex Exchange) (Result, error) {
 			return c.res, errors.New("eap: EAP-Success before the TLS handshake ended")
 		case req.Code == CodeFailure:
 			return c.res, ErrRejected
-		case req.Type != TypeTTLS:
-			return c.res, fmt.Errorf("eap: server sent request type %d, not TTLS", req.Type)
+		case req.Type == TypeTTLS && c.method == TypePEAP && c.pipe == nil:
+			req, err = send(req.Identifier, TypeNak, []byte{byte(TypePEAP)})
+			continue
+		case req.Type != c.method:
+			return c.res, fmt.Errorf("eap: server sent request type %d, not %d", req.Type, c.method)
 		}
 		var data []byte
 		if data, err = c.respond(req); err == nil {
-			req, err = send(req.Identifier, TypeTTLS, data)
+			req, err = send(req.Identifier, c.method, data)
 		}
 	}
 	return c.res, err
@@ -129,7 +141,8 @@ func (c *peerConv) fragment() []byte {
 	return b
 }
 
-// runTLS is the peer's TLS goroutine: handshake, keys, then the PAP AVPs.
+// runTLS is the peer's TLS goroutine: handshake, keys, then the inner
+// method.
 func (c *peerConv) runTLS() {
 	tc := tls.Client(c.pipe, c.p.TLS)
 	if err := tc.Handshake(); err != nil {
@@ -137,20 +150,73 @@ func (c *peerConv) runTLS() {
 		return
 	}
 	cs := tc.ConnectionState()
-	msk, err := tunnelKeys(cs, TypeTTLS)
+	msk, err := tunnelKeys(cs, c.method)
 	if err != nil {
 		c.pipe.finish(&Outcome{Err: err})
 		return
 	}
 	c.res.MSK, c.res.Resumed, c.res.Version = msk, cs.DidResume, cs.Version
+	if c.method == TypePEAP {
+		err = c.peapInner(tc)
+	} else {
+		err = c.ttlsInner(tc)
+	}
+	if err != nil {
+		c.pipe.finish(&Outcome{Err: err})
+	}
+}
+
+// ttlsInner sends the PAP AVPs and waits for the end.
+func (c *peerConv) ttlsInner(tc *tls.Conn) error {
 	pw := []byte(c.p.Password)
 	pw = append(pw, bytes.Repeat([]byte{0}, (16-len(pw)%16)%16)...)
 	b := appendAVP(nil, avp{code: avpUserName, mandatory: true, data: []byte(c.p.User)})
 	b = appendAVP(b, avp{code: avpUserPassword, mandatory: true, data: pw})
 	if _, err := tc.Write(b); err != nil {
-		c.pipe.finish(&Outcome{Err: err})
-		return
+		return err
 	}
 	buf := make([]byte, 512)
 	tc.Read(buf) // hands the AVPs over; returns when the conversation ends
+	return nil
+}
+
+// peapInner answers the server's inner requests: Identity, EAP-MSCHAPv2
+// challenge and success, EAP-TLV Result.
+func (c *peerConv) peapInner(tc *tls.Conn) error {
+	buf := make([]byte, 4096)
+	for {
+		n, err := tc.Read(buf)
+		if err != nil {
+			return nil // the conversation ended
+		}
+		resp, err := c.peapAnswer(buf[:n])
+		if err != nil {
+			return err
+		}
+		if _, err := tc.Write(resp); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *peerConv) peapAnswer(req []byte) ([]byte, error) {
+	switch {
+	case len(req) >= 5 && req[0] == byte(CodeRequest) && Type(req[4]) == typeTLV:
+		p, err := Parse(req)
+		if err != nil {
+			return nil, err
+		}
+		return Packet{Code: CodeResponse, Identifier: p.Identifier, Type: typeTLV, Data: p.Data}.Marshal(), nil
+	case len(req) == 1 && Type(req[0]) == TypeIdentity:
+		return append([]byte{byte(TypeIdentity)}, c.p.User...), nil
+	case len(req) >= 22 && Type(req[0]) == typeMSCHAPv2 && req[1] == opChallenge && req[5] == 16:
+		auth := req[6:22]
+		var value [49]byte
+		rand.Read(value[:16])
+		copy(value[24:48], ntResponse(auth, value[:16], c.p.User, NTHash(c.p.Password)))
+		return mschapPacket(opResponse, req[2], append(append([]byte{49}, value[:]...), c.p.User...)), nil
+	case len(req) >= 2 && Type(req[0]) == typeMSCHAPv2 && req[1] == opSuccess:
+		return []byte{byte(typeMSCHAPv2), opSuccess}, nil
+	}
+	return nil, fmt.Errorf("%w: unexpected inner PEAP request %x", ErrMalformed, req[:min(len(req), 8)])
 }
