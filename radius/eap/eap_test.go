@@ -307,3 +307,17 @@ func TestPEAPConversation(t *testing.T) {
 		})
 	}
 }
+
+func TestStripInnerHeader(t *testing.T) {
+	whole := Packet{Code: CodeResponse, Identifier: 3, Type: TypeIdentity, Data: []byte("carol")}.Marshal()
+	if got := stripInnerHeader(whole, CodeResponse); string(got) != "\x01carol" {
+		t.Errorf("whole identity: %q", got)
+	}
+	if got := stripInnerHeader([]byte("\x01carol"), CodeResponse); string(got) != "\x01carol" {
+		t.Errorf("header-less identity changed: %q", got)
+	}
+	tlv := Packet{Code: CodeResponse, Identifier: 3, Type: typeTLV, Data: []byte{0x80, 3, 0, 2, 0, 1}}.Marshal()
+	if got := stripInnerHeader(tlv, CodeResponse); len(got) != len(tlv) {
+		t.Errorf("an EAP-TLV must stay whole")
+	}
+}

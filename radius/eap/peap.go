@@ -72,6 +72,7 @@ func (s *Server) peapMSCHAPv2(tc *tls.Conn) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	resp = stripInnerHeader(resp, CodeResponse)
 	if len(resp) < 2 || Type(resp[0]) != TypeIdentity {
 		return "", fmt.Errorf("%w: inner response is not an Identity", ErrMalformed)
 	}
@@ -86,6 +87,7 @@ func (s *Server) peapMSCHAPv2(tc *tls.Conn) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	resp = stripInnerHeader(resp, CodeResponse)
 	peer, ntr, name, err := parseMSCHAPResponse(resp, mid)
 	if err != nil {
 		return "", err
@@ -104,6 +106,7 @@ func (s *Server) peapMSCHAPv2(tc *tls.Conn) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	resp = stripInnerHeader(resp, CodeResponse)
 	if len(resp) < 2 || Type(resp[0]) != typeMSCHAPv2 || resp[1] != opSuccess {
 		return "", fmt.Errorf("%w: inner EAP-MSCHAPv2 success not acknowledged", ErrMalformed)
 	}
@@ -121,6 +124,16 @@ func parseMSCHAPResponse(b []byte, id byte) (peer, ntr []byte, name string, err 
 		return nil, nil, "", fmt.Errorf("%w: EAP-MSCHAPv2 MS-Length %d for %d bytes", ErrMalformed, n, len(b)-1)
 	}
 	return b[6:22], b[30:54], string(b[55:]), nil
+}
+
+// stripInnerHeader removes the 4-byte EAP header from an inner PEAPv0
+// message that came whole (some implementations send one so) unless it
+// is an EAP-TLV, which always comes whole.
+func stripInnerHeader(b []byte, code Code) []byte {
+	if len(b) >= 5 && Code(b[0]) == code && Type(b[4]) != typeTLV && int(binary.BigEndian.Uint16(b[2:4])) == len(b) {
+		return b[4:]
+	}
+	return b
 }
 
 // mschapPacket is a header-less inner EAP-MSCHAPv2 request.

@@ -200,6 +200,7 @@ func (c *peerConv) peapInner(tc *tls.Conn) error {
 }
 
 func (c *peerConv) peapAnswer(req []byte) ([]byte, error) {
+	req = stripInnerHeader(req, CodeRequest) // FreeRADIUS sends the inner Identity whole
 	switch {
 	case len(req) >= 5 && req[0] == byte(CodeRequest) && Type(req[4]) == typeTLV:
 		p, err := Parse(req)
