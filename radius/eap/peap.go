@@ -26,40 +26,29 @@ const (
 	opSuccess   = 3
 )
 
-// peap runs PEAPv0/EAP-MSCHAPv2 over an accepted TLS handshake.
-func (s *Server) peap(tc *tls.Conn, c *conv, p *pipe) *Outcome {
-	o := &Outcome{Outer: c.outer}
-	if err := tc.Handshake(); err != nil {
-		o.Err = fmt.Errorf("eap: TLS handshake: %w", err)
-		return o
-	}
-	cs := tc.ConnectionState()
-	o.TLSVersion = cs.Version
-	if o.MSK, o.Err = tunnelKeys(cs, TypePEAP); o.Err != nil {
-		return o
-	}
+// peap runs PEAPv0's phase 2 after the handshake: EAP-MSCHAPv2 (unless
+// the session was resumed), then the EAP-TLV Result.
+func (s *Server) peap(tc *tls.Conn, p *pipe, o *Outcome) {
 	if len(p.wbuf) > 0 {
 		// A full TLS 1.2 handshake ends with the server's Finished: send it
 		// alone and let the peer acknowledge it before phase 2 starts.
 		ack, ok := p.roundTrip()
 		if !ok {
 			o.Err = errDropped
-			return o
+			return
 		}
 		p.rbuf = ack
 	}
-	if cs.DidResume && c.resumedUser != "" {
-		o.Method, o.User, o.Resumed, o.Checked = "peap-resumed", c.resumedUser, true, true
+	if o.Resumed {
+		o.Method = "peap-resumed"
 	} else {
 		o.Method = "peap-mschapv2"
-		o.User, o.Err = s.peapMSCHAPv2(tc)
-		if o.Err != nil {
-			return o
+		if o.User, o.Err = s.peapMSCHAPv2(tc); o.Err != nil {
+			return
 		}
 		o.Checked = true
 	}
 	o.Err = tlvResult(tc)
-	return o
 }
 
 // errDropped is the error when the conversation is dropped mid-way.

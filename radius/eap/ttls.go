@@ -15,36 +15,39 @@ import (
 // the pipe, then the inner authentication, then the outcome.
 func (s *Server) runMethod(c *conv, p *pipe) {
 	tc := tls.Server(p, s.tlsFor(c))
-	if c.method == TypePEAP {
-		p.finish(s.peap(tc, c, p))
-		return
-	}
-	p.finish(s.ttls(tc, c))
-}
-
-func (s *Server) ttls(tc *tls.Conn, c *conv) *Outcome {
 	o := &Outcome{Outer: c.outer}
 	if err := tc.Handshake(); err != nil {
 		o.Err = fmt.Errorf("eap: TLS handshake: %w", err)
-		return o
+		p.finish(o)
+		return
 	}
 	cs := tc.ConnectionState()
 	o.TLSVersion = cs.Version
-	msk, err := tunnelKeys(cs, TypeTTLS)
-	if err != nil {
-		o.Err = err
-		return o
+	if o.MSK, o.Err = tunnelKeys(cs, c.method); o.Err == nil {
+		resumed := cs.DidResume && c.resumedUser != ""
+		if resumed {
+			o.User, o.Resumed, o.Checked = c.resumedUser, true, true
+		}
+		if c.method == TypePEAP {
+			s.peap(tc, p, o)
+		} else {
+			s.ttls(tc, cs, o)
+		}
 	}
-	o.MSK = msk
-	if cs.DidResume && c.resumedUser != "" {
-		o.Method, o.User, o.Resumed, o.Checked = "ttls-resumed", c.resumedUser, true, true
-		return o
+	p.finish(o)
+}
+
+// ttls runs EAP-TTLS's inner method, unless the session was resumed.
+func (s *Server) ttls(tc *tls.Conn, cs tls.ConnectionState, o *Outcome) {
+	if o.Resumed {
+		o.Method = "ttls-resumed"
+		return
 	}
 	buf := make([]byte, 16<<10) // one TLS record's worth
 	n, err := tc.Read(buf)
 	if err != nil {
 		o.Err = fmt.Errorf("eap: reading inner AVPs: %w", err)
-		return o
+		return
 	}
 	in, err := readInner(buf[:n])
 	switch {
@@ -56,7 +59,6 @@ func (s *Server) ttls(tc *tls.Conn, c *conv) *Outcome {
 	default:
 		o.Method, o.User, o.Password = "ttls-pap", in.user, in.password
 	}
-	return o
 }
 
 // tunnelKeys derives the 64-byte MSK of EAP-TTLS or PEAP: for TLS 1.2 the
