@@ -14,6 +14,8 @@ import (
 var program = cmdline.Program{Name: "wifihk-bench", Note: "(each also takes -json)", Commands: []cmdline.Command{
 	{Name: "radius", Usage: "[-server HOST:PORT] [-secret S] [-mode auth|acct] [-c 64] [-d 10s]",
 		Summary: "load-test a RADIUS server (PAP with Message-Authenticator, or Interim-Updates)", Run: runRADIUS},
+	{Name: "eap", Usage: "[-server HOST:PORT] [-secret S] [-c 16] [-d 10s] [-method ttls|peap] [-resume] [-tls 1.2|1.3] [-ca FILE -servername NAME]",
+		Summary: "load-test 802.1X: full or resumed EAP-TTLS/PAP or PEAP/EAP-MSCHAPv2 conversations", Run: runEAP},
 	{Name: "portal", Usage: "[-mode landing|login] [-rate 2000] [-d 10s] [-c 64] [-url URL | -portal URL -nasid demo -uamsecret S] [-radius ADDR -secret S -server-pid PID]",
 		Summary: "load-test the landing page or click-through logins at a fixed rate; latency counted from each scheduled time", Run: runPortal},
 	{Name: "agents", Usage: "[-n 50000] [-clients 25] [-interval 60s] [-d 60s] [-controller URL -tokens FILE]",

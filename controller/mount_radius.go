@@ -31,9 +31,13 @@ func (a *App) mountRADIUS() error {
 	a.usage = &accounting.Usage{Sessions: sess}
 	// Closed after the listeners have drained.
 	a.onClose(func() error { sess.Close(); return nil })
+	eapCfg, err := a.eapConfig()
+	if err != nil {
+		return err
+	}
 	auth, err := radius.NewAuthenticator(radius.AuthConfig{
 		Credentials: visitors.NewCachedReader(visitors.New(a.DB, a.Sealer)), Sessions: sess, Plans: a.Registry,
-		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log,
+		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log, EAP: eapCfg,
 	})
 	if err != nil {
 		return err

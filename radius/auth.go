@@ -14,6 +14,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius/eap"
 	"github.com/wifihk/wifihk/visitors"
 )
 
@@ -50,6 +51,9 @@ type AuthConfig struct {
 	Log         *slog.Logger
 	// PAPCacheTTL is how long a verified password is remembered. Default 5m.
 	PAPCacheTTL time.Duration
+	// EAP configures the answers to Access-Requests that carry
+	// EAP-Message (802.1X); nil rejects them. Its NTHash is set here.
+	EAP *eap.Config
 	// MaxHashing caps concurrent argon2id checks (each takes 64 MiB).
 	// Default GOMAXPROCS.
 	MaxHashing int
@@ -59,6 +63,7 @@ type AuthConfig struct {
 // Authenticator answers Access-Requests: PAP, CHAP and MAC authentication.
 type Authenticator struct {
 	cfg     AuthConfig
+	eap     *eap.Server // nil without AuthConfig.EAP
 	log     *slog.Logger
 	pap     *papCache
 	hashing chan struct{}
@@ -86,8 +91,17 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Authenticator{cfg: cfg, log: cfg.Log.With("component", "radius-auth"),
-		pap: newPAPCache(cfg.PAPCacheTTL, 100_000), hashing: make(chan struct{}, cfg.MaxHashing)}, nil
+	a := &Authenticator{cfg: cfg, log: cfg.Log.With("component", "radius-auth"),
+		pap: newPAPCache(cfg.PAPCacheTTL, 100_000), hashing: make(chan struct{}, cfg.MaxHashing)}
+	if cfg.EAP != nil {
+		ec := *cfg.EAP
+		ec.NTHash = a.ntHash
+		var err error
+		if a.eap, err = eap.New(ec); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // Reasons an Access-Request is rejected: labels of wifihk_radius_auth_total.
@@ -112,19 +126,27 @@ type rejection struct {
 
 // ServeRADIUS implements Handler.
 func (a *Authenticator) ServeRADIUS(ctx context.Context, r *Request) (Response, error) {
+	if r.Get(eap.AttrEAPMessage) != nil {
+		return a.serveEAP(ctx, r)
+	}
 	grant, rej, err := a.authenticate(ctx, r)
 	if err != nil {
 		return Response{}, err // a store failure: no answer, the NAS retries
 	}
 	if rej != nil {
-		a.cfg.Metrics.auth.WithLabelValues(rej.reason).Inc()
-		a.log.Info("access rejected", "nas", r.NAS.Name, "reason", rej.reason, "mac", maskMAC(rfc2865.CallingStationID_GetString(r.Packet)))
-		attrs := layeh.Attributes{}
-		attrs.Add(rfc2865.ReplyMessage_Type, layeh.Attribute("Login failed"))
-		return Response{Code: layeh.CodeAccessReject, Attributes: attrs}, nil
+		return a.reject(r, rej), nil
 	}
 	a.cfg.Metrics.auth.WithLabelValues(resultAccept).Inc()
 	return Response{Code: layeh.CodeAccessAccept, Attributes: grant.attributes(&a.planAttrs)}, nil
+}
+
+// reject counts and logs a rejection and makes its Access-Reject.
+func (a *Authenticator) reject(r *Request, rej *rejection) Response {
+	a.cfg.Metrics.auth.WithLabelValues(rej.reason).Inc()
+	a.log.Info("access rejected", "nas", r.NAS.Name, "reason", rej.reason, "mac", maskMAC(rfc2865.CallingStationID_GetString(r.Packet)))
+	attrs := layeh.Attributes{}
+	attrs.Add(rfc2865.ReplyMessage_Type, layeh.Attribute("Login failed"))
+	return Response{Code: layeh.CodeAccessReject, Attributes: attrs}
 }
 
 // authenticate decides. A nil rejection and nil error is an accept.
@@ -135,7 +157,8 @@ func (a *Authenticator) authenticate(ctx context.Context, r *Request) (grant, *r
 	var rej *rejection
 	var err error
 	um := normalMAC(username)
-	if um != "" && um == mac {
+	byMAC := um != "" && um == mac
+	if byMAC {
 		cred, rej, err = a.macAuth(mac)
 	} else {
 		cred, rej, err = a.passwordAuth(ctx, r, username)
@@ -143,6 +166,12 @@ func (a *Authenticator) authenticate(ctx context.Context, r *Request) (grant, *r
 	if rej != nil || err != nil {
 		return grant{}, rej, err
 	}
+	return a.admit(cred, username, r, mac, byMAC)
+}
+
+// admit applies the rules that follow a verified credential: device and
+// NAS binding, the plan, Simultaneous-Use, allowances and uses left.
+func (a *Authenticator) admit(cred visitors.Credential, username string, r *Request, mac string, byMAC bool) (grant, *rejection, error) {
 	if rej := a.checkBinding(cred, r.NAS, mac); rej != nil {
 		return grant{}, rej, nil
 	}
@@ -153,7 +182,7 @@ func (a *Authenticator) authenticate(ctx context.Context, r *Request) (grant, *r
 	if rej, err := a.checkSimultaneous(username, plan); rej != nil || err != nil {
 		return grant{}, rej, err
 	}
-	if um != "" && um == mac && cred.Kind == visitors.KindOneTime && plan.Kind == hotspots.PlanFreeTimed {
+	if byMAC && cred.Kind == visitors.KindOneTime && plan.Kind == hotspots.PlanFreeTimed {
 		// A device remembered after a click-through: its sessions count
 		// against the plan's daily allowance as a free pass's do.
 		if err := a.cfg.Credentials.UseFreeSession(mac, plan.SessionsPerDay); errors.Is(err, visitors.ErrNoFreeLeft) {

@@ -16,6 +16,8 @@ type Metrics struct {
 	latency    *prometheus.HistogramVec
 	disconnect *prometheus.CounterVec
 	auth       *prometheus.CounterVec
+	eap        *prometheus.CounterVec
+	eapConvs   *prometheus.GaugeVec
 }
 
 // NewMetrics registers the RADIUS metrics on reg.
@@ -43,8 +45,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		auth: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wifihk_radius_auth_total", Help: "Access-Request decisions: accept, or the reason for a reject.",
 		}, []string{"result"}),
+		eap: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wifihk_radius_eap_total", Help: "EAP conversations that ended, by method (ttls-pap, ttls-mschapv2, peap-mschapv2, ttls-resumed, peap-resumed) and accept or reject.",
+		}, []string{"method", "result"}),
+		eapConvs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wifihk_radius_eap_conversations", Help: "EAP conversations held, before TLS (pre_tls) and in TLS (tls).",
+		}, []string{"state"}),
 	}
-	reg.MustRegister(m.requests, m.replies, m.drops, m.duplicates, m.latency, m.disconnect, m.auth)
+	reg.MustRegister(m.requests, m.replies, m.drops, m.duplicates, m.latency, m.disconnect, m.auth, m.eap, m.eapConvs)
 	return m
 }
 

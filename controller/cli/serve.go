@@ -47,6 +47,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	override(&cfg.HTTP.TLSAddr, *httpsAddr)
 	override(&cfg.HTTP.AdminAddr, *adminAddr)
 
+	if *demo {
+		// before New, which builds the EAP server from the config
+		pki, made, err := controller.DemoEAP(&cfg)
+		if err != nil {
+			return err
+		}
+		if made {
+			fmt.Fprintf(stderr, "demo: 802.1X EAP-TTLS/PAP on the RADIUS auth port: devices trust the CA %s and check the server name %s (certificate %s)\n",
+				pki.CA, pki.ServerName, pki.Cert)
+		}
+	}
 	stderr = &lockedWriter{w: stderr} // the logger and the demo gateway share it
 	log := newLogger(stderr, cfg.LogLevel)
 	app, err := controller.New(cfg, log)

@@ -58,6 +58,20 @@ type RADIUS struct {
 	// UnknownLogEvery limits the log line about packets from unknown
 	// sources to one per this interval. Default 10s.
 	UnknownLogEvery time.Duration `yaml:"unknown_log_every"`
+	EAP             EAP           `yaml:"eap"`
+}
+
+// EAP configures 802.1X (EAP-TTLS) on the auth listener, for the secure
+// SSID. It is off unless a certificate is set (serve -demo makes one).
+// TLS session tickets are encrypted under a key derived from master.key,
+// so nodes that share it resume each other's tickets.
+type EAP struct {
+	// Cert is the server certificate chain (PEM) and Key its private key;
+	// devices check it against the CA and server name in their profile.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// Timeout drops a conversation idle this long. Default 30s.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // HTTP configures the web listener (portal, console, API, open data, metrics).
@@ -126,6 +140,7 @@ func Default() Config {
 			AcctAddr:        ":1813",
 			DuplicateWindow: 5 * time.Second,
 			UnknownLogEvery: 10 * time.Second,
+			EAP:             EAP{Timeout: 30 * time.Second},
 		},
 		HTTP:     HTTP{Addr: ":8080", TLSAddr: ":8443", MaxBodyBytes: 1 << 20},
 		Plan:     hotspots.DefaultPlan(),
@@ -192,6 +207,12 @@ func (c Config) Validate() error {
 		if port != "0" && (a == c.HTTP.Addr || a == c.HTTP.TLSAddr) {
 			return fmt.Errorf("config: http.admin_addr: %q is also the portal's listener", a)
 		}
+	}
+	if (c.RADIUS.EAP.Cert == "") != (c.RADIUS.EAP.Key == "") {
+		return errors.New("config: radius.eap.cert and radius.eap.key: set both or neither")
+	}
+	if c.RADIUS.EAP.Timeout <= 0 || c.RADIUS.EAP.Timeout > 10*time.Minute {
+		return fmt.Errorf("config: radius.eap.timeout: %v must be between 0 and 10m", c.RADIUS.EAP.Timeout)
 	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		return errors.New("config: http.tls_cert and http.tls_key: set both or neither")

@@ -33,6 +33,7 @@ func TestBadValuesNameTheField(t *testing.T) {
 		{"bad level", "log_level: loud\n", "log_level"},
 		{"bad duration", "radius:\n  duplicate_window: soon\n", "line 2"},
 		{"window too long", "radius:\n  duplicate_window: 2h\n", "radius.duplicate_window"},
+		{"eap cert without key", "radius:\n  eap:\n    cert: a.pem\n", "radius.eap.cert and radius.eap.key"},
 		{"half tls", "http:\n  tls_cert: a.pem\n", "tls_key"},
 		{"plan kind", "default_plan:\n  kind: gratis\n", "kind"},
 		{"interim", "default_plan:\n  interim_interval_s: 5\n", "interim_interval_s"},

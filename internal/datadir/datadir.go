@@ -73,6 +73,9 @@ func (d Dir) DemoTLS() string { return d.join("demo-tls") }
 // DemoCert is the demo certificate.
 func (d Dir) DemoCert() string { return d.join("demo-tls", "cert.pem") }
 
+// DemoEAP is the directory of the demo's EAP CA and server certificate.
+func (d Dir) DemoEAP() string { return d.join("demo-eap") }
+
 // DemoKey is the demo certificate's private key.
 func (d Dir) DemoKey() string { return d.join("demo-tls", "key.pem") }
 

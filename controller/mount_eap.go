@@ -1,0 +1,41 @@
+package controller
+
+import (
+	"crypto/tls"
+	"fmt"
+
+	"github.com/wifihk/wifihk/controller/config"
+	"github.com/wifihk/wifihk/internal/datadir"
+	"github.com/wifihk/wifihk/radius/eap"
+)
+
+// eapConfig configures the 802.1X EAP server when a certificate is configured
+// (nil otherwise: EAP requests are rejected).
+func (a *App) eapConfig() (*eap.Config, error) {
+	c := a.Config.RADIUS.EAP
+	if c.Cert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
+	if err != nil {
+		return nil, fmt.Errorf("config: radius.eap.cert and radius.eap.key: %w", err)
+	}
+	var ticketKey [32]byte
+	copy(ticketKey[:], a.Sealer.Key("eap session tickets"))
+	return &eap.Config{Certificate: cert, TicketKeys: [][32]byte{ticketKey}, Timeout: c.Timeout}, nil
+}
+
+// DemoEAP makes a demo CA and EAP server certificate in the data dir
+// (once) and points cfg at them, unless a certificate is configured. The
+// CA is what a device must trust for the secure SSID.
+func DemoEAP(cfg *config.Config) (eap.DemoPKI, bool, error) {
+	if cfg.RADIUS.EAP.Cert != "" {
+		return eap.DemoPKI{}, false, nil
+	}
+	pki, err := eap.WriteDemoPKI(datadir.Dir(cfg.DataDir).DemoEAP(), "radius.wifi.hk")
+	if err != nil {
+		return pki, false, err
+	}
+	cfg.RADIUS.EAP.Cert, cfg.RADIUS.EAP.Key = pki.Cert, pki.Key
+	return pki, true, nil
+}
