@@ -45,7 +45,10 @@ type Session struct {
 	FramedIP string `json:"framed_ip,omitempty"`
 	// NASAddr is the address the NAS last sent accounting from; Disconnect
 	// and CoA requests go there.
-	NASAddr string    `json:"nas_addr,omitempty"`
+	NASAddr string `json:"nas_addr,omitempty"`
+	// Venue is the venue ("org/location") the NAS served when the session
+	// was reported, for usage per venue in SQL.
+	Venue   string    `json:"venue,omitempty"`
 	Class   string    `json:"class,omitempty"` // the grant this session came from
 	Open    bool      `json:"open"`
 	Started time.Time `json:"started"`
@@ -78,6 +81,7 @@ type Update struct {
 	Status                      Status
 	Username, MAC, FramedIP     string
 	NASAddr                     string
+	Venue                       string
 	Class                       string
 	InputOctets, OutputOctets   uint64
 	InputPackets, OutputPackets uint32
@@ -465,6 +469,7 @@ func merge(ss *Session, u Update, isNew bool) bool {
 		fill(&ss.MAC, u.MAC)
 		fill(&ss.FramedIP, u.FramedIP)
 		fill(&ss.NASAddr, u.NASAddr)
+		fill(&ss.Venue, u.Venue)
 		fill(&ss.Class, u.Class)
 	} else if u.Status != Stop {
 		return false // a late Start or Interim after the Stop

@@ -56,6 +56,7 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -87,14 +88,15 @@ CREATE TABLE IF NOT EXISTS wifihk_records (
 	key bytea NOT NULL,
 	value bytea NOT NULL,
 	PRIMARY KEY (bucket, key)
-);`
+);
+ALTER TABLE wifihk_buckets ADD COLUMN IF NOT EXISTS layout jsonb;`
 
 // Backend is a store.Backend on one PostgreSQL database.
 type Backend struct {
 	pool *pgxpool.Pool
 
 	mu    sync.RWMutex
-	known map[string]bool // buckets seen to exist; buckets are never dropped
+	known map[string]*rel // buckets seen to exist, and where; buckets are never dropped
 
 	batchMu sync.Mutex
 	batch   *group // the Batch transaction that calls may still join
@@ -124,7 +126,7 @@ func OpenBackend(url string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	b := &Backend{pool: pool, known: map[string]bool{}}
+	b := &Backend{pool: pool, known: map[string]*rel{}}
 	err = b.locked(context.Background(), func(tx pgx.Tx) error {
 		_, err := tx.Exec(context.Background(), schema)
 		return err
@@ -167,12 +169,15 @@ func (b *Backend) View(fn func(store.BackendTx) error) error {
 
 func (b *Backend) Update(fn func(store.BackendTx) error) error {
 	ctx := context.Background()
-	t := &backendTx{b: b, ctx: ctx}
+	t := &backendTx{b: b, ctx: ctx, tabled: map[string]*rel{}}
 	err := b.locked(ctx, func(tx pgx.Tx) error { t.tx = tx; return fn(t) })
 	if err == nil {
 		b.mu.Lock()
 		for _, n := range t.created {
-			b.known[n] = true
+			b.known[n] = plain
+		}
+		for n, r := range t.tabled {
+			b.known[n] = r
 		}
 		b.mu.Unlock()
 	}
@@ -309,40 +314,45 @@ type backendTx struct {
 	b       *Backend
 	tx      pgx.Tx
 	ctx     context.Context
-	created []string // buckets this transaction created
+	created []string        // buckets this transaction created
+	tabled  map[string]*rel // buckets this transaction moved to tables
 }
 
-// bucket returns ErrUnknownBucket unless name exists (for this transaction).
-func (t *backendTx) bucket(name string) error {
+// rel returns where bucket's records live, or ErrUnknownBucket unless it
+// exists (for this transaction).
+func (t *backendTx) rel(name string) (*rel, error) {
+	if r := t.tabled[name]; r != nil {
+		return r, nil
+	}
 	t.b.mu.RLock()
-	ok := t.b.known[name]
+	r := t.b.known[name]
 	t.b.mu.RUnlock()
-	if ok {
-		return nil
+	if r != nil {
+		return r, nil
 	}
-	var n int
-	if err := t.tx.QueryRow(t.ctx, "SELECT count(*) FROM wifihk_buckets WHERE name = $1", name).Scan(&n); err != nil {
-		return err
+	var layout []byte
+	err := t.tx.QueryRow(t.ctx, "SELECT layout FROM wifihk_buckets WHERE name = $1", name).Scan(&layout)
+	if err == pgx.ErrNoRows {
+		return nil, fmt.Errorf("%w %q (add it to a migration)", store.ErrUnknownBucket, name)
 	}
-	if n == 0 {
-		return fmt.Errorf("%w %q (add it to a migration)", store.ErrUnknownBucket, name)
+	if err != nil {
+		return nil, err
 	}
-	if len(t.created) == 0 || !contains(t.created, name) {
+	r = plain
+	if layout != nil {
+		var tbl store.Table
+		if err := json.Unmarshal(layout, &tbl); err != nil {
+			return nil, fmt.Errorf("postgres: bucket %s layout: %w", name, err)
+		}
+		r = newRel(tbl)
+	}
+	if !slices.Contains(t.created, name) {
 		// Committed by someone, so it exists for good.
 		t.b.mu.Lock()
-		t.b.known[name] = true
+		t.b.known[name] = r
 		t.b.mu.Unlock()
 	}
-	return nil
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return r, nil
 }
 
 func (t *backendTx) CreateBucket(name string) error {
@@ -354,11 +364,12 @@ func (t *backendTx) CreateBucket(name string) error {
 }
 
 func (t *backendTx) Get(bucket string, key []byte) ([]byte, error) {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return nil, err
 	}
 	var v []byte
-	err := t.tx.QueryRow(t.ctx, "SELECT value FROM wifihk_records WHERE bucket = $1 AND key = $2", bucket, key).Scan(&v)
+	err = t.tx.QueryRow(t.ctx, r.get, r.args(bucket, key)...).Scan(&v)
 	if err == pgx.ErrNoRows {
 		return nil, nil
 	}
@@ -372,38 +383,43 @@ func (t *backendTx) Get(bucket string, key []byte) ([]byte, error) {
 }
 
 func (t *backendTx) Put(bucket string, key, value []byte) error {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return err
 	}
 	if value == nil {
 		value = []byte{}
 	}
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO wifihk_records (bucket, key, value) VALUES ($1, $2, $3)
-		ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value`, bucket, key, value)
+	args, err := r.putArgs(bucket, key, value)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(t.ctx, r.put, args...)
 	return err
 }
 
 func (t *backendTx) Delete(bucket string, key []byte) error {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return err
 	}
-	_, err := t.tx.Exec(t.ctx, "DELETE FROM wifihk_records WHERE bucket = $1 AND key = $2", bucket, key)
+	_, err = t.tx.Exec(t.ctx, r.del, r.args(bucket, key)...)
 	return err
 }
 
 // Seek reads a page at a time, so that fn may use the transaction between
 // records (a connection runs one query at a time).
 func (t *backendTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool, error)) error {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return err
 	}
 	if from == nil {
 		from = []byte{}
 	}
-	op := ">="
+	q := r.ge
 	for {
-		rows, err := t.tx.Query(t.ctx, "SELECT key, value FROM wifihk_records WHERE bucket = $1 AND key "+op+
-			" $2 ORDER BY key LIMIT $3", bucket, from, pageSize)
+		rows, err := t.tx.Query(t.ctx, q, r.args(bucket, from, pageSize)...)
 		if err != nil {
 			return err
 		}
@@ -428,21 +444,22 @@ func (t *backendTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool,
 		if len(keys) < pageSize {
 			return nil
 		}
-		from, op = bytes.Clone(keys[len(keys)-1]), ">"
+		from, q = bytes.Clone(keys[len(keys)-1]), r.gt
 	}
 }
 
 func (t *backendTx) Count(bucket string) (int, error) {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return 0, err
 	}
 	var n int
-	err := t.tx.QueryRow(t.ctx, "SELECT count(*) FROM wifihk_records WHERE bucket = $1", bucket).Scan(&n)
+	err = t.tx.QueryRow(t.ctx, r.count, r.args(bucket)...).Scan(&n)
 	return n, err
 }
 
 func (t *backendTx) NextID(bucket string) (uint64, error) {
-	if err := t.bucket(bucket); err != nil {
+	if _, err := t.rel(bucket); err != nil {
 		return 0, err
 	}
 	var n int64
