@@ -100,6 +100,8 @@ type Backend struct {
 
 	batchMu sync.Mutex
 	batch   *group // the Batch transaction that calls may still join
+
+	txTimeout time.Duration // each transaction's deadline (timeouts.go)
 }
 
 // Open connects to the database at url (postgres://… or key=value, as
@@ -122,13 +124,19 @@ func OpenBackend(url string) (*Backend, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 { // not in the URL: a dead host fails fast
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	txTimeout, err := configure(cfg, url)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	b := &Backend{pool: pool, known: map[string]*rel{}}
-	err = b.locked(context.Background(), func(tx pgx.Tx) error {
-		_, err := tx.Exec(context.Background(), schema)
+	b := &Backend{pool: pool, known: map[string]*rel{}, txTimeout: txTimeout}
+	ctx, cancel := b.txContext()
+	defer cancel()
+	err = b.locked(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, schema)
 		return err
 	})
 	if err != nil {
@@ -155,7 +163,8 @@ func (b *Backend) locked(ctx context.Context, fn func(pgx.Tx) error) error {
 }
 
 func (b *Backend) View(fn func(store.BackendTx) error) error {
-	ctx := context.Background()
+	ctx, cancel := b.txContext()
+	defer cancel()
 	tx, err := b.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
@@ -168,7 +177,8 @@ func (b *Backend) View(fn func(store.BackendTx) error) error {
 }
 
 func (b *Backend) Update(fn func(store.BackendTx) error) error {
-	ctx := context.Background()
+	ctx, cancel := b.txContext()
+	defer cancel()
 	t := &backendTx{b: b, ctx: ctx, tabled: map[string]*rel{}}
 	err := b.locked(ctx, func(tx pgx.Tx) error { t.tx = tx; return fn(t) })
 	if err == nil {
@@ -294,7 +304,9 @@ func (b *Backend) Backup(w io.Writer) (int64, error) {
 // exists (the foreign key should make that so).
 func (b *Backend) Check() error {
 	var orphans int
-	err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM wifihk_records r
+	ctx, cancel := b.txContext()
+	defer cancel()
+	err := b.pool.QueryRow(ctx, `SELECT count(*) FROM wifihk_records r
 		WHERE NOT EXISTS (SELECT 1 FROM wifihk_buckets b WHERE b.name = r.bucket)`).Scan(&orphans)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)

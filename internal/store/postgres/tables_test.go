@@ -150,3 +150,5 @@ func TestColumnMismatchRefused(t *testing.T) {
 		t.Fatal("a session with a bad time was stored")
 	}
 }
+
+func postgresOpen(url string) (*store.DB, error) { return postgres.Open(url, store.Options{}) }

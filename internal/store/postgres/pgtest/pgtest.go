@@ -192,6 +192,46 @@ func (s *Server) Kill() {
 	<-s.done
 }
 
+// Pause stops every process of the server (SIGSTOP), as a frozen machine
+// or a network that drops everything would: connections stay open and
+// nothing answers. Resume continues it.
+func (s *Server) Pause() {
+	pid := s.cmd.Process.Pid
+	syscall.Kill(pid, syscall.SIGSTOP) // first, so that it starts no more
+	for _, c := range children(pid) {
+		syscall.Kill(c, syscall.SIGSTOP)
+	}
+}
+
+// Resume continues a paused server.
+func (s *Server) Resume() {
+	pid := s.cmd.Process.Pid
+	for _, c := range children(pid) {
+		syscall.Kill(c, syscall.SIGCONT)
+	}
+	syscall.Kill(pid, syscall.SIGCONT)
+}
+
+// children lists the processes whose parent is pid (PostgreSQL puts each
+// backend in a session of its own, so a process group would not do).
+func children(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, st := range stats {
+		raw, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces, so read after ")".
+		f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			c, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // URL is the connection URL of database db over TCP on loopback.
 func (s *Server) URL(db string) string {
 	return fmt.Sprintf("postgres://wifihk@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
