@@ -67,7 +67,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	sealer, db, err := OpenDataDir(cfg.DataDir, cfg.Store.URL)
+	sealer, db, err := OpenDataDir(cfg.DataDir, cfg.Store.Conn())
 	if err != nil {
 		return nil, err
 	}

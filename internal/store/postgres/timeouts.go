@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -49,6 +50,9 @@ func configure(cfg *pgxpool.Config, url string) (time.Duration, error) {
 	if !strings.Contains(url, "pool_health_check_period") {
 		cfg.HealthCheckPeriod = defaultHealthCheck
 	}
+	if err := readPassword(cfg); err != nil {
+		return 0, err
+	}
 	txTimeout := defaultTxTimeout
 	if v, ok := params["tx_timeout"]; ok {
 		delete(params, "tx_timeout") // not the server's
@@ -59,6 +63,36 @@ func configure(cfg *pgxpool.Config, url string) (time.Duration, error) {
 		txTimeout = d
 	}
 	return txTimeout, nil
+}
+
+// readPassword takes the password from the file that the URL's
+// password_file names (wifihk's parameter, not the server's): the file
+// holds the password alone, and only its path is ever in a URL, a config
+// file or the data dir. PostgreSQL's own PGPASSFILE (~/.pgpass) works as
+// with libpq, when neither the URL nor password_file gives a password.
+func readPassword(cfg *pgxpool.Config) error {
+	path, ok := cfg.ConnConfig.RuntimeParams["password_file"]
+	if !ok {
+		return nil
+	}
+	delete(cfg.ConnConfig.RuntimeParams, "password_file")
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("postgres: password_file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("postgres: password_file %s: mode %v lets others read it; chmod 600", path, fi.Mode().Perm())
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("postgres: password_file: %w", err)
+	}
+	pw := strings.TrimRight(string(raw), "\r\n")
+	if pw == "" || strings.ContainsAny(pw, "\r\n") {
+		return fmt.Errorf("postgres: password_file %s: want one line holding the password", path)
+	}
+	cfg.ConnConfig.Password = pw
+	return nil
 }
 
 // txContext is the context of one transaction, with its deadline.

@@ -52,6 +52,9 @@ type Options struct {
 	// Durable keeps fsync and synchronous_commit on, as in production;
 	// by default they are off, for speed.
 	Durable bool
+	// Password, when set, is the superuser's password, required over TCP
+	// (scram-sha-256); the Unix socket stays trusted.
+	Password string
 }
 
 // bin finds PostgreSQL's server programs.
@@ -118,8 +121,15 @@ func (s *Server) start(opt Options) error {
 	s.cred = cred
 	bindir := s.bindir
 	data := filepath.Join(s.dir, "data")
-	initdb := exec.Command(filepath.Join(bindir, "initdb"), "-D", data, "-U", "wifihk",
-		"-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+	args := []string{"-D", data, "-U", "wifihk", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
+	if opt.Password != "" {
+		pwfile := filepath.Join(s.dir, "pwfile")
+		if err := os.WriteFile(pwfile, []byte(opt.Password+"\n"), 0o644); err != nil {
+			return err
+		}
+		args = append(args, "--auth-host=scram-sha-256", "--pwfile="+pwfile)
+	}
+	initdb := exec.Command(filepath.Join(bindir, "initdb"), args...)
 	initdb.Dir = s.dir
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if out, err := initdb.CombinedOutput(); err != nil {
@@ -131,7 +141,7 @@ func (s *Server) start(opt Options) error {
 	}
 	s.port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	args := []string{"-D", data, "-k", s.dir, "-p", strconv.Itoa(s.port),
+	args = []string{"-D", data, "-k", s.dir, "-p", strconv.Itoa(s.port),
 		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"}
 	if !opt.Durable {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
