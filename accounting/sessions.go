@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/bits"
 	"strings"
@@ -109,6 +110,10 @@ type Store struct {
 	// only once that transaction is sure to see it in bbolt.
 	overlay map[string]staged
 	pruned  uint64
+	// folding holds the sessions (and NAS closes, nasFoldKey) with a
+	// fold journaled and not yet applied, by the fold's seq (outage.go);
+	// only the committer touches it.
+	folding map[string]uint64
 
 	byIP   openIndex // open sessions by Framed-IP (openindex.go)
 	byUser openIndex // open sessions by account, with a journal
@@ -151,6 +156,7 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 	}
 	s := newStore(db)
 	s.overlay = map[string]staged{}
+	s.folding = map[string]uint64{}
 	if err := s.openPipeline(journalPath, log.With("component", "sessions")); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
@@ -259,10 +265,13 @@ func (s *Store) commitGroup(group []*pending) {
 		for n < len(group) && !closesNAS(group[n]) {
 			n++
 		}
+		// While the store fails, waiting for it would stop every
+		// acknowledgement: the close is folded instead (outage.go).
+		blind := false
 		if closesNAS(group[0]) {
-			s.pl.Barrier()
+			blind = !s.pl.BarrierOrFailing() && s.overlay != nil
 		}
-		s.commit(group[:n])
+		s.commit(group[:n], blind)
 		group = group[n:]
 	}
 }
@@ -273,27 +282,29 @@ func closesNAS(p *pending) bool {
 
 // commit works out what a group writes, makes it durable in one go (a
 // journal record, or a bbolt transaction without a journal) and answers
-// the group; a store error fails them all (their NAS will retry).
-func (s *Store) commit(group []*pending) {
+// the group; a store error fails them all (their NAS will retry). With a
+// journal, a group the store cannot help decide (blind, or the store is
+// unreachable) is decided from memory, folding what memory lacks.
+func (s *Store) commit(group []*pending, blind bool) {
 	s.pruneOverlay()
-	w := &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet}
-	err := s.db.View(func(tx *store.Tx) error {
-		w.tx = tx
-		for _, p := range group {
-			var err error
-			if p.closeNAS != "" {
-				p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
-			} else {
-				p.applied, err = applyOne(w, p.u)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	newWriter := func() *writer {
+		return &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet, folding: maps.Clone(s.folding)}
+	}
+	w := newWriter()
+	var err error
+	if !blind {
+		err = s.db.View(func(tx *store.Tx) error { w.tx = tx; return decide(w, group) })
+	}
+	if blind || errors.Is(err, store.ErrUnavailable) && s.overlay != nil {
+		w = newWriter()
+		err = decide(w, group)
+	}
 	if err == nil && len(w.ops) > 0 {
-		err = s.persist(w.ops)
+		var seq uint64
+		seq, err = s.persist(w.ops)
+		if err == nil && s.overlay != nil {
+			s.noteFolds(w, seq)
+		}
 	}
 	if err == nil {
 		if len(s.open)+len(w.staged) > maxCached {
@@ -316,19 +327,36 @@ func (s *Store) commit(group []*pending) {
 	}
 }
 
-// persist makes ops durable: as one journal record (one fdatasync) handed
-// on to the applier, or in bbolt directly.
-func (s *Store) persist(ops []op) error {
-	seq, err := s.pl.Append(ops)
-	if err != nil || s.overlay == nil {
-		return err
-	}
-	for _, o := range ops {
-		if !o.del && strings.HasPrefix(o.key, "s/") {
-			s.overlay[o.key] = staged{seq: seq, val: o.val}
+// decide works out what group writes, with w.tx nil when the store
+// cannot be read.
+func decide(w *writer, group []*pending) error {
+	for _, p := range group {
+		var err error
+		if p.closeNAS != "" {
+			p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
+		} else {
+			p.applied, err = applyOne(w, p.u)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// persist makes ops durable: as one journal record (one fdatasync) handed
+// on to the applier, or in bbolt directly.
+func (s *Store) persist(ops []op) (uint64, error) {
+	seq, err := s.pl.Append(ops)
+	if err != nil || s.overlay == nil {
+		return seq, err
+	}
+	for _, o := range ops {
+		if !o.del && o.fold == 0 && strings.HasPrefix(o.key, "s/") {
+			s.overlay[o.key] = staged{seq: seq, val: o.val}
+		}
+	}
+	return seq, nil
 }
 
 // pruneOverlay drops the records bbolt has now; the committer calls it
@@ -346,6 +374,7 @@ func (s *Store) pruneOverlay() {
 			delete(s.overlay, k)
 		}
 	}
+	s.pruneFolds(done)
 	s.pruned = done
 }
 
@@ -364,6 +393,9 @@ type writer struct {
 	staged  map[string]Session
 	overlay func(key string) ([]byte, bool)
 	ops     []op
+	// folding, with a journal, is the sessions and NAS that must be
+	// folded (outage.go): those of the store's and this commit's folds.
+	folding map[string]uint64
 }
 
 func (w *writer) get(key string) (Session, error) {
@@ -379,6 +411,9 @@ func (w *writer) get(key string) (Session, error) {
 			return ss, fmt.Errorf("sessions: decode %s: %w", key, err)
 		}
 		return ss, nil
+	}
+	if w.tx == nil {
+		return ss, errBlind
 	}
 	err := w.tx.Get(store.Sessions, key, &ss)
 	return ss, err
@@ -410,8 +445,14 @@ func applyOne(w *writer, u Update) (bool, error) {
 // retransmission, even with a new Identifier or after a restart, or an
 // older report arriving late) writes nothing and reports false.
 func applyTx(w *writer, u Update) (bool, error) {
-	ss, err := w.get(sessKey(u.NAS, u.AcctID))
+	key := sessKey(u.NAS, u.AcctID)
+	if w.deferred(key, u.NAS) {
+		return w.foldUpdate(key, u)
+	}
+	ss, err := w.get(key)
 	switch {
+	case errors.Is(err, errBlind):
+		return w.foldUpdate(key, u)
 	case errors.Is(err, store.ErrNotFound):
 		ss = Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
 			Started: u.At.Add(-time.Duration(u.SessionTime) * time.Second)}
@@ -507,6 +548,9 @@ func (s *Store) CloseNAS(nas, cause string) (int, error) {
 
 func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
 	tx := w.tx
+	if tx == nil || w.deferred("", nas) {
+		return w.foldClose(nas, cause, at)
+	}
 	var ids []string
 	err := tx.Scan(store.Sessions, byNAS(nas, ""), func(k string, _ func(any) error) (bool, error) {
 		ids = append(ids, strings.TrimPrefix(k, byNAS(nas, "")))

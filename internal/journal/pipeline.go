@@ -384,6 +384,7 @@ func (p *Pipeline[Q, R]) applyLoop() {
 		for failures := 0; ; failures++ {
 			err := p.cfg.Apply(batch, last)
 			p.backlog.applied(last, err == nil)
+			p.progress.MarkFailing(err != nil)
 			if err == nil {
 				if failures > 0 {
 					p.cfg.Log.Info(p.cfg.Name+": the store answers again; applying the backlog", "failed_attempts", failures)
@@ -417,6 +418,11 @@ func (p *Pipeline[Q, R]) Wait(seq uint64) { p.progress.Wait(seq) }
 // Barrier waits until every record journaled so far is in the store:
 // for readers that must see every acknowledged request.
 func (p *Pipeline[Q, R]) Barrier() { p.progress.Barrier() }
+
+// BarrierOrFailing is Barrier that returns false instead of waiting on
+// while the applier fails: for a committer that must not stop answering
+// during an outage of the store.
+func (p *Pipeline[Q, R]) BarrierOrFailing() bool { return p.progress.BarrierOrFailing() }
 
 // LastApplied returns the sequence number of the last record in the store.
 func (p *Pipeline[Q, R]) LastApplied() uint64 { return p.progress.LastApplied() }
