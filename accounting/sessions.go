@@ -292,6 +292,9 @@ func (s *Store) commit(group []*pending, blind bool) {
 	}
 	w := newWriter()
 	var err error
+	// While the applier fails, reading the store would only fail too
+	// (or hang until a timeout): decide from memory at once.
+	blind = blind || s.overlay != nil && s.pl.Failing()
 	if !blind {
 		err = s.db.View(func(tx *store.Tx) error { w.tx = tx; return decide(w, group) })
 	}

@@ -115,7 +115,7 @@ func (a *App) build() error {
 			return err
 		}
 	}
-	return nil
+	return a.registerBacklog()
 }
 
 func (a *App) readyz(w http.ResponseWriter, _ *http.Request) {
@@ -125,11 +125,13 @@ func (a *App) readyz(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
+	// How far behind the store this node is, either way: while the store
+	// is away the journals still take accounting and reports.
 	if _, err := a.DB.Version(); err != nil {
-		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		http.Error(w, "store: "+err.Error()+"\n"+a.backlogText(), http.StatusServiceUnavailable)
 		return
 	}
-	fmt.Fprintln(w, "ready")
+	fmt.Fprint(w, "ready\n"+a.backlogText())
 }
 
 // onStart registers a listener to start in Run.
