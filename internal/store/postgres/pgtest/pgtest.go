@@ -49,8 +49,11 @@ type Server struct {
 
 // Options tune Start.
 type Options struct {
-	// Durable keeps fsync and synchronous_commit on, as in production;
-	// by default they are off, for speed.
+	// Durable keeps fsync and full_page_writes on, as in production; by
+	// default they are off, for speed. synchronous_commit stays on
+	// either way, so a commit is written to the OS before it returns and
+	// a server killed (Kill) loses nothing it acknowledged, though a
+	// machine crash could; a synchronous replica is waited for.
 	Durable bool
 	// Password, when set, is the superuser's password, required over TCP
 	// (scram-sha-256); the Unix socket stays trusted.
@@ -60,6 +63,9 @@ type Options struct {
 // bin finds PostgreSQL's server programs.
 func bin() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real // a link on PATH: the other programs are beside its target
+		}
 		return filepath.Dir(p), nil
 	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
@@ -131,7 +137,7 @@ func (s *Server) start(opt Options) error {
 	}
 	initdb := exec.Command(filepath.Join(bindir, "initdb"), args...)
 	initdb.Dir = s.dir
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.SysProcAttr = sysProcAttr(cred)
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
 	}
@@ -144,10 +150,15 @@ func (s *Server) start(opt Options) error {
 	args = []string{"-D", data, "-k", s.dir, "-p", strconv.Itoa(s.port),
 		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"}
 	if !opt.Durable {
-		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		args = append(args, "-c", "fsync=off", "-c", "full_page_writes=off")
 	}
 	s.args = args
 	return s.run()
+}
+
+// sysProcAttr runs a PostgreSQL program as cred (nil: as ourselves).
+func sysProcAttr(cred *syscall.Credential) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Credential: cred}
 }
 
 // run starts postgres and returns once it accepts connections.
@@ -172,7 +183,7 @@ func (s *Server) run() error {
 	for {
 		line, err := r.ReadString('\n')
 		seen.WriteString(line)
-		if strings.Contains(line, "ready to accept connections") {
+		if strings.Contains(line, "ready to accept") { // read-only connections, on a replica
 			go io.Copy(io.Discard, r)
 			return nil
 		}
