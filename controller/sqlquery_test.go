@@ -86,7 +86,7 @@ func TestUsagePerVenueQuery(t *testing.T) {
 	stop("127.0.0.1", "testing123", "y2", "02-00-00-00-00-01", yesterdayNoon.Add(time.Hour), 300, 100)
 	stop("127.0.0.1", "testing123", "y3", "02-00-00-00-00-02", yesterdayNoon.Add(2*time.Hour), 60, 200)
 	stop("127.0.0.2", "s3cret-gw2", "g1", "02-00-00-00-00-03", yesterdayNoon, 120, 300)
-	stop("127.0.0.1", "testing123", "today", "02-00-00-00-00-04", now, 60, 1<<40)                      // today
+	stop("127.0.0.1", "testing123", "today", "02-00-00-00-00-04", now, 0, 1<<40)                       // today
 	stop("127.0.0.1", "testing123", "before", "02-00-00-00-00-05", midnight.Add(-47*time.Hour), 60, 9) // the day before
 	a.Sessions.Sync()
 
