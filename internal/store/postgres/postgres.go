@@ -3,21 +3,25 @@
 //
 // # Schema
 //
-// Two tables, created at Open when missing:
+// Created at Open when missing:
 //
-//	wifihk_buckets (name text primary key, seq bigint)        -- one row per bucket, its NextID sequence
+//	wifihk_buckets (name text primary key, seq bigint,        -- one row per bucket, its NextID sequence,
+//	                layout jsonb)                             -- and its table's layout, if it has one
 //	wifihk_records (bucket text references wifihk_buckets,
 //	                key bytea, value bytea,
-//	                primary key (bucket, key))                 -- every record
+//	                primary key (bucket, key))                 -- the records of every other bucket
 //
-// Bucket names use the "C" collation and keys are bytea, which PostgreSQL
+// A bucket a migration declares a store.Table for lives in a table of its
+// own, wifihk_<bucket> (key bytea primary key, value bytea, and the
+// declared columns, filled from the record on Put; tables.go). Bucket
+// names use the "C" collation and keys are bytea, which PostgreSQL
 // compares bytewise (memcmp, then length): the primary key's index gives
 // Seek the same order as bbolt, and serves Get, prefix scans and ranges.
 // Values are the front end's JSON exactly as written, in bytea rather than
 // jsonb, because jsonb rewrites a document (key order, spacing) and the
 // front end compares raw records to see whether one changed; read them
-// with convert_from(value, 'UTF8')::jsonb. Columns for what people query
-// with SQL (sessions, credentials, allowances) are a later phase.
+// with convert_from(value, 'UTF8')::jsonb, or the typed columns.
+// docs/POSTGRES.md describes the tables for operators.
 //
 // # Transactions
 //
@@ -42,9 +46,12 @@
 // A lost connection, a refused one, or a failed statement comes back as
 // the driver's error, which store.DB reports as store.ErrUnavailable. A
 // commit whose connection is lost may or may not have happened. The pool
-// connects again on the next transaction once the server is back; a
-// connection attempt gives up after 5 s unless the URL sets
-// connect_timeout.
+// connects again on the next transaction once the server is back (with a
+// multi-host URL and target_session_attrs=read-write, to whichever server
+// takes writes, as after a failover); a connection attempt gives up after
+// 5 s unless the URL sets connect_timeout. Lock, statement and
+// transaction timeouts keep a hung writer or a dead connection from
+// holding up the others (timeouts.go).
 //
 // # Backup
 //
