@@ -1,7 +1,6 @@
 package controller_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	neturl "net/url"
@@ -9,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/controller/controllertest"
@@ -69,30 +66,6 @@ func TestPostgresFailoverUnderLoad(t *testing.T) {
 	t.Logf("caught up %v after the kill", time.Since(start).Round(time.Millisecond))
 	a.Sessions.Sync()
 
-	conn, err := pgx.Connect(context.Background(), replica.URL(db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	rows, _ := conn.Query(context.Background(), `SELECT acct_session_id, input_octets::text, open FROM wifihk_sessions WHERE id IS NOT NULL`)
-	got := map[string]ackedSession{}
-	for rows.Next() {
-		var id, octets string
-		var open bool
-		if err := rows.Scan(&id, &octets, &open); err != nil {
-			t.Fatal(err)
-		}
-		var n uint64
-		fmt.Sscan(octets, &n)
-		got[id] = ackedSession{octets: n, stopped: !open}
-	}
-	if len(load.acked) != 50 {
-		t.Errorf("%d sessions acknowledged, want 50", len(load.acked))
-	}
-	for id, want := range load.acked {
-		if got[id] != want {
-			t.Errorf("session %s: promoted database has %+v, acknowledged %+v", id, got[id], want)
-		}
-	}
+	load.check(t, replica.URL(db), 50)
 	t.Logf("%d accounting packets acknowledged", load.sent)
 }

@@ -64,6 +64,38 @@ func (l *acctLoad) send(t *testing.T, id string, status rfc2866.AcctStatusType, 
 	return true
 }
 
+// check compares the sessions in the database at url with what was
+// acknowledged (want sessions) and returns the connection.
+func (l *acctLoad) check(t *testing.T, url string, want int) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	rows, _ := conn.Query(context.Background(), `SELECT acct_session_id, input_octets::text, open FROM wifihk_sessions WHERE id IS NOT NULL`)
+	got := map[string]ackedSession{}
+	for rows.Next() {
+		var id, octets string
+		var open bool
+		if err := rows.Scan(&id, &octets, &open); err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		fmt.Sscan(octets, &n)
+		got[id] = ackedSession{octets: n, stopped: !open}
+	}
+	if len(l.acked) != want {
+		t.Errorf("%d sessions acknowledged, want %d", len(l.acked), want)
+	}
+	for id, acked := range l.acked {
+		if got[id] != acked {
+			t.Errorf("session %s: database has %+v, acknowledged %+v", id, got[id], acked)
+		}
+	}
+	return conn
+}
+
 // session runs one session of n packets, each acknowledged or the test
 // fails: the store may be away, accounting is acknowledged regardless.
 func (l *acctLoad) session(t *testing.T, id string, n int) {
@@ -171,31 +203,7 @@ func TestPostgresOutageUnderLoad(t *testing.T) {
 	a.Sessions.Sync()
 	a.Telemetry.Sync()
 
-	conn, err := pgx.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	rows, _ := conn.Query(context.Background(), `SELECT acct_session_id, input_octets::text, open FROM wifihk_sessions WHERE id IS NOT NULL`)
-	got := map[string]ackedSession{}
-	for rows.Next() {
-		var id, octets string
-		var open bool
-		if err := rows.Scan(&id, &octets, &open); err != nil {
-			t.Fatal(err)
-		}
-		var n uint64
-		fmt.Sscan(octets, &n)
-		got[id] = ackedSession{octets: n, stopped: !open}
-	}
-	if len(load.acked) != 56 {
-		t.Errorf("%d sessions acknowledged, want 56", len(load.acked))
-	}
-	for id, want := range load.acked {
-		if got[id] != want {
-			t.Errorf("session %s: database has %+v, acknowledged %+v", id, got[id], want)
-		}
-	}
+	conn := load.check(t, url, 56)
 	var hi int64
 	if err := conn.QueryRow(context.Background(), `SELECT max(hi) FROM wifihk_reports WHERE ap = $1`, ap.ID).Scan(&hi); err != nil || uint64(hi) != seq {
 		t.Errorf("reports in the database up to %d (%v), acknowledged %d", hi, err, seq)

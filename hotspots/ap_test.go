@@ -41,13 +41,7 @@ func TestAPByTokenAndID(t *testing.T) {
 // wrong (401): APByToken reports store.ErrUnavailable, which the HTTP
 // layer answers with 503.
 func TestAPByTokenStoreFailureIsNotBadToken(t *testing.T) {
-	db, faults := storetest.OpenFaulty(t)
-	sealer, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
-	r, err := hotspots.New(db, sealer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addVenue(t, r, "lib", "L1", 22.2797, 114.1894, "Library", "")
+	r, faults := faultyRegistry(t)
 	_, tok, err := r.AddAP("lib/L1", "a", "02:00:00:00:00:01")
 	if err != nil {
 		t.Fatal(err)
@@ -67,13 +61,7 @@ func TestAPByTokenStoreFailureIsNotBadToken(t *testing.T) {
 // names its AP (reports are journaled through an outage); one it never
 // vouched for, or refused since, does not.
 func TestAPByTokenThroughAnOutage(t *testing.T) {
-	db, faults := storetest.OpenFaulty(t)
-	sealer, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
-	r, err := hotspots.New(db, sealer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addVenue(t, r, "lib", "L1", 22.2797, 114.1894, "Library", "")
+	r, faults := faultyRegistry(t)
 	ap, tok, err := r.AddAP("lib/L1", "a", "02:00:00:00:00:01")
 	if err != nil {
 		t.Fatal(err)
@@ -100,4 +88,18 @@ func TestAPByTokenThroughAnOutage(t *testing.T) {
 			t.Errorf("%s token during the outage: %v, want ErrUnavailable", name, err)
 		}
 	}
+}
+
+// faultyRegistry is a registry with a venue lib/L1 over a store whose
+// reads and writes fail on demand.
+func faultyRegistry(t *testing.T) (*hotspots.Registry, *storetest.Faults) {
+	t.Helper()
+	db, faults := storetest.OpenFaulty(t)
+	sealer, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
+	r, err := hotspots.New(db, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addVenue(t, r, "lib", "L1", 22.2797, 114.1894, "Library", "")
+	return r, faults
 }
