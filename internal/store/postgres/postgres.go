@@ -108,17 +108,35 @@ type Backend struct {
 	batchMu sync.Mutex
 	batch   *group // the Batch transaction that calls may still join
 
-	txTimeout time.Duration // each transaction's deadline (timeouts.go)
+	txTimeout    time.Duration // each transaction's deadline (timeouts.go)
+	txTimeoutSet bool          // by the URL
 }
 
 // Open connects to the database at url (postgres://… or key=value, as
 // libpq takes) and returns a store.DB over it, its schema brought up to
 // date with opt (only opt.Key counts here).
 func Open(url string, opt store.Options) (*store.DB, error) {
+	return open(url, opt, false)
+}
+
+// OpenBulk is Open for one long transaction, such as store migrate's
+// copy of a whole installation: its transactions have no deadline unless
+// the URL sets tx_timeout (statement and lock timeouts still hold).
+func OpenBulk(url string, opt store.Options) (*store.DB, error) {
+	return open(url, opt, true)
+}
+
+func open(url string, opt store.Options, bulk bool) (*store.DB, error) {
 	be, err := OpenBackend(url)
 	if err != nil {
 		return nil, err
 	}
+	// A schema migration may rewrite a large bucket in one transaction.
+	txTimeout := be.txTimeout
+	if !bulk || be.txTimeoutSet {
+		defer func() { be.txTimeout = txTimeout }()
+	}
+	be.txTimeout = migrationTimeout
 	return store.New(be, opt)
 }
 
@@ -131,7 +149,7 @@ func OpenBackend(url string) (*Backend, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 { // not in the URL: a dead host fails fast
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
-	txTimeout, err := configure(cfg, url)
+	txTimeout, set, err := configure(cfg, url)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +157,7 @@ func OpenBackend(url string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	b := &Backend{pool: pool, known: map[string]*rel{}, txTimeout: txTimeout}
+	b := &Backend{pool: pool, known: map[string]*rel{}, txTimeout: txTimeout, txTimeoutSet: set}
 	ctx, cancel := b.txContext()
 	defer cancel()
 	err = b.locked(ctx, func(tx pgx.Tx) error {

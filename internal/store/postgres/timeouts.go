@@ -36,11 +36,15 @@ var serverDefaults = map[string]string{
 const (
 	defaultTxTimeout   = 60 * time.Second
 	defaultHealthCheck = 5 * time.Second
+	// migrationTimeout is the deadline of the transactions Open runs to
+	// bring the schema up to date, and of every transaction after
+	// OpenBulk: they may rewrite a whole bucket.
+	migrationTimeout = 24 * time.Hour
 )
 
 // configure applies the timeouts' defaults to cfg and returns the
-// transaction timeout.
-func configure(cfg *pgxpool.Config, url string) (time.Duration, error) {
+// transaction timeout, and whether the URL set it.
+func configure(cfg *pgxpool.Config, url string) (time.Duration, bool, error) {
 	params := cfg.ConnConfig.RuntimeParams
 	for k, v := range serverDefaults {
 		if _, ok := params[k]; !ok {
@@ -51,18 +55,18 @@ func configure(cfg *pgxpool.Config, url string) (time.Duration, error) {
 		cfg.HealthCheckPeriod = defaultHealthCheck
 	}
 	if err := readPassword(cfg); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	txTimeout := defaultTxTimeout
-	if v, ok := params["tx_timeout"]; ok {
-		delete(params, "tx_timeout") // not the server's
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return 0, fmt.Errorf("postgres: tx_timeout %q: want a positive duration such as 30s", v)
-		}
-		txTimeout = d
+	v, ok := params["tx_timeout"]
+	if !ok {
+		return defaultTxTimeout, false, nil
 	}
-	return txTimeout, nil
+	delete(params, "tx_timeout") // not the server's
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, false, fmt.Errorf("postgres: tx_timeout %q: want a positive duration such as 30s", v)
+	}
+	return d, true, nil
 }
 
 // readPassword takes the password from the file that the URL's
