@@ -97,3 +97,29 @@ func TestAccountingWhileStoreIsDown(t *testing.T) {
 	st.Sync()
 	check()
 }
+
+// While the store is down, reading sessions fails at once instead of
+// waiting for the store to return.
+func TestSessionReadsFailDuringOutage(t *testing.T) {
+	db, faults := storetest.OpenFaulty(t)
+	st, err := accounting.Open(db, filepath.Join(t.TempDir(), "j"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	faults.Fail(errors.New("connection refused"))
+	if _, err := st.Apply(accounting.Update{NAS: "n", AcctID: "a", Status: accounting.Start}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := st.List(false, 0); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("List during the outage succeeded")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("List waits for the store to return")
+	}
+	faults.Heal()
+}

@@ -171,6 +171,11 @@ func (s *Store) Sync() { s.readBarrier() }
 // readBarrier waits until everything journaled so far is in bbolt.
 func (s *Store) readBarrier() { s.pl.Barrier() }
 
+// listBarrier is readBarrier for Get and List, which give up waiting
+// while the store fails (their read then fails too, and the caller
+// answers 503) rather than hang until it is back.
+func (s *Store) listBarrier() { s.pl.BarrierOrFailing() }
+
 // ErrClosed is returned by Apply after Close.
 var ErrClosed = errors.New("sessions: store closed")
 
@@ -611,7 +616,7 @@ func (s *Store) Get(id string) (Session, error) {
 	if !ok {
 		return ss, fmt.Errorf("%w: %q (want NAS/ACCT-SESSION-ID)", ErrNotFound, id)
 	}
-	s.readBarrier()
+	s.listBarrier()
 	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.Sessions, sessKey(nas, acct), &ss) })
 	if errors.Is(err, store.ErrNotFound) {
 		return ss, fmt.Errorf("%w: %q", ErrNotFound, id)
@@ -623,7 +628,7 @@ func (s *Store) Get(id string) (Session, error) {
 // all), in key order.
 func (s *Store) List(openOnly bool, limit int) ([]Session, error) {
 	var out []Session
-	s.readBarrier()
+	s.listBarrier()
 	err := s.db.View(func(tx *store.Tx) (err error) {
 		out, err = store.List(tx, store.Sessions, store.Query[Session]{Prefix: "s/", Limit: limit,
 			Keep: func(ss *Session) bool { return !openOnly || ss.Open }})
