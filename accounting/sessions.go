@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/bits"
 	"strings"
@@ -46,7 +47,10 @@ type Session struct {
 	FramedIP string `json:"framed_ip,omitempty"`
 	// NASAddr is the address the NAS last sent accounting from; Disconnect
 	// and CoA requests go there.
-	NASAddr string    `json:"nas_addr,omitempty"`
+	NASAddr string `json:"nas_addr,omitempty"`
+	// Venue is the venue ("org/location") the NAS served when the session
+	// was reported, for usage per venue in SQL.
+	Venue   string    `json:"venue,omitempty"`
 	Class   string    `json:"class,omitempty"` // the grant this session came from
 	Open    bool      `json:"open"`
 	Started time.Time `json:"started"`
@@ -82,6 +86,7 @@ type Update struct {
 	Status                      Status
 	Username, MAC, FramedIP     string
 	NASAddr                     string
+	Venue                       string
 	Class                       string
 	InputOctets, OutputOctets   uint64
 	InputPackets, OutputPackets uint32
@@ -109,6 +114,10 @@ type Store struct {
 	// only once that transaction is sure to see it in bbolt.
 	overlay map[string]staged
 	pruned  uint64
+	// folding holds the sessions (and NAS closes, nasFoldKey) with a
+	// fold journaled and not yet applied, by the fold's seq (outage.go);
+	// only the committer touches it.
+	folding map[string]uint64
 
 	byIP   openIndex // open sessions by Framed-IP (openindex.go)
 	byUser openIndex // open sessions by account, with a journal
@@ -157,6 +166,7 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 	s := newStore(db)
 	s.overlay = map[string]staged{}
 	s.log = log.With("component", "sessions")
+	s.folding = map[string]uint64{}
 	if err := s.openPipeline(journalPath, s.log); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
@@ -284,20 +294,32 @@ func (s *Store) Close() { s.pl.Close() }
 func (s *Store) commitGroup(group []*pending) {
 	for len(group) > 0 {
 		n := 1
-		for n < len(group) && !closesNAS(group[n]) {
+		for n < len(group) && !alone(group[n]) && group[0].job == nil {
 			n++
 		}
-		if closesNAS(group[0]) {
-			if err := s.readBarrier(); err != nil {
-				fail(group[:n], err)
-				group = group[n:]
-				continue
-			}
+		if group[0].job != nil && s.overlay != nil && s.pl.Failing() {
+			fail(group[:1], errJobWaits) // retention waits for the store
+			group = group[1:]
+			continue
 		}
-		s.commit(group[:n])
+		// While the store fails, waiting for it would stop every
+		// acknowledgement: the close is folded instead (outage.go).
+		blind := false
+		if closesNAS(group[0]) {
+			blind = !s.pl.BarrierOrFailing() && s.overlay != nil
+		}
+		s.commit(group[:n], blind)
 		group = group[n:]
 	}
 }
+
+// errJobWaits fails a maintenance job (retention.go, stale.go) while the
+// store is unreachable: it would have to decide blind.
+var errJobWaits = errors.New("sessions: the store is unreachable; try again once it answers")
+
+// alone reports whether p starts a commit of its own: a job, or a close
+// of a NAS's sessions.
+func alone(p *pending) bool { return p.job != nil || closesNAS(p) }
 
 func closesNAS(p *pending) bool {
 	return p.closeNAS != "" || p.u.Status == On || p.u.Status == Off
@@ -305,30 +327,32 @@ func closesNAS(p *pending) bool {
 
 // commit works out what a group writes, makes it durable in one go (a
 // journal record, or a bbolt transaction without a journal) and answers
-// the group; a store error fails them all (their NAS will retry).
-func (s *Store) commit(group []*pending) {
+// the group; a store error fails them all (their NAS will retry). With a
+// journal, a group the store cannot help decide (blind, or the store is
+// unreachable) is decided from memory, folding what memory lacks.
+func (s *Store) commit(group []*pending, blind bool) {
 	s.pruneOverlay()
-	w := &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet}
-	err := s.db.View(func(tx *store.Tx) error {
-		w.tx = tx
-		for _, p := range group {
-			var err error
-			switch {
-			case p.job != nil:
-				p.n, err = p.job(w)
-			case p.closeNAS != "":
-				p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
-			default:
-				p.applied, err = applyOne(w, p.u)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	newWriter := func() *writer {
+		return &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet, folding: maps.Clone(s.folding)}
+	}
+	w := newWriter()
+	var err error
+	// While the applier fails, reading the store would only fail too
+	// (or hang until a timeout): decide from memory at once.
+	blind = blind || s.overlay != nil && s.pl.Failing()
+	if !blind {
+		err = s.db.View(func(tx *store.Tx) error { w.tx = tx; return decide(w, group) })
+	}
+	if blind || errors.Is(err, store.ErrUnavailable) && s.overlay != nil {
+		w = newWriter()
+		err = decide(w, group)
+	}
 	if err == nil && len(w.ops) > 0 {
-		err = s.persist(w.ops)
+		var seq uint64
+		seq, err = s.persist(w.ops)
+		if err == nil && s.overlay != nil {
+			s.noteFolds(w, seq)
+		}
 	}
 	if err == nil {
 		if len(s.open)+len(w.staged) > maxCached {
@@ -359,19 +383,39 @@ func fail(group []*pending, err error) {
 	}
 }
 
-// persist makes ops durable: as one journal record (one fdatasync) handed
-// on to the applier, or in bbolt directly.
-func (s *Store) persist(ops []op) error {
-	seq, err := s.pl.Append(ops)
-	if err != nil || s.overlay == nil {
-		return err
-	}
-	for _, o := range ops {
-		if strings.HasPrefix(o.key, "s/") {
-			s.overlay[o.key] = staged{seq: seq, val: o.val} // nil val: removed
+// decide works out what group writes, with w.tx nil when the store
+// cannot be read.
+func decide(w *writer, group []*pending) error {
+	for _, p := range group {
+		var err error
+		switch {
+		case p.job != nil:
+			p.n, err = p.job(w)
+		case p.closeNAS != "":
+			p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
+		default:
+			p.applied, err = applyOne(w, p.u)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// persist makes ops durable: as one journal record (one fdatasync) handed
+// on to the applier, or in bbolt directly.
+func (s *Store) persist(ops []op) (uint64, error) {
+	seq, err := s.pl.Append(ops)
+	if err != nil || s.overlay == nil {
+		return seq, err
+	}
+	for _, o := range ops {
+		if o.fold == 0 && strings.HasPrefix(o.key, "s/") {
+			s.overlay[o.key] = staged{seq: seq, val: o.val} // nil val: removed
+		}
+	}
+	return seq, nil
 }
 
 // pruneOverlay drops the records bbolt has now; the committer calls it
@@ -389,6 +433,7 @@ func (s *Store) pruneOverlay() {
 			delete(s.overlay, k)
 		}
 	}
+	s.pruneFolds(done)
 	s.pruned = done
 }
 
@@ -410,6 +455,9 @@ type writer struct {
 	reuses  []Reuse // Acct-Session-Ids found reused (reuse.go)
 	// reopened counts sessions closed as stale that came back.
 	reopened int
+	// folding, with a journal, is the sessions and NAS that must be
+	// folded (outage.go): those of the store's and this commit's folds.
+	folding map[string]uint64
 }
 
 func (w *writer) get(key string) (Session, error) {
@@ -428,6 +476,9 @@ func (w *writer) get(key string) (Session, error) {
 			return ss, fmt.Errorf("sessions: decode %s: %w", key, err)
 		}
 		return ss, nil
+	}
+	if w.tx == nil {
+		return ss, errBlind
 	}
 	err := w.tx.Get(store.Sessions, key, &ss)
 	return ss, err
@@ -462,8 +513,14 @@ func applyOne(w *writer, u Update) (bool, error) {
 // retransmission, even with a new Identifier or after a restart, or an
 // older report arriving late) writes nothing and reports false.
 func applyTx(w *writer, u Update) (bool, error) {
-	ss, err := w.get(sessKey(u.NAS, u.AcctID))
+	key := sessKey(u.NAS, u.AcctID)
+	if w.deferred(key, u.NAS) {
+		return w.foldUpdate(key, u)
+	}
+	ss, err := w.get(key)
 	switch {
+	case errors.Is(err, errBlind):
+		return w.foldUpdate(key, u)
 	case errors.Is(err, store.ErrNotFound):
 		ss = newSession(u)
 	case err != nil:
@@ -541,6 +598,7 @@ func merge(ss *Session, u Update, isNew bool) bool {
 		fill(&ss.MAC, u.MAC)
 		fill(&ss.FramedIP, u.FramedIP)
 		fill(&ss.NASAddr, u.NASAddr)
+		fill(&ss.Venue, u.Venue)
 		fill(&ss.Class, u.Class)
 	} else if u.Status != Stop {
 		return false // a late Start or Interim after the Stop
@@ -578,6 +636,9 @@ func (s *Store) CloseNAS(nas, cause string) (int, error) {
 
 func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
 	tx := w.tx
+	if tx == nil || w.deferred("", nas) {
+		return w.foldClose(nas, cause, at)
+	}
 	var ids []string
 	err := tx.Scan(store.Sessions, byNAS(nas, ""), func(k string, _ func(any) error) (bool, error) {
 		ids = append(ids, strings.TrimPrefix(k, byNAS(nas, "")))

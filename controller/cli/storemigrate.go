@@ -42,7 +42,7 @@ func runStoreMigrate(_ context.Context, args []string, stdout, stderr io.Writer)
 	defer src.close()
 	var dst *store.DB
 	if controller.IsStoreURL(*to) {
-		dst, err = postgres.Open(*to, store.Options{})
+		dst, err = postgres.OpenBulk(*to, store.Options{}) // one transaction copies it all
 	} else {
 		dst, err = store.Open(*to, store.Options{}) // the bbolt file, whatever the dir remembered
 	}
@@ -86,7 +86,7 @@ func openSource(from, to string, stdout, stderr io.Writer) (*Env, error) {
 		if raw, err := os.ReadFile(datadir.Dir(to).StoreURL()); err == nil && strings.TrimSpace(string(raw)) == from {
 			return openEnv(to, stdout, stderr)
 		}
-		db, err := postgres.Open(from, store.Options{})
+		db, err := postgres.OpenBulk(from, store.Options{}) // one snapshot reads it all
 		if err != nil {
 			return nil, err
 		}

@@ -7,9 +7,8 @@ import (
 	"time"
 )
 
-// applyRetry is how often the applier tries again after a failed Apply,
-// and how often a failed journal write is probed for: a node recovers
-// within about this long of its disk having room again.
+// applyRetry is how often a failed journal write is probed for: a node
+// takes requests again within about this long of its disk having room.
 const applyRetry = 100 * time.Millisecond
 
 // probeSize is what a probe writes and syncs: a few records' worth.

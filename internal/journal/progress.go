@@ -105,6 +105,22 @@ func (p *Progress) Wait(seq uint64) error {
 	return nil
 }
 
+// BarrierOrFailing is Barrier that gives up, returning false, when the
+// applier fails (or has stopped) before it catches up.
+func (p *Progress) BarrierOrFailing() bool {
+	select {
+	case p.hurry <- struct{}{}:
+	default:
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	seq := p.journaled
+	for p.applied < seq && !p.stopped && p.failing == nil {
+		p.cond.Wait()
+	}
+	return p.applied >= seq
+}
+
 // Barrier waits until every record journaled so far is applied (or the
 // applier has stopped); it fails as Wait does.
 func (p *Progress) Barrier() error {
