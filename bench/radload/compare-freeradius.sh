@@ -87,17 +87,12 @@ INSERT INTO radreply (username, attribute, op, value) VALUES
   ('demo', 'ChilliSpot-Bandwidth-Max-Up', '=', '2048'), ('demo', 'ChilliSpot-Bandwidth-Max-Down', '=', '8192'),
   ('demo', 'Class', '=', 'whk1:0123456789abcdef:default');
 SQL
-  # commits DB: the database's committed transactions so far, once every
-  # backend has reported its counts (PostgreSQL 15 flushes a backend's
-  # statistics within 10 s of its last transaction).
+  # commits DB: the database's committed transactions so far, read and
+  # write, once every backend has reported its counts (PostgreSQL 15
+  # flushes an idle backend's statistics within 10 s).
   commits() {
-    local a b; b=$(psql -d postgres -At -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$1'")
-    for _ in $(seq 30); do
-      sleep 1; a=$b
-      b=$(psql -d postgres -At -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$1'")
-      [ "$a" = "$b" ] && sleep 1 && a=$(psql -d postgres -At -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$1'") && [ "$a" = "$b" ] && break
-    done
-    echo "$b"
+    sleep 11
+    psql -d postgres -At -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$1'"
   }
 fi
 

@@ -159,7 +159,11 @@ func (b *Backend) View(fn func(store.BackendTx) error) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	if err := fn(&backendTx{b: b, tx: tx, ctx: ctx}); err != nil {
+	t := &backendTx{b: b, tx: tx, ctx: ctx}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.flush(); err != nil { // a write here: the server refuses it
 		return err
 	}
 	return tx.Commit(ctx)
@@ -168,7 +172,13 @@ func (b *Backend) View(fn func(store.BackendTx) error) error {
 func (b *Backend) Update(fn func(store.BackendTx) error) error {
 	ctx := context.Background()
 	t := &backendTx{b: b, ctx: ctx}
-	err := b.locked(ctx, func(tx pgx.Tx) error { t.tx = tx; return fn(t) })
+	err := b.locked(ctx, func(tx pgx.Tx) error {
+		t.tx = tx
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
+	})
 	if err == nil {
 		b.mu.Lock()
 		for _, n := range t.created {
@@ -240,7 +250,11 @@ func (g *group) run() {
 		failed := -1
 		err := g.b.Update(func(tx store.BackendTx) error {
 			for i, c := range g.calls {
-				if err := c.fn(tx); err != nil {
+				err := c.fn(tx)
+				if err == nil { // its writes' errors are its own
+					err = tx.(*backendTx).flush()
+				}
+				if err != nil {
 					failed = i
 					return err
 				}
@@ -309,7 +323,8 @@ type backendTx struct {
 	b       *Backend
 	tx      pgx.Tx
 	ctx     context.Context
-	created []string // buckets this transaction created
+	created []string   // buckets this transaction created
+	pending *pgx.Batch // writes not yet sent (queued.go)
 }
 
 // bucket returns ErrUnknownBucket unless name exists (for this transaction).
@@ -346,6 +361,9 @@ func contains(s []string, v string) bool {
 }
 
 func (t *backendTx) CreateBucket(name string) error {
+	if err := t.flush(); err != nil {
+		return err
+	}
 	tag, err := t.tx.Exec(t.ctx, "INSERT INTO wifihk_buckets (name) VALUES ($1) ON CONFLICT DO NOTHING", name)
 	if err == nil && tag.RowsAffected() == 1 {
 		t.created = append(t.created, name)
@@ -355,6 +373,9 @@ func (t *backendTx) CreateBucket(name string) error {
 
 func (t *backendTx) Get(bucket string, key []byte) ([]byte, error) {
 	if err := t.bucket(bucket); err != nil {
+		return nil, err
+	}
+	if err := t.flush(); err != nil {
 		return nil, err
 	}
 	var v []byte
@@ -375,26 +396,26 @@ func (t *backendTx) Put(bucket string, key, value []byte) error {
 	if err := t.bucket(bucket); err != nil {
 		return err
 	}
-	if value == nil {
-		value = []byte{}
-	}
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO wifihk_records (bucket, key, value) VALUES ($1, $2, $3)
-		ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value`, bucket, key, value)
-	return err
+	t.queue(`INSERT INTO wifihk_records (bucket, key, value) VALUES ($1, $2, $3)
+		ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value`, bucket, clone(key), append([]byte{}, value...))
+	return nil
 }
 
 func (t *backendTx) Delete(bucket string, key []byte) error {
 	if err := t.bucket(bucket); err != nil {
 		return err
 	}
-	_, err := t.tx.Exec(t.ctx, "DELETE FROM wifihk_records WHERE bucket = $1 AND key = $2", bucket, key)
-	return err
+	t.queue("DELETE FROM wifihk_records WHERE bucket = $1 AND key = $2", bucket, clone(key))
+	return nil
 }
 
 // Seek reads a page at a time, so that fn may use the transaction between
 // records (a connection runs one query at a time).
 func (t *backendTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool, error)) error {
 	if err := t.bucket(bucket); err != nil {
+		return err
+	}
+	if err := t.flush(); err != nil {
 		return err
 	}
 	if from == nil {
@@ -436,6 +457,9 @@ func (t *backendTx) Count(bucket string) (int, error) {
 	if err := t.bucket(bucket); err != nil {
 		return 0, err
 	}
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
 	var n int
 	err := t.tx.QueryRow(t.ctx, "SELECT count(*) FROM wifihk_records WHERE bucket = $1", bucket).Scan(&n)
 	return n, err
@@ -443,6 +467,9 @@ func (t *backendTx) Count(bucket string) (int, error) {
 
 func (t *backendTx) NextID(bucket string) (uint64, error) {
 	if err := t.bucket(bucket); err != nil {
+		return 0, err
+	}
+	if err := t.flush(); err != nil {
 		return 0, err
 	}
 	var n int64
