@@ -272,22 +272,18 @@ func closesNAS(p *pending) bool {
 // the group; a store error fails them all (their NAS will retry).
 func (s *Store) commit(group []*pending) {
 	s.pruneOverlay()
-	w := &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet}
-	err := s.db.View(func(tx *store.Tx) error {
-		w.tx = tx
-		for _, p := range group {
-			var err error
-			if p.closeNAS != "" {
-				p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
-			} else {
-				p.applied, err = applyOne(w, p.u)
-			}
-			if err != nil {
-				return err
-			}
+	w := &writer{db: s.db, cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet}
+	err := w.prefetch(group)
+	for _, p := range group {
+		if err != nil {
+			break
 		}
-		return nil
-	})
+		if p.closeNAS != "" {
+			p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
+		} else {
+			p.applied, err = applyOne(w, p.u)
+		}
+	}
 	if err == nil && len(w.ops) > 0 {
 		err = s.persist(w.ops)
 	}
@@ -353,13 +349,21 @@ func (s *Store) overlayGet(key string) ([]byte, bool) {
 
 // writer is one commit's view of the sessions: what this group wrote, then
 // the committed open sessions in memory, then records journaled but not
-// yet in bbolt, then bbolt. It collects the group's writes as ops.
+// yet in the store, then the store. It collects the group's writes as ops.
 type writer struct {
-	tx      *store.Tx // read-only
+	db      *store.DB
 	cache   map[string]Session
 	staged  map[string]Session
 	overlay func(key string) ([]byte, bool)
+	// fetched is what prefetch read from the store: a session, or
+	// missing (a session the store has never seen).
+	fetched map[string]fetched
 	ops     []op
+}
+
+type fetched struct {
+	ss      Session
+	missing bool
 }
 
 func (w *writer) get(key string) (Session, error) {
@@ -376,8 +380,60 @@ func (w *writer) get(key string) (Session, error) {
 		}
 		return ss, nil
 	}
-	err := w.tx.Get(store.Sessions, key, &ss)
+	if f, ok := w.fetched[key]; ok {
+		if f.missing {
+			return ss, store.ErrNotFound
+		}
+		return f.ss, nil
+	}
+	err := w.db.View(func(tx *store.Tx) error { return tx.Get(store.Sessions, key, &ss) })
 	return ss, err
+}
+
+// prefetch reads, in one query, the sessions of the group's packets that
+// are neither in memory nor journaled: the first packet of a session, or
+// one whose session began on another node or before a restart. A group
+// of Interim-Updates for sessions the committer knows reads nothing, and
+// opens no transaction.
+func (w *writer) prefetch(group []*pending) error {
+	var keys []string
+	seen := map[string]bool{}
+	for _, p := range group {
+		if p.closeNAS != "" || p.u.Status == On || p.u.Status == Off {
+			continue
+		}
+		k := sessKey(p.u.NAS, p.u.AcctID)
+		if _, ok := w.cache[k]; ok || seen[k] {
+			continue
+		}
+		if _, ok := w.overlay(k); ok {
+			continue
+		}
+		seen[k] = true
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	return w.db.View(func(tx *store.Tx) error { return w.fetch(tx, keys) })
+}
+
+// fetch reads keys into w.fetched in one query.
+func (w *writer) fetch(tx *store.Tx, keys []string) error {
+	if w.fetched == nil {
+		w.fetched = make(map[string]fetched, len(keys))
+	}
+	for _, k := range keys {
+		w.fetched[k] = fetched{missing: true}
+	}
+	return tx.GetRawMany(store.Sessions, keys, func(k string, raw []byte) error {
+		var ss Session
+		if err := json.Unmarshal(raw, &ss); err != nil {
+			return fmt.Errorf("sessions: decode %s: %w", k, err)
+		}
+		w.fetched[k] = fetched{ss: ss}
+		return nil
+	})
 }
 
 func (w *writer) put(key string, ss Session) error {
@@ -501,11 +557,20 @@ func (s *Store) CloseNAS(nas, cause string) (int, error) {
 }
 
 func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
-	tx := w.tx
 	var ids []string
-	err := tx.Scan(store.Sessions, byNAS(nas, ""), func(k string, _ func(any) error) (bool, error) {
-		ids = append(ids, strings.TrimPrefix(k, byNAS(nas, "")))
-		return true, nil
+	err := w.db.View(func(tx *store.Tx) error {
+		err := tx.Scan(store.Sessions, byNAS(nas, ""), func(k string, _ func(any) error) (bool, error) {
+			ids = append(ids, strings.TrimPrefix(k, byNAS(nas, "")))
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		keys := make([]string, len(ids))
+		for i, id := range ids {
+			keys[i] = sessKey(nas, id)
+		}
+		return w.fetch(tx, keys)
 	})
 	if err != nil {
 		return 0, err
