@@ -98,3 +98,20 @@ func TestCommitReadsOnlyWhatItDoesNotKnow(t *testing.T) {
 		t.Fatalf("close NAS: %d %v", n, err)
 	}
 }
+
+// An apply writes each session once however many of its Interim-Updates
+// the batch holds, and a later delete or put of a key wins over an earlier
+// one.
+func TestLatestWriteWins(t *testing.T) {
+	put := func(k, v string) op { return op{key: k, val: []byte(v)} }
+	del := func(k string) op { return op{del: true, key: k} }
+	got := latest([][]op{
+		{put("s/a", "1"), put("u/a", "1")},
+		{put("s/a", "2"), put("s/b", "1"), del("x")},
+		{put("s/a", "3"), del("u/a"), put("x", "1")},
+	})
+	want := []op{put("s/a", "3"), put("s/b", "1"), put("x", "1"), del("u/a")}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("latest:\n got %v\nwant %v", got, want)
+	}
+}

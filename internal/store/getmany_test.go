@@ -65,6 +65,7 @@ func TestReadYourWrites(t *testing.T) {
 			err := db.Update(func(tx *Tx) error {
 				tx.Put(Venues, "k", rec{1})
 				tx.Delete(Venues, "k")
+				tx.Put(Venues, "k", rec{7})
 				tx.Put(Venues, "k", rec{2})
 				tx.Put(Venues, "j", rec{3})
 				tx.Delete(Venues, "j")

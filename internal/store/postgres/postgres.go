@@ -323,8 +323,8 @@ type backendTx struct {
 	b       *Backend
 	tx      pgx.Tx
 	ctx     context.Context
-	created []string   // buckets this transaction created
-	pending *pgx.Batch // writes not yet sent (queued.go)
+	created []string // buckets this transaction created
+	runs    []*run   // writes not yet sent (queued.go)
 }
 
 // bucket returns ErrUnknownBucket unless name exists (for this transaction).
@@ -396,8 +396,7 @@ func (t *backendTx) Put(bucket string, key, value []byte) error {
 	if err := t.bucket(bucket); err != nil {
 		return err
 	}
-	t.queue(`INSERT INTO wifihk_records (bucket, key, value) VALUES ($1, $2, $3)
-		ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value`, bucket, clone(key), append([]byte{}, value...))
+	t.queue(bucket, key, value, false)
 	return nil
 }
 
@@ -405,7 +404,7 @@ func (t *backendTx) Delete(bucket string, key []byte) error {
 	if err := t.bucket(bucket); err != nil {
 		return err
 	}
-	t.queue("DELETE FROM wifihk_records WHERE bucket = $1 AND key = $2", bucket, clone(key))
+	t.queue(bucket, key, nil, true)
 	return nil
 }
 
