@@ -478,6 +478,9 @@ func (t *backendTx) NextID(bucket string) (uint64, error) {
 
 // Sequence returns the bucket's last NextID, for store.Copy.
 func (t *backendTx) Sequence(bucket string) (uint64, error) {
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := t.tx.QueryRow(t.ctx, "SELECT seq FROM wifihk_buckets WHERE name = $1", bucket).Scan(&n)
 	return uint64(n), err
@@ -485,6 +488,6 @@ func (t *backendTx) Sequence(bucket string) (uint64, error) {
 
 // SetSequence sets the bucket's last NextID, for store.Copy.
 func (t *backendTx) SetSequence(bucket string, n uint64) error {
-	_, err := t.tx.Exec(t.ctx, "UPDATE wifihk_buckets SET seq = $2 WHERE name = $1", bucket, int64(n))
-	return err
+	t.queueStmt("UPDATE wifihk_buckets SET seq = $2 WHERE name = $1", bucket, int64(n))
+	return nil
 }

@@ -22,9 +22,13 @@ const (
 		WHERE r.bucket = d.bucket AND r.key = d.key`
 )
 
-// run is consecutive writes of one kind, each record once (the last
-// write of a key in a run of puts wins, as it would have one by one).
+// run is consecutive writes of one kind to wifihk_records, each record
+// once (the last write of a key in a run of puts wins, as it would have
+// one by one), or one other statement (stmt).
 type run struct {
+	stmt string
+	args []any
+
 	del     bool
 	buckets []string
 	keys    [][]byte
@@ -36,7 +40,7 @@ type run struct {
 // queue. It copies key and value: callers may reuse theirs.
 func (t *backendTx) queue(bucket string, key, value []byte, del bool) {
 	n := len(t.runs)
-	if n == 0 || t.runs[n-1].del != del {
+	if n == 0 || t.runs[n-1].stmt != "" || t.runs[n-1].del != del {
 		t.runs = append(t.runs, &run{del: del, at: map[string]int{}})
 		n++
 	}
@@ -56,6 +60,12 @@ func (t *backendTx) queue(bucket string, key, value []byte, del bool) {
 	}
 }
 
+// queueStmt adds any other write statement to the queue, in order; its
+// args must not be reused.
+func (t *backendTx) queueStmt(sql string, args ...any) {
+	t.runs = append(t.runs, &run{stmt: sql, args: args})
+}
+
 // flush sends the queued writes and waits for them to be done.
 func (t *backendTx) flush() error {
 	if len(t.runs) == 0 {
@@ -63,7 +73,9 @@ func (t *backendTx) flush() error {
 	}
 	b := &pgx.Batch{}
 	for _, r := range t.runs {
-		if r.del {
+		if r.stmt != "" {
+			b.Queue(r.stmt, r.args...)
+		} else if r.del {
 			b.Queue(deleteMany, r.buckets, r.keys)
 		} else {
 			b.Queue(putMany, r.buckets, r.keys, r.values)
