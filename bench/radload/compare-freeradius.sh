@@ -33,7 +33,9 @@
 # argon2id check cached; accounting journaled with fdatasync before the
 # answer, then applied to PostgreSQL in batches). After each accounting run
 # it prints the database's commits per answered request (pg_stat_database
-# xact_commit, read and write transactions alike).
+# xact_commit, read and write transactions alike) and the server's WAL
+# fsyncs per answered request (pg_stat_wal wal_sync: what a durable commit
+# costs the disk; the runs take turns, so each run's are its own).
 # Needs: go, freeradius, radclient; with -sql also freeradius-postgresql and
 # postgresql. Leaves nothing running.
 set -euo pipefail
@@ -88,11 +90,12 @@ INSERT INTO radreply (username, attribute, op, value) VALUES
   ('demo', 'Class', '=', 'whk1:0123456789abcdef:default');
 SQL
   # commits DB: the database's committed transactions so far, read and
-  # write, once every backend has reported its counts (PostgreSQL 15
-  # flushes an idle backend's statistics within 10 s).
+  # write, and the server's WAL fsyncs, once every backend has reported
+  # its counts (PostgreSQL 15 flushes an idle backend's statistics within
+  # 10 s).
   commits() {
     sleep 11
-    psql -d postgres -At -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$1'"
+    psql -d postgres -At -F ' ' -c "SELECT xact_commit, (SELECT wal_sync FROM pg_stat_wal) FROM pg_stat_database WHERE datname = '$1'"
   }
 fi
 
@@ -188,7 +191,8 @@ run() {
   echo "$ps" > "$work/ps.$1"
   if [ -n "$c0" ]; then
     local c1; c1=$(commits "$6")
-    awk -v d=$((c1 - c0)) -v n="$n" -v db="$6" 'BEGIN { printf "           %d commits in database %s for %d answered: %.4f per request (1 in %.0f)\n", d, db, n, d / n, (d > 0 ? n / d : 0) }'
+    echo "$c0 $c1" | awk -v n="$n" -v db="$6" '{ d = $3 - $1; s = $4 - $2
+      printf "           %d commits in database %s for %d answered: 1 in %.0f; %d WAL fsyncs: 1 in %.0f\n", d, db, n, (d > 0 ? n / d : 0), s, (s > 0 ? n / s : 0) }'
   fi
 }
 for r in $(seq "$ROUNDS"); do
