@@ -34,18 +34,7 @@ func (tx countingTx) Get(bucket string, key []byte) ([]byte, error) {
 
 func (tx countingTx) GetMany(bucket string, keys [][]byte, fn func(k, v []byte) error) error {
 	tx.b.many.Add(1)
-	for _, k := range keys {
-		v, err := tx.BackendTx.Get(bucket, k)
-		if err != nil {
-			return err
-		}
-		if v != nil {
-			if err := fn(k, v); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return store.GetEach(tx.BackendTx, bucket, keys, fn)
 }
 
 // The committer reads the store only for sessions it does not know, and

@@ -29,7 +29,7 @@ func (tx *Tx) GetRawMany(bucket string, keys []string, fn func(key string, raw [
 	if m, ok := tx.b.(ManyGetter); ok {
 		err = m.GetMany(bucket, bs, call)
 	} else {
-		err = getEach(tx.b, bucket, bs, call)
+		err = GetEach(tx.b, bucket, bs, call)
 	}
 	if err != nil && err == fnErr {
 		return err
@@ -37,7 +37,9 @@ func (tx *Tx) GetRawMany(bucket string, keys []string, fn func(key string, raw [
 	return failed(err)
 }
 
-func getEach(b BackendTx, bucket string, keys [][]byte, fn func(k, v []byte) error) error {
+// GetEach is ManyGetter.GetMany for a BackendTx that reads one key at a
+// time.
+func GetEach(b BackendTx, bucket string, keys [][]byte, fn func(k, v []byte) error) error {
 	for _, k := range keys {
 		v, err := b.Get(bucket, k)
 		if err != nil {

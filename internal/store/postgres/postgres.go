@@ -34,6 +34,10 @@
 // commit, as in bbolt: concurrent calls within 2 ms share one transaction
 // and one commit (a failing fn is taken out and run alone).
 //
+// Put and Delete do not wait for the server: a transaction's writes are
+// queued and go out together, in one round trip, before its next read and
+// before its commit (queued.go).
+//
 // The lock covers wifihk's own writers only: a person writing to these
 // tables by hand must take it too (SELECT pg_advisory_xact_lock(lockKey)).
 //
