@@ -29,8 +29,9 @@ import (
 //
 // Record body (after the journal's length, checksum and sequence number):
 // a uvarint count of operations, and each operation as kind byte (0 put,
-// 1 delete), uvarint key length, key, and for a put a uvarint value
-// length and the JSON value.
+// 1 delete, 2 fold an update, 3 close a NAS's sessions; see outage.go),
+// uvarint key length, key, and but for a delete a uvarint value length
+// and the JSON value.
 
 // appliedKey holds the sequence number of the last journal record applied
 // to bbolt.
@@ -59,7 +60,16 @@ func (s *Store) openPipeline(path string, log *slog.Logger) error {
 		Encode: func(b []byte, ops []op) ([]byte, error) { return appendOps(b, ops), nil },
 		Decode: decodeOps,
 		Apply: func(recs [][]op, last uint64) error {
-			return s.db.Update(func(tx *store.Tx) error { return writeRecords(tx, recs, last) })
+			var folded map[string]Session
+			err := s.db.Update(func(tx *store.Tx) error {
+				folded = map[string]Session{}
+				return writeRecords(tx, recs, last, folded)
+			})
+			if err == nil && len(folded) > 0 {
+				s.byIP.note(folded)
+				s.byUser.note(folded)
+			}
+			return err
 		},
 		Applied:  s.lastApplied,
 		MaxGroup: maxGroup, MaxApply: maxGroup,
@@ -79,9 +89,10 @@ func (s *Store) lastApplied() (applied uint64, err error) {
 }
 
 // writeRecords writes records to bbolt and notes last, the last one
-// applied (0 without a journal: nothing to note).
-func writeRecords(tx *store.Tx, recs [][]op, last uint64) error {
-	if err := writeOps(tx, latest(recs)); err != nil {
+// applied (0 without a journal: nothing to note). The sessions that fold
+// ops wrote go into folded.
+func writeRecords(tx *store.Tx, recs [][]op, last uint64, folded map[string]Session) error {
+	if err := writeOps(tx, latest(recs), folded); err != nil {
 		return err
 	}
 	if last == 0 {
@@ -95,10 +106,21 @@ func writeRecords(tx *store.Tx, recs [][]op, last uint64) error {
 // these leaves the store as writing every op in order would, with one
 // write per session however many Interim-Updates the batch holds (on
 // PostgreSQL, two statements: one for the puts, one for the deletes).
+// Records with folds (outage.go) are written as they are.
 func latest(recs [][]op) []op {
-	n := 0
+	n, folds := 0, false
 	for _, ops := range recs {
 		n += len(ops)
+		for _, o := range ops {
+			folds = folds || o.fold != 0
+		}
+	}
+	if folds { // a fold reads what is stored: every op, in order
+		out := make([]op, 0, n)
+		for _, ops := range recs {
+			out = append(out, ops...)
+		}
+		return out
 	}
 	at := make(map[string]int, n)
 	out := make([]op, 0, n)
@@ -124,10 +146,12 @@ func latest(recs [][]op) []op {
 	return out
 }
 
-func writeOps(tx *store.Tx, ops []op) error {
+func writeOps(tx *store.Tx, ops []op, folded map[string]Session) error {
 	for _, o := range ops {
 		var err error
-		if o.del {
+		if o.fold != 0 {
+			err = applyFold(tx, o, folded)
+		} else if o.del {
 			err = tx.Delete(store.Sessions, o.key)
 		} else {
 			err = tx.PutRaw(store.Sessions, o.key, o.val)
@@ -139,11 +163,13 @@ func writeOps(tx *store.Tx, ops []op) error {
 	return nil
 }
 
-// op is one write to the sessions bucket.
+// op is one write to the sessions bucket, or (fold set) one decided when
+// applied.
 type op struct {
-	del bool
-	key string
-	val []byte // JSON; nil for a delete
+	del  bool
+	fold byte // foldUpdate or foldCloseNAS, else 0
+	key  string
+	val  []byte // JSON; nil for a delete
 }
 
 var errMalformed = errors.New("sessions: journal: malformed record body")
@@ -169,6 +195,13 @@ func decodeOps(b []byte) ([]op, error) {
 			return nil, errMalformed
 		}
 		o := op{del: b[0] == 1}
+		switch b[0] {
+		case 0, 1:
+		case foldUpdate, foldCloseNAS:
+			o.fold = b[0]
+		default:
+			return nil, errMalformed
+		}
 		b = b[1:]
 		key, ok := field()
 		if !ok {
@@ -194,9 +227,12 @@ func decodeOps(b []byte) ([]op, error) {
 func appendOps(b []byte, ops []op) []byte {
 	b = binary.AppendUvarint(b, uint64(len(ops)))
 	for _, o := range ops {
-		if o.del {
+		switch {
+		case o.fold != 0:
+			b = append(b, o.fold)
+		case o.del:
 			b = append(b, 1)
-		} else {
+		default:
 			b = append(b, 0)
 		}
 		b = binary.AppendUvarint(b, uint64(len(o.key)))

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/bits"
 	"strings"
@@ -45,7 +46,10 @@ type Session struct {
 	FramedIP string `json:"framed_ip,omitempty"`
 	// NASAddr is the address the NAS last sent accounting from; Disconnect
 	// and CoA requests go there.
-	NASAddr string    `json:"nas_addr,omitempty"`
+	NASAddr string `json:"nas_addr,omitempty"`
+	// Venue is the venue ("org/location") the NAS served when the session
+	// was reported, for usage per venue in SQL.
+	Venue   string    `json:"venue,omitempty"`
 	Class   string    `json:"class,omitempty"` // the grant this session came from
 	Open    bool      `json:"open"`
 	Started time.Time `json:"started"`
@@ -78,6 +82,7 @@ type Update struct {
 	Status                      Status
 	Username, MAC, FramedIP     string
 	NASAddr                     string
+	Venue                       string
 	Class                       string
 	InputOctets, OutputOctets   uint64
 	InputPackets, OutputPackets uint32
@@ -105,6 +110,10 @@ type Store struct {
 	// only once that transaction is sure to see it in bbolt.
 	overlay map[string]staged
 	pruned  uint64
+	// folding holds the sessions (and NAS closes, nasFoldKey) with a
+	// fold journaled and not yet applied, by the fold's seq (outage.go);
+	// only the committer touches it.
+	folding map[string]uint64
 
 	byIP   openIndex // open sessions by Framed-IP (openindex.go)
 	byUser openIndex // open sessions by account, with a journal
@@ -147,6 +156,7 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 	}
 	s := newStore(db)
 	s.overlay = map[string]staged{}
+	s.folding = map[string]uint64{}
 	if err := s.openPipeline(journalPath, log.With("component", "sessions")); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
@@ -255,10 +265,13 @@ func (s *Store) commitGroup(group []*pending) {
 		for n < len(group) && !closesNAS(group[n]) {
 			n++
 		}
+		// While the store fails, waiting for it would stop every
+		// acknowledgement: the close is folded instead (outage.go).
+		blind := false
 		if closesNAS(group[0]) {
-			s.pl.Barrier()
+			blind = !s.pl.BarrierOrFailing() && s.overlay != nil
 		}
-		s.commit(group[:n])
+		s.commit(group[:n], blind)
 		group = group[n:]
 	}
 }
@@ -269,23 +282,32 @@ func closesNAS(p *pending) bool {
 
 // commit works out what a group writes, makes it durable in one go (a
 // journal record, or a bbolt transaction without a journal) and answers
-// the group; a store error fails them all (their NAS will retry).
-func (s *Store) commit(group []*pending) {
+// the group; a store error fails them all (their NAS will retry). With a
+// journal, a group the store cannot help decide (blind, or the store is
+// unreachable) is decided from memory, folding what memory lacks.
+func (s *Store) commit(group []*pending, blind bool) {
 	s.pruneOverlay()
-	w := &writer{db: s.db, cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet}
-	err := w.prefetch(group)
-	for _, p := range group {
-		if err != nil {
-			break
-		}
-		if p.closeNAS != "" {
-			p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
-		} else {
-			p.applied, err = applyOne(w, p.u)
-		}
+	newWriter := func() *writer {
+		return &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet, folding: maps.Clone(s.folding)}
+	}
+	w := newWriter()
+	var err error
+	// While the applier fails, reading the store would only fail too
+	// (or hang until a timeout): decide from memory at once.
+	blind = blind || s.overlay != nil && s.pl.Failing()
+	if !blind {
+		err = w.read(s.db, group)
+	}
+	if blind || errors.Is(err, store.ErrUnavailable) && s.overlay != nil {
+		w = newWriter()
+		err = decide(w, group)
 	}
 	if err == nil && len(w.ops) > 0 {
-		err = s.persist(w.ops)
+		var seq uint64
+		seq, err = s.persist(w.ops)
+		if err == nil && s.overlay != nil {
+			s.noteFolds(w, seq)
+		}
 	}
 	if err == nil {
 		if len(s.open)+len(w.staged) > maxCached {
@@ -308,19 +330,36 @@ func (s *Store) commit(group []*pending) {
 	}
 }
 
-// persist makes ops durable: as one journal record (one fdatasync) handed
-// on to the applier, or in bbolt directly.
-func (s *Store) persist(ops []op) error {
-	seq, err := s.pl.Append(ops)
-	if err != nil || s.overlay == nil {
-		return err
-	}
-	for _, o := range ops {
-		if !o.del && strings.HasPrefix(o.key, "s/") {
-			s.overlay[o.key] = staged{seq: seq, val: o.val}
+// decide works out what group writes, with w.tx nil when the store
+// cannot be read.
+func decide(w *writer, group []*pending) error {
+	for _, p := range group {
+		var err error
+		if p.closeNAS != "" {
+			p.n, err = closeNASTx(w, p.closeNAS, p.u.TerminateCause, p.u.At)
+		} else {
+			p.applied, err = applyOne(w, p.u)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// persist makes ops durable: as one journal record (one fdatasync) handed
+// on to the applier, or in bbolt directly.
+func (s *Store) persist(ops []op) (uint64, error) {
+	seq, err := s.pl.Append(ops)
+	if err != nil || s.overlay == nil {
+		return seq, err
+	}
+	for _, o := range ops {
+		if !o.del && o.fold == 0 && strings.HasPrefix(o.key, "s/") {
+			s.overlay[o.key] = staged{seq: seq, val: o.val}
+		}
+	}
+	return seq, nil
 }
 
 // pruneOverlay drops the records bbolt has now; the committer calls it
@@ -338,6 +377,7 @@ func (s *Store) pruneOverlay() {
 			delete(s.overlay, k)
 		}
 	}
+	s.pruneFolds(done)
 	s.pruned = done
 }
 
@@ -351,14 +391,17 @@ func (s *Store) overlayGet(key string) ([]byte, bool) {
 // the committed open sessions in memory, then records journaled but not
 // yet in the store, then the store. It collects the group's writes as ops.
 type writer struct {
-	db      *store.DB
+	tx      *store.Tx // read-only; nil when the store is not read (blind)
 	cache   map[string]Session
 	staged  map[string]Session
 	overlay func(key string) ([]byte, bool)
-	// fetched is what prefetch read from the store: a session, or
+	// fetched is what read fetched from the store: a session, or
 	// missing (a session the store has never seen).
 	fetched map[string]fetched
 	ops     []op
+	// folding, with a journal, is the sessions and NAS that must be
+	// folded (outage.go): those of the store's and this commit's folds.
+	folding map[string]uint64
 }
 
 type fetched struct {
@@ -386,20 +429,26 @@ func (w *writer) get(key string) (Session, error) {
 		}
 		return f.ss, nil
 	}
-	err := w.db.View(func(tx *store.Tx) error { return tx.Get(store.Sessions, key, &ss) })
+	if w.tx == nil {
+		return ss, errBlind
+	}
+	err := w.tx.Get(store.Sessions, key, &ss)
 	return ss, err
 }
 
-// prefetch reads, in one query, the sessions of the group's packets that
-// are neither in memory nor journaled: the first packet of a session, or
-// one whose session began on another node or before a restart. A group
-// of Interim-Updates for sessions the committer knows reads nothing, and
-// opens no transaction.
-func (w *writer) prefetch(group []*pending) error {
+// read decides group with what the store holds: in one read transaction
+// that first fetches, in one query, the sessions of the group's packets
+// that are neither in memory nor journaled (the first packet of a session,
+// or one whose session began on another node or before a restart). A group
+// of Interim-Updates for sessions the committer knows is decided without
+// opening a transaction.
+func (w *writer) read(db *store.DB, group []*pending) error {
 	var keys []string
 	seen := map[string]bool{}
+	scan := false
 	for _, p := range group {
 		if p.closeNAS != "" || p.u.Status == On || p.u.Status == Off {
+			scan = true // closeNASTx reads the NAS's open sessions
 			continue
 		}
 		k := sessKey(p.u.NAS, p.u.AcctID)
@@ -412,10 +461,16 @@ func (w *writer) prefetch(group []*pending) error {
 		seen[k] = true
 		keys = append(keys, k)
 	}
-	if len(keys) == 0 {
-		return nil
+	if len(keys) == 0 && !scan {
+		return decide(w, group)
 	}
-	return w.db.View(func(tx *store.Tx) error { return w.fetch(tx, keys) })
+	return db.View(func(tx *store.Tx) error {
+		w.tx = tx
+		if err := w.fetch(tx, keys); err != nil {
+			return err
+		}
+		return decide(w, group)
+	})
 }
 
 // fetch reads keys into w.fetched in one query.
@@ -462,8 +517,14 @@ func applyOne(w *writer, u Update) (bool, error) {
 // retransmission, even with a new Identifier or after a restart, or an
 // older report arriving late) writes nothing and reports false.
 func applyTx(w *writer, u Update) (bool, error) {
-	ss, err := w.get(sessKey(u.NAS, u.AcctID))
+	key := sessKey(u.NAS, u.AcctID)
+	if w.deferred(key, u.NAS) {
+		return w.foldUpdate(key, u)
+	}
+	ss, err := w.get(key)
 	switch {
+	case errors.Is(err, errBlind):
+		return w.foldUpdate(key, u)
 	case errors.Is(err, store.ErrNotFound):
 		ss = Session{ID: u.NAS + "/" + u.AcctID, NAS: u.NAS, AcctID: u.AcctID, Open: true,
 			Started: u.At.Add(-time.Duration(u.SessionTime) * time.Second)}
@@ -521,6 +582,7 @@ func merge(ss *Session, u Update, isNew bool) bool {
 		fill(&ss.MAC, u.MAC)
 		fill(&ss.FramedIP, u.FramedIP)
 		fill(&ss.NASAddr, u.NASAddr)
+		fill(&ss.Venue, u.Venue)
 		fill(&ss.Class, u.Class)
 	} else if u.Status != Stop {
 		return false // a late Start or Interim after the Stop
@@ -557,22 +619,23 @@ func (s *Store) CloseNAS(nas, cause string) (int, error) {
 }
 
 func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
+	tx := w.tx
+	if tx == nil || w.deferred("", nas) {
+		return w.foldClose(nas, cause, at)
+	}
 	var ids []string
-	err := w.db.View(func(tx *store.Tx) error {
-		err := tx.Scan(store.Sessions, byNAS(nas, ""), func(k string, _ func(any) error) (bool, error) {
-			ids = append(ids, strings.TrimPrefix(k, byNAS(nas, "")))
-			return true, nil
-		})
-		if err != nil {
-			return err
-		}
-		keys := make([]string, len(ids))
-		for i, id := range ids {
-			keys[i] = sessKey(nas, id)
-		}
-		return w.fetch(tx, keys)
+	err := tx.Scan(store.Sessions, byNAS(nas, ""), func(k string, _ func(any) error) (bool, error) {
+		ids = append(ids, strings.TrimPrefix(k, byNAS(nas, "")))
+		return true, nil
 	})
 	if err != nil {
+		return 0, err
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = sessKey(nas, id)
+	}
+	if err := w.fetch(tx, keys); err != nil {
 		return 0, err
 	}
 	for _, id := range ids {

@@ -52,8 +52,8 @@ func TestServeOnPostgres(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	var n int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM wifihk_records
-		WHERE bucket = 'sessions' AND key LIKE '%pg-1'::bytea`).Scan(&n); err != nil || n == 0 {
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM wifihk_sessions
+		WHERE acct_session_id = 'pg-1' AND venue = $1`, string(controller.DemoNASVenue)).Scan(&n); err != nil || n == 0 {
 		t.Errorf("sessions in PostgreSQL: %d %v", n, err)
 	}
 	dir := datadir.Dir(a.Config.DataDir)

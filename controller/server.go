@@ -67,7 +67,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	sealer, db, err := OpenDataDir(cfg.DataDir, cfg.Store.URL)
+	sealer, db, err := OpenDataDir(cfg.DataDir, cfg.Store.Conn())
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (a *App) build() error {
 			return err
 		}
 	}
-	return nil
+	return a.registerBacklog()
 }
 
 func (a *App) readyz(w http.ResponseWriter, _ *http.Request) {
@@ -125,11 +125,13 @@ func (a *App) readyz(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
+	// How far behind the store this node is, either way: while the store
+	// is away the journals still take accounting and reports.
 	if _, err := a.DB.Version(); err != nil {
-		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		http.Error(w, "store: "+err.Error()+"\n"+a.backlogText(), http.StatusServiceUnavailable)
 		return
 	}
-	fmt.Fprintln(w, "ready")
+	fmt.Fprint(w, "ready\n"+a.backlogText())
 }
 
 // onStart registers a listener to start in Run.

@@ -74,12 +74,15 @@ func (r *Registry) AddAP(hotspot VenueKey, name, mac string) (AP, string, error)
 
 // APByToken returns the AP an agent token belongs to, ErrBadToken when it
 // belongs to none, or the store's error (store.ErrUnavailable when it
-// cannot answer: the agent should retry, not give up its token).
+// cannot answer: the agent should retry, not give up its token). While
+// the store cannot answer, a token it vouched for before still names its
+// AP, so that reports are journaled through an outage.
 func (r *Registry) APByToken(tok string) (AP, error) {
 	var ap AP
+	hash := token.Hash(tok)
 	err := r.db.View(func(tx *store.Tx) error {
 		var id string
-		err := tx.Get(store.AgentTokens, token.Hash(tok), &id)
+		err := tx.Get(store.AgentTokens, hash, &id)
 		if err == nil {
 			err = tx.Get(store.APs, id, &ap)
 		}
@@ -88,7 +91,17 @@ func (r *Registry) APByToken(tok string) (AP, error) {
 		}
 		return err
 	})
-	if err != nil && !errors.Is(err, ErrBadToken) {
+	switch {
+	case err == nil:
+		r.tokens.put(hash, ap)
+	case errors.Is(err, ErrBadToken):
+		r.tokens.drop(hash)
+	case errors.Is(err, store.ErrUnavailable):
+		if known, ok := r.tokens.get(hash); ok {
+			return known, nil // the store's last word, while it cannot speak
+		}
+		fallthrough
+	default:
 		return AP{}, fmt.Errorf("hotspots: agent token: %w", err)
 	}
 	return ap, err

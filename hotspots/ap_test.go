@@ -41,13 +41,7 @@ func TestAPByTokenAndID(t *testing.T) {
 // wrong (401): APByToken reports store.ErrUnavailable, which the HTTP
 // layer answers with 503.
 func TestAPByTokenStoreFailureIsNotBadToken(t *testing.T) {
-	db, faults := storetest.OpenFaulty(t)
-	sealer, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
-	r, err := hotspots.New(db, sealer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addVenue(t, r, "lib", "L1", 22.2797, 114.1894, "Library", "")
+	r, faults := faultyRegistry(t)
 	_, tok, err := r.AddAP("lib/L1", "a", "02:00:00:00:00:01")
 	if err != nil {
 		t.Fatal(err)
@@ -61,4 +55,51 @@ func TestAPByTokenStoreFailureIsNotBadToken(t *testing.T) {
 	if _, err := r.APByToken(tok); err != nil {
 		t.Fatalf("healed store: %v", err)
 	}
+}
+
+// While the store cannot answer, a token it vouched for before still
+// names its AP (reports are journaled through an outage); one it never
+// vouched for, or refused since, does not.
+func TestAPByTokenThroughAnOutage(t *testing.T) {
+	r, faults := faultyRegistry(t)
+	ap, tok, err := r.AddAP("lib/L1", "a", "02:00:00:00:00:01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, goneTok, _ := r.AddAP("lib/L1", "b", "02:00:00:00:00:02")
+	_, unseenTok, _ := r.AddAP("lib/L1", "c", "02:00:00:00:00:03")
+	for _, tk := range []string{tok, goneTok} {
+		if _, err := r.APByToken(tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.DeleteAP(gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.APByToken(goneTok); !errors.Is(err, hotspots.ErrBadToken) {
+		t.Fatalf("deleted AP's token: %v", err)
+	}
+	faults.Fail(errors.New("connection refused"))
+	if got, err := r.APByToken(tok); err != nil || got.ID != ap.ID {
+		t.Errorf("known token during the outage: %+v %v", got, err)
+	}
+	for name, tk := range map[string]string{"never looked up": unseenTok, "refused before": goneTok} {
+		if _, err := r.APByToken(tk); !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s token during the outage: %v, want ErrUnavailable", name, err)
+		}
+	}
+}
+
+// faultyRegistry is a registry with a venue lib/L1 over a store whose
+// reads and writes fail on demand.
+func faultyRegistry(t *testing.T) (*hotspots.Registry, *storetest.Faults) {
+	t.Helper()
+	db, faults := storetest.OpenFaulty(t)
+	sealer, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
+	r, err := hotspots.New(db, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addVenue(t, r, "lib", "L1", 22.2797, 114.1894, "Library", "")
+	return r, faults
 }

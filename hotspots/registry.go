@@ -20,6 +20,7 @@ type Registry struct {
 	nas    atomic.Pointer[nasIndex] // read on every RADIUS packet
 	view   viewCache                // venues and APs in memory: lists, nearest, coverage
 	logger atomic.Pointer[slog.Logger]
+	tokens tokenMemo // agent tokens, for when the store is unreachable
 }
 
 // New returns a registry and loads its in-memory NAS index.

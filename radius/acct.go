@@ -92,7 +92,8 @@ func (h *Accounting) decode(r *Request) (accounting.Update, bool, error) {
 	if err != nil {
 		return accounting.Update{}, false, fmt.Errorf("radius: accounting: Acct-Status-Type: %w", err)
 	}
-	u := accounting.Update{NAS: r.NAS.ID, Status: accounting.Status(st), NASAddr: r.Src.Addr().String()}
+	u := accounting.Update{NAS: r.NAS.ID, Status: accounting.Status(st), NASAddr: r.Src.Addr().String(),
+		Venue: string(r.NAS.Hotspot)}
 	switch u.Status {
 	case accounting.Start, accounting.Stop, accounting.Interim, accounting.On, accounting.Off:
 	case 9, 10, 11, 12, 13, 14, 15: // Tunnel-* (RFC 2867) and Failed (RFC 2866)

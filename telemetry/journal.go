@@ -116,6 +116,15 @@ func (s *Service) openJournal(path string) error {
 	return nil
 }
 
+// Backlog says how far the store is behind the report journal; zero
+// without a journal.
+func (s *Service) Backlog() journal.Backlog {
+	if s.jr == nil {
+		return journal.Backlog{}
+	}
+	return s.jr.pl.Backlog()
+}
+
 // Replay applies to db the reports a crash left in the journal at path, and
 // empties it, as New does, for tools that open the DB while the server is
 // stopped (a backup, say) and do not ingest.
@@ -236,7 +245,9 @@ func (s *Service) commit(group []*pending) {
 		todo = append(todo, p)
 	}
 	var err error
-	if len(todo) > 0 {
+	if len(todo) > 0 && jr.pl.Failing() {
+		err = store.ErrUnavailable // the store is away: do not wait on it
+	} else if len(todo) > 0 {
 		// Opened after the in-flight check: a report that left the set
 		// was in a transaction committed before this one began.
 		err = s.db.View(func(tx *store.Tx) error {
@@ -249,6 +260,15 @@ func (s *Service) commit(group []*pending) {
 			}
 			return nil
 		})
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		// The store is away: journal them all and acknowledge. The
+		// applier checks the receipts again, so a resend of a report
+		// already stored is counted once all the same.
+		for _, p := range todo {
+			p.res.Duplicate = false
+		}
+		err = nil
 	}
 	if err == nil {
 		err = s.persist(todo)

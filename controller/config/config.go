@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -39,9 +40,26 @@ type Config struct {
 type Store struct {
 	// URL is a PostgreSQL database (postgres://user@host:5432/db), used
 	// instead of the data dir's bbolt file; the data dir still holds the
-	// journals and master.key, and remembers the URL. A password may come
-	// from PGPASSFILE (~/.pgpass) rather than the URL.
+	// journals and master.key, and remembers the URL. Keep the password
+	// out of it: in PasswordFile, or in PGPASSFILE (~/.pgpass).
 	URL string `yaml:"url"`
+	// PasswordFile holds the database password alone (mode 0600), read
+	// at start; only its path goes into the URL the data dir remembers
+	// (as password_file=…). Default "": none.
+	PasswordFile string `yaml:"password_file"`
+}
+
+// Conn is the URL to connect with: URL, with PasswordFile as its
+// password_file parameter.
+func (s Store) Conn() string {
+	if s.URL == "" || s.PasswordFile == "" {
+		return s.URL
+	}
+	sep := "?"
+	if strings.Contains(s.URL, "?") {
+		sep = "&"
+	}
+	return s.URL + sep + "password_file=" + url.QueryEscape(s.PasswordFile)
 }
 
 // RADIUS configures the RADIUS server.
@@ -153,6 +171,9 @@ func (c Config) Validate() error {
 	}
 	if u := c.Store.URL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 		return errors.New("config: store.url: not a postgres:// URL")
+	}
+	if c.Store.PasswordFile != "" && c.Store.URL == "" {
+		return errors.New("config: store.password_file: set store.url too")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -37,6 +37,7 @@ func TestBadValuesNameTheField(t *testing.T) {
 		{"plan kind", "default_plan:\n  kind: gratis\n", "kind"},
 		{"interim", "default_plan:\n  interim_interval_s: 5\n", "interim_interval_s"},
 		{"body", "http:\n  max_body_bytes: 10\n", "http.max_body_bytes"},
+		{"store password without url", "store:\n  password_file: /etc/wifihk/pg.pass\n", "store.password_file"},
 		{"smtp addr", "portal:\n  smtp:\n    addr: mail.example.hk\n    from: a@example.hk\n", "portal.smtp.addr"},
 		{"smtp no from", "portal:\n  smtp:\n    addr: mail.example.hk:587\n", "portal.smtp.from"},
 		{"smtp bad from", "portal:\n  smtp:\n    addr: mail.example.hk:587\n    from: noreply at example.hk\n", "portal.smtp.from"},

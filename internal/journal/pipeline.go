@@ -58,8 +58,12 @@ type Config[Q, R any] struct {
 	// A reader that waits (Wait, Barrier) cuts it short, and so does Close.
 	Delay time.Duration
 	// ResetAt is the journal size beyond which Append waits for the
-	// applier to catch up and empties the journal. Default 8 MiB.
+	// applier to catch up and empties the journal. Default 8 MiB. While
+	// the store is failing Append does not wait but lets the journal grow,
+	// so that requests are still acknowledged, up to MaxSize; beyond it
+	// Append waits for the store. Default MaxSize: 512 MiB.
 	ResetAt int64
+	MaxSize int64
 
 	// Name names the journal in log messages ("accounting journal").
 	Name string
@@ -110,6 +114,8 @@ type Pipeline[Q, R any] struct {
 	applyQ  chan applying[R]
 	applied chan struct{} // closed when the applier has stopped
 
+	backlog backlog // between Append and the applier (backlog.go)
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -141,6 +147,9 @@ func OpenPipeline[Q, R any](cfg Config[Q, R]) (*Pipeline[Q, R], error) {
 	}
 	if cfg.ResetAt <= 0 {
 		cfg.ResetAt = 8 << 20
+	}
+	if cfg.MaxSize <= 0 {
+		cfg.MaxSize = max(512<<20, cfg.ResetAt)
 	}
 	if cfg.Name == "" {
 		cfg.Name = "journal"
@@ -315,7 +324,8 @@ func (p *Pipeline[Q, R]) Append(r R) (uint64, error) {
 	if p.j == nil {
 		return 0, p.cfg.Apply([]R{r}, 0)
 	}
-	if p.j.Size() > p.cfg.ResetAt {
+	if size := p.j.Size(); size > p.cfg.ResetAt && (size > p.cfg.MaxSize || !p.backlog.isFailing() ||
+		p.progress.LastApplied() == p.seq) {
 		p.progress.Wait(p.seq)
 		if err := p.j.Reset(); err != nil {
 			return 0, err
@@ -336,6 +346,7 @@ func (p *Pipeline[Q, R]) Append(r R) (uint64, error) {
 		return 0, err
 	}
 	p.seq = seq
+	p.backlog.add(seq, len(p.body), time.Now())
 	p.progress.MarkJournaled(seq)
 	p.applyQ <- applying[R]{seq: seq, r: r}
 	return seq, nil
@@ -370,17 +381,34 @@ func (p *Pipeline[Q, R]) applyLoop() {
 				break drain
 			}
 		}
-		for {
+		for failures := 0; ; failures++ {
 			err := p.cfg.Apply(batch, last)
+			p.backlog.applied(last, err == nil)
+			p.progress.MarkFailing(err != nil)
 			if err == nil {
+				if failures > 0 {
+					p.cfg.Log.Info(p.cfg.Name+": the store answers again; applying the backlog", "failed_attempts", failures)
+				}
 				break
 			}
-			p.cfg.Log.Error("applying the "+p.cfg.Name+" to the store failed; retrying", "err", err)
-			time.Sleep(100 * time.Millisecond)
+			if failures%100 == 0 { // once, then every 100 attempts
+				p.cfg.Log.Error("applying the "+p.cfg.Name+" to the store failed; acknowledged records wait in the journal, retrying",
+					"err", err, "backlog_records", p.backlog.get().Records)
+			}
+			time.Sleep(retryDelay(failures))
 		}
 		clear(batch)
 		p.progress.MarkApplied(last)
 	}
+}
+
+// retryDelay is how long the applier waits before its next attempt after
+// failures failed ones: 100 ms at first, to ride out a blip, then 1 s.
+func retryDelay(failures int) time.Duration {
+	if failures < 10 {
+		return 100 * time.Millisecond
+	}
+	return time.Second
 }
 
 // Wait waits until record seq is in the store, hurrying the applier, or
@@ -390,6 +418,11 @@ func (p *Pipeline[Q, R]) Wait(seq uint64) { p.progress.Wait(seq) }
 // Barrier waits until every record journaled so far is in the store:
 // for readers that must see every acknowledged request.
 func (p *Pipeline[Q, R]) Barrier() { p.progress.Barrier() }
+
+// BarrierOrFailing is Barrier that returns false instead of waiting on
+// while the applier fails: for a committer that must not stop answering
+// during an outage of the store.
+func (p *Pipeline[Q, R]) BarrierOrFailing() bool { return p.progress.BarrierOrFailing() }
 
 // LastApplied returns the sequence number of the last record in the store.
 func (p *Pipeline[Q, R]) LastApplied() uint64 { return p.progress.LastApplied() }

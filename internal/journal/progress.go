@@ -14,6 +14,7 @@ type Progress struct {
 	journaled uint64
 	applied   uint64
 	stopped   bool
+	failing   bool
 }
 
 // NewProgress returns a Progress at last: everything up to that record
@@ -69,6 +70,31 @@ func (p *Progress) Wait(seq uint64) {
 	for p.applied < seq && !p.stopped {
 		p.cond.Wait()
 	}
+}
+
+// MarkFailing notes whether the applier's last attempt failed, and wakes
+// the waiters of BarrierOrFailing.
+func (p *Progress) MarkFailing(failing bool) {
+	p.mu.Lock()
+	p.failing = failing
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// BarrierOrFailing is Barrier that gives up, returning false, when the
+// applier fails (or has stopped) before it catches up.
+func (p *Progress) BarrierOrFailing() bool {
+	select {
+	case p.hurry <- struct{}{}:
+	default:
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	seq := p.journaled
+	for p.applied < seq && !p.stopped && !p.failing {
+		p.cond.Wait()
+	}
+	return p.applied >= seq
 }
 
 // Barrier waits until every record journaled so far is applied (or the

@@ -18,8 +18,11 @@
 // never see the engine. DB and Tx are a front end, as database/sql's DB
 // is over a driver: they encode records as JSON, report ErrNotFound,
 // ErrExists and ErrUnavailable, and run the migrations. Under them is a
-// Backend (backend.go): bbolt (bolt.go), or PostgreSQL with one table
-// (bucket, key, value) in internal/store/postgres. A backend passes
+// Backend (backend.go): bbolt (bolt.go), or PostgreSQL in
+// internal/store/postgres, one table (bucket, key, value) plus a table
+// with typed columns for each bucket a migration declares a Table for
+// (tables.go; a BackendTx that is a Tabler creates them, bbolt ignores
+// them). A backend passes
 // store.New and must provide:
 //
 //   - View, Update and Batch: serializable transactions, Update durable

@@ -47,6 +47,8 @@ type migration struct {
 	// keyed runs instead of run for a migration that hashes secrets,
 	// with Options.Key (which may be nil).
 	keyed func(tx BackendTx, key func(label string) []byte) error
+	// tables go to a backend that keeps typed columns (Tabler).
+	tables []Table
 }
 
 // migrations bring a store from version i to i+1. Append only: a released
@@ -58,6 +60,7 @@ var migrations = []migration{
 	{create: []string{APMACs}, run: indexAPMACs},
 	{create: []string{AgentTokens}, run: splitTokens},
 	{keyed: hashVoucherCodes},
+	{tables: sqlTables},
 }
 
 // Buckets returns the name of every bucket of the current schema, in
@@ -212,6 +215,13 @@ func (m migration) apply(tx BackendTx, opt Options) error {
 	for _, n := range m.create {
 		if err := tx.CreateBucket(n); err != nil {
 			return fmt.Errorf("create bucket %s: %w", n, err)
+		}
+	}
+	if tt, ok := tx.(Tabler); ok {
+		for _, t := range m.tables {
+			if err := tt.CreateTable(t); err != nil {
+				return fmt.Errorf("table %s: %w", t.Bucket, err)
+			}
 		}
 	}
 	switch {

@@ -3,21 +3,25 @@
 //
 // # Schema
 //
-// Two tables, created at Open when missing:
+// Created at Open when missing:
 //
-//	wifihk_buckets (name text primary key, seq bigint)        -- one row per bucket, its NextID sequence
+//	wifihk_buckets (name text primary key, seq bigint,        -- one row per bucket, its NextID sequence,
+//	                layout jsonb)                             -- and its table's layout, if it has one
 //	wifihk_records (bucket text references wifihk_buckets,
 //	                key bytea, value bytea,
-//	                primary key (bucket, key))                 -- every record
+//	                primary key (bucket, key))                 -- the records of every other bucket
 //
-// Bucket names use the "C" collation and keys are bytea, which PostgreSQL
+// A bucket a migration declares a store.Table for lives in a table of its
+// own, wifihk_<bucket> (key bytea primary key, value bytea, and the
+// declared columns, filled from the record on Put; tables.go). Bucket
+// names use the "C" collation and keys are bytea, which PostgreSQL
 // compares bytewise (memcmp, then length): the primary key's index gives
 // Seek the same order as bbolt, and serves Get, prefix scans and ranges.
 // Values are the front end's JSON exactly as written, in bytea rather than
 // jsonb, because jsonb rewrites a document (key order, spacing) and the
 // front end compares raw records to see whether one changed; read them
-// with convert_from(value, 'UTF8')::jsonb. Columns for what people query
-// with SQL (sessions, credentials, allowances) are a later phase.
+// with convert_from(value, 'UTF8')::jsonb, or the typed columns.
+// docs/POSTGRES.md describes the tables for operators.
 //
 // # Transactions
 //
@@ -46,9 +50,12 @@
 // A lost connection, a refused one, or a failed statement comes back as
 // the driver's error, which store.DB reports as store.ErrUnavailable. A
 // commit whose connection is lost may or may not have happened. The pool
-// connects again on the next transaction once the server is back; a
-// connection attempt gives up after 5 s unless the URL sets
-// connect_timeout.
+// connects again on the next transaction once the server is back (with a
+// multi-host URL and target_session_attrs=read-write, to whichever server
+// takes writes, as after a failover); a connection attempt gives up after
+// 5 s unless the URL sets connect_timeout. Lock, statement and
+// transaction timeouts keep a hung writer or a dead connection from
+// holding up the others (timeouts.go).
 //
 // # Backup
 //
@@ -60,6 +67,7 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -91,17 +99,20 @@ CREATE TABLE IF NOT EXISTS wifihk_records (
 	key bytea NOT NULL,
 	value bytea NOT NULL,
 	PRIMARY KEY (bucket, key)
-);`
+);
+ALTER TABLE wifihk_buckets ADD COLUMN IF NOT EXISTS layout jsonb;`
 
 // Backend is a store.Backend on one PostgreSQL database.
 type Backend struct {
 	pool *pgxpool.Pool
 
 	mu    sync.RWMutex
-	known map[string]bool // buckets seen to exist; buckets are never dropped
+	known map[string]*rel // buckets seen to exist, and where; buckets are never dropped
 
 	batchMu sync.Mutex
 	batch   *group // the Batch transaction that calls may still join
+
+	txTimeout time.Duration // each transaction's deadline (timeouts.go)
 }
 
 // Open connects to the database at url (postgres://… or key=value, as
@@ -124,13 +135,19 @@ func OpenBackend(url string) (*Backend, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 { // not in the URL: a dead host fails fast
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	txTimeout, err := configure(cfg, url)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	b := &Backend{pool: pool, known: map[string]bool{}}
-	err = b.locked(context.Background(), func(tx pgx.Tx) error {
-		_, err := tx.Exec(context.Background(), schema)
+	b := &Backend{pool: pool, known: map[string]*rel{}, txTimeout: txTimeout}
+	ctx, cancel := b.txContext()
+	defer cancel()
+	err = b.locked(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, schema)
 		return err
 	})
 	if err != nil {
@@ -157,7 +174,8 @@ func (b *Backend) locked(ctx context.Context, fn func(pgx.Tx) error) error {
 }
 
 func (b *Backend) View(fn func(store.BackendTx) error) error {
-	ctx := context.Background()
+	ctx, cancel := b.txContext()
+	defer cancel()
 	tx, err := b.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
@@ -174,8 +192,9 @@ func (b *Backend) View(fn func(store.BackendTx) error) error {
 }
 
 func (b *Backend) Update(fn func(store.BackendTx) error) error {
-	ctx := context.Background()
-	t := &backendTx{b: b, ctx: ctx}
+	ctx, cancel := b.txContext()
+	defer cancel()
+	t := &backendTx{b: b, ctx: ctx, tabled: map[string]*rel{}}
 	err := b.locked(ctx, func(tx pgx.Tx) error {
 		t.tx = tx
 		if err := fn(t); err != nil {
@@ -186,7 +205,10 @@ func (b *Backend) Update(fn func(store.BackendTx) error) error {
 	if err == nil {
 		b.mu.Lock()
 		for _, n := range t.created {
-			b.known[n] = true
+			b.known[n] = plain
+		}
+		for n, r := range t.tabled {
+			b.known[n] = r
 		}
 		b.mu.Unlock()
 	}
@@ -307,7 +329,9 @@ func (b *Backend) Backup(w io.Writer) (int64, error) {
 // exists (the foreign key should make that so).
 func (b *Backend) Check() error {
 	var orphans int
-	err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM wifihk_records r
+	ctx, cancel := b.txContext()
+	defer cancel()
+	err := b.pool.QueryRow(ctx, `SELECT count(*) FROM wifihk_records r
 		WHERE NOT EXISTS (SELECT 1 FROM wifihk_buckets b WHERE b.name = r.bucket)`).Scan(&orphans)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
@@ -327,41 +351,46 @@ type backendTx struct {
 	b       *Backend
 	tx      pgx.Tx
 	ctx     context.Context
-	created []string // buckets this transaction created
-	runs    []*run   // writes not yet sent (queued.go)
+	created []string        // buckets this transaction created
+	tabled  map[string]*rel // buckets this transaction moved to tables
+	runs    []*run          // writes not yet sent (queued.go)
 }
 
-// bucket returns ErrUnknownBucket unless name exists (for this transaction).
-func (t *backendTx) bucket(name string) error {
+// rel returns where bucket's records live, or ErrUnknownBucket unless it
+// exists (for this transaction).
+func (t *backendTx) rel(name string) (*rel, error) {
+	if r := t.tabled[name]; r != nil {
+		return r, nil
+	}
 	t.b.mu.RLock()
-	ok := t.b.known[name]
+	r := t.b.known[name]
 	t.b.mu.RUnlock()
-	if ok {
-		return nil
+	if r != nil {
+		return r, nil
 	}
-	var n int
-	if err := t.tx.QueryRow(t.ctx, "SELECT count(*) FROM wifihk_buckets WHERE name = $1", name).Scan(&n); err != nil {
-		return err
+	var layout []byte
+	err := t.tx.QueryRow(t.ctx, "SELECT layout FROM wifihk_buckets WHERE name = $1", name).Scan(&layout)
+	if err == pgx.ErrNoRows {
+		return nil, fmt.Errorf("%w %q (add it to a migration)", store.ErrUnknownBucket, name)
 	}
-	if n == 0 {
-		return fmt.Errorf("%w %q (add it to a migration)", store.ErrUnknownBucket, name)
+	if err != nil {
+		return nil, err
 	}
-	if len(t.created) == 0 || !contains(t.created, name) {
+	r = plain
+	if layout != nil {
+		var tbl store.Table
+		if err := json.Unmarshal(layout, &tbl); err != nil {
+			return nil, fmt.Errorf("postgres: bucket %s layout: %w", name, err)
+		}
+		r = newRel(tbl)
+	}
+	if !slices.Contains(t.created, name) {
 		// Committed by someone, so it exists for good.
 		t.b.mu.Lock()
-		t.b.known[name] = true
+		t.b.known[name] = r
 		t.b.mu.Unlock()
 	}
-	return nil
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return r, nil
 }
 
 func (t *backendTx) CreateBucket(name string) error {
@@ -376,14 +405,15 @@ func (t *backendTx) CreateBucket(name string) error {
 }
 
 func (t *backendTx) Get(bucket string, key []byte) ([]byte, error) {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return nil, err
 	}
 	if err := t.flush(); err != nil {
 		return nil, err
 	}
 	var v []byte
-	err := t.tx.QueryRow(t.ctx, "SELECT value FROM wifihk_records WHERE bucket = $1 AND key = $2", bucket, key).Scan(&v)
+	err = t.tx.QueryRow(t.ctx, r.get, r.args(bucket, key)...).Scan(&v)
 	if err == pgx.ErrNoRows {
 		return nil, nil
 	}
@@ -397,25 +427,43 @@ func (t *backendTx) Get(bucket string, key []byte) ([]byte, error) {
 }
 
 func (t *backendTx) Put(bucket string, key, value []byte) error {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return err
 	}
-	t.queue(bucket, key, value, false)
+	if value == nil {
+		value = []byte{}
+	}
+	if r.table == nil {
+		t.queue(bucket, key, value, false)
+		return nil
+	}
+	args, err := r.putArgs(bucket, key, value)
+	if err != nil {
+		return err
+	}
+	t.queueStmt(r.put, copied(args)...)
 	return nil
 }
 
 func (t *backendTx) Delete(bucket string, key []byte) error {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return err
 	}
-	t.queue(bucket, key, nil, true)
+	if r.table == nil {
+		t.queue(bucket, key, nil, true)
+		return nil
+	}
+	t.queueStmt(r.del, r.args(bucket, bytes.Clone(key))...)
 	return nil
 }
 
 // Seek reads a page at a time, so that fn may use the transaction between
 // records (a connection runs one query at a time).
 func (t *backendTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool, error)) error {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return err
 	}
 	if err := t.flush(); err != nil {
@@ -424,10 +472,9 @@ func (t *backendTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool,
 	if from == nil {
 		from = []byte{}
 	}
-	op := ">="
+	q := r.ge
 	for {
-		rows, err := t.tx.Query(t.ctx, "SELECT key, value FROM wifihk_records WHERE bucket = $1 AND key "+op+
-			" $2 ORDER BY key LIMIT $3", bucket, from, pageSize)
+		rows, err := t.tx.Query(t.ctx, q, r.args(bucket, from, pageSize)...)
 		if err != nil {
 			return err
 		}
@@ -452,24 +499,25 @@ func (t *backendTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool,
 		if len(keys) < pageSize {
 			return nil
 		}
-		from, op = bytes.Clone(keys[len(keys)-1]), ">"
+		from, q = bytes.Clone(keys[len(keys)-1]), r.gt
 	}
 }
 
 func (t *backendTx) Count(bucket string) (int, error) {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return 0, err
 	}
 	if err := t.flush(); err != nil {
 		return 0, err
 	}
 	var n int
-	err := t.tx.QueryRow(t.ctx, "SELECT count(*) FROM wifihk_records WHERE bucket = $1", bucket).Scan(&n)
+	err = t.tx.QueryRow(t.ctx, r.count, r.args(bucket)...).Scan(&n)
 	return n, err
 }
 
 func (t *backendTx) NextID(bucket string) (uint64, error) {
-	if err := t.bucket(bucket); err != nil {
+	if _, err := t.rel(bucket); err != nil {
 		return 0, err
 	}
 	if err := t.flush(); err != nil {

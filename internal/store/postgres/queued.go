@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"bytes"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -60,6 +62,16 @@ func (t *backendTx) queue(bucket string, key, value []byte, del bool) {
 	}
 }
 
+// copied copies the byte slices among args, which the caller may reuse.
+func copied(args []any) []any {
+	for i, a := range args {
+		if b, ok := a.([]byte); ok {
+			args[i] = bytes.Clone(b)
+		}
+	}
+	return args
+}
+
 // queueStmt adds any other write statement to the queue, in order; its
 // args must not be reused.
 func (t *backendTx) queueStmt(sql string, args ...any) {
@@ -87,13 +99,18 @@ func (t *backendTx) flush() error {
 
 // GetMany reads many keys of a bucket in one query (store.ManyGetter).
 func (t *backendTx) GetMany(bucket string, keys [][]byte, fn func(k, v []byte) error) error {
-	if err := t.bucket(bucket); err != nil {
+	r, err := t.rel(bucket)
+	if err != nil {
 		return err
 	}
 	if err := t.flush(); err != nil {
 		return err
 	}
-	rows, err := t.tx.Query(t.ctx, "SELECT key, value FROM wifihk_records WHERE bucket = $1 AND key = ANY($2)", bucket, keys)
+	q, args := "SELECT key, value FROM wifihk_records WHERE bucket = $1 AND key = ANY($2)", []any{bucket, keys}
+	if r.table != nil {
+		q, args = "SELECT key, value FROM "+tableName(bucket)+" WHERE key = ANY($1)", []any{keys}
+	}
+	rows, err := t.tx.Query(t.ctx, q, args...)
 	if err != nil {
 		return err
 	}

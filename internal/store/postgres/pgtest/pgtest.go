@@ -49,14 +49,23 @@ type Server struct {
 
 // Options tune Start.
 type Options struct {
-	// Durable keeps fsync and synchronous_commit on, as in production;
-	// by default they are off, for speed.
+	// Durable keeps fsync and full_page_writes on, as in production; by
+	// default they are off, for speed. synchronous_commit stays on
+	// either way, so a commit is written to the OS before it returns and
+	// a server killed (Kill) loses nothing it acknowledged, though a
+	// machine crash could; a synchronous replica is waited for.
 	Durable bool
+	// Password, when set, is the superuser's password, required over TCP
+	// (scram-sha-256); the Unix socket stays trusted.
+	Password string
 }
 
 // bin finds PostgreSQL's server programs.
 func bin() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real // a link on PATH: the other programs are beside its target
+		}
 		return filepath.Dir(p), nil
 	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
@@ -118,10 +127,17 @@ func (s *Server) start(opt Options) error {
 	s.cred = cred
 	bindir := s.bindir
 	data := filepath.Join(s.dir, "data")
-	initdb := exec.Command(filepath.Join(bindir, "initdb"), "-D", data, "-U", "wifihk",
-		"-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+	args := []string{"-D", data, "-U", "wifihk", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
+	if opt.Password != "" {
+		pwfile := filepath.Join(s.dir, "pwfile")
+		if err := os.WriteFile(pwfile, []byte(opt.Password+"\n"), 0o644); err != nil {
+			return err
+		}
+		args = append(args, "--auth-host=scram-sha-256", "--pwfile="+pwfile)
+	}
+	initdb := exec.Command(filepath.Join(bindir, "initdb"), args...)
 	initdb.Dir = s.dir
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.SysProcAttr = sysProcAttr(cred)
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
 	}
@@ -131,13 +147,18 @@ func (s *Server) start(opt Options) error {
 	}
 	s.port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	args := []string{"-D", data, "-k", s.dir, "-p", strconv.Itoa(s.port),
+	args = []string{"-D", data, "-k", s.dir, "-p", strconv.Itoa(s.port),
 		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"}
 	if !opt.Durable {
-		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		args = append(args, "-c", "fsync=off", "-c", "full_page_writes=off")
 	}
 	s.args = args
 	return s.run()
+}
+
+// sysProcAttr runs a PostgreSQL program as cred (nil: as ourselves).
+func sysProcAttr(cred *syscall.Credential) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Credential: cred}
 }
 
 // run starts postgres and returns once it accepts connections.
@@ -162,7 +183,7 @@ func (s *Server) run() error {
 	for {
 		line, err := r.ReadString('\n')
 		seen.WriteString(line)
-		if strings.Contains(line, "ready to accept connections") {
+		if strings.Contains(line, "ready to accept") { // read-only connections, on a replica
 			go io.Copy(io.Discard, r)
 			return nil
 		}
@@ -190,6 +211,46 @@ func (s *Server) Stop() {
 func (s *Server) Kill() {
 	s.cmd.Process.Signal(syscall.SIGQUIT)
 	<-s.done
+}
+
+// Pause stops every process of the server (SIGSTOP), as a frozen machine
+// or a network that drops everything would: connections stay open and
+// nothing answers. Resume continues it.
+func (s *Server) Pause() {
+	pid := s.cmd.Process.Pid
+	syscall.Kill(pid, syscall.SIGSTOP) // first, so that it starts no more
+	for _, c := range children(pid) {
+		syscall.Kill(c, syscall.SIGSTOP)
+	}
+}
+
+// Resume continues a paused server.
+func (s *Server) Resume() {
+	pid := s.cmd.Process.Pid
+	for _, c := range children(pid) {
+		syscall.Kill(c, syscall.SIGCONT)
+	}
+	syscall.Kill(pid, syscall.SIGCONT)
+}
+
+// children lists the processes whose parent is pid (PostgreSQL puts each
+// backend in a session of its own, so a process group would not do).
+func children(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, st := range stats {
+		raw, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces, so read after ")".
+		f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			c, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // URL is the connection URL of database db over TCP on loopback.
