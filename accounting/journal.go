@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/journal"
@@ -91,15 +92,58 @@ func (s *Store) lastApplied() (applied uint64, err error) {
 // applied (0 without a journal: nothing to note). The sessions that fold
 // ops wrote go into folded.
 func writeRecords(tx *store.Tx, recs [][]op, last uint64, folded map[string]Session) error {
-	for _, ops := range recs {
-		if err := writeOps(tx, ops, folded); err != nil {
-			return err
-		}
+	if err := writeOps(tx, latest(recs), folded); err != nil {
+		return err
 	}
 	if last == 0 {
 		return nil
 	}
 	return tx.Put(store.Sessions, appliedKey, last)
+}
+
+// latest returns each key's last write in recs, the puts before the
+// deletes. Since every op sets or removes a whole record, writing only
+// these leaves the store as writing every op in order would, with one
+// write per session however many Interim-Updates the batch holds (on
+// PostgreSQL, two statements: one for the puts, one for the deletes).
+// Records with folds (outage.go) are written as they are.
+func latest(recs [][]op) []op {
+	n, folds := 0, false
+	for _, ops := range recs {
+		n += len(ops)
+		for _, o := range ops {
+			folds = folds || o.fold != 0
+		}
+	}
+	if folds { // a fold reads what is stored: every op, in order
+		out := make([]op, 0, n)
+		for _, ops := range recs {
+			out = append(out, ops...)
+		}
+		return out
+	}
+	at := make(map[string]int, n)
+	out := make([]op, 0, n)
+	for _, ops := range recs {
+		for _, o := range ops {
+			if i, ok := at[o.key]; ok {
+				out[i] = o
+				continue
+			}
+			at[o.key] = len(out)
+			out = append(out, o)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b op) int {
+		switch {
+		case a.del == b.del:
+			return 0
+		case b.del:
+			return -1
+		}
+		return 1
+	})
+	return out
 }
 
 func writeOps(tx *store.Tx, ops []op, folded map[string]Session) error {

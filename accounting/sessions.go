@@ -341,7 +341,11 @@ func (s *Store) commit(group []*pending, blind bool) {
 	// (or hang until a timeout): decide from memory at once.
 	blind = blind || s.overlay != nil && s.pl.Failing()
 	if !blind {
-		err = s.db.View(func(tx *store.Tx) error { w.tx = tx; return decide(w, group) })
+		err = w.read(s.db, group)
+		if errors.Is(err, errBlind) { // read beyond what read fetched: a reused Acct-Session-Id
+			w = newWriter()
+			err = s.db.View(func(tx *store.Tx) error { w.tx = tx; return decide(w, group) })
+		}
 	}
 	if blind || errors.Is(err, store.ErrUnavailable) && s.overlay != nil {
 		w = newWriter()
@@ -445,12 +449,15 @@ func (s *Store) overlayGet(key string) ([]byte, bool) {
 
 // writer is one commit's view of the sessions: what this group wrote, then
 // the committed open sessions in memory, then records journaled but not
-// yet in bbolt, then bbolt. It collects the group's writes as ops.
+// yet in the store, then the store. It collects the group's writes as ops.
 type writer struct {
-	tx      *store.Tx // read-only
+	tx      *store.Tx // read-only; nil when the store is not read (blind)
 	cache   map[string]Session
 	staged  map[string]Session
 	overlay func(key string) ([]byte, bool)
+	// fetched is what read fetched from the store: a session, or
+	// missing (a session the store has never seen).
+	fetched map[string]fetched
 	ops     []op
 	reuses  []Reuse // Acct-Session-Ids found reused (reuse.go)
 	// reopened counts sessions closed as stale that came back.
@@ -458,6 +465,11 @@ type writer struct {
 	// folding, with a journal, is the sessions and NAS that must be
 	// folded (outage.go): those of the store's and this commit's folds.
 	folding map[string]uint64
+}
+
+type fetched struct {
+	ss      Session
+	missing bool
 }
 
 func (w *writer) get(key string) (Session, error) {
@@ -477,11 +489,72 @@ func (w *writer) get(key string) (Session, error) {
 		}
 		return ss, nil
 	}
+	if f, ok := w.fetched[key]; ok {
+		if f.missing {
+			return ss, store.ErrNotFound
+		}
+		return f.ss, nil
+	}
 	if w.tx == nil {
 		return ss, errBlind
 	}
 	err := w.tx.Get(store.Sessions, key, &ss)
 	return ss, err
+}
+
+// read decides group with what the store holds: in one read transaction
+// that first fetches, in one query, the sessions of the group's packets
+// that are neither in memory nor journaled (the first packet of a session,
+// or one whose session began on another node or before a restart). A group
+// of Interim-Updates for sessions the committer knows is decided without
+// opening a transaction.
+func (w *writer) read(db *store.DB, group []*pending) error {
+	var keys []string
+	seen := map[string]bool{}
+	scan := false
+	for _, p := range group {
+		if p.job != nil || closesNAS(p) {
+			scan = true // closeNASTx reads the NAS's open sessions, a job what it likes
+			continue
+		}
+		k := sessKey(p.u.NAS, p.u.AcctID)
+		if _, ok := w.cache[k]; ok || seen[k] {
+			continue
+		}
+		if _, ok := w.overlay(k); ok {
+			continue
+		}
+		seen[k] = true
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 && !scan {
+		return decide(w, group)
+	}
+	return db.View(func(tx *store.Tx) error {
+		w.tx = tx
+		if err := w.fetch(tx, keys); err != nil {
+			return err
+		}
+		return decide(w, group)
+	})
+}
+
+// fetch reads keys into w.fetched in one query.
+func (w *writer) fetch(tx *store.Tx, keys []string) error {
+	if w.fetched == nil {
+		w.fetched = make(map[string]fetched, len(keys))
+	}
+	for _, k := range keys {
+		w.fetched[k] = fetched{missing: true}
+	}
+	return tx.GetRawMany(store.Sessions, keys, func(k string, raw []byte) error {
+		var ss Session
+		if err := json.Unmarshal(raw, &ss); err != nil {
+			return fmt.Errorf("sessions: decode %s: %w", k, err)
+		}
+		w.fetched[k] = fetched{ss: ss}
+		return nil
+	})
 }
 
 func (w *writer) put(key string, ss Session) error {
@@ -645,6 +718,13 @@ func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
 		return true, nil
 	})
 	if err != nil {
+		return 0, err
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = sessKey(nas, id)
+	}
+	if err := w.fetch(tx, keys); err != nil {
 		return 0, err
 	}
 	for _, id := range ids {

@@ -17,7 +17,7 @@ func runRADIUS(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var c radload.Config
 	fs.StringVar(&c.Server, "server", "127.0.0.1:1812", "RADIUS server host:port (use the accounting port with -mode acct)")
 	fs.StringVar(&c.Secret, "secret", "testing123", "shared secret")
-	fs.StringVar(&c.Mode, "mode", "auth", "auth (PAP Access-Request with Message-Authenticator) or acct (Interim-Update)")
+	fs.StringVar(&c.Mode, "mode", "auth", "auth (PAP Access-Request with Message-Authenticator), acct (Interim-Updates, a session per client) or acctnew (every packet an Interim-Update for a session the server has not seen)")
 	fs.IntVar(&c.Concurrency, "c", 64, "concurrent clients, one request outstanding each")
 	fs.DurationVar(&c.Duration, "d", 0, "how long to run (default 10s)")
 	fs.DurationVar(&c.Timeout, "timeout", 0, "per-request timeout (default 2s)")

@@ -55,4 +55,13 @@ func TestLoadToolAgainstTheServer(t *testing.T) {
 	if updates < r.Accepted || updates > r.Accepted+4 {
 		t.Fatalf("%d updates recorded for %d acknowledged", updates, r.Accepted)
 	}
+	// acctnew: every acknowledged packet opened a session of its own.
+	r = run("acctnew", h.acctAddr.String(), "loader", "", 4, 400*time.Millisecond)
+	if r.Accepted == 0 || r.Timeouts != 0 {
+		t.Fatalf("accounting, new sessions: %v", r)
+	}
+	after, err := h.sess.List(false, 0)
+	if fresh := len(after) - len(all); err != nil || fresh < r.Accepted || fresh > r.Accepted+4 {
+		t.Fatalf("%d new sessions for %d acknowledged, %v", fresh, r.Accepted, err)
+	}
 }

@@ -1,6 +1,7 @@
 // Package radload is a RADIUS load generator: many concurrent clients, each
 // with its own socket, sending PAP Access-Requests with a
-// Message-Authenticator or accounting Interim-Updates, one outstanding
+// Message-Authenticator or accounting Interim-Updates (for one session per
+// client, or each for a session the server has not seen), one outstanding
 // request per client (closed loop), and measuring throughput and latency.
 // It is what "wifihk-bench radius" runs, against wifihk or any RADIUS
 // server.
@@ -12,6 +13,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -26,9 +28,13 @@ import (
 
 // Config is one load run.
 type Config struct {
-	Server      string        // host:port
-	Secret      string        // shared secret
-	Mode        string        // "auth" (PAP Access-Request) or "acct" (Interim-Update)
+	Server string // host:port
+	Secret string // shared secret
+	// Mode is "auth" (PAP Access-Request), "acct" (Interim-Update, one
+	// session per client, growing counters) or "acctnew" (every packet an
+	// Interim-Update for a new session, as after a NAS restart or a
+	// failover to another server: the server has not seen it before).
+	Mode        string
 	Concurrency int           // clients, each with one request outstanding; default 64
 	Duration    time.Duration // default 10s
 	Timeout     time.Duration // per request; default 2s
@@ -102,8 +108,8 @@ func (c *Config) defaults() error {
 	if c.Mode == "" {
 		c.Mode = "auth"
 	}
-	if c.Mode != "auth" && c.Mode != "acct" {
-		return fmt.Errorf("radload: mode: %q is not auth or acct", c.Mode)
+	if c.Mode != "auth" && c.Mode != "acct" && c.Mode != "acctnew" {
+		return fmt.Errorf("radload: mode: %q is not auth, acct or acctnew", c.Mode)
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = 64
@@ -141,6 +147,7 @@ type worker struct {
 	salt                          uint64
 	pwPad                         []byte
 	pwOff, timeOff, inOff, outOff int
+	sidOff                        int // acctnew: the session ID's 8 hex digits that count
 }
 
 func newWorker(cfg Config, n int) (*worker, error) {
@@ -243,6 +250,11 @@ func (w *worker) request() ([]byte, error) {
 		mac.Sum(b[22:22])
 		return b, nil
 	}
+	if w.sidOff > 0 {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], w.seq)
+		hex.Encode(b[w.sidOff:w.sidOff+8], n[:])
+	}
 	binary.BigEndian.PutUint32(b[w.timeOff:], w.seq)
 	binary.BigEndian.PutUint32(b[w.inOff:], w.seq*1000)
 	binary.BigEndian.PutUint32(b[w.outOff:], w.seq*5000)
@@ -286,7 +298,11 @@ func (w *worker) buildTemplate() error {
 	} else {
 		p.Code = layeh.CodeAccountingRequest
 		rfc2866.AcctStatusType_Set(p, rfc2866.AcctStatusType_Value_InterimUpdate)
-		rfc2866.AcctSessionID_SetString(p, w.sessionID)
+		sid := w.sessionID
+		if w.cfg.Mode == "acctnew" {
+			sid += "-00000000" // a new one in every request
+		}
+		rfc2866.AcctSessionID_SetString(p, sid)
 		rfc2865.UserName_SetString(p, w.cfg.Username)
 		rfc2866.AcctSessionTime_Set(p, 0)
 		rfc2866.AcctInputOctets_Set(p, 0)
@@ -303,6 +319,9 @@ func (w *worker) buildTemplate() error {
 	w.timeOff = attrOffset(b, rfc2866.AcctSessionTime_Type)
 	w.inOff = attrOffset(b, rfc2866.AcctInputOctets_Type)
 	w.outOff = attrOffset(b, rfc2866.AcctOutputOctets_Type)
+	if w.cfg.Mode == "acctnew" {
+		w.sidOff = attrOffset(b, rfc2866.AcctSessionID_Type) + len(w.sessionID) + 1
+	}
 	return nil
 }
 

@@ -39,6 +39,9 @@
 //     create (metrics count each).
 //   - Backup to a writer, Check and Close.
 //
+// A backend whose reads are round trips may also read many keys at once
+// (ManyGetter, getmany.go), as PostgreSQL does for Tx.GetRawMany.
+//
 // Copy (and DB.CopyTo) moves every bucket, records and sequences, from one
 // backend to another: `wifihk store migrate`, and PostgreSQL's Backup,
 // which writes a bbolt file.

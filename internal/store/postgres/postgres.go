@@ -38,6 +38,10 @@
 // commit, as in bbolt: concurrent calls within 2 ms share one transaction
 // and one commit (a failing fn is taken out and run alone).
 //
+// Put and Delete do not wait for the server: a transaction's writes are
+// queued and go out together, in one round trip, before its next read and
+// before its commit (queued.go).
+//
 // The lock covers wifihk's own writers only: a person writing to these
 // tables by hand must take it too (SELECT pg_advisory_xact_lock(lockKey)).
 //
@@ -195,7 +199,11 @@ func (b *Backend) View(fn func(store.BackendTx) error) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	if err := fn(&backendTx{b: b, tx: tx, ctx: ctx}); err != nil {
+	t := &backendTx{b: b, tx: tx, ctx: ctx}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.flush(); err != nil { // a write here: the server refuses it
 		return err
 	}
 	return tx.Commit(ctx)
@@ -205,7 +213,13 @@ func (b *Backend) Update(fn func(store.BackendTx) error) error {
 	ctx, cancel := b.txContext()
 	defer cancel()
 	t := &backendTx{b: b, ctx: ctx, tabled: map[string]*rel{}}
-	err := b.locked(ctx, func(tx pgx.Tx) error { t.tx = tx; return fn(t) })
+	err := b.locked(ctx, func(tx pgx.Tx) error {
+		t.tx = tx
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
+	})
 	if err == nil {
 		b.mu.Lock()
 		for _, n := range t.created {
@@ -280,7 +294,11 @@ func (g *group) run() {
 		failed := -1
 		err := g.b.Update(func(tx store.BackendTx) error {
 			for i, c := range g.calls {
-				if err := c.fn(tx); err != nil {
+				err := c.fn(tx)
+				if err == nil { // its writes' errors are its own
+					err = tx.(*backendTx).flush()
+				}
+				if err != nil {
 					failed = i
 					return err
 				}
@@ -353,6 +371,7 @@ type backendTx struct {
 	ctx     context.Context
 	created []string        // buckets this transaction created
 	tabled  map[string]*rel // buckets this transaction moved to tables
+	runs    []*run          // writes not yet sent (queued.go)
 }
 
 // rel returns where bucket's records live, or ErrUnknownBucket unless it
@@ -393,6 +412,9 @@ func (t *backendTx) rel(name string) (*rel, error) {
 }
 
 func (t *backendTx) CreateBucket(name string) error {
+	if err := t.flush(); err != nil {
+		return err
+	}
 	tag, err := t.tx.Exec(t.ctx, "INSERT INTO wifihk_buckets (name) VALUES ($1) ON CONFLICT DO NOTHING", name)
 	if err == nil && tag.RowsAffected() == 1 {
 		t.created = append(t.created, name)
@@ -403,6 +425,9 @@ func (t *backendTx) CreateBucket(name string) error {
 func (t *backendTx) Get(bucket string, key []byte) ([]byte, error) {
 	r, err := t.rel(bucket)
 	if err != nil {
+		return nil, err
+	}
+	if err := t.flush(); err != nil {
 		return nil, err
 	}
 	var v []byte
@@ -427,12 +452,16 @@ func (t *backendTx) Put(bucket string, key, value []byte) error {
 	if value == nil {
 		value = []byte{}
 	}
+	if r.table == nil {
+		t.queue(bucket, key, value, false)
+		return nil
+	}
 	args, err := r.putArgs(bucket, key, value)
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(t.ctx, r.put, args...)
-	return err
+	t.queueStmt(r.put, copied(args)...)
+	return nil
 }
 
 func (t *backendTx) Delete(bucket string, key []byte) error {
@@ -440,8 +469,12 @@ func (t *backendTx) Delete(bucket string, key []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(t.ctx, r.del, r.args(bucket, key)...)
-	return err
+	if r.table == nil {
+		t.queue(bucket, key, nil, true)
+		return nil
+	}
+	t.queueStmt(r.del, r.args(bucket, bytes.Clone(key))...)
+	return nil
 }
 
 // Seek reads a page at a time, so that fn may use the transaction between
@@ -449,6 +482,9 @@ func (t *backendTx) Delete(bucket string, key []byte) error {
 func (t *backendTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool, error)) error {
 	r, err := t.rel(bucket)
 	if err != nil {
+		return err
+	}
+	if err := t.flush(); err != nil {
 		return err
 	}
 	if from == nil {
@@ -490,6 +526,9 @@ func (t *backendTx) Count(bucket string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
 	var n int
 	err = t.tx.QueryRow(t.ctx, r.count, r.args(bucket)...).Scan(&n)
 	return n, err
@@ -499,6 +538,9 @@ func (t *backendTx) NextID(bucket string) (uint64, error) {
 	if _, err := t.rel(bucket); err != nil {
 		return 0, err
 	}
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := t.tx.QueryRow(t.ctx, "UPDATE wifihk_buckets SET seq = seq + 1 WHERE name = $1 RETURNING seq", bucket).Scan(&n)
 	return uint64(n), err
@@ -506,6 +548,9 @@ func (t *backendTx) NextID(bucket string) (uint64, error) {
 
 // Sequence returns the bucket's last NextID, for store.Copy.
 func (t *backendTx) Sequence(bucket string) (uint64, error) {
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := t.tx.QueryRow(t.ctx, "SELECT seq FROM wifihk_buckets WHERE name = $1", bucket).Scan(&n)
 	return uint64(n), err
@@ -513,6 +558,6 @@ func (t *backendTx) Sequence(bucket string) (uint64, error) {
 
 // SetSequence sets the bucket's last NextID, for store.Copy.
 func (t *backendTx) SetSequence(bucket string, n uint64) error {
-	_, err := t.tx.Exec(t.ctx, "UPDATE wifihk_buckets SET seq = $2 WHERE name = $1", bucket, int64(n))
-	return err
+	t.queueStmt("UPDATE wifihk_buckets SET seq = $2 WHERE name = $1", bucket, int64(n))
+	return nil
 }

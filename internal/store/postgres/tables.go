@@ -102,6 +102,9 @@ func (t *backendTx) CreateTable(tbl store.Table) error {
 	if _, err := t.rel(tbl.Bucket); err != nil {
 		return err
 	}
+	if err := t.flush(); err != nil {
+		return err
+	}
 	if _, err := t.tx.Exec(t.ctx, createTableSQL(tbl)); err != nil {
 		return err
 	}
