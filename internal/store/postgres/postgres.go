@@ -59,9 +59,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -98,6 +100,10 @@ type Backend struct {
 
 	batchMu sync.Mutex
 	batch   *group // the Batch transaction that calls may still join
+
+	origin    string // this Backend's id in the change feed (notify.go)
+	listening atomic.Bool
+	log       atomic.Pointer[slog.Logger]
 }
 
 // Open connects to the database at url (postgres://… or key=value, as
@@ -124,7 +130,7 @@ func OpenBackend(url string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	b := &Backend{pool: pool, known: map[string]bool{}}
+	b := &Backend{pool: pool, known: map[string]bool{}, origin: newOrigin()}
 	err = b.locked(context.Background(), func(tx pgx.Tx) error {
 		_, err := tx.Exec(context.Background(), schema)
 		return err
@@ -168,7 +174,13 @@ func (b *Backend) View(fn func(store.BackendTx) error) error {
 func (b *Backend) Update(fn func(store.BackendTx) error) error {
 	ctx := context.Background()
 	t := &backendTx{b: b, ctx: ctx}
-	err := b.locked(ctx, func(tx pgx.Tx) error { t.tx = tx; return fn(t) })
+	err := b.locked(ctx, func(tx pgx.Tx) error {
+		t.tx = tx
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.announceQueued()
+	})
 	if err == nil {
 		b.mu.Lock()
 		for _, n := range t.created {
@@ -310,6 +322,7 @@ type backendTx struct {
 	tx      pgx.Tx
 	ctx     context.Context
 	created []string // buckets this transaction created
+	notes   []string // change feed notifications to send at commit
 }
 
 // bucket returns ErrUnknownBucket unless name exists (for this transaction).
