@@ -14,6 +14,7 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wifihk/wifihk/internal/journal"
@@ -108,6 +109,11 @@ type Store struct {
 
 	byIP   openIndex // open sessions by Framed-IP (openindex.go)
 	byUser openIndex // open sessions by account, with a journal
+
+	// Sessions other nodes wrote, for the committer to forget (follow.go).
+	remoteMu  sync.Mutex
+	remote    map[string]struct{}
+	remoteAll bool
 }
 
 // staged is a session record in the journal but not yet in bbolt.
@@ -131,8 +137,10 @@ func New(db *store.DB) *Store {
 }
 
 func newStore(db *store.DB) *Store {
-	return &Store{db: db, now: time.Now, open: map[string]Session{},
+	s := &Store{db: db, now: time.Now, open: map[string]Session{}, remote: map[string]struct{}{},
 		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}}
+	s.follow()
+	return s
 }
 
 // Open returns a Store that records accounting through the journal at
@@ -272,6 +280,7 @@ func closesNAS(p *pending) bool {
 // the group; a store error fails them all (their NAS will retry).
 func (s *Store) commit(group []*pending) {
 	s.pruneOverlay()
+	s.dropRemote()
 	w := &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet}
 	err := s.db.View(func(tx *store.Tx) error {
 		w.tx = tx
