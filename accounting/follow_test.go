@@ -6,9 +6,8 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/accounting"
-	"github.com/wifihk/wifihk/internal/store"
-	"github.com/wifihk/wifihk/internal/store/postgres"
 	"github.com/wifihk/wifihk/internal/store/postgres/pgtest"
+	"github.com/wifihk/wifihk/internal/storetest"
 )
 
 // twoNodes opens two journaled Stores on one PostgreSQL database, as two
@@ -17,20 +16,11 @@ func twoNodes(t *testing.T) (a, b *accounting.Store) {
 	t.Helper()
 	url := pgtest.NewDB(t)
 	open := func(name string) *accounting.Store {
-		db, err := postgres.Open(url, store.Options{})
+		st, err := accounting.Open(storetest.OpenNode(t, url), filepath.Join(t.TempDir(), name+".journal"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := accounting.Open(db, filepath.Join(t.TempDir(), name+".journal"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close(); db.Close() })
-		for deadline := time.Now().Add(5 * time.Second); !db.Listening(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("feed not listening")
-			}
-		}
+		t.Cleanup(st.Close) // before the DB
 		return st
 	}
 	return open("a"), open("b")

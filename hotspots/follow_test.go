@@ -7,9 +7,8 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/secrets"
-	"github.com/wifihk/wifihk/internal/store"
-	"github.com/wifihk/wifihk/internal/store/postgres"
 	"github.com/wifihk/wifihk/internal/store/postgres/pgtest"
+	"github.com/wifihk/wifihk/internal/storetest"
 )
 
 // Two registries on one PostgreSQL database stand for two nodes: what one
@@ -20,17 +19,7 @@ func TestRegistryFollowsAnotherNode(t *testing.T) {
 	url := pgtest.NewDB(t)
 	sealer, _ := secrets.New(bytes.Repeat([]byte{9}, 32))
 	node := func() *hotspots.Registry {
-		db, err := postgres.Open(url, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		for deadline := time.Now().Add(5 * time.Second); !db.Listening(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("feed not listening")
-			}
-		}
-		r, err := hotspots.New(db, sealer)
+		r, err := hotspots.New(storetest.OpenNode(t, url), sealer)
 		if err != nil {
 			t.Fatal(err)
 		}

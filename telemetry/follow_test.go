@@ -7,9 +7,8 @@ import (
 
 	"github.com/wifihk/wifihk/agent/wire/wiretest"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/store"
-	"github.com/wifihk/wifihk/internal/store/postgres"
 	"github.com/wifihk/wifihk/internal/store/postgres/pgtest"
+	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/telemetry"
 )
 
@@ -20,21 +19,12 @@ func TestAPStatusAcrossNodes(t *testing.T) {
 	url := pgtest.NewDB(t)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	node := func() *telemetry.Service {
-		db, err := postgres.Open(url, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := telemetry.New(telemetry.Config{DB: db, Now: clk.Now,
+		svc, err := telemetry.New(telemetry.Config{DB: storetest.OpenNode(t, url), Now: clk.Now,
 			JournalPath: t.TempDir() + "/reports.journal"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { svc.Close(); db.Close() })
-		for deadline := time.Now().Add(5 * time.Second); !db.Listening(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("feed not listening")
-			}
-		}
+		t.Cleanup(func() { svc.Close() }) // before the DB
 		return svc
 	}
 	a, b := node(), node()
