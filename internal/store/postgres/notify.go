@@ -26,8 +26,8 @@ import (
 // node skips its own), the bucket and keys escaped (escapeKey) so that
 // any bytes fit in PostgreSQL's text payload, and "*" meaning "reload the
 // whole bucket". One commit's keys are cut into notifications of at most
-// maxPayload bytes; past maxAnnounced bytes for one bucket, one "*" is
-// sent instead.
+// maxPayload bytes; past maxAnnounced bytes for one bucket, or for a key
+// too long for any notification, one "*" is sent instead.
 const (
 	feedChannel = "wifihk_feed"
 	feedVersion = "v1"
@@ -76,6 +76,9 @@ func payloads(origin string, c store.Change) []string {
 	var b strings.Builder
 	for _, k := range c.Keys {
 		e := escapeKey(k)
+		if len(head)+1+len(e) > maxPayload { // fits no notification
+			return []string{head + " *"}
+		}
 		if b.Len() > 0 && b.Len()+1+len(e) > maxPayload {
 			out = append(out, b.String())
 			b.Reset()
@@ -93,9 +96,7 @@ func payloads(origin string, c store.Change) []string {
 }
 
 // escapeKey writes bytes outside '!'..'~', and '%', as %XX: what is left
-// has no space, no NUL and is ASCII, as a notification must be. A key
-// longer than maxPayload allows is still sent whole (PostgreSQL then
-// refuses the transaction); keys are far shorter.
+// has no space, no NUL and is ASCII, as a notification must be.
 func escapeKey(k string) string {
 	clean := true
 	for i := 0; i < len(k); i++ {

@@ -29,6 +29,12 @@ func TestPayloadRoundTrip(t *testing.T) {
 	if !slices.Equal(got, keys) {
 		t.Errorf("keys changed on the way")
 	}
+	// A key too long for a notification (escaped, 3 bytes a byte) makes
+	// the change "reload all" rather than a payload PostgreSQL refuses.
+	long := payloads("o", store.Change{Bucket: "nas", Keys: []string{"a", strings.Repeat("\x00", 3000)}})
+	if _, c, err := parsePayload(long[0]); len(long) != 1 || err != nil || !c.All {
+		t.Errorf("long key: %d payloads, %+v %v", len(long), c, err)
+	}
 	ps := payloads("o", store.Change{Bucket: "nas", All: true})
 	if _, c, err := parsePayload(ps[0]); len(ps) != 1 || err != nil || !c.All || c.Bucket != "nas" {
 		t.Errorf("all: %q %+v %v", ps, c, err)
