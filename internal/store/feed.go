@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 )
@@ -85,6 +86,13 @@ func (db *DB) Listening() bool {
 		return l.Listening()
 	}
 	return true
+}
+
+// SetLogger sets where a shared backend's feed logs a lost connection.
+func (db *DB) SetLogger(l *slog.Logger) {
+	if s, ok := db.be.(interface{ SetLogger(*slog.Logger) }); ok {
+		s.SetLogger(l)
+	}
 }
 
 // deliver calls the subscribers of c's bucket; a Change with no bucket
