@@ -15,6 +15,7 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -126,6 +127,11 @@ type Store struct {
 	log    *slog.Logger
 	reused atomic.Int64  // Acct-Session-Ids reused for a new session (reuse.go)
 	stale  staleCounters // stale.go
+
+	// Sessions other nodes wrote, for the committer to forget (follow.go).
+	remoteMu  sync.Mutex
+	remote    map[string]struct{}
+	remoteAll bool
 }
 
 // staged is a session record in the journal but not yet in bbolt.
@@ -149,8 +155,10 @@ func New(db *store.DB) *Store {
 }
 
 func newStore(db *store.DB) *Store {
-	return &Store{db: db, now: time.Now, open: map[string]Session{}, log: slog.New(slog.DiscardHandler),
+	s := &Store{db: db, now: time.Now, open: map[string]Session{}, remote: map[string]struct{}{}, log: slog.New(slog.DiscardHandler),
 		byIP: openIndex{field: byFramedIP}, byUser: openIndex{field: byUsername}, byMAC: openIndex{field: byMACAddr}}
+	s.follow()
+	return s
 }
 
 // Open returns a Store that records accounting through the journal at
@@ -332,6 +340,7 @@ func closesNAS(p *pending) bool {
 // unreachable) is decided from memory, folding what memory lacks.
 func (s *Store) commit(group []*pending, blind bool) {
 	s.pruneOverlay()
+	s.dropRemote()
 	newWriter := func() *writer {
 		return &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet, folding: maps.Clone(s.folding)}
 	}
@@ -369,9 +378,7 @@ func (s *Store) commit(group []*pending, blind bool) {
 				delete(s.open, k)
 			}
 		}
-		s.byIP.note(w.staged)
-		s.byUser.note(w.staged)
-		s.byMAC.note(w.staged)
+		s.eachIndex(func(x *openIndex) { x.note(w.staged) })
 		s.noteReuses(w.reuses)
 		s.stale.reopened.Add(uint64(w.reopened))
 	}

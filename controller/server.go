@@ -112,6 +112,7 @@ func (a *App) build() error {
 	a.Router.Handle("/metrics", promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{}))
 	a.Router.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	a.Router.HandleFunc("/readyz", a.readyz)
+	a.watchFeed()
 	for _, mount := range []func() error{a.mountRADIUS, a.mountRegistry, a.mountPortal, a.mountAgents, a.mountAPI, a.mountConsole, a.mountAdmin, a.mountRetention} {
 		if err := mount(); err != nil {
 			return err

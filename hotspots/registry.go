@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,7 @@ type Registry struct {
 	sealer *secrets.Sealer
 	now    func() time.Time
 	nas    atomic.Pointer[nasIndex] // read on every RADIUS packet
+	nasMu  sync.Mutex               // one reload at a time, so the last read is the one kept
 	view   viewCache                // venues and APs in memory: lists, nearest, coverage
 	logger atomic.Pointer[slog.Logger]
 	tokens tokenMemo // agent tokens, for when the store is unreachable
@@ -28,6 +30,7 @@ type Registry struct {
 // position gives (see redistrict).
 func New(db *store.DB, sealer *secrets.Sealer) (*Registry, error) {
 	r := &Registry{db: db, sealer: sealer, now: time.Now}
+	r.follow()
 	if err := r.reloadNAS(); err != nil {
 		return nil, err
 	}
@@ -158,6 +161,8 @@ type nasIndex struct {
 }
 
 func (r *Registry) reloadNAS() error {
+	r.nasMu.Lock()
+	defer r.nasMu.Unlock()
 	idx := &nasIndex{byKey: map[string]NAS{}}
 	err := r.db.View(func(tx *store.Tx) (err error) {
 		idx.byName, err = store.List(tx, store.NAS, store.Query[NAS]{})

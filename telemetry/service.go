@@ -108,6 +108,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Log, now: cfg.Now, status: map[string]*liveStatus{}}
 	s.metrics = newMetrics(s)
+	s.follow()
 	if cfg.JournalPath != "" {
 		if err := s.openJournal(cfg.JournalPath); err != nil { // replays what a crash left
 			return nil, err
@@ -118,10 +119,11 @@ func New(cfg Config) (*Service, error) {
 		saved, err = store.List(tx, store.APStatus, store.Query[Status]{})
 		return err
 	})
+	s.mu.Lock() // the feed may already be noting other nodes' changes
 	for _, rec := range saved {
-		s.status[rec.AP] = &liveStatus{online: rec.Online, lastReport: rec.LastReport,
-			interval: time.Duration(rec.IntervalS) * time.Second, venue: rec.Venue}
+		s.noteRemote(rec)
 	}
+	s.mu.Unlock()
 	if err != nil {
 		if s.jr != nil {
 			s.jr.pl.Close()

@@ -2,34 +2,46 @@ package visitors
 
 import (
 	"bytes"
-	"strings"
+	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/wifihk/wifihk/internal/store"
 )
 
-// CachedReader is a Store whose Get keeps decoded credentials and decodes a
-// record again only when its stored bytes differ from the ones it decoded.
-// Every Get still reads the store, so it never returns a stale credential;
-// it only skips the JSON decoding, which was a third of the RADIUS server's
-// work per Access-Request.
+// CachedReader is a Store whose Get and Device answer from memory, for the
+// RADIUS server: it keeps the credentials and devices it read and forgets
+// one when the store's change feed (store.DB.Subscribe) says its record
+// was written, through this process (before that write returns) or
+// through another node sharing the store. A miss reads the store.
+//
+// Consume stays a store transaction on the stored record, so a
+// limited-use credential (voucher, one-time code) is never used more
+// than its uses across all nodes, whatever the memory holds.
+//
+// Worst case on a cluster: a change made on another node reaches this
+// memory after the feed's delay (a few milliseconds on PostgreSQL; while
+// the feed reconnects, until it is back and the memory is emptied). For
+// that long a credential deleted or disabled there, or whose password
+// changed, may still be accepted here once per request; limited uses and
+// allowances are not affected.
 type CachedReader struct {
 	*Store
-	mu sync.Mutex
-	m  map[string]cachedCredential
+	creds   memo[Credential]
+	devices memo[Device]
 }
 
-type cachedCredential struct {
-	raw  []byte
-	cred Credential
-}
+// maxCached bounds each memory of the reader; past it, it starts over.
+const maxCached = 100_000
 
-// maxCachedCredentials bounds the reader's memory; past it, it starts over.
-const maxCachedCredentials = 100_000
-
-// NewCachedReader wraps s.
+// NewCachedReader wraps s, and follows s's store until the store closes.
 func NewCachedReader(s *Store) *CachedReader {
-	return &CachedReader{Store: s, m: map[string]cachedCredential{}}
+	r := &CachedReader{Store: s}
+	for _, b := range []string{store.Visitors, store.Credentials} {
+		s.db.Subscribe(b, r.creds.forget)
+	}
+	s.db.Subscribe(store.Devices, r.devices.forget)
+	return r
 }
 
 // Get returns the credential named username, as Store.Get does. The
@@ -38,49 +50,112 @@ func (r *CachedReader) Get(username string) (Credential, error) {
 	if c, ok, err := r.getPass(username); ok {
 		return c, err
 	}
-	var raw []byte
-	err := r.db.View(func(tx *store.Tx) error {
-		var err error
-		raw, err = getRawTx(tx, username)
-		return err
+	return r.creds.get(username, func() (Credential, []byte, error) {
+		var raw []byte
+		err := r.db.View(func(tx *store.Tx) (err error) {
+			raw, err = getRawTx(tx, username)
+			return err
+		})
+		if err != nil {
+			return Credential{}, nil, err
+		}
+		c, err := decodeCredential(username, raw)
+		return c, raw, err
 	})
-	if err != nil {
-		return Credential{}, err
-	}
-	return r.decode(username, raw)
 }
 
-// Consume is Store.Consume, decoding the credential only when its stored
-// bytes differ from those Get decoded: a login reads a credential and
-// then consumes it. A credential used up leaves the cache.
-func (r *CachedReader) Consume(username string) error {
-	left, err := r.consume(username, r.decode)
-	if err == nil && left == 0 && !strings.HasPrefix(username, passPrefix) {
-		r.mu.Lock()
-		delete(r.m, username)
-		r.mu.Unlock()
+// Device is Store.Device from memory.
+func (r *CachedReader) Device(mac string) (Device, error) {
+	d, err := r.devices.get(mac, func() (Device, []byte, error) {
+		var d Device
+		err := r.db.View(func(tx *store.Tx) error { return tx.Get(store.Devices, mac, &d) })
+		if errors.Is(err, store.ErrNotFound) {
+			return d, nil, ErrUnknownDevice
+		}
+		if err != nil {
+			return d, nil, fmt.Errorf("visitors: %w", err)
+		}
+		return d, nil, nil
+	})
+	if err == nil && !d.ExpiresAt.IsZero() && !r.now().Before(d.ExpiresAt) {
+		return d, ErrUnknownDevice
 	}
+	return d, err
+}
+
+// Consume is Store.Consume on the stored record, decoding it only when its
+// bytes differ from those Get decoded: a login reads a credential and
+// then consumes it.
+func (r *CachedReader) Consume(username string) error {
+	_, err := r.consume(username, func(username string, raw []byte) (Credential, error) {
+		if c, ok := r.creds.same(username, raw); ok {
+			return c, nil
+		}
+		return decodeCredential(username, raw)
+	})
 	return err
 }
 
-// decode returns the credential stored as raw, from the cache when it
-// decoded the same bytes before.
-func (r *CachedReader) decode(username string, raw []byte) (Credential, error) {
-	r.mu.Lock()
-	e, ok := r.m[username]
-	r.mu.Unlock()
-	if ok && bytes.Equal(e.raw, raw) {
-		return e.cred, nil
+// memo is an invalidated cache of records by key. A fill that read the
+// store before an invalidation is not kept, so that it cannot put back
+// what the invalidation removed.
+type memo[T any] struct {
+	mu  sync.Mutex
+	m   map[string]memoEntry[T]
+	gen uint64 // counts invalidations
+}
+
+type memoEntry[T any] struct {
+	v   T
+	raw []byte // the stored bytes, when the filler gave them
+}
+
+// get returns key's value from memory, or from read (not kept on error).
+func (c *memo[T]) get(key string, read func() (T, []byte, error)) (T, error) {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	gen := c.gen
+	c.mu.Unlock()
+	if ok {
+		return e.v, nil
 	}
-	c, err := decodeCredential(username, raw)
+	v, raw, err := read()
 	if err != nil {
-		return Credential{}, err
+		return v, err
 	}
-	r.mu.Lock()
-	if len(r.m) >= maxCachedCredentials {
-		clear(r.m)
+	c.mu.Lock()
+	if c.gen == gen {
+		if c.m == nil || len(c.m) >= maxCached {
+			c.m = map[string]memoEntry[T]{}
+		}
+		c.m[key] = memoEntry[T]{v: v, raw: raw}
 	}
-	r.m[username] = cachedCredential{raw: raw, cred: c}
-	r.mu.Unlock()
-	return c, nil
+	c.mu.Unlock()
+	return v, nil
+}
+
+// same returns the value kept for key when it was decoded from raw.
+func (c *memo[T]) same(key string, raw []byte) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.raw == nil || !bytes.Equal(e.raw, raw) {
+		var zero T
+		return zero, false
+	}
+	return e.v, true
+}
+
+// forget drops what a change wrote (everything for an All).
+func (c *memo[T]) forget(ch store.Change) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if ch.All {
+		clear(c.m)
+		return
+	}
+	for _, k := range ch.Keys {
+		delete(c.m, k)
+	}
 }

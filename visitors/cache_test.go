@@ -69,3 +69,59 @@ func TestCachedReaderConsume(t *testing.T) {
 		t.Fatalf("unknown: %v", err)
 	}
 }
+
+// The reader answers a credential or a device it has read from memory
+// (here while the store fails), and reads it again once the store's change
+// feed says it was written: read-your-writes in one process, and the
+// same, after the feed's delay, for a write on another node.
+func TestCachedReaderAnswersFromMemoryUntilChanged(t *testing.T) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	sealer, _ := secrets.New(key)
+	db, faults := storetest.OpenFaulty(t)
+	st := visitors.New(db, sealer)
+	r := visitors.NewCachedReader(st)
+	if err := st.Insert(visitors.Credential{Username: "v", Kind: visitors.KindVoucher, UsesLeft: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RememberDevice(visitors.Device{MAC: "02:00:00:00:00:01", Username: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Get("v"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Device("02:00:00:00:00:01"); err != nil {
+		t.Fatal(err)
+	}
+	faults.Fail(errors.New("disk gone"))
+	if c, err := r.Get("v"); err != nil || c.UsesLeft != 2 {
+		t.Fatalf("from memory: %+v %v", c, err)
+	}
+	if d, err := r.Device("02:00:00:00:00:01"); err != nil || d.Username != "v" {
+		t.Fatalf("device from memory: %+v %v", d, err)
+	}
+	if err := r.Consume("v"); err == nil {
+		t.Fatal("Consume answered from memory; it must be a store transaction")
+	}
+	faults.Heal()
+	if err := st.Consume("v"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RememberDevice(visitors.Device{MAC: "02:00:00:00:00:01", Username: "w"}); err != nil {
+		t.Fatal(err)
+	}
+	faults.Fail(errors.New("disk gone"))
+	if _, err := r.Get("v"); err == nil {
+		t.Fatal("a changed credential was answered from memory")
+	}
+	if _, err := r.Device("02:00:00:00:00:01"); err == nil {
+		t.Fatal("a changed device was answered from memory")
+	}
+	faults.Heal()
+	if c, err := r.Get("v"); err != nil || c.UsesLeft != 1 {
+		t.Fatalf("after the change: %+v %v", c, err)
+	}
+	if d, err := r.Device("02:00:00:00:00:01"); err != nil || d.Username != "w" {
+		t.Fatalf("device after the change: %+v %v", d, err)
+	}
+}

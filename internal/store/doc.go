@@ -46,6 +46,18 @@
 // backend to another: `wifihk store migrate`, and PostgreSQL's Backup,
 // which writes a bbolt file.
 //
+// # Change feed
+//
+// A write transaction notes the keys it puts and deletes; after it
+// commits, DB.Subscribe's subscribers of each bucket hear of them (feed.go):
+// at once for a commit through this DB, and, on a backend other processes
+// share, for theirs too. Caches in memory (the NAS index, credentials, the
+// open sessions) subscribe instead of reading the store on every request.
+// A shared backend provides Announcer on its transactions (send what was
+// written, only if it commits) and Listener (deliver the others' commits,
+// and "reload everything" after a reconnect): PostgreSQL's NOTIFY and
+// LISTEN (internal/store/postgres/notify.go).
+//
 // TestBackendConformance runs the contract on bbolt, on an in-memory
 // backend and on PostgreSQL (postgres_test.go adds it to TestBackends); a
 // new backend joins that list.

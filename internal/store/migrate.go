@@ -272,7 +272,7 @@ func version(tx BackendTx) (int, error) {
 // Version returns the schema version recorded in the store.
 func (db *DB) Version() (int, error) {
 	var v int
-	err := db.run(db.be.View, func(tx *Tx) (err error) {
+	err := db.View(func(tx *Tx) (err error) {
 		v, err = version(tx.b)
 		return err
 	})

@@ -18,6 +18,7 @@ type DB struct {
 	be     Backend
 	path   string // the file, for a file backend
 	damage damageLog
+	feed   feed // changes to subscribers (feed.go)
 }
 
 // Options tune Open. The zero value is the production default.
@@ -73,41 +74,70 @@ func New(be Backend, opt Options) (*DB, error) {
 		be.Close()
 		return nil, err
 	}
+	db.feed.listen(be)
 	return db, nil
 }
 
 // Path is the database file's path, or "" when the backend is no file.
 func (db *DB) Path() string { return db.path }
 
-// Close closes the backend.
-func (db *DB) Close() error { return db.be.Close() }
+// Close stops the feed and closes the backend.
+func (db *DB) Close() error {
+	db.feed.stop()
+	return db.be.Close()
+}
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(*Tx) error) error {
-	return db.run(db.be.View, fn)
+	_, err := db.run(db.be.View, false, fn)
+	return err
 }
 
 // Update runs fn in a read-write transaction, durable when it returns nil.
 func (db *DB) Update(fn func(*Tx) error) error {
-	return db.run(db.be.Update, fn)
+	w, err := db.run(db.be.Update, true, fn)
+	if err == nil {
+		db.publish(w)
+	}
+	return err
 }
 
 // Batch is Update for many concurrent callers: their functions share one
 // transaction and one fsync (group commit). fn may run more than once, so it
 // must be idempotent; it is durable when Batch returns nil.
 func (db *DB) Batch(fn func(*Tx) error) error {
-	return db.run(db.be.Batch, fn)
+	w, err := db.run(db.be.Batch, true, fn)
+	if err == nil {
+		db.publish(w)
+	}
+	return err
 }
 
 // run runs fn in a backend transaction and returns fn's error as it is, or
-// the backend's own wrapped in ErrUnavailable.
-func (db *DB) run(txn func(func(BackendTx) error) error, fn func(*Tx) error) error {
+// the backend's own wrapped in ErrUnavailable. For a write it returns what
+// the last run of fn wrote (a Batch's fn may run more than once; the last
+// run is the one committed) and announces it to other processes.
+func (db *DB) run(txn func(func(BackendTx) error) error, write bool, fn func(*Tx) error) (*writes, error) {
 	var fnErr error
-	err := txn(func(t BackendTx) error { fnErr = fn(&Tx{b: t, damage: &db.damage}); return fnErr })
+	var last *writes
+	err := txn(func(t BackendTx) error {
+		tx := &Tx{b: t, damage: &db.damage}
+		if write {
+			tx.w = &writes{}
+		}
+		if fnErr = fn(tx); fnErr != nil {
+			return fnErr
+		}
+		last = tx.w
+		if write {
+			fnErr = db.announce(t, tx.w)
+		}
+		return fnErr
+	})
 	if err != nil && err != fnErr {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return err
+	return last, err
 }
 
 // Backup writes a consistent copy of the whole store to w while others keep
@@ -151,6 +181,7 @@ func (db *DB) Check() error {
 type Tx struct {
 	b      BackendTx
 	damage *damageLog
+	w      *writes // what a write transaction put or deleted, for the feed
 }
 
 // failed reports a backend's error: ErrUnknownBucket as it is, any other
@@ -203,13 +234,29 @@ func (tx *Tx) Put(bucket, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("store: encode %s/%s: %w", bucket, key, err)
 	}
-	return failed(tx.b.Put(bucket, []byte(key), raw))
+	return tx.put(bucket, key, raw)
+}
+
+// put stores raw and notes the write for the feed.
+func (tx *Tx) put(bucket, key string, raw []byte) error {
+	if err := tx.b.Put(bucket, []byte(key), raw); err != nil {
+		return failed(err)
+	}
+	tx.noted(bucket, key)
+	return nil
+}
+
+// noted records a write for the feed (none in a read transaction).
+func (tx *Tx) noted(bucket, key string) {
+	if tx.w != nil {
+		tx.w.note(bucket, key)
+	}
 }
 
 // PutRaw stores a record that is already JSON, for callers that encoded
 // it themselves (the accounting journal); raw is not checked.
 func (tx *Tx) PutRaw(bucket, key string, raw []byte) error {
-	return failed(tx.b.Put(bucket, []byte(key), raw))
+	return tx.put(bucket, key, raw)
 }
 
 // Insert is Put that fails with ErrExists when key already has a record.
@@ -222,7 +269,11 @@ func (tx *Tx) Insert(bucket, key string, v any) error {
 
 // Delete removes key; deleting a missing key is not an error.
 func (tx *Tx) Delete(bucket, key string) error {
-	return failed(tx.b.Delete(bucket, []byte(key)))
+	if err := tx.b.Delete(bucket, []byte(key)); err != nil {
+		return failed(err)
+	}
+	tx.noted(bucket, key)
+	return nil
 }
 
 // Scan calls fn for every record whose key starts with prefix, in key order,

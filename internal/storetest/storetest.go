@@ -10,6 +10,7 @@ package storetest
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/store/postgres"
@@ -36,5 +37,23 @@ func Open(t testing.TB) *store.DB {
 		}
 		db.Close()
 	})
+	return db
+}
+
+// OpenNode opens the PostgreSQL database at url as one node of a cluster
+// would, and returns once its change feed listens, so that every later
+// commit by another node reaches it; closed at cleanup.
+func OpenNode(t testing.TB, url string) *store.DB {
+	t.Helper()
+	db, err := postgres.Open(url, store.Options{})
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for deadline := time.Now().Add(5 * time.Second); !db.Listening(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("storetest: change feed not listening after 5 s")
+		}
+	}
 	return db
 }

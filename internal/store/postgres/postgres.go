@@ -71,9 +71,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -114,6 +116,10 @@ type Backend struct {
 
 	txTimeout    time.Duration // each transaction's deadline (timeouts.go)
 	txTimeoutSet bool          // by the URL
+
+	origin    string // this Backend's id in the change feed (notify.go)
+	listening atomic.Bool
+	log       atomic.Pointer[slog.Logger]
 }
 
 // Open connects to the database at url (postgres://… or key=value, as
@@ -161,7 +167,7 @@ func OpenBackend(url string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	b := &Backend{pool: pool, known: map[string]*rel{}, txTimeout: txTimeout, txTimeoutSet: set}
+	b := &Backend{pool: pool, known: map[string]*rel{}, txTimeout: txTimeout, txTimeoutSet: set, origin: newOrigin()}
 	ctx, cancel := b.txContext()
 	defer cancel()
 	err = b.locked(ctx, func(tx pgx.Tx) error {
@@ -218,7 +224,10 @@ func (b *Backend) Update(fn func(store.BackendTx) error) error {
 		if err := fn(t); err != nil {
 			return err
 		}
-		return t.flush()
+		if err := t.flush(); err != nil {
+			return err
+		}
+		return t.announceQueued()
 	})
 	if err == nil {
 		b.mu.Lock()
@@ -372,6 +381,7 @@ type backendTx struct {
 	created []string        // buckets this transaction created
 	tabled  map[string]*rel // buckets this transaction moved to tables
 	runs    []*run          // writes not yet sent (queued.go)
+	notes   []string        // change feed notifications to send at commit
 }
 
 // rel returns where bucket's records live, or ErrUnknownBucket unless it
