@@ -134,8 +134,8 @@ func (c *client) exchange(wire []byte, wait time.Duration) []byte {
 }
 
 const (
-	answerWait = 5 * time.Second        // an answer is expected
-	dropWait   = 300 * time.Millisecond // a drop is expected; counters confirm it
+	answerWait = 5 * time.Second * raceSlowdown // an answer is expected
+	dropWait   = 300 * time.Millisecond         // a drop is expected; counters confirm it
 )
 
 func accessRequest(secret, user, pw string) *layeh.Packet {
