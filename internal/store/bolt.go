@@ -1,12 +1,9 @@
 package store
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -31,7 +28,7 @@ func openBolt(path string, opt Options) (*boltBackend, error) {
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = time.Second
 	}
-	if err := checkBoltSize(path); err != nil {
+	if err := checkFile(path); err != nil { // boltpages.go
 		return nil, err
 	}
 	b, err := openGuarded(path, opt)
@@ -182,74 +179,6 @@ func (tx boltTx) NextID(bucket string) (uint64, error) {
 		return 0, err
 	}
 	return b.NextSequence()
-}
-
-// checkBoltSize refuses a bbolt file shorter than its own meta page says
-// (truncated by a full disk, a bad copy or a crash of the file system):
-// bbolt maps the file into memory and would die of SIGBUS on the first page
-// past its end, with a stack trace instead of an error. A file of 0 bytes or
-// none is new and left to bbolt to initialise.
-//
-// The two meta pages sit at the start of the file: each a 16-byte page
-// header, then magic, version, page size, flags (uint32 each), the root
-// bucket (16 bytes), the freelist page, the high-water page id and the
-// transaction id (uint64 each) and an FNV-64a checksum of all before it, in
-// the machine's byte order. The valid one of the higher transaction is the
-// current one, as bbolt chooses.
-func checkBoltSize(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("store: open %s: %w", path, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("store: open %s: %w", path, err)
-	}
-	if fi.Size() == 0 {
-		return nil
-	}
-	type meta struct{ pageSize, pages, txid uint64 }
-	read := func(off int64) (meta, bool) {
-		var b [16 + 64]byte
-		if _, err := f.ReadAt(b[:], off); err != nil {
-			return meta{}, false
-		}
-		m := b[16:]
-		ne := binary.NativeEndian
-		h := fnv.New64a()
-		h.Write(m[:56])
-		if ne.Uint32(m[0:]) != 0xED0CDAED || ne.Uint32(m[4:]) != 2 || ne.Uint64(m[56:]) != h.Sum64() {
-			return meta{}, false
-		}
-		return meta{pageSize: uint64(ne.Uint32(m[8:])), pages: ne.Uint64(m[40:]), txid: ne.Uint64(m[48:])}, true
-	}
-	m0, ok0 := read(0)
-	var m1 meta
-	ok1 := false
-	if ok0 {
-		m1, ok1 = read(int64(m0.pageSize))
-	} else { // the first meta page is damaged: look for the second at the usual page sizes
-		for ps := int64(1024); ps <= 64<<10 && !ok1; ps *= 2 {
-			m1, ok1 = read(ps)
-		}
-	}
-	cur := m0
-	switch {
-	case !ok0 && !ok1:
-		return fmt.Errorf("%w: %s (%d bytes) has no valid bbolt meta page: it is damaged or not a wifihk database; restore it from a backup",
-			ErrDamaged, path, fi.Size())
-	case !ok0 || (ok1 && m1.txid > m0.txid):
-		cur = m1
-	}
-	if need := cur.pages * cur.pageSize; uint64(fi.Size()) < need {
-		return fmt.Errorf("%w: %s is %d bytes but its meta page says %d (%d pages of %d): the file is truncated; restore it from a backup",
-			ErrDamaged, path, fi.Size(), need, cur.pages, cur.pageSize)
-	}
-	return nil
 }
 
 // Sequence returns the bucket's last NextID, for Copy.
