@@ -29,6 +29,9 @@ func CompactFile(path string, opt Options) (before, after int64, err error) {
 		return 0, 0, fmt.Errorf("store: compact: %w", err)
 	}
 	before = fi.Size()
+	if err := checkFile(path); err != nil { // boltpages.go
+		return before, 0, err
+	}
 	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return before, 0, fmt.Errorf("%w: %s", ErrLocked, path)
