@@ -179,7 +179,12 @@ func (s *Suite) answer(ctx context.Context, dir string, l *ledger, c damageCase,
 		}
 	}
 	o, _ = s.check(ctx, dir, l, o)
-	return fmt.Sprintf("refused (%s); %s, then started", msg, fix), o
+	said := fmt.Sprintf("refused (%s); %s, then started", msg, fix)
+	if c.lossIfReported && fix == "ran store check -repair" && o.Lost > 0 {
+		lost, ao := acceptLoss(o)
+		return said + "; " + lost + " (moved aside by the repair as damaged)", ao
+	}
+	return said, o
 }
 
 // reported accepts o's loss if `store check` names damaged records, as
@@ -187,10 +192,16 @@ func (s *Suite) answer(ctx context.Context, dir string, l *ledger, c damageCase,
 func (s *Suite) reported(ctx context.Context, dir string, o Outcome) (string, Outcome) {
 	var stdout, stderr bytes.Buffer
 	code := cli.Run(ctx, []string{"store", "check", "-data", dir}, &stdout, &stderr)
-	out := stdout.String() + stderr.String()
-	if code == 0 || !strings.Contains(out, "damaged") {
+	if code == 0 || !strings.Contains(stdout.String()+stderr.String(), "damaged") {
 		return "started; store check found no damage", o
 	}
+	lost, o := acceptLoss(o)
+	return "started; " + lost + " (their bytes were hit; store check names the damaged records)", o
+}
+
+// acceptLoss takes o's failures for missing acknowledged records out of
+// it and returns them as text.
+func acceptLoss(o Outcome) (string, Outcome) {
 	kept := o.Failures[:0]
 	var lost []string
 	for _, f := range o.Failures {
@@ -201,7 +212,7 @@ func (s *Suite) reported(ctx context.Context, dir string, o Outcome) (string, Ou
 		kept = append(kept, f)
 	}
 	o.Failures = kept
-	return "started; " + strings.Join(lost, "; ") + " (their bytes were hit; store check names the damaged records)", o
+	return strings.Join(lost, "; "), o
 }
 
 // explains reports whether a refusal says what is wrong rather than crash.

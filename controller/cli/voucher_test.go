@@ -93,12 +93,12 @@ func downgradeVouchers(t *testing.T, path, id string, codes []string) {
 		events, creds := tx.Bucket([]byte(store.PortalEvents)), tx.Bucket([]byte(store.Credentials))
 		key := []byte("voucher-batch/" + id)
 		var batch map[string]any
-		if err := json.Unmarshal(events.Get(key), &batch); err != nil {
+		if err := json.Unmarshal(store.Unseal(key, events.Get(key)), &batch); err != nil {
 			return err
 		}
 		for i, name := range batch["names"].([]any) {
 			var c map[string]any
-			if err := json.Unmarshal(creds.Get([]byte(name.(string))), &c); err != nil {
+			if err := json.Unmarshal(store.Unseal([]byte(name.(string)), creds.Get([]byte(name.(string)))), &c); err != nil {
 				return err
 			}
 			c["username"] = codes[i]

@@ -132,7 +132,7 @@ func (tx boltTx) Get(bucket string, key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.Get(key), nil
+	return unseal(key, b.Get(key)), nil // seal.go
 }
 
 func (tx boltTx) Put(bucket string, key, value []byte) error {
@@ -140,7 +140,7 @@ func (tx boltTx) Put(bucket string, key, value []byte) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(key, value)
+	return b.Put(key, seal(key, value))
 }
 
 func (tx boltTx) Delete(bucket string, key []byte) error {
@@ -158,7 +158,7 @@ func (tx boltTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool, er
 	}
 	c := b.Cursor()
 	for k, v := c.Seek(from); k != nil; k, v = c.Next() {
-		if more, err := fn(k, v); err != nil || !more {
+		if more, err := fn(k, unseal(k, v)); err != nil || !more {
 			return err
 		}
 	}

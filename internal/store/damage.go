@@ -96,8 +96,8 @@ func (db *DB) CheckRecords() ([]DamagedRecord, error) {
 	err := db.View(func(tx *Tx) error {
 		for _, b := range Buckets() {
 			err := tx.b.Seek(b, nil, func(k, v []byte) (bool, error) {
-				if !json.Valid(v) {
-					out = append(out, DamagedRecord{Bucket: b, Key: string(k), Reason: "not valid JSON"})
+				if err := validRecord(v); err != nil {
+					out = append(out, DamagedRecord{Bucket: b, Key: string(k), Reason: err.Error()})
 				}
 				return true, nil
 			})

@@ -32,7 +32,7 @@ func List[T any](tx *Tx, bucket string, q Query[T]) ([]T, error) {
 		}
 		var v T
 		if err := json.Unmarshal(raw, &v); err != nil {
-			tx.damage.note(bucket, k, err)
+			tx.damage.note(bucket, k, decodeErr(raw, err))
 			return true, nil
 		}
 		if q.Keep == nil || q.Keep(&v) {

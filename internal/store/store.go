@@ -203,6 +203,7 @@ func (tx *Tx) Get(bucket, key string, v any) error {
 		return ErrNotFound
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
+		err = decodeErr(raw, err) // seal.go
 		tx.damage.note(bucket, []byte(key), err)
 		return fmt.Errorf("%w: decode %s/%s: %w", ErrDamagedRecord, bucket, key, err)
 	}
@@ -295,7 +296,9 @@ func (tx *Tx) ScanFrom(bucket, prefix, from string, fn func(key string, decode f
 		key := string(k)
 		more, err := fn(key, func(v any) error {
 			if err := json.Unmarshal(raw, v); err != nil {
-				return fmt.Errorf("store: decode %s/%s: %w", bucket, key, err)
+				err = decodeErr(raw, err)
+				tx.damage.note(bucket, k, err)
+				return fmt.Errorf("%w: decode %s/%s: %w", ErrDamagedRecord, bucket, key, err)
 			}
 			return nil
 		})
