@@ -441,12 +441,14 @@ func (p *Pipeline[Q, R]) applyRetrying(batch []R, last uint64) bool {
 }
 
 // retryDelay is how long the applier waits before its next attempt after
-// failures failed ones: 100 ms at first, to ride out a blip, then 1 s.
+// failures failed ones: 100 ms at first, to ride out a blip, then 500 ms,
+// which spares a store that is down and still finds one that is back (or a
+// disk with room again) within half a second.
 func retryDelay(failures int) time.Duration {
 	if failures < 10 {
 		return 100 * time.Millisecond
 	}
-	return time.Second
+	return 500 * time.Millisecond
 }
 
 // Wait waits until record seq is in the store, hurrying the applier, or
