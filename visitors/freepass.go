@@ -174,34 +174,26 @@ func (s *Store) UseFreeSession(mac string, perDay int) error {
 // used before.
 func (s *Store) countFree(key, pass string, perDay int) error {
 	var refusal error
+	var held freeDay
 	err := s.db.Batch(func(tx *store.Tx) error {
-		refusal = nil // Batch may run this again
+		held = s.held.get(key) // Batch may run this again
 		var d freeDay
 		if err := tx.Get(store.Allowances, key, &d); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		switch {
-		case pass != "" && slices.Contains(d.Passes, pass):
-			refusal = ErrUsedUp
-		case perDay > 0 && d.Used >= perDay:
-			refusal = ErrNoFreeLeft
-		}
-		if refusal != nil {
+		d = d.with(held)
+		if refusal = d.decide(pass, perDay); refusal != nil {
 			// An error would make bbolt roll back the whole group and run
 			// it again, then run this one alone: a commit more per refusal.
 			return nil
 		}
-		d.Used++
-		if pass != "" {
-			d.Passes = append(d.Passes, pass)
-			if len(d.Passes) > maxPassesKept {
-				d.Passes = d.Passes[len(d.Passes)-maxPassesKept:]
-			}
-		}
-		return tx.Put(store.Allowances, key, d)
+		return tx.Put(store.Allowances, key, d.add(pass))
 	})
 	if err != nil {
-		return err
+		return s.countHeld(key, pass, perDay, err) // freeheld.go
+	}
+	if refusal == nil {
+		s.held.stored(key, held)
 	}
 	return refusal
 }

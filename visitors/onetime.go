@@ -167,11 +167,12 @@ type freeDay struct {
 // for mac today.
 func (s *Store) FreeUsedToday(mac string) (int, error) {
 	var d freeDay
-	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.Allowances, freeDayKey(mac, s.now()), &d) })
+	key := freeDayKey(mac, s.now())
+	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.Allowances, key, &d) })
 	if errors.Is(err, store.ErrNotFound) {
 		err = nil
 	}
-	return d.Used, err
+	return d.with(s.held.get(key)).Used, err // freeheld.go
 }
 
 // IssueFree returns a click-through credential, a free pass (freepass.go),

@@ -18,6 +18,7 @@ type Store struct {
 	// voucherKey derives vouchers' stored names from their codes (voucher.go)
 	voucherKey []byte
 	now        func() time.Time
+	held       heldFree // free sessions counted while the disk refused writes (freeheld.go)
 }
 
 // New returns a Store over db; sealer seals CHAP secrets.
