@@ -11,12 +11,17 @@ import (
 // ones only when openOnly, at most limit (0 = all). It reads every record
 // once and keeps only limit of them in memory.
 func (s *Store) Newest(openOnly bool, limit int) ([]Session, error) {
+	return s.NewestWhere(func(ss *Session) bool { return !openOnly || ss.Open }, limit)
+}
+
+// NewestWhere is Newest for the sessions keep accepts: a history search.
+func (s *Store) NewestWhere(keep func(*Session) bool, limit int) ([]Session, error) {
 	h := &byStart{}
 	s.readBarrier()
 	err := s.db.View(func(tx *store.Tx) error {
 		_, err := store.List(tx, store.Sessions, store.Query[Session]{Prefix: "s/",
 			Keep: func(ss *Session) bool {
-				if openOnly && !ss.Open {
+				if !keep(ss) {
 					return false
 				}
 				heap.Push(h, *ss)

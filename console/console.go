@@ -52,6 +52,8 @@ type Sessions interface {
 	Get(id string) (accounting.Session, error)
 	// OpenAndStale adds the sessions closed as stale since a time.
 	OpenAndStale(since time.Time) ([]accounting.Session, error)
+	// NewestWhere is the history: the newest sessions keep accepts.
+	NewestWhere(keep func(*accounting.Session) bool, limit int) ([]accounting.Session, error)
 }
 
 // Disconnecter ends an accounting session with an RFC 5176
@@ -64,6 +66,8 @@ type Disconnecter interface {
 type Vouchers interface {
 	CreateVouchers(visitors.VoucherSpec) (visitors.VoucherBatch, error)
 	VoucherBatchByID(id string) (visitors.VoucherBatch, error)
+	ListVoucherBatches(mayRead func(org string) bool, limit int) ([]visitors.VoucherBatch, error)
+	RevokeVoucherBatch(id, by string) (int, error)
 }
 
 // Config is what the console needs. Optional parts that are nil make
@@ -150,7 +154,7 @@ func New(cfg Config) (*Console, error) {
 }
 
 // pageNames are the templates that each combine with the layout.
-var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "alerts", "vouchers", "voucher_print", "error"}
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "alerts", "vouchers", "voucher_print", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -186,10 +190,13 @@ func (c *Console) Mount(r *mux.Router) {
 		{"POST", "/venues/{org}/{id:.+}", "venue", c.venuePost},
 		{"GET", "/sessions", "sessions", c.sessions},
 		{"POST", "/sessions/disconnect", "disconnect", c.disconnect},
+		{"GET", "/sessions/history", "history", c.history},
+		{"GET", "/sessions/history.csv", "history_csv", c.historyCSV},
 		{"GET", "/alerts", "alerts", c.alerts},
 		{"GET", "/vouchers", "vouchers", c.vouchersPage},
 		{"POST", "/vouchers", "vouchers", c.vouchersCreate},
 		{"GET", "/vouchers/{id}", "voucher_print", c.voucherPrint},
+		{"POST", "/vouchers/{id}/revoke", "voucher_revoke", c.voucherRevoke},
 	} {
 		r.Handle(b+rt.path, c.page(rt.name, c.signedIn(rt.h))).Methods(rt.method)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/i18n"
 	"github.com/wifihk/wifihk/staff"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // view is what every page template gets: the layout's fields and the
@@ -153,4 +154,16 @@ var funcs = template.FuncMap{
 	"fld": func(id, label, typ, value, err string, req, ro bool) field {
 		return field{ID: id, Label: label, Type: typ, Value: value, Err: err, Req: req, RO: ro}
 	},
+}
+
+// Who is a session's user as staff read it: a free pass or a voucher by
+// what it is (their names are opaque tags), an account by its name.
+func (v *view) Who(username, mac string) string {
+	switch {
+	case visitors.IsFreePass(username):
+		return v.T("who_free", mac)
+	case visitors.IsVoucherName(username):
+		return v.T("who_voucher", mac)
+	}
+	return username
 }

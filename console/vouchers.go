@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +17,11 @@ type vouchersData struct {
 	CanWrite                        bool
 	Count, Minutes, Uses, Days, Cap string
 	Note                            string
+	Batches                         []visitors.VoucherBatch
 }
+
+// maxBatchesShown is how many of the newest batches the vouchers page lists.
+const maxBatchesShown = 100
 
 // MayMakeVouchers reports whether the vouchers page is for this principal.
 func (v *view) MayMakeVouchers() bool { return v.User != nil && canMakeVouchers(v) }
@@ -31,6 +36,13 @@ func (c *Console) vouchersPage(w http.ResponseWriter, r *http.Request, v *view) 
 	d := &vouchersData{Off: c.cfg.Vouchers == nil, CanWrite: canMakeVouchers(v),
 		Count: "20", Minutes: "60", Uses: "1", Days: "30", Cap: "0"}
 	v.Title, v.Section, v.Data = v.T("vouchers_title"), "vouchers", d
+	if d.Off {
+		return "vouchers"
+	}
+	var err error
+	if d.Batches, err = c.cfg.Vouchers.ListVoucherBatches(v.User.CanReadOwned, maxBatchesShown); err != nil {
+		return c.fail(v, err)
+	}
 	return "vouchers"
 }
 
@@ -81,8 +93,9 @@ func (c *Console) vouchersCreate(w http.ResponseWriter, r *http.Request, v *view
 // when just made), or the state of each code.
 type voucherPrint struct {
 	Batch visitors.VoucherBatch
-	Codes []string
-	Meta  string
+	Codes     []string
+	Meta      string
+	CanRevoke bool
 }
 
 // voucherPrint shows a batch and each code's state, masked.
@@ -94,7 +107,30 @@ func (c *Console) voucherPrint(w http.ResponseWriter, r *http.Request, v *view) 
 	if err != nil || !v.User.CanReadOwned(b.Org) {
 		return c.fail(v, errNotFound)
 	}
-	d := voucherPrint{Batch: b, Meta: v.T("v_valid", v.Time(b.ExpiresAt), b.Duration/60, b.Uses)}
+	d := voucherPrint{Batch: b, Meta: v.T("v_valid", v.Time(b.ExpiresAt), b.Duration/60, b.Uses),
+		CanRevoke: v.User.CanWrite(b.Org) && canMakeVouchers(v)}
 	v.Title, v.Section, v.Data = v.T("v_batch", b.ID), "vouchers", d
 	return "voucher_print"
+}
+
+// voucherRevoke disables every code of a batch, then shows the batch.
+func (c *Console) voucherRevoke(w http.ResponseWriter, r *http.Request, v *view) string {
+	if c.cfg.Vouchers == nil {
+		return c.fail(v, errNotFound)
+	}
+	id := mux.Vars(r)["id"]
+	b, err := c.cfg.Vouchers.VoucherBatchByID(id)
+	if err != nil || !v.User.CanReadOwned(b.Org) {
+		return c.fail(v, errNotFound)
+	}
+	if !v.User.CanWrite(b.Org) || !canMakeVouchers(v) {
+		return c.fail(v, errForbidden)
+	}
+	n, err := c.cfg.Vouchers.RevokeVoucherBatch(id, v.User.Actor())
+	if err != nil {
+		return c.fail(v, err)
+	}
+	c.audit(*v.User, "voucher.revoke", id, b.Org, strconv.Itoa(n)+" codes")
+	http.Redirect(w, r, c.cfg.Base+"/vouchers/"+url.PathEscape(id), http.StatusSeeOther)
+	return ""
 }

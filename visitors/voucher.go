@@ -68,6 +68,9 @@ type VoucherBatch struct {
 	CreatedBy string         `json:"created_by,omitempty"`
 	ExpiresAt time.Time      `json:"expires_at"`
 	Created   time.Time      `json:"created"`
+	// Revoked is when staff disabled the batch's codes, and by whom.
+	Revoked   time.Time `json:"revoked,omitempty"`
+	RevokedBy string    `json:"revoked_by,omitempty"`
 }
 
 // VoucherState is what staff may know of one code of a batch.
@@ -163,27 +166,32 @@ func (s *Store) VoucherBatchByID(id string) (VoucherBatch, error) {
 		if err := tx.Get(store.PortalEvents, voucherBatchKey(id), &b); err != nil {
 			return err
 		}
-		for i, name := range b.Names {
-			st := VoucherState{Status: "deleted"}
-			if i < len(b.Hints) {
-				st.Masked = maskVoucher(b.Hints[i])
-			}
-			var c Credential
-			switch err := tx.Get(store.Credentials, name, &c); {
-			case errors.Is(err, store.ErrNotFound):
-			case err != nil:
-				return err
-			default:
-				st.UsesLeft, st.Status = c.UsesLeft, voucherStatus(c.Usable(now))
-			}
-			b.Vouchers = append(b.Vouchers, st)
-		}
-		return nil
+		return fillVoucherStates(tx, &b, now)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return b, fmt.Errorf("visitors: no voucher batch %q", id)
 	}
 	return b, err
+}
+
+// fillVoucherStates reads the state of each code of b.
+func fillVoucherStates(tx *store.Tx, b *VoucherBatch, now time.Time) error {
+	for i, name := range b.Names {
+		st := VoucherState{Status: "deleted"}
+		if i < len(b.Hints) {
+			st.Masked = maskVoucher(b.Hints[i])
+		}
+		var c Credential
+		switch err := tx.Get(store.Credentials, name, &c); {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			st.UsesLeft, st.Status = c.UsesLeft, voucherStatus(c.Usable(now))
+		}
+		b.Vouchers = append(b.Vouchers, st)
+	}
+	return nil
 }
 
 func voucherStatus(usable error) string {
