@@ -89,8 +89,8 @@ func (a *API) createNAS(w http.ResponseWriter, r *http.Request, p staff.Principa
 	if !p.IsAdmin() {
 		// Operators may not claim wide address ranges, which would capture
 		// other gateways' RADIUS traffic.
-		if pre, err := hotspots.ParsePrefix(in.IP); err == nil && pre.Bits() < narrowest(pre.Addr().Is4()) {
-			web.Invalid(w, "ip", "%s is wider than an operator may register (/24 for IPv4, /64 for IPv6)", pre)
+		if err := hotspots.CheckOperatorRange(in.IP); err != nil {
+			web.Invalid(w, "ip", "%s", err)
 			return
 		}
 	}
@@ -106,14 +106,6 @@ func (a *API) createNAS(w http.ResponseWriter, r *http.Request, p staff.Principa
 	}
 	a.audit(p, "nas.create", n.ID, n.Hotspot.Org(), n.Prefix.String())
 	web.WriteJSON(w, http.StatusCreated, viewNAS(n))
-}
-
-// narrowest is the widest prefix length an operator may register.
-func narrowest(ipv4 bool) int {
-	if ipv4 {
-		return 24
-	}
-	return 64
 }
 
 // failNAS answers AddNAS's validation errors ("field: problem") as 422.

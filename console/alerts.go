@@ -55,6 +55,23 @@ func (c *Console) alerts(w http.ResponseWriter, r *http.Request, v *view) string
 // than AcctSilence: a gateway that rebooted without Accounting-On, lost
 // its link to us, or changed address.
 func (c *Console) silentNAS(v *view) ([]nasAlert, error) {
+	by, err := c.nasActivity(v)
+	if err != nil {
+		return nil, err
+	}
+	var out []nasAlert
+	for _, a := range by {
+		if v.now.Sub(a.LastAcct) > c.cfg.AcctSilence {
+			out = append(out, *a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LastAcct.Before(out[j].LastAcct) })
+	return out, nil
+}
+
+// nasActivity counts the open sessions of each NAS the principal sees,
+// with its newest accounting, by NAS ID.
+func (c *Console) nasActivity(v *view) (map[string]*nasAlert, error) {
 	open, err := c.cfg.Sessions.List(true, 0)
 	if err != nil {
 		return nil, err
@@ -66,8 +83,7 @@ func (c *Console) silentNAS(v *view) ([]nasAlert, error) {
 	by := map[string]*nasAlert{}
 	for _, s := range open {
 		venue := venues[s.NAS]
-		org := venue.Org()
-		if !v.User.CanRead(org) || (v.User.Scope() != "" && org == "") {
+		if !v.Sees(venue.Org()) {
 			continue
 		}
 		a := by[s.NAS]
@@ -80,14 +96,7 @@ func (c *Console) silentNAS(v *view) ([]nasAlert, error) {
 			a.LastAcct = s.Updated
 		}
 	}
-	var out []nasAlert
-	for _, a := range by {
-		if v.now.Sub(a.LastAcct) > c.cfg.AcctSilence {
-			out = append(out, *a)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].LastAcct.Before(out[j].LastAcct) })
-	return out, nil
+	return by, nil
 }
 
 // apAlerts fills the APs offline now (they reported before and stopped)

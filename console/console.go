@@ -154,7 +154,7 @@ func New(cfg Config) (*Console, error) {
 }
 
 // pageNames are the templates that each combine with the layout.
-var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "alerts", "vouchers", "voucher_print", "error"}
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "alerts", "vouchers", "voucher_print", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -193,6 +193,9 @@ func (c *Console) Mount(r *mux.Router) {
 		{"GET", "/sessions/history", "history", c.history},
 		{"GET", "/sessions/history.csv", "history_csv", c.historyCSV},
 		{"GET", "/alerts", "alerts", c.alerts},
+		{"GET", "/nas", "nas", c.nasPage},
+		{"POST", "/nas", "nas", c.nasCreate},
+		{"POST", "/nas/{id}/delete", "nas_delete", c.nasDelete},
 		{"GET", "/vouchers", "vouchers", c.vouchersPage},
 		{"POST", "/vouchers", "vouchers", c.vouchersCreate},
 		{"GET", "/vouchers/{id}", "voucher_print", c.voucherPrint},

@@ -86,7 +86,7 @@ func (f historyFilter) keep(v *view, venues map[string]hotspots.VenueKey) func(*
 			return false
 		}
 		venue := venues[s.NAS]
-		if org := venue.Org(); !v.User.CanRead(org) || (v.User.Scope() != "" && org == "") {
+		if !v.Sees(venue.Org()) {
 			return false
 		}
 		return q == "" || strings.Contains(strings.ToLower(s.Username+"\x00"+s.MAC+"\x00"+venue.String()+"\x00"+s.NAS), q)

@@ -167,3 +167,10 @@ func (v *view) Who(username, mac string) string {
 	}
 	return username
 }
+
+// Sees reports whether the principal sees the sessions and gateways of
+// org: its own organisation's, and those of no organisation only when it
+// is not limited to one.
+func (v *view) Sees(org string) bool {
+	return v.User.CanRead(org) && (org != "" || v.User.Scope() == "")
+}
