@@ -37,7 +37,9 @@ type nasForm struct {
 }
 
 // mayAddNAS: admins add any NAS, operators their venues'.
-func mayAddNAS(v *view) bool { return v.User.IsAdmin() || (v.User.Org != "" && v.User.CanWrite(v.User.Org)) }
+func mayAddNAS(v *view) bool {
+	return v.User.IsAdmin() || (v.User.Org != "" && v.User.CanWrite(v.User.Org))
+}
 
 func (c *Console) nasPage(w http.ResponseWriter, r *http.Request, v *view) string {
 	d := &nasData{Form: nasForm{RequireMA: hotspots.MARequire, PortalAuth: "chap", CoAPort: "3799"}}

@@ -92,7 +92,7 @@ func (c *Console) vouchersCreate(w http.ResponseWriter, r *http.Request, v *view
 // voucherPrint is a batch as cards to print, with its codes (Codes, only
 // when just made), or the state of each code.
 type voucherPrint struct {
-	Batch visitors.VoucherBatch
+	Batch     visitors.VoucherBatch
 	Codes     []string
 	Meta      string
 	CanRevoke bool
