@@ -36,11 +36,6 @@ type nasForm struct {
 	Name, IP, Venue, RequireMA, PortalAuth, CoAPort string
 }
 
-// mayAddNAS: admins add any NAS, operators their venues'.
-func mayAddNAS(v *view) bool {
-	return v.User.IsAdmin() || (v.User.Org != "" && v.User.CanWrite(v.User.Org))
-}
-
 func (c *Console) nasPage(w http.ResponseWriter, r *http.Request, v *view) string {
 	d := &nasData{Form: nasForm{RequireMA: hotspots.MARequire, PortalAuth: "chap", CoAPort: "3799"}}
 	return c.renderNAS(v, d)
@@ -49,7 +44,7 @@ func (c *Console) nasPage(w http.ResponseWriter, r *http.Request, v *view) strin
 // renderNAS fills the list of the gateways the principal sees.
 func (c *Console) renderNAS(v *view, d *nasData) string {
 	v.Title, v.Section, v.Data = v.T("nas_title"), "nas", d
-	d.CanAdd, d.SessionsOff = mayAddNAS(v), c.cfg.Sessions == nil
+	d.CanAdd, d.SessionsOff = mayManage(v), c.cfg.Sessions == nil
 	all, err := c.reg.ListNAS()
 	if err != nil {
 		return c.fail(v, err)
@@ -103,7 +98,7 @@ func (c *Console) nasCreate(w http.ResponseWriter, r *http.Request, v *view) str
 	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	d := &nasData{Form: nasForm{Name: g("name"), IP: g("ip"), Venue: g("venue"), RequireMA: g("require_ma"),
 		PortalAuth: g("portal_auth"), CoAPort: g("coa_port")}}
-	if !mayAddNAS(v) {
+	if !mayManage(v) {
 		return c.fail(v, errForbidden)
 	}
 	refuse := func(field, msg string) string {

@@ -24,16 +24,16 @@ type vouchersData struct {
 const maxBatchesShown = 100
 
 // MayMakeVouchers reports whether the vouchers page is for this principal.
-func (v *view) MayMakeVouchers() bool { return v.User != nil && canMakeVouchers(v) }
+func (v *view) MayMakeVouchers() bool { return v.User != nil && mayManage(v) }
 
-// canMakeVouchers: admins make network-wide batches, operators their
-// organisation's; viewers make none.
-func canMakeVouchers(v *view) bool {
+// mayManage: admins make network-wide voucher batches and gateways,
+// operators their organisation's; viewers make none.
+func mayManage(v *view) bool {
 	return v.User.IsAdmin() || (v.User.Org != "" && v.User.CanWrite(v.User.Org))
 }
 
 func (c *Console) vouchersPage(w http.ResponseWriter, r *http.Request, v *view) string {
-	d := &vouchersData{Off: c.cfg.Vouchers == nil, CanWrite: canMakeVouchers(v),
+	d := &vouchersData{Off: c.cfg.Vouchers == nil, CanWrite: mayManage(v),
 		Count: "20", Minutes: "60", Uses: "1", Days: "30", Cap: "0"}
 	v.Title, v.Section, v.Data = v.T("vouchers_title"), "vouchers", d
 	if d.Off {
@@ -51,7 +51,7 @@ func (c *Console) vouchersCreate(w http.ResponseWriter, r *http.Request, v *view
 	if c.cfg.Vouchers == nil {
 		return c.fail(v, errNotFound)
 	}
-	if !canMakeVouchers(v) {
+	if !mayManage(v) {
 		return c.fail(v, errForbidden)
 	}
 	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
@@ -108,7 +108,7 @@ func (c *Console) voucherPrint(w http.ResponseWriter, r *http.Request, v *view) 
 		return c.fail(v, errNotFound)
 	}
 	d := voucherPrint{Batch: b, Meta: v.T("v_valid", v.Time(b.ExpiresAt), b.Duration/60, b.Uses),
-		CanRevoke: v.User.CanWrite(b.Org) && canMakeVouchers(v)}
+		CanRevoke: v.User.CanWrite(b.Org) && mayManage(v)}
 	v.Title, v.Section, v.Data = v.T("v_batch", b.ID), "vouchers", d
 	return "voucher_print"
 }
@@ -123,7 +123,7 @@ func (c *Console) voucherRevoke(w http.ResponseWriter, r *http.Request, v *view)
 	if err != nil || !v.User.CanReadOwned(b.Org) {
 		return c.fail(v, errNotFound)
 	}
-	if !v.User.CanWrite(b.Org) || !canMakeVouchers(v) {
+	if !v.User.CanWrite(b.Org) || !mayManage(v) {
 		return c.fail(v, errForbidden)
 	}
 	n, err := c.cfg.Vouchers.RevokeVoucherBatch(id, v.User.Actor())
