@@ -154,7 +154,7 @@ func New(cfg Config) (*Console, error) {
 }
 
 // pageNames are the templates that each combine with the layout.
-var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "alerts", "vouchers", "voucher_print", "error"}
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "alerts", "vouchers", "voucher_print", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -193,6 +193,9 @@ func (c *Console) Mount(r *mux.Router) {
 		{"GET", "/sessions/history", "history", c.history},
 		{"GET", "/sessions/history.csv", "history_csv", c.historyCSV},
 		{"GET", "/alerts", "alerts", c.alerts},
+		{"GET", "/staff", "staff", c.staffPage},
+		{"POST", "/staff", "staff", c.staffCreate},
+		{"POST", "/staff/{username}/{action:disable|enable|reset|delete}", "staff_action", c.staffAction},
 		{"GET", "/nas", "nas", c.nasPage},
 		{"POST", "/nas", "nas", c.nasCreate},
 		{"POST", "/nas/{id}/delete", "nas_delete", c.nasDelete},

@@ -13,7 +13,8 @@ import (
 // TestBrowserHistoryVouchersAndGateways uses the history, voucher-batch
 // and gateway pages as an operator would, at phone and desktop widths in
 // the three languages: axe-core clean, nothing scrolling sideways, a
-// batch revoked and a gateway added with its secret shown.
+// batch revoked and a gateway added with its secret shown, and the staff
+// page with an account added.
 func TestBrowserHistoryVouchersAndGateways(t *testing.T) {
 	a := startApp(t, appOpts{})
 	seedHistory(t, a)
@@ -45,13 +46,17 @@ func TestBrowserHistoryVouchersAndGateways(t *testing.T) {
 	}
 	browsertest.Screenshot(ctx, t, shots, "voucher-revoked-1440.png")
 
-	// Every page at both widths in the three languages.
+	// Every page at both widths in the three languages, as an admin (who
+	// also has the staff page).
+	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form.whoami button`)), chromedp.WaitVisible(chromedp.ID("username")))
+	signInBrowser(t, ctx, a.URL, "admin")
 	pages := []struct{ path, wait, name string }{
 		{"/console/sessions/history", "#hist-count", "history"},
 		{"/console/sessions/history?from=2026-12-02&to=2026-12-02", "#hist-count", "history-filtered"},
 		{"/console/sessions/history?from=2026-13-01", "p.error", "history-bad-date"},
 		{"/console/vouchers", "#batches", "vouchers"},
 		{"/console/nas", "#nas-list", "nas"},
+		{"/console/staff", "#staff-list", "staff"},
 	}
 	axeAt := map[string]int{"en": 1440, "zh-Hant": 390, "zh-Hans": 390}
 	for _, width := range []int{1440, 390} {
@@ -78,10 +83,19 @@ func TestBrowserHistoryVouchersAndGateways(t *testing.T) {
 	}
 	// On the phone the history's rows and export are there.
 	do(t, ctx, "history on a phone", chromedp.Navigate(a.URL+"/console/sessions/history?lang=en"), chromedp.WaitVisible(chromedp.ID("export")))
-	if n := eval[int](t, ctx, "document.querySelectorAll('tr[data-session]').length"); n != 3 {
-		t.Errorf("history on a phone shows %d of orga's 3 sessions", n)
+	if n := eval[int](t, ctx, "document.querySelectorAll('tr[data-session]').length"); n != 4 {
+		t.Errorf("history on a phone shows %d of the 4 sessions", n)
 	}
 	if h := eval[float64](t, ctx, "document.getElementById('export').getBoundingClientRect().height"); h < 44 {
 		t.Errorf("export link is %.0f px tall, under 44", h)
+	}
+	// The staff page on a phone: an account added, its password shown.
+	do(t, ctx, "add staff", chromedp.Navigate(a.URL+"/console/staff?lang=zh-Hant"), chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "op-new"), chromedp.SetValue(chromedp.ID("org"), "orga"),
+		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("new-password")))
+	browsertest.NoSeriousViolations(ctx, t, axe, "staff added")
+	browsertest.Screenshot(ctx, t, shots, "staff-added-zh-Hant-390.png")
+	if eval[bool](t, ctx, "document.documentElement.scrollWidth > window.innerWidth") {
+		t.Error("the staff page scrolls sideways on a phone")
 	}
 }
