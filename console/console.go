@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -70,6 +71,13 @@ type Vouchers interface {
 	RevokeVoucherBatch(id, by string) (int, error)
 }
 
+// Accounts finds and imports visitor accounts; *visitors.Store
+// implements it.
+type Accounts interface {
+	Get(username string) (visitors.Credential, error)
+	ImportAccounts(r io.Reader, org string, chap, dryRun bool) (visitors.AccountImport, error)
+}
+
 // Config is what the console needs. Optional parts that are nil make
 // their pages say the data is not available rather than fail.
 type Config struct {
@@ -81,6 +89,7 @@ type Config struct {
 	Sessions     Sessions             // optional: the sessions page and NAS alerts
 	Disconnecter Disconnecter         // optional: the Disconnect button
 	Vouchers     Vouchers             // optional: the vouchers page
+	Accounts     Accounts             // optional: the visitor accounts page
 
 	// DefaultPlan is what venues without a plan of their own get.
 	DefaultPlan hotspots.Plan
@@ -154,7 +163,7 @@ func New(cfg Config) (*Console, error) {
 }
 
 // pageNames are the templates that each combine with the layout.
-var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "alerts", "vouchers", "voucher_print", "error"}
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "vouchers", "voucher_print", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -194,6 +203,8 @@ func (c *Console) Mount(r *mux.Router) {
 		{"GET", "/sessions/history.csv", "history_csv", c.historyCSV},
 		{"GET", "/alerts", "alerts", c.alerts},
 		{"GET", "/staff", "staff", c.staffPage},
+		{"GET", "/accounts", "accounts", c.accountsPage},
+		{"POST", "/accounts/import", "accounts_import", c.accountsImport},
 		{"POST", "/staff", "staff", c.staffCreate},
 		{"POST", "/staff/{username}/{action:disable|enable|reset|delete}", "staff_action", c.staffAction},
 		{"GET", "/nas", "nas", c.nasPage},
@@ -241,8 +252,11 @@ func (c *Console) page(name string, h func(w http.ResponseWriter, r *http.Reques
 		v := c.newView(w, r)
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-			if err := r.ParseForm(); err != nil || c.csrf.Check(r) != nil {
+			if err := parseForm(r); err != nil || c.csrf.Check(r) != nil {
 				v.Status, v.Error = http.StatusForbidden, v.T("err_csrf")
+				if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+					v.Status, v.Error = http.StatusRequestEntityTooLarge, v.T("err_too_big")
+				}
 				c.render(w, v, "error")
 				c.met.observe(name, sw.code, start)
 				return
@@ -253,6 +267,15 @@ func (c *Console) page(name string, h func(w http.ResponseWriter, r *http.Reques
 		}
 		c.met.observe(name, sw.code, start)
 	}))
+}
+
+// parseForm reads a posted form, a file upload's too (the 64 kB body
+// limit holds for both).
+func parseForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(64 << 10)
+	}
+	return r.ParseForm()
 }
 
 // signedIn sends visitors who are not signed in to the sign-in page.

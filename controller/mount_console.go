@@ -26,13 +26,15 @@ func (a *App) formKeys() (portal, console []byte) {
 func (a *App) mountConsole() error {
 	_, consoleKey := a.formKeys()
 	sess := a.Sessions
+	vis := visitors.New(a.DB, a.Sealer)
 	cfg := console.Config{
 		Registry:       a.Registry,
 		Auth:           a.Staff,
 		Usage:          a.CoverageSources().Usage,
 		Sessions:       sess,
 		Disconnecter:   &radius.Disconnecter{NAS: a.Registry},
-		Vouchers:       visitors.New(a.DB, a.Sealer),
+		Vouchers:       vis,
+		Accounts:       vis,
 		DefaultPlan:    a.Config.Plan,
 		CoverageTarget: a.Config.Coverage.TargetVenuesPerDistrict,
 		Metrics:        a.Metrics,

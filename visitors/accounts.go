@@ -19,11 +19,8 @@ type AccountInput struct {
 
 // AddAccount creates a visitor account (wifihk user add).
 func (s *Store) AddAccount(in AccountInput) (Credential, error) {
-	if err := validUsername(in.Username); err != nil {
+	if err := in.validate(); err != nil {
 		return Credential{}, err
-	}
-	if n := utf8.RuneCountInString(in.Password); n < 8 || len(in.Password) > 128 {
-		return Credential{}, fmt.Errorf("visitors: password: must be 8-128 characters (RADIUS carries at most 128 bytes)")
 	}
 	c := Credential{
 		Username: in.Username, Kind: KindAccount, UsesLeft: -1, Org: in.Org,
@@ -36,6 +33,16 @@ func (s *Store) AddAccount(in AccountInput) (Credential, error) {
 		return Credential{}, err
 	}
 	return s.Get(in.Username)
+}
+
+func (in AccountInput) validate() error {
+	if err := validUsername(in.Username); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(in.Password); n < 8 || len(in.Password) > 128 {
+		return fmt.Errorf("visitors: password: must be 8-128 characters (RADIUS carries at most 128 bytes)")
+	}
+	return nil
 }
 
 func validUsername(u string) error {
