@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,6 +59,7 @@ func TestBrowserHistoryVouchersAndGateways(t *testing.T) {
 		{"/console/vouchers", "#batches", "vouchers"},
 		{"/console/nas", "#nas-list", "nas"},
 		{"/console/staff", "#staff-list", "staff"},
+		{"/console/accounts?q=nobody", "#no-account", "accounts"},
 	}
 	axeAt := map[string]int{"en": 1440, "zh-Hant": 390, "zh-Hans": 390}
 	for _, width := range []int{1440, 390} {
@@ -98,4 +101,15 @@ func TestBrowserHistoryVouchersAndGateways(t *testing.T) {
 	if eval[bool](t, ctx, "document.documentElement.scrollWidth > window.innerWidth") {
 		t.Error("the staff page scrolls sideways on a phone")
 	}
+	// A bulk import on a phone: the dry run's report names the bad row.
+	file := filepath.Join(t.TempDir(), "accounts.csv")
+	os.WriteFile(file, []byte("username,password\nguest-1,password-one\nguest-2,short\n"), 0o644)
+	do(t, ctx, "import", chromedp.Navigate(a.URL+"/console/accounts?lang=en"), chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}), chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("rejected")))
+	if rej := text(t, ctx, "#rejected tbody"); !strings.Contains(rej, "guest-2") || !strings.Contains(rej, "8-128") {
+		t.Errorf("rejected rows: %q", rej)
+	}
+	browsertest.NoSeriousViolations(ctx, t, axe, "import report")
+	browsertest.Screenshot(ctx, t, shots, "accounts-import-en-390.png")
 }
