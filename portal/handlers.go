@@ -96,6 +96,20 @@ func (p *Portal) terms(w http.ResponseWriter, r *http.Request, v *view) {
 	v.message(http.StatusOK, "terms_heading", "terms_body", keep)
 }
 
+// privacy is the Personal Information Collection Statement that Hong
+// Kong's Personal Data (Privacy) Ordinance expects where personal data is
+// collected; like the terms, it keeps the login context and leads back.
+func (p *Portal) privacy(w http.ResponseWriter, r *http.Request, v *view) {
+	if tok := v.q.Get("uam"); tok != "" && !v.loadToken(tok) {
+		return
+	}
+	keep := tr(v.lang, "terms_keep_all")
+	if d := v.p.cfg.KeepSessions; d > 0 {
+		keep = tr(v.lang, "terms_keep", int(d.Hours()/24))
+	}
+	v.message(http.StatusOK, "pics_heading", "pics_body", keep)
+}
+
 // venueInfo is the RFC 8908 venue-info-url: where the visitor is and whom
 // to call for help.
 func (p *Portal) venueInfo(w http.ResponseWriter, r *http.Request, v *view) {

@@ -214,6 +214,7 @@ func (p *Portal) Mount(r *mux.Router) {
 	r.Handle(b, http.HandlerFunc(p.wispr)).Methods(http.MethodPost).Queries("res", "wispr")
 	r.Handle(b+"/", http.RedirectHandler(b, http.StatusFound)).Methods(http.MethodGet)
 	r.Handle(b+"/terms", p.page(p.terms)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(b+"/privacy", p.page(p.privacy)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(b+"/venue", p.page(p.venueInfo)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(b+"/status", p.page(p.status)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(b+"/signup", p.page(p.signupForm)).Methods(http.MethodGet)

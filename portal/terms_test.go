@@ -33,3 +33,31 @@ func TestTermsSayHowLongSessionsAreKept(t *testing.T) {
 		}
 	}
 }
+
+// The terms and the privacy notice (PICS) are reached from the login page
+// with its context, in the page's language, and lead back to it.
+func TestTermsAndPrivacyKeepTheLoginContext(t *testing.T) {
+	srv, _ := newPortal(t, portal.Limits{})
+	c := newBrowser(t)
+	for _, tc := range []struct{ lang, heading, ordinance string }{
+		{"en", "Personal Information Collection Statement", "Cap. 486"},
+		{"zh-Hant", "收集個人資料聲明", "第 486 章"},
+		{"zh-Hans", "收集个人资料声明", "第 486 章"},
+	} {
+		_, page := get(t, c, srv.URL+"/portal?"+landingQuery("AA-BB-CC-00-00-09")+"&lang="+tc.lang)
+		tok := formFields(t, page).Get("uam")
+		for _, path := range []string{"/portal/terms", "/portal/privacy"} {
+			link := path + "?lang=" + tc.lang + "&amp;uam=" + tok
+			if !strings.Contains(page, `href="`+link+`"`) {
+				t.Fatalf("%s: login page has no link to %s with its context", tc.lang, path)
+			}
+			_, body := get(t, c, srv.URL+strings.ReplaceAll(link, "&amp;", "&"))
+			if !strings.Contains(body, `href="/portal?uam=`+tok+`&amp;lang=`+tc.lang+`"`) {
+				t.Errorf("%s %s leads nowhere back:\n%s", tc.lang, path, body)
+			}
+			if path == "/portal/privacy" && (!strings.Contains(body, tc.heading) || !strings.Contains(body, tc.ordinance)) {
+				t.Errorf("%s privacy notice:\n%s", tc.lang, body)
+			}
+		}
+	}
+}
