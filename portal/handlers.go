@@ -86,20 +86,19 @@ func (v *view) loginData(errMsg string) *pageData {
 }
 
 func (p *Portal) terms(w http.ResponseWriter, r *http.Request, v *view) {
-	if tok := v.q.Get("uam"); tok != "" && !v.loadToken(tok) {
-		return
-	}
-	keep := tr(v.lang, "terms_keep_all")
-	if d := v.p.cfg.KeepSessions; d > 0 {
-		keep = tr(v.lang, "terms_keep", int(d.Hours()/24))
-	}
-	v.message(http.StatusOK, "terms_heading", "terms_body", keep)
+	v.notice("terms_heading", "terms_body")
 }
 
 // privacy is the Personal Information Collection Statement that Hong
 // Kong's Personal Data (Privacy) Ordinance expects where personal data is
-// collected; like the terms, it keeps the login context and leads back.
+// collected.
 func (p *Portal) privacy(w http.ResponseWriter, r *http.Request, v *view) {
+	v.notice("pics_heading", "pics_body")
+}
+
+// notice shows the terms or the privacy statement, with how long session
+// records are kept; with the login context it leads back to the login.
+func (v *view) notice(headingKey, bodyKey string) {
 	if tok := v.q.Get("uam"); tok != "" && !v.loadToken(tok) {
 		return
 	}
@@ -107,7 +106,7 @@ func (p *Portal) privacy(w http.ResponseWriter, r *http.Request, v *view) {
 	if d := v.p.cfg.KeepSessions; d > 0 {
 		keep = tr(v.lang, "terms_keep", int(d.Hours()/24))
 	}
-	v.message(http.StatusOK, "pics_heading", "pics_body", keep)
+	v.message(http.StatusOK, headingKey, bodyKey, keep)
 }
 
 // venueInfo is the RFC 8908 venue-info-url: where the visitor is and whom
