@@ -1,0 +1,115 @@
+package accounting
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/storetest"
+)
+
+// holdApplier holds st's applier back, as when the process is killed
+// before it runs.
+func holdApplier(t *testing.T, st *Store) {
+	t.Helper()
+	st.pl.SetDelay(time.Hour)
+}
+
+func mustApply(t *testing.T, st *Store, u Update) {
+	t.Helper()
+	if _, err := st.Apply(u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two nodes share a store, each with its own journal. Node A acknowledges
+// packets it has not applied when it is killed; node B meanwhile applies
+// more records than A ever wrote. A, restarted, must still replay its own:
+// each journal numbers its records itself, so B's applied mark is not A's.
+func TestReplayIsNotSkippedForAnotherNodesMark(t *testing.T) {
+	db := storetest.Open(t)
+	pathA := filepath.Join(t.TempDir(), "accounting.journal")
+	a, err := Open(db, pathA, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holdApplier(t, a)
+	for i := uint64(1); i <= 3; i++ {
+		mustApply(t, a, Update{NAS: "nas1", AcctID: "on-a", Status: Interim, Username: "ann", InputOctets: i * 10})
+	}
+	b, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i := range 10 {
+		mustApply(t, b, Update{NAS: "nas1", AcctID: fmt.Sprintf("on-b-%d", i), Status: Start, Username: "bob"})
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(db, pathA, nil) // A restarted after SIGKILL
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if ss, err := again.Get("nas1/on-a"); err != nil || ss.InputOctets != 30 {
+		t.Fatalf("A's acknowledged packets after its restart: %+v, %v", ss, err)
+	}
+}
+
+// Node A acknowledges a session's first packets and is killed before it
+// applies them; the NAS sends the next ones, and the Stop, to node B. A's
+// replay must not take the session back: it stays stopped, with B's
+// counters, and out of the open-session index.
+func TestReplayDoesNotOverwriteANewerWrite(t *testing.T) {
+	db := storetest.Open(t)
+	pathA := filepath.Join(t.TempDir(), "accounting.journal")
+	a, err := Open(db, pathA, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holdApplier(t, a)
+	t0 := time.Now().UTC().Truncate(time.Second)
+	mustApply(t, a, Update{NAS: "nas1", AcctID: "x", Status: Start, Username: "cat", At: t0})
+	mustApply(t, a, Update{NAS: "nas1", AcctID: "x", Status: Interim, Username: "cat", InputOctets: 200, At: t0.Add(time.Second)})
+	b, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	mustApply(t, b, Update{NAS: "nas1", AcctID: "x", Status: Interim, Username: "cat", InputOctets: 300, At: t0.Add(3 * time.Second)})
+	mustApply(t, b, Update{NAS: "nas1", AcctID: "x", Status: Stop, Username: "cat", InputOctets: 400, At: t0.Add(4 * time.Second)})
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(db, pathA, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	ss, err := again.Get("nas1/x")
+	if err != nil || ss.Open || ss.InputOctets != 400 {
+		t.Fatalf("after A's replay: %+v, %v", ss, err)
+	}
+	if n, err := New(db).OpenCount("cat", 0); err != nil || n != 0 {
+		t.Fatalf("open sessions of cat after A's replay: %d, %v", n, err)
+	}
+	// A session the store lacked is written as the node recorded it.
+	pathC := filepath.Join(t.TempDir(), "accounting.journal")
+	c, err := Open(db, pathC, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holdApplier(t, c)
+	mustApply(t, c, Update{NAS: "nas1", AcctID: "y", Status: Start, Username: "dog", At: t0})
+	cAgain, err := Open(db, pathC, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cAgain.Close()
+	if ss, err := New(db).Get("nas1/y"); err != nil || !ss.Open || !ss.Started.Equal(t0) {
+		t.Fatalf("a session only A knew, after its replay: %+v, %v", ss, err)
+	}
+}
