@@ -1,6 +1,7 @@
 package accounting
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -111,5 +112,40 @@ func TestReplayDoesNotOverwriteANewerWrite(t *testing.T) {
 	defer cAgain.Close()
 	if ss, err := New(db).Get("nas1/y"); err != nil || !ss.Open || !ss.Started.Equal(t0) {
 		t.Fatalf("a session only A knew, after its replay: %+v, %v", ss, err)
+	}
+}
+
+// The open-session index is built again after the change feed lost track
+// (a database failover) while the journal holds a fold the applier has
+// yet to write (a packet acknowledged while the database was away). The
+// build waits for the applier; the applier, once it has written the fold,
+// notes the session in the index: neither may wait for the other.
+func TestIndexBuildWhileTheApplierNotesAFold(t *testing.T) {
+	db, faults := storetest.OpenFaulty(t)
+	st, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	holdApplier(t, st)
+	faults.Fail(errors.New("connection refused"))
+	mustApply(t, st, Update{NAS: "nas1", AcctID: "fresh", Status: Interim, Username: "fay", At: time.Now().UTC()})
+	faults.Heal()
+	st.byUser.reset() // as on a feed that lost track
+	done := make(chan error, 1)
+	go func() {
+		n, err := st.OpenCount("fay", 0)
+		if err == nil && n != 1 {
+			err = fmt.Errorf("%d open sessions of fay, want 1", n)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("OpenCount still waiting after 10 s: the index build and the applier wait for each other")
 	}
 }

@@ -102,8 +102,8 @@ func (p *proc) read(r io.Reader, ready chan struct{}) {
 	for sc.Scan() {
 		p.mu.Lock()
 		p.tail = append(p.tail, sc.Text())
-		if len(p.tail) > 200 {
-			p.tail = p.tail[len(p.tail)-100:]
+		if len(p.tail) > 4000 {
+			p.tail = p.tail[len(p.tail)-2000:]
 		}
 		p.mu.Unlock()
 		if ready != nil && strings.Contains(sc.Text(), "wifihk serving") {
@@ -146,8 +146,13 @@ func (n *node) stop() error {
 	select {
 	case <-p.done:
 	case <-time.After(30 * time.Second):
-		p.kill()
-		return fmt.Errorf("cluster: node %s did not stop within 30 s of SIGTERM", n.name)
+		p.cmd.Process.Signal(syscall.SIGQUIT) // Go prints every goroutine's stack
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			p.kill()
+		}
+		return fmt.Errorf("cluster: node %s did not stop within 30 s of SIGTERM; its goroutines:\n%s", n.name, p.output())
 	}
 	if err := p.cmd.ProcessState; err != nil && !err.Success() {
 		return fmt.Errorf("cluster: node %s exited with %v:\n%s", n.name, err, p.output())
