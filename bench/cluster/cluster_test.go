@@ -43,7 +43,7 @@ func TestSoakShort(t *testing.T) {
 			cmd.Env = append(os.Environ(), serveEnv+"="+strings.Join(args, "\n"))
 			return cmd
 		},
-		Dir: t.TempDir(), Duration: 12 * time.Second, Kills: 2, Failover: true,
+		Dir: t.TempDir(), Duration: 8 * time.Second, Kills: 2, Failover: true,
 		Accounts: 3, Devices: 30, APs: 3, Log: testWriter{t},
 	})
 	if errors.Is(err, pgtest.ErrMissing) && os.Getenv("WIFIHK_INTEROP") != "1" {
