@@ -63,10 +63,6 @@ func (s *Store) openPipeline(path string, log *slog.Logger) error {
 		}
 		s.appliedKey = appliedKey + "/" + id
 	}
-	// Records a crash left were acknowledged by this node maybe long ago:
-	// other nodes may have written their sessions since (replayed.go).
-	s.replaying.Store(true)
-	defer s.replaying.Store(false)
 	s.pl, err = journal.OpenPipeline(journal.Config[*pending, []op]{
 		Path:   path,
 		Commit: s.commitGroup,
@@ -76,11 +72,11 @@ func (s *Store) openPipeline(path string, log *slog.Logger) error {
 			var folded map[string]Session
 			err := s.db.Update(func(tx *store.Tx) error {
 				folded = map[string]Session{}
-				if s.replaying.Load() {
-					var err error
-					if recs, err = replayed(tx, recs); err != nil {
-						return err
-					}
+				// Another node may have written these sessions since
+				// (lateapply.go).
+				var err error
+				if recs, err = foldBehind(tx, recs); err != nil {
+					return err
 				}
 				return writeRecords(tx, recs, s.appliedKey, last, folded)
 			})

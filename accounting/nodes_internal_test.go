@@ -149,3 +149,37 @@ func TestIndexBuildWhileTheApplierNotesAFold(t *testing.T) {
 		t.Fatal("OpenCount still waiting after 10 s: the index build and the applier wait for each other")
 	}
 }
+
+// Node A is slow, not dead: the NAS gave up on it and sent the next
+// packets and the Stop to node B, and A's applier writes its older record
+// of the session afterwards. The session stays as B left it.
+func TestLateApplyDoesNotOverwriteANewerWrite(t *testing.T) {
+	db := storetest.Open(t)
+	a, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	holdApplier(t, a)
+	t0 := time.Now().UTC().Truncate(time.Second)
+	mustApply(t, a, Update{NAS: "nas1", AcctID: "z", Status: Start, Username: "eve", At: t0})
+	b, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	mustApply(t, b, Update{NAS: "nas1", AcctID: "z", Status: Stop, Username: "eve", InputOctets: 400, At: t0.Add(4 * time.Second)})
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Sync(); err != nil { // A's applier writes its Start now
+		t.Fatal(err)
+	}
+	ss, err := New(db).Get("nas1/z")
+	if err != nil || ss.Open || ss.InputOctets != 400 {
+		t.Fatalf("after A's late apply: %+v, %v", ss, err)
+	}
+	if n, err := New(db).OpenCount("eve", 0); err != nil || n != 0 {
+		t.Fatalf("open sessions of eve after A's late apply: %d, %v", n, err)
+	}
+}
