@@ -144,7 +144,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := s.stopNodes(); err != nil {
 		res.Failures = append(res.Failures, err.Error())
 	}
-	res.Auth = authFigures(s.l, s.failWindow)
+	res.Auth = authFigures(s.l, s.start, s.failWindow)
 	if res.Check, err = verify(ctx, final.URL(db), s.l, s.seeded.perDay, cfg.SimUseWindow); err != nil {
 		return res, err
 	}

@@ -25,11 +25,13 @@ type AuthFigures struct {
 	// LongestGapOutside the same outside the database failover.
 	LongestGap        time.Duration `json:"longest_gap_ns"`
 	LongestGapOutside time.Duration `json:"longest_gap_outside_failover_ns"`
+	// Examples are the first few requests unanswered by both servers.
+	Examples []string `json:"examples,omitempty"`
 }
 
 // authFigures sums up the ledger's Access-Requests; window is when the
 // primary was killed and the replica promoted (zero: no failover).
-func authFigures(l *ledger, window [2]time.Time) AuthFigures {
+func authFigures(l *ledger, start time.Time, window [2]time.Time) AuthFigures {
 	l.mu.Lock()
 	xs := slices.Clone(l.auths)
 	l.mu.Unlock()
@@ -42,9 +44,11 @@ func authFigures(l *ledger, window [2]time.Time) AuthFigures {
 	for _, x := range xs {
 		f.Requests++
 		during := overlaps(x.start, x.end)
-		if !x.answered || x.timeouts >= 2 {
-			if !during {
-				f.Unanswered++
+		if (!x.answered || x.timeouts >= 2) && !during {
+			f.Unanswered++
+			if len(f.Examples) < 5 {
+				f.Examples = append(f.Examples, fmt.Sprintf("sent at %v, %d sends unanswered, answered by %q after %v",
+					x.start.Sub(start).Round(time.Millisecond), x.timeouts, x.by, x.end.Sub(x.start).Round(time.Millisecond)))
 			}
 		}
 		if !x.answered {
@@ -125,7 +129,7 @@ func (r Result) String() string {
 		c.SimUseOver, c.SimUseInWindow, "documented")
 	s += fmt.Sprintf("free passes: %d presented, %d accepted; %d devices over their allowance; %d counted without an Access-Accept reaching the NAS\n",
 		c.Passes, c.PassesAccepted, c.AllowanceOver, c.PassesCountedUnanswered)
-	for _, e := range c.Examples {
+	for _, e := range append(slices.Clone(a.Examples), c.Examples...) {
 		s += "  e.g. " + e + "\n"
 	}
 	for _, f := range r.Failures {
