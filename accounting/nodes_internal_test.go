@@ -7,8 +7,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/storetest"
 )
+
+// openNode opens a Store ("a node") on db with its journal at path.
+func openNode(t *testing.T, db *store.DB, path string) *Store {
+	t.Helper()
+	st, err := Open(db, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
 
 // holdApplier holds st's applier back, as when the process is killed
 // before it runs.
@@ -31,18 +42,12 @@ func mustApply(t *testing.T, st *Store, u Update) {
 func TestReplayIsNotSkippedForAnotherNodesMark(t *testing.T) {
 	db := storetest.Open(t)
 	pathA := filepath.Join(t.TempDir(), "accounting.journal")
-	a, err := Open(db, pathA, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openNode(t, db, pathA)
 	holdApplier(t, a)
 	for i := uint64(1); i <= 3; i++ {
 		mustApply(t, a, Update{NAS: "nas1", AcctID: "on-a", Status: Interim, Username: "ann", InputOctets: i * 10})
 	}
-	b, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openNode(t, db, filepath.Join(t.TempDir(), "accounting.journal"))
 	defer b.Close()
 	for i := range 10 {
 		mustApply(t, b, Update{NAS: "nas1", AcctID: fmt.Sprintf("on-b-%d", i), Status: Start, Username: "bob"})
@@ -67,28 +72,19 @@ func TestReplayIsNotSkippedForAnotherNodesMark(t *testing.T) {
 func TestReplayDoesNotOverwriteANewerWrite(t *testing.T) {
 	db := storetest.Open(t)
 	pathA := filepath.Join(t.TempDir(), "accounting.journal")
-	a, err := Open(db, pathA, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openNode(t, db, pathA)
 	holdApplier(t, a)
 	t0 := time.Now().UTC().Truncate(time.Second)
 	mustApply(t, a, Update{NAS: "nas1", AcctID: "x", Status: Start, Username: "cat", At: t0})
 	mustApply(t, a, Update{NAS: "nas1", AcctID: "x", Status: Interim, Username: "cat", InputOctets: 200, At: t0.Add(time.Second)})
-	b, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openNode(t, db, filepath.Join(t.TempDir(), "accounting.journal"))
 	defer b.Close()
 	mustApply(t, b, Update{NAS: "nas1", AcctID: "x", Status: Interim, Username: "cat", InputOctets: 300, At: t0.Add(3 * time.Second)})
 	mustApply(t, b, Update{NAS: "nas1", AcctID: "x", Status: Stop, Username: "cat", InputOctets: 400, At: t0.Add(4 * time.Second)})
 	if err := b.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	again, err := Open(db, pathA, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := openNode(t, db, pathA)
 	defer again.Close()
 	ss, err := again.Get("nas1/x")
 	if err != nil || ss.Open || ss.InputOctets != 400 {
@@ -99,16 +95,10 @@ func TestReplayDoesNotOverwriteANewerWrite(t *testing.T) {
 	}
 	// A session the store lacked is written as the node recorded it.
 	pathC := filepath.Join(t.TempDir(), "accounting.journal")
-	c, err := Open(db, pathC, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := openNode(t, db, pathC)
 	holdApplier(t, c)
 	mustApply(t, c, Update{NAS: "nas1", AcctID: "y", Status: Start, Username: "dog", At: t0})
-	cAgain, err := Open(db, pathC, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cAgain := openNode(t, db, pathC)
 	defer cAgain.Close()
 	if ss, err := New(db).Get("nas1/y"); err != nil || !ss.Open || !ss.Started.Equal(t0) {
 		t.Fatalf("a session only A knew, after its replay: %+v, %v", ss, err)
@@ -122,10 +112,7 @@ func TestReplayDoesNotOverwriteANewerWrite(t *testing.T) {
 // notes the session in the index: neither may wait for the other.
 func TestIndexBuildWhileTheApplierNotesAFold(t *testing.T) {
 	db, faults := storetest.OpenFaulty(t)
-	st, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openNode(t, db, filepath.Join(t.TempDir(), "accounting.journal"))
 	defer st.Close()
 	holdApplier(t, st)
 	faults.Fail(errors.New("connection refused"))
@@ -155,18 +142,12 @@ func TestIndexBuildWhileTheApplierNotesAFold(t *testing.T) {
 // of the session afterwards. The session stays as B left it.
 func TestLateApplyDoesNotOverwriteANewerWrite(t *testing.T) {
 	db := storetest.Open(t)
-	a, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openNode(t, db, filepath.Join(t.TempDir(), "accounting.journal"))
 	defer a.Close()
 	holdApplier(t, a)
 	t0 := time.Now().UTC().Truncate(time.Second)
 	mustApply(t, a, Update{NAS: "nas1", AcctID: "z", Status: Start, Username: "eve", At: t0})
-	b, err := Open(db, filepath.Join(t.TempDir(), "accounting.journal"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openNode(t, db, filepath.Join(t.TempDir(), "accounting.journal"))
 	defer b.Close()
 	mustApply(t, b, Update{NAS: "nas1", AcctID: "z", Status: Stop, Username: "eve", InputOctets: 400, At: t0.Add(4 * time.Second)})
 	if err := b.Sync(); err != nil {
