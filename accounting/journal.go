@@ -33,8 +33,10 @@ import (
 // uvarint key length, key, and but for a delete a uvarint value length
 // and the JSON value.
 
-// appliedKey holds the sequence number of the last journal record applied
-// to bbolt.
+// appliedKey, followed by "/" and the journal's identity
+// (journal.Identity), holds the sequence number of the last record of that
+// journal applied to the store: each node sharing a store keeps its own.
+// Alone, it is where a journal from before identities kept its mark.
 const appliedKey = "j/applied"
 
 // applyDelay is how long the applier lets journal records gather before
@@ -54,6 +56,13 @@ const maxGroup = 4096
 // what a crash left in it) or, if path is empty, straight to bbolt.
 func (s *Store) openPipeline(path string, log *slog.Logger) error {
 	var err error
+	if path != "" {
+		id, err := journal.Identity(path)
+		if err != nil {
+			return err
+		}
+		s.appliedKey = appliedKey + "/" + id
+	}
 	s.pl, err = journal.OpenPipeline(journal.Config[*pending, []op]{
 		Path:   path,
 		Commit: s.commitGroup,
@@ -63,7 +72,13 @@ func (s *Store) openPipeline(path string, log *slog.Logger) error {
 			var folded map[string]Session
 			err := s.db.Update(func(tx *store.Tx) error {
 				folded = map[string]Session{}
-				return writeRecords(tx, recs, last, folded)
+				// Another node may have written these sessions since
+				// (lateapply.go).
+				var err error
+				if recs, err = foldBehind(tx, recs); err != nil {
+					return err
+				}
+				return writeRecords(tx, recs, s.appliedKey, last, folded)
 			})
 			if err == nil && len(folded) > 0 {
 				s.byIP.note(folded)
@@ -79,9 +94,16 @@ func (s *Store) openPipeline(path string, log *slog.Logger) error {
 	return err
 }
 
-// lastApplied reads the sequence number of the last record in bbolt.
+// lastApplied reads the sequence number of this journal's last record in
+// the store (or, for a journal from before identities, the one mark).
 func (s *Store) lastApplied() (applied uint64, err error) {
-	err = s.db.View(func(tx *store.Tx) error { return tx.Get(store.Sessions, appliedKey, &applied) })
+	err = s.db.View(func(tx *store.Tx) error {
+		err := tx.Get(store.Sessions, s.appliedKey, &applied)
+		if errors.Is(err, store.ErrNotFound) {
+			err = tx.Get(store.Sessions, appliedKey, &applied)
+		}
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil
 	}
@@ -89,16 +111,16 @@ func (s *Store) lastApplied() (applied uint64, err error) {
 }
 
 // writeRecords writes records to bbolt and notes last, the last one
-// applied (0 without a journal: nothing to note). The sessions that fold
-// ops wrote go into folded.
-func writeRecords(tx *store.Tx, recs [][]op, last uint64, folded map[string]Session) error {
+// applied, at key (last 0, without a journal: nothing to note). The
+// sessions that fold ops wrote go into folded.
+func writeRecords(tx *store.Tx, recs [][]op, key string, last uint64, folded map[string]Session) error {
 	if err := writeOps(tx, latest(recs), folded); err != nil {
 		return err
 	}
 	if last == 0 {
 		return nil
 	}
-	return tx.Put(store.Sessions, appliedKey, last)
+	return tx.Put(store.Sessions, key, last)
 }
 
 // latest returns each key's last write in recs, the puts before the

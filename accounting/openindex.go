@@ -2,6 +2,7 @@ package accounting
 
 import (
 	"errors"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,11 @@ type openIndex struct {
 	built bool
 	by    map[string]map[string]Session // value -> session key -> session
 	of    map[string]string             // session key -> value
+	// building is set while build waits for the applier; the notes made
+	// meanwhile wait in pending, to be laid over what the build reads.
+	building bool
+	pending  []map[string]Session
+	buildMu  sync.Mutex // one build at a time
 }
 
 func byFramedIP(ss Session) string { return ss.FramedIP }
@@ -34,6 +40,10 @@ func byMACAddr(ss Session) string  { return ss.MAC }
 func (x *openIndex) note(written map[string]Session) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.building {
+		x.pending = append(x.pending, maps.Clone(written))
+		return
+	}
 	if !x.built {
 		return
 	}
@@ -79,19 +89,30 @@ func (s *Store) lookup(x *openIndex, v string, fn func(map[string]Session)) erro
 	return s.lookup(x, v, fn)
 }
 
-// build loads the open sessions through the open-by-NAS index. It holds
-// the lock throughout, so a commit that lands meanwhile is noted after it.
+// build loads the open sessions through the open-by-NAS index, once the
+// applier has written what is journaled. It does not hold the lock while
+// it waits: the applier notes what its folds wrote (outage.go), and would
+// wait for the lock. What commits note meanwhile is laid over what the
+// build reads, so a commit that lands during the build is noted after it.
 func (s *Store) build(x *openIndex) error {
+	x.buildMu.Lock()
+	defer x.buildMu.Unlock()
 	x.mu.Lock()
-	defer x.mu.Unlock()
 	if x.built {
+		x.mu.Unlock()
 		return nil
 	}
-	if err := s.readBarrier(); err != nil {
+	x.building, x.pending = true, nil
+	x.mu.Unlock()
+	err := s.readBarrier()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	defer func() { x.building, x.pending = false, nil }()
+	if err != nil {
 		return err
 	}
 	x.by, x.of = map[string]map[string]Session{}, map[string]string{}
-	err := s.db.View(func(tx *store.Tx) error {
+	err = s.db.View(func(tx *store.Tx) error {
 		return scanOpen(tx, "", func(key string, ss Session) (bool, error) {
 			x.set(key, ss)
 			return true, nil
@@ -99,6 +120,11 @@ func (s *Store) build(x *openIndex) error {
 	})
 	if err != nil {
 		return err
+	}
+	for _, written := range x.pending {
+		for k, ss := range written {
+			x.set(k, ss)
+		}
 	}
 	x.built = true
 	return nil

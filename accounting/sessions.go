@@ -104,6 +104,8 @@ type Store struct {
 	// on each group of packets and appends what the group writes as one
 	// record to the journal (Open), or writes it to bbolt (New).
 	pl *journal.Pipeline[*pending, []op]
+	// appliedKey is where this journal's applied mark is kept (journal.go).
+	appliedKey string
 	// open is the committer's memory of committed open sessions, by key,
 	// so an Interim does not decode its session again; only the committer
 	// touches it.

@@ -1,6 +1,7 @@
 // Package bench is the wifihk-bench command line: load generators for a
-// RADIUS server, the captive portal and agent ingest, and the fault suite. They live outside the
-// controller so that the server binary links none of them.
+// RADIUS server, the captive portal and agent ingest, the fault suite and
+// the cluster soak. They live outside the controller so that the server
+// binary links none of them.
 package bench
 
 import (
@@ -22,6 +23,8 @@ var program = cmdline.Program{Name: "wifihk-bench", Note: "(each also takes -jso
 		Summary: "load-test agent report ingest with simulated APs", Run: runAgents},
 	{Name: "faults", Usage: "[-wifihk PATH] [-rounds 5] [-damage-rounds 3] [-fulldisk 60s] [-cases kill,damage,disk] [-seed N]",
 		Summary: "the fault suite: SIGKILL under load, damaged, truncated and deleted files, a full disk; every acknowledged record checked", Run: runFaults},
+	{Name: "cluster", Usage: "[-wifihk PATH] [-d 2m] [-kills 5] [-pg-failover] [-nas-timeout 1s] [-accounts 6] [-devices 150] [-aps 6]",
+		Summary: "the cluster fault soak: three nodes on PostgreSQL under RADIUS and report load, nodes SIGKILLed, the primary failed over; every acknowledged record checked", Run: runCluster},
 	{Name: "retention", Usage: "[-days 60] [-per-day 33334] [-keep 720h] [-archive] [-radius-d 10s] [-rounds 3] [-data DIR]",
 		Summary: "simulate a city's accounting on a fake clock with retention, then RADIUS latency with and without a purge, then compaction", Run: runRetention},
 }}

@@ -18,3 +18,13 @@ func (a *App) watchFeed() {
 		return 0
 	}))
 }
+
+// feedText is /readyz's line on the change feed. A node that does not
+// hear the others is not ready: its caches (registry, staff, open
+// sessions) may lag their writes until the feed reconnects and reloads.
+func feedText(listening bool) string {
+	if listening {
+		return "change feed: listening\n"
+	}
+	return "change feed: not listening; this node's caches may lag other nodes' writes until it reconnects\n"
+}

@@ -166,7 +166,8 @@ func TestPostgresOutageUnderLoad(t *testing.T) {
 		t.Error("across: stop during the outage not acknowledged")
 	}
 	code, body := get(t, http.DefaultClient, base+"/readyz")
-	if code != 503 || !strings.Contains(body, "accounting journal:") || !strings.Contains(body, "store unreachable") {
+	if code != 503 || !strings.Contains(body, "accounting journal:") || !strings.Contains(body, "store unreachable") ||
+		!strings.Contains(body, "change feed: not listening") {
 		t.Errorf("readyz during the outage: %d %q", code, body)
 	}
 	if _, metrics := get(t, http.DefaultClient, base+"/metrics"); !strings.Contains(metrics, `wifihk_journal_store_failing{journal="accounting"} 1`) ||
@@ -191,7 +192,8 @@ func TestPostgresOutageUnderLoad(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		code, body = get(t, http.DefaultClient, base+"/readyz")
-		if code == 200 && strings.Contains(body, "accounting journal: 0 records") && strings.Contains(body, "reports journal: 0 records") {
+		if code == 200 && strings.Contains(body, "accounting journal: 0 records") && strings.Contains(body, "reports journal: 0 records") &&
+			strings.Contains(body, "change feed: listening") {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -131,14 +131,18 @@ func (a *App) readyz(w http.ResponseWriter, _ *http.Request) {
 	// How far behind the store this node is, either way: while the store
 	// is away the journals still take accounting and reports.
 	if _, err := a.DB.Version(); err != nil {
-		http.Error(w, "store: "+err.Error()+"\n"+a.backlogText(), http.StatusServiceUnavailable)
+		http.Error(w, "store: "+err.Error()+"\n"+a.backlogText()+feedText(a.DB.Listening()), http.StatusServiceUnavailable)
 		return
 	}
 	if err := a.journalHealth(); err != nil {
-		http.Error(w, err.Error()+"\n"+a.backlogText(), http.StatusServiceUnavailable)
+		http.Error(w, err.Error()+"\n"+a.backlogText()+feedText(a.DB.Listening()), http.StatusServiceUnavailable)
 		return
 	}
-	fmt.Fprint(w, "ready\n"+a.backlogText())
+	if !a.DB.Listening() {
+		http.Error(w, "not ready: "+feedText(false)+a.backlogText(), http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprint(w, "ready\n"+a.backlogText()+feedText(true))
 	if err := a.DB.DamageError(); err != nil {
 		fmt.Fprintln(w, err) // serving, but an operator should look
 	}

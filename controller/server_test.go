@@ -32,7 +32,8 @@ func get(t *testing.T, c *http.Client, url string) (int, string) {
 func TestDemoServesHealthMetricsAndHTTPS(t *testing.T) {
 	a := startDemo(t)
 	base := "http://" + a.HTTPAddr.String()
-	if code, body := get(t, http.DefaultClient, base+"/readyz"); code != 200 || !strings.Contains(body, "ready") {
+	if code, body := get(t, http.DefaultClient, base+"/readyz"); code != 200 || !strings.Contains(body, "ready") ||
+		!strings.Contains(body, "change feed: listening") {
 		t.Errorf("/readyz: %d %q", code, body)
 	}
 	if code, body := get(t, http.DefaultClient, base+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {

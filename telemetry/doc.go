@@ -14,6 +14,6 @@
 // With Config.JournalPath (as the server runs it), a report is durable
 // once appended to a journal file with one fdatasync, and is applied to
 // those buckets in the background, hundreds of reports to a transaction;
-// Series then also holds "journal/applied", the last journal record
-// applied. See journal.go.
+// Series then also holds "journal/applied/ID", the last record of journal
+// ID applied. See journal.go.
 package telemetry

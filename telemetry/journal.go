@@ -40,9 +40,11 @@ import (
 // Record body: a uvarint count of reports, then each as a uvarint length
 // and the JSON of its entry.
 
-// appliedKey, in the Series bucket, holds the sequence number of the last
-// journal record applied. Series keys start "ap/" or "venue/", so no scan
-// of the series meets it.
+// appliedKey, in the Series bucket, followed by "/" and the journal's
+// identity (journal.Identity), holds the sequence number of the last record
+// of that journal applied: each node sharing a store keeps its own. Alone,
+// it is where a journal from before identities kept its mark. Series keys
+// start "ap/" or "venue/", so no scan of the series meets it.
 const appliedKey = "journal/applied"
 
 // applyDelay is how long the applier lets records gather before it writes
@@ -69,6 +71,8 @@ var ErrClosed = errors.New("telemetry: service closed")
 // ingestJournal is the journal mode's state.
 type ingestJournal struct {
 	pl *journal.Pipeline[*pending, []entry]
+	// appliedKey is where this journal's applied mark is kept.
+	appliedKey string
 
 	// Committer only.
 	inflight map[apSeq]bool  // reports journaled, perhaps not applied
@@ -95,7 +99,11 @@ type pending struct {
 // openJournal opens the journal, applies to bbolt the records a crash
 // left in it, and empties it.
 func (s *Service) openJournal(path string) error {
-	s.jr = &ingestJournal{inflight: map[apSeq]bool{}}
+	id, err := journal.Identity(path)
+	if err != nil {
+		return fmt.Errorf("telemetry: %w", err)
+	}
+	s.jr = &ingestJournal{inflight: map[apSeq]bool{}, appliedKey: appliedKey + "/" + id}
 	pl, err := journal.OpenPipeline(journal.Config[*pending, []entry]{
 		Path:     path,
 		Commit:   s.commit,
@@ -140,9 +148,16 @@ func Replay(db *store.DB, path string, log *slog.Logger) error {
 	return s.jr.pl.Close()
 }
 
-// lastApplied reads the sequence number of the last record in bbolt.
+// lastApplied reads the sequence number of this journal's last record in
+// the store (or, for a journal from before identities, the one mark).
 func (s *Service) lastApplied() (applied uint64, err error) {
-	err = s.db.View(func(tx *store.Tx) error { return tx.Get(store.Series, appliedKey, &applied) })
+	err = s.db.View(func(tx *store.Tx) error {
+		err := tx.Get(store.Series, s.jr.appliedKey, &applied)
+		if errors.Is(err, store.ErrNotFound) {
+			err = tx.Get(store.Series, appliedKey, &applied)
+		}
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil
 	}
@@ -167,7 +182,7 @@ func (s *Service) applyRecords(recs [][]entry, last uint64) error {
 				}
 			}
 		}
-		return tx.Put(store.Series, appliedKey, last)
+		return tx.Put(store.Series, s.jr.appliedKey, last)
 	})
 	if err != nil {
 		return err
