@@ -31,9 +31,11 @@ type NAS struct {
 	// PortalAuth is how the portal logs visitors on: "chap" (default) or "pap".
 	PortalAuth string `json:"portal_auth,omitempty"`
 	// SecretSealed and UAMSecretSealed are sealed with the data dir's key.
-	SecretSealed    string    `json:"secret_sealed"`
-	UAMSecretSealed string    `json:"uam_secret_sealed,omitempty"`
-	Created         time.Time `json:"created"`
+	SecretSealed    string `json:"secret_sealed"`
+	UAMSecretSealed string `json:"uam_secret_sealed,omitempty"`
+	// Cert is the client certificate it presents over RadSec, if any.
+	Cert    CertIdentity `json:"cert,omitzero"`
+	Created time.Time    `json:"created"`
 }
 
 // NASInput is what registering a NAS takes.
@@ -47,6 +49,7 @@ type NASInput struct {
 	Identifier string
 	UAMSecret  string
 	PortalAuth string
+	Cert       CertIdentity
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -92,6 +95,9 @@ func (in NASInput) validate() (netip.Prefix, error) {
 	case "", MARequire, MAAuto, MAOff:
 	default:
 		return p, fmt.Errorf("require-message-authenticator: %q is not require, auto or off", in.RequireMA)
+	}
+	if err := in.Cert.validate(); err != nil {
+		return p, err
 	}
 	switch in.PortalAuth {
 	case "", "chap", "pap":

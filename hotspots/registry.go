@@ -55,7 +55,7 @@ func (r *Registry) AddNAS(in NASInput) (NAS, error) {
 	n := NAS{
 		ID: in.Name, Name: in.Name, Prefix: p, Hotspot: in.Hotspot,
 		CoAPort: in.CoAPort, RequireMA: in.RequireMA, Identifier: in.Identifier,
-		PortalAuth: in.PortalAuth, SecretSealed: r.sealer.Seal(in.Secret),
+		PortalAuth: in.PortalAuth, SecretSealed: r.sealer.Seal(in.Secret), Cert: in.Cert,
 		Created: r.now().UTC(),
 	}
 	if n.CoAPort == 0 {
@@ -72,6 +72,9 @@ func (r *Registry) AddNAS(in NASInput) (NAS, error) {
 	}
 	err = r.db.Update(func(tx *store.Tx) error {
 		if err := checkNASTx(tx, in.Hotspot, p, ""); err != nil {
+			return err
+		}
+		if err := checkCertTx(tx, in.Cert); err != nil {
 			return err
 		}
 		if err := tx.Insert(store.NAS, n.ID, n); err != nil {
@@ -158,6 +161,7 @@ type nasIndex struct {
 	byName      []NAS
 	byPrefixLen []nasEntry
 	byKey       map[string]NAS // see LookupNAS
+	byCert      []NAS          // those with a RadSec certificate identity
 }
 
 func (r *Registry) reloadNAS() error {
@@ -181,6 +185,9 @@ func (r *Registry) reloadNAS() error {
 			idx.byKey[n.Name] = n
 		}
 		idx.byPrefixLen = append(idx.byPrefixLen, nasEntry{n, sec})
+		if !n.Cert.IsZero() {
+			idx.byCert = append(idx.byCert, n)
+		}
 	}
 	for _, n := range idx.byName {
 		if n.Identifier != "" {

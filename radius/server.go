@@ -358,6 +358,12 @@ func (s *Server) prepare(b []byte, src netip.AddrPort) (outcome, *prepared) {
 		s.logUnknown(b, src, start)
 		return outcome{}, nil
 	}
+	return s.prepareFor(b, src, nas, secret, start)
+}
+
+// prepareFor checks a packet from a known NAS: framing, authenticators,
+// duplicates.
+func (s *Server) prepareFor(b []byte, src netip.AddrPort, nas hotspots.NAS, secret string, start time.Time) (outcome, *prepared) {
 	if len(b) < headerLen {
 		s.met.drop(DropMalformed)
 		return outcome{}, nil

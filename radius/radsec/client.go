@@ -1,0 +1,253 @@
+package radsec
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	layeh "layeh.com/radius"
+
+	"github.com/wifihk/wifihk/radius"
+)
+
+// ClientConfig configures a Client. Zero fields take the stated defaults.
+type ClientConfig struct {
+	// Addr is the home server's host:port (RadSec's port is 2083).
+	Addr string
+	// TLS holds the client certificate, RootCAs (the server's CA) and
+	// ServerName (the name its certificate must carry; default the host
+	// of Addr). The client forces TLS 1.2 or later.
+	TLS *tls.Config
+	// Timeout bounds one exchange when ctx has no earlier deadline.
+	// Default 5s.
+	Timeout time.Duration
+	// DialTimeout bounds connecting and the handshake. Default 5s.
+	DialTimeout time.Duration
+	Log         *slog.Logger
+}
+
+// ErrClosed is returned by a Client's Exchange after Close.
+var ErrClosed = errors.New("radsec: client closed")
+
+// Client sends requests to one RadSec server over one TLS connection,
+// with up to 256 in flight (one per Identifier), answers matched as they
+// come. A broken connection fails the requests on it; the next Exchange
+// dials again.
+type Client struct {
+	cfg ClientConfig
+	tls *tls.Config
+	log *slog.Logger
+	ids chan byte // free Identifiers
+
+	mu     sync.Mutex
+	conn   *clientConn
+	closed bool
+}
+
+// clientConn is one connection and the requests waiting on it.
+type clientConn struct {
+	c       *tls.Conn
+	wmu     sync.Mutex
+	mu      sync.Mutex
+	pending map[byte]*call
+	err     error // set once the connection failed
+}
+
+type call struct {
+	req   []byte
+	reply chan []byte
+}
+
+// NewClient checks cfg; it connects on the first Exchange.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("radsec: Addr: %q is not host:port", cfg.Addr)
+	}
+	if cfg.TLS == nil || len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetClientCertificate == nil {
+		return nil, errors.New("radsec: TLS: a client certificate is required")
+	}
+	if cfg.TLS.InsecureSkipVerify {
+		return nil, errors.New("radsec: TLS: InsecureSkipVerify is not allowed; set RootCAs and ServerName")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = 5 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	t := cfg.TLS.Clone()
+	t.MinVersion = max(t.MinVersion, tls.VersionTLS12)
+	if t.ServerName == "" {
+		t.ServerName = host
+	}
+	ids := make(chan byte, 256)
+	for i := range 256 {
+		ids <- byte(i)
+	}
+	return &Client{cfg: cfg, tls: t, log: cfg.Log.With("component", "radsec", "server", cfg.Addr), ids: ids}, nil
+}
+
+// Exchange sends p (its Identifier is chosen here, its Secret ignored) and
+// returns the verified answer. Access-Request and Status-Server carry a
+// Message-Authenticator.
+func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	var id byte
+	select {
+	case id = <-c.ids:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("radsec: %s: no free identifier: %w", c.cfg.Addr, ctx.Err())
+	}
+	defer func() { c.ids <- id }()
+	q := *p
+	q.Identifier, q.Secret = id, []byte(Secret)
+	req, err := radius.EncodeRequest(&q)
+	if err != nil {
+		return nil, err
+	}
+	cc, err := c.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cl := &call{req: req, reply: make(chan []byte, 1)}
+	if err := cc.send(id, cl); err != nil {
+		c.drop(cc)
+		return nil, fmt.Errorf("radsec: %s: %w", c.cfg.Addr, err)
+	}
+	select {
+	case b, ok := <-cl.reply:
+		if !ok {
+			return nil, fmt.Errorf("radsec: %s: connection lost: %w", c.cfg.Addr, cc.failure())
+		}
+		return radius.CheckReply(b, req, []byte(Secret))
+	case <-ctx.Done():
+		cc.forget(id, cl)
+		return nil, fmt.Errorf("radsec: %s: no answer: %w", c.cfg.Addr, ctx.Err())
+	}
+}
+
+// Status sends Status-Server (RFC 5997), as a probe or keepalive; nil
+// means the server answered.
+func (c *Client) Status(ctx context.Context) error {
+	p := layeh.New(layeh.CodeStatusServer, []byte(Secret))
+	_, err := c.Exchange(ctx, p)
+	return err
+}
+
+// Close closes the connection; later exchanges fail with ErrClosed.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.conn != nil {
+		c.conn.c.Close()
+		c.conn = nil
+	}
+	return nil
+}
+
+// connect returns the live connection, dialling one if there is none.
+func (c *Client) connect(ctx context.Context) (*clientConn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	if c.conn != nil && c.conn.failure() == nil {
+		return c.conn, nil
+	}
+	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
+	defer cancel()
+	d := tls.Dialer{NetDialer: &net.Dialer{}, Config: c.tls}
+	nc, err := d.DialContext(dctx, "tcp", c.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("radsec: dial %s: %w", c.cfg.Addr, err)
+	}
+	cc := &clientConn{c: nc.(*tls.Conn), pending: map[byte]*call{}}
+	c.conn = cc
+	go cc.readLoop(c.log)
+	return cc, nil
+}
+
+// drop forgets cc if it is still the live connection, so the next
+// exchange dials again.
+func (c *Client) drop(cc *clientConn) {
+	c.mu.Lock()
+	if c.conn == cc {
+		c.conn = nil
+	}
+	c.mu.Unlock()
+	cc.c.Close()
+}
+
+func (cc *clientConn) send(id byte, cl *call) error {
+	cc.mu.Lock()
+	if cc.err != nil {
+		cc.mu.Unlock()
+		return cc.err
+	}
+	cc.pending[id] = cl
+	cc.mu.Unlock()
+	cc.wmu.Lock()
+	defer cc.wmu.Unlock()
+	cc.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, err := cc.c.Write(cl.req)
+	return err
+}
+
+func (cc *clientConn) forget(id byte, cl *call) {
+	cc.mu.Lock()
+	if cc.pending[id] == cl {
+		delete(cc.pending, id)
+	}
+	cc.mu.Unlock()
+}
+
+func (cc *clientConn) failure() error {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.err
+}
+
+// readLoop delivers answers to their callers until the connection fails,
+// then fails every request still waiting.
+func (cc *clientConn) readLoop(log *slog.Logger) {
+	buf := make([]byte, maxLen)
+	var err error
+	for {
+		var b []byte
+		if b, err = readPacket(cc.c, buf); err != nil {
+			break
+		}
+		cc.mu.Lock()
+		cl := cc.pending[b[1]]
+		delete(cc.pending, b[1])
+		cc.mu.Unlock()
+		if cl == nil {
+			log.Debug("radsec answer to no waiting request", "id", b[1])
+			continue
+		}
+		cl.reply <- append([]byte(nil), b...)
+	}
+	if errors.Is(err, ErrFrame) {
+		log.Warn("radsec connection closed: " + err.Error())
+	}
+	cc.c.Close()
+	cc.mu.Lock()
+	cc.err = fmt.Errorf("radsec: connection: %w", err)
+	for id, cl := range cc.pending {
+		close(cl.reply)
+		delete(cc.pending, id)
+	}
+	cc.mu.Unlock()
+}
