@@ -42,6 +42,7 @@ func (a *App) mountRADIUS() error {
 	if err != nil {
 		return err
 	}
+	var servers []*radius.Server // auth, acct
 	for _, l := range []struct {
 		port    radius.Port
 		addr    string
@@ -59,8 +60,9 @@ func (a *App) mountRADIUS() error {
 			return err
 		}
 		a.onStart(a.startRADIUS(srv, l.port, l.addr, l.bound))
+		servers = append(servers, srv)
 	}
-	return nil
+	return a.mountRadSec(servers[0], servers[1])
 }
 
 func (a *App) startRADIUS(srv *radius.Server, port radius.Port, addr string, bound *net.Addr) func(context.Context) (func(context.Context) error, error) {

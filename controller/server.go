@@ -50,12 +50,13 @@ type App struct {
 
 	// Ready is closed once every listener is bound; HTTPAddr, AuthAddr and
 	// AcctAddr then hold the bound addresses (useful with port 0).
-	Ready     chan struct{}
-	HTTPAddr  net.Addr
-	HTTPSAddr net.Addr // nil without TLS
-	AdminAddr net.Addr // nil without http.admin_addr (admin.go)
-	AuthAddr  net.Addr
-	AcctAddr  net.Addr
+	Ready      chan struct{}
+	HTTPAddr   net.Addr
+	HTTPSAddr  net.Addr // nil without TLS
+	AdminAddr  net.Addr // nil without http.admin_addr (admin.go)
+	AuthAddr   net.Addr
+	AcctAddr   net.Addr
+	RadSecAddr net.Addr // nil without radius.radsec.addr (mount_radsec.go)
 
 	starters []func(ctx context.Context) (stop func(context.Context) error, err error)
 	// closers run after every listener has stopped, last first, before
@@ -200,7 +201,7 @@ func (a *App) Run(ctx context.Context) error {
 		stops = append(stops, stop)
 	}
 	close(a.Ready)
-	a.Log.Info("wifihk serving", "http", a.HTTPAddr, "https", a.HTTPSAddr, "radius_auth", a.AuthAddr, "radius_acct", a.AcctAddr, "data", a.Config.DataDir)
+	a.Log.Info("wifihk serving", "http", a.HTTPAddr, "https", a.HTTPSAddr, "radius_auth", a.AuthAddr, "radius_acct", a.AcctAddr, "radsec", a.RadSecAddr, "data", a.Config.DataDir)
 	<-ctx.Done()
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err

@@ -21,6 +21,9 @@ func cmdNASAdd(_ context.Context, e *Env, args []string) error {
 	fs.StringVar(&in.Identifier, "nas-id", "", "NAS-Identifier / UAM nasid it sends")
 	fs.StringVar(&in.UAMSecret, "uam-secret", "", "UAM secret shared with the portal")
 	fs.StringVar(&in.PortalAuth, "portal-auth", "chap", "how the portal logs visitors on: chap or pap")
+	fs.StringVar(&in.Cert.Issuer, "cert-issuer", "", "RadSec: issuer CN (or full DN) of the client certificate it presents")
+	fs.StringVar(&in.Cert.Subject, "cert-subject", "", "RadSec: subject CN of its client certificate")
+	fs.StringVar(&in.Cert.SAN, "cert-san", "", "RadSec: a DNS, URI, e-mail or IP subject alternative name of its client certificate")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -76,7 +79,7 @@ func yesNo(b bool) string {
 func nasView(n hotspots.NAS) map[string]any {
 	return map[string]any{"id": n.ID, "name": n.Name, "ip": n.Prefix.String(), "hotspot": n.Hotspot,
 		"coa_port": n.CoAPort, "require_message_authenticator": n.RequireMA, "nas_identifier": n.Identifier,
-		"portal_auth": n.PortalAuth, "uam_secret_set": n.UAMSecretSealed != ""}
+		"portal_auth": n.PortalAuth, "uam_secret_set": n.UAMSecretSealed != "", "cert": n.Cert}
 }
 
 // cmdNASUpdate changes the flags given and keeps the rest.

@@ -77,6 +77,8 @@ type RADIUS struct {
 	// sources to one per this interval. Default 10s.
 	UnknownLogEvery time.Duration `yaml:"unknown_log_every"`
 	EAP             EAP           `yaml:"eap"`
+	// RadSec is RADIUS over TLS (radsec.go).
+	RadSec RadSec `yaml:"radsec"`
 }
 
 // EAP configures 802.1X (EAP-TTLS) on the auth listener, for the secure
@@ -159,6 +161,7 @@ func Default() Config {
 			DuplicateWindow: 5 * time.Second,
 			UnknownLogEvery: 10 * time.Second,
 			EAP:             EAP{Timeout: 30 * time.Second},
+			RadSec:          DefaultRadSec(),
 		},
 		HTTP:     HTTP{Addr: ":8080", TLSAddr: ":8443", MaxBodyBytes: 1 << 20},
 		Plan:     hotspots.DefaultPlan(),
@@ -246,6 +249,9 @@ func (c Config) Validate() error {
 	}
 	if c.Coverage.TargetVenuesPerDistrict < 0 {
 		return errors.New("config: coverage.target_venues_per_district: must not be negative")
+	}
+	if err := c.RADIUS.RadSec.validate(); err != nil {
+		return err
 	}
 	if err := c.Retention.validate(); err != nil {
 		return err

@@ -31,8 +31,12 @@ type ClientConfig struct {
 	Log         *slog.Logger
 }
 
-// ErrClosed is returned by a Client's Exchange after Close.
-var ErrClosed = errors.New("radsec: client closed")
+var (
+	// ErrClosed is returned by a Client's Exchange after Close.
+	ErrClosed = errors.New("radsec: client closed")
+	// ErrSecret means a packet was not built with Secret.
+	ErrSecret = errors.New(`radsec: build the packet with the secret "radsec" (RFC 6614 §2.3): User-Password is hidden with it`)
+)
 
 // Client sends requests to one RadSec server over one TLS connection,
 // with up to 256 in flight (one per Identifier), answers matched as they
@@ -96,10 +100,14 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	return &Client{cfg: cfg, tls: t, log: cfg.Log.With("component", "radsec", "server", cfg.Addr), ids: ids}, nil
 }
 
-// Exchange sends p (its Identifier is chosen here, its Secret ignored) and
-// returns the verified answer. Access-Request and Status-Server carry a
-// Message-Authenticator.
+// Exchange sends p and returns the verified answer. p must be built with
+// the RadSec secret (layeh.New(code, []byte(radsec.Secret))), since
+// User-Password is hidden with it when set; its Identifier is chosen here.
+// Requests but Accounting-Request carry a Message-Authenticator.
 func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, error) {
+	if string(p.Secret) != Secret {
+		return nil, ErrSecret
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	var id byte
@@ -111,7 +119,7 @@ func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, 
 	defer func() { c.ids <- id }()
 	q := *p
 	q.Identifier, q.Secret = id, []byte(Secret)
-	req, err := radius.EncodeRequest(&q)
+	req, err := encode(&q)
 	if err != nil {
 		return nil, err
 	}
@@ -137,10 +145,20 @@ func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, 
 }
 
 // Status sends Status-Server (RFC 5997), as a probe or keepalive; nil
-// means the server answered.
+// means the server answered. When it times out, the connection is
+// dropped.
 func (c *Client) Status(ctx context.Context) error {
-	p := layeh.New(layeh.CodeStatusServer, []byte(Secret))
-	_, err := c.Exchange(ctx, p)
+	_, err := c.Exchange(ctx, layeh.New(layeh.CodeStatusServer, []byte(Secret)))
+	if errors.Is(err, context.DeadlineExceeded) {
+		// A connection that cannot answer a probe is dead or wedged:
+		// the next exchange dials a new one.
+		c.mu.Lock()
+		cc := c.conn
+		c.mu.Unlock()
+		if cc != nil {
+			c.drop(cc)
+		}
+	}
 	return err
 }
 
@@ -250,4 +268,14 @@ func (cc *clientConn) readLoop(log *slog.Logger) {
 		delete(cc.pending, id)
 	}
 	cc.mu.Unlock()
+}
+
+// encode encodes a request. Accounting-Request goes without
+// Message-Authenticator: its Request Authenticator already covers it, and
+// peers differ on how to compute one there (radsecproxy rejects ours).
+func encode(p *layeh.Packet) ([]byte, error) {
+	if p.Code == layeh.CodeAccountingRequest {
+		return p.Encode()
+	}
+	return radius.EncodeRequest(p)
 }

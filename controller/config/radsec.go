@@ -1,0 +1,55 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+)
+
+// RadSec configures RADIUS over TLS (RFC 6614) for NAS and peers that
+// present a client certificate registered with their NAS
+// (wifihk nas add -cert-issuer … -cert-subject …). Off unless Addr is set.
+type RadSec struct {
+	// Addr is the TCP listen address, e.g. :2083. Default "" (off).
+	Addr string `yaml:"addr"`
+	// Cert and Key are the server's certificate chain and private key (PEM).
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// ClientCA is a PEM file of the CAs that sign NAS certificates.
+	ClientCA string `yaml:"client_ca"`
+	// IdleTimeout closes a connection silent this long. Default 120s.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxConns caps open connections. Default 1024.
+	MaxConns int `yaml:"max_conns"`
+	// MaxInFlight caps the requests of one connection handled at once.
+	// Default 256.
+	MaxInFlight int `yaml:"max_in_flight"`
+}
+
+// DefaultRadSec is RadSec off, with its limits' defaults.
+func DefaultRadSec() RadSec {
+	return RadSec{IdleTimeout: 120 * time.Second, MaxConns: 1024, MaxInFlight: 256}
+}
+
+func (r RadSec) validate() error {
+	if r.Addr == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(r.Addr); err != nil {
+		return fmt.Errorf("config: radius.radsec.addr: %q is not host:port (%v)", r.Addr, err)
+	}
+	switch {
+	case r.Cert == "" || r.Key == "":
+		return errors.New("config: radius.radsec.cert and radius.radsec.key: required with radius.radsec.addr")
+	case r.ClientCA == "":
+		return errors.New("config: radius.radsec.client_ca: required with radius.radsec.addr (NAS are identified by their certificates)")
+	case r.IdleTimeout <= 0:
+		return fmt.Errorf("config: radius.radsec.idle_timeout: %v must be positive", r.IdleTimeout)
+	case r.MaxConns <= 0:
+		return fmt.Errorf("config: radius.radsec.max_conns: %d must be positive", r.MaxConns)
+	case r.MaxInFlight <= 0 || r.MaxInFlight > 256:
+		return fmt.Errorf("config: radius.radsec.max_in_flight: %d must be between 1 and 256", r.MaxInFlight)
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package controller
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+
+	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/radius/radsec"
+)
+
+// mountRadSec builds the RadSec listener in front of the auth and acct
+// servers when radius.radsec.addr is set.
+func (a *App) mountRadSec(auth, acct *radius.Server) error {
+	c := a.Config.RADIUS.RadSec
+	if c.Addr == "" {
+		return nil
+	}
+	cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
+	if err != nil {
+		return fmt.Errorf("server: radius.radsec.cert/key: %w", err)
+	}
+	pemCAs, err := os.ReadFile(c.ClientCA)
+	if err != nil {
+		return fmt.Errorf("server: radius.radsec.client_ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemCAs) {
+		return fmt.Errorf("server: radius.radsec.client_ca: %s holds no PEM certificate", c.ClientCA)
+	}
+	srv, err := radsec.NewServer(radsec.ServerConfig{
+		TLS: &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool},
+		NAS: a.Registry, Auth: auth, Acct: acct, Metrics: radsec.NewMetrics(a.Metrics), Log: a.Log,
+		IdleTimeout: c.IdleTimeout, MaxConns: c.MaxConns, MaxInFlight: c.MaxInFlight,
+	})
+	if err != nil {
+		return err
+	}
+	a.onStart(func(ctx context.Context) (func(context.Context) error, error) {
+		ln, err := net.Listen("tcp", c.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("server: radius radsec: %w", err)
+		}
+		a.RadSecAddr = ln.Addr()
+		go func() {
+			if err := srv.Serve(ln); err != nil && err != radius.ErrServerClosed {
+				a.Log.Error("radsec listener stopped", "err", err)
+			}
+		}()
+		return srv.Shutdown, nil
+	})
+	return nil
+}

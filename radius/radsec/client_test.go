@@ -1,0 +1,72 @@
+package radsec
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	layeh "layeh.com/radius"
+)
+
+func TestExchangeNeedsRadSecSecret(t *testing.T) {
+	r := newRig(t, nil)
+	c := r.client(r.nasCert)
+	if _, err := c.Exchange(context.Background(), layeh.New(layeh.CodeAccessRequest, []byte("other"))); !errors.Is(err, ErrSecret) {
+		t.Fatalf("err = %v, want ErrSecret", err)
+	}
+}
+
+func TestClientChecksServerName(t *testing.T) {
+	r := newRig(t, nil)
+	c, err := NewClient(ClientConfig{Addr: r.addr, TLS: &tls.Config{Certificates: []tls.Certificate{r.nasCert.TLS},
+		RootCAs: r.ca.Pool, ServerName: "someone-else.example.net"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Status(context.Background()); err == nil {
+		t.Fatal("a server with another name was accepted")
+	}
+}
+
+// A server that takes the connection but never answers: Status times out
+// and drops it, so the next exchange dials a new connection.
+func TestStatusTimeoutRedials(t *testing.T) {
+	r := newRig(t, nil)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{r.srvCert.TLS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	c, err := NewClient(ClientConfig{Addr: ln.Addr().String(), Timeout: 150 * time.Millisecond,
+		TLS: &tls.Config{Certificates: []tls.Certificate{r.nasCert.TLS}, RootCAs: r.ca.Pool, ServerName: "radsec.example.net"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 2 {
+		var ne net.Error
+		if err := c.Status(context.Background()); !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &ne) {
+			t.Fatalf("Status against a silent server: %v", err)
+		}
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2 (a new one after the failed probe)", n)
+	}
+}
