@@ -15,6 +15,8 @@ import (
 var program = cmdline.Program{Name: "wifihk-bench", Note: "(each also takes -json)", Commands: []cmdline.Command{
 	{Name: "radius", Usage: "[-server HOST:PORT] [-secret S] [-mode auth|acct] [-c 64] [-d 10s]",
 		Summary: "load-test a RADIUS server (PAP with Message-Authenticator, or Interim-Updates)", Run: runRADIUS},
+	{Name: "radsec", Usage: "-ca FILE -cert FILE -key FILE [-server HOST:PORT] [-servername N] [-mode auth|status] [-conns 100] [-c 1] [-d 10s]",
+		Summary: "load-test a RadSec server (RADIUS over TLS) over many TLS connections", Run: runRadSec},
 	{Name: "eap", Usage: "[-server HOST:PORT] [-secret S] [-c 16] [-d 10s] [-method ttls|peap] [-resume] [-tls 1.2|1.3] [-ca FILE -servername NAME]",
 		Summary: "load-test 802.1X: full or resumed EAP-TTLS/PAP or PEAP/EAP-MSCHAPv2 conversations", Run: runEAP},
 	{Name: "portal", Usage: "[-mode landing|login] [-rate 2000] [-d 10s] [-c 64] [-url URL | -portal URL -nasid demo -uamsecret S] [-radius ADDR -secret S -server-pid PID]",

@@ -1,6 +1,7 @@
 package radsec
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -218,18 +219,22 @@ func (s *Server) serveConn(raw net.Conn) {
 // waits for those in flight; it returns why it ended.
 func (s *Server) readLoop(c *tls.Conn, nas hotspots.NAS, src netip.AddrPort) string {
 	var (
-		wmu      sync.Mutex
 		inflight sync.WaitGroup
 		sem      = make(chan struct{}, s.cfg.MaxInFlight)
+		replies  = make(chan []byte, s.cfg.MaxInFlight)
 		failed   atomic.Bool
+		wdone    = make(chan struct{})
 	)
-	defer inflight.Wait()
+	go func() { defer close(wdone); s.writeLoop(c, replies, &failed) }()
+	defer func() { inflight.Wait(); close(replies); <-wdone }()
 	buf := make([]byte, maxLen)
 	for {
 		c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
 		b, err := readPacket(c, buf)
 		if err != nil {
-			c.Close() // wake writers
+			if !errors.Is(err, io.EOF) {
+				c.Close() // a half-closed client still gets its answers
+			}
 			return s.endReason(err, nas, src, &failed)
 		}
 		srv := s.cfg.Auth
@@ -241,17 +246,39 @@ func (s *Server) readLoop(c *tls.Conn, nas hotspots.NAS, src netip.AddrPort) str
 		inflight.Add(1)
 		go func() {
 			defer func() { <-sem; inflight.Done() }()
-			reply := srv.Answer(req, src, nas, Secret)
-			if reply == nil {
-				return
-			}
-			wmu.Lock()
-			defer wmu.Unlock()
-			c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-			if _, err := c.Write(reply); err != nil && !failed.Swap(true) {
-				c.Close() // a client that does not read loses its connection
+			if reply := srv.Answer(req, src, nas, Secret); reply != nil {
+				replies <- reply
 			}
 		}()
+	}
+}
+
+// writeLoop writes replies as they come, several in one TLS record and
+// system call when they queue up. A client that does not read within
+// WriteTimeout loses its connection; later replies are discarded.
+func (s *Server) writeLoop(c *tls.Conn, replies <-chan []byte, failed *atomic.Bool) {
+	w := bufio.NewWriterSize(c, 16<<10)
+	for reply := range replies {
+		if failed.Load() {
+			continue
+		}
+		c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		w.Write(reply)
+	more:
+		for w.Available() >= maxLen {
+			select {
+			case r, ok := <-replies:
+				if !ok {
+					break more
+				}
+				w.Write(r)
+			default:
+				break more
+			}
+		}
+		if err := w.Flush(); err != nil && !failed.Swap(true) {
+			c.Close() // wakes the reader
+		}
 	}
 }
 
