@@ -168,3 +168,26 @@ func TestStaleControlSocket(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+func TestNASAddWithCertificateIdentity(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := run(t, "nas", "add", "-data", dir, "-name", "peer", "-ip", "192.0.2.9", "-secret", "udp-secret",
+		"-cert-issuer", "Peer CA", "-cert-subject", "radsec.peer.example", "-cert-san", "radsec.peer.example", "-json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got struct {
+		Cert map[string]string `json:"cert"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Cert["issuer"] != "Peer CA" || got.Cert["subject"] != "radsec.peer.example" || got.Cert["san"] != "radsec.peer.example" {
+		t.Errorf("cert = %v", got.Cert)
+	}
+	code, _, errOut = run(t, "nas", "add", "-data", dir, "-name", "peer2", "-ip", "192.0.2.10", "-secret", "udp-secret",
+		"-cert-subject", "radsec.peer.example")
+	if code != 1 || !strings.Contains(errOut, "cert-issuer") {
+		t.Errorf("subject without issuer: exit %d, %q", code, errOut)
+	}
+}

@@ -1,6 +1,7 @@
 package radsec
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -56,7 +57,8 @@ type Client struct {
 // clientConn is one connection and the requests waiting on it.
 type clientConn struct {
 	c       *tls.Conn
-	wmu     sync.Mutex
+	out     chan []byte   // requests to write
+	done    chan struct{} // closed when the connection has failed
 	mu      sync.Mutex
 	pending map[byte]*call
 	err     error // set once the connection failed
@@ -191,9 +193,10 @@ func (c *Client) connect(ctx context.Context) (*clientConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("radsec: dial %s: %w", c.cfg.Addr, err)
 	}
-	cc := &clientConn{c: nc.(*tls.Conn), pending: map[byte]*call{}}
+	cc := &clientConn{c: nc.(*tls.Conn), pending: map[byte]*call{}, out: make(chan []byte, 256), done: make(chan struct{})}
 	c.conn = cc
 	go cc.readLoop(c.log)
+	go cc.writeLoop()
 	return cc, nil
 }
 
@@ -216,11 +219,37 @@ func (cc *clientConn) send(id byte, cl *call) error {
 	}
 	cc.pending[id] = cl
 	cc.mu.Unlock()
-	cc.wmu.Lock()
-	defer cc.wmu.Unlock()
-	cc.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	_, err := cc.c.Write(cl.req)
-	return err
+	cc.out <- cl.req // never blocks: at most 256 requests, one per Identifier
+	return nil
+}
+
+// writeLoop writes requests as they come, several in one TLS record and
+// system call when they queue up; a write that fails or takes over 5 s
+// closes the connection, which fails the requests waiting on it.
+func (cc *clientConn) writeLoop() {
+	w := bufio.NewWriterSize(cc.c, 16<<10)
+	for {
+		select {
+		case b := <-cc.out:
+			cc.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			w.Write(b)
+		more:
+			for w.Available() >= maxLen {
+				select {
+				case b := <-cc.out:
+					w.Write(b)
+				default:
+					break more
+				}
+			}
+			if err := w.Flush(); err != nil {
+				cc.c.Close()
+				return
+			}
+		case <-cc.done:
+			return
+		}
+	}
 }
 
 func (cc *clientConn) forget(id byte, cl *call) {
@@ -261,6 +290,7 @@ func (cc *clientConn) readLoop(log *slog.Logger) {
 		log.Warn("radsec connection closed: " + err.Error())
 	}
 	cc.c.Close()
+	close(cc.done)
 	cc.mu.Lock()
 	cc.err = fmt.Errorf("radsec: connection: %w", err)
 	for id, cl := range cc.pending {
