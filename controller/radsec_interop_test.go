@@ -57,21 +57,33 @@ func TestRadSecClientToController(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	demoLogon(t, c, a, 0, "radsec-own-1", "radsec-peer")
+}
+
+// demoLogon sends the demo visitor's Access-Request through c, retrying
+// for up to wait while a peer on the way starts, then an accounting Start
+// for acctID, and waits for the session under nas.
+func demoLogon(t *testing.T, c *radsec.Client, a *controller.App, wait time.Duration, acctID, nas string) {
+	t.Helper()
 	p := layeh.New(layeh.CodeAccessRequest, []byte(radsec.Secret))
 	rfc2865.UserName_SetString(p, "demo")
 	rfc2865.UserPassword_SetString(p, "demo1234")
 	resp, err := c.Exchange(context.Background(), p)
+	for deadline := time.Now().Add(wait); err != nil && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond) // the peer is still starting: connection refused
+		resp, err = c.Exchange(context.Background(), p)
+	}
 	if err != nil || resp.Code != layeh.CodeAccessAccept {
 		t.Fatalf("Access-Request: %v %v", resp, err)
 	}
 	acct := layeh.New(layeh.CodeAccountingRequest, []byte(radsec.Secret))
 	rfc2865.UserName_SetString(acct, "demo")
 	rfc2866.AcctStatusType_Set(acct, rfc2866.AcctStatusType_Value_Start)
-	rfc2866.AcctSessionID_SetString(acct, "radsec-own-1")
+	rfc2866.AcctSessionID_SetString(acct, acctID)
 	if resp, err := c.Exchange(context.Background(), acct); err != nil || resp.Code != layeh.CodeAccountingResponse {
 		t.Fatalf("Accounting-Request: %v %v", resp, err)
 	}
-	waitSession(t, a, "radsec-peer/radsec-own-1")
+	waitSession(t, a, nas+"/"+acctID)
 }
 
 func waitSession(t *testing.T, a *controller.App, id string) {
@@ -215,27 +227,7 @@ realm * {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	p := layeh.New(layeh.CodeAccessRequest, []byte(radsec.Secret))
-	rfc2865.UserName_SetString(p, "demo")
-	rfc2865.UserPassword_SetString(p, "demo1234")
-	var resp *layeh.Packet
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
-		if resp, err = c.Exchange(context.Background(), p); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond) // radsecproxy is still starting: connection refused
-	}
-	if err != nil || resp.Code != layeh.CodeAccessAccept {
-		t.Fatalf("through radsecproxy: %v %v", resp, err)
-	}
-	acct := layeh.New(layeh.CodeAccountingRequest, []byte(radsec.Secret))
-	rfc2865.UserName_SetString(acct, "demo")
-	rfc2866.AcctStatusType_Set(acct, rfc2866.AcctStatusType_Value_Start)
-	rfc2866.AcctSessionID_SetString(acct, "radsec-client-1")
-	if resp, err := c.Exchange(context.Background(), acct); err != nil || resp.Code != layeh.CodeAccountingResponse {
-		t.Fatalf("accounting through radsecproxy: %v %v", resp, err)
-	}
-	waitSession(t, a, "demo-localhost/radsec-client-1")
+	demoLogon(t, c, a, 20*time.Second, "radsec-client-1", "demo-localhost")
 }
 
 // startRadsecproxy runs radsecproxy in the foreground with conf plus a

@@ -53,7 +53,7 @@ func (h *testHandler) ServeRADIUS(_ context.Context, r *radius.Request) (radius.
 // testHandler, over a real registry with one NAS identified by its
 // certificate.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	ca      *radsectest.CA
 	srv     *Server
 	addr    string
@@ -76,7 +76,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newRig(t *testing.T, tune func(*ServerConfig)) *rig {
+func newRig(t testing.TB, tune func(*ServerConfig)) *rig {
 	t.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)
