@@ -15,7 +15,9 @@
 # Status-Server itself.
 # Modes: status (Status-Server, answered by the RadSec server itself: the
 # transport alone) and auth (PAP Access-Request).
-# Needs: go, openssl, radsecproxy. Leaves nothing running.
+# Each row also gives the CPU both server processes used during the run,
+# per answered request: steadier than throughput on a shared machine.
+# Needs: go, openssl, bc, radsecproxy. Leaves nothing running.
 set -euo pipefail
 CONNS=${1:-100}
 D=${2:-10s}
@@ -58,6 +60,7 @@ YAML
   -radius-auth 127.0.0.1:21812 -radius-acct 127.0.0.1:21813 -http 127.0.0.1:28080 -https 127.0.0.1:28443 \
   2>"$work/wifihk.log" &
 pids+=($!)
+wifihk_pid=$!
 
 cat >"$work/radsecproxy.conf" <<CONF
 ListenTLS 127.0.0.1:22084
@@ -86,10 +89,13 @@ realm * {
 CONF
 radsecproxy -f -c "$work/radsecproxy.conf" -i "$work/radsecproxy.pid" >"$work/radsecproxy.out" 2>&1 &
 pids+=($!)
+proxy_pid=$!
+# CPU seconds (user+system) a process has used so far.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$1/stat"; }
 
-load() { # addr mode duration
+load() { # addr mode duration [-json]
   "$work/wifihk-bench" radsec -server "$1" -servername server.bench -ca "$work/ca.pem" -cert "$work/client.pem" \
-    -key "$work/client.key" -mode "$2" -conns "$CONNS" -c "$PER" -d "$3"
+    -key "$work/client.key" -mode "$2" -conns "$CONNS" -c "$PER" -d "$3" "${@:4}"
 }
 for addr in 127.0.0.1:22083 127.0.0.1:22084; do # wait until both answer a PAP request
   for i in $(seq 100); do
@@ -97,11 +103,26 @@ for addr in 127.0.0.1:22083 127.0.0.1:22084; do # wait until both answer a PAP r
     sleep 0.2
   done
 done
-uptime
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $(uptime | sed "s/.*load/load/"); conns=$CONNS per_conn=$PER d=$D; certificates: ECDSA P-256"
+# run NAME ADDR MODE: one load run, then the CPU each server process used
+# during it and per answered request (wifihk also answers radsecproxy's
+# forwarded Access-Requests, so its CPU counts in radsecproxy's auth rows).
+run() {
+  local w0 p0 out n w1 p1
+  w0=$(cpu "$wifihk_pid"); p0=$(cpu "$proxy_pid")
+  out=$(load "$2" "$3" "$D" -json)
+  w1=$(cpu "$wifihk_pid"); p1=$(cpu "$proxy_pid")
+  n=$(sed 's/.*"answered":\([0-9]*\).*/\1/' <<<"$out")
+  awk -v name="$1" -v mode="$3" -v n="$n" -v o="$out" -v w="$(echo "$w1 - $w0" | bc)" -v p="$(echo "$p1 - $p0" | bc)" 'BEGIN {
+    match(o, /"per_second":[0-9.]+/); ps = substr(o, RSTART+13, RLENGTH-13)
+    match(o, /"p99_ns":[0-9]+/); p99 = substr(o, RSTART+9, RLENGTH-9) / 1e6
+    printf "%-11s %-6s %7.0f/s p99 %6.1f ms | CPU wifihk %5.2f s radsecproxy %5.2f s: %4.0f us/request\n", name, mode, ps, p99, w, p, (w + p) * 1e6 / (n > 0 ? n : 1)
+  }'
+}
 for r in $(seq "$ROUNDS"); do
   for mode in status auth; do
-    echo "round $r wifihk      $(load 127.0.0.1:22083 $mode "$D")"
-    echo "round $r radsecproxy $(load 127.0.0.1:22084 $mode "$D")"
+    run wifihk 127.0.0.1:22083 $mode
+    run radsecproxy 127.0.0.1:22084 $mode
   done
 done
 uptime
