@@ -7,6 +7,7 @@ import (
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/radius/eap"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // eapConfig configures the 802.1X EAP server when a certificate is configured
@@ -22,7 +23,8 @@ func (a *App) eapConfig() (*eap.Config, error) {
 	}
 	var ticketKey [32]byte
 	copy(ticketKey[:], a.Sealer.Key("eap session tickets"))
-	return &eap.Config{Certificate: cert, TicketKeys: [][32]byte{ticketKey}, Timeout: c.Timeout}, nil
+	return &eap.Config{Certificate: cert, TicketKeys: [][32]byte{ticketKey}, Timeout: c.Timeout,
+		ClientCert: visitors.New(a.DB, a.Sealer).VerifyClientCert}, nil
 }
 
 // DemoEAP makes a demo CA and EAP server certificate in the data dir
