@@ -53,7 +53,7 @@ func newEAPHarness(t testing.TB, requireMA string, cfg eap.Config) *eapHarness {
 		cfg.ClientCert = h.vis.VerifyClientCert
 	}
 	auth, err := NewAuthenticator(AuthConfig{Credentials: visitors.NewCachedReader(h.vis), Sessions: h.sess, Plans: h.reg,
-		DefaultPlan: hotspots.DefaultPlan(), Metrics: h.met, EAP: &cfg})
+		DefaultPlan: hotspots.DefaultPlan(), Metrics: h.met, EAP: &cfg, CUIKey: testCUIKey})
 	if err != nil {
 		t.Fatal(err)
 	}

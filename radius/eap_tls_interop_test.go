@@ -48,7 +48,8 @@ func TestInteropEapolTLS(t *testing.T) {
 		{"TLS1.3", "tls_disable_tlsv1_3=0"},
 	} {
 		t.Run(tc.name+" accept and resume", func(t *testing.T) {
-			out, ok := h.eapolTest(t, network(cert, key, tc.phase1), "-r", "1")
+			// -N89:x:00: the NAS asks for Chargeable-User-Identity (RFC 4372).
+			out, ok := h.eapolTest(t, network(cert, key, tc.phase1), "-r", "1", "-N89:x:00")
 			if !ok || !strings.Contains(out, "MPPE keys OK: 2  mismatch: 0") {
 				t.Fatalf("want two successes with MPPE keys OK:\n%s", tail(out, 80))
 			}
@@ -60,6 +61,9 @@ func TestInteropEapolTLS(t *testing.T) {
 			}
 			if !strings.Contains(out, "Attribute 1 (User-Name) length=5") {
 				t.Fatalf("the Accept does not name the certificate's account:\n%s", tail(out, 80))
+			}
+			if !strings.Contains(out, "Attribute 89 (Chargeable-User-Identity)") {
+				t.Fatalf("the Accept has no Chargeable-User-Identity:\n%s", tail(out, 80))
 			}
 		})
 	}
