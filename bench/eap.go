@@ -25,7 +25,9 @@ func runEAP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&c.CAFile, "ca", "", "CA to verify the server certificate with (default: not verified)")
 	fs.StringVar(&c.ServerName, "servername", "radius.wifi.hk", "server name to verify, with -ca")
 	fs.BoolVar(&c.Resume, "resume", false, "resume each client's previous TLS session")
-	fs.StringVar(&c.Method, "method", "ttls", "ttls (inner PAP) or peap (inner EAP-MSCHAPv2; the account needs a recoverable password)")
+	fs.StringVar(&c.Method, "method", "ttls", "ttls (inner PAP), peap (inner EAP-MSCHAPv2; the account needs a recoverable password) or tls (EAP-TLS with -cert and -key)")
+	fs.StringVar(&c.CertFile, "cert", "", "client certificate (PEM) for -method tls, e.g. from wifihk cert issue")
+	fs.StringVar(&c.KeyFile, "key", "", "its private key (PEM)")
 	fs.StringVar(&c.TLS, "tls", "", "TLS version: 1.2 or 1.3 (default: the highest both support)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {

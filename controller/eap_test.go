@@ -5,8 +5,13 @@ import (
 	"crypto/md5"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"io"
 	"net"
+	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,12 +35,12 @@ func TestDemoEAPTTLS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}})
-	pem, err := os.ReadFile(pki.CA)
+	caPEM, err := os.ReadFile(pki.CA)
 	if err != nil {
 		t.Fatal(err)
 	}
 	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
+	roots.AppendCertsFromPEM(caPEM)
 	conn, err := net.Dial("udp", a.AuthAddr.String())
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +69,18 @@ func TestDemoEAPTTLS(t *testing.T) {
 	}
 	if last.Code != lr.CodeAccessAccept || rfc2865.UserName_GetString(last) != "demo" {
 		t.Fatalf("got %v for %q", last.Code, rfc2865.UserName_GetString(last))
+	}
+	// The portal's onboarding hands out the same CA and server name.
+	res, err := http.Get("http://" + a.HTTPAddr.String() + "/portal/secure/wifihk.mobileconfig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	block, _ := pem.Decode(caPEM)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(profile), base64.StdEncoding.EncodeToString(block.Bytes)) ||
+		!strings.Contains(string(profile), "<string>"+pki.ServerName+"</string>") {
+		t.Fatalf("onboarding profile (%d):\n%s", res.StatusCode, profile)
 	}
 }
 

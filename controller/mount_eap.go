@@ -2,11 +2,15 @@ package controller
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"os"
 
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/internal/datadir"
+	"github.com/wifihk/wifihk/portal"
 	"github.com/wifihk/wifihk/radius/eap"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // eapConfig configures the 802.1X EAP server when a certificate is configured
@@ -22,7 +26,8 @@ func (a *App) eapConfig() (*eap.Config, error) {
 	}
 	var ticketKey [32]byte
 	copy(ticketKey[:], a.Sealer.Key("eap session tickets"))
-	return &eap.Config{Certificate: cert, TicketKeys: [][32]byte{ticketKey}, Timeout: c.Timeout}, nil
+	return &eap.Config{Certificate: cert, TicketKeys: [][32]byte{ticketKey}, Timeout: c.Timeout,
+		ClientCert: visitors.New(a.DB, a.Sealer).VerifyClientCert}, nil
 }
 
 // DemoEAP makes a demo CA and EAP server certificate in the data dir
@@ -36,6 +41,29 @@ func DemoEAP(cfg *config.Config) (eap.DemoPKI, bool, error) {
 	if err != nil {
 		return pki, false, err
 	}
-	cfg.RADIUS.EAP.Cert, cfg.RADIUS.EAP.Key = pki.Cert, pki.Key
+	cfg.RADIUS.EAP.Cert, cfg.RADIUS.EAP.Key, cfg.RADIUS.EAP.CA = pki.Cert, pki.Key, pki.CA
 	return pki, true, nil
+}
+
+// secureNetwork is the portal's onboarding for the 802.1X SSID, when EAP
+// and its CA are configured: the server name devices check is the first
+// DNS name of the server certificate.
+func (a *App) secureNetwork() (*portal.SecureNetwork, error) {
+	c := a.Config.RADIUS.EAP
+	if c.Cert == "" || c.CA == "" {
+		return nil, nil
+	}
+	ca, err := os.ReadFile(c.CA)
+	if err != nil {
+		return nil, fmt.Errorf("config: radius.eap.ca: %w", err)
+	}
+	pair, err := tls.LoadX509KeyPair(c.Cert, c.Key)
+	if err != nil {
+		return nil, fmt.Errorf("config: radius.eap.cert and radius.eap.key: %w", err)
+	}
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil || len(leaf.DNSNames) == 0 {
+		return nil, fmt.Errorf("config: radius.eap.cert: no DNS name for devices to check (%v)", err)
+	}
+	return &portal.SecureNetwork{SSID: c.SSID, ServerName: leaf.DNSNames[0], CAPEM: ca}, nil
 }

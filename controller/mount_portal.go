@@ -18,9 +18,14 @@ func (a *App) mountPortal() error {
 	if err != nil {
 		return err
 	}
+	secure, err := a.secureNetwork()
+	if err != nil {
+		return err
+	}
 	vis := visitors.New(a.DB, a.Sealer)
 	p, err := portal.New(portal.Config{
-		NAS: a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
+		Secure: secure,
+		NAS:    a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
 		Sender: sender, Log: a.Log,
 		PublicURL: a.Config.HTTP.PublicURL, Key: portalKey, KeepSessions: a.Config.Retention.Sessions,
 		TimeLeft: portal.AccountingTimeLeft{Sessions: a.Sessions, Visitors: vis,

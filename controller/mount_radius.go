@@ -38,6 +38,7 @@ func (a *App) mountRADIUS() error {
 	auth, err := radius.NewAuthenticator(radius.AuthConfig{
 		Credentials: visitors.NewCachedReader(visitors.New(a.DB, a.Sealer)), Sessions: sess, Plans: a.Registry,
 		DefaultPlan: a.Config.Plan, Metrics: met, Log: a.Log, EAP: eapCfg,
+		CUIKey: a.Sealer.Key("radius chargeable-user-identity"),
 	})
 	if err != nil {
 		return err

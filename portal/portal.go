@@ -85,6 +85,10 @@ type Config struct {
 	// KeepSessions is how long closed sessions are kept, as the terms of
 	// use say; 0: until the operator deletes them.
 	KeepSessions time.Duration
+
+	// Secure, when set, adds the onboarding page for the 802.1X SSID
+	// (/secure) with its device profiles.
+	Secure *SecureNetwork
 }
 
 // Portal serves the captive portal.
@@ -135,6 +139,11 @@ func New(cfg Config) (*Portal, error) {
 		cfg.Now = time.Now
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
+	if cfg.Secure != nil {
+		if err := cfg.Secure.check(); err != nil {
+			return nil, err
+		}
+	}
 	csrf, err := web.NewCSRF(cfg.Key, "wifihk_csrf", strings.HasPrefix(cfg.PublicURL, "https://"))
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
@@ -182,7 +191,7 @@ func (p *Portal) parseTemplates() error {
 				return template.HTMLEscapeString(tr(l.Code, literalT.FindStringSubmatch(m)[1]))
 			})
 		}
-		for _, name := range []string{"login", "signup", "verify", "reset", "status", "message"} {
+		for _, name := range []string{"login", "signup", "verify", "reset", "status", "message", "secure"} {
 			src, err := fs.ReadFile(templateFS, "templates/"+name+".html")
 			if err != nil {
 				return fmt.Errorf("portal: %w", err)
@@ -226,6 +235,12 @@ func (p *Portal) Mount(r *mux.Router) {
 		r.Handle(b+path, p.form(h)).Methods(http.MethodPost)
 	}
 	r.Handle(b+"/api", http.HandlerFunc(p.captiveAPI)).Methods(http.MethodGet)
+	if p.cfg.Secure != nil {
+		r.Handle(b+"/secure", p.page(p.secure)).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc(b+"/secure/ca.crt", p.secureCA).Methods(http.MethodGet)
+		r.HandleFunc(b+"/secure/wifihk.mobileconfig", p.secureApple).Methods(http.MethodGet)
+		r.HandleFunc(b+"/secure/wpa_supplicant.conf", p.secureWPA).Methods(http.MethodGet)
+	}
 }
 
 func staticHeaders(next http.Handler) http.Handler {

@@ -182,6 +182,8 @@ type pageData struct {
 	UserURL         string
 	UserHost        string
 	LogoffURL       string
+	Secure          *SecureNetwork // the onboarding page (secure.go)
+	Outer           string
 }
 
 type langLink struct {

@@ -54,6 +54,9 @@ type AuthConfig struct {
 	// EAP configures the answers to Access-Requests that carry
 	// EAP-Message (802.1X); nil rejects them. Its NTHash is set here.
 	EAP *eap.Config
+	// CUIKey keys the Chargeable-User-Identity pseudonyms (cui.go); nil
+	// answers no NAS's request for one.
+	CUIKey []byte
 	// MaxHashing caps concurrent argon2id checks (each takes 64 MiB).
 	// Default GOMAXPROCS.
 	MaxHashing int
@@ -137,7 +140,9 @@ func (a *Authenticator) ServeRADIUS(ctx context.Context, r *Request) (Response, 
 		return a.reject(r, rej), nil
 	}
 	a.cfg.Metrics.auth.WithLabelValues(resultAccept).Inc()
-	return Response{Code: layeh.CodeAccessAccept, Attributes: grant.attributes(&a.planAttrs)}, nil
+	attrs := grant.attributes(&a.planAttrs)
+	attrs = append(attrs, a.cui(r, rfc2865.UserName_GetString(r.Packet))...)
+	return Response{Code: layeh.CodeAccessAccept, Attributes: attrs}, nil
 }
 
 // reject counts and logs a rejection and makes its Access-Reject.

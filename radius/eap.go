@@ -73,6 +73,7 @@ func (a *Authenticator) serveEAP(ctx context.Context, r *Request) (Response, err
 	attrs := g.attributes(&a.planAttrs)
 	attrs = append(attrs, eap.ToAttributes(a.eap.Finish(o, true))...)
 	attrs = append(attrs, &layeh.AVP{Type: rfc2865.UserName_Type, Attribute: layeh.Attribute(o.User)})
+	attrs = append(attrs, a.cui(r, o.User)...) // of the inner identity, never the outer
 	keys, err := mppeKeys(r, o.MSK)
 	if err != nil {
 		return Response{}, err

@@ -49,8 +49,11 @@ func newEAPHarness(t testing.TB, requireMA string, cfg eap.Config) *eapHarness {
 	if cfg.Certificate, err = tls.LoadX509KeyPair(h.pki.Cert, h.pki.Key); err != nil {
 		t.Fatal(err)
 	}
+	if cfg.ClientCert == nil { // EAP-TLS with the harness's accounts' certificates
+		cfg.ClientCert = h.vis.VerifyClientCert
+	}
 	auth, err := NewAuthenticator(AuthConfig{Credentials: visitors.NewCachedReader(h.vis), Sessions: h.sess, Plans: h.reg,
-		DefaultPlan: hotspots.DefaultPlan(), Metrics: h.met, EAP: &cfg})
+		DefaultPlan: hotspots.DefaultPlan(), Metrics: h.met, EAP: &cfg, CUIKey: testCUIKey})
 	if err != nil {
 		t.Fatal(err)
 	}

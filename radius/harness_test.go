@@ -23,6 +23,8 @@ import (
 
 const testSecret = "s3cret-for-tests"
 
+var testCUIKey = []byte("chargeable-user-identity key for tests")
+
 // harness is a real RADIUS server pair on 127.0.0.1:0 over a real store.
 type harness struct {
 	t        testing.TB
@@ -60,7 +62,7 @@ func newHarness(t testing.TB, requireMA string) *harness {
 	plan := hotspots.DefaultPlan()
 	plan.DataCapMB = 5 * 1024 // 5 GiB: needs Gigawords
 	auth, err := NewAuthenticator(AuthConfig{Credentials: visitors.NewCachedReader(h.vis), Sessions: h.sess, Plans: h.reg,
-		DefaultPlan: plan, Metrics: h.met})
+		DefaultPlan: plan, Metrics: h.met, CUIKey: testCUIKey})
 	if err != nil {
 		t.Fatal(err)
 	}

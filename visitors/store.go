@@ -17,6 +17,7 @@ type Store struct {
 	passKey []byte // signs free passes (freepass.go)
 	// voucherKey derives vouchers' stored names from their codes (voucher.go)
 	voucherKey []byte
+	cas        caCache // parsed client-certificate CAs (clientcerts.go)
 	now        func() time.Time
 	held       heldFree // free sessions counted while the disk refused writes (freeheld.go)
 }

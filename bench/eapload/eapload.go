@@ -44,8 +44,10 @@ type Config struct {
 	Resume bool
 	// TLS is "1.2", "1.3" or "" (the highest both support).
 	TLS string
-	// Method is "ttls" (inner PAP; default) or "peap" (inner EAP-MSCHAPv2).
-	Method string
+	// Method is "ttls" (inner PAP; default), "peap" (inner EAP-MSCHAPv2)
+	// or "tls" (EAP-TLS with CertFile and KeyFile).
+	Method            string
+	CertFile, KeyFile string
 }
 
 // Result is what a run measured.
@@ -90,10 +92,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("eapload: server: %w", err)
 	}
-	method := eap.TypeTTLS
-	if cfg.Method == "peap" {
-		method = eap.TypePEAP
-	}
+	method := map[string]eap.Type{"ttls": eap.TypeTTLS, "peap": eap.TypePEAP, "tls": eap.TypeTLS}[cfg.Method]
 	ws := make([]*worker, cfg.Concurrency)
 	for i := range ws {
 		conn, err := net.DialUDP("udp", nil, ua)
@@ -143,8 +142,12 @@ func (c *Config) defaults() (*tls.Config, error) {
 	case "":
 		c.Method = "ttls"
 	case "ttls", "peap":
+	case "tls":
+		if c.CertFile == "" || c.KeyFile == "" {
+			return nil, errors.New("eapload: method tls needs a client certificate and key")
+		}
 	default:
-		return nil, fmt.Errorf("eapload: method: %q is not ttls or peap", c.Method)
+		return nil, fmt.Errorf("eapload: method: %q is not ttls, peap or tls", c.Method)
 	}
 	if c.Outer == "" {
 		c.Outer = "anonymous@wifi.hk"
@@ -163,6 +166,13 @@ func (c *Config) defaults() (*tls.Config, error) {
 		tc.MinVersion = tls.VersionTLS13
 	default:
 		return nil, fmt.Errorf("eapload: tls: %q is not 1.2 or 1.3", c.TLS)
+	}
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("eapload: client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
 	}
 	if c.CAFile == "" {
 		tc.InsecureSkipVerify = true

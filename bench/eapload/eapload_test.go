@@ -2,6 +2,8 @@ package eapload_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/radius/eap"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // The load tool against a real demo server: every method and mode is
@@ -37,6 +40,27 @@ func TestLoadToolAgainstDemo(t *testing.T) {
 		}
 		if res.Accepted == 0 || res.Failed+res.Rejected != 0 || (tc.resume && res.Resumed != res.Accepted) {
 			t.Errorf("%+v: %s", tc, res)
+		}
+	}
+	// EAP-TLS with a certificate of the demo organisation's CA.
+	vis := visitors.New(a.DB, a.Sealer)
+	if _, err := vis.AddAccount(visitors.AccountInput{Username: "member", Password: "member-pw-1", Org: "demo"}); err != nil {
+		t.Fatal(err)
+	}
+	ic, err := vis.IssueClientCert("demo", "member", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "c.crt"), filepath.Join(dir, "c.key")
+	os.WriteFile(cert, ic.CertPEM, 0o600)
+	os.WriteFile(key, ic.KeyPEM, 0o600)
+	for _, resume := range []bool{false, true} {
+		res, err := eapload.Run(context.Background(), eapload.Config{Server: a.AuthAddr.String(), Secret: "testing123",
+			Concurrency: 2, Duration: 300 * time.Millisecond, Method: "tls", CertFile: cert, KeyFile: key, Resume: resume,
+			CAFile: pki.CA, ServerName: pki.ServerName, Timeout: 15 * time.Second})
+		if err != nil || res.Accepted == 0 || res.Failed+res.Rejected != 0 || (resume && res.Resumed != res.Accepted) {
+			t.Errorf("EAP-TLS resume=%v: %s, %v", resume, res, err)
 		}
 	}
 	res, err := eapload.Run(context.Background(), eapload.Config{Server: a.AuthAddr.String(), Secret: "testing123",

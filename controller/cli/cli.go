@@ -61,6 +61,10 @@ func commands() []command {
 		{name: "hotspot import", usage: "-data DIR FILE", summary: "upsert venues from Wi-Fi.HK open data (CSV or JSON)", admin: cmdHotspotImport, paths: []string{"FILE"}},
 		{name: "hotspot export", usage: "-data DIR -format csv|json|geojson [-o FILE]", summary: "write the venues as open data", admin: cmdHotspotExport, paths: []string{"-o"}},
 		{name: "user add", usage: "-data DIR -username NAME -password PASS [-chap] [-org CODE]", summary: "create a visitor account", admin: cmdUserAdd},
+		{name: "cert issue", usage: "-data DIR -org CODE -username NAME -out PREFIX [-valid 8760h]",
+			summary: "issue an EAP-TLS client certificate under the organisation's CA (made on first use)", admin: cmdCertIssue, paths: []string{"-out"}},
+		{name: "cert revoke", usage: "-data DIR -org CODE -serial HEX", summary: "revoke a client certificate; its next handshake fails", admin: cmdCertRevoke},
+		{name: "cert list", usage: "-data DIR -org CODE", summary: "list an organisation's client certificates", admin: cmdCertList},
 		{name: "session list", usage: "-data DIR [-open] [-limit N]", summary: "list accounting sessions", admin: cmdSessionList},
 		{name: "session disconnect", usage: "-data DIR NAS/ACCT-SESSION-ID", summary: "send a Disconnect-Request (RFC 5176) to the session's NAS", admin: cmdSessionDisconnect},
 	}

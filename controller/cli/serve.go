@@ -56,7 +56,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		if made {
-			fmt.Fprintf(stderr, "demo: 802.1X EAP-TTLS/PAP on the RADIUS auth port: devices trust the CA %s and check the server name %s (certificate %s)\n",
+			fmt.Fprintf(stderr, "demo: 802.1X EAP-TTLS/PAP on the RADIUS auth port: devices trust the CA %s and check the server name %s (certificate %s); onboarding page /portal/secure\n",
 				pki.CA, pki.ServerName, pki.Cert)
 		}
 	}

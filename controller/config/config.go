@@ -92,6 +92,11 @@ type EAP struct {
 	Key  string `yaml:"key"`
 	// Timeout drops a conversation idle this long. Default 30s.
 	Timeout time.Duration `yaml:"timeout"`
+	// CA is the CA that issued Cert (PEM), which the portal's onboarding
+	// page (/portal/secure) gives devices to trust, with SSID; without CA
+	// there is no such page.
+	CA   string `yaml:"ca"`
+	SSID string `yaml:"ssid"`
 }
 
 // HTTP configures the web listener (portal, console, API, open data, metrics).
@@ -160,7 +165,7 @@ func Default() Config {
 			AcctAddr:        ":1813",
 			DuplicateWindow: 5 * time.Second,
 			UnknownLogEvery: 10 * time.Second,
-			EAP:             EAP{Timeout: 30 * time.Second},
+			EAP:             EAP{Timeout: 30 * time.Second, SSID: "WiFi@HK Secure"},
 			RadSec:          DefaultRadSec(),
 		},
 		HTTP:     HTTP{Addr: ":8080", TLSAddr: ":8443", MaxBodyBytes: 1 << 20},

@@ -1,7 +1,6 @@
 package eap
 
 import (
-	"bytes"
 	"container/list"
 	"context"
 	"crypto/rand"
@@ -14,7 +13,7 @@ import (
 type conv struct {
 	key      [16]byte // the State attribute
 	outer    string   // EAP-Response/Identity
-	method   Type     // TypeTTLS, or TypePEAP after a Nak asking for it
+	method   Type     // TypeTTLS, or TypePEAP or TypeTLS after a Nak asking for it
 	mu       sync.Mutex
 	id       byte // identifier of the last request sent
 	elem     *list.Element
@@ -31,6 +30,7 @@ type conv struct {
 	// written by the method goroutine, read after its step arrives:
 	resumedUser string
 	resumeAs    [][]byte
+	certUser    string // EAP-TLS: the account the client certificate maps to
 }
 
 func newConv(outer string, id byte) *conv {
@@ -42,8 +42,8 @@ func newConv(outer string, id byte) *conv {
 // next runs one response of a conversation.
 func (s *Server) next(ctx context.Context, c *conv, p Packet) (Reply, error) {
 	switch {
-	case p.Type == TypeNak && c.pipe == nil && c.method == TypeTTLS && bytes.IndexByte(p.Data, byte(TypePEAP)) >= 0:
-		c.method = TypePEAP // the peer wants PEAP: start again with it
+	case p.Type == TypeNak && c.pipe == nil && c.method == TypeTTLS && s.alternative(p.Data) != 0:
+		c.method = s.alternative(p.Data) // the peer wants PEAP or EAP-TLS: start again with it
 		return s.request(c, []byte{flagStart}), nil
 	case p.Type == TypeNak:
 		return Reply{Done: &Outcome{Outer: c.outer, Err: fmt.Errorf("eap: peer declined EAP type %d (Nak %v)", c.method, p.Data)}}, nil
@@ -76,6 +76,17 @@ func (s *Server) next(ctx context.Context, c *conv, p Packet) (Reply, error) {
 		return s.ended(c), nil
 	}
 	return s.sendFlight(c), nil
+}
+
+// alternative is the first method of a Nak's list that this server offers
+// besides EAP-TTLS, or 0: PEAP, and EAP-TLS when ClientCert is set.
+func (s *Server) alternative(nak []byte) Type {
+	for _, t := range nak {
+		if Type(t) == TypePEAP || Type(t) == TypeTLS && s.cfg.ClientCert != nil {
+			return Type(t)
+		}
+	}
+	return 0
 }
 
 // exchange hands a complete TLS message to the conversation's method

@@ -1,6 +1,7 @@
 // Package eap is wifihk's EAP server for 802.1X (WPA2/WPA3-Enterprise):
 // EAP carried in RADIUS (RFC 3579) and the EAP-TTLS method (RFC 5281) on
-// crypto/tls, with inner PAP or MSCHAPv2, and PEAPv0 with EAP-MSCHAPv2.
+// crypto/tls, with inner PAP or MSCHAPv2, PEAPv0 with EAP-MSCHAPv2, and
+// EAP-TLS (RFC 5216, RFC 9190) with client certificates.
 //
 // A Server keeps one conversation per authenticating device, keyed by the
 // RADIUS State attribute it hands out in each Access-Challenge. It knows

@@ -8,17 +8,20 @@ import (
 	"fmt"
 )
 
-// Peer is an EAP-TTLS/PAP or PEAPv0/EAP-MSCHAPv2 client (the
+// Peer is an EAP-TTLS/PAP, PEAPv0/EAP-MSCHAPv2 or EAP-TLS client (the
 // supplicant's side), for tests and load tools: it drives one
 // conversation through an Exchange.
 type Peer struct {
-	// Method is TypeTTLS (inner PAP; the default) or TypePEAP (inner
-	// EAP-MSCHAPv2), which it asks for with a Nak to a TTLS start.
+	// Method is TypeTTLS (inner PAP; the default), TypePEAP (inner
+	// EAP-MSCHAPv2) or TypeTLS, which it asks for with a Nak to a TTLS
+	// start.
 	Method         Type
-	Outer          string      // outer identity, e.g. anonymous@wifi.hk
-	User, Password string      // inner credentials
-	TLS            *tls.Config // RootCAs, ServerName; a ClientSessionCache to resume
-	FragmentSize   int         // default 1000
+	Outer          string // outer identity, e.g. anonymous@wifi.hk
+	User, Password string // inner credentials
+	// TLS has RootCAs and ServerName; a ClientSessionCache to resume;
+	// Certificates for EAP-TLS.
+	TLS          *tls.Config
+	FragmentSize int // default 1000
 }
 
 // Exchange sends one EAP response with the State last received (nil at
@@ -75,8 +78,8 @@ func (p *Peer) Run(ex Exchange) (Result, error) {
 			return c.res, errors.New("eap: EAP-Success before the TLS handshake ended")
 		case req.Code == CodeFailure:
 			return c.res, ErrRejected
-		case req.Type == TypeTTLS && c.method == TypePEAP && c.pipe == nil:
-			req, err = send(req.Identifier, TypeNak, []byte{byte(TypePEAP)})
+		case req.Type == TypeTTLS && c.method != TypeTTLS && c.pipe == nil:
+			req, err = send(req.Identifier, TypeNak, []byte{byte(c.method)})
 			continue
 		case req.Type != c.method:
 			return c.res, fmt.Errorf("eap: server sent request type %d, not %d", req.Type, c.method)
@@ -156,9 +159,18 @@ func (c *peerConv) runTLS() {
 		return
 	}
 	c.res.MSK, c.res.Resumed, c.res.Version = msk, cs.DidResume, cs.Version
-	if c.method == TypePEAP {
+	switch c.method {
+	case TypePEAP:
 		err = c.peapInner(tc)
-	} else {
+	case TypeTLS:
+		// Acknowledge the server's last flight (over TLS 1.3 it ends with
+		// the commitment byte) until EAP-Success ends the conversation.
+		buf := make([]byte, 512)
+		for err == nil {
+			_, err = tc.Read(buf)
+		}
+		err = nil
+	default:
 		err = c.ttlsInner(tc)
 	}
 	if err != nil {

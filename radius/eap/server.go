@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
@@ -38,7 +39,12 @@ type Config struct {
 	// NTHash returns an account's NT hash for inner MSCHAPv2; nil refuses
 	// MSCHAPv2.
 	NTHash func(ctx context.Context, user string) ([16]byte, error)
-	Now    func() time.Time
+	// ClientCert maps an EAP-TLS client's certificate chain (leaf first,
+	// as presented) to the account it authenticates, or refuses it (not
+	// issued by the organisation's CA, revoked, expired). It runs on every
+	// handshake, resumed ones too. nil refuses EAP-TLS.
+	ClientCert func(chain []*x509.Certificate) (user string, err error)
+	Now        func() time.Time
 }
 
 // Server runs EAP conversations. It is safe for concurrent use.
@@ -114,13 +120,14 @@ type Reply struct {
 
 // Outcome is how a method ended.
 type Outcome struct {
-	Method string // "ttls-pap", "ttls-mschapv2", "peap-mschapv2", or "ttls-resumed", "peap-resumed"
+	Method string // "ttls-pap", "ttls-mschapv2", "peap-mschapv2", "tls", or "ttls-resumed", "peap-resumed", "tls-resumed"
 	Outer  string // the outer identity, which may be anonymous
 	// User is the inner identity that is to be admitted, and Password the
 	// inner PAP password to check, unless Checked.
 	User, Password string
 	// Checked means the inner credentials were verified in the tunnel
-	// (MSCHAPv2) or by resumption (Resumed).
+	// (MSCHAPv2), by the client certificate (EAP-TLS) or by resumption
+	// (Resumed).
 	Checked, Resumed bool
 	TLSVersion       uint16
 	// MSK is the 64-byte Master Session Key: MS-MPPE-Recv-Key is its

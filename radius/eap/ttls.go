@@ -28,9 +28,12 @@ func (s *Server) runMethod(c *conv, p *pipe) {
 		if resumed {
 			o.User, o.Resumed, o.Checked = c.resumedUser, true, true
 		}
-		if c.method == TypePEAP {
+		switch c.method {
+		case TypePEAP:
 			s.peap(tc, p, o)
-		} else {
+		case TypeTLS:
+			s.eapTLS(tc, cs, c, o)
+		default:
 			s.ttls(tc, cs, o)
 		}
 	}
@@ -61,17 +64,18 @@ func (s *Server) ttls(tc *tls.Conn, cs tls.ConnectionState, o *Outcome) {
 	}
 }
 
-// tunnelKeys derives the 64-byte MSK of EAP-TTLS or PEAP: for TLS 1.2 the
-// PRF with the method's label (RFC 5281 §8; "client EAP encryption" for
-// PEAPv0, as for EAP-TLS), for TLS 1.3 the exporter of RFC 9427 §2.1 with
-// the method's type as context.
+// tunnelKeys derives the 64-byte MSK of EAP-TTLS, PEAP or EAP-TLS: for
+// TLS 1.2 the PRF with the method's label (RFC 5281 §8; "client EAP
+// encryption" for EAP-TLS, RFC 5216 §2.3, and PEAPv0), for TLS 1.3 the
+// exporter of RFC 9190 §2.3 and RFC 9427 §2.1 with the method's type as
+// context.
 func tunnelKeys(cs tls.ConnectionState, method Type) ([]byte, error) {
 	var km []byte
 	var err error
 	switch {
 	case cs.Version >= tls.VersionTLS13:
 		km, err = cs.ExportKeyingMaterial("EXPORTER_EAP_TLS_Key_Material", []byte{byte(method)}, 128)
-	case method == TypePEAP:
+	case method == TypePEAP || method == TypeTLS:
 		km, err = cs.ExportKeyingMaterial("client EAP encryption", nil, 128)
 	default:
 		km, err = cs.ExportKeyingMaterial("ttls keying material", nil, 128)
@@ -175,6 +179,10 @@ func (s *Server) tlsFor(c *conv) *tls.Config {
 		ss.Extra = append(ss.Extra, tag)
 		c.resumeAs = append(c.resumeAs, tag)
 		return s.tls.EncryptTicket(cs, ss)
+	}
+	if c.method == TypeTLS {
+		tc.ClientAuth = tls.RequireAnyClientCert
+		tc.VerifyConnection = func(cs tls.ConnectionState) error { return s.verifyClient(c, cs) }
 	}
 	tc.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
 		ss, err := s.tls.DecryptTicket(identity, cs)
