@@ -36,6 +36,8 @@ type Config struct {
 	Portal   Portal        `yaml:"portal"`
 	// Retention says how long records are kept (retention.go).
 	Retention Retention `yaml:"retention"`
+	// Usage configures the usage figures and their open data (usage.go).
+	Usage Usage `yaml:"usage"`
 }
 
 // Store chooses where records live. Default: the data dir's bbolt file.
@@ -166,6 +168,7 @@ func Default() Config {
 		Portal:   Portal{SMTP: SMTP{TLS: "starttls"}},
 
 		Retention: DefaultRetention(),
+		Usage:     Usage{FlushEvery: time.Minute, Publish: true},
 	}
 }
 
@@ -248,6 +251,9 @@ func (c Config) Validate() error {
 		return errors.New("config: coverage.target_venues_per_district: must not be negative")
 	}
 	if err := c.Retention.validate(); err != nil {
+		return err
+	}
+	if err := c.Usage.validate(); err != nil {
 		return err
 	}
 	return c.Portal.SMTP.validate()
