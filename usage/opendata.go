@@ -283,7 +283,7 @@ func ParseRange(query map[string][]string, today time.Time) (from, to time.Time,
 				return from, to, "", fmt.Errorf("usage: %s: give it once", k)
 			}
 		default:
-			return from, to, "", fmt.Errorf("usage: unknown parameter %q (want from, to, format)", k)
+			return from, to, "", fmt.Errorf("usage: unknown parameter %q (want from, to, format)", truncate(k))
 		}
 	}
 	get := func(k string) string {
@@ -328,9 +328,11 @@ func ParseRange(query map[string][]string, today time.Time) (from, to time.Time,
 	return from, to, format, nil
 }
 
+// truncate keeps an echoed input short and valid UTF-8.
 func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	s = strings.ToValidUTF8(s, "?")
+	if r := []rune(s); len(r) > 24 {
+		return string(r[:24]) + "…"
 	}
 	return s
 }

@@ -30,6 +30,11 @@ type synthSession struct {
 // week makes a week of sessions at 12 venues in 3 districts and 2 venue
 // types, from 150 devices, each starting and stopping on a whole second.
 func week(rng *rand.Rand, start time.Time) (places, []synthSession) {
+	return synth(rng, start, 7*24*time.Hour, 1200, 150)
+}
+
+// synth makes n sessions over span from the given number of devices.
+func synth(rng *rand.Rand, start time.Time, span time.Duration, n, devices int) (places, []synthSession) {
 	pl := places{}
 	districts := []string{"Wan Chai", "Sha Tin", "Islands"}
 	types := []string{"Library", "Park"}
@@ -40,8 +45,8 @@ func week(rng *rand.Rand, start time.Time) (places, []synthSession) {
 		venues = append(venues, v)
 	}
 	var ss []synthSession
-	for i := range 1200 {
-		st := start.Add(time.Duration(rng.IntN(7*24*3600)) * time.Second)
+	for i := range n {
+		st := start.Add(time.Duration(rng.IntN(int(span/time.Second))) * time.Second)
 		dur := time.Duration(rng.IntN(3*3600)) * time.Second
 		if i%50 == 0 {
 			dur = 0 // a session of no length
