@@ -94,3 +94,13 @@ func seed() [32]byte {
 	}
 	return s
 }
+
+// FlushUsage stores the usage figures gathered so far, at once (tests,
+// and before a backup).
+func (a *App) FlushUsage() error {
+	if a.usageAgg == nil {
+		return nil
+	}
+	_, err := usage.Flush(a.DB, a.usageAgg, time.Now())
+	return err
+}
