@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 	"sync"
 	"time"
 
@@ -20,9 +21,13 @@ type Places interface {
 
 // key addresses one cell.
 type key struct {
-	scope Scope
-	hour  time.Time
+	scope sid
+	hour  int64 // Unix seconds
 }
+
+// sid numbers a scope within one Aggregator, so that the committer's map
+// work hashes integers, not strings.
+type sid int32
 
 // delta is what a cell gained since the last flush.
 type delta struct {
@@ -43,19 +48,25 @@ type Aggregator struct {
 	places Places
 	pkey   []byte // HMAC key of the device pseudonyms
 
-	mu    sync.Mutex
-	cells map[key]*delta
-	live  map[Scope]*live
+	mu     sync.Mutex
+	cells  map[key]*delta
+	live   map[sid]*live
+	ids    map[Scope]sid
+	names  []Scope          // by sid; only appended to
+	placed map[string][]sid // scopes by venue, until the next take
+	mac    hash.Hash          // HMAC-SHA256 under pkey
+	sum    [sha256.Size]byte
 }
 
 // NewAggregator returns an Aggregator that places venues with places and
 // pseudonymises devices with HMAC-SHA256 under pseudonymKey.
 func NewAggregator(places Places, pseudonymKey []byte) *Aggregator {
-	return &Aggregator{places: places, pkey: pseudonymKey, cells: map[key]*delta{}, live: map[Scope]*live{}}
+	return &Aggregator{places: places, pkey: pseudonymKey, cells: map[key]*delta{}, live: map[sid]*live{},
+		ids: map[Scope]sid{}, placed: map[string][]sid{}, mac: hmac.New(sha256.New, pseudonymKey)}
 }
 
-func (a *Aggregator) cell(s Scope, h time.Time) *delta {
-	k := key{s, h}
+func (a *Aggregator) cell(s sid, h time.Time) *delta {
+	k := key{s, h.Unix()}
 	d := a.cells[k]
 	if d == nil {
 		d = &delta{}
@@ -64,9 +75,25 @@ func (a *Aggregator) cell(s Scope, h time.Time) *delta {
 	return d
 }
 
-func (a *Aggregator) scopesOf(venue string) []Scope {
+// scopesOf is where venue's figures count, remembered until the next
+// flush so that a registry change reaches new figures within a flush.
+func (a *Aggregator) scopesOf(venue string) []sid {
+	if ids, ok := a.placed[venue]; ok {
+		return ids
+	}
 	p, _ := a.places.Place(venue)
-	return p.scopes(venue)
+	var ids []sid
+	for _, sc := range p.scopes(venue) {
+		id, ok := a.ids[sc]
+		if !ok {
+			id = sid(len(a.names))
+			a.ids[sc] = id
+			a.names = append(a.names, sc)
+		}
+		ids = append(ids, id)
+	}
+	a.placed[venue] = ids
+	return ids
 }
 
 // Sessions folds a commit's changes in (accounting.Store.Observe).
@@ -78,40 +105,55 @@ func (a *Aggregator) Sessions(changes []accounting.Change) {
 	}
 }
 
-// change adds after's contribution, takes back before's, and moves the
-// open-session counts.
+// change moves the figures from what before counted for to what after
+// counts for, and the open-session counts. Only what differs is touched:
+// a close adds its spread, not its start again.
 func (a *Aggregator) change(before, after *accounting.Session) {
-	if before != nil {
-		a.contribute(before, -1)
+	scopes := a.scopesOf(after.Venue)
+	switch {
+	case before == nil:
+		a.started(scopes, after, 1)
+	case before.Venue != after.Venue || !before.Started.Equal(after.Started):
+		a.started(a.scopesOf(before.Venue), before, -1)
+		a.started(scopes, after, 1)
 	}
-	a.contribute(after, 1)
+	if before != nil && !before.Open {
+		a.closed(a.scopesOf(before.Venue), before, -1, false)
+	}
 	wasOpen := before != nil && before.Open
+	if after.Open {
+		a.addDevice(scopes, hourOf(after.Started), a.pseudonym(after))
+	} else {
+		// An open session's device is in its start hour already.
+		a.closed(scopes, after, 1, wasOpen && before.Started.Equal(after.Started) && before.Venue == after.Venue)
+	}
 	switch {
 	case !wasOpen && after.Open:
-		a.move(after.Venue, after.Started, 1)
+		a.move(scopes, after.Started, 1)
 	case wasOpen && !after.Open:
-		a.move(after.Venue, after.Stopped, -1)
+		a.move(scopes, after.Stopped, -1)
 	case before == nil && !after.Open && after.Stopped.After(after.Started): // first seen closed (a lone Stop)
-		a.move(after.Venue, after.Started, 1)
-		a.move(after.Venue, after.Stopped, -1)
+		a.move(scopes, after.Started, 1)
+		a.move(scopes, after.Stopped, -1)
 	}
 }
 
-// contribute adds sign × what s counts for: its start, and once closed
-// its bytes and time spread over its hours; its device goes in the
-// sketches (only ever added).
-func (a *Aggregator) contribute(s *accounting.Session, sign int64) {
-	scopes := a.scopesOf(s.Venue)
-	start := hourOf(s.Started)
-	dev := a.pseudonym(s)
+// started counts s's start in its hour.
+func (a *Aggregator) started(scopes []sid, s *accounting.Session, sign int64) {
+	h := hourOf(s.Started)
 	for _, sc := range scopes {
-		a.cell(sc, start).Sessions += sign
+		a.cell(sc, h).Sessions += sign
 	}
-	if s.Open {
-		if sign > 0 {
-			a.addDevice(scopes, start, dev)
-		}
-		return
+}
+
+// closed adds sign × a closed session's bytes and time, spread over its
+// hours; its device goes in the sketches of those hours (only ever
+// added; but the start hour's when hasStart says it is there).
+func (a *Aggregator) closed(scopes []sid, s *accounting.Session, sign int64, hasStart bool) {
+	first := hourOf(s.Started)
+	var dev uint64
+	if sign > 0 {
+		dev = a.pseudonym(s)
 	}
 	spread(s, func(h time.Time, secs, up, down int64) {
 		for _, sc := range scopes {
@@ -120,20 +162,46 @@ func (a *Aggregator) contribute(s *accounting.Session, sign int64) {
 			d.BytesUp += sign * up
 			d.BytesDown += sign * down
 		}
-		if sign > 0 {
+		if sign > 0 && !(hasStart && h.Equal(first)) {
 			a.addDevice(scopes, h, dev)
 		}
 	})
 }
 
-func (a *Aggregator) addDevice(scopes []Scope, h time.Time, dev uint64) {
+// contribute adds what a whole record counts for (Replay).
+func (a *Aggregator) contribute(s *accounting.Session) {
+	scopes := a.scopesOf(s.Venue)
+	a.started(scopes, s, 1)
+	if s.Open {
+		a.addDevice(scopes, hourOf(s.Started), a.pseudonym(s))
+		return
+	}
+	a.closed(scopes, s, 1, false)
+}
+
+func (a *Aggregator) addDevice(scopes []sid, h time.Time, dev uint64) {
 	for _, sc := range scopes {
 		d := a.cell(sc, h)
 		if d.devices == nil {
-			d.devices = newSketch()
+			d.devices = a.newSketch(sc)
 		}
 		d.devices.InsertHash(dev)
 	}
+}
+
+// newSketch is sparse for a venue, organisation or district × venue
+// type, which see few devices an hour, and dense for the big roll-ups,
+// where a sparse sketch would spend its time merging and converting.
+func (a *Aggregator) newSketch(sc sid) *hyperloglog.Sketch {
+	switch a.names[sc][0] {
+	case 'd', 't', 'c':
+		sk, err := hyperloglog.NewSketch(Precision, false)
+		if err != nil {
+			panic(err) // Precision is a valid constant
+		}
+		return sk
+	}
+	return newSketch()
 }
 
 // pseudonym is the device's keyed hash: its MAC, else its account.
@@ -142,9 +210,9 @@ func (a *Aggregator) pseudonym(s *accounting.Session) uint64 {
 	if id == "" {
 		id = "user:" + s.Username
 	}
-	m := hmac.New(sha256.New, a.pkey)
-	m.Write([]byte(id))
-	return binary.BigEndian.Uint64(m.Sum(nil))
+	a.mac.Reset()
+	a.mac.Write([]byte(id))
+	return binary.BigEndian.Uint64(a.mac.Sum(a.sum[:0]))
 }
 
 // spread calls fn for each hour [s.Started, s.Stopped] overlaps, with the
@@ -207,8 +275,8 @@ func minTime(a, b time.Time) time.Time {
 
 // move changes the open sessions of the venue's scopes by n at t, first
 // carrying each scope's count so far into the peaks of the hours up to t.
-func (a *Aggregator) move(venue string, t time.Time, n int64) {
-	for _, sc := range a.scopesOf(venue) {
+func (a *Aggregator) move(scopes []sid, t time.Time, n int64) {
+	for _, sc := range scopes {
 		l := a.live[sc]
 		if l == nil {
 			l = &live{since: t}
@@ -224,7 +292,7 @@ func (a *Aggregator) move(venue string, t time.Time, n int64) {
 }
 
 // carry puts l.open into the peak of every hour from l.since to t.
-func (a *Aggregator) carry(sc Scope, l *live, t time.Time) {
+func (a *Aggregator) carry(sc sid, l *live, t time.Time) {
 	if l.open > 0 {
 		for h := hourOf(l.since); h.Before(t); h = h.Add(time.Hour) {
 			d := a.cell(sc, h)
@@ -269,8 +337,9 @@ func (a *Aggregator) APReport(venue string, at time.Time, clients int) {
 	}
 }
 
-// take hands over the deltas, first carrying open sessions up to now.
-func (a *Aggregator) take(now time.Time) map[key]*delta {
+// take hands over the deltas and the scopes' names, first carrying open
+// sessions up to now.
+func (a *Aggregator) take(now time.Time) (map[key]*delta, []Scope) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for sc, l := range a.live {
@@ -282,5 +351,6 @@ func (a *Aggregator) take(now time.Time) map[key]*delta {
 	}
 	out := a.cells
 	a.cells = map[key]*delta{}
-	return out
+	clear(a.placed)
+	return out, a.names
 }

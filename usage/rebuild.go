@@ -25,7 +25,7 @@ func (a *Aggregator) Replay(sessions []accounting.Session) {
 	var evs []event
 	for i := range sessions {
 		s := &sessions[i]
-		a.contribute(s, 1)
+		a.contribute(s)
 		switch {
 		case s.Open:
 			evs = append(evs, event{s.Venue, s.Started, 1})
@@ -40,7 +40,7 @@ func (a *Aggregator) Replay(sessions []accounting.Session) {
 		return evs[i].n < evs[j].n
 	})
 	for _, e := range evs {
-		a.move(e.venue, e.at, e.n)
+		a.move(a.scopesOf(e.venue), e.at, e.n)
 	}
 }
 

@@ -1,8 +1,10 @@
 package usage
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,22 +26,29 @@ func sketchKey(s Scope, h time.Time) string {
 }
 
 // flushBatch is how many cells one transaction writes.
-const flushBatch = 2000
+const flushBatch = 10_000
 
 // Flush adds the aggregator's deltas to the store, carrying open sessions
 // into the peaks up to now. On failure the deltas are lost: Rebuild
 // restores them.
 func Flush(db *store.DB, a *Aggregator, now time.Time) (int, error) {
-	ds := a.take(now)
+	ds, names := a.take(now)
 	keys := make([]key, 0, len(ds))
 	for k := range ds {
 		keys = append(keys, k)
 	}
+	// In key order, so that each transaction writes neighbouring pages.
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := strings.Compare(string(names[x.scope]), string(names[y.scope])); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.hour, y.hour)
+	})
 	for i := 0; i < len(keys); i += flushBatch {
 		part := keys[i:min(i+flushBatch, len(keys))]
 		err := db.Update(func(tx *store.Tx) error {
 			for _, k := range part {
-				if err := addCell(tx, k, ds[k]); err != nil {
+				if err := addCell(tx, names[k.scope], time.Unix(k.hour, 0), ds[k]); err != nil {
 					return err
 				}
 			}
@@ -52,10 +61,10 @@ func Flush(db *store.DB, a *Aggregator, now time.Time) (int, error) {
 	return len(keys), nil
 }
 
-// addCell adds d to the stored cell at k.
-func addCell(tx *store.Tx, k key, d *delta) error {
+// addCell adds d to the stored cell of scope sc and hour h.
+func addCell(tx *store.Tx, sc Scope, h time.Time, d *delta) error {
 	var c Cell
-	ck := cellKey(k.scope, k.hour)
+	ck := cellKey(sc, h)
 	if err := tx.Get(store.Usage, ck, &c); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
@@ -63,7 +72,7 @@ func addCell(tx *store.Tx, k key, d *delta) error {
 	if d.devices != nil {
 		sk := d.devices
 		var raw []byte
-		err := tx.Get(store.Usage, sketchKey(k.scope, k.hour), &raw)
+		err := tx.Get(store.Usage, sketchKey(sc, h), &raw)
 		switch {
 		case err == nil:
 			old, err := decodeSketch(raw)
@@ -81,7 +90,7 @@ func addCell(tx *store.Tx, k key, d *delta) error {
 		if err != nil {
 			return fmt.Errorf("usage: encode sketch: %w", err)
 		}
-		if err := tx.Put(store.Usage, sketchKey(k.scope, k.hour), raw); err != nil {
+		if err := tx.Put(store.Usage, sketchKey(sc, h), raw); err != nil {
 			return err
 		}
 		c.Devices = int64(sk.Estimate())
