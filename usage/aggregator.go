@@ -54,7 +54,7 @@ type Aggregator struct {
 	ids    map[Scope]sid
 	names  []Scope          // by sid; only appended to
 	placed map[string][]sid // scopes by venue, until the next take
-	mac    hash.Hash          // HMAC-SHA256 under pkey
+	mac    hash.Hash        // HMAC-SHA256 under pkey
 	sum    [sha256.Size]byte
 }
 
