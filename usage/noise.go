@@ -18,7 +18,8 @@ func NewNoise(rng *rand.Rand) *Noise { return &Noise{rng: rng} }
 
 // Geometric returns one draw for a count of the given sensitivity at ε.
 func (n *Noise) Geometric(epsilon, sensitivity float64) int64 {
-	return n.one(epsilon, sensitivity) - n.one(epsilon, sensitivity)
+	a := n.one(epsilon, sensitivity)
+	return a - n.one(epsilon, sensitivity) // two independent draws
 }
 
 // one is a geometric draw on {0, 1, …} with P(k) ∝ exp(-ε k/Δ), by
