@@ -46,6 +46,9 @@ func (p places) Place(venue string) (usage.Place, bool) {
 // mountRADIUS and mountAgents and before any packet is served.
 func (a *App) mountUsage() error {
 	cfg := a.Config.Usage
+	if cfg.Disabled {
+		return nil
+	}
 	agg := usage.NewAggregator(places{a.Registry}, UsagePseudonymKey(a.Sealer))
 	open, err := a.Sessions.List(true, 0)
 	if err != nil {

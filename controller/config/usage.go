@@ -18,6 +18,8 @@ type Usage struct {
 	// Privacy protects the people in the open data: k (default 10),
 	// epsilon per day (default 1.0), cells_per_day (default 4).
 	Privacy usage.Privacy `yaml:"privacy"`
+	// Disabled keeps no usage figures on this node (and publishes none).
+	Disabled bool `yaml:"disabled"`
 }
 
 func (u Usage) validate() error {
