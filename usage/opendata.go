@@ -41,6 +41,9 @@ const (
 	measures      = 4
 )
 
+// DefaultPrivacy is k = 10, ε = 1 a day, 4 rows a day per device.
+func DefaultPrivacy() Privacy { return Privacy{}.withDefaults() }
+
 func (p Privacy) withDefaults() Privacy {
 	if p.K == 0 {
 		p.K = 10

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/datadir"
+	"github.com/wifihk/wifihk/usage"
 )
 
 // Config is the whole configuration. Every field has a default (Default).
@@ -168,7 +169,7 @@ func Default() Config {
 		Portal:   Portal{SMTP: SMTP{TLS: "starttls"}},
 
 		Retention: DefaultRetention(),
-		Usage:     Usage{FlushEvery: time.Minute, Publish: true},
+		Usage:     Usage{FlushEvery: time.Minute, Publish: true, Privacy: usage.DefaultPrivacy()},
 	}
 }
 
