@@ -49,12 +49,17 @@ func moveAside(w *writer, ss Session, u Update) (string, error) {
 		if !errors.Is(err, store.ErrNotFound) {
 			return "", err
 		}
+		before := ss
 		if ss.Open {
 			unindex(w, ss)
 			ss.Open, ss.Stopped = false, u.At
 		}
 		ss.ID = ss.NAS + "/" + id
-		return ss.ID, w.put(sessKey(ss.NAS, id), ss)
+		if err := w.put(sessKey(ss.NAS, id), ss); err != nil {
+			return "", err
+		}
+		w.noteChange(&before, ss)
+		return ss.ID, nil
 	}
 }
 

@@ -134,6 +134,8 @@ type Store struct {
 	remoteMu  sync.Mutex
 	remote    map[string]struct{}
 	remoteAll bool
+
+	observe func([]Change) // observe.go
 }
 
 // staged is a session record in the journal but not yet in bbolt.
@@ -344,7 +346,8 @@ func (s *Store) commit(group []*pending, blind bool) {
 	s.pruneOverlay()
 	s.dropRemote()
 	newWriter := func() *writer {
-		return &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet, folding: maps.Clone(s.folding)}
+		return &writer{cache: s.open, staged: map[string]Session{}, overlay: s.overlayGet, folding: maps.Clone(s.folding),
+			observed: s.observe != nil}
 	}
 	w := newWriter()
 	var err error
@@ -383,6 +386,9 @@ func (s *Store) commit(group []*pending, blind bool) {
 		s.eachIndex(func(x *openIndex) { x.note(w.staged) })
 		s.noteReuses(w.reuses)
 		s.stale.reopened.Add(uint64(w.reopened))
+		if len(w.changes) > 0 {
+			s.observe(w.changes)
+		}
 	}
 	if err != nil {
 		fail(group, fmt.Errorf("sessions: %w", err))
@@ -474,6 +480,9 @@ type writer struct {
 	// folding, with a journal, is the sessions and NAS that must be
 	// folded (outage.go): those of the store's and this commit's folds.
 	folding map[string]uint64
+	// observed says Observe is on; changes are then the group's writes.
+	observed bool
+	changes  []Change
 }
 
 type fetched struct {
@@ -628,6 +637,11 @@ func applyTx(w *writer, u Update) (bool, error) {
 	if err := w.put(sessKey(u.NAS, u.AcctID), ss); err != nil {
 		return false, err
 	}
+	if isNew {
+		w.noteChange(nil, ss)
+	} else {
+		w.noteChange(&before, ss)
+	}
 	// Touch the open-session index only when it changes: an Interim for an
 	// open session then dirties one page, not three.
 	wasOpen := before.Open && !isNew
@@ -741,10 +755,12 @@ func closeNASTx(w *writer, nas, cause string, at time.Time) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		before := ss
 		ss.Open, ss.Stopped, ss.TerminateCause = false, at, cause
 		if err := w.put(sessKey(nas, id), ss); err != nil {
 			return 0, err
 		}
+		w.noteChange(&before, ss)
 		unindex(w, ss)
 	}
 	return len(ids), nil

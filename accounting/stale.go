@@ -150,10 +150,12 @@ func (s *Store) closeStale(keys []string, rule StaleRule, now time.Time) (int, e
 			if !ss.Open || now.Sub(ss.Updated) <= rule.after(ss) {
 				continue
 			}
+			before := ss
 			ss.Open, ss.Stale, ss.Stopped, ss.TerminateCause = false, true, ss.Updated, StaleCause
 			if err := w.put(k, ss); err != nil {
 				return 0, err
 			}
+			w.noteChange(&before, ss)
 			unindex(w, ss)
 			n++
 		}

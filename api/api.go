@@ -48,6 +48,8 @@ type Config struct {
 	Telemetry *telemetry.Service
 	// Vouchers, when set, serves the voucher batch routes.
 	Vouchers Vouchers
+	// UsageDays, when set, serves the open usage data (usage.go).
+	UsageDays UsageDays
 	// Log receives what the API cannot answer with (quiet by default).
 	Log *slog.Logger
 }
@@ -164,6 +166,9 @@ func (a *API) Routes() []Route {
 	}
 	if a.agents != nil {
 		routes = append(routes, a.agents.Routes()...)
+	}
+	if a.cfg.UsageDays != nil {
+		routes = append(routes, a.usageRoutes()...)
 	}
 	return routes
 }

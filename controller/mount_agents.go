@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"time"
+
 	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/telemetry"
 )
@@ -13,7 +15,12 @@ func (a *App) mountAgents() error {
 	r := a.Config.Retention
 	svc, err := telemetry.New(telemetry.Config{DB: a.DB, JournalPath: datadir.Dir(a.Config.DataDir).ReportsJournal(),
 		APRetention: r.APSeries, VenueRetention: r.VenueSeries, AlertRetention: r.Alerts, ReceiptRetention: r.Receipts,
-		Log: a.Log.With("component", "telemetry")})
+		Log: a.Log.With("component", "telemetry"),
+		OnReport: func(venue string, at time.Time, clients int) {
+			if a.usageAgg != nil {
+				a.usageAgg.APReport(venue, at, clients)
+			}
+		}})
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,10 @@ package controller
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/wifihk/wifihk/api"
+	"github.com/wifihk/wifihk/usage"
 	"github.com/wifihk/wifihk/visitors"
 )
 
@@ -21,6 +23,7 @@ func (a *App) mountAPI() error {
 		Sources:        a.CoverageSources,
 		Telemetry:      a.Telemetry,
 		Vouchers:       visitors.New(a.DB, a.Sealer),
+		UsageDays:      func(from, to time.Time) ([]usage.Day, error) { return usage.Published(a.DB, from, to) },
 		Log:            a.Log.With("component", "api"),
 	}
 	h, err := api.New(cfg)

@@ -10,6 +10,7 @@ import (
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/accounting/archive"
 	"github.com/wifihk/wifihk/internal/datadir"
+	"github.com/wifihk/wifihk/usage"
 	"github.com/wifihk/wifihk/visitors"
 )
 
@@ -155,6 +156,11 @@ func (r *retention) purge(ctx context.Context) {
 		n, err := p.run(now.Add(-p.keep))
 		r.removed.WithLabelValues(p.kind).Add(float64(n))
 		r.result(p.kind, err)
+	}
+	if ctx.Err() == nil {
+		n, err := usage.Purge(r.a.DB, now.Add(-cfg.UsageHourly), now.Add(-sketchKeep))
+		r.removed.WithLabelValues("usage_hourly").Add(float64(n))
+		r.result("usage_hourly", err)
 	}
 	r.last.Set(time.Since(start).Seconds())
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/wifihk/wifihk/internal/web"
 	"github.com/wifihk/wifihk/staff"
 	"github.com/wifihk/wifihk/telemetry"
+	"github.com/wifihk/wifihk/usage"
 )
 
 // App is a running controller's parts.
@@ -47,6 +48,7 @@ type App struct {
 
 	// Telemetry is the agents' AP status, series and alerts (mountAgents).
 	Telemetry *telemetry.Service
+	usageAgg  *usage.Aggregator // the hourly usage figures (mountUsage)
 
 	// Ready is closed once every listener is bound; HTTPAddr, AuthAddr and
 	// AcctAddr then hold the bound addresses (useful with port 0).
@@ -114,7 +116,7 @@ func (a *App) build() error {
 	a.Router.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	a.Router.HandleFunc("/readyz", a.readyz)
 	a.watchFeed()
-	for _, mount := range []func() error{a.mountRADIUS, a.mountRegistry, a.mountPortal, a.mountAgents, a.mountAPI, a.mountConsole, a.mountAdmin, a.mountRetention} {
+	for _, mount := range []func() error{a.mountRADIUS, a.mountRegistry, a.mountPortal, a.mountAgents, a.mountUsage, a.mountAPI, a.mountConsole, a.mountAdmin, a.mountRetention} {
 		if err := mount(); err != nil {
 			return err
 		}

@@ -41,6 +41,10 @@ type Config struct {
 	JournalPath string
 	// Log is quiet by default.
 	Log *slog.Logger
+	// OnReport, when set, is called once for each report stored (not for
+	// a duplicate), with the AP's venue, the report's bucket time and its
+	// clients connected now: for the usage figures. It must be quick.
+	OnReport func(venue string, at time.Time, clientsNow int)
 	// Now is the clock (tests). Default time.Now.
 	Now func() time.Time
 }
@@ -308,6 +312,9 @@ func (s *Service) noteStored(e *entry) {
 		ls.lastReport = e.At
 	}
 	s.mu.Unlock()
+	if s.cfg.OnReport != nil {
+		s.cfg.OnReport(e.Venue, e.Bucket, e.Stats.ClientsNow)
+	}
 	s.metrics.bytes.WithLabelValues("up").Add(float64(e.Stats.BytesUp))
 	s.metrics.bytes.WithLabelValues("down").Add(float64(e.Stats.BytesDown))
 }

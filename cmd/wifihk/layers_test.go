@@ -28,6 +28,7 @@ var layers = map[string]int{
 	"staff":      1,
 	"radius":     2,
 	"telemetry":  2,
+	"usage":      2,
 	"portal":     2,
 	"api":        3,
 	"console":    3,

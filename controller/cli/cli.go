@@ -66,6 +66,7 @@ func commands() []command {
 		{name: "cert revoke", usage: "-data DIR -org CODE -serial HEX", summary: "revoke a client certificate; its next handshake fails", admin: cmdCertRevoke},
 		{name: "cert list", usage: "-data DIR -org CODE", summary: "list an organisation's client certificates", admin: cmdCertList},
 		{name: "session list", usage: "-data DIR [-open] [-limit N]", summary: "list accounting sessions", admin: cmdSessionList},
+		{name: "usage rebuild", usage: "-data DIR", summary: "recompute the hourly usage figures from the accounting records (server stopped)", admin: cmdUsageRebuild},
 		{name: "session disconnect", usage: "-data DIR NAS/ACCT-SESSION-ID", summary: "send a Disconnect-Request (RFC 5176) to the session's NAS", admin: cmdSessionDisconnect},
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/datadir"
+	"github.com/wifihk/wifihk/usage"
 )
 
 // Config is the whole configuration. Every field has a default (Default).
@@ -36,6 +37,8 @@ type Config struct {
 	Portal   Portal        `yaml:"portal"`
 	// Retention says how long records are kept (retention.go).
 	Retention Retention `yaml:"retention"`
+	// Usage configures the usage figures and their open data (usage.go).
+	Usage Usage `yaml:"usage"`
 }
 
 // Store chooses where records live. Default: the data dir's bbolt file.
@@ -174,6 +177,7 @@ func Default() Config {
 		Portal:   Portal{SMTP: SMTP{TLS: "starttls"}},
 
 		Retention: DefaultRetention(),
+		Usage:     Usage{FlushEvery: time.Minute, Publish: true, Privacy: usage.DefaultPrivacy()},
 	}
 }
 
@@ -259,6 +263,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Retention.validate(); err != nil {
+		return err
+	}
+	if err := c.Usage.validate(); err != nil {
 		return err
 	}
 	return c.Portal.SMTP.validate()

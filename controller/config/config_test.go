@@ -53,6 +53,11 @@ func TestBadValuesNameTheField(t *testing.T) {
 		{"retention negative", "retention:\n  devices: -1h\n", "retention.devices"},
 		{"stale multiple", "retention:\n  stale:\n    multiple: 1\n", "retention.stale.multiple"},
 		{"retention unknown", "retention:\n  session: 1h\n", "session"},
+		{"usage hourly too short", "retention:\n  usage_hourly: 1h\n", "retention.usage_hourly"},
+		{"usage flush", "usage:\n  flush_every: 10ms\n", "usage.flush_every"},
+		{"usage k", "usage:\n  privacy:\n    k: 1\n", "privacy.k"},
+		{"usage epsilon", "usage:\n  privacy:\n    epsilon: 1000\n", "privacy.epsilon"},
+		{"usage cells", "usage:\n  privacy:\n    cells_per_day: 25\n", "privacy.cells_per_day"},
 		{"smtp user without password", "portal:\n  smtp:\n    addr: mail.example.hk:587\n    from: a@example.hk\n    username: u\n", "portal.smtp.password_file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,9 @@ type Retention struct {
 	VenueSeries time.Duration `yaml:"venue_series"`
 	Alerts      time.Duration `yaml:"alerts"`
 	Receipts    time.Duration `yaml:"receipts"`
+	// UsageHourly keeps the hourly usage figures (usage/) this long.
+	// Default 9528h (397 days: 13 months).
+	UsageHourly time.Duration `yaml:"usage_hourly"`
 
 	// Every is how often the purge runs. Default 10m.
 	Every time.Duration `yaml:"every"`
@@ -76,7 +79,8 @@ func DefaultRetention() Retention {
 	return Retention{
 		Sessions: 397 * day, OneTimeCredentials: day, Devices: day, SignupCodes: time.Hour,
 		FreeAllowances: 2 * day, APSeries: 2 * day, VenueSeries: 30 * day, Alerts: 90 * day, Receipts: 7 * day,
-		Every: 10 * time.Minute, Batch: 500, Pause: 20 * time.Millisecond,
+		UsageHourly: 397 * day,
+		Every:       10 * time.Minute, Batch: 500, Pause: 20 * time.Millisecond,
 		Stale:   Stale{Multiple: 3, NoInterim: day, Every: time.Minute},
 		Archive: Archive{Pseudonymise: true},
 	}
@@ -96,6 +100,7 @@ func (r Retention) validate() error {
 		{"venue_series", r.VenueSeries, 5 * time.Minute},
 		{"alerts", r.Alerts, time.Hour},
 		{"receipts", r.Receipts, time.Hour},
+		{"usage_hourly", r.UsageHourly, 2 * day},
 		{"every", r.Every, time.Millisecond},
 		{"pause", r.Pause, 0},
 		{"stale.no_interim", r.Stale.NoInterim, time.Minute},

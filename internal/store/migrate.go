@@ -38,6 +38,7 @@ const (
 	Series       = "series"        // telemetry: 5-minute buckets
 	Alerts       = "alerts"        // telemetry: AP offline/recovered alerts
 	ClientCerts  = "client_certs"  // visitors: per-org EAP-TLS CAs and client certificates (schema 6)
+	Usage        = "usage"         // usage: hourly aggregates, sketches, published days (schema 7)
 )
 
 // A migration brings a store from one schema version to the next: it
@@ -63,6 +64,7 @@ var migrations = []migration{
 	{keyed: hashVoucherCodes},
 	{tables: sqlTables},
 	{create: []string{ClientCerts}},
+	{create: []string{Usage}},
 }
 
 // Buckets returns the name of every bucket of the current schema, in

@@ -1,0 +1,18 @@
+// Package usage keeps the city's usage by hour: for every venue, and
+// rolled up to district, venue type, organisation, district × venue type
+// and the whole city, the sessions started, distinct devices (a
+// HyperLogLog sketch of keyed pseudonyms), bytes up and down, session
+// time, peak concurrent sessions and clients per AP from the agents.
+//
+// The figures are kept incrementally from accounting's commits
+// (accounting.Store.Observe) and the agents' reports, as deltas in
+// memory that Flush adds to the usage bucket; Rebuild recomputes them
+// from the accounting records. A session's bytes and time count once it
+// closes, spread over the hours it spanned in proportion to the time in
+// each; its start and its device count as soon as it opens. Both paths
+// apply the same rule to the same records, so they agree.
+//
+// opendata.go publishes the previous day per hour × district × venue
+// type, with k-suppression and differentially private noise (see
+// docs/USAGE-OPENDATA.md).
+package usage
