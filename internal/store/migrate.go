@@ -37,6 +37,7 @@ const (
 	APStatus     = "ap_status"     // telemetry: latest AP status, key AP id
 	Series       = "series"        // telemetry: 5-minute buckets
 	Alerts       = "alerts"        // telemetry: AP offline/recovered alerts
+	Realms       = "realms"        // hotspots: realms and their home servers, key realm name (schema 6)
 )
 
 // A migration brings a store from one schema version to the next: it
@@ -61,6 +62,7 @@ var migrations = []migration{
 	{create: []string{AgentTokens}, run: splitTokens},
 	{keyed: hashVoucherCodes},
 	{tables: sqlTables},
+	{create: []string{Realms}},
 }
 
 // Buckets returns the name of every bucket of the current schema, in
