@@ -21,6 +21,7 @@ func (a *App) mountAPI() error {
 		Sources:        a.CoverageSources,
 		Telemetry:      a.Telemetry,
 		Vouchers:       visitors.New(a.DB, a.Sealer),
+		Proxy:          a.Proxy,
 		Log:            a.Log.With("component", "api"),
 	}
 	h, err := api.New(cfg)
