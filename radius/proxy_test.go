@@ -35,8 +35,10 @@ type fakeHome struct {
 	answer func(req *layeh.Packet) (layeh.Code, layeh.Attributes)
 }
 
-func newFakeHome(t testing.TB) *fakeHome {
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+func newFakeHome(t testing.TB) *fakeHome { return newFakeHomeAt(t, 0) }
+
+func newFakeHomeAt(t testing.TB, port uint16) *fakeHome {
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: int(port)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,23 +117,45 @@ func (f *fakeHome) requests(code layeh.Code) []*layeh.Packet {
 	return out
 }
 
-// proxyHarness is a wifihk RADIUS server pair whose handlers are wrapped
-// by a Proxy, with realm operator.example routed to homes.
+// newProxyHarness is a wifihk RADIUS server pair whose handlers are
+// wrapped by a Proxy, with realm operator.example routed to homes.
 func newProxyHarness(t *testing.T, forwardAcct bool, homes ...*fakeHome) (*harness, *Proxy) {
+	addrs := make([]netip.AddrPort, len(homes))
+	for i, f := range homes {
+		addrs[i] = f.addr()
+	}
+	return newProxyHarnessTo(t, proxySetup{forwardAcct: forwardAcct, timeout: 150 * time.Millisecond * raceSlowdown, retries: 1,
+		deadAfter: 2, probe: 50 * time.Millisecond, acctOnAuthPort: true}, addrs...)
+}
+
+type proxySetup struct {
+	forwardAcct    bool
+	timeout, probe time.Duration
+	retries        int
+	deadAfter      int
+	// acctOnAuthPort: the home servers take accounting on their
+	// authentication port (fakeHome), not the next one.
+	acctOnAuthPort bool
+}
+
+// newProxyHarnessTo routes operator.example to home servers at addrs.
+func newProxyHarnessTo(t *testing.T, ps proxySetup, addrs ...netip.AddrPort) (*harness, *Proxy) {
 	h := newHarness(t, hotspots.MARequire)
 	if _, err := h.reg.AddOrg(hotspots.Org{Code: "operator", NameEN: "Operator"}); err != nil {
 		t.Fatal(err)
 	}
-	in := hotspots.RealmInput{Name: "operator.example", Org: "operator", ForwardAcct: forwardAcct}
-	for _, f := range homes {
-		a := f.addr()
-		in.Servers = append(in.Servers, hotspots.HomeServerInput{Address: a.String(), Secret: homeSecret,
-			Timeout: 150 * time.Millisecond * raceSlowdown, Retries: 1, AcctPort: int(a.Port())})
+	in := hotspots.RealmInput{Name: "operator.example", Org: "operator", ForwardAcct: ps.forwardAcct}
+	for _, a := range addrs {
+		s := hotspots.HomeServerInput{Address: a.String(), Secret: homeSecret, Timeout: ps.timeout, Retries: ps.retries}
+		if ps.acctOnAuthPort {
+			s.AcctPort = int(a.Port())
+		}
+		in.Servers = append(in.Servers, s)
 	}
 	if _, err := h.reg.AddRealm(in); err != nil {
 		t.Fatal(err)
 	}
-	px, err := NewProxy(ProxyConfig{Routes: h.reg, Registerer: h.prom, DeadAfter: 2, ProbeInterval: 50 * time.Millisecond})
+	px, err := NewProxy(ProxyConfig{Routes: h.reg, Registerer: h.prom, DeadAfter: ps.deadAfter, ProbeInterval: ps.probe})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,11 +331,11 @@ func TestProxyFailoverAndRecovery(t *testing.T) {
 	if n := len(second.requests(layeh.CodeAccessRequest)); n != 3 {
 		t.Errorf("second server got %d requests, want 3", n)
 	}
-	if hl := healthOf(px, first); hl.Alive || hl.Timeouts == 0 {
+	if hl := healthOf(px, first.addr()); hl.Alive || hl.Timeouts == 0 {
 		t.Fatalf("first server %+v, want dead after timeouts", hl)
 	}
 	first.silent.Store(false)
-	waitFor(t, "the first server alive again", func() bool { return healthOf(px, first).Alive })
+	waitFor(t, "the first server alive again", func() bool { return healthOf(px, first.addr()).Alive })
 	if len(first.requests(layeh.CodeStatusServer)) == 0 {
 		t.Error("no Status-Server reached the first server")
 	}
@@ -342,9 +366,9 @@ func TestProxyNoServerLeft(t *testing.T) {
 	}
 }
 
-func healthOf(px *Proxy, f *fakeHome) ServerHealth {
+func healthOf(px *Proxy, a netip.AddrPort) ServerHealth {
 	for _, hl := range px.Health() {
-		if hl.Server == "udp/"+f.addr().String() {
+		if hl.Server == "udp/"+a.String() {
 			return hl
 		}
 	}
@@ -436,5 +460,33 @@ func TestUDPClientDropsForgedAnswer(t *testing.T) {
 	}
 	if c.Late.Load() != 1 {
 		t.Errorf("late %d, want 1 (the forged answer)", c.Late.Load())
+	}
+}
+
+// A home server that is down refuses with ICMP port unreachable, which a
+// connected socket reports as a read error; the client must go on
+// reading, so that the server is answered once it is back.
+func TestUDPClientSurvivesRefusal(t *testing.T) {
+	addr := freePorts(t)
+	c, err := DialUDP(addr, 50*time.Millisecond, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	status := func() error {
+		p := layeh.New(layeh.CodeStatusServer, []byte(homeSecret))
+		_, err := c.Exchange(context.Background(), p)
+		return err
+	}
+	for range 2 * udpClientSockets { // every socket meets the refusal
+		if err := status(); err == nil {
+			t.Fatal("answered with no server")
+		}
+	}
+	newFakeHomeAt(t, addr.Port())
+	for range udpClientSockets {
+		if err := status(); err != nil {
+			t.Fatalf("server back, but %v", err)
+		}
 	}
 }

@@ -154,12 +154,13 @@ func (s *udpSock) read() {
 	buf := make([]byte, layeh.MaxPacketLength+1)
 	for {
 		n, err := s.conn.Read(buf)
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
+		if errors.Is(err, net.ErrClosed) {
 			return
+		}
+		if err != nil {
+			// ECONNREFUSED (ICMP port unreachable) while the server is
+			// down: the socket works again when it is back.
+			continue
 		}
 		b := buf[:n]
 		if n < headerLen {
