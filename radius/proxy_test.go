@@ -139,7 +139,7 @@ type proxySetup struct {
 }
 
 // newProxyHarnessTo routes operator.example to home servers at addrs.
-func newProxyHarnessTo(t *testing.T, ps proxySetup, addrs ...netip.AddrPort) (*harness, *Proxy) {
+func newProxyHarnessTo(t testing.TB, ps proxySetup, addrs ...netip.AddrPort) (*harness, *Proxy) {
 	h := newHarness(t, hotspots.MARequire)
 	if _, err := h.reg.AddOrg(hotspots.Org{Code: "operator", NameEN: "Operator"}); err != nil {
 		t.Fatal(err)

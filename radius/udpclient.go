@@ -2,6 +2,7 @@ package radius
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/ipv4"
 	layeh "layeh.com/radius"
 )
 
@@ -40,6 +42,7 @@ type UDPClient struct {
 	Retries int
 	socks   []*udpSock
 	next    atomic.Uint32
+	macs    *macPool // HMAC-MD5 states, most often keyed with this server's secret
 	// Late counts answers that matched no waiting request.
 	Late atomic.Uint64
 }
@@ -67,7 +70,7 @@ func DialUDP(addr netip.AddrPort, timeout time.Duration, retries int) (*UDPClien
 	if timeout <= 0 {
 		timeout = 3 * time.Second
 	}
-	c := &UDPClient{Timeout: timeout, Retries: retries}
+	c := &UDPClient{Timeout: timeout, Retries: retries, macs: newMACPool(md5.New)}
 	for range udpClientSockets {
 		conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(addr))
 		if err != nil {
@@ -103,7 +106,7 @@ func (c *UDPClient) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packe
 	defer s.release(id)
 	q := *p
 	q.Identifier = id
-	wire, err := encodeRequest(&q) // Message-Authenticator first (BlastRADIUS)
+	wire, err := c.macs.encodeRequest(&q) // Message-Authenticator first (BlastRADIUS)
 	if err != nil {
 		return nil, err
 	}
@@ -149,11 +152,19 @@ func (s *udpSock) release(id byte) {
 	s.mu.Unlock()
 }
 
-// read delivers authentic answers to their requests until the socket closes.
+// udpReadBatch is how many answers one read takes (recvmmsg).
+const udpReadBatch = 16
+
+// read delivers authentic answers to their requests until the socket
+// closes, taking up to udpReadBatch datagrams per system call.
 func (s *udpSock) read() {
-	buf := make([]byte, layeh.MaxPacketLength+1)
+	pc := ipv4.NewPacketConn(s.conn)
+	msgs := make([]ipv4.Message, udpReadBatch)
+	for i := range msgs {
+		msgs[i].Buffers = [][]byte{make([]byte, layeh.MaxPacketLength+1)}
+	}
 	for {
-		n, err := s.conn.Read(buf)
+		n, err := pc.ReadBatch(msgs, 0)
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
@@ -162,30 +173,36 @@ func (s *udpSock) read() {
 			// down: the socket works again when it is back.
 			continue
 		}
-		b := buf[:n]
-		if n < headerLen {
-			s.c.Late.Add(1)
-			continue
+		for _, m := range msgs[:n] {
+			s.deliver(m.Buffers[0][:m.N])
 		}
-		s.mu.Lock()
-		w := s.wait[b[1]]
-		s.mu.Unlock()
-		a, ok := verifyAnswer(b, w)
-		if !ok {
-			s.c.Late.Add(1)
-			continue
-		}
-		select {
-		case w.answer <- a:
-		default: // a second answer (to a retransmission): the first stands
-			s.c.Late.Add(1)
-		}
+	}
+}
+
+// deliver hands an answer to the request waiting on its Identifier.
+func (s *udpSock) deliver(b []byte) {
+	if len(b) < headerLen {
+		s.c.Late.Add(1)
+		return
+	}
+	s.mu.Lock()
+	w := s.wait[b[1]]
+	s.mu.Unlock()
+	a, ok := s.c.verifyAnswer(b, w)
+	if !ok {
+		s.c.Late.Add(1)
+		return
+	}
+	select {
+	case w.answer <- a:
+	default: // a second answer (to a retransmission): the first stands
+		s.c.Late.Add(1)
 	}
 }
 
 // verifyAnswer parses b as the answer to w's request: its Response
 // Authenticator and any Message-Authenticator must verify.
-func verifyAnswer(b []byte, w *udpWait) (*layeh.Packet, bool) {
+func (c *UDPClient) verifyAnswer(b []byte, w *udpWait) (*layeh.Packet, bool) {
 	if w == nil {
 		return nil, false
 	}
@@ -199,7 +216,7 @@ func verifyAnswer(b []byte, w *udpWait) (*layeh.Packet, bool) {
 	if !layeh.IsAuthenticResponse(b, req, w.secret) {
 		return nil, false
 	}
-	if _, err := checkReplyMA(b, w.auth[:], w.secret); err != nil {
+	if _, err := c.macs.checkReplyMA(b, w.auth[:], w.secret); err != nil {
 		return nil, false
 	}
 	return a, true
