@@ -10,6 +10,8 @@ import (
 
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
+
+	"github.com/wifihk/wifihk/radius/eap"
 )
 
 // homeUsers is another operator's users file: alice of operator.example,
@@ -171,16 +173,17 @@ func TestProxyFailoverFreeRADIUS(t *testing.T) {
 	dead := time.Now()
 	time.Sleep(300 * time.Millisecond) // a steady flow through fr2
 	restarted := time.Now()
-	fr1.start()
+	fr1.start() // returns once fr1 answers Status-Server
+	ready := time.Now()
 	waitFor(t, "fr1 alive again", func() bool { return healthOf(px, fr1.auth).Alive })
 	alive := time.Now()
 	waitFor(t, "answers from fr1 again", func() bool { _, ok := load.firstFrom("fr1", alive); return ok })
 	back, _ := load.firstFrom("fr1", restarted)
 	close(stop)
 	wg.Wait()
-	t.Logf("%d requests; fr1 killed: first answer from fr2 after %v, fr1 marked dead by %v; fr1 restarted: back in use after %v (probe every 200ms); slowest answer %v; lost %d, answered twice %d",
+	t.Logf("%d requests; fr1 killed: first answer from fr2 after %v, fr1 marked dead by %v; fr1 restarted: answering after %v (its start-up), back in use after %v (probe every 200ms); slowest answer %v; lost %d, answered twice %d",
 		load.sent.Load(), flowing.Sub(killed).Round(time.Millisecond), dead.Sub(killed).Round(time.Millisecond),
-		back.Sub(restarted).Round(time.Millisecond), time.Duration(load.maxDelay.Load()).Round(time.Millisecond), load.lost.Load(), load.dups.Load())
+		ready.Sub(restarted).Round(time.Millisecond), back.Sub(restarted).Round(time.Millisecond), time.Duration(load.maxDelay.Load()).Round(time.Millisecond), load.lost.Load(), load.dups.Load())
 	if load.dups.Load() != 0 {
 		t.Errorf("%d requests answered twice", load.dups.Load())
 	}
@@ -189,5 +192,32 @@ func TestProxyFailoverFreeRADIUS(t *testing.T) {
 	}
 	if d := flowing.Sub(killed); d > 2*timeout+500*time.Millisecond*raceSlowdown {
 		t.Errorf("requests flowed to fr2 %v after fr1 died, want within about two timeouts", d)
+	}
+}
+
+// eapol_test → wifihk (proxy) → wifihk (another operator's home server,
+// EAP-TTLS): the conversation passes intact through the proxy (State,
+// EAP-Message, Message-Authenticator) and the MPPE keys, encrypted for
+// the proxy's request, are encrypted again for eapol_test's.
+func TestProxyEAPTTLSThrough(t *testing.T) {
+	needEapolTest(t)
+	home := newEAPHarness(t, "", eap.Config{})
+	home.addUser("alice", "alice-pass-1", false)
+	front, px := newProxyHarnessTo(t, proxySetup{timeout: 5 * time.Second * raceSlowdown, deadAfter: 3, probe: time.Second, secret: testSecret},
+		home.addr.AddrPort())
+	for _, tc := range []struct{ name, phase1 string }{
+		{"TLS1.2", "tls_disable_tlsv1_3=1"},
+		{"TLS1.3", "tls_disable_tlsv1_3=0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			network := strings.Replace(ttlsNetwork(home.pki.CA, "alice", "alice-pass-1", tc.phase1), "anonymous@wifi.hk", "anonymous@operator.example", 1)
+			out, ok := (&eapHarness{harness: front, addr: front.authAddr}).eapolTest(t, network)
+			if !ok || !strings.Contains(out, "MPPE keys OK") {
+				t.Fatalf("want SUCCESS and MPPE keys OK through the proxy:\n%s", tail(out, 60))
+			}
+		})
+	}
+	if px.result("operator.example", "Access-Challenge") == 0 || px.result("operator.example", "Access-Accept") != 2 {
+		t.Errorf("challenges %v accepts %v", px.result("operator.example", "Access-Challenge"), px.result("operator.example", "Access-Accept"))
 	}
 }

@@ -3,6 +3,8 @@ package radius
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"sync"
@@ -136,6 +138,7 @@ type proxySetup struct {
 	// acctOnAuthPort: the home servers take accounting on their
 	// authentication port (fakeHome), not the next one.
 	acctOnAuthPort bool
+	secret         string // the home servers' secret; default homeSecret
 }
 
 // newProxyHarnessTo routes operator.example to home servers at addrs.
@@ -146,7 +149,10 @@ func newProxyHarnessTo(t testing.TB, ps proxySetup, addrs ...netip.AddrPort) (*h
 	}
 	in := hotspots.RealmInput{Name: "operator.example", Org: "operator", ForwardAcct: ps.forwardAcct}
 	for _, a := range addrs {
-		s := hotspots.HomeServerInput{Address: a.String(), Secret: homeSecret, Timeout: ps.timeout, Retries: ps.retries}
+		if ps.secret == "" {
+			ps.secret = homeSecret
+		}
+		s := hotspots.HomeServerInput{Address: a.String(), Secret: ps.secret, Timeout: ps.timeout, Retries: ps.retries}
 		if ps.acctOnAuthPort {
 			s.AcctPort = int(a.Port())
 		}
@@ -489,4 +495,48 @@ func TestUDPClientSurvivesRefusal(t *testing.T) {
 			t.Fatalf("server back, but %v", err)
 		}
 	}
+}
+
+// FuzzProxyAnswer feeds a home server's answer, authentic for its
+// request but with arbitrary attributes (salted keys, Tunnel-Password,
+// vendor attributes of any shape), through verification and relaying to
+// the NAS: never a panic, and whatever is relayed encodes.
+func FuzzProxyAnswer(f *testing.F) {
+	key := bytes.Repeat([]byte{1}, 32)
+	p := &layeh.Packet{Secret: []byte(homeSecret)}
+	microsoft.MSMPPERecvKey_Add(p, key)
+	p.Add(typeTunnelPassword, append([]byte{1}, make([]byte, 18)...))
+	p.Add(typeEAPMessage, []byte{3, 1, 0, 4})
+	p.Code = layeh.CodeAccessAccept
+	seed, _ := p.MarshalBinary()
+	f.Add(seed[headerLen:])
+	f.Add([]byte{26, 8, 0, 0, 1, 55, 16, 2})
+	f.Add([]byte{80, 18, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	c := &UDPClient{macs: newMACPool(md5.New)}
+	nas := &Request{Packet: layeh.New(layeh.CodeAccessRequest, []byte(testSecret))}
+	out := layeh.New(layeh.CodeAccessRequest, []byte(homeSecret))
+	f.Fuzz(func(t *testing.T, attrs []byte) {
+		if len(attrs) > layeh.MaxPacketLength-headerLen {
+			return
+		}
+		b := make([]byte, headerLen, headerLen+len(attrs))
+		b[0], b[1] = byte(layeh.CodeAccessAccept), 7
+		binary.BigEndian.PutUint16(b[2:4], uint16(headerLen+len(attrs)))
+		copy(b[4:20], out.Authenticator[:])
+		b = append(b, attrs...)
+		sum := md5.Sum(append(b, homeSecret...))
+		copy(b[4:20], sum[:])
+		w := &udpWait{auth: out.Authenticator, secret: []byte(homeSecret)}
+		a, ok := c.verifyAnswer(b, w)
+		if !ok {
+			return
+		}
+		resp, err := relay(a, out, nas)
+		if err != nil {
+			return
+		}
+		if _, err := encodeReply(resp.Code, 1, nas.Authenticator, nas.Secret, resp.Attributes, true); err != nil {
+			t.Fatalf("relayed answer does not encode: %v", err)
+		}
+	})
 }
