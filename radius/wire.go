@@ -115,10 +115,6 @@ func (mp *macPool) put(k *keyedMAC) {
 // messageAuthenticator computes the HMAC-MD5 of packet b with the
 // Message-Authenticator at off zeroed and the authenticator field replaced
 // by auth (nil keeps what b has).
-func messageAuthenticator(b []byte, off int, auth []byte, secret []byte) [16]byte {
-	return (*macPool)(nil).messageAuthenticator(b, off, auth, secret)
-}
-
 func (mp *macPool) messageAuthenticator(b []byte, off int, auth []byte, secret []byte) [16]byte {
 	n := int(binary.BigEndian.Uint16(b[2:4]))
 	var zero [16]byte
