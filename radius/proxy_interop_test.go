@@ -154,8 +154,8 @@ func (l *nasLoad) firstFrom(server string, t0 time.Time) (time.Time, bool) {
 func TestProxyFailoverFreeRADIUS(t *testing.T) {
 	fr1 := startFreeRADIUS(t, homeSecret, homeUsers("fr1"))
 	fr2 := startFreeRADIUS(t, homeSecret, homeUsers("fr2"))
-	const timeout = 300 * time.Millisecond
-	h, px := newProxyHarnessTo(t, proxySetup{timeout: timeout, retries: 0, deadAfter: 2, probe: 200 * time.Millisecond}, fr1.auth, fr2.auth)
+	const timeout = 300 * time.Millisecond * raceSlowdown
+	h, px := newProxyHarnessTo(t, proxySetup{timeout: timeout, retries: 0, deadAfter: 2, probe: 200 * time.Millisecond * raceSlowdown}, fr1.auth, fr2.auth)
 	load := &nasLoad{t: t, to: h.authAddr}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -190,7 +190,7 @@ func TestProxyFailoverFreeRADIUS(t *testing.T) {
 	if load.lost.Load() != 0 {
 		t.Errorf("%d requests not answered", load.lost.Load())
 	}
-	if d := flowing.Sub(killed); d > 2*timeout+500*time.Millisecond*raceSlowdown {
+	if d := flowing.Sub(killed); d > 2*timeout+500*time.Millisecond {
 		t.Errorf("requests flowed to fr2 %v after fr1 died, want within about two timeouts", d)
 	}
 }

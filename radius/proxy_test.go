@@ -34,7 +34,14 @@ type fakeHome struct {
 	twice  atomic.Bool // answer everything twice
 	mu     sync.Mutex
 	got    []*layeh.Packet
-	answer func(req *layeh.Packet) (layeh.Code, layeh.Attributes)
+	answer func(req *layeh.Packet) (layeh.Code, layeh.Attributes) // under mu
+}
+
+// setAnswer sets how Access-Requests are answered.
+func (f *fakeHome) setAnswer(fn func(req *layeh.Packet) (layeh.Code, layeh.Attributes)) {
+	f.mu.Lock()
+	f.answer = fn
+	f.mu.Unlock()
 }
 
 func newFakeHome(t testing.TB) *fakeHome { return newFakeHomeAt(t, 0) }
@@ -84,7 +91,10 @@ func (f *fakeHome) serve() {
 		case layeh.CodeAccountingRequest:
 			code = layeh.CodeAccountingResponse
 		default:
-			code, attrs = f.answer(p)
+			f.mu.Lock()
+			answer := f.answer
+			f.mu.Unlock()
+			code, attrs = answer(p)
 		}
 		f.mu.Lock()
 		f.got = append(f.got, p)
@@ -182,14 +192,14 @@ func (px *Proxy) result(realm, result string) float64 {
 func TestProxyRelaysPAPWithRewriting(t *testing.T) {
 	home := newFakeHome(t)
 	key := bytes.Repeat([]byte{0xAB}, 32)
-	home.answer = func(req *layeh.Packet) (layeh.Code, layeh.Attributes) {
+	home.setAnswer(func(req *layeh.Packet) (layeh.Code, layeh.Attributes) {
 		// The MPPE key is encrypted for this hop: the home secret and
 		// the authenticator of the request the proxy sent.
 		p := &layeh.Packet{Secret: []byte(homeSecret), Authenticator: req.Authenticator}
 		microsoft.MSMPPERecvKey_Add(p, key)
 		rfc2865.ReplyMessage_SetString(p, "welcome from operator")
 		return layeh.CodeAccessAccept, p.Attributes
-	}
+	})
 	h, px := newProxyHarness(t, false, home)
 	req := accessRequest(testSecret, "alice@Operator.Example", "alice-pw")
 	chillispot.ChilliSpotVersion_SetString(req, "1.6") // a local attribute
@@ -258,12 +268,12 @@ func TestProxyEAPPassesIntact(t *testing.T) {
 	home := newFakeHome(t)
 	eapResp := []byte{2, 7, 0, 6, 1, 'x'}
 	eapChal := []byte{1, 8, 0, 6, 21, 0x20}
-	home.answer = func(req *layeh.Packet) (layeh.Code, layeh.Attributes) {
+	home.setAnswer(func(req *layeh.Packet) (layeh.Code, layeh.Attributes) {
 		if !bytes.Equal(req.Get(typeEAPMessage), eapResp) || string(rfc2865.State_Get(req)) != "state-1" {
 			t.Errorf("home server got EAP %x State %q", req.Get(typeEAPMessage), rfc2865.State_Get(req))
 		}
 		return layeh.CodeAccessChallenge, layeh.Attributes{{Type: typeEAPMessage, Attribute: eapChal}, {Type: rfc2865.State_Type, Attribute: []byte("state-2")}}
-	}
+	})
 	h, _ := newProxyHarness(t, false, home)
 	req := accessRequest(testSecret, "anonymous@operator.example", "")
 	req.Add(typeEAPMessage, eapResp)
