@@ -51,8 +51,11 @@ type Session struct {
 	NASAddr string `json:"nas_addr,omitempty"`
 	// Venue is the venue ("org/location") the NAS served when the session
 	// was reported, for usage per venue in SQL.
-	Venue   string    `json:"venue,omitempty"`
-	Class   string    `json:"class,omitempty"` // the grant this session came from
+	Venue string `json:"venue,omitempty"`
+	Class string `json:"class,omitempty"` // the grant this session came from
+	// Realm is the home realm of a visitor authenticated by another
+	// operator's server (radius.Proxy), "" for our own.
+	Realm   string    `json:"realm,omitempty"`
 	Open    bool      `json:"open"`
 	Started time.Time `json:"started"`
 	Updated time.Time `json:"updated"`
@@ -89,6 +92,7 @@ type Update struct {
 	NASAddr                     string
 	Venue                       string
 	Class                       string
+	Realm                       string
 	InputOctets, OutputOctets   uint64
 	InputPackets, OutputPackets uint32
 	SessionTime                 uint32
@@ -696,6 +700,7 @@ func merge(ss *Session, u Update, isNew bool) bool {
 		fill(&ss.NASAddr, u.NASAddr)
 		fill(&ss.Venue, u.Venue)
 		fill(&ss.Class, u.Class)
+		fill(&ss.Realm, u.Realm)
 	} else if u.Status != Stop {
 		return false // a late Start or Interim after the Stop
 	}

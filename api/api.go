@@ -50,6 +50,8 @@ type Config struct {
 	Vouchers Vouchers
 	// UsageDays, when set, serves the open usage data (usage.go).
 	UsageDays UsageDays
+	// Proxy, when set, adds the home servers' health to the realms.
+	Proxy ProxyHealth
 	// Log receives what the API cannot answer with (quiet by default).
 	Log *slog.Logger
 }
@@ -139,6 +141,11 @@ func (a *API) Routes() []Route {
 		s("GET", "/api/v1/nas/{id}", a.getNAS),
 		s("PUT", "/api/v1/nas/{id}", a.updateNAS),
 		s("DELETE", "/api/v1/nas/{id}", a.deleteNAS),
+
+		s("GET", "/api/v1/realms", a.listRealms),
+		s("POST", "/api/v1/realms", a.createRealm),
+		s("GET", "/api/v1/realms/{name:.+}", a.getRealm),
+		s("DELETE", "/api/v1/realms/{name:.+}", a.deleteRealm),
 
 		s("GET", "/api/v1/aps", a.listAPs),
 		s("POST", "/api/v1/aps", a.createAP),

@@ -88,6 +88,8 @@ func newFixtureWith(t *testing.T, journalPath string) *fixture {
 			TypeEN: "Library", Latitude: 22.28 + float64(i)/100, Longitude: 114.15, Hotspots: 2, Plan: "plan-" + org})))
 		must(t, errOf(reg.AddNAS(hotspots.NASInput{Name: "nas-" + org, IP: "10.0.0." + string(rune('1'+i)),
 			Secret: "secret-" + org, Hotspot: hotspots.MakeVenueKey(org, "V1")})))
+		must(t, errOf(reg.AddRealm(hotspots.RealmInput{Name: org[3:] + ".example", Org: org, Servers: []hotspots.HomeServerInput{
+			{Address: "192.0.2.1:1812", Secret: "home-" + org, Retries: 1}}})))
 		ap, agent, err := reg.AddAP(hotspots.MakeVenueKey(org, "V1"), "ap", "02:00:00:00:00:0"+string(rune('1'+i)))
 		if err != nil {
 			t.Fatal(err)

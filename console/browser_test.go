@@ -92,6 +92,7 @@ func TestBrowserSignInAsAdminAndOperator(t *testing.T) {
 		{"/console/venues/new", "#location_id", "venue-new"},
 		{"/console/sessions", "#q", "sessions"},
 		{"/console/alerts", "#h-nas", "alerts"},
+		{"/console/realms", "h1", "realms"},
 		{"/console/vouchers", "#count", "vouchers"},
 		{"/console/coverage?district=Wan+Chai&lang=zh-Hant", "svg.map", "coverage-zh-Hant"},
 		{"/console/venues?lang=zh-Hans", "table.data", "venues-zh-Hans"},

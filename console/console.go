@@ -90,6 +90,7 @@ type Config struct {
 	Disconnecter Disconnecter         // optional: the Disconnect button
 	Vouchers     Vouchers             // optional: the vouchers page
 	Accounts     Accounts             // optional: the visitor accounts page
+	Proxy        ProxyHealth          // optional: home servers' health on the realms page
 
 	// DefaultPlan is what venues without a plan of their own get.
 	DefaultPlan hotspots.Plan
@@ -163,7 +164,7 @@ func New(cfg Config) (*Console, error) {
 }
 
 // pageNames are the templates that each combine with the layout.
-var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "vouchers", "voucher_print", "error"}
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "realms", "vouchers", "voucher_print", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -210,6 +211,7 @@ func (c *Console) Mount(r *mux.Router) {
 		{"GET", "/nas", "nas", c.nasPage},
 		{"POST", "/nas", "nas", c.nasCreate},
 		{"POST", "/nas/{id}/delete", "nas_delete", c.nasDelete},
+		{"GET", "/realms", "realms", c.realms},
 		{"GET", "/vouchers", "vouchers", c.vouchersPage},
 		{"POST", "/vouchers", "vouchers", c.vouchersCreate},
 		{"GET", "/vouchers/{id}", "voucher_print", c.voucherPrint},

@@ -43,6 +43,14 @@ func (a *App) mountRADIUS() error {
 	if err != nil {
 		return err
 	}
+	pc := a.Config.RADIUS.Proxy
+	proxy, err := radius.NewProxy(radius.ProxyConfig{Routes: a.Registry, Registerer: a.Metrics, Log: a.Log,
+		OperatorName: pc.OperatorName, DeadAfter: pc.DeadAfter, ProbeInterval: pc.ProbeInterval})
+	if err != nil {
+		return err
+	}
+	a.Proxy = proxy
+	a.onClose(proxy.Close)
 	var servers []*radius.Server // auth, acct
 	for _, l := range []struct {
 		port    radius.Port
@@ -50,8 +58,8 @@ func (a *App) mountRADIUS() error {
 		handler radius.Handler
 		bound   *net.Addr
 	}{
-		{radius.AuthPort, a.Config.RADIUS.AuthAddr, auth, &a.AuthAddr},
-		{radius.AcctPort, a.Config.RADIUS.AcctAddr, radius.NewAccounting(sess, a.Log), &a.AcctAddr},
+		{radius.AuthPort, a.Config.RADIUS.AuthAddr, proxy.Auth(auth), &a.AuthAddr},
+		{radius.AcctPort, a.Config.RADIUS.AcctAddr, proxy.Acct(radius.NewAccounting(sess, a.Log)), &a.AcctAddr},
 	} {
 		srv, err := radius.NewServer(radius.ServerConfig{
 			Port: l.port, NAS: a.Registry, Handler: l.handler, Metrics: met, Log: a.Log,

@@ -25,6 +25,7 @@ import (
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/web"
+	"github.com/wifihk/wifihk/radius"
 	"github.com/wifihk/wifihk/staff"
 	"github.com/wifihk/wifihk/telemetry"
 	"github.com/wifihk/wifihk/usage"
@@ -45,6 +46,9 @@ type App struct {
 	Staff    *staff.Service    // staff accounts, API tokens, console sign-ins (mountRegistry)
 	Metrics  *prometheus.Registry
 	Router   *mux.Router
+
+	// Proxy sends other realms' requests to their home servers (mountRADIUS).
+	Proxy *radius.Proxy
 
 	// Telemetry is the agents' AP status, series and alerts (mountAgents).
 	Telemetry *telemetry.Service

@@ -18,6 +18,14 @@ func (r *Registry) follow() {
 			r.log().Error("NAS index: reload after another node's change", "err", err)
 		}
 	})
+	r.db.Subscribe(store.Realms, func(c store.Change) {
+		if c.Local {
+			return
+		}
+		if err := r.reloadRealms(); err != nil {
+			r.log().Error("realm table: reload after another node's change", "err", err)
+		}
+	})
 	for bucket, invalidate := range map[string]func(){
 		store.Venues: r.view.invalidateVenues,
 		store.APs:    r.view.invalidateAPs,

@@ -20,9 +20,12 @@ type Registry struct {
 	now    func() time.Time
 	nas    atomic.Pointer[nasIndex] // read on every RADIUS packet
 	nasMu  sync.Mutex               // one reload at a time, so the last read is the one kept
-	view   viewCache                // venues and APs in memory: lists, nearest, coverage
-	logger atomic.Pointer[slog.Logger]
-	tokens tokenMemo // agent tokens, for when the store is unreachable
+	// realms is the realm table, read on every Access-Request (realms.go).
+	realms  atomic.Pointer[realmIndex]
+	realmMu sync.Mutex
+	view    viewCache // venues and APs in memory: lists, nearest, coverage
+	logger  atomic.Pointer[slog.Logger]
+	tokens  tokenMemo // agent tokens, for when the store is unreachable
 }
 
 // New returns a registry and loads its in-memory NAS index. It corrects
@@ -32,6 +35,9 @@ func New(db *store.DB, sealer *secrets.Sealer) (*Registry, error) {
 	r := &Registry{db: db, sealer: sealer, now: time.Now}
 	r.follow()
 	if err := r.reloadNAS(); err != nil {
+		return nil, err
+	}
+	if err := r.reloadRealms(); err != nil {
 		return nil, err
 	}
 	if err := r.redistrict(); err != nil {

@@ -94,7 +94,7 @@ func (h *Accounting) decode(r *Request) (accounting.Update, bool, error) {
 		return accounting.Update{}, false, fmt.Errorf("radius: accounting: Acct-Status-Type: %w", err)
 	}
 	u := accounting.Update{NAS: r.NAS.ID, Status: accounting.Status(st), NASAddr: r.Src.Addr().String(),
-		Venue: string(r.NAS.Hotspot)}
+		Venue: string(r.NAS.Hotspot), Realm: r.Realm}
 	switch u.Status {
 	case accounting.Start, accounting.Stop, accounting.Interim, accounting.On, accounting.Off:
 	case 9, 10, 11, 12, 13, 14, 15: // Tunnel-* (RFC 2867) and Failed (RFC 2866)

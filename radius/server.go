@@ -41,6 +41,9 @@ type Request struct {
 	Src netip.AddrPort
 	// HasMA is true when it carried a valid Message-Authenticator.
 	HasMA bool
+	// Realm is the realm of its User-Name when a realm route sends it to
+	// a home server (set by the Proxy).
+	Realm string
 }
 
 // Response is a handler's answer. A zero Code means "send nothing".
@@ -194,10 +197,10 @@ type outcome struct {
 }
 
 // handleBatch handles a batch of datagrams. Accounting requests wait for
-// their group commit, so they are handled side by side (they join the same
-// commit); the others are handled in turn.
+// their group commit, and proxied requests for their home servers, so a
+// BatchHandler gets them side by side; the others are handled in turn.
 func (s *Server) handleBatch(in []ipv4.Message, outs []outcome) {
-	if bh, ok := s.cfg.Handler.(BatchHandler); ok && s.cfg.Port == AcctPort && len(in) > 1 {
+	if bh, ok := s.cfg.Handler.(BatchHandler); ok && len(in) > 1 {
 		s.handleTogether(bh, in, outs)
 		return
 	}

@@ -115,10 +115,6 @@ func (mp *macPool) put(k *keyedMAC) {
 // messageAuthenticator computes the HMAC-MD5 of packet b with the
 // Message-Authenticator at off zeroed and the authenticator field replaced
 // by auth (nil keeps what b has).
-func messageAuthenticator(b []byte, off int, auth []byte, secret []byte) [16]byte {
-	return (*macPool)(nil).messageAuthenticator(b, off, auth, secret)
-}
-
 func (mp *macPool) messageAuthenticator(b []byte, off int, auth []byte, secret []byte) [16]byte {
 	n := int(binary.BigEndian.Uint16(b[2:4]))
 	var zero [16]byte
@@ -168,6 +164,10 @@ func (mp *macPool) checkRequestMA(b, secret []byte) (present bool, err error) {
 // checkReplyMA verifies a reply's Message-Authenticator against the
 // request authenticator it answers.
 func checkReplyMA(b, reqAuth, secret []byte) (present bool, err error) {
+	return (*macPool)(nil).checkReplyMA(b, reqAuth, secret)
+}
+
+func (mp *macPool) checkReplyMA(b, reqAuth, secret []byte) (present bool, err error) {
 	off := findMA(b)
 	if off == maInvalid {
 		return true, ErrBadMessageAuthenticator
@@ -175,7 +175,7 @@ func checkReplyMA(b, reqAuth, secret []byte) (present bool, err error) {
 	if off < 0 {
 		return false, nil
 	}
-	want := messageAuthenticator(b, off, reqAuth, secret)
+	want := mp.messageAuthenticator(b, off, reqAuth, secret)
 	if !hmac.Equal(want[:], b[off:off+16]) {
 		return true, ErrBadMessageAuthenticator
 	}
@@ -218,6 +218,10 @@ func (mp *macPool) encodeReply(code layeh.Code, id byte, reqAuth [16]byte, secre
 // Disconnect/CoA-Request) with a Message-Authenticator, for clients and
 // tests.
 func encodeRequest(p *layeh.Packet) ([]byte, error) {
+	return (*macPool)(nil).encodeRequest(p)
+}
+
+func (mp *macPool) encodeRequest(p *layeh.Packet) ([]byte, error) {
 	q := *p
 	q.Attributes = append(layeh.Attributes{{Type: typeMA, Attribute: make([]byte, 16)}}, p.Attributes...)
 	if zeroAuthCode(q.Code) {
@@ -228,7 +232,7 @@ func encodeRequest(p *layeh.Packet) ([]byte, error) {
 		return nil, fmt.Errorf("radius: encode request: %w", err)
 	}
 	off := headerLen + 2
-	sum := messageAuthenticator(b, off, nil, q.Secret)
+	sum := mp.messageAuthenticator(b, off, nil, q.Secret)
 	copy(b[off:], sum[:])
 	if zeroAuthCode(q.Code) {
 		h := md5.New()

@@ -82,6 +82,21 @@ type RADIUS struct {
 	EAP             EAP           `yaml:"eap"`
 	// RadSec is RADIUS over TLS (radsec.go).
 	RadSec RadSec `yaml:"radsec"`
+	Proxy  Proxy  `yaml:"proxy"`
+}
+
+// Proxy configures the proxying of other realms' Access-Requests to
+// their home servers (realms are in the registry: wifihk realm add).
+type Proxy struct {
+	// OperatorName is the RFC 5580 Operator-Name added to what leaves: a
+	// namespace digit ('1': a realm) and the operator. Default "1wifi.hk".
+	OperatorName string `yaml:"operator_name"`
+	// DeadAfter is how many requests in a row a home server may leave
+	// unanswered before it is marked dead. Default 3.
+	DeadAfter int `yaml:"dead_after"`
+	// ProbeInterval is how often a dead or idle home server is sent
+	// Status-Server (RFC 5997). Default 10s.
+	ProbeInterval time.Duration `yaml:"probe_interval"`
 }
 
 // EAP configures 802.1X (EAP-TTLS) on the auth listener, for the secure
@@ -170,6 +185,7 @@ func Default() Config {
 			UnknownLogEvery: 10 * time.Second,
 			EAP:             EAP{Timeout: 30 * time.Second, SSID: "WiFi@HK Secure"},
 			RadSec:          DefaultRadSec(),
+			Proxy:           Proxy{OperatorName: "1wifi.hk", DeadAfter: 3, ProbeInterval: 10 * time.Second},
 		},
 		HTTP:     HTTP{Addr: ":8080", TLSAddr: ":8443", MaxBodyBytes: 1 << 20},
 		Plan:     hotspots.DefaultPlan(),
@@ -246,6 +262,12 @@ func (c Config) Validate() error {
 	}
 	if c.RADIUS.EAP.Timeout <= 0 || c.RADIUS.EAP.Timeout > 10*time.Minute {
 		return fmt.Errorf("config: radius.eap.timeout: %v must be between 0 and 10m", c.RADIUS.EAP.Timeout)
+	}
+	if p := c.RADIUS.Proxy; len(p.OperatorName) < 2 || len(p.OperatorName) > 253 || p.OperatorName[0] < '0' || p.OperatorName[0] > '3' {
+		return fmt.Errorf("config: radius.proxy.operator_name: %q must be a namespace digit 0-3 and a name (RFC 5580), like \"1wifi.hk\"", p.OperatorName)
+	}
+	if p := c.RADIUS.Proxy; p.DeadAfter < 1 || p.DeadAfter > 100 || p.ProbeInterval < 100*time.Millisecond || p.ProbeInterval > 10*time.Minute {
+		return fmt.Errorf("config: radius.proxy: dead_after must be 1-100 and probe_interval 100ms-10m")
 	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		return errors.New("config: http.tls_cert and http.tls_key: set both or neither")

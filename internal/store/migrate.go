@@ -39,6 +39,7 @@ const (
 	Alerts       = "alerts"        // telemetry: AP offline/recovered alerts
 	ClientCerts  = "client_certs"  // visitors: per-org EAP-TLS CAs and client certificates (schema 6)
 	Usage        = "usage"         // usage: hourly aggregates, sketches, published days (schema 7)
+	Realms       = "realms"        // hotspots: realms and their home servers, key realm name (schema 8)
 )
 
 // A migration brings a store from one schema version to the next: it
@@ -65,6 +66,7 @@ var migrations = []migration{
 	{tables: sqlTables},
 	{create: []string{ClientCerts}},
 	{create: []string{Usage}},
+	{create: []string{Realms}},
 }
 
 // Buckets returns the name of every bucket of the current schema, in

@@ -1,0 +1,165 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/web"
+	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/staff"
+)
+
+// ProxyHealth reports the home servers' health; *radius.Proxy
+// implements it.
+type ProxyHealth interface {
+	Health() []radius.ServerHealth
+}
+
+// realmView is a realm as the API shows it: never the home servers'
+// secrets, and each server's health when the proxy has used it.
+type realmView struct {
+	Name        string       `json:"name"`
+	Kind        string       `json:"kind"`
+	Org         string       `json:"org"`
+	Local       bool         `json:"local"`
+	ForwardAcct bool         `json:"forward_accounting"`
+	Servers     []serverView `json:"servers"`
+	Created     time.Time    `json:"created"`
+}
+
+type serverView struct {
+	Address   string               `json:"address"`
+	AcctPort  uint16               `json:"acct_port"`
+	Transport string               `json:"transport"`
+	TimeoutMS int                  `json:"timeout_ms"`
+	Retries   int                  `json:"retries"`
+	Health    *radius.ServerHealth `json:"health,omitempty"`
+}
+
+func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth) realmView {
+	v := realmView{Name: rl.Name, Kind: rl.Kind, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct,
+		Servers: []serverView{}, Created: rl.Created}
+	for _, s := range rl.Servers {
+		sv := serverView{Address: s.Address.String(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries}
+		if h, ok := health[s.Transport+"/"+s.Address.String()]; ok {
+			sv.Health = &h
+		}
+		v.Servers = append(v.Servers, sv)
+	}
+	return v
+}
+
+func (a *API) health() map[string]radius.ServerHealth {
+	out := map[string]radius.ServerHealth{}
+	if a.cfg.Proxy != nil {
+		for _, h := range a.cfg.Proxy.Health() {
+			out[h.Server] = h
+		}
+	}
+	return out
+}
+
+type realmBody struct {
+	Name        string `json:"name"`
+	Org         string `json:"org"`
+	Local       bool   `json:"local"`
+	ForwardAcct bool   `json:"forward_accounting"`
+	Servers     []struct {
+		Address   string `json:"address"`
+		AcctPort  int    `json:"acct_port"`
+		Transport string `json:"transport"`
+		Secret    string `json:"secret"`
+		TimeoutMS int    `json:"timeout_ms"`
+		Retries   *int   `json:"retries"`
+	} `json:"servers"`
+}
+
+func (a *API) listRealms(w http.ResponseWriter, r *http.Request, p staff.Principal) {
+	page, per, ok := paging(w, r)
+	if !ok {
+		return
+	}
+	all, err := a.reg.ListRealms(p.Scope())
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	health := a.health()
+	out := []realmView{}
+	for _, rl := range all {
+		out = append(out, a.viewRealm(rl, health))
+	}
+	web.WriteJSON(w, http.StatusOK, pageOf(out, page, per))
+}
+
+// findRealm returns the realm named in the path, or answers 404 when
+// there is none that p may read.
+func (a *API) findRealm(w http.ResponseWriter, r *http.Request, p staff.Principal) (hotspots.Realm, bool) {
+	name := mux.Vars(r)["name"]
+	if _, n, err := hotspots.ParseRealmName(name); err == nil {
+		name = n
+	}
+	all, err := a.reg.ListRealms(p.Scope())
+	if err != nil {
+		a.fail(w, err)
+		return hotspots.Realm{}, false
+	}
+	for _, rl := range all {
+		if rl.Name == name && p.CanRead(rl.Org) {
+			return rl, true
+		}
+	}
+	notFound(w, "realm", name)
+	return hotspots.Realm{}, false
+}
+
+func (a *API) getRealm(w http.ResponseWriter, r *http.Request, p staff.Principal) {
+	if rl, ok := a.findRealm(w, r, p); ok {
+		web.WriteJSON(w, http.StatusOK, a.viewRealm(rl, a.health()))
+	}
+}
+
+func (a *API) createRealm(w http.ResponseWriter, r *http.Request, p staff.Principal) {
+	var in realmBody
+	if !web.DecodeJSON(w, r, a.cfg.MaxBody, &in) {
+		return
+	}
+	if in.Org == "" {
+		in.Org = p.Scope()
+	}
+	if denyWrite(w, p, in.Org, "organisation", in.Org) {
+		return
+	}
+	ri := hotspots.RealmInput{Name: in.Name, Org: in.Org, Local: in.Local, ForwardAcct: in.ForwardAcct}
+	for _, s := range in.Servers {
+		retries := 1
+		if s.Retries != nil {
+			retries = *s.Retries
+		}
+		ri.Servers = append(ri.Servers, hotspots.HomeServerInput{Address: s.Address, AcctPort: s.AcctPort, Transport: s.Transport,
+			Secret: s.Secret, Timeout: time.Duration(s.TimeoutMS) * time.Millisecond, Retries: retries})
+	}
+	rl, err := a.reg.AddRealm(ri)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	a.audit(p, "realm.create", rl.Name, rl.Org, "")
+	web.WriteJSON(w, http.StatusCreated, a.viewRealm(rl, nil))
+}
+
+func (a *API) deleteRealm(w http.ResponseWriter, r *http.Request, p staff.Principal) {
+	rl, ok := a.findRealm(w, r, p)
+	if !ok || denyWrite(w, p, rl.Org, "realm", rl.Name) {
+		return
+	}
+	if err := a.reg.RemoveRealm(rl.Org, rl.Name); err != nil {
+		a.fail(w, err)
+		return
+	}
+	a.audit(p, "realm.delete", rl.Name, rl.Org, "")
+	w.WriteHeader(http.StatusNoContent)
+}

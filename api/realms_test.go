@@ -1,0 +1,62 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestOperatorManagesOwnRealms(t *testing.T) {
+	f := newFixture(t)
+	body := map[string]any{"name": "*.Staff.A.Example", "servers": []map[string]any{
+		{"address": "192.0.2.7:1812", "secret": "home-secret-a", "timeout_ms": 2000, "retries": 0},
+		{"address": "192.0.2.8:1812", "secret": "home-secret-b"},
+	}}
+	code, out := f.do(t, "opa", "POST", "/api/v1/realms", body)
+	if code != 201 || strings.Contains(string(out), "home-secret") {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	var rl struct {
+		Name, Kind, Org string
+		Servers         []struct {
+			Address   string
+			TimeoutMS int `json:"timeout_ms"`
+			Retries   int
+		}
+	}
+	json.Unmarshal(out, &rl)
+	if rl.Name != "*.staff.a.example" || rl.Kind != "suffix" || rl.Org != "orga" || len(rl.Servers) != 2 ||
+		rl.Servers[0].TimeoutMS != 2000 || rl.Servers[0].Retries != 0 || rl.Servers[1].Retries != 1 {
+		t.Fatalf("created %s", out)
+	}
+	path := "/api/v1/realms/" + url.PathEscape(rl.Name)
+	if code, out := f.do(t, "opa", "GET", path, nil); code != 200 || !strings.Contains(string(out), "192.0.2.8:1812") {
+		t.Fatalf("get: %d %s", code, out)
+	}
+	if code, out := f.do(t, "opa", "GET", "/api/v1/realms", nil); code != 200 || !strings.Contains(string(out), `"total":2`) {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"name": "a..example", "local": true}, "name"},
+		{map[string]any{"name": "x.example", "servers": []map[string]any{{"address": "nowhere", "secret": "123456"}}}, "servers[0].address"},
+		{map[string]any{"name": "~(", "local": true}, "name"},
+	} {
+		code, out := f.do(t, "opa", "POST", "/api/v1/realms", c.body)
+		if code != 422 || !strings.Contains(string(out), `"field":"`+c.field+`"`) {
+			t.Errorf("%v: %d %s, want 422 on %s", c.body, code, out, c.field)
+		}
+	}
+	if code, out := f.do(t, "viewera", "DELETE", path, nil); code != 403 {
+		t.Fatalf("viewer delete: %d %s", code, out)
+	}
+	if code, out := f.do(t, "opa", "DELETE", path, nil); code != 204 {
+		t.Fatalf("delete: %d %s", code, out)
+	}
+	if code, _ := f.do(t, "opa", "GET", path, nil); code != 404 {
+		t.Fatalf("after delete: %d", code)
+	}
+}

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wifihk/wifihk/hotspots"
+)
+
+// listFlag is a flag that may be given several times.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
+	fs := flags(e, "realm add")
+	var in hotspots.RealmInput
+	var servers, secrets listFlag
+	fs.StringVar(&in.Name, "realm", "", "realm: operator.example, *.example.edu, ~REGEX or DEFAULT")
+	fs.StringVar(&in.Org, "org", "", "organisation that owns the realm")
+	fs.Var(&servers, "server", "home server IP:PORT (authentication port), repeated in failover order")
+	fs.Var(&secrets, "secret", "home server shared secret: once for all, or once per -server")
+	acctPort := fs.Int("acct-port", 0, "home servers' accounting port (default: authentication port + 1)")
+	timeout := fs.Duration("timeout", 3*time.Second, "wait per try for a home server's answer")
+	retries := fs.Int("retries", 1, "resends to a home server before the next is tried")
+	fs.BoolVar(&in.Local, "local", false, "the brand's own realm: authenticate its visitors here")
+	fs.BoolVar(&in.ForwardAcct, "forward-accounting", false, "also forward accounting to the home servers")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if len(secrets) != 1 && len(secrets) != len(servers) {
+		fmt.Fprintln(e.Stderr, "realm add: give -secret once, or once per -server")
+		return errUsage
+	}
+	for i, s := range servers {
+		sec := secrets[0]
+		if len(secrets) > 1 {
+			sec = secrets[i]
+		}
+		in.Servers = append(in.Servers, hotspots.HomeServerInput{Address: s, Secret: sec, AcctPort: *acctPort,
+			Timeout: *timeout, Retries: *retries})
+	}
+	rl, err := e.Registry.AddRealm(in)
+	if err != nil {
+		return err
+	}
+	audit(e, "realm.create", rl.Name, rl.Org, fmt.Sprintf("servers=%d", len(rl.Servers)))
+	return e.result(realmView(rl), "added realm %s (%s) of %s: %s\n", rl.Name, rl.Kind, rl.Org, realmWhere(rl))
+}
+
+func realmWhere(rl hotspots.Realm) string {
+	if rl.Local {
+		return "local"
+	}
+	addrs := make([]string, len(rl.Servers))
+	for i, s := range rl.Servers {
+		addrs[i] = s.Address.String()
+	}
+	return strings.Join(addrs, ", ")
+}
+
+func cmdRealmList(_ context.Context, e *Env, args []string) error {
+	fs := flags(e, "realm list")
+	org := fs.String("org", "", "only this organisation's realms")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	all, err := e.Registry.ListRealms(*org)
+	if err != nil {
+		return err
+	}
+	if e.JSON {
+		out := make([]map[string]any, len(all))
+		for i, rl := range all {
+			out[i] = realmView(rl)
+		}
+		return e.result(map[string]any{"realms": out}, "")
+	}
+	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REALM\tKIND\tORG\tHOME SERVERS\tACCOUNTING")
+	for _, rl := range all {
+		acct := "local"
+		if rl.ForwardAcct {
+			acct = "forwarded"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", rl.Name, rl.Kind, rl.Org, realmWhere(rl), acct)
+	}
+	return tw.Flush()
+}
+
+func cmdRealmRemove(_ context.Context, e *Env, args []string) error {
+	fs := flags(e, "realm remove")
+	name := fs.String("realm", "", "the realm to remove")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" {
+		fmt.Fprintln(e.Stderr, "usage: wifihk realm remove -data DIR -realm REALM")
+		return errUsage
+	}
+	if err := e.Registry.RemoveRealm("", *name); err != nil {
+		return err
+	}
+	audit(e, "realm.delete", *name, "", "")
+	return e.result(map[string]any{"removed": *name}, "removed realm %s\n", *name)
+}
+
+// realmView is a realm as printed and served: never the secrets.
+func realmView(rl hotspots.Realm) map[string]any {
+	servers := make([]map[string]any, len(rl.Servers))
+	for i, s := range rl.Servers {
+		servers[i] = map[string]any{"address": s.Address.String(), "acct_port": s.AcctPort, "transport": s.Transport,
+			"timeout_ms": s.TimeoutMS, "retries": s.Retries}
+	}
+	return map[string]any{"name": rl.Name, "kind": rl.Kind, "org": rl.Org, "local": rl.Local,
+		"forward_accounting": rl.ForwardAcct, "servers": servers, "created": rl.Created}
+}

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestRealmAddListRemove(t *testing.T) {
+	dir := t.TempDir()
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(t, append(args[:2:2], append([]string{"-data", dir}, args[2:]...)...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, errOut)
+		}
+		return out
+	}
+	must("org", "add", "-code", "uni", "-name", "University")
+	out := must("realm", "add", "-realm", "*.Example.EDU", "-org", "uni", "-server", "192.0.2.1:1812", "-secret", "first-secret",
+		"-server", "192.0.2.2:1812", "-secret", "second-secret", "-timeout", "2s", "-retries", "2", "-json")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	servers, _ := got["servers"].([]any)
+	if got["name"] != "*.example.edu" || got["kind"] != "suffix" || len(servers) != 2 {
+		t.Fatalf("realm add: %s", out)
+	}
+	if s := servers[1].(map[string]any); s["address"] != "192.0.2.2:1812" || s["timeout_ms"] != float64(2000) || s["retries"] != float64(2) || s["acct_port"] != float64(1813) {
+		t.Fatalf("second server %v", s)
+	}
+	must("realm", "add", "-realm", "wifi.hk", "-org", "uni", "-local")
+	out = must("realm", "list")
+	if !strings.Contains(out, "*.example.edu") || !strings.Contains(out, "192.0.2.1:1812, 192.0.2.2:1812") || !strings.Contains(out, "local") {
+		t.Fatalf("realm list:\n%s", out)
+	}
+	if strings.Contains(out, "secret") || strings.Contains(must("realm", "list", "-json"), "secret") {
+		t.Fatalf("a secret was printed:\n%s", out)
+	}
+	for _, c := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"-realm", "a..b", "-org", "uni", "-server", "192.0.2.1:1812", "-secret", "s3cret"}, "label"},
+		{[]string{"-realm", "a.example", "-org", "uni", "-server", "192.0.2.1:1812", "-server", "192.0.2.2:1812", "-secret", "a1234567", "-secret", "b1234567", "-secret", "c1234567"}, "once per -server"},
+		{[]string{"-realm", "a.example", "-org", "uni", "-server", "radius.example:1812", "-secret", "s3cret"}, "is not IP:PORT"},
+	} {
+		code, _, errOut := run(t, append([]string{"realm", "add", "-data", dir}, c.args...)...)
+		if code == 0 || !strings.Contains(errOut, c.err) {
+			t.Errorf("%v: exit %d %q, want %q", c.args, code, errOut, c.err)
+		}
+	}
+	must("realm", "remove", "-realm", "*.example.edu")
+	if out := must("realm", "list"); strings.Contains(out, "example.edu") {
+		t.Fatalf("still listed after remove:\n%s", out)
+	}
+}

@@ -1,0 +1,191 @@
+package hotspots_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/hotspots"
+)
+
+func TestParseRealmName(t *testing.T) {
+	for _, c := range []struct {
+		in, kind, name, err string
+	}{
+		{in: "Operator.Example", kind: hotspots.RealmExact, name: "operator.example"},
+		{in: "*.example.edu", kind: hotspots.RealmSuffix, name: "*.example.edu"},
+		{in: `~^(staff|students)\.example\.org$`, kind: hotspots.RealmRegex, name: `~^(staff|students)\.example\.org$`},
+		{in: "DEFAULT", kind: hotspots.RealmDefault, name: "DEFAULT"},
+		{in: "", err: "must be a domain name"},
+		{in: "a..b", err: `label ""`},
+		{in: "-a.b", err: `label "-a"`},
+		{in: "a b", err: "label"},
+		{in: "user@x", err: "label"},
+		{in: "*.", err: "must be a domain name"},
+		{in: "~", err: "regular expression after ~"},
+		{in: "~(", err: "missing closing )"},
+		{in: "~" + strings.Repeat("a", 257), err: "1-256 bytes"},
+		{in: strings.Repeat("a.", 127) + "ab", err: "1-253 bytes"},
+		{in: strings.Repeat("a", 64), err: "label"},
+	} {
+		t.Run(c.in, func(t *testing.T) {
+			kind, name, err := hotspots.ParseRealmName(c.in)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || !errors.Is(err, hotspots.ErrRealmName) {
+					t.Fatalf("err %v, want one containing %q", err, c.err)
+				}
+				return
+			}
+			if err != nil || kind != c.kind || name != c.name {
+				t.Fatalf("got %q %q %v, want %q %q", kind, name, err, c.kind, c.name)
+			}
+		})
+	}
+}
+
+func TestRealmOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice@Operator.Example": "operator.example",
+		"alice":                  "",
+		"a@b@c.example":          "c.example",
+		"@x":                     "x",
+	} {
+		if got := hotspots.RealmOf(in); got != want {
+			t.Errorf("RealmOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func addOrg(t *testing.T, r *hotspots.Registry, code string) {
+	t.Helper()
+	if _, err := r.AddOrg(hotspots.Org{Code: code, NameEN: code}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func server(addr string) hotspots.HomeServerInput {
+	return hotspots.HomeServerInput{Address: addr, Secret: "home-secret", Timeout: 500 * time.Millisecond, Retries: 1}
+}
+
+func TestRouteRealmOrder(t *testing.T) {
+	r := newRegistry(t)
+	addOrg(t, r, "uni")
+	addOrg(t, r, "govwifi")
+	for _, in := range []hotspots.RealmInput{
+		{Name: "DEFAULT", Org: "govwifi", Servers: []hotspots.HomeServerInput{server("127.0.0.1:1000")}},
+		{Name: "*.example.edu", Org: "uni", Servers: []hotspots.HomeServerInput{server("127.0.0.1:1001")}},
+		{Name: "*.cs.example.edu", Org: "uni", Servers: []hotspots.HomeServerInput{server("127.0.0.1:1002")}},
+		{Name: "staff.cs.example.edu", Org: "uni", Servers: []hotspots.HomeServerInput{server("127.0.0.1:1003")}},
+		{Name: `~^lab[0-9]+\.example\.org$`, Org: "uni", Servers: []hotspots.HomeServerInput{server("127.0.0.1:1004")}},
+		{Name: "wifi.hk", Org: "govwifi", Local: true},
+	} {
+		if _, err := r.AddRealm(in); err != nil {
+			t.Fatalf("%s: %v", in.Name, err)
+		}
+	}
+	for realm, want := range map[string]string{
+		"staff.cs.example.edu": "staff.cs.example.edu",
+		"x.cs.example.edu":     "*.cs.example.edu",
+		"a.example.edu":        "*.example.edu",
+		"example.edu":          "DEFAULT", // a suffix needs a label before it
+		"lab12.example.org":    `~^lab[0-9]+\.example\.org$`,
+		"wifi.hk":              "wifi.hk",
+		"elsewhere.example":    "DEFAULT",
+	} {
+		rt, ok := r.RouteRealm(realm)
+		if !ok || rt.Realm != want {
+			t.Errorf("RouteRealm(%q) = %q %v, want %q", realm, rt.Realm, ok, want)
+		}
+	}
+	if rt, _ := r.RouteRealm("wifi.hk"); !rt.Local || len(rt.Servers) != 0 {
+		t.Errorf("wifi.hk route %+v, want local", rt)
+	}
+	rt, _ := r.RouteRealm("a.example.edu")
+	if s := rt.Servers[0]; s.Secret != "home-secret" || s.Timeout != 500*time.Millisecond || s.AcctPort != 1002 || s.Transport != "udp" {
+		t.Errorf("server %+v", s)
+	}
+	if _, ok := r.RouteRealm(""); ok {
+		t.Error("a User-Name without a realm was routed")
+	}
+	// Org scoping: uni sees and removes only its own.
+	uni, _ := r.ListRealms("uni")
+	if len(uni) != 4 {
+		t.Errorf("uni has %d realms, want 4", len(uni))
+	}
+	if err := r.RemoveRealm("uni", "DEFAULT"); !errors.Is(err, hotspots.ErrNotFound) {
+		t.Errorf("uni removed govwifi's DEFAULT: %v", err)
+	}
+	if err := r.RemoveRealm("govwifi", "DEFAULT"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.RouteRealm("elsewhere.example"); ok {
+		t.Error("still routed after DEFAULT was removed")
+	}
+	// A restart reads the table back.
+	r2 := newRegistryOn(t, r.DB())
+	if rt, ok := r2.RouteRealm("x.cs.example.edu"); !ok || rt.Servers[0].Secret != "home-secret" {
+		t.Errorf("after reopen: %+v %v", rt, ok)
+	}
+}
+
+func TestAddRealmRejects(t *testing.T) {
+	r := newRegistry(t)
+	addOrg(t, r, "uni")
+	ok := []hotspots.HomeServerInput{server("127.0.0.1:1812")}
+	for _, c := range []struct {
+		name string
+		in   hotspots.RealmInput
+		err  string
+	}{
+		{"no servers", hotspots.RealmInput{Name: "a.example", Org: "uni"}, "at least one home server"},
+		{"local with servers", hotspots.RealmInput{Name: "a.example", Org: "uni", Local: true, Servers: ok}, "local realm has no home servers"},
+		{"unknown org", hotspots.RealmInput{Name: "a.example", Org: "nobody", Servers: ok}, `no organisation "nobody"`},
+		{"bad org", hotspots.RealmInput{Name: "a.example", Org: "", Servers: ok}, "org"},
+		{"bad name", hotspots.RealmInput{Name: "a..example", Org: "uni", Servers: ok}, "name"},
+		{"host name", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("radius.example:1812")}}, "is not IP:PORT"},
+		{"port 0", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("127.0.0.1:0")}}, "is not IP:PORT"},
+		{"short secret", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{{Address: "127.0.0.1:1", Secret: "x"}}}, "secret"},
+		{"radsec not yet", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{{Address: "127.0.0.1:1", Secret: "xxxxxx", Transport: "tls"}}}, "transport"},
+		{"twice", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("127.0.0.1:1"), server("127.0.0.1:1")}}, "listed twice"},
+		{"timeout", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{{Address: "127.0.0.1:1", Secret: "xxxxxx", Timeout: time.Hour}}}, "timeout"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := r.AddRealm(c.in)
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Fatalf("err %v, want one containing %q", err, c.err)
+			}
+		})
+	}
+	if _, err := r.AddRealm(hotspots.RealmInput{Name: "A.Example", Org: "uni", Servers: ok}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.AddRealm(hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: ok}); !errors.Is(err, hotspots.ErrExists) {
+		t.Fatalf("second a.example: %v", err)
+	}
+	all, _ := r.ListRealms("")
+	if len(all) != 1 || strings.Contains(all[0].Servers[0].SecretSealed, "home-secret") {
+		t.Fatalf("stored %+v", all)
+	}
+}
+
+// FuzzParseRealmName: any input is accepted with a canonical name that
+// parses to itself, or refused with ErrRealmName; nothing panics.
+func FuzzParseRealmName(f *testing.F) {
+	for _, s := range []string{"operator.example", "*.example.edu", `~^a+$`, "DEFAULT", "", "~(", "a..b", "ÄÖ.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		kind, name, err := hotspots.ParseRealmName(s)
+		if err != nil {
+			if !errors.Is(err, hotspots.ErrRealmName) {
+				t.Fatalf("%q: error %v is not ErrRealmName", s, err)
+			}
+			return
+		}
+		k2, n2, err := hotspots.ParseRealmName(name)
+		if err != nil || k2 != kind || n2 != name {
+			t.Fatalf("%q: canonical %q parses to %q %q %v", s, name, k2, n2, err)
+		}
+	})
+}

@@ -1,0 +1,174 @@
+package hotspots
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wifihk/wifihk/internal/store"
+)
+
+// AddRealm registers a realm and its home servers. A realm's name is
+// unique across organisations: one realm goes to one place.
+func (r *Registry) AddRealm(in RealmInput) (Realm, error) {
+	rl, err := in.validate()
+	if err != nil {
+		return Realm{}, err
+	}
+	for i := range rl.Servers {
+		rl.Servers[i].SecretSealed = r.sealer.Seal(in.Servers[i].Secret)
+	}
+	rl.Created = r.now().UTC()
+	err = r.db.Update(func(tx *store.Tx) error {
+		if !tx.Has(store.Orgs, rl.Org) {
+			return fieldErr("org", "no organisation %q", rl.Org)
+		}
+		if err := tx.Insert(store.Realms, rl.Name, rl); err != nil {
+			return fmt.Errorf("%w: realm %q", ErrExists, rl.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return Realm{}, err
+	}
+	return rl, r.reloadRealms()
+}
+
+// ListRealms returns the realms of org ("" for every organisation's), by
+// name.
+func (r *Registry) ListRealms(org string) ([]Realm, error) {
+	var out []Realm
+	err := r.db.View(func(tx *store.Tx) (err error) {
+		out, err = store.List(tx, store.Realms, store.Query[Realm]{Keep: func(rl *Realm) bool {
+			return org == "" || rl.Org == org
+		}})
+		return err
+	})
+	return out, err
+}
+
+// RemoveRealm removes a realm of org ("" for any organisation's); another
+// organisation's realm is not found.
+func (r *Registry) RemoveRealm(org, name string) error {
+	if _, n, err := ParseRealmName(name); err == nil {
+		name = n
+	}
+	err := r.db.Update(func(tx *store.Tx) error {
+		var rl Realm
+		if err := tx.Get(store.Realms, name, &rl); err != nil || (org != "" && rl.Org != org) {
+			return fmt.Errorf("%w: realm %q", ErrNotFound, name)
+		}
+		return tx.Delete(store.Realms, name)
+	})
+	if err != nil {
+		return err
+	}
+	return r.reloadRealms()
+}
+
+// Route is where a realm's requests go: nowhere (Local) or a pool of home
+// servers with their secrets opened.
+type Route struct {
+	Realm       string // the matching realm's name
+	Org         string
+	Local       bool
+	ForwardAcct bool
+	Servers     []RouteServer
+}
+
+// RouteServer is a home server with its secret.
+type RouteServer struct {
+	Address   netip.AddrPort
+	AcctPort  uint16
+	Transport string
+	Secret    string
+	Timeout   time.Duration
+	Retries   int
+}
+
+// realmIndex is the realm table in memory, matched on every Access-Request.
+type realmIndex struct {
+	exact  map[string]*Route
+	suffix []suffixRoute // longest first
+	regex  []regexRoute  // by name
+	def    *Route
+}
+
+type suffixRoute struct {
+	suffix string // ".example.edu"
+	route  *Route
+}
+
+type regexRoute struct {
+	re    *regexp.Regexp
+	route *Route
+}
+
+// RouteRealm finds where requests of realm (lowercase, from RealmOf) go:
+// an exact realm first, then the longest suffix, then the regular
+// expressions by name, then DEFAULT. ok is false when none matches (the
+// request is handled here) and for a User-Name without a realm.
+func (r *Registry) RouteRealm(realm string) (Route, bool) {
+	idx := r.realms.Load()
+	if realm == "" || idx == nil {
+		return Route{}, false
+	}
+	if rt := idx.exact[realm]; rt != nil {
+		return *rt, true
+	}
+	for _, s := range idx.suffix {
+		if strings.HasSuffix(realm, s.suffix) {
+			return *s.route, true
+		}
+	}
+	for _, x := range idx.regex {
+		if x.re.MatchString(realm) {
+			return *x.route, true
+		}
+	}
+	if idx.def != nil {
+		return *idx.def, true
+	}
+	return Route{}, false
+}
+
+func (r *Registry) reloadRealms() error {
+	r.realmMu.Lock()
+	defer r.realmMu.Unlock()
+	all, err := r.ListRealms("")
+	if err != nil {
+		return err
+	}
+	idx := &realmIndex{exact: map[string]*Route{}}
+	for _, rl := range all {
+		rt := &Route{Realm: rl.Name, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct}
+		for _, hs := range rl.Servers {
+			sec, err := r.sealer.Open(hs.SecretSealed)
+			if err != nil {
+				return fmt.Errorf("hotspots: realm %s: home server %s secret: %w", rl.Name, hs.Address, err)
+			}
+			rt.Servers = append(rt.Servers, RouteServer{Address: hs.Address, AcctPort: hs.AcctPort,
+				Transport: hs.Transport, Secret: sec, Timeout: hs.Timeout(), Retries: hs.Retries})
+		}
+		switch rl.Kind {
+		case RealmExact:
+			idx.exact[rl.Name] = rt
+		case RealmSuffix:
+			idx.suffix = append(idx.suffix, suffixRoute{rl.Name[1:], rt})
+		case RealmRegex:
+			re, err := regexp.Compile(rl.Name[1:])
+			if err != nil {
+				return fmt.Errorf("hotspots: realm %s: %w", rl.Name, err)
+			}
+			idx.regex = append(idx.regex, regexRoute{re, rt})
+		case RealmDefault:
+			idx.def = rt
+		}
+	}
+	sort.SliceStable(idx.suffix, func(i, j int) bool { return len(idx.suffix[i].suffix) > len(idx.suffix[j].suffix) })
+	r.realms.Store(idx)
+	return nil
+}

@@ -1,0 +1,138 @@
+package radius
+
+import (
+	"context"
+	"crypto/rand"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+
+	"github.com/wifihk/wifihk/hotspots"
+)
+
+// homeServer is one home server's transport and health. It is dead after
+// DeadAfter requests in a row went unanswered and alive again when it
+// answers a Status-Server (RFC 5997 §4.3); while dead it gets no
+// requests, only probes.
+type homeServer struct {
+	cfg       hotspots.RouteServer
+	name      string // "udp/127.0.0.1:1812", its metrics label
+	ex        Exchanger
+	deadAfter int
+	met       *proxyMetrics
+
+	mu          sync.Mutex
+	alive       bool
+	failures    int // unanswered requests in a row
+	lastProbe   time.Time
+	lastProbeOK bool
+	died        time.Time
+
+	answers, timeouts atomic.Uint64
+	lastAnswer        atomic.Int64 // unix nanos
+	stop              chan struct{}
+}
+
+// ServerHealth is a home server's state, for the console and the API.
+type ServerHealth struct {
+	Server      string    `json:"server"` // transport/address
+	Alive       bool      `json:"alive"`
+	LastProbe   time.Time `json:"last_probe,omitzero"`
+	LastProbeOK bool      `json:"last_probe_ok"`
+	Answers     uint64    `json:"answers"`
+	Timeouts    uint64    `json:"timeouts"`
+	Late        uint64    `json:"late_answers"`
+}
+
+func (h *homeServer) isAlive() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.alive
+}
+
+// exchange sends p and records the outcome.
+func (h *homeServer) exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, error) {
+	a, err := h.ex.Exchange(ctx, p)
+	if err != nil {
+		h.timeouts.Add(1)
+		h.met.server.WithLabelValues(h.name, "timeout").Inc()
+		h.failed()
+		return nil, err
+	}
+	h.answers.Add(1)
+	h.lastAnswer.Store(time.Now().UnixNano())
+	h.met.server.WithLabelValues(h.name, "answer").Inc()
+	h.mu.Lock()
+	h.failures = 0
+	h.mu.Unlock()
+	return a, nil
+}
+
+func (h *homeServer) failed() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.failures++
+	if h.alive && h.failures >= h.deadAfter {
+		h.alive, h.died = false, time.Now()
+		h.met.alive.WithLabelValues(h.name).Set(0)
+	}
+}
+
+// probe sends one Status-Server and marks the server alive on an answer.
+func (h *homeServer) probe(ctx context.Context) {
+	p := layeh.New(layeh.CodeStatusServer, []byte(h.cfg.Secret))
+	rand.Read(p.Authenticator[:])
+	rfc2865.NASIdentifier_SetString(p, "wifihk")
+	_, err := h.ex.Exchange(ctx, p)
+	h.mu.Lock()
+	h.lastProbe, h.lastProbeOK = time.Now(), err == nil
+	h.mu.Unlock()
+	if err != nil {
+		h.met.probes.WithLabelValues(h.name, "timeout").Inc()
+		h.failed()
+		return
+	}
+	h.met.probes.WithLabelValues(h.name, "answer").Inc()
+	h.mu.Lock()
+	h.failures = 0
+	if !h.alive {
+		h.alive = true
+		h.met.alive.WithLabelValues(h.name).Set(1)
+	}
+	h.mu.Unlock()
+}
+
+// watch probes the server every interval while it is dead, and while it
+// is alive but has answered nothing for an interval (so an idle server's
+// death is found before a visitor waits for it).
+func (h *homeServer) watch(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		if h.isAlive() && time.Since(time.Unix(0, h.lastAnswer.Load())) < interval {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), interval)
+		h.probe(ctx)
+		cancel()
+	}
+}
+
+func (h *homeServer) health() ServerHealth {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	hl := ServerHealth{Server: h.name, Alive: h.alive, LastProbe: h.lastProbe, LastProbeOK: h.lastProbeOK,
+		Answers: h.answers.Load(), Timeouts: h.timeouts.Load()}
+	if c, ok := h.ex.(*UDPClient); ok {
+		hl.Late = c.Late.Load()
+	}
+	return hl
+}

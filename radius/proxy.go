@@ -1,0 +1,459 @@
+package radius
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+
+	"github.com/wifihk/wifihk/hotspots"
+)
+
+// RealmRoutes finds where a realm's requests go; hotspots.Registry
+// implements it.
+type RealmRoutes interface {
+	RouteRealm(realm string) (hotspots.Route, bool)
+}
+
+// ProxyConfig configures a Proxy. Zero fields take the stated defaults.
+type ProxyConfig struct {
+	Routes     RealmRoutes           // required
+	Registerer prometheus.Registerer // required: the proxy's metrics
+	// OperatorName is the RFC 5580 Operator-Name added to what leaves:
+	// a namespace digit ('1' is a realm) and the operator. Default
+	// "1wifi.hk". It also marks our Proxy-State, so a request that comes
+	// back carrying it is a loop.
+	OperatorName string
+	// DeadAfter is how many requests in a row a home server may leave
+	// unanswered before it is marked dead. Default 3.
+	DeadAfter int
+	// ProbeInterval is how often a dead (or idle) home server is sent
+	// Status-Server. Default 10s.
+	ProbeInterval time.Duration
+	// Dial makes the transport to a home server. Default: DialUDP for
+	// transport "udp"; RadSec plugs in here.
+	Dial func(hotspots.RouteServer) (Exchanger, error)
+	// ForwardQueue is how many accounting forwards may be in flight;
+	// more are dropped and counted. Default 256.
+	ForwardQueue int
+	Log          *slog.Logger
+}
+
+// Proxy sends the Access-Requests of realms that belong elsewhere to
+// their home servers and relays the answers (eduroam-style, RFC 7593):
+// failover in order, Status-Server probing, loop prevention with
+// Proxy-State, Operator-Name added, local attributes stripped, every
+// secret-dependent part re-signed or re-encrypted on each hop.
+// Accounting is answered here; a realm may also have it forwarded.
+type Proxy struct {
+	cfg    ProxyConfig
+	log    *slog.Logger
+	marker []byte // our Proxy-State
+	met    *proxyMetrics
+	fwd    chan struct{}
+
+	mu      sync.Mutex
+	servers map[hotspots.RouteServer]*homeServer
+	closed  bool
+}
+
+// Results of a proxied request: labels of wifihk_proxy_requests_total
+// beside the answer's code.
+const (
+	proxyLoop      = "loop"       // carried our own Proxy-State: dropped
+	proxyNoServer  = "no_server"  // every home server of the realm is dead
+	proxyNoAnswer  = "no_answer"  // no home server answered in time
+	proxyBadAnswer = "bad_answer" // an answer that cannot be relayed
+)
+
+type proxyMetrics struct {
+	requests *prometheus.CounterVec
+	server   *prometheus.CounterVec
+	alive    *prometheus.GaugeVec
+	probes   *prometheus.CounterVec
+	forwards *prometheus.CounterVec
+	reg      prometheus.Registerer
+}
+
+func newProxyMetrics(reg prometheus.Registerer) *proxyMetrics {
+	m := &proxyMetrics{reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wifihk_proxy_requests_total", Help: "Access-Requests proxied, by realm and result (the answer's code, loop, no_server, no_answer, bad_answer).",
+		}, []string{"realm", "result"}),
+		server: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wifihk_proxy_server_requests_total", Help: "Requests sent to a home server, by server and result (answer or timeout, each after its retries).",
+		}, []string{"server", "result"}),
+		alive: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wifihk_proxy_server_alive", Help: "1 while a home server is alive, 0 while it is marked dead.",
+		}, []string{"server"}),
+		probes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wifihk_proxy_server_probes_total", Help: "Status-Server probes (RFC 5997) sent to a home server, by result.",
+		}, []string{"server", "result"}),
+		forwards: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wifihk_proxy_accounting_forwards_total", Help: "Accounting-Requests forwarded to a realm's home servers, by realm and result.",
+		}, []string{"realm", "result"}),
+	}
+	reg.MustRegister(m.requests, m.server, m.alive, m.probes, m.forwards)
+	return m
+}
+
+// NewProxy checks cfg and returns a Proxy.
+func NewProxy(cfg ProxyConfig) (*Proxy, error) {
+	if cfg.Routes == nil || cfg.Registerer == nil {
+		return nil, errors.New("radius: proxy: Routes and Registerer are required")
+	}
+	if cfg.OperatorName == "" {
+		cfg.OperatorName = "1wifi.hk"
+	}
+	if err := checkOperatorName(cfg.OperatorName); err != nil {
+		return nil, err
+	}
+	if cfg.DeadAfter <= 0 {
+		cfg.DeadAfter = 3
+	}
+	if cfg.ProbeInterval <= 0 {
+		cfg.ProbeInterval = 10 * time.Second
+	}
+	if cfg.ForwardQueue <= 0 {
+		cfg.ForwardQueue = 256
+	}
+	if cfg.Dial == nil {
+		cfg.Dial = dialUDP
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Proxy{cfg: cfg, log: cfg.Log.With("component", "radius-proxy"),
+		marker: []byte("wifihk-proxy " + cfg.OperatorName), met: newProxyMetrics(cfg.Registerer),
+		fwd: make(chan struct{}, cfg.ForwardQueue), servers: map[hotspots.RouteServer]*homeServer{}}, nil
+}
+
+// checkOperatorName applies RFC 5580 §4.1: a namespace ID ('0'-'3') and
+// at least one byte of name, 253 bytes in all.
+func checkOperatorName(s string) error {
+	if len(s) < 2 || len(s) > 253 || s[0] < '0' || s[0] > '3' {
+		return fmt.Errorf("radius: proxy: OperatorName %q must be a namespace digit 0-3 and a name (RFC 5580), like \"1wifi.hk\"", s)
+	}
+	return nil
+}
+
+func dialUDP(s hotspots.RouteServer) (Exchanger, error) {
+	if s.Transport != hotspots.TransportUDP {
+		return nil, fmt.Errorf("radius: proxy: home server %s: transport %q is not supported", s.Address, s.Transport)
+	}
+	return DialUDP(s.Address, s.Timeout, s.Retries)
+}
+
+// Close stops the probes and closes the transports.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for _, h := range p.servers {
+		close(h.stop)
+		h.ex.Close()
+	}
+	return nil
+}
+
+// Health returns every home server's state, by name.
+func (p *Proxy) Health() []ServerHealth {
+	p.mu.Lock()
+	out := make([]ServerHealth, 0, len(p.servers))
+	for _, h := range p.servers {
+		out = append(out, h.health())
+	}
+	p.mu.Unlock()
+	slices.SortFunc(out, func(a, b ServerHealth) int { return bytes.Compare([]byte(a.Server), []byte(b.Server)) })
+	return out
+}
+
+// server returns the state of a home server, starting its transport and
+// probes on first use.
+func (p *Proxy) server(s hotspots.RouteServer) (*homeServer, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h := p.servers[s]; h != nil {
+		return h, nil
+	}
+	if p.closed {
+		return nil, ErrServerClosed
+	}
+	ex, err := p.cfg.Dial(s)
+	if err != nil {
+		return nil, err
+	}
+	name := s.Transport + "/" + s.Address.String()
+	h := &homeServer{cfg: s, name: name, ex: ex, deadAfter: p.cfg.DeadAfter, met: p.met, alive: true, stop: make(chan struct{})}
+	h.lastAnswer.Store(time.Now().UnixNano())
+	p.met.alive.WithLabelValues(name).Set(1)
+	if c, ok := ex.(*UDPClient); ok {
+		p.cfg.Registerer.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "wifihk_proxy_server_late_answers_total", Help: "Answers from a home server that matched no waiting request (late, duplicate or forged): dropped.",
+			ConstLabels: prometheus.Labels{"server": name},
+		}, func() float64 { return float64(c.Late.Load()) }))
+	}
+	p.servers[s] = h
+	go h.watch(p.cfg.ProbeInterval)
+	return h, nil
+}
+
+// alive returns the live home servers of a route, in order.
+func (p *Proxy) alive(servers []hotspots.RouteServer) []*homeServer {
+	var out []*homeServer
+	for _, s := range servers {
+		h, err := p.server(s)
+		if err != nil {
+			p.log.Warn("home server unusable", "server", s.Address.String(), "err", err)
+			continue
+		}
+		if h.isAlive() {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// route returns where r goes when a realm route sends it elsewhere.
+func (p *Proxy) route(r *Request) (hotspots.Route, string, bool) {
+	realm := hotspots.RealmOf(rfc2865.UserName_GetString(r.Packet))
+	rt, ok := p.cfg.Routes.RouteRealm(realm)
+	if !ok || rt.Local {
+		return hotspots.Route{}, realm, false
+	}
+	return rt, realm, true
+}
+
+// Auth wraps the authentication handler: requests of other realms are
+// proxied, the rest go to next. Proxied requests of a batch wait for
+// their answers side by side.
+func (p *Proxy) Auth(next Handler) BatchHandler { return &authProxy{p, next} }
+
+type authProxy struct {
+	p    *Proxy
+	next Handler
+}
+
+func (a *authProxy) ServeRADIUS(ctx context.Context, r *Request) (Response, error) {
+	rt, realm, ok := a.p.route(r)
+	if !ok {
+		return a.next.ServeRADIUS(ctx, r)
+	}
+	r.Realm = realm
+	return a.p.forwardAuth(ctx, r, rt), nil
+}
+
+func (a *authProxy) ServeRADIUSBatch(ctx context.Context, rs []*Request) ([]Response, []error) {
+	resps, errs := make([]Response, len(rs)), make([]error, len(rs))
+	var wg sync.WaitGroup
+	var local []int
+	for i, r := range rs {
+		rt, realm, ok := a.p.route(r)
+		if !ok {
+			local = append(local, i)
+			continue
+		}
+		r.Realm = realm
+		wg.Add(1)
+		go func() { defer wg.Done(); resps[i] = a.p.forwardAuth(ctx, r, rt) }()
+	}
+	for _, i := range local {
+		resps[i], errs[i] = a.next.ServeRADIUS(ctx, rs[i])
+	}
+	wg.Wait()
+	return resps, errs
+}
+
+// looped reports whether r carries our own Proxy-State: it has been
+// here before.
+func (p *Proxy) looped(r *Request) bool {
+	for _, a := range r.Attributes {
+		if a.Type == rfc2865.ProxyState_Type && bytes.Equal(a.Attribute, p.marker) {
+			return true
+		}
+	}
+	return false
+}
+
+// typeOperatorName is RFC 5580's Operator-Name.
+const typeOperatorName = 126
+
+// outAttributes are the attributes of r that leave for a home server:
+// all but the Message-Authenticator (signed again), User-Password
+// (encrypted again) and Vendor-Specific attributes (local: the NAS's
+// vendor and location details stay here), with a CHAP-Challenge when the
+// CHAP challenge was r's authenticator (which does not travel), our
+// Operator-Name unless the NAS gave one, and our Proxy-State last.
+func (p *Proxy) outAttributes(r *Request) layeh.Attributes {
+	out := make(layeh.Attributes, 0, len(r.Attributes)+3)
+	var chap, challenge, operator bool
+	for _, a := range r.Attributes {
+		switch a.Type {
+		case typeMA, rfc2865.UserPassword_Type, rfc2865.VendorSpecific_Type:
+			continue
+		case rfc2865.CHAPPassword_Type:
+			chap = true
+		case rfc2865.CHAPChallenge_Type:
+			challenge = true
+		case typeOperatorName:
+			operator = true
+		}
+		out = append(out, a)
+	}
+	if chap && !challenge {
+		out = append(out, &layeh.AVP{Type: rfc2865.CHAPChallenge_Type, Attribute: slices.Clone(r.Authenticator[:])})
+	}
+	if !operator {
+		out = append(out, &layeh.AVP{Type: typeOperatorName, Attribute: []byte(p.cfg.OperatorName)})
+	}
+	return append(out, &layeh.AVP{Type: rfc2865.ProxyState_Type, Attribute: p.marker})
+}
+
+// forwardAuth sends r to the route's live home servers in order until
+// one answers, and returns that answer for the NAS (a zero Response when
+// none does: the NAS will retry).
+func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route) Response {
+	if p.looped(r) {
+		p.met.requests.WithLabelValues(rt.Realm, proxyLoop).Inc()
+		return Response{}
+	}
+	servers := p.alive(rt.Servers)
+	if len(servers) == 0 {
+		p.met.requests.WithLabelValues(rt.Realm, proxyNoServer).Inc()
+		return Response{}
+	}
+	attrs := p.outAttributes(r)
+	pw, pwErr := rfc2865.UserPassword_Lookup(r.Packet)
+	for _, h := range servers {
+		out := &layeh.Packet{Code: layeh.CodeAccessRequest, Secret: []byte(h.cfg.Secret), Attributes: slices.Clone(attrs)}
+		rand.Read(out.Authenticator[:])
+		if pwErr == nil {
+			if err := rfc2865.UserPassword_Set(out, pw); err != nil {
+				p.met.requests.WithLabelValues(rt.Realm, proxyBadAnswer).Inc()
+				return Response{}
+			}
+		}
+		ans, err := h.exchange(ctx, out)
+		if err != nil {
+			continue
+		}
+		resp, err := relay(ans, out, r)
+		if err != nil {
+			p.met.requests.WithLabelValues(rt.Realm, proxyBadAnswer).Inc()
+			p.log.Warn("home server answer not relayed", "realm", rt.Realm, "server", h.name, "err", err)
+			return Response{}
+		}
+		p.met.requests.WithLabelValues(rt.Realm, resp.Code.String()).Inc()
+		return resp
+	}
+	p.met.requests.WithLabelValues(rt.Realm, proxyNoAnswer).Inc()
+	return Response{}
+}
+
+// relay turns a home server's answer to out into the answer to the NAS's
+// request r: its Proxy-State and Message-Authenticator go (the server
+// puts back r's and signs with the NAS's secret); attributes encrypted
+// with the home server's secret are encrypted again with the NAS's.
+func relay(ans, out *layeh.Packet, r *Request) (Response, error) {
+	switch ans.Code {
+	case layeh.CodeAccessAccept, layeh.CodeAccessReject, layeh.CodeAccessChallenge:
+	default:
+		return Response{}, fmt.Errorf("radius: proxy: %v is no answer to an Access-Request", ans.Code)
+	}
+	var hasMA, hasEAP bool
+	attrs := make(layeh.Attributes, 0, len(ans.Attributes))
+	for _, a := range ans.Attributes {
+		switch a.Type {
+		case rfc2865.ProxyState_Type:
+			continue
+		case typeMA:
+			hasMA = true
+			continue
+		case typeEAPMessage:
+			hasEAP = true
+		case typeTunnelPassword:
+			v, err := resaltTagged(a.Attribute, out, r)
+			if err != nil {
+				return Response{}, err
+			}
+			a = &layeh.AVP{Type: a.Type, Attribute: v}
+		case rfc2865.VendorSpecific_Type:
+			v, err := resaltVendor(a.Attribute, out, r)
+			if err != nil {
+				return Response{}, err
+			}
+			a = &layeh.AVP{Type: a.Type, Attribute: v}
+		}
+		attrs = append(attrs, a)
+	}
+	if hasEAP && !hasMA {
+		return Response{}, errors.New("radius: proxy: EAP answer without Message-Authenticator (RFC 3579 §3.2)")
+	}
+	return Response{Code: ans.Code, Attributes: attrs}, nil
+}
+
+const (
+	typeEAPMessage     = 79
+	typeTunnelPassword = 69
+	vendorMicrosoft    = 311
+)
+
+// resalt decrypts an RFC 2868-style salted value (salt and ciphertext)
+// encrypted for out and encrypts it for r.
+func resalt(v []byte, out *layeh.Packet, r *Request) ([]byte, error) {
+	plain, salt, err := layeh.TunnelPassword(v, out.Secret, out.Authenticator[:])
+	if err != nil {
+		return nil, fmt.Errorf("radius: proxy: salted attribute: %w", err)
+	}
+	return layeh.NewTunnelPassword(plain, salt, r.Secret, r.Authenticator[:])
+}
+
+// resaltTagged re-encrypts a Tunnel-Password (a tag byte, then salted).
+func resaltTagged(v []byte, out *layeh.Packet, r *Request) ([]byte, error) {
+	if len(v) < 1 {
+		return nil, errors.New("radius: proxy: empty Tunnel-Password")
+	}
+	e, err := resalt(v[1:], out, r)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte{v[0]}, e...), nil
+}
+
+// resaltVendor re-encrypts MS-MPPE-Send-Key and MS-MPPE-Recv-Key (RFC
+// 2548 §2.4) in a Vendor-Specific attribute; others pass as they are.
+func resaltVendor(v []byte, out *layeh.Packet, r *Request) ([]byte, error) {
+	id, vsa, err := layeh.VendorSpecific(v)
+	if err != nil || id != vendorMicrosoft {
+		return v, nil
+	}
+	res := slices.Clone(v[:4])
+	for len(vsa) >= 2 {
+		typ, l := vsa[0], int(vsa[1])
+		if l < 2 || l > len(vsa) {
+			return nil, errors.New("radius: proxy: malformed Microsoft attribute")
+		}
+		val := vsa[2:l]
+		if typ == 16 || typ == 17 {
+			if val, err = resalt(val, out, r); err != nil {
+				return nil, err
+			}
+		}
+		if len(val)+2 > 255 {
+			return nil, errors.New("radius: proxy: Microsoft attribute too long")
+		}
+		res = append(res, typ, byte(len(val)+2))
+		res = append(res, val...)
+		vsa = vsa[l:]
+	}
+	return res, nil
+}
