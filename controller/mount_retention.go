@@ -129,7 +129,7 @@ func (r *retention) purge(ctx context.Context) {
 	cfg, now, start := r.a.Config.Retention, time.Now(), time.Now()
 	if cfg.Sessions > 0 {
 		before := now.Add(-cfg.Sessions)
-		opt := accounting.PurgeOptions{Before: before, Batch: cfg.Batch, Pause: cfg.Pause}
+		opt := accounting.PurgeOptions{Before: before, Batch: cfg.Batch, Pause: cfg.Pause, Yield: cfg.Yield}
 		if r.arch != nil {
 			opt.Archive = r.arch.Append
 		}
