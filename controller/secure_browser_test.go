@@ -58,11 +58,11 @@ func TestBrowserSecureOnboarding(t *testing.T) {
 		}
 		for _, l := range []struct{ lang, h1 string }{{"en", "Join the secure network"}, {"zh-Hant", "連接加密網絡"}, {"zh-Hans", "连接加密网络"}} {
 			name := fmt.Sprintf("secure-%s-%d", l.lang, width)
-			browse(t, ctx, name, view, chromedp.Navigate(base+"/portal/secure?lang="+l.lang), chromedp.WaitVisible(chromedp.ID("apple-profile")))
-			if h1 := textOf(t, ctx, "h1"); h1 != l.h1 {
+			browsertest.Do(t, ctx, name, view, chromedp.Navigate(base+"/portal/secure?lang="+l.lang), chromedp.WaitVisible(chromedp.ID("apple-profile")))
+			if h1 := browsertest.Text(t, ctx, "h1"); h1 != l.h1 {
 				t.Errorf("%s: h1 %q, want %q", name, h1, l.h1)
 			}
-			if s := textOf(t, ctx, "#server-name"); s != pki.ServerName {
+			if s := browsertest.Text(t, ctx, "#server-name"); s != pki.ServerName {
 				t.Errorf("%s: server name %q, want %q", name, s, pki.ServerName)
 			}
 			vs, err := browsertest.Axe(ctx, axe)
@@ -115,23 +115,6 @@ func TestBrowserSecureOnboarding(t *testing.T) {
 	if err != nil || !bytes.Contains(out, []byte("SUCCESS")) || !bytes.Contains(out, []byte("MPPE keys OK: 1  mismatch: 0")) {
 		t.Fatalf("eapol_test with the downloaded block: %v, want SUCCESS and MPPE keys OK:\n%s\n%s", err, conf, lastLines(out, 40))
 	}
-}
-
-// browse runs steps and fails the test naming what it was doing.
-func browse(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-func textOf(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
-	}
-	return strings.TrimSpace(s)
 }
 
 // serverCertIsFrom checks that the EAP server's certificate (its files

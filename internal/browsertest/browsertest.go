@@ -269,3 +269,21 @@ func (d *Downloads) Click(t testing.TB, sel string) (name string, data []byte) {
 	}
 	return began.SuggestedFilename, data
 }
+
+// Do runs steps in the tab and fails the test naming what it was doing.
+func Do(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// Text is the visible text of the element sel, trimmed.
+func Text(t testing.TB, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
