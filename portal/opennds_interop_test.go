@@ -36,6 +36,9 @@ import (
 // query, it signs in as the demo visitor, openNDS's authmon fetches the
 // grant from wifihk over HTTPS and runs `ndsctl auth`, and the client's
 // request then reaches the upstream web server behind the gateway.
+// authmon's acknowledgement opens the session in wifihk, and after
+// `ndsctl deauth` openNDS's BinAuth report closes it with the octets the
+// client downloaded.
 //
 //	client ns: whkC (DHCP) ── gateway ns: whkG 10.250.N.1 (openNDS, dnsmasq)
 //	                          whkV 10.251.N.2 ── root ns: whkU 10.251.N.1 (wifihk, HTTPS)
