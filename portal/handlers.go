@@ -156,6 +156,9 @@ func (p *Portal) status(w http.ResponseWriter, r *http.Request, v *view) {
 	if v.uam.Res == ResAlready {
 		d.Notice = tr(v.lang, "already")
 	}
+	if v.uam.HID != "" {
+		d.Notice = tr(v.lang, "fas_wait")
+	}
 	d.Online = true
 	d.TimeLeft, d.DataLeft = v.left()
 	if v.uam.UserURL != "" {
@@ -164,7 +167,9 @@ func (p *Portal) status(w http.ResponseWriter, r *http.Request, v *view) {
 			d.UserHost = u.Hostname()
 		}
 	}
-	d.LogoffURL = LogoffURL(v.uam)
+	if v.uam.HID == "" { // openNDS has no logoff URL to link to
+		d.LogoffURL = LogoffURL(v.uam)
+	}
 	v.render(http.StatusOK, "status", d)
 }
 
@@ -232,8 +237,13 @@ func (p *Portal) connect(w http.ResponseWriter, r *http.Request, v *view) {
 	v.logon(c.Username, secret)
 }
 
-// logon redirects to the gateway's /logon with the credential.
+// logon redirects to the gateway's /logon with the credential, or for an
+// openNDS client hands it to authmon.
 func (v *view) logon(username, secret string) {
+	if v.uam.HID != "" {
+		v.fasLogon(username, secret)
+		return
+	}
 	to, err := LogonURL(v.uam, v.uamsec, username, secret, v.nas.PortalAuth == "pap")
 	if err != nil {
 		v.message(http.StatusBadRequest, "err_expired_form", "err_expired_form")
