@@ -47,6 +47,11 @@ type ServerHealth struct {
 	Late        uint64    `json:"late_answers"`
 }
 
+// lateCounter is an Exchanger that counts answers no request waited for.
+type lateCounter interface {
+	LateAnswers() uint64
+}
+
 func (h *homeServer) isAlive() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -131,8 +136,8 @@ func (h *homeServer) health() ServerHealth {
 	defer h.mu.Unlock()
 	hl := ServerHealth{Server: h.name, Alive: h.alive, LastProbe: h.lastProbe, LastProbeOK: h.lastProbeOK,
 		Answers: h.answers.Load(), Timeouts: h.timeouts.Load()}
-	if c, ok := h.ex.(*UDPClient); ok {
-		hl.Late = c.Late.Load()
+	if c, ok := h.ex.(lateCounter); ok {
+		hl.Late = c.LateAnswers()
 	}
 	return hl
 }

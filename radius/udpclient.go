@@ -84,6 +84,9 @@ func DialUDP(addr netip.AddrPort, timeout time.Duration, retries int) (*UDPClien
 	return c, nil
 }
 
+// LateAnswers counts answers that matched no waiting request.
+func (c *UDPClient) LateAnswers() uint64 { return c.Late.Load() }
+
 // Close closes the sockets; waiting exchanges time out.
 func (c *UDPClient) Close() error {
 	for _, s := range c.socks {
