@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
@@ -23,6 +24,8 @@ type homeServer struct {
 	ex        Exchanger
 	deadAfter int
 	met       *proxyMetrics
+	// its wifihk_proxy_server_requests_total counters, looked up once
+	answered, timedOut prometheus.Counter
 
 	mu          sync.Mutex
 	alive       bool
@@ -63,13 +66,13 @@ func (h *homeServer) exchange(ctx context.Context, p *layeh.Packet) (*layeh.Pack
 	a, err := h.ex.Exchange(ctx, p)
 	if err != nil {
 		h.timeouts.Add(1)
-		h.met.server.WithLabelValues(h.name, "timeout").Inc()
+		h.timedOut.Inc()
 		h.failed()
 		return nil, err
 	}
 	h.answers.Add(1)
 	h.lastAnswer.Store(time.Now().UnixNano())
-	h.met.server.WithLabelValues(h.name, "answer").Inc()
+	h.answered.Inc()
 	h.mu.Lock()
 	h.failures = 0
 	h.mu.Unlock()

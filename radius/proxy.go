@@ -200,7 +200,8 @@ func (p *Proxy) server(s hotspots.RouteServer) (*homeServer, error) {
 		return nil, err
 	}
 	name := s.Transport + "/" + s.Address.String()
-	h := &homeServer{cfg: s, name: name, ex: ex, deadAfter: p.cfg.DeadAfter, met: p.met, alive: true, stop: make(chan struct{})}
+	h := &homeServer{cfg: s, name: name, ex: ex, deadAfter: p.cfg.DeadAfter, met: p.met, alive: true, stop: make(chan struct{}),
+		answered: p.met.server.WithLabelValues(name, "answer"), timedOut: p.met.server.WithLabelValues(name, "timeout")}
 	h.lastAnswer.Store(time.Now().UnixNano())
 	p.met.alive.WithLabelValues(name).Set(1)
 	if c, ok := ex.(lateCounter); ok {
