@@ -191,36 +191,7 @@ func TestRadSecClientToRadsecproxy(t *testing.T) {
 	a := controllertest.Start(t, controllertest.Options{Demo: true}) // NAS 127.0.0.1, testing123
 	_, authPort, _ := net.SplitHostPort(a.AuthAddr.String())
 	_, acctPort, _ := net.SplitHostPort(a.AcctAddr.String())
-	tlsAddr := startRadsecproxy(t, proxyBin, "tcp", fmt.Sprintf(`
-tls default {
-	CACertificateFile %s
-	CertificateFile %s
-	CertificateKeyFile %s
-}
-client wifihk-proxy {
-	type tls
-	host 127.0.0.1
-	secret radsec
-	CertificateNameCheck off
-	MatchCertificateAttribute CN:/^wifihk-proxy\.test$/
-}
-server wifihk-auth {
-	type udp
-	host 127.0.0.1
-	port %s
-	secret testing123
-}
-server wifihk-acct {
-	type udp
-	host 127.0.0.1
-	port %s
-	secret testing123
-}
-realm * {
-	server wifihk-auth
-	accountingServer wifihk-acct
-}
-`, ca.CAFile, proxyCert.CertFile, proxyCert.KeyFile, authPort, acctPort)).addr
+	tlsAddr := startRadsecproxy(t, proxyBin, "tcp", fmt.Sprintf(radsecServerConf, ca.CAFile, proxyCert.CertFile, proxyCert.KeyFile, authPort, acctPort)).addr
 	c, err := radsec.NewClient(radsec.ClientConfig{Addr: tlsAddr, Timeout: 2 * time.Second,
 		TLS: &tls.Config{Certificates: []tls.Certificate{ours.TLS}, RootCAs: ca.Pool, ServerName: "radsecproxy.test"}})
 	if err != nil {

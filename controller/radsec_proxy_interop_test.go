@@ -23,10 +23,11 @@ import (
 	"github.com/wifihk/wifihk/radius/radsec/radsectest"
 )
 
-// federationConf is a radsecproxy acting as another operator's RadSec
-// server: it takes wifihk's proxy (its certificate's CN checked) over TLS
-// and relays to the operator's own RADIUS server over UDP.
-const federationConf = `
+// radsecServerConf is a radsecproxy as a RadSec server (another
+// operator's, say): it takes wifihk's proxy (its certificate's CN
+// checked) over TLS and relays to a RADIUS server over UDP. Arguments: CA,
+// certificate and key files, the RADIUS server's auth and acct ports.
+const radsecServerConf = `
 tls default {
 	CACertificateFile %s
 	CertificateFile %s
@@ -79,7 +80,7 @@ func TestProxyOverRadSecToRadsecproxy(t *testing.T) {
 	for i := range rps {
 		name := fmt.Sprintf("rp%d.test", i+1)
 		cert := ca.Server(name, name)
-		rps[i] = startRadsecproxy(t, proxyBin, "tcp", fmt.Sprintf(federationConf, ca.CAFile, cert.CertFile, cert.KeyFile, homeAuth, homeAcct))
+		rps[i] = startRadsecproxy(t, proxyBin, "tcp", fmt.Sprintf(radsecServerConf, ca.CAFile, cert.CertFile, cert.KeyFile, homeAuth, homeAcct))
 	}
 	ours := ca.Client("wifihk-proxy.test", "wifihk-proxy.test")
 	front := controllertest.Start(t, controllertest.Options{Demo: true,
