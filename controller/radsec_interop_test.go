@@ -106,6 +106,18 @@ func waitSession(t *testing.T, a *controller.App, id string) {
 	}
 }
 
+// runRadclient sends one request (attrs, radclient's syntax) of kind
+// (auth, acct) to addr and returns radclient's output, which says what
+// came back; it tries twice, 2 s each.
+func runRadclient(bin, addr, kind, secret, attrs string) string {
+	cmd := exec.Command(bin, "-x", "-r", "2", "-t", "2", addr, kind, secret)
+	cmd.Stdin = strings.NewReader(attrs + "\n")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Run() // non-zero on a reject or no reply; the output says which
+	return out.String()
+}
+
 func needPeer(t *testing.T, name, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
@@ -151,12 +163,7 @@ realm * {
 `, ca.CAFile, cert.CertFile, cert.KeyFile, rsPort)).addr
 
 	radclient := func(kind, attrs string) string {
-		cmd := exec.Command(radclientBin, "-x", "-r", "1", "-t", "2", udp, kind, "testing-proxy")
-		cmd.Stdin = strings.NewReader(attrs + "\n")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		cmd.Run() // non-zero on a reject or no reply; the output says which
-		return out.String()
+		return runRadclient(radclientBin, udp, kind, "testing-proxy", attrs)
 	}
 	// radsecproxy connects to wifihk on the first request; retry until
 	// the path is up (it is a readiness poll, not a sleep).

@@ -1,11 +1,9 @@
 package controller_test
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,12 +102,7 @@ func TestProxyOverRadSecToRadsecproxy(t *testing.T) {
 	})
 	auth, acct := front.AuthAddr.String(), front.AcctAddr.String()
 	radclient := func(addr, kind, attrs string) string {
-		cmd := exec.Command(radclientBin, "-x", "-r", "2", "-t", "3", addr, kind, "testing123")
-		cmd.Stdin = strings.NewReader(attrs + "\n")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		cmd.Run() // non-zero on a reject or no reply; the output says which
-		return out.String()
+		return runRadclient(radclientBin, addr, kind, "testing123", attrs)
 	}
 	// The home server knows "demo", not "demo@operator.example": an
 	// Accept shows the realm was stripped.
