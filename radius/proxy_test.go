@@ -5,13 +5,16 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/binary"
+	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
@@ -601,4 +604,36 @@ func FuzzProxyAnswer(f *testing.F) {
 			t.Fatalf("relayed answer does not encode: %v", err)
 		}
 	})
+}
+
+// staticRoutes is a fixed realm table.
+type staticRoutes map[string]hotspots.Route
+
+func (r staticRoutes) RouteRealm(realm string) (hotspots.Route, bool) { rt, ok := r[realm]; return rt, ok }
+
+// A home server whose transport cannot be made (a RadSec server without
+// a client certificate, say) is skipped: the request counts as
+// no_server, and the reason is logged once, not once a request.
+func TestProxyUnusableServerLoggedOnce(t *testing.T) {
+	var logs bytes.Buffer
+	rt := hotspots.Route{Realm: "operator.example", Servers: []hotspots.RouteServer{
+		{Address: netip.MustParseAddrPort("192.0.2.1:2083"), Transport: hotspots.TransportRadSec, Secret: "radsec", Timeout: time.Second}}}
+	px, err := NewProxy(ProxyConfig{Routes: staticRoutes{"operator.example": rt}, Registerer: prometheus.NewRegistry(),
+		Log: slog.New(slog.NewTextHandler(&logs, nil))}) // the default Dial knows only UDP
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	for range 3 {
+		req := &Request{Packet: accessRequest(testSecret, "alice@operator.example", "pw")}
+		if resp, err := px.Auth(nil).ServeRADIUS(context.Background(), req); err != nil || resp.Code != 0 {
+			t.Fatalf("answered %v %v", resp.Code, err)
+		}
+	}
+	if n := px.result("operator.example", proxyNoServer); n != 3 {
+		t.Errorf("no_server %v, want 3", n)
+	}
+	if n := strings.Count(logs.String(), "home server unusable"); n != 1 || !strings.Contains(logs.String(), "radsec/192.0.2.1:2083") {
+		t.Errorf("logged %d times:\n%s", n, logs.String())
+	}
 }
