@@ -108,9 +108,9 @@ func waitSession(t *testing.T, a *controller.App, id string) {
 
 // runRadclient sends one request (attrs, radclient's syntax) of kind
 // (auth, acct) to addr and returns radclient's output, which says what
-// came back; it tries twice, 2 s each.
-func runRadclient(bin, addr, kind, secret, attrs string) string {
-	cmd := exec.Command(bin, "-x", "-r", "2", "-t", "2", addr, kind, secret)
+// came back; it sends it up to tries times, waiting 2 s each.
+func runRadclient(bin, addr, kind, secret, attrs string, tries int) string {
+	cmd := exec.Command(bin, "-x", "-r", fmt.Sprint(tries), "-t", "2", addr, kind, secret)
 	cmd.Stdin = strings.NewReader(attrs + "\n")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -163,7 +163,7 @@ realm * {
 `, ca.CAFile, cert.CertFile, cert.KeyFile, rsPort)).addr
 
 	radclient := func(kind, attrs string) string {
-		return runRadclient(radclientBin, udp, kind, "testing-proxy", attrs)
+		return runRadclient(radclientBin, udp, kind, "testing-proxy", attrs, 1)
 	}
 	// radsecproxy connects to wifihk on the first request; retry until
 	// the path is up (it is a readiness poll, not a sleep).

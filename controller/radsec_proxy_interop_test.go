@@ -93,8 +93,8 @@ func TestProxyOverRadSecToRadsecproxy(t *testing.T) {
 			// rp1 with the realm's own CA, rp2 with the proxy's default.
 			if _, err := a.Registry.AddRealm(hotspots.RealmInput{Name: "operator.example", Org: "operator", ForwardAcct: true,
 				Servers: []hotspots.HomeServerInput{
-					{Address: rps[0].addr, Transport: hotspots.TransportRadSec, CA: string(caPEM), ServerName: "rp1.test", Timeout: 2 * time.Second},
-					{Address: rps[1].addr, Transport: hotspots.TransportRadSec, ServerName: "rp2.test", Timeout: 2 * time.Second},
+					{Address: rps[0].addr, Transport: hotspots.TransportRadSec, CA: string(caPEM), ServerName: "rp1.test", Timeout: 5 * time.Second},
+					{Address: rps[1].addr, Transport: hotspots.TransportRadSec, ServerName: "rp2.test", Timeout: 5 * time.Second},
 				}}); err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +102,7 @@ func TestProxyOverRadSecToRadsecproxy(t *testing.T) {
 	})
 	auth, acct := front.AuthAddr.String(), front.AcctAddr.String()
 	radclient := func(addr, kind, attrs string) string {
-		return runRadclient(radclientBin, addr, kind, "testing123", attrs)
+		return runRadclient(radclientBin, addr, kind, "testing123", attrs, 4)
 	}
 	// The home server knows "demo", not "demo@operator.example": an
 	// Accept shows the realm was stripped.
@@ -113,8 +113,8 @@ func TestProxyOverRadSecToRadsecproxy(t *testing.T) {
 		t.Fatalf("wrong password:\n%s", out)
 	}
 	rp1, rp2 := "radsec/"+rps[0].addr, "radsec/"+rps[1].addr
-	if h := serverHealth(front, rp1); !h.Alive || h.Answers != 2 {
-		t.Fatalf("rp1 health %+v, want alive with 2 answers", h)
+	if h := serverHealth(front, rp1); !h.Alive || h.Answers < 2 {
+		t.Fatalf("rp1 health %+v, want alive with its 2 answers", h)
 	}
 
 	// Failover: load through the front, rp1 killed, then restarted.
