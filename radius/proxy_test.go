@@ -609,7 +609,10 @@ func FuzzProxyAnswer(f *testing.F) {
 // staticRoutes is a fixed realm table.
 type staticRoutes map[string]hotspots.Route
 
-func (r staticRoutes) RouteRealm(realm string) (hotspots.Route, bool) { rt, ok := r[realm]; return rt, ok }
+func (r staticRoutes) RouteRealm(realm string) (hotspots.Route, bool) {
+	rt, ok := r[realm]
+	return rt, ok
+}
 
 // A home server whose transport cannot be made (a RadSec server without
 // a client certificate, say) is skipped: the request counts as
