@@ -26,24 +26,28 @@ type realmView struct {
 	Org         string       `json:"org"`
 	Local       bool         `json:"local"`
 	ForwardAcct bool         `json:"forward_accounting"`
+	NoStrip     bool         `json:"nostrip"`
 	Servers     []serverView `json:"servers"`
 	Created     time.Time    `json:"created"`
 }
 
 type serverView struct {
-	Address   string               `json:"address"`
-	AcctPort  uint16               `json:"acct_port"`
-	Transport string               `json:"transport"`
-	TimeoutMS int                  `json:"timeout_ms"`
-	Retries   int                  `json:"retries"`
-	Health    *radius.ServerHealth `json:"health,omitempty"`
+	Address    string               `json:"address"`
+	AcctPort   uint16               `json:"acct_port"`
+	Transport  string               `json:"transport"`
+	TimeoutMS  int                  `json:"timeout_ms"`
+	Retries    int                  `json:"retries"`
+	CA         string               `json:"ca,omitempty"`          // RadSec: PEM
+	ServerName string               `json:"server_name,omitempty"` // RadSec
+	Health     *radius.ServerHealth `json:"health,omitempty"`
 }
 
 func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth) realmView {
-	v := realmView{Name: rl.Name, Kind: rl.Kind, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct,
+	v := realmView{Name: rl.Name, Kind: rl.Kind, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct, NoStrip: rl.NoStrip,
 		Servers: []serverView{}, Created: rl.Created}
 	for _, s := range rl.Servers {
-		sv := serverView{Address: s.Address.String(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries}
+		sv := serverView{Address: s.Address.String(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,
+			CA: s.CA, ServerName: s.ServerName}
 		if h, ok := health[s.Transport+"/"+s.Address.String()]; ok {
 			sv.Health = &h
 		}
@@ -67,13 +71,16 @@ type realmBody struct {
 	Org         string `json:"org"`
 	Local       bool   `json:"local"`
 	ForwardAcct bool   `json:"forward_accounting"`
+	NoStrip     bool   `json:"nostrip"`
 	Servers     []struct {
-		Address   string `json:"address"`
-		AcctPort  int    `json:"acct_port"`
-		Transport string `json:"transport"`
-		Secret    string `json:"secret"`
-		TimeoutMS int    `json:"timeout_ms"`
-		Retries   *int   `json:"retries"`
+		Address    string `json:"address"`
+		AcctPort   int    `json:"acct_port"`
+		Transport  string `json:"transport"`
+		Secret     string `json:"secret"`
+		TimeoutMS  int    `json:"timeout_ms"`
+		Retries    *int   `json:"retries"`
+		CA         string `json:"ca"`
+		ServerName string `json:"server_name"`
 	} `json:"servers"`
 }
 
@@ -133,14 +140,14 @@ func (a *API) createRealm(w http.ResponseWriter, r *http.Request, p staff.Princi
 	if denyWrite(w, p, in.Org, "organisation", in.Org) {
 		return
 	}
-	ri := hotspots.RealmInput{Name: in.Name, Org: in.Org, Local: in.Local, ForwardAcct: in.ForwardAcct}
+	ri := hotspots.RealmInput{Name: in.Name, Org: in.Org, Local: in.Local, ForwardAcct: in.ForwardAcct, NoStrip: in.NoStrip}
 	for _, s := range in.Servers {
 		retries := 1
 		if s.Retries != nil {
 			retries = *s.Retries
 		}
 		ri.Servers = append(ri.Servers, hotspots.HomeServerInput{Address: s.Address, AcctPort: s.AcctPort, Transport: s.Transport,
-			Secret: s.Secret, Timeout: time.Duration(s.TimeoutMS) * time.Millisecond, Retries: retries})
+			Secret: s.Secret, Timeout: time.Duration(s.TimeoutMS) * time.Millisecond, Retries: retries, CA: s.CA, ServerName: s.ServerName})
 	}
 	rl, err := a.reg.AddRealm(ri)
 	if err != nil {

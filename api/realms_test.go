@@ -3,8 +3,11 @@ package api_test
 import (
 	"encoding/json"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/wifihk/wifihk/radius/radsec/radsectest"
 )
 
 func TestOperatorManagesOwnRealms(t *testing.T) {
@@ -58,5 +61,42 @@ func TestOperatorManagesOwnRealms(t *testing.T) {
 	}
 	if code, _ := f.do(t, "opa", "GET", path, nil); code != 404 {
 		t.Fatalf("after delete: %d", code)
+	}
+}
+
+// A realm with RadSec home servers: given a CA and a server name, shown
+// back; stripping is on unless nostrip; junk CAs are refused by field.
+func TestRealmWithRadSecServers(t *testing.T) {
+	f := newFixture(t)
+	ca := radsectest.NewCA(t, "Operator CA")
+	caPEM, err := os.ReadFile(ca.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{"name": "radsec.a.example", "nostrip": true, "servers": []map[string]any{
+		{"address": "192.0.2.9", "transport": "radsec", "ca": string(caPEM), "server_name": "radius.a.example"},
+	}}
+	code, out := f.do(t, "opa", "POST", "/api/v1/realms", body)
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	var rl struct {
+		NoStrip bool `json:"nostrip"`
+		Servers []struct {
+			Address, Transport, CA string
+			ServerName             string `json:"server_name"`
+			AcctPort               int    `json:"acct_port"`
+		}
+	}
+	json.Unmarshal(out, &rl)
+	if !rl.NoStrip || len(rl.Servers) != 1 {
+		t.Fatalf("created %s", out)
+	}
+	if s := rl.Servers[0]; s.Address != "192.0.2.9:2083" || s.Transport != "radsec" || s.CA != string(caPEM) || s.ServerName != "radius.a.example" || s.AcctPort != 2083 {
+		t.Fatalf("server %+v", s)
+	}
+	bad := map[string]any{"name": "radsec.b.example", "servers": []map[string]any{{"address": "192.0.2.9", "transport": "radsec", "ca": "junk"}}}
+	if code, out := f.do(t, "opa", "POST", "/api/v1/realms", bad); code != 422 || !strings.Contains(string(out), `"field":"servers[0].ca"`) {
+		t.Errorf("junk CA: %d %s", code, out)
 	}
 }

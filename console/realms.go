@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/radius"
@@ -20,6 +21,7 @@ type realmRow struct {
 
 type serverRow struct {
 	Server hotspots.HomeServer
+	CA     string // RadSec: its CAs' names; "" for the proxy's default
 	Health radius.ServerHealth
 	Used   bool // the proxy has sent it something since it started
 }
@@ -47,7 +49,7 @@ func (c *Console) realms(w http.ResponseWriter, r *http.Request, v *view) string
 		row := realmRow{Realm: rl}
 		for _, s := range rl.Servers {
 			h, used := health[s.Transport+"/"+s.Address.String()]
-			row.Servers = append(row.Servers, serverRow{Server: s, Health: h, Used: used})
+			row.Servers = append(row.Servers, serverRow{Server: s, CA: strings.Join(s.CASubjects(), ", "), Health: h, Used: used})
 		}
 		d.Realms = append(d.Realms, row)
 	}

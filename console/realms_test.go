@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius/radsec/radsectest"
 )
 
 // The realms page shows each organisation its own realms, with the home
@@ -63,5 +65,31 @@ func TestRealmsPageShowsHealthInScope(t *testing.T) {
 	signIn(t, admin, a.URL, "admin")
 	if _, page := get(t, admin, a.URL+"/console/realms?lang=zh-Hant"); !strings.Contains(page, "*.b.example") || !strings.Contains(page, "尚未使用") {
 		t.Errorf("admin's realms page misses orgb's realm or its unused server")
+	}
+}
+
+// A RadSec home server shows its transport, the name its certificate
+// must carry and the CA that must sign it; a nostrip realm says so.
+func TestRealmsPageShowsRadSec(t *testing.T) {
+	a := startApp(t, appOpts{})
+	ca := radsectest.NewCA(t, "Operator A CA")
+	caPEM, err := os.ReadFile(ca.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Registry.AddRealm(hotspots.RealmInput{Name: "a.example", Org: "orga", NoStrip: true, Servers: []hotspots.HomeServerInput{
+		{Address: "192.0.2.5", Transport: hotspots.TransportRadSec, CA: string(caPEM), ServerName: "radius.a.example"},
+		{Address: "192.0.2.6", Transport: hotspots.TransportRadSec},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	op := client(t)
+	signIn(t, op, a.URL, "op-a")
+	_, page := get(t, op, a.URL+"/console/realms")
+	for _, want := range []string{"192.0.2.5:2083 (radsec)", "certificate name: radius.a.example · CA: Operator A CA",
+		"certificate name: 192.0.2.6 · CA: the proxy&#39;s CA", "User-Name sent with its realm"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("realms page lacks %q:\n%s", want, page)
+		}
 	}
 }

@@ -45,8 +45,12 @@ func (a *App) mountRADIUS() error {
 	}
 	a.auth = auth
 	pc := a.Config.RADIUS.Proxy
+	dialer, err := a.homeDialer()
+	if err != nil {
+		return err
+	}
 	proxy, err := radius.NewProxy(radius.ProxyConfig{Routes: a.Registry, Registerer: a.Metrics, Log: a.Log,
-		OperatorName: pc.OperatorName, DeadAfter: pc.DeadAfter, ProbeInterval: pc.ProbeInterval})
+		OperatorName: pc.OperatorName, DeadAfter: pc.DeadAfter, ProbeInterval: pc.ProbeInterval, Dial: dialer.Dial})
 	if err != nil {
 		return err
 	}

@@ -23,13 +23,9 @@ func (a *App) mountRadSec(auth, acct *radius.Server) error {
 	if err != nil {
 		return fmt.Errorf("server: radius.radsec.cert/key: %w", err)
 	}
-	pemCAs, err := os.ReadFile(c.ClientCA)
+	pool, err := loadCAs("radius.radsec.client_ca", c.ClientCA)
 	if err != nil {
-		return fmt.Errorf("server: radius.radsec.client_ca: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pemCAs) {
-		return fmt.Errorf("server: radius.radsec.client_ca: %s holds no PEM certificate", c.ClientCA)
+		return err
 	}
 	srv, err := radsec.NewServer(radsec.ServerConfig{
 		TLS: &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool},
@@ -53,4 +49,39 @@ func (a *App) mountRadSec(auth, acct *radius.Server) error {
 		return srv.Shutdown, nil
 	})
 	return nil
+}
+
+// homeDialer is the proxy's transport to home servers: UDP, and RadSec
+// with radius.proxy.radsec's client certificate and CAs when set.
+func (a *App) homeDialer() (*radsec.HomeDialer, error) {
+	c := a.Config.RADIUS.Proxy.RadSec
+	d := &radsec.HomeDialer{Log: a.Log}
+	if c.Cert != "" {
+		cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
+		if err != nil {
+			return nil, fmt.Errorf("server: radius.proxy.radsec.cert/key: %w", err)
+		}
+		d.Cert = &cert
+	}
+	if c.CA != "" {
+		pool, err := loadCAs("radius.proxy.radsec.ca", c.CA)
+		if err != nil {
+			return nil, err
+		}
+		d.CAs = pool
+	}
+	return d, nil
+}
+
+// loadCAs reads a PEM file of CA certificates named by config field.
+func loadCAs(field, path string) (*x509.CertPool, error) {
+	pemCAs, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("server: %s: %w", field, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemCAs) {
+		return nil, fmt.Errorf("server: %s: %s holds no PEM certificate", field, path)
+	}
+	return pool, nil
 }

@@ -106,6 +106,18 @@ func waitSession(t *testing.T, a *controller.App, id string) {
 	}
 }
 
+// runRadclient sends one request (attrs, radclient's syntax) of kind
+// (auth, acct) to addr and returns radclient's output, which says what
+// came back; it sends it up to tries times, waiting 2 s each.
+func runRadclient(bin, addr, kind, secret, attrs string, tries int) string {
+	cmd := exec.Command(bin, "-x", "-r", fmt.Sprint(tries), "-t", "2", addr, kind, secret)
+	cmd.Stdin = strings.NewReader(attrs + "\n")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Run() // non-zero on a reject or no reply; the output says which
+	return out.String()
+}
+
 func needPeer(t *testing.T, name, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
@@ -148,15 +160,10 @@ realm * {
 	server wifihk
 	accountingServer wifihk
 }
-`, ca.CAFile, cert.CertFile, cert.KeyFile, rsPort))
+`, ca.CAFile, cert.CertFile, cert.KeyFile, rsPort)).addr
 
 	radclient := func(kind, attrs string) string {
-		cmd := exec.Command(radclientBin, "-x", "-r", "1", "-t", "2", udp, kind, "testing-proxy")
-		cmd.Stdin = strings.NewReader(attrs + "\n")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		cmd.Run() // non-zero on a reject or no reply; the output says which
-		return out.String()
+		return runRadclient(radclientBin, udp, kind, "testing-proxy", attrs, 1)
 	}
 	// radsecproxy connects to wifihk on the first request; retry until
 	// the path is up (it is a readiness poll, not a sleep).
@@ -191,36 +198,7 @@ func TestRadSecClientToRadsecproxy(t *testing.T) {
 	a := controllertest.Start(t, controllertest.Options{Demo: true}) // NAS 127.0.0.1, testing123
 	_, authPort, _ := net.SplitHostPort(a.AuthAddr.String())
 	_, acctPort, _ := net.SplitHostPort(a.AcctAddr.String())
-	tlsAddr := startRadsecproxy(t, proxyBin, "tcp", fmt.Sprintf(`
-tls default {
-	CACertificateFile %s
-	CertificateFile %s
-	CertificateKeyFile %s
-}
-client wifihk-proxy {
-	type tls
-	host 127.0.0.1
-	secret radsec
-	CertificateNameCheck off
-	MatchCertificateAttribute CN:/^wifihk-proxy\.test$/
-}
-server wifihk-auth {
-	type udp
-	host 127.0.0.1
-	port %s
-	secret testing123
-}
-server wifihk-acct {
-	type udp
-	host 127.0.0.1
-	port %s
-	secret testing123
-}
-realm * {
-	server wifihk-auth
-	accountingServer wifihk-acct
-}
-`, ca.CAFile, proxyCert.CertFile, proxyCert.KeyFile, authPort, acctPort))
+	tlsAddr := startRadsecproxy(t, proxyBin, "tcp", fmt.Sprintf(radsecServerConf, ca.CAFile, proxyCert.CertFile, proxyCert.KeyFile, authPort, acctPort)).addr
 	c, err := radsec.NewClient(radsec.ClientConfig{Addr: tlsAddr, Timeout: 2 * time.Second,
 		TLS: &tls.Config{Certificates: []tls.Certificate{ours.TLS}, RootCAs: ca.Pool, ServerName: "radsecproxy.test"}})
 	if err != nil {
@@ -230,10 +208,21 @@ realm * {
 	demoLogon(t, c, a, 20*time.Second, "radsec-client-1", "demo-localhost")
 }
 
+// radsecproxyRun is a private radsecproxy on a loopback port.
+type radsecproxyRun struct {
+	t    *testing.T
+	bin  string
+	dir  string
+	tls  bool // listens for RadSec (else UDP)
+	addr string
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+}
+
 // startRadsecproxy runs radsecproxy in the foreground with conf plus a
-// listener ("udp" or "tcp" for TLS) on a free loopback port, which it
-// returns.
-func startRadsecproxy(t *testing.T, bin, network, conf string) string {
+// listener ("udp" or "tcp" for TLS) on a free loopback port, and stops it
+// when the test ends.
+func startRadsecproxy(t *testing.T, bin, network, conf string) *radsecproxyRun {
 	t.Helper()
 	var addr, listen string
 	if network == "udp" {
@@ -251,25 +240,51 @@ func startRadsecproxy(t *testing.T, bin, network, conf string) string {
 		addr, listen = ln.Addr().String(), "ListenTLS"
 		ln.Close()
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "radsecproxy.conf")
-	full := fmt.Sprintf("%s %s\nLogDestination file://%s\nLogLevel 3\n", listen, addr, filepath.Join(dir, "radsecproxy.log")) + conf
-	if err := os.WriteFile(path, []byte(full), 0o600); err != nil {
+	r := &radsecproxyRun{t: t, bin: bin, dir: t.TempDir(), tls: network != "udp", addr: addr}
+	full := fmt.Sprintf("%s %s\nLogDestination file://%s\nLogLevel 3\n", listen, addr, filepath.Join(r.dir, "radsecproxy.log")) + conf
+	if err := os.WriteFile(filepath.Join(r.dir, "radsecproxy.conf"), []byte(full), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-f", "-c", path, "-i", filepath.Join(dir, "pid"))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	r.start()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+		r.kill()
 		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(dir, "radsecproxy.log"))
-			t.Logf("radsecproxy output:\n%s\nlog:\n%s", out.String(), log)
+			log, _ := os.ReadFile(filepath.Join(r.dir, "radsecproxy.log"))
+			t.Logf("radsecproxy %s output:\n%s\nlog:\n%s", r.addr, r.out.String(), log)
 		}
 	})
-	return addr
+	return r
+}
+
+// start runs radsecproxy; for TLS it returns once the port takes
+// connections.
+func (r *radsecproxyRun) start() {
+	r.t.Helper()
+	r.cmd = exec.Command(r.bin, "-f", "-c", filepath.Join(r.dir, "radsecproxy.conf"), "-i", filepath.Join(r.dir, "pid"))
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	if r.tls {
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			c, err := net.DialTimeout("tcp", r.addr, time.Second)
+			if err == nil {
+				c.Close()
+				return
+			}
+			if time.Now().After(deadline) {
+				r.t.Fatalf("radsecproxy does not listen on %s: %v\n%s", r.addr, err, r.out.String())
+			}
+			time.Sleep(20 * time.Millisecond) // polling its port
+		}
+	}
+}
+
+// kill ends radsecproxy at once (SIGKILL), as a crash does.
+func (r *radsecproxyRun) kill() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		r.cmd.Process.Kill()
+		r.cmd.Wait()
+		r.cmd = nil
+	}
 }

@@ -1,6 +1,9 @@
 package hotspots
 
 import (
+	"cmp"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -17,10 +20,18 @@ const (
 	RealmDefault = "default" // "DEFAULT": every realm no other entry matches
 )
 
-// Home-server transports. RadSec plugs in beside UDP.
+// Home-server transports.
 const (
-	TransportUDP = "udp"
+	TransportUDP    = "udp"
+	TransportRadSec = "radsec" // RADIUS over TLS (RFC 6614)
 )
+
+// RadSecPort is RadSec's port (RFC 6614 §2.1), the default for a RadSec
+// home server given without one.
+const RadSecPort = 2083
+
+// RadSecSecret is the shared secret inside RadSec (RFC 6614 §2.3).
+const RadSecSecret = "radsec"
 
 // Realm routes the visitors of one realm to the pool of home servers that
 // authenticate them, as eduroam's proxies do; an organisation owns it.
@@ -33,9 +44,14 @@ type Realm struct {
 	Local bool `json:"local,omitempty"`
 	// ForwardAcct also sends accounting to the home servers; by default
 	// accounting is answered and recorded here (RFC 7593).
-	ForwardAcct bool         `json:"forward_accounting,omitempty"`
-	Servers     []HomeServer `json:"servers,omitempty"` // in failover order
-	Created     time.Time    `json:"created"`
+	ForwardAcct bool `json:"forward_accounting,omitempty"`
+	// NoStrip sends User-Name to the home servers as the visitor gave it.
+	// By default the realm is stripped ("alice@operator.example" goes as
+	// "alice"), as FreeRADIUS does unless a realm says nostrip; EAP
+	// requests keep theirs either way (see radius.Proxy).
+	NoStrip bool         `json:"nostrip,omitempty"`
+	Servers []HomeServer `json:"servers,omitempty"` // in failover order
+	Created time.Time    `json:"created"`
 }
 
 // HomeServer is one server of a realm's pool.
@@ -44,10 +60,31 @@ type HomeServer struct {
 	AcctPort     uint16         `json:"acct_port,omitempty"`
 	Transport    string         `json:"transport"`
 	SecretSealed string         `json:"secret_sealed"`
+	// RadSec only: CA is the PEM of the CAs that may sign the server's
+	// certificate ("": the proxy's default, radius.proxy.radsec.ca), and
+	// ServerName the name its certificate must carry ("": its IP
+	// address).
+	CA         string `json:"ca,omitempty"`
+	ServerName string `json:"server_name,omitempty"`
 	// TimeoutMS is how long one try waits for an answer; Retries is how
 	// many times a request is sent again before the next server is tried.
 	TimeoutMS int `json:"timeout_ms"`
 	Retries   int `json:"retries"`
+}
+
+// CASubjects names the CAs of a RadSec home server's CA field, by their
+// subjects' common names (or whole subjects), for display.
+func (h HomeServer) CASubjects() []string {
+	var out []string
+	for rest := []byte(h.CA); ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			return out
+		}
+		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
+			out = append(out, cmp.Or(c.Subject.CommonName, c.Subject.String()))
+		}
+	}
 }
 
 // Timeout is the per-try timeout.
@@ -59,17 +96,23 @@ type RealmInput struct {
 	Org         string
 	Local       bool
 	ForwardAcct bool
+	NoStrip     bool
 	Servers     []HomeServerInput
 }
 
 // HomeServerInput is one home server as given.
 type HomeServerInput struct {
-	Address   string // IP:PORT of its authentication port
-	AcctPort  int    // 0: the authentication port + 1
-	Transport string // "" or "udp"
-	Secret    string
+	Address   string        // IP:PORT of its authentication port; RadSec: IP[:PORT], default port 2083
+	AcctPort  int           // UDP: 0 for the authentication port + 1; RadSec: the same connection
+	Transport string        // "" or "udp", or "radsec"
+	Secret    string        // RadSec: "" or "radsec"
 	Timeout   time.Duration // default 3s
 	Retries   int           // resends to this server before the next; 0: none
+	// RadSec only: the PEM of the CAs that sign its certificate (""
+	// for the proxy's default) and the name it must carry ("" for its
+	// IP address).
+	CA         string
+	ServerName string
 }
 
 // Limits of realm input.
@@ -77,6 +120,7 @@ const (
 	maxRealmName   = 253
 	maxRealmRegex  = 256
 	maxHomeServers = 8
+	maxCAPEM       = 64 << 10
 )
 
 var (
@@ -157,7 +201,7 @@ func (in RealmInput) validate() (Realm, error) {
 	case len(in.Servers) > maxHomeServers:
 		return Realm{}, fieldErr("servers", "at most %d home servers", maxHomeServers)
 	}
-	rl := Realm{Name: name, Kind: kind, Org: in.Org, Local: in.Local, ForwardAcct: in.ForwardAcct}
+	rl := Realm{Name: name, Kind: kind, Org: in.Org, Local: in.Local, ForwardAcct: in.ForwardAcct, NoStrip: in.NoStrip}
 	seen := map[netip.AddrPort]bool{}
 	for i, s := range in.Servers {
 		hs, err := s.validate()
@@ -177,33 +221,139 @@ type serverErr struct{ field, msg string }
 
 // validate checks a home server; the secret is sealed by the caller.
 func (s HomeServerInput) validate() (HomeServer, *serverErr) {
+	switch s.Transport {
+	case "", TransportUDP:
+		return s.validateUDP()
+	case TransportRadSec:
+		return s.validateRadSec()
+	}
+	return HomeServer{}, &serverErr{"transport", fmt.Sprintf("%q is not udp or radsec", s.Transport)}
+}
+
+func (s HomeServerInput) validateUDP() (HomeServer, *serverErr) {
 	ap, err := netip.ParseAddrPort(s.Address)
 	if err != nil || ap.Port() == 0 {
 		return HomeServer{}, &serverErr{"address", fmt.Sprintf("%q is not IP:PORT", s.Address)}
 	}
-	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	hs := HomeServer{Address: ap, Transport: s.Transport, TimeoutMS: int(s.Timeout / time.Millisecond), Retries: s.Retries}
+	hs, e := s.common(ap)
 	switch {
-	case s.Transport != "" && s.Transport != TransportUDP:
-		return hs, &serverErr{"transport", fmt.Sprintf("%q is not udp", s.Transport)}
+	case e != nil:
+		return hs, e
+	case s.CA != "" || s.ServerName != "":
+		return hs, &serverErr{"transport", "a CA and server name are for radsec home servers"}
 	case len(s.Secret) < 6 || len(s.Secret) > 128:
 		return hs, &serverErr{"secret", "must be 6-128 characters"}
-	case s.Timeout != 0 && (s.Timeout < 10*time.Millisecond || s.Timeout > 60*time.Second):
-		return hs, &serverErr{"timeout", fmt.Sprintf("%v is outside 10ms-60s", s.Timeout)}
-	case s.Retries < 0 || s.Retries > 10:
-		return hs, &serverErr{"retries", fmt.Sprintf("%d is outside 0-10", s.Retries)}
 	case s.AcctPort < 0 || s.AcctPort > 65535:
 		return hs, &serverErr{"acct_port", fmt.Sprintf("%d is not a port", s.AcctPort)}
 	}
-	if hs.Transport == "" {
-		hs.Transport = TransportUDP
-	}
-	if hs.TimeoutMS == 0 {
-		hs.TimeoutMS = 3000
-	}
+	hs.Transport = TransportUDP
 	hs.AcctPort = uint16(s.AcctPort)
 	if hs.AcctPort == 0 && ap.Port() < 65535 {
 		hs.AcctPort = ap.Port() + 1
 	}
 	return hs, nil
+}
+
+// validateRadSec checks a RadSec home server: accounting shares its
+// connection, its secret is "radsec", and its CA, when given, is PEM.
+func (s HomeServerInput) validateRadSec() (HomeServer, *serverErr) {
+	ap, err := netip.ParseAddrPort(s.Address)
+	if err != nil {
+		a, aerr := netip.ParseAddr(s.Address)
+		if aerr != nil || a.Zone() != "" {
+			return HomeServer{}, &serverErr{"address", fmt.Sprintf("%q is not IP or IP:PORT", s.Address)}
+		}
+		ap = netip.AddrPortFrom(a, RadSecPort)
+	}
+	if ap.Port() == 0 {
+		return HomeServer{}, &serverErr{"address", fmt.Sprintf("%q is not IP or IP:PORT", s.Address)}
+	}
+	hs, e := s.common(ap)
+	switch {
+	case e != nil:
+		return hs, e
+	case s.Secret != "" && s.Secret != RadSecSecret:
+		return hs, &serverErr{"secret", `RadSec's shared secret is "radsec" (RFC 6614 §2.3): leave it out`}
+	case s.AcctPort != 0 && s.AcctPort != int(ap.Port()):
+		return hs, &serverErr{"acct_port", "RadSec carries accounting on the same connection: leave it out"}
+	}
+	if s.CA != "" {
+		if err := CheckCAPEM(s.CA); err != nil {
+			return hs, &serverErr{"ca", err.Error()}
+		}
+	}
+	if s.ServerName != "" {
+		name, err := checkServerName(s.ServerName)
+		if err != nil {
+			return hs, &serverErr{"server_name", err.Error()}
+		}
+		hs.ServerName = name
+	}
+	hs.Transport, hs.AcctPort, hs.CA = TransportRadSec, ap.Port(), s.CA
+	return hs, nil
+}
+
+// common checks what every transport shares.
+func (s HomeServerInput) common(ap netip.AddrPort) (HomeServer, *serverErr) {
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	hs := HomeServer{Address: ap, TimeoutMS: int(s.Timeout / time.Millisecond), Retries: s.Retries}
+	switch {
+	case s.Timeout != 0 && (s.Timeout < 10*time.Millisecond || s.Timeout > 60*time.Second):
+		return hs, &serverErr{"timeout", fmt.Sprintf("%v is outside 10ms-60s", s.Timeout)}
+	case s.Retries < 0 || s.Retries > 10:
+		return hs, &serverErr{"retries", fmt.Sprintf("%d is outside 0-10", s.Retries)}
+	}
+	if hs.TimeoutMS == 0 {
+		hs.TimeoutMS = 3000
+	}
+	return hs, nil
+}
+
+// CheckCAPEM checks that pemText holds only PEM certificates, at least
+// one, each of them a CA's, in at most 64 KiB.
+func CheckCAPEM(pemText string) error {
+	if len(pemText) > maxCAPEM {
+		return fmt.Errorf("over %d bytes", maxCAPEM)
+	}
+	rest, n := []byte(pemText), 0
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			return fmt.Errorf("a PEM %q block: only CERTIFICATE blocks belong here", b.Type)
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return fmt.Errorf("certificate %d: %v", n+1, err)
+		}
+		if !c.IsCA {
+			return fmt.Errorf("certificate %d (%s) is not a CA", n+1, c.Subject.CommonName)
+		}
+		n++
+	}
+	if n == 0 || strings.TrimSpace(string(rest)) != "" {
+		return errors.New("not PEM certificates")
+	}
+	return nil
+}
+
+// checkServerName checks the name a RadSec server's certificate must
+// carry: a DNS name or an IP address.
+func checkServerName(s string) (string, error) {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return a.String(), nil
+	}
+	d := strings.ToLower(s)
+	if d == "" || len(d) > maxRealmName {
+		return "", fmt.Errorf("%q is not a DNS name or IP address", s)
+	}
+	for _, l := range strings.Split(d, ".") {
+		if !realmLabelRE.MatchString(l) {
+			return "", fmt.Errorf("%q is not a DNS name or IP address", s)
+		}
+	}
+	return d, nil
 }

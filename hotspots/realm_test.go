@@ -2,11 +2,13 @@ package hotspots_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius/radsec/radsectest"
 )
 
 func TestParseRealmName(t *testing.T) {
@@ -146,7 +148,7 @@ func TestAddRealmRejects(t *testing.T) {
 		{"host name", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("radius.example:1812")}}, "is not IP:PORT"},
 		{"port 0", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("127.0.0.1:0")}}, "is not IP:PORT"},
 		{"short secret", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{{Address: "127.0.0.1:1", Secret: "x"}}}, "secret"},
-		{"radsec not yet", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{{Address: "127.0.0.1:1", Secret: "xxxxxx", Transport: "tls"}}}, "transport"},
+		{"unknown transport", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{{Address: "127.0.0.1:1", Secret: "xxxxxx", Transport: "tls"}}}, "transport"},
 		{"twice", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("127.0.0.1:1"), server("127.0.0.1:1")}}, "listed twice"},
 		{"timeout", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{{Address: "127.0.0.1:1", Secret: "xxxxxx", Timeout: time.Hour}}}, "timeout"},
 	} {
@@ -186,6 +188,97 @@ func FuzzParseRealmName(f *testing.F) {
 		k2, n2, err := hotspots.ParseRealmName(name)
 		if err != nil || k2 != kind || n2 != name {
 			t.Fatalf("%q: canonical %q parses to %q %q %v", s, name, k2, n2, err)
+		}
+	})
+}
+
+// A RadSec home server: port 2083 by default, the fixed secret, accounting
+// on the same connection, its CA and server name kept for the proxy.
+func TestAddRealmRadSec(t *testing.T) {
+	r := newRegistry(t)
+	addOrg(t, r, "uni")
+	ca := radsectest.NewCA(t, "Uni CA")
+	caPEM := readFile(t, ca.CAFile)
+	leafPEM := readFile(t, ca.Server("radius.uni.example", "radius.uni.example").CertFile)
+	radsec := func(addr string) hotspots.HomeServerInput {
+		return hotspots.HomeServerInput{Address: addr, Transport: hotspots.TransportRadSec, CA: caPEM, ServerName: "Radius.Uni.Example"}
+	}
+	with := func(f func(*hotspots.HomeServerInput)) []hotspots.HomeServerInput {
+		s := radsec("192.0.2.1")
+		f(&s)
+		return []hotspots.HomeServerInput{s}
+	}
+	for _, c := range []struct {
+		name    string
+		servers []hotspots.HomeServerInput
+		err     string
+	}{
+		{"other secret", with(func(s *hotspots.HomeServerInput) { s.Secret = "home-secret" }), `"radsec"`},
+		{"acct port", with(func(s *hotspots.HomeServerInput) { s.AcctPort = 1813 }), "acct_port"},
+		{"junk CA", with(func(s *hotspots.HomeServerInput) { s.CA = "not pem" }), "servers[0].ca"},
+		{"leaf as CA", with(func(s *hotspots.HomeServerInput) { s.CA = leafPEM }), "is not a CA"},
+		{"bad name", with(func(s *hotspots.HomeServerInput) { s.ServerName = "a..b" }), "servers[0].server_name"},
+		{"host name", with(func(s *hotspots.HomeServerInput) { s.Address = "radius.uni.example" }), "is not IP or IP:PORT"},
+		{"CA for UDP", []hotspots.HomeServerInput{{Address: "192.0.2.1:1812", Secret: "home-secret", CA: caPEM}}, "for radsec"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := r.AddRealm(hotspots.RealmInput{Name: "uni.example", Org: "uni", Servers: c.servers})
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Fatalf("err %v, want one containing %q", err, c.err)
+			}
+		})
+	}
+	rl, err := r.AddRealm(hotspots.RealmInput{Name: "uni.example", Org: "uni", NoStrip: true,
+		Servers: []hotspots.HomeServerInput{radsec("192.0.2.1"), {Address: "192.0.2.2:2084", Transport: hotspots.TransportRadSec, Secret: "radsec"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rl.Servers[0]; s.Address.String() != "192.0.2.1:2083" || s.AcctPort != 2083 || s.ServerName != "radius.uni.example" || s.CA != caPEM {
+		t.Errorf("stored %+v", s)
+	}
+	if got := rl.Servers[0].CASubjects(); len(got) != 1 || got[0] != "Uni CA" {
+		t.Errorf("CA subjects %q", got)
+	}
+	rt, ok := r.RouteRealm("uni.example")
+	if !ok || !rt.NoStrip || len(rt.Servers) != 2 {
+		t.Fatalf("route %+v %v", rt, ok)
+	}
+	for _, s := range rt.Servers {
+		if s.Transport != hotspots.TransportRadSec || s.Secret != "radsec" {
+			t.Errorf("route server %+v", s)
+		}
+	}
+	if s := rt.Servers[1]; s.Address.String() != "192.0.2.2:2084" || s.CA != "" || s.ServerName != "" {
+		t.Errorf("second server %+v", s)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// FuzzCheckCAPEM: a home server's CA field is outside input; anything is
+// accepted as CA certificates or refused with an error, never a panic.
+func FuzzCheckCAPEM(f *testing.F) {
+	ca := radsectest.NewCA(f, "Fuzz CA")
+	b, err := os.ReadFile(ca.CAFile)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{string(b), "", "junk", string(b) + "trailing", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+		"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if err := hotspots.CheckCAPEM(s); err == nil {
+			if subjects := (hotspots.HomeServer{CA: s}).CASubjects(); len(subjects) == 0 {
+				t.Fatalf("%q accepted with no certificate", s)
+			}
 		}
 	})
 }

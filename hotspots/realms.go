@@ -18,8 +18,12 @@ func (r *Registry) AddRealm(in RealmInput) (Realm, error) {
 	if err != nil {
 		return Realm{}, err
 	}
-	for i := range rl.Servers {
-		rl.Servers[i].SecretSealed = r.sealer.Seal(in.Servers[i].Secret)
+	for i, hs := range rl.Servers {
+		sec := in.Servers[i].Secret
+		if hs.Transport == TransportRadSec {
+			sec = RadSecSecret
+		}
+		rl.Servers[i].SecretSealed = r.sealer.Seal(sec)
 	}
 	rl.Created = r.now().UTC()
 	err = r.db.Update(func(tx *store.Tx) error {
@@ -76,6 +80,7 @@ type Route struct {
 	Org         string
 	Local       bool
 	ForwardAcct bool
+	NoStrip     bool // User-Name leaves with its realm
 	Servers     []RouteServer
 }
 
@@ -87,6 +92,9 @@ type RouteServer struct {
 	Secret    string
 	Timeout   time.Duration
 	Retries   int
+	// RadSec: the PEM of the CAs for its certificate ("": the
+	// proxy's default) and the name it must carry ("": its address).
+	CA, ServerName string
 }
 
 // realmIndex is the realm table in memory, matched on every Access-Request.
@@ -144,14 +152,14 @@ func (r *Registry) reloadRealms() error {
 	}
 	idx := &realmIndex{exact: map[string]*Route{}}
 	for _, rl := range all {
-		rt := &Route{Realm: rl.Name, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct}
+		rt := &Route{Realm: rl.Name, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct, NoStrip: rl.NoStrip}
 		for _, hs := range rl.Servers {
 			sec, err := r.sealer.Open(hs.SecretSealed)
 			if err != nil {
 				return fmt.Errorf("hotspots: realm %s: home server %s secret: %w", rl.Name, hs.Address, err)
 			}
 			rt.Servers = append(rt.Servers, RouteServer{Address: hs.Address, AcctPort: hs.AcctPort,
-				Transport: hs.Transport, Secret: sec, Timeout: hs.Timeout(), Retries: hs.Retries})
+				Transport: hs.Transport, Secret: sec, Timeout: hs.Timeout(), Retries: hs.Retries, CA: hs.CA, ServerName: hs.ServerName})
 		}
 		switch rl.Kind {
 		case RealmExact:

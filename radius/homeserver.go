@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
@@ -23,6 +24,8 @@ type homeServer struct {
 	ex        Exchanger
 	deadAfter int
 	met       *proxyMetrics
+	// its wifihk_proxy_server_requests_total counters, looked up once
+	answered, timedOut prometheus.Counter
 
 	mu          sync.Mutex
 	alive       bool
@@ -47,6 +50,11 @@ type ServerHealth struct {
 	Late        uint64    `json:"late_answers"`
 }
 
+// lateCounter is an Exchanger that counts answers no request waited for.
+type lateCounter interface {
+	LateAnswers() uint64
+}
+
 func (h *homeServer) isAlive() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -58,13 +66,13 @@ func (h *homeServer) exchange(ctx context.Context, p *layeh.Packet) (*layeh.Pack
 	a, err := h.ex.Exchange(ctx, p)
 	if err != nil {
 		h.timeouts.Add(1)
-		h.met.server.WithLabelValues(h.name, "timeout").Inc()
+		h.timedOut.Inc()
 		h.failed()
 		return nil, err
 	}
 	h.answers.Add(1)
 	h.lastAnswer.Store(time.Now().UnixNano())
-	h.met.server.WithLabelValues(h.name, "answer").Inc()
+	h.answered.Inc()
 	h.mu.Lock()
 	h.failures = 0
 	h.mu.Unlock()
@@ -131,8 +139,8 @@ func (h *homeServer) health() ServerHealth {
 	defer h.mu.Unlock()
 	hl := ServerHealth{Server: h.name, Alive: h.alive, LastProbe: h.lastProbe, LastProbeOK: h.lastProbeOK,
 		Answers: h.answers.Load(), Timeouts: h.timeouts.Load()}
-	if c, ok := h.ex.(*UDPClient); ok {
-		hl.Late = c.Late.Load()
+	if c, ok := h.ex.(lateCounter); ok {
+		hl.Late = c.LateAnswers()
 	}
 	return hl
 }

@@ -39,8 +39,8 @@ type ProxyConfig struct {
 	// ProbeInterval is how often a dead (or idle) home server is sent
 	// Status-Server. Default 10s.
 	ProbeInterval time.Duration
-	// Dial makes the transport to a home server. Default: DialUDP for
-	// transport "udp"; RadSec plugs in here.
+	// Dial makes the transport to a home server. Default DialHomeUDP,
+	// which knows only "udp"; radsec.HomeDialer adds RadSec.
 	Dial func(hotspots.RouteServer) (Exchanger, error)
 	// ForwardQueue is how many accounting forwards may be in flight;
 	// more are dropped and counted. Default 256.
@@ -63,6 +63,7 @@ type Proxy struct {
 
 	mu      sync.Mutex
 	servers map[hotspots.RouteServer]*homeServer
+	broken  map[hotspots.RouteServer]bool // failed to dial: logged once
 	closed  bool
 }
 
@@ -127,14 +128,15 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		cfg.ForwardQueue = 256
 	}
 	if cfg.Dial == nil {
-		cfg.Dial = dialUDP
+		cfg.Dial = DialHomeUDP
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Proxy{cfg: cfg, log: cfg.Log.With("component", "radius-proxy"),
 		marker: []byte("wifihk-proxy " + cfg.OperatorName), met: newProxyMetrics(cfg.Registerer),
-		fwd: make(chan struct{}, cfg.ForwardQueue), servers: map[hotspots.RouteServer]*homeServer{}}, nil
+		fwd: make(chan struct{}, cfg.ForwardQueue), servers: map[hotspots.RouteServer]*homeServer{},
+		broken: map[hotspots.RouteServer]bool{}}, nil
 }
 
 // checkOperatorName applies RFC 5580 §4.1: a namespace ID ('0'-'3') and
@@ -146,7 +148,8 @@ func checkOperatorName(s string) error {
 	return nil
 }
 
-func dialUDP(s hotspots.RouteServer) (Exchanger, error) {
+// DialHomeUDP dials a home server whose transport is UDP.
+func DialHomeUDP(s hotspots.RouteServer) (Exchanger, error) {
 	if s.Transport != hotspots.TransportUDP {
 		return nil, fmt.Errorf("radius: proxy: home server %s: transport %q is not supported", s.Address, s.Transport)
 	}
@@ -190,17 +193,22 @@ func (p *Proxy) server(s hotspots.RouteServer) (*homeServer, error) {
 	}
 	ex, err := p.cfg.Dial(s)
 	if err != nil {
+		if !p.broken[s] {
+			p.broken[s] = true
+			p.log.Warn("home server unusable", "server", s.Transport+"/"+s.Address.String(), "err", err)
+		}
 		return nil, err
 	}
 	name := s.Transport + "/" + s.Address.String()
-	h := &homeServer{cfg: s, name: name, ex: ex, deadAfter: p.cfg.DeadAfter, met: p.met, alive: true, stop: make(chan struct{})}
+	h := &homeServer{cfg: s, name: name, ex: ex, deadAfter: p.cfg.DeadAfter, met: p.met, alive: true, stop: make(chan struct{}),
+		answered: p.met.server.WithLabelValues(name, "answer"), timedOut: p.met.server.WithLabelValues(name, "timeout")}
 	h.lastAnswer.Store(time.Now().UnixNano())
 	p.met.alive.WithLabelValues(name).Set(1)
-	if c, ok := ex.(*UDPClient); ok {
+	if c, ok := ex.(lateCounter); ok {
 		p.cfg.Registerer.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "wifihk_proxy_server_late_answers_total", Help: "Answers from a home server that matched no waiting request (late, duplicate or forged): dropped.",
 			ConstLabels: prometheus.Labels{"server": name},
-		}, func() float64 { return float64(c.Late.Load()) }))
+		}, func() float64 { return float64(c.LateAnswers()) }))
 	}
 	p.servers[s] = h
 	go h.watch(p.cfg.ProbeInterval)
@@ -213,7 +221,6 @@ func (p *Proxy) alive(servers []hotspots.RouteServer) []*homeServer {
 	for _, s := range servers {
 		h, err := p.server(s)
 		if err != nil {
-			p.log.Warn("home server unusable", "server", s.Address.String(), "err", err)
 			continue
 		}
 		if h.isAlive() {
@@ -287,19 +294,23 @@ func (p *Proxy) looped(r *Request) bool {
 // typeOperatorName is RFC 5580's Operator-Name.
 const typeOperatorName = 126
 
-// outAttributes are the attributes of r that leave for a home server:
-// all but the Message-Authenticator (signed again), User-Password
+// outAttributes are the attributes of r that leave for a home server of
+// rt: all but the Message-Authenticator (signed again), User-Password
 // (encrypted again) and Vendor-Specific attributes (local: the NAS's
-// vendor and location details stay here), with a CHAP-Challenge when the
-// CHAP challenge was r's authenticator (which does not travel), our
-// Operator-Name unless the NAS gave one, and our Proxy-State last.
-func (p *Proxy) outAttributes(r *Request) layeh.Attributes {
+// vendor and location details stay here), User-Name without its realm
+// unless rt says nostrip, with a CHAP-Challenge when the CHAP challenge
+// was r's authenticator (which does not travel), our Operator-Name
+// unless the NAS gave one, and our Proxy-State last.
+func (p *Proxy) outAttributes(r *Request, rt hotspots.Route) layeh.Attributes {
 	out := make(layeh.Attributes, 0, len(r.Attributes)+3)
 	var chap, challenge, operator bool
+	user := -1
 	for _, a := range r.Attributes {
 		switch a.Type {
 		case typeMA, rfc2865.UserPassword_Type, rfc2865.VendorSpecific_Type:
 			continue
+		case rfc2865.UserName_Type:
+			user = len(out)
 		case rfc2865.CHAPPassword_Type:
 			chap = true
 		case rfc2865.CHAPChallenge_Type:
@@ -309,6 +320,9 @@ func (p *Proxy) outAttributes(r *Request) layeh.Attributes {
 		}
 		out = append(out, a)
 	}
+	if user >= 0 && !rt.NoStrip && r.Get(typeEAPMessage) == nil {
+		out[user] = stripRealm(out[user])
+	}
 	if chap && !challenge {
 		out = append(out, &layeh.AVP{Type: rfc2865.CHAPChallenge_Type, Attribute: slices.Clone(r.Authenticator[:])})
 	}
@@ -316,6 +330,16 @@ func (p *Proxy) outAttributes(r *Request) layeh.Attributes {
 		out = append(out, &layeh.AVP{Type: typeOperatorName, Attribute: []byte(p.cfg.OperatorName)})
 	}
 	return append(out, &layeh.AVP{Type: rfc2865.ProxyState_Type, Attribute: p.marker})
+}
+
+// stripRealm returns a User-Name without its realm (what follows the
+// last '@', RFC 7542), or as it is when nothing would be left.
+func stripRealm(a *layeh.AVP) *layeh.AVP {
+	i := bytes.LastIndexByte(a.Attribute, '@')
+	if i <= 0 {
+		return a
+	}
+	return &layeh.AVP{Type: a.Type, Attribute: a.Attribute[:i]}
 }
 
 // forwardAuth sends r to the route's live home servers in order until
@@ -331,7 +355,7 @@ func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route) 
 		p.met.requests.WithLabelValues(rt.Realm, proxyNoServer).Inc()
 		return Response{}
 	}
-	attrs := p.outAttributes(r)
+	attrs := p.outAttributes(r, rt)
 	pw, pwErr := rfc2865.UserPassword_Lookup(r.Packet)
 	for _, h := range servers {
 		out := &layeh.Packet{Code: layeh.CodeAccessRequest, Secret: []byte(h.cfg.Secret), Attributes: slices.Clone(attrs)}

@@ -5,13 +5,16 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/binary"
+	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
@@ -149,6 +152,7 @@ type proxySetup struct {
 	// authentication port (fakeHome), not the next one.
 	acctOnAuthPort bool
 	secret         string // the home servers' secret; default homeSecret
+	nostrip        bool   // User-Name leaves with its realm
 }
 
 // newProxyHarnessTo routes operator.example to home servers at addrs.
@@ -157,7 +161,7 @@ func newProxyHarnessTo(t testing.TB, ps proxySetup, addrs ...netip.AddrPort) (*h
 	if _, err := h.reg.AddOrg(hotspots.Org{Code: "operator", NameEN: "Operator"}); err != nil {
 		t.Fatal(err)
 	}
-	in := hotspots.RealmInput{Name: "operator.example", Org: "operator", ForwardAcct: ps.forwardAcct}
+	in := hotspots.RealmInput{Name: "operator.example", Org: "operator", ForwardAcct: ps.forwardAcct, NoStrip: ps.nostrip}
 	for _, a := range addrs {
 		if ps.secret == "" {
 			ps.secret = homeSecret
@@ -234,8 +238,8 @@ func TestProxyRelaysPAPWithRewriting(t *testing.T) {
 	if len(ps) != 2 || string(ps[0]) != "downstream" || string(ps[1]) != "wifihk-proxy 1wifi.hk" {
 		t.Errorf("Proxy-State sent %q", ps)
 	}
-	if rfc2865.UserName_GetString(out) != "alice@Operator.Example" || rfc2865.CallingStationID_GetString(out) != "02-11-22-33-44-55" {
-		t.Error("User-Name or Calling-Station-Id changed")
+	if rfc2865.UserName_GetString(out) != "alice" || rfc2865.CallingStationID_GetString(out) != "02-11-22-33-44-55" {
+		t.Errorf("User-Name %q (want the realm stripped) or Calling-Station-Id changed", rfc2865.UserName_GetString(out))
 	}
 	if px.result("operator.example", "Access-Accept") != 1 {
 		t.Error("wifihk_proxy_requests_total{operator.example,Access-Accept} not counted")
@@ -247,6 +251,57 @@ func TestProxyRelaysPAPWithRewriting(t *testing.T) {
 	}
 	if len(home.requests(layeh.CodeAccessRequest)) != 1 {
 		t.Error("a local request went to the home server")
+	}
+}
+
+// The realm is stripped from User-Name by default (as FreeRADIUS does),
+// in Access-Requests and forwarded accounting alike, but kept with
+// nostrip, in EAP requests (whose EAP identity carries it), and when
+// nothing would be left of the name.
+func TestProxyStripsRealm(t *testing.T) {
+	for _, c := range []struct {
+		name, user string
+		nostrip    bool
+		eap        bool
+		want       string
+	}{
+		{"default", "alice@Operator.Example", false, false, "alice"},
+		{"last @", "alice@home@operator.example", false, false, "alice@home"},
+		{"nostrip", "alice@Operator.Example", true, false, "alice@Operator.Example"},
+		{"eap", "anonymous@operator.example", false, true, "anonymous@operator.example"},
+		{"nothing left", "@operator.example", false, false, "@operator.example"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			home := newFakeHome(t)
+			if c.eap {
+				home.setAnswer(func(*layeh.Packet) (layeh.Code, layeh.Attributes) {
+					return layeh.CodeAccessReject, layeh.Attributes{{Type: typeEAPMessage, Attribute: []byte{4, 1, 0, 4}}}
+				})
+			}
+			h, _ := newProxyHarnessTo(t, proxySetup{timeout: 150 * time.Millisecond * raceSlowdown, deadAfter: 2, probe: time.Second,
+				acctOnAuthPort: true, forwardAcct: true, nostrip: c.nostrip}, home.addr())
+			req := accessRequest(testSecret, c.user, "pw")
+			if c.eap {
+				req.Add(typeEAPMessage, []byte{2, 1, 0, 6, 1, 'x'})
+			}
+			wire := mustEncodeMA(t, req)
+			checkReply(t, h.client(h.authAddr).exchange(wire, answerWait), wire, true)
+			if got := rfc2865.UserName_GetString(home.requests(layeh.CodeAccessRequest)[0]); got != c.want {
+				t.Errorf("home server got User-Name %q, want %q", got, c.want)
+			}
+			if c.eap {
+				return
+			}
+			acct := mustEncode(t, acctRequest(c.user, "strip-1"))
+			checkReply(t, h.client(h.acctAddr).exchange(acct, answerWait), acct, false)
+			waitFor(t, "forwarded accounting", func() bool { return len(home.requests(layeh.CodeAccountingRequest)) == 1 })
+			if got := rfc2865.UserName_GetString(home.requests(layeh.CodeAccountingRequest)[0]); got != c.want {
+				t.Errorf("forwarded accounting has User-Name %q, want %q", got, c.want)
+			}
+			if s, err := h.sess.Get("test-nas/strip-1"); err != nil || s.Username != c.user {
+				t.Errorf("the local session keeps the name as given: %+v %v", s, err)
+			}
+		})
 	}
 }
 
@@ -549,4 +604,39 @@ func FuzzProxyAnswer(f *testing.F) {
 			t.Fatalf("relayed answer does not encode: %v", err)
 		}
 	})
+}
+
+// staticRoutes is a fixed realm table.
+type staticRoutes map[string]hotspots.Route
+
+func (r staticRoutes) RouteRealm(realm string) (hotspots.Route, bool) {
+	rt, ok := r[realm]
+	return rt, ok
+}
+
+// A home server whose transport cannot be made (a RadSec server without
+// a client certificate, say) is skipped: the request counts as
+// no_server, and the reason is logged once, not once a request.
+func TestProxyUnusableServerLoggedOnce(t *testing.T) {
+	var logs bytes.Buffer
+	rt := hotspots.Route{Realm: "operator.example", Servers: []hotspots.RouteServer{
+		{Address: netip.MustParseAddrPort("192.0.2.1:2083"), Transport: hotspots.TransportRadSec, Secret: "radsec", Timeout: time.Second}}}
+	px, err := NewProxy(ProxyConfig{Routes: staticRoutes{"operator.example": rt}, Registerer: prometheus.NewRegistry(),
+		Log: slog.New(slog.NewTextHandler(&logs, nil))}) // the default Dial knows only UDP
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	for range 3 {
+		req := &Request{Packet: accessRequest(testSecret, "alice@operator.example", "pw")}
+		if resp, err := px.Auth(nil).ServeRADIUS(context.Background(), req); err != nil || resp.Code != 0 {
+			t.Fatalf("answered %v %v", resp.Code, err)
+		}
+	}
+	if n := px.result("operator.example", proxyNoServer); n != 3 {
+		t.Errorf("no_server %v, want 3", n)
+	}
+	if n := strings.Count(logs.String(), "home server unusable"); n != 1 || !strings.Contains(logs.String(), "radsec/192.0.2.1:2083") {
+		t.Errorf("logged %d times:\n%s", n, logs.String())
+	}
 }

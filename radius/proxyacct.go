@@ -73,11 +73,13 @@ func (p *Proxy) forwardAcct(r *Request, rt hotspots.Route) {
 	}
 	acct := make([]hotspots.RouteServer, 0, len(rt.Servers))
 	for _, s := range rt.Servers {
-		s.Address = netip.AddrPortFrom(s.Address.Addr(), s.AcctPort)
-		s.AcctPort = 0
+		if s.Transport != hotspots.TransportRadSec { // RadSec: the same connection
+			s.Address = netip.AddrPortFrom(s.Address.Addr(), s.AcctPort)
+			s.AcctPort = 0
+		}
 		acct = append(acct, s)
 	}
-	attrs := p.outAttributes(r)
+	attrs := p.outAttributes(r, rt)
 	go func() {
 		defer func() { <-p.fwd }()
 		for _, h := range p.alive(acct) {

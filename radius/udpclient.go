@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,15 +55,30 @@ const udpClientSockets = 4
 type udpSock struct {
 	c    *UDPClient
 	conn *net.UDPConn
+	pc   *ipv4.PacketConn
 	mu   sync.Mutex
 	wait [256]*udpWait
 	next byte
+
+	outMu    sync.Mutex
+	out      []outgoing // datagrams for the flusher to send
+	spare    []outgoing
+	flushing bool
+	msgs     []ipv4.Message // the flusher's sendmmsg vector
+	bufs     [][1][]byte
 }
 
 type udpWait struct {
 	auth   [16]byte
 	secret []byte
 	answer chan *layeh.Packet // buffered 1: the first authentic answer
+	failed chan error         // buffered 1: its datagram could not be sent
+}
+
+// outgoing is a datagram queued for sending and who waits on it.
+type outgoing struct {
+	wire []byte
+	w    *udpWait
 }
 
 // DialUDP returns a client for the home server at addr.
@@ -77,12 +93,15 @@ func DialUDP(addr netip.AddrPort, timeout time.Duration, retries int) (*UDPClien
 			c.Close()
 			return nil, fmt.Errorf("radius: home server %s: %w", addr, err)
 		}
-		s := &udpSock{c: c, conn: conn}
+		s := &udpSock{c: c, conn: conn, pc: ipv4.NewPacketConn(conn)}
 		c.socks = append(c.socks, s)
 		go s.read()
 	}
 	return c, nil
 }
+
+// LateAnswers counts answers that matched no waiting request.
+func (c *UDPClient) LateAnswers() uint64 { return c.Late.Load() }
 
 // Close closes the sockets; waiting exchanges time out.
 func (c *UDPClient) Close() error {
@@ -97,8 +116,10 @@ func (c *UDPClient) Close() error {
 // Accounting-Request gets its computed one), sends it and waits for the
 // answer, sending it again Retries times.
 func (c *UDPClient) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, error) {
-	s := c.socks[c.next.Add(1)%uint32(len(c.socks))]
-	w := &udpWait{secret: p.Secret, answer: make(chan *layeh.Packet, 1)}
+	// Runs of exchanges share a socket, so that those started together
+	// (a batch from the NAS) go out in one sendmmsg.
+	s := c.socks[c.next.Add(1)/udpSockRun%uint32(len(c.socks))]
+	w := &udpWait{secret: p.Secret, answer: make(chan *layeh.Packet, 1), failed: make(chan error, 1)}
 	id, err := s.claim(w)
 	if err != nil {
 		return nil, err
@@ -114,12 +135,12 @@ func (c *UDPClient) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packe
 	t := time.NewTimer(c.Timeout)
 	defer t.Stop()
 	for try := 0; ; try++ {
-		if _, err := s.conn.Write(wire); err != nil {
-			return nil, fmt.Errorf("radius: home server: %w", err)
-		}
+		s.send(wire, w)
 		select {
 		case a := <-w.answer:
 			return a, nil
+		case err := <-w.failed:
+			return nil, fmt.Errorf("radius: home server: %w", err)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-t.C:
@@ -129,6 +150,67 @@ func (c *UDPClient) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packe
 			t.Reset(c.Timeout)
 		}
 	}
+}
+
+// udpSockRun is how many exchanges in a row use the same socket.
+const udpSockRun = 16
+
+// send queues a datagram for w. The first sender becomes the flusher: it
+// yields once, so that the exchanges started beside it queue theirs, and
+// sends the queue with sendmmsg until it is empty. A datagram that
+// cannot be sent (ECONNREFUSED after the server's port was found closed)
+// fails its exchange at once.
+func (s *udpSock) send(wire []byte, w *udpWait) {
+	s.outMu.Lock()
+	s.out = append(s.out, outgoing{wire, w})
+	if s.flushing {
+		s.outMu.Unlock()
+		return
+	}
+	s.flushing = true
+	s.outMu.Unlock()
+	runtime.Gosched()
+	for {
+		s.outMu.Lock()
+		batch := s.out
+		s.out, s.spare = s.spare[:0], batch
+		if len(batch) == 0 {
+			s.flushing = false
+			s.outMu.Unlock()
+			return
+		}
+		s.outMu.Unlock()
+		s.flush(batch)
+		clear(batch)
+	}
+}
+
+// flush sends batch; a datagram the kernel refuses fails its exchange
+// and the rest are sent on.
+func (s *udpSock) flush(batch []outgoing) {
+	s.msgs, s.bufs = s.msgs[:0], s.bufs[:0]
+	for _, o := range batch {
+		s.bufs = append(s.bufs, [1][]byte{o.wire})
+	}
+	for i := range s.bufs {
+		s.msgs = append(s.msgs, ipv4.Message{Buffers: s.bufs[i][:]})
+	}
+	for done := 0; done < len(batch); {
+		n, err := s.pc.WriteBatch(s.msgs[done:], 0)
+		if err != nil || n <= 0 {
+			if err == nil {
+				err = errors.New("nothing sent")
+			}
+			select {
+			case batch[done].w.failed <- err:
+			default:
+			}
+			n = 1
+		}
+		done += n
+	}
+	clear(s.msgs)
+	clear(s.bufs)
 }
 
 // claim takes a free Identifier for w.
@@ -158,7 +240,7 @@ const udpReadBatch = 16
 // read delivers authentic answers to their requests until the socket
 // closes, taking up to udpReadBatch datagrams per system call.
 func (s *udpSock) read() {
-	pc := ipv4.NewPacketConn(s.conn)
+	pc := s.pc
 	msgs := make([]ipv4.Message, udpReadBatch)
 	for i := range msgs {
 		msgs[i].Buffers = [][]byte{make([]byte, layeh.MaxPacketLength+1)}

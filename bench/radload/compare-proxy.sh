@@ -145,7 +145,8 @@ pids+=($!)
 whkpid=$!
 for _ in $(seq 100); do [ -S "$work/whk/wifihk.sock" ] && break; sleep 0.1; done
 "$work/wifihk" org add -data "$work/whk" -code operator -name Operator >/dev/null
-"$work/wifihk" realm add -data "$work/whk" -realm operator.example -org operator -server 127.0.0.1:31912 -secret home-secret-1 >/dev/null
+# -nostrip: radsecproxy passes User-Name as it is, so the hop is the same.
+"$work/wifihk" realm add -data "$work/whk" -realm operator.example -org operator -server 127.0.0.1:31912 -secret home-secret-1 -nostrip >/dev/null
 
 # Each proxy must relay an Accept before the runs start.
 ready() { "$work/wifihk-bench" radius -server "$1" -username demo@operator.example -c 1 -d 200ms -json 2>/dev/null | grep -q '"accepted":[1-9]'; }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,30 +20,51 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
 	fs := flags(e, "realm add")
 	var in hotspots.RealmInput
-	var servers, secrets listFlag
+	var servers, secrets, cas, names listFlag
 	fs.StringVar(&in.Name, "realm", "", "realm: operator.example, *.example.edu, ~REGEX or DEFAULT")
 	fs.StringVar(&in.Org, "org", "", "organisation that owns the realm")
-	fs.Var(&servers, "server", "home server IP:PORT (authentication port), repeated in failover order")
-	fs.Var(&secrets, "secret", "home server shared secret: once for all, or once per -server")
-	acctPort := fs.Int("acct-port", 0, "home servers' accounting port (default: authentication port + 1)")
+	fs.Var(&servers, "server", "home server IP:PORT (authentication port; with -radsec IP[:PORT], port 2083 by default), repeated in failover order")
+	fs.Var(&secrets, "secret", "home server shared secret: once for all, or once per -server (not with -radsec)")
+	acctPort := fs.Int("acct-port", 0, "home servers' accounting port (default: authentication port + 1; none with -radsec)")
 	timeout := fs.Duration("timeout", 3*time.Second, "wait per try for a home server's answer")
-	retries := fs.Int("retries", 1, "resends to a home server before the next is tried")
+	retries := fs.Int("retries", 1, "resends to a home server before the next is tried (RadSec: the wait is timeout × (1+retries), nothing resent)")
+	radsec := fs.Bool("radsec", false, "the home servers speak RadSec (RADIUS over TLS, RFC 6614)")
+	fs.Var(&cas, "ca", "with -radsec: PEM file of the CAs that sign the servers' certificates, once for all or once per -server (default: radius.proxy.radsec.ca)")
+	fs.Var(&names, "server-name", "with -radsec: the name the server's certificate must carry, once for all or once per -server (default: its IP address)")
 	fs.BoolVar(&in.Local, "local", false, "the brand's own realm: authenticate its visitors here")
 	fs.BoolVar(&in.ForwardAcct, "forward-accounting", false, "also forward accounting to the home servers")
+	fs.BoolVar(&in.NoStrip, "nostrip", false, "send User-Name with its realm (by default the realm is stripped, as FreeRADIUS does; EAP keeps it)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if len(secrets) != 1 && len(secrets) != len(servers) {
-		fmt.Fprintln(e.Stderr, "realm add: give -secret once, or once per -server")
+	for _, l := range []struct {
+		flag string
+		vals listFlag
+		need bool
+	}{{"-secret", secrets, !*radsec && len(servers) > 0}, {"-ca", cas, false}, {"-server-name", names, false}} {
+		if n := len(l.vals); n > 1 && n != len(servers) || n == 0 && l.need {
+			fmt.Fprintf(e.Stderr, "realm add: give %s once, or once per -server\n", l.flag)
+			return errUsage
+		}
+	}
+	if !*radsec && len(cas)+len(names) > 0 {
+		fmt.Fprintln(e.Stderr, "realm add: -ca and -server-name go with -radsec")
 		return errUsage
 	}
-	for i, s := range servers {
-		sec := secrets[0]
-		if len(secrets) > 1 {
-			sec = secrets[i]
+	pems := make(listFlag, len(cas))
+	for i, f := range cas {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("realm add: -ca: %w", err)
 		}
-		in.Servers = append(in.Servers, hotspots.HomeServerInput{Address: s, Secret: sec, AcctPort: *acctPort,
-			Timeout: *timeout, Retries: *retries})
+		pems[i] = string(b)
+	}
+	for i, s := range servers {
+		hs := hotspots.HomeServerInput{Address: s, Secret: secrets.nth(i, ""), AcctPort: *acctPort, Timeout: *timeout, Retries: *retries}
+		if *radsec {
+			hs.Transport, hs.CA, hs.ServerName = hotspots.TransportRadSec, pems.nth(i, ""), names.nth(i, "")
+		}
+		in.Servers = append(in.Servers, hs)
 	}
 	rl, err := e.Registry.AddRealm(in)
 	if err != nil {
@@ -52,6 +74,17 @@ func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
 	return e.result(realmView(rl), "added realm %s (%s) of %s: %s\n", rl.Name, rl.Kind, rl.Org, realmWhere(rl))
 }
 
+// nth is the value for the i-th -server: the only one, the i-th, or def.
+func (l listFlag) nth(i int, def string) string {
+	switch {
+	case len(l) == 1:
+		return l[0]
+	case i < len(l):
+		return l[i]
+	}
+	return def
+}
+
 func realmWhere(rl hotspots.Realm) string {
 	if rl.Local {
 		return "local"
@@ -59,6 +92,9 @@ func realmWhere(rl hotspots.Realm) string {
 	addrs := make([]string, len(rl.Servers))
 	for i, s := range rl.Servers {
 		addrs[i] = s.Address.String()
+		if s.Transport != hotspots.TransportUDP {
+			addrs[i] += " (" + s.Transport + ")"
+		}
 	}
 	return strings.Join(addrs, ", ")
 }
@@ -115,7 +151,10 @@ func realmView(rl hotspots.Realm) map[string]any {
 	for i, s := range rl.Servers {
 		servers[i] = map[string]any{"address": s.Address.String(), "acct_port": s.AcctPort, "transport": s.Transport,
 			"timeout_ms": s.TimeoutMS, "retries": s.Retries}
+		if s.Transport == hotspots.TransportRadSec {
+			servers[i]["server_name"], servers[i]["ca"] = s.ServerName, s.CA
+		}
 	}
 	return map[string]any{"name": rl.Name, "kind": rl.Kind, "org": rl.Org, "local": rl.Local,
-		"forward_accounting": rl.ForwardAcct, "servers": servers, "created": rl.Created}
+		"forward_accounting": rl.ForwardAcct, "nostrip": rl.NoStrip, "servers": servers, "created": rl.Created}
 }

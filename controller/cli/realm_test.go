@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/wifihk/wifihk/radius/radsec/radsectest"
 )
 
 func TestRealmAddListRemove(t *testing.T) {
@@ -45,6 +47,40 @@ func TestRealmAddListRemove(t *testing.T) {
 		{[]string{"-realm", "a..b", "-org", "uni", "-server", "192.0.2.1:1812", "-secret", "s3cret"}, "label"},
 		{[]string{"-realm", "a.example", "-org", "uni", "-server", "192.0.2.1:1812", "-server", "192.0.2.2:1812", "-secret", "a1234567", "-secret", "b1234567", "-secret", "c1234567"}, "once per -server"},
 		{[]string{"-realm", "a.example", "-org", "uni", "-server", "radius.example:1812", "-secret", "s3cret"}, "is not IP:PORT"},
+	} {
+		code, _, errOut := run(t, append([]string{"realm", "add", "-data", dir}, c.args...)...)
+		if code == 0 || !strings.Contains(errOut, c.err) {
+			t.Errorf("%v: exit %d %q, want %q", c.args, code, errOut, c.err)
+		}
+	}
+	ca := radsectest.NewCA(t, "Uni CA")
+	out = must("realm", "add", "-realm", "uni.example", "-org", "uni", "-radsec", "-server", "192.0.2.5", "-server-name", "Radius.Uni.Example",
+		"-server", "192.0.2.6:2084", "-server-name", "192.0.2.6", "-ca", ca.CAFile, "-nostrip", "-json")
+	got = nil
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	servers, _ = got["servers"].([]any)
+	if got["nostrip"] != true || len(servers) != 2 {
+		t.Fatalf("radsec realm add: %s", out)
+	}
+	if s := servers[0].(map[string]any); s["address"] != "192.0.2.5:2083" || s["transport"] != "radsec" || s["server_name"] != "radius.uni.example" ||
+		!strings.Contains(s["ca"].(string), "BEGIN CERTIFICATE") || s["acct_port"] != float64(2083) {
+		t.Fatalf("first radsec server %v", s)
+	}
+	if s := servers[1].(map[string]any); s["address"] != "192.0.2.6:2084" || s["server_name"] != "192.0.2.6" {
+		t.Fatalf("second radsec server %v", s)
+	}
+	if out := must("realm", "list"); !strings.Contains(out, "192.0.2.5:2083 (radsec)") {
+		t.Fatalf("realm list shows no RadSec server:\n%s", out)
+	}
+	for _, c := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"-realm", "b.example", "-org", "uni", "-server", "192.0.2.1:1812", "-secret", "s3cret-1", "-ca", ca.CAFile}, "go with -radsec"},
+		{[]string{"-realm", "b.example", "-org", "uni", "-radsec", "-server", "192.0.2.1", "-ca", "/nonexistent.pem"}, "-ca"},
+		{[]string{"-realm", "b.example", "-org", "uni", "-radsec", "-server", "192.0.2.1", "-secret", "s3cret-1"}, `"radsec"`},
 	} {
 		code, _, errOut := run(t, append([]string{"realm", "add", "-data", dir}, c.args...)...)
 		if code == 0 || !strings.Contains(errOut, c.err) {

@@ -97,6 +97,8 @@ type Proxy struct {
 	// ProbeInterval is how often a dead or idle home server is sent
 	// Status-Server (RFC 5997). Default 10s.
 	ProbeInterval time.Duration `yaml:"probe_interval"`
+	// RadSec is what the proxy needs for RadSec home servers (radsec.go).
+	RadSec ProxyRadSec `yaml:"radsec"`
 }
 
 // EAP configures 802.1X (EAP-TTLS) on the auth listener, for the secure
@@ -282,6 +284,9 @@ func (c Config) Validate() error {
 		return errors.New("config: coverage.target_venues_per_district: must not be negative")
 	}
 	if err := c.RADIUS.RadSec.validate(); err != nil {
+		return err
+	}
+	if err := c.RADIUS.Proxy.RadSec.validate(); err != nil {
 		return err
 	}
 	if err := c.Retention.validate(); err != nil {

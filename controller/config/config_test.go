@@ -38,6 +38,7 @@ func TestBadValuesNameTheField(t *testing.T) {
 		{"radsec without client ca", "radius:\n  radsec:\n    addr: ':2083'\n    cert: a.pem\n    key: a.key\n", "radius.radsec.client_ca"},
 		{"radsec in flight", "radius:\n  radsec:\n    addr: ':2083'\n    cert: a.pem\n    key: a.key\n    client_ca: ca.pem\n    max_in_flight: 1000\n", "radius.radsec.max_in_flight"},
 		{"eap cert without key", "radius:\n  eap:\n    cert: a.pem\n", "radius.eap.cert and radius.eap.key"},
+		{"proxy radsec cert without key", "radius:\n  proxy:\n    radsec:\n      cert: a.pem\n", "radius.proxy.radsec.cert and radius.proxy.radsec.key"},
 		{"half tls", "http:\n  tls_cert: a.pem\n", "tls_key"},
 		{"plan kind", "default_plan:\n  kind: gratis\n", "kind"},
 		{"interim", "default_plan:\n  interim_interval_s: 5\n", "interim_interval_s"},

@@ -53,3 +53,23 @@ func (r RadSec) validate() error {
 	}
 	return nil
 }
+
+// ProxyRadSec is the proxy's side of RadSec to home servers (realms with
+// radsec home servers): our client certificate, and the CAs that verify
+// servers whose realm names none of its own. Without a certificate,
+// RadSec home servers are unusable (and logged so once).
+type ProxyRadSec struct {
+	// Cert and Key are our client certificate chain and private key (PEM).
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// CA is a PEM file of the CAs that sign home servers' certificates
+	// (a federation's, say); a realm's own CA takes precedence.
+	CA string `yaml:"ca"`
+}
+
+func (p ProxyRadSec) validate() error {
+	if (p.Cert == "") != (p.Key == "") {
+		return errors.New("config: radius.proxy.radsec.cert and radius.proxy.radsec.key: set both or neither")
+	}
+	return nil
+}

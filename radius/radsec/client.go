@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	layeh "layeh.com/radius"
@@ -52,6 +53,7 @@ type Client struct {
 	mu     sync.Mutex
 	conn   *clientConn
 	closed bool
+	late   atomic.Uint64 // answers no request waited for
 }
 
 // clientConn is one connection and the requests waiting on it.
@@ -142,27 +144,26 @@ func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, 
 		return radius.CheckReply(b, req, []byte(Secret))
 	case <-ctx.Done():
 		cc.forget(id, cl)
+		if p.Code == layeh.CodeStatusServer {
+			// A connection that cannot answer a probe is dead or
+			// wedged: the next exchange dials a new one.
+			c.drop(cc)
+		}
 		return nil, fmt.Errorf("radsec: %s: no answer: %w", c.cfg.Addr, ctx.Err())
 	}
 }
 
 // Status sends Status-Server (RFC 5997), as a probe or keepalive; nil
 // means the server answered. When it times out, the connection is
-// dropped.
+// dropped (as for any Status-Server sent through Exchange).
 func (c *Client) Status(ctx context.Context) error {
 	_, err := c.Exchange(ctx, layeh.New(layeh.CodeStatusServer, []byte(Secret)))
-	if errors.Is(err, context.DeadlineExceeded) {
-		// A connection that cannot answer a probe is dead or wedged:
-		// the next exchange dials a new one.
-		c.mu.Lock()
-		cc := c.conn
-		c.mu.Unlock()
-		if cc != nil {
-			c.drop(cc)
-		}
-	}
 	return err
 }
+
+// LateAnswers counts answers that matched no waiting request (late, or
+// to a request that timed out): dropped.
+func (c *Client) LateAnswers() uint64 { return c.late.Load() }
 
 // Close closes the connection; later exchanges fail with ErrClosed.
 func (c *Client) Close() error {
@@ -195,7 +196,7 @@ func (c *Client) connect(ctx context.Context) (*clientConn, error) {
 	}
 	cc := &clientConn{c: nc.(*tls.Conn), pending: map[byte]*call{}, out: make(chan []byte, 256), done: make(chan struct{})}
 	c.conn = cc
-	go cc.readLoop(c.log)
+	go cc.readLoop(c.log, &c.late)
 	go cc.writeLoop()
 	return cc, nil
 }
@@ -268,7 +269,7 @@ func (cc *clientConn) failure() error {
 
 // readLoop delivers answers to their callers until the connection fails,
 // then fails every request still waiting.
-func (cc *clientConn) readLoop(log *slog.Logger) {
+func (cc *clientConn) readLoop(log *slog.Logger, late *atomic.Uint64) {
 	buf := make([]byte, maxLen)
 	var err error
 	for {
@@ -281,7 +282,7 @@ func (cc *clientConn) readLoop(log *slog.Logger) {
 		delete(cc.pending, b[1])
 		cc.mu.Unlock()
 		if cl == nil {
-			log.Debug("radsec answer to no waiting request", "id", b[1])
+			late.Add(1)
 			continue
 		}
 		cl.reply <- append([]byte(nil), b...)

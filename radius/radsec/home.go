@@ -1,0 +1,62 @@
+package radsec
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius"
+)
+
+// HomeDialer dials the home servers of realm routes, for
+// radius.ProxyConfig.Dial: RadSec ones over TLS with our client
+// certificate, the others over UDP (radius.DialHomeUDP).
+type HomeDialer struct {
+	// Cert is our client certificate, required for RadSec home servers.
+	Cert *tls.Certificate
+	// CAs verify the servers whose realm names no CA of its own; nil
+	// leaves such servers unusable (never the system's roots).
+	CAs *x509.CertPool
+	Log *slog.Logger
+}
+
+// ErrNoClientCert means a RadSec home server was configured but the
+// proxy has no client certificate to present.
+var ErrNoClientCert = errors.New("radsec: home server: the proxy has no client certificate (radius.proxy.radsec.cert and key)")
+
+// Dial returns the transport to s. A RadSec client checks the server's
+// certificate against s.CA (else d.CAs) and s.ServerName (else its IP
+// address), and waits s.Timeout × (1 + s.Retries) for an answer, as long
+// as UDP's tries take: TCP delivers, so nothing is sent twice.
+func (d *HomeDialer) Dial(s hotspots.RouteServer) (radius.Exchanger, error) {
+	if s.Transport != hotspots.TransportRadSec {
+		return radius.DialHomeUDP(s)
+	}
+	if d.Cert == nil {
+		return nil, ErrNoClientCert
+	}
+	roots := d.CAs
+	if s.CA != "" {
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM([]byte(s.CA)) {
+			return nil, fmt.Errorf("radsec: home server %s: its CA holds no PEM certificate", s.Address)
+		}
+	}
+	if roots == nil {
+		return nil, fmt.Errorf("radsec: home server %s: no CA to verify it (the realm's, or radius.proxy.radsec.ca)", s.Address)
+	}
+	name := s.ServerName
+	if name == "" {
+		name = s.Address.Addr().String()
+	}
+	wait := s.Timeout * time.Duration(1+s.Retries)
+	return NewClient(ClientConfig{
+		Addr:    s.Address.String(),
+		TLS:     &tls.Config{Certificates: []tls.Certificate{*d.Cert}, RootCAs: roots, ServerName: name},
+		Timeout: wait, DialTimeout: wait, Log: d.Log,
+	})
+}
