@@ -91,6 +91,7 @@ type Config struct {
 	Vouchers     Vouchers             // optional: the vouchers page
 	Accounts     Accounts             // optional: the visitor accounts page
 	Proxy        ProxyHealth          // optional: home servers' health on the realms page
+	Figures      UsageFigures         // optional: the analytics page
 
 	// DefaultPlan is what venues without a plan of their own get.
 	DefaultPlan hotspots.Plan
@@ -164,7 +165,7 @@ func New(cfg Config) (*Console, error) {
 }
 
 // pageNames are the templates that each combine with the layout.
-var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "realms", "vouchers", "voucher_print", "error"}
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "realms", "vouchers", "voucher_print", "analytics", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -203,6 +204,8 @@ func (c *Console) Mount(r *mux.Router) {
 		{"GET", "/sessions/history", "history", c.history},
 		{"GET", "/sessions/history.csv", "history_csv", c.historyCSV},
 		{"GET", "/alerts", "alerts", c.alerts},
+		{"GET", "/analytics", "analytics", c.analytics},
+		{"GET", "/analytics.csv", "analytics_csv", c.analyticsCSV},
 		{"GET", "/staff", "staff", c.staffPage},
 		{"GET", "/accounts", "accounts", c.accountsPage},
 		{"POST", "/accounts/import", "accounts_import", c.accountsImport},

@@ -57,10 +57,10 @@ func Rebuild(db *store.DB, sessions []accounting.Session, places Places, pseudon
 	return Flush(db, a, now)
 }
 
-// clearSessions zeroes the session figures of every cell and removes the
-// sketches, in batches.
+// clearSessions zeroes the session figures of every cell (hours and
+// venue days) and removes the sketches, in batches.
 func clearSessions(db *store.DB) error {
-	for _, prefix := range []string{"k/", "h/"} {
+	for _, prefix := range []string{"k/", "h/", "dv/"} {
 		from := prefix
 		for {
 			var keys []string
@@ -69,8 +69,13 @@ func clearSessions(db *store.DB) error {
 				return tx.ScanFrom(store.Usage, prefix, from, func(k string, decode func(any) error) (bool, error) {
 					keys = append(keys, k)
 					var c Cell
-					if prefix == "h/" {
+					switch prefix {
+					case "h/":
 						if err := decode(&c); err != nil {
+							return false, err
+						}
+					case "dv/":
+						if err := decode((*dayCell)(&c)); err != nil {
 							return false, err
 						}
 					}
@@ -94,7 +99,11 @@ func clearSessions(db *store.DB) error {
 						continue
 					}
 					kept := Cell{APReports: c.APReports, ClientsSum: c.ClientsSum, ClientsMax: c.ClientsMax}
-					if err := tx.Put(store.Usage, k, &kept); err != nil {
+					var v any = &kept
+					if prefix == "dv/" {
+						v = (*dayCell)(&kept)
+					}
+					if err := tx.Put(store.Usage, k, v); err != nil {
 						return err
 					}
 				}

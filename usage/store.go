@@ -16,6 +16,7 @@ import (
 //	"h/" SCOPE NUL HOUR   the hour's Cell
 //	"k/" SCOPE NUL HOUR   its device sketch (HyperLogLog, binary)
 //	"p/" DATE             a published day (opendata.go)
+//	"dv/" DATE NUL VENUE  a venue's Hong Kong day (days.go)
 const hourLayout = "2006-01-02T15"
 
 func cellKey(s Scope, h time.Time) string {
@@ -57,6 +58,9 @@ func Flush(db *store.DB, a *Aggregator, now time.Time) (int, error) {
 		if err != nil {
 			return i, fmt.Errorf("usage: flush: %w", err)
 		}
+	}
+	if err := flushDays(db, dayDeltas(ds, names)); err != nil {
+		return len(keys), err
 	}
 	return len(keys), nil
 }
@@ -127,8 +131,13 @@ func Read(tx *store.Tx, s Scope, from, to time.Time, fn func(Hour) error) error 
 // Scopes returns the scopes of one kind ("d", "t", "o", "x" or "v") that
 // have a cell in [from, to).
 func Scopes(tx *store.Tx, kind string, from, to time.Time) ([]Scope, error) {
+	return scopesFrom(tx, kind+":", from, to)
+}
+
+// scopesFrom is Scopes for the scopes whose names start with prefix.
+func scopesFrom(tx *store.Tx, prefix string, from, to time.Time) ([]Scope, error) {
 	var out []Scope
-	prefix := "h/" + kind + ":"
+	prefix = "h/" + prefix
 	from = from.UTC()
 	next := prefix
 	for {
@@ -159,9 +168,13 @@ var errStop = errors.New("usage: stop")
 
 // Purge removes the cells and sketches of hours before cellsBefore, and
 // the sketches of hours before sketchesBefore (they matter only while
-// late sessions may still close into their hour), in batches.
+// late sessions may still close into their hour), in batches; and the
+// venue days of dates before cellsBefore's.
 func Purge(db *store.DB, cellsBefore, sketchesBefore time.Time) (int, error) {
-	removed := 0
+	removed, err := purgeDays(db, cellsBefore)
+	if err != nil {
+		return removed, err
+	}
 	for {
 		var doomed []string
 		err := db.View(func(tx *store.Tx) error {
