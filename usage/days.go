@@ -1,11 +1,9 @@
 package usage
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,44 +20,6 @@ import (
 // day's largest hourly figures.
 
 func dayKey(date, venue string) string { return "dv/" + date + "\x00" + venue }
-
-// dayCell is a venue day as stored: a JSON array of the figures, in
-// Cell's order without devices, a third the size of Cell's object and
-// quicker to read, since a ranking reads many.
-type dayCell Cell
-
-func (c *dayCell) MarshalJSON() ([]byte, error) {
-	b := []byte{'['}
-	for i, v := range c.fields() {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, *v, 10)
-	}
-	return append(b, ']'), nil
-}
-
-func (c *dayCell) UnmarshalJSON(b []byte) error {
-	fs := c.fields()
-	rest, ok := bytes.CutPrefix(b, []byte{'['})
-	rest, ok2 := bytes.CutSuffix(rest, []byte{']'})
-	parts := bytes.Split(rest, []byte{','})
-	if !ok || !ok2 || len(parts) != len(fs) {
-		return fmt.Errorf("usage: venue day %.40q: want an array of %d numbers", b, len(fs))
-	}
-	for i, p := range parts {
-		v, err := strconv.ParseInt(string(bytes.TrimSpace(p)), 10, 64)
-		if err != nil {
-			return fmt.Errorf("usage: venue day: %w", err)
-		}
-		*fs[i] = v
-	}
-	return nil
-}
-
-func (c *dayCell) fields() [9]*int64 {
-	return [9]*int64{&c.Sessions, &c.BytesUp, &c.BytesDown, &c.Seconds, &c.Peak, &c.APReports, &c.ClientsSum, &c.ClientsMax, &c.Devices}
-}
 
 // dayOf is the Hong Kong date of hour h.
 func dayOf(h time.Time) string { return h.In(HongKong).Format(dateLayout) }
@@ -94,7 +54,7 @@ func flushDays(db *store.DB, days map[string]*Cell) error {
 	for i := 0; i < len(keys); i += flushBatch {
 		err := db.Update(func(tx *store.Tx) error {
 			for _, k := range keys[i:min(i+flushBatch, len(keys))] {
-				var c dayCell
+				var c storedCell
 				if err := tx.Get(store.Usage, k, &c); err != nil && !errors.Is(err, store.ErrNotFound) {
 					return err
 				}
@@ -122,16 +82,16 @@ func VenueDays(tx *store.Tx, org string, first, last time.Time) (map[string]*Cel
 	}
 	for d := first.In(HongKong); !d.After(last.In(HongKong)); d = d.AddDate(0, 0, 1) {
 		prefix := dayKey(d.Format(dateLayout), org)
-		err := tx.Scan(store.Usage, prefix, func(k string, decode func(any) error) (bool, error) {
-			var c dayCell
-			if err := decode(&c); err != nil {
-				return false, err
+		err := tx.ScanRawFrom(store.Usage, prefix, prefix, func(k, raw []byte) (bool, error) {
+			var c storedCell
+			if err := c.UnmarshalJSON(raw); err != nil {
+				return false, fmt.Errorf("%w: usage: %q: %w", store.ErrDamagedRecord, k, err)
 			}
 			venue := k[len(prefix)-len(org):]
-			if sum := out[venue]; sum != nil {
+			if sum := out[string(venue)]; sum != nil { // no copy of the key to look up
 				sum.add((*Cell)(&c))
 			} else {
-				out[venue] = (*Cell)(&c)
+				out[string(venue)] = (*Cell)(&c)
 			}
 			return true, nil
 		})

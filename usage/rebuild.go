@@ -69,13 +69,8 @@ func clearSessions(db *store.DB) error {
 				return tx.ScanFrom(store.Usage, prefix, from, func(k string, decode func(any) error) (bool, error) {
 					keys = append(keys, k)
 					var c Cell
-					switch prefix {
-					case "h/":
-						if err := decode(&c); err != nil {
-							return false, err
-						}
-					case "dv/":
-						if err := decode((*dayCell)(&c)); err != nil {
+					if prefix != "k/" {
+						if err := decode((*storedCell)(&c)); err != nil {
 							return false, err
 						}
 					}
@@ -99,11 +94,7 @@ func clearSessions(db *store.DB) error {
 						continue
 					}
 					kept := Cell{APReports: c.APReports, ClientsSum: c.ClientsSum, ClientsMax: c.ClientsMax}
-					var v any = &kept
-					if prefix == "dv/" {
-						v = (*dayCell)(&kept)
-					}
-					if err := tx.Put(store.Usage, k, v); err != nil {
+					if err := tx.Put(store.Usage, k, (*storedCell)(&kept)); err != nil {
 						return err
 					}
 				}
