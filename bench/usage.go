@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wifihk/wifihk/hotspots"
@@ -39,7 +40,8 @@ type usageResult struct {
 	BuildS      float64              `json:"build_seconds,omitempty"`
 	LoadBefore  string               `json:"loadavg_before"`
 	LoadAfter   string               `json:"loadavg_after"`
-	Queries     map[string][]float64 `json:"query_ms"` // each run, in order
+	Queries     map[string][]float64 `json:"query_ms"`     // each run, in order
+	QueriesCPU  map[string][]float64 `json:"query_cpu_ms"` // the process's CPU in each run
 	QueryOrder  []string             `json:"-"`
 	MonthFrom   string               `json:"month_from"`
 	MonthCells  int                  `json:"month_district_cells"`
@@ -93,9 +95,19 @@ func runUsage(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ms := res.Queries[q]
 		s := slices.Clone(ms)
 		slices.Sort(s)
-		fmt.Fprintf(stdout, "%-44s first %7.1f ms, best %7.1f ms, median %7.1f ms\n", q, ms[0], s[0], s[len(s)/2])
+		cpu := slices.Clone(res.QueriesCPU[q])
+		slices.Sort(cpu)
+		fmt.Fprintf(stdout, "%-44s first %7.1f ms, best %7.1f ms, median %7.1f ms; CPU best %7.1f ms, median %7.1f ms\n",
+			q, ms[0], s[0], s[len(s)/2], cpu[0], cpu[len(cpu)/2])
 	}
 	return nil
+}
+
+// processCPU is this process's user and system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func loadAvg() string {
@@ -111,7 +123,7 @@ func loadAvg() string {
 var yearEnd = time.Date(2026, 12, 1, 0, 0, 0, 0, usage.HongKong)
 
 func benchUsage(ctx context.Context, c usageConfig, log io.Writer) (usageResult, error) {
-	res := usageResult{Venues: c.venues, Days: c.days, VenueHours: c.venueHours, Queries: map[string][]float64{}}
+	res := usageResult{Venues: c.venues, Days: c.days, VenueHours: c.venueHours, Queries: map[string][]float64{}, QueriesCPU: map[string][]float64{}}
 	_, statErr := os.Stat(c.dir)
 	db, err := store.Open(c.dir, store.Options{NoSync: true})
 	if err != nil {
@@ -169,11 +181,12 @@ func benchUsage(ctx context.Context, c usageConfig, log io.Writer) (usageResult,
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
-			t0 := time.Now()
+			t0, c0 := time.Now(), processCPU()
 			if err := q.run(); err != nil {
 				return res, fmt.Errorf("%s: %w", q.name, err)
 			}
 			res.Queries[q.name] = append(res.Queries[q.name], float64(time.Since(t0).Microseconds())/1000)
+			res.QueriesCPU[q.name] = append(res.QueriesCPU[q.name], float64((processCPU()-c0).Microseconds())/1000)
 		}
 	}
 	res.LoadAfter = loadAvg()

@@ -14,7 +14,7 @@ import (
 
 // Key layout in the usage bucket (hours UTC, "2006-01-02T15"):
 //
-//	"h/" SCOPE NUL HOUR   the hour's Cell
+//	"h/" SCOPE NUL HOUR   the hour's Cell (storedCell: a JSON array)
 //	"k/" SCOPE NUL HOUR   its device sketch (HyperLogLog, binary)
 //	"p/" DATE             a published day (opendata.go)
 //	"dv/" DATE NUL VENUE  a venue's Hong Kong day (days.go)
