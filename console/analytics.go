@@ -248,7 +248,9 @@ func (w weekRow) ChangeText() string {
 }
 
 // DataSize is a cell's bytes both ways.
-func (v *view) DataSize(c usage.Cell) string { return humanBytes(uint64(max(c.BytesUp+c.BytesDown, 0))) }
+func (v *view) DataSize(c usage.Cell) string {
+	return humanBytes(uint64(max(c.BytesUp+c.BytesDown, 0)))
+}
 
 // VenueName is a ranked venue's name in the page's language.
 func (v *view) VenueName(r rankedVenue) string { return r.name(v.Lang) }
