@@ -61,39 +61,50 @@ type analyticsFigures struct {
 	saturated []rankedVenue
 }
 
-// gather reads the figures of q for org ("" the city).
+// gather reads the figures of q for org ("" the city): all of them for
+// the page, only its table's for a CSV (the city's ranking reads every
+// venue's days).
 func (c *Console) gather(org string, q analyticsQuery) (*analyticsFigures, error) {
 	f := c.cfg.Figures
 	from, to := q.first(), q.end()
-	out := &analyticsFigures{}
+	want := func(tables ...string) bool { return q.Table == "" || slices.Contains(tables, q.Table) }
+	out := &analyticsFigures{hours: &usage.Day24{}}
 	var err error
-	if out.hours, err = f.HoursOfDay(org, from, to); err != nil {
-		return nil, err
+	if want("hours", "heatmap") {
+		if out.hours, err = f.HoursOfDay(org, from, to); err != nil {
+			return nil, err
+		}
 	}
-	by := "d"
-	if q.By == "type" {
-		by = "t"
+	if want("heatmap") {
+		by := "d"
+		if q.By == "type" {
+			by = "t"
+		}
+		hm, err := f.Heatmap(org, by, from, to)
+		if err != nil {
+			return nil, err
+		}
+		out.heat = heatRows(hm, by == "d")
 	}
-	hm, err := f.Heatmap(org, by, from, to)
-	if err != nil {
-		return nil, err
+	if want("trends") {
+		weeksFrom := to.AddDate(0, 0, -7*trendWeeks)
+		daily, err := f.Daily(org, weeksFrom, to)
+		if err != nil {
+			return nil, err
+		}
+		out.weeks = weekRows(daily, weeksFrom)
 	}
-	out.heat = heatRows(hm, by == "d")
-	weeksFrom := to.AddDate(0, 0, -7*trendWeeks)
-	daily, err := f.Daily(org, weeksFrom, to)
-	if err != nil {
-		return nil, err
+	if want("busiest", "quietest", "saturation") {
+		days, err := f.VenueDays(org, from, q.last)
+		if err != nil {
+			return nil, err
+		}
+		pts, err := c.venuePoints(org)
+		if err != nil {
+			return nil, err
+		}
+		out.busiest, out.quietest, out.saturated = rankVenues(pts, days, q.Sat)
 	}
-	out.weeks = weekRows(daily, weeksFrom)
-	days, err := f.VenueDays(org, from, q.last)
-	if err != nil {
-		return nil, err
-	}
-	pts, err := c.venuePoints(org)
-	if err != nil {
-		return nil, err
-	}
-	out.busiest, out.quietest, out.saturated = rankVenues(pts, days, q.Sat)
 	return out, nil
 }
 
