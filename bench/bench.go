@@ -29,6 +29,8 @@ var program = cmdline.Program{Name: "wifihk-bench", Note: "(each also takes -jso
 		Summary: "the cluster fault soak: three nodes on PostgreSQL under RADIUS and report load, nodes SIGKILLed, the primary failed over; every acknowledged record checked", Run: runCluster},
 	{Name: "retention", Usage: "[-days 60] [-per-day 33334] [-keep 720h] [-archive] [-radius-d 10s] [-rounds 3] [-data DIR]",
 		Summary: "simulate a city's accounting on a fake clock with retention, then RADIUS latency with and without a purge, then compaction", Run: runRetention},
+	{Name: "usage", Usage: "[-venues 50000] [-days 366] [-venue-hours 1] [-runs 5] [-data DIR]",
+		Summary: "a year of hourly usage figures for a synthetic city, then the console's analytics queries timed over it", Run: runUsage},
 }}
 
 // errUsage is returned for bad command-line use; the message has been printed.

@@ -92,6 +92,7 @@ type Config struct {
 	Accounts     Accounts             // optional: the visitor accounts page
 	Proxy        ProxyHealth          // optional: home servers' health on the realms page
 	Certs        ClientCerts          // optional: the device certificates page
+	Figures      UsageFigures         // optional: the analytics page
 
 	// DefaultPlan is what venues without a plan of their own get.
 	DefaultPlan hotspots.Plan
@@ -165,7 +166,7 @@ func New(cfg Config) (*Console, error) {
 }
 
 // pageNames are the templates that each combine with the layout.
-var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "realms", "vouchers", "voucher_print", "certs", "error"}
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "realms", "vouchers", "voucher_print", "certs", "analytics", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -204,6 +205,8 @@ func (c *Console) Mount(r *mux.Router) {
 		{"GET", "/sessions/history", "history", c.history},
 		{"GET", "/sessions/history.csv", "history_csv", c.historyCSV},
 		{"GET", "/alerts", "alerts", c.alerts},
+		{"GET", "/analytics", "analytics", c.analytics},
+		{"GET", "/analytics.csv", "analytics_csv", c.analyticsCSV},
 		{"GET", "/staff", "staff", c.staffPage},
 		{"GET", "/accounts", "accounts", c.accountsPage},
 		{"POST", "/accounts/import", "accounts_import", c.accountsImport},

@@ -150,6 +150,7 @@ type field struct {
 var funcs = template.FuncMap{
 	"bytes": humanBytes,
 	"div":   func(a, b int) int { return a / b },
+	"inc":   func(i int) int { return i + 1 },
 	"list":  func(s ...string) []string { return s },
 	"fld": func(id, label, typ, value, err string, req, ro bool) field {
 		return field{ID: id, Label: label, Type: typ, Value: value, Err: err, Req: req, RO: ro}

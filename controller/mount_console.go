@@ -10,6 +10,7 @@ import (
 	"github.com/wifihk/wifihk/console"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/usage"
 	"github.com/wifihk/wifihk/visitors"
 )
 
@@ -42,6 +43,9 @@ func (a *App) mountConsole() error {
 		Metrics:        a.Metrics,
 		CSRFKey:        consoleKey,
 		Log:            a.Log,
+	}
+	if a.usageAgg != nil { // the figures are kept
+		cfg.Figures = usage.Figures{DB: a.DB}
 	}
 	if a.Telemetry != nil { // a nil *telemetry.Service must stay a nil interface
 		cfg.Telemetry = a.Telemetry

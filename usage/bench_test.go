@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/usage"
 )
@@ -168,4 +169,44 @@ func BenchmarkFlush(b *testing.B) {
 			b.ReportMetric(float64(cells)/float64(b.N), "cells/flush")
 		})
 	}
+}
+
+// BenchmarkHeatmapMonth is the city heatmap by district for a month (18
+// districts × 744 hours), over a store holding those cells only: the
+// query's own cost, apart from the store's size (wifihk-bench usage
+// measures it over a year of a city).
+func BenchmarkHeatmapMonth(b *testing.B) {
+	db := storetest.Open(b)
+	from := time.Date(2026, 10, 31, 16, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 1, 0)
+	err := db.Update(func(tx *store.Tx) error {
+		for d := range 18 {
+			for h := from; h.Before(to); h = h.Add(time.Hour) {
+				c := usage.Hour{Hour: h, Cell: usage.Cell{Sessions: 1200, Devices: 900, BytesUp: 4e9, BytesDown: 4e10, Seconds: 2e6, Peak: 300, APReports: 4000, ClientsSum: 32000, ClientsMax: 31}}
+				if err := usage.PutHour(tx, usage.DistrictScope(fmt.Sprintf("D%02d", d)), c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpu()
+	for range b.N {
+		err := db.View(func(tx *store.Tx) error {
+			hm, err := usage.Heatmap(tx, "d", from, to)
+			if len(hm) != 18 {
+				b.Fatalf("%d districts", len(hm))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpu()-c0)/float64(b.N)/1e6, "cpu-ms/op")
 }

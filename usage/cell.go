@@ -82,6 +82,11 @@ func TypeScope(t string) Scope     { return Scope("t:" + t) }
 func OrgScope(o string) Scope      { return Scope("o:" + o) }
 func CrossScope(d, t string) Scope { return Scope("x:" + d + "|" + t) }
 
+// OrgDistrictScope and OrgTypeScope are one organisation's venues in a
+// district or of a venue type: an operator's own heatmaps.
+func OrgDistrictScope(o, d string) Scope { return Scope("od:" + o + "|" + d) }
+func OrgTypeScope(o, t string) Scope     { return Scope("ot:" + o + "|" + t) }
+
 // City is the whole city's scope.
 const City Scope = "c:"
 
@@ -106,7 +111,8 @@ func (p Place) scopes(venue string) []Scope {
 	if o == "" {
 		o = Unknown
 	}
-	return []Scope{VenueScope(venue), DistrictScope(d), TypeScope(t), OrgScope(o), CrossScope(d, t), City}
+	return []Scope{VenueScope(venue), DistrictScope(d), TypeScope(t), OrgScope(o), CrossScope(d, t),
+		OrgDistrictScope(o, d), OrgTypeScope(o, t), City}
 }
 
 // hourOf is t's hour, UTC.

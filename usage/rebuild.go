@@ -57,10 +57,10 @@ func Rebuild(db *store.DB, sessions []accounting.Session, places Places, pseudon
 	return Flush(db, a, now)
 }
 
-// clearSessions zeroes the session figures of every cell and removes the
-// sketches, in batches.
+// clearSessions zeroes the session figures of every cell (hours and
+// venue days) and removes the sketches, in batches.
 func clearSessions(db *store.DB) error {
-	for _, prefix := range []string{"k/", "h/"} {
+	for _, prefix := range []string{"k/", "h/", "dv/"} {
 		from := prefix
 		for {
 			var keys []string
@@ -69,8 +69,8 @@ func clearSessions(db *store.DB) error {
 				return tx.ScanFrom(store.Usage, prefix, from, func(k string, decode func(any) error) (bool, error) {
 					keys = append(keys, k)
 					var c Cell
-					if prefix == "h/" {
-						if err := decode(&c); err != nil {
+					if prefix != "k/" {
+						if err := decode((*storedCell)(&c)); err != nil {
 							return false, err
 						}
 					}
@@ -94,7 +94,7 @@ func clearSessions(db *store.DB) error {
 						continue
 					}
 					kept := Cell{APReports: c.APReports, ClientsSum: c.ClientsSum, ClientsMax: c.ClientsMax}
-					if err := tx.Put(store.Usage, k, &kept); err != nil {
+					if err := tx.Put(store.Usage, k, (*storedCell)(&kept)); err != nil {
 						return err
 					}
 				}

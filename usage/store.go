@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -13,9 +14,10 @@ import (
 
 // Key layout in the usage bucket (hours UTC, "2006-01-02T15"):
 //
-//	"h/" SCOPE NUL HOUR   the hour's Cell
+//	"h/" SCOPE NUL HOUR   the hour's Cell (storedCell: a JSON array)
 //	"k/" SCOPE NUL HOUR   its device sketch (HyperLogLog, binary)
 //	"p/" DATE             a published day (opendata.go)
+//	"dv/" DATE NUL VENUE  a venue's Hong Kong day (days.go)
 const hourLayout = "2006-01-02T15"
 
 func cellKey(s Scope, h time.Time) string {
@@ -58,6 +60,9 @@ func Flush(db *store.DB, a *Aggregator, now time.Time) (int, error) {
 			return i, fmt.Errorf("usage: flush: %w", err)
 		}
 	}
+	if err := flushDays(db, dayDeltas(ds, names)); err != nil {
+		return len(keys), err
+	}
 	return len(keys), nil
 }
 
@@ -65,7 +70,7 @@ func Flush(db *store.DB, a *Aggregator, now time.Time) (int, error) {
 func addCell(tx *store.Tx, sc Scope, h time.Time, d *delta) error {
 	var c Cell
 	ck := cellKey(sc, h)
-	if err := tx.Get(store.Usage, ck, &c); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := tx.Get(store.Usage, ck, (*storedCell)(&c)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	c.add(&d.Cell)
@@ -95,7 +100,7 @@ func addCell(tx *store.Tx, sc Scope, h time.Time, d *delta) error {
 		}
 		c.Devices = int64(sk.Estimate())
 	}
-	return tx.Put(store.Usage, ck, &c)
+	return tx.Put(store.Usage, ck, (*storedCell)(&c))
 }
 
 // Hour is one hour's cell.
@@ -107,28 +112,59 @@ type Hour struct {
 // Read calls fn with the hours of scope in [from, to), in order.
 func Read(tx *store.Tx, s Scope, from, to time.Time, fn func(Hour) error) error {
 	prefix := "h/" + string(s) + "\x00"
-	end := cellKey(s, to)
-	return tx.ScanFrom(store.Usage, prefix, cellKey(s, from), func(k string, decode func(any) error) (bool, error) {
-		if k >= end {
+	end := []byte(cellKey(s, to))
+	return tx.ScanRawFrom(store.Usage, prefix, cellKey(s, from), func(k, raw []byte) (bool, error) {
+		if bytes.Compare(k, end) >= 0 {
 			return false, nil
 		}
-		h, err := time.Parse(hourLayout, strings.TrimPrefix(k, prefix))
-		if err != nil {
-			return false, fmt.Errorf("usage: key %q: %w", k, err)
+		h, ok := parseHour(k[len(prefix):])
+		if !ok {
+			return false, fmt.Errorf("%w: usage: key %q", store.ErrDamagedRecord, k)
 		}
 		out := Hour{Hour: h}
-		if err := decode(&out.Cell); err != nil {
-			return false, err
+		if err := (*storedCell)(&out.Cell).UnmarshalJSON(raw); err != nil {
+			return false, fmt.Errorf("%w: usage: %q: %w", store.ErrDamagedRecord, k, err)
 		}
 		return true, fn(out)
 	})
 }
 
+// parseHour reads an hour key ("2006-01-02T15", UTC) without allocating.
+func parseHour(b []byte) (time.Time, bool) {
+	if len(b) != len(hourLayout) || b[4] != '-' || b[7] != '-' || b[10] != 'T' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for _, c := range b[i : i+n] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	y, ok1 := num(0, 4)
+	m, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	h, ok4 := num(11, 2)
+	if !ok1 || !ok2 || !ok3 || !ok4 || m < 1 || m > 12 || d < 1 || d > 31 || h > 23 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, h, 0, 0, 0, time.UTC)
+	return t, t.Day() == d
+}
+
 // Scopes returns the scopes of one kind ("d", "t", "o", "x" or "v") that
 // have a cell in [from, to).
 func Scopes(tx *store.Tx, kind string, from, to time.Time) ([]Scope, error) {
+	return scopesFrom(tx, kind+":", from, to)
+}
+
+// scopesFrom is Scopes for the scopes whose names start with prefix.
+func scopesFrom(tx *store.Tx, prefix string, from, to time.Time) ([]Scope, error) {
 	var out []Scope
-	prefix := "h/" + kind + ":"
+	prefix = "h/" + prefix
 	from = from.UTC()
 	next := prefix
 	for {
@@ -159,9 +195,13 @@ var errStop = errors.New("usage: stop")
 
 // Purge removes the cells and sketches of hours before cellsBefore, and
 // the sketches of hours before sketchesBefore (they matter only while
-// late sessions may still close into their hour), in batches.
+// late sessions may still close into their hour), in batches; and the
+// venue days of dates before cellsBefore's.
 func Purge(db *store.DB, cellsBefore, sketchesBefore time.Time) (int, error) {
-	removed := 0
+	removed, err := purgeDays(db, cellsBefore)
+	if err != nil {
+		return removed, err
+	}
 	for {
 		var doomed []string
 		err := db.View(func(tx *store.Tx) error {

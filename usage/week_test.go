@@ -95,7 +95,8 @@ func cellID(s usage.Scope, h time.Time) string { return string(s) + "@" + h.UTC(
 
 func scopesOf(p usage.Place, venue string) []usage.Scope {
 	return []usage.Scope{usage.VenueScope(venue), usage.DistrictScope(p.District), usage.TypeScope(p.VenueType),
-		usage.OrgScope(p.Org), usage.CrossScope(p.District, p.VenueType), usage.City}
+		usage.OrgScope(p.Org), usage.CrossScope(p.District, p.VenueType),
+		usage.OrgDistrictScope(p.Org, p.District), usage.OrgTypeScope(p.Org, p.VenueType), usage.City}
 }
 
 func computeTruth(pl places, ss []synthSession) truth {
@@ -307,6 +308,7 @@ func TestWeekKnownTruth(t *testing.T) {
 		}
 	}
 	check(t, got)
+	checkVenueDays(t, db, pl, tr, aps)
 	if len(tr.cells) < 1000 {
 		t.Fatalf("only %d cells: the week is too small to test much", len(tr.cells))
 	}
@@ -321,10 +323,72 @@ func TestWeekKnownTruth(t *testing.T) {
 		}
 		rebuilt := stored(t, db, pl, weekStart, end)
 		check(t, rebuilt)
+		checkVenueDays(t, db, pl, tr, aps)
 		for id, h := range got {
 			if rebuilt[id] != h {
 				t.Errorf("%s: rebuilt %+v, incremental %+v", id, rebuilt[id], h)
 			}
 		}
 	})
+}
+
+// checkVenueDays checks each venue's Hong Kong days (whole and for its
+// organisation) against the truth's hours summed by date.
+func checkVenueDays(t *testing.T, db *store.DB, pl places, tr truth, aps map[string]*usage.Cell) {
+	t.Helper()
+	first, last := weekStart, weekStart.Add(8*24*time.Hour)
+	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+		want := map[string]*usage.Cell{}
+		y, m, dd := d.In(usage.HongKong).Date()
+		dayStart := time.Date(y, m, dd, 0, 0, 0, 0, usage.HongKong)
+		for v := range pl {
+			for h := dayStart; h.Before(dayStart.AddDate(0, 0, 1)); h = h.Add(time.Hour) {
+				id := cellID(usage.VenueScope(v), h)
+				c, a := tr.cells[id], aps[id]
+				if c == nil && a == nil {
+					continue
+				}
+				w := want[v]
+				if w == nil {
+					w = &usage.Cell{}
+					want[v] = w
+				}
+				if c != nil {
+					w.Sessions += c.Sessions
+					w.BytesUp += c.BytesUp
+					w.BytesDown += c.BytesDown
+					w.Seconds += c.Seconds
+					w.Peak = max(w.Peak, c.Peak)
+				}
+				if a != nil {
+					w.APReports += a.APReports
+					w.ClientsSum += a.ClientsSum
+					w.ClientsMax = max(w.ClientsMax, a.ClientsMax)
+				}
+			}
+		}
+		for _, org := range []string{"", "org1"} {
+			var got map[string]*usage.Cell
+			err := db.View(func(tx *store.Tx) (err error) {
+				got, err = usage.VenueDays(tx, org, d, d)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for v, w := range want {
+				if org != "" && pl[v].Org != org {
+					continue
+				}
+				n++
+				if g := got[v]; g == nil || *g != *w {
+					t.Errorf("%s %s (org %q): %+v, want %+v", d.In(usage.HongKong).Format("2006-01-02"), v, org, g, w)
+				}
+			}
+			if len(got) != n {
+				t.Errorf("%s (org %q): %d venues, want %d", d.Format("2006-01-02"), org, len(got), n)
+			}
+		}
+	}
 }

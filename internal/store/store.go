@@ -317,6 +317,26 @@ func (tx *Tx) ScanFrom(bucket, prefix, from string, fn func(key string, decode f
 	return failed(err)
 }
 
+// ScanRawFrom is ScanFrom for readers that parse many small records
+// themselves: fn gets each key and record (JSON as written) in bytes
+// that are valid only during the call.
+func (tx *Tx) ScanRawFrom(bucket, prefix, from string, fn func(key, raw []byte) (bool, error)) error {
+	p := []byte(prefix)
+	var fnErr error
+	err := tx.b.Seek(bucket, []byte(max(prefix, from)), func(k, raw []byte) (bool, error) {
+		if !bytes.HasPrefix(k, p) {
+			return false, nil
+		}
+		more, err := fn(k, raw)
+		fnErr = err
+		return more, err
+	})
+	if err != nil && err == fnErr {
+		return err
+	}
+	return failed(err)
+}
+
 // Count returns the number of records in bucket.
 func (tx *Tx) Count(bucket string) (int, error) {
 	n, err := tx.b.Count(bucket)
