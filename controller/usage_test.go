@@ -22,6 +22,11 @@ import (
 // venue and its district; the day, once published, is served as open
 // data over HTTP with its row for that district and venue type.
 func TestUsageFromRADIUSToOpenData(t *testing.T) {
+	// The sessions must fall in one Hong Kong hour for the per-hour
+	// device counts to reach n: not across the top of an hour.
+	if left := time.Until(time.Now().Truncate(time.Hour).Add(time.Hour)); left < 20*time.Second {
+		time.Sleep(left + time.Second)
+	}
 	a := startDemo(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -71,8 +76,12 @@ func TestUsageFromRADIUSToOpenData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A venue's sketch is sparse, exact at this size; a district's is
+	// dense, where two of 12 devices share a register about once in 250
+	// runs: its count may be one short.
 	for name, c := range map[string]usage.Cell{"venue": venue, "district": district} {
-		if c.Sessions != n || c.BytesUp != n*1000 || c.BytesDown != n*5000 || c.Devices != n {
+		devicesOK := c.Devices == n || (name == "district" && c.Devices == n-1)
+		if c.Sessions != n || c.BytesUp != n*1000 || c.BytesDown != n*5000 || !devicesOK {
 			t.Errorf("%s: %+v, want %d sessions and devices, %d bytes up, %d down", name, c, n, n*1000, n*5000)
 		}
 	}
