@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,11 +14,9 @@ import (
 	"github.com/wifihk/wifihk/controller"
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/realvenues"
 	"github.com/wifihk/wifihk/staff"
 )
-
-// realData is the Wi-Fi.HK open-data export kept beside the repository.
-const realData = "../../shared/data/wifi-hk-locations.csv"
 
 type appOpts struct {
 	demo     bool
@@ -32,17 +29,13 @@ type testApp struct {
 }
 
 // startApp runs a whole controller on loopback ports with a fresh store:
-// the demo seed when asked, the real open data when asked (skipping when
-// the file is absent), and staff accounts admin, op-a (operator of orga)
+// the demo seed when asked, the real open data when asked, and staff accounts admin, op-a (operator of orga)
 // and op-b (operator of orgb), each with password "password-123".
 func startApp(t testing.TB, o appOpts) *testApp {
 	t.Helper()
 	var data []byte
 	if o.realData {
-		var err error
-		if data, err = os.ReadFile(realData); err != nil {
-			t.Skipf("real open data not found at %s (relative to the package): %v", realData, err)
-		}
+		data = realvenues.CSV()
 	}
 	a := controllertest.Start(t, controllertest.Options{Demo: o.demo, Prepare: func(a *controller.App) {
 		if data != nil {
