@@ -118,6 +118,20 @@ func post(t testing.TB, c *http.Client, page, u string, form url.Values) (*http.
 	return res, string(b)
 }
 
+// confirmStep posts a remove or revoke form from page without its
+// confirmation: the answer must be the confirmation page, with a form that
+// posts the same action again with confirm=yes. It returns that page.
+func confirmStep(t testing.TB, c *http.Client, page, u string, form url.Values) string {
+	t.Helper()
+	res, body := post(t, c, page, u, form)
+	action := strings.TrimPrefix(u, "http://"+res.Request.URL.Host)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `id="confirm"`) ||
+		!strings.Contains(body, `<input type="hidden" name="confirm" value="yes">`) || !strings.Contains(body, `action="`+action+`"`) {
+		t.Fatalf("%s without confirmation: %d, not the confirmation page:\n%s", u, res.StatusCode, body)
+	}
+	return body
+}
+
 // signIn logs c in as user through the sign-in form.
 func signIn(t testing.TB, c *http.Client, base, user string) {
 	t.Helper()

@@ -131,6 +131,7 @@ func (c *Console) history(w http.ResponseWriter, r *http.Request, v *view) strin
 		d.Rows = append(d.Rows, sessionRow{Session: s, Venue: venue, Org: venue.Org(), Plan: s.Plan()})
 	}
 	d.Shown = len(d.Rows)
+	historySummary(v, d)
 	return "history"
 }
 

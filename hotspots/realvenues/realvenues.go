@@ -7,7 +7,7 @@ package realvenues
 import _ "embed"
 
 //go:embed wifi-hk-locations.csv
-var csv []byte
+var export []byte
 
 // Venues and Hotspots are the export's row count and its total of
 // NumberOfHotspots.
@@ -18,4 +18,4 @@ const (
 
 // CSV returns the export as published (UTF-8 with a byte-order mark), a
 // copy the caller may keep or change.
-func CSV() []byte { return append([]byte(nil), csv...) }
+func CSV() []byte { return append([]byte(nil), export...) }
