@@ -131,7 +131,11 @@ func TestBrowserHistoryVouchersAndGateways(t *testing.T) {
 	// The export link of a filtered history downloads those sessions as
 	// CSV, with this browser's session cookie.
 	do(t, ctx, "history of orgb's venue", chromedp.Navigate(a.URL+"/console/sessions/history?q=orgb%2FB001&lang=en"), chromedp.WaitVisible(chromedp.ID("export")))
-	export := eval[[]string](t, ctx, `fetch(document.getElementById('export').href).then(async r => [r.headers.get('content-type'), r.headers.get('content-disposition'), await r.text()])`)
+	export, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`fetch(document.getElementById('export').href).then(async r =>
+		[r.headers.get('content-type'), r.headers.get('content-disposition'), await r.text()])`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
 	if lines := strings.Split(strings.TrimSpace(export[2]), "\n"); !strings.HasPrefix(export[0], "text/csv") || !strings.Contains(export[1], "attachment") ||
 		len(lines) != 2 || !strings.Contains(lines[1], "carol") || !strings.Contains(lines[0], "username") {
 		t.Errorf("export: %q %q\n%s", export[0], export[1], export[2])

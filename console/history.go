@@ -64,7 +64,7 @@ func parseHistoryFilter(q url.Values) (historyFilter, error) {
 	return f, nil
 }
 
-// Query is the filter as a query string, for the export link.
+// Query is the filter as a query string, for the audit log.
 func (f historyFilter) Query() string {
 	q := url.Values{}
 	for k, v := range map[string]string{"q": f.Q, "state": f.State, "from": f.From, "to": f.To} {

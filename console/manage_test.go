@@ -268,3 +268,26 @@ func TestExtendSessionSendsCoA(t *testing.T) {
 		t.Errorf("audit: %+v", entries)
 	}
 }
+
+// TestHistoryExportLinkKeepsTheFilter: the history page's export link
+// carries its filter (it once lost it to URL escaping and exported every
+// session), and following it exports just those sessions.
+func TestHistoryExportLinkKeepsTheFilter(t *testing.T) {
+	a := startApp(t, appOpts{})
+	seedHistory(t, a)
+	admin := client(t)
+	signIn(t, admin, a.URL, "admin")
+	_, page := get(t, admin, a.URL+"/console/sessions/history?q=orgb%2FB001&from=2026-12-02")
+	m := regexp.MustCompile(`id="export" href="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no export link")
+	}
+	link := strings.ReplaceAll(m[1], "&amp;", "&")
+	if link != "/console/sessions/history.csv?q=orgb%2fB001&state=&from=2026-12-02&to=" {
+		t.Errorf("export link %q", link)
+	}
+	_, body := get(t, admin, a.URL+link)
+	if lines := strings.Split(strings.TrimSpace(body), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[1], "nas-b/4,") {
+		t.Errorf("export of orgb/B001 since 2 December:\n%s", body)
+	}
+}
