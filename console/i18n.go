@@ -34,12 +34,7 @@ func tr(lang, key string, args ...any) string { return messages.T(lang, key, arg
 // the registry.
 func districtName(lang, en string) string {
 	if n, ok := districtNames[en]; ok {
-		switch lang {
-		case "zh-Hant":
-			return n[0]
-		case "zh-Hans":
-			return n[1]
-		}
+		return i18n.Name(lang, en, n[0], n[1])
 	}
 	return en
 }

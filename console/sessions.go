@@ -11,6 +11,7 @@ import (
 
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius"
 )
 
 // maxSessionsShown caps the sessions page; a search narrows it.
@@ -156,18 +157,7 @@ func (c *Console) disconnect(w http.ResponseWriter, r *http.Request, v *view) st
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
 	out, err := c.cfg.Disconnecter.Disconnect(ctx, s)
-	res := &disconnectResult{ID: s.ID, ACK: out.ACK, Code: out.Code, ErrorCause: out.ErrorCause, RTTms: out.RTT.Milliseconds()}
-	result := "ack"
-	switch {
-	case err != nil:
-		res.Err, result = err.Error(), "error"
-		v.Error = v.T("disc_err", err.Error())
-	case res.ACK:
-		v.Notice = v.T("disc_ack", res.Code, s.ID, res.RTTms)
-	default:
-		result = "nak"
-		v.Error = v.T("disc_nak", res.Code, res.ErrorCause, s.ID)
-	}
+	res, result := nasAnswer(v, s.ID, out, err, func() string { return v.T("disc_ack", out.Code, s.ID, out.RTT.Milliseconds()) }, "disc_nak")
 	c.met.disconnects.WithLabelValues(result).Inc()
 	c.audit(*v.User, "session.disconnect", s.ID, org, result)
 	return c.sessionsAfter(v, res)
@@ -196,20 +186,27 @@ func (c *Console) extend(w http.ResponseWriter, r *http.Request, v *view) string
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
 	out, err := c.cfg.Disconnecter.Extend(ctx, s, total)
-	res := &disconnectResult{ID: s.ID, ACK: out.ACK, Code: out.Code, ErrorCause: out.ErrorCause, RTTms: out.RTT.Milliseconds()}
-	result := "ack"
-	switch {
-	case err != nil:
-		res.Err, result = err.Error(), "error"
-		v.Error = v.T("disc_err", err.Error())
-	case res.ACK:
-		v.Notice = v.T("ext_ack", res.Code, s.ID, v.Time(now.Add(time.Duration(mins)*time.Minute)))
-	default:
-		result = "nak"
-		v.Error = v.T("ext_nak", res.Code, res.ErrorCause, s.ID)
-	}
+	res, result := nasAnswer(v, s.ID, out, err, func() string { return v.T("ext_ack", out.Code, s.ID, v.Time(now.Add(time.Duration(mins)*time.Minute))) }, "ext_nak")
 	c.audit(*v.User, "session.extend", s.ID, org, "+"+strconv.Itoa(mins)+" min: "+result)
 	return c.sessionsAfter(v, res)
+}
+
+// nasAnswer puts a NAS's answer to a Disconnect- or CoA-Request for
+// session id on the page: ack's notice for an ACK, the message nakKey for
+// a NAK, or the error. It returns the answer to show above the list and
+// "ack", "nak" or "error" for the audit log and metrics.
+func nasAnswer(v *view, id string, out radius.DisconnectResult, err error, ack func() string, nakKey string) (*disconnectResult, string) {
+	res := &disconnectResult{ID: id, ACK: out.ACK, Code: out.Code, ErrorCause: out.ErrorCause, RTTms: out.RTT.Milliseconds()}
+	switch {
+	case err != nil:
+		res.Err, v.Error = err.Error(), v.T("disc_err", err.Error())
+		return res, "error"
+	case out.ACK:
+		v.Notice = ack()
+		return res, "ack"
+	}
+	v.Error = v.T(nakKey, out.Code, out.ErrorCause, id)
+	return res, "nak"
 }
 
 // sessionsAfter shows the open sessions with the NAS's answer on top.

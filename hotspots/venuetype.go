@@ -1,5 +1,7 @@
 package hotspots
 
+import "github.com/wifihk/wifihk/internal/i18n"
+
 // standardTypes are the Chinese names of the venue types the Wi-Fi.HK
 // open data uses (its 19 VenueTypeEN values), for venues whose records
 // carry only the English type, as the English-only export does. They are
@@ -30,12 +32,7 @@ var standardTypes = map[string][2]string{
 // standard type's Chinese name, else the English as given.
 func TypeName(en, lang string) string {
 	if n, ok := standardTypes[en]; ok {
-		switch lang {
-		case "zh-Hant":
-			return n[0]
-		case "zh-Hans":
-			return n[1]
-		}
+		return i18n.Name(lang, en, n[0], n[1])
 	}
 	return en
 }
