@@ -291,3 +291,31 @@ func TestHistoryExportLinkKeepsTheFilter(t *testing.T) {
 		t.Errorf("export of orgb/B001 since 2 December:\n%s", body)
 	}
 }
+
+// TestVenueTypesInThePageLanguage: the standard Wi-Fi.HK venue types show
+// in Chinese on the venue list, its type filter and the venue's page; the
+// filter still sends the English type the registry keeps.
+func TestVenueTypesInThePageLanguage(t *testing.T) {
+	a := startApp(t, appOpts{})
+	if _, err := a.Registry.AddVenue(hotspots.Venue{Org: "orga", LocationID: "TB1", NameEN: "Kiosk", TypeEN: "Telephone Booths",
+		AddressEN: "3 Test Road", Latitude: 22.2780, Longitude: 114.1750, SSID: "WiFi@HK", Hotspots: 1}); err != nil {
+		t.Fatal(err)
+	}
+	admin := client(t)
+	signIn(t, admin, a.URL, "admin")
+	_, list := get(t, admin, a.URL+"/console/venues?lang=zh-Hant&type=Telephone+Booths")
+	for _, want := range []string{`<td>電話亭</td>`, `<option value="Telephone Booths" selected>電話亭</option>`} {
+		if !strings.Contains(list, want) {
+			t.Errorf("zh-Hant venue list lacks %s", want)
+		}
+	}
+	if strings.Contains(list, "Venue of orga") {
+		t.Error("the type filter let a library through")
+	}
+	if _, page := get(t, admin, a.URL+"/console/venues/orga/TB1?lang=zh-Hans"); !strings.Contains(page, "<dd>电话亭</dd>") {
+		t.Error("zh-Hans venue page does not name the type in Chinese")
+	}
+	if _, page := get(t, admin, a.URL+"/console/venues/orga/A001?lang=zh-Hant"); !strings.Contains(page, "<dd>Library</dd>") {
+		t.Error("a type outside the standard list is not kept as given")
+	}
+}

@@ -7,6 +7,9 @@ func tr(lang, key string, args ...any) string { return messages.T(lang, key, arg
 
 var messages = i18n.Catalog{
 	"en": {
+		"paren_open":            " (",
+		"list_sep":              ", ",
+		"paren_close":           ")",
 		"secure_heading":        "Join the secure network",
 		"secure_intro":          "%s is encrypted, and your device checks that it talks to the real WiFi@HK before it sends your account. Set it up once; your device then connects at every venue by itself.",
 		"secure_apple":          "iPhone, iPad and Mac",
@@ -110,6 +113,9 @@ var messages = i18n.Catalog{
 		"time_up":               "Time is up: join the network again to continue.",
 	},
 	"zh-Hant": {
+		"paren_open":            "（",
+		"list_sep":              "、",
+		"paren_close":           "）",
 		"secure_heading":        "連接加密網絡",
 		"secure_intro":          "%s 經過加密，你的裝置會先確認連接的是真正的 WiFi@HK，才傳送你的帳戶資料。只需設定一次，之後在每個場地都會自動連接。",
 		"secure_apple":          "iPhone、iPad 及 Mac",
@@ -213,6 +219,9 @@ var messages = i18n.Catalog{
 		"time_up":               "時間已到：請重新連接網絡以繼續上網。",
 	},
 	"zh-Hans": {
+		"paren_open":            "（",
+		"list_sep":              "、",
+		"paren_close":           "）",
 		"secure_heading":        "连接加密网络",
 		"secure_intro":          "%s 经过加密，你的设备会先确认连接的是真正的 WiFi@HK，才发送你的账户信息。只需设置一次，之后在每个场地都会自动连接。",
 		"secure_apple":          "iPhone、iPad 及 Mac",

@@ -1,6 +1,8 @@
 package portal_test
 
 import (
+	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -63,6 +65,19 @@ func TestLandingShowsTheFormsThePlanOffers(t *testing.T) {
 		if tc.plan.Kind == hotspots.PlanVoucher && strings.Contains(page, `id="contact"`) {
 			t.Errorf("%s: offers an account sign-in", tc.plan.Name)
 		}
+	}
+	// In Chinese the links to the terms and the privacy notice are set
+	// off with Chinese punctuation.
+	req, _ := http.NewRequest("GET", g.URL+"/", nil)
+	req.Header.Set("Accept-Language", "zh-HK")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !regexp.MustCompile(`（<a [^>]+>閱讀使用條款</a>、<a [^>]+>私隱聲明</a>）`).Match(zh) {
+		t.Errorf("zh-Hant landing: the links are not in Chinese punctuation:\n%s", zh)
 	}
 	// The day's one free session used: the other ways start open.
 	_, page := get(t, c, g.URL+"/")
