@@ -162,8 +162,13 @@ func TestBrowserHistoryVouchersAndGateways(t *testing.T) {
 	browsertest.Screenshot(ctx, t, shots, "accounts-import-en-390.png")
 	// Then for real: the good row is added, the report says so.
 	vis := visitors.New(a.DB, a.Sealer)
-	do(t, ctx, "import for real", chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}), chromedp.Click(chromedp.ID("dry_run")),
-		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("report")))
+	do(t, ctx, "a new file", chromedp.WaitVisible(chromedp.ID("file")), chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}))
+	if eval[bool](t, ctx, "(d => { d.checked = false; return d.checked })(document.getElementById('dry_run'))") {
+		t.Fatal("the dry run stays ticked")
+	}
+	// The dry run's report is on screen until the answer replaces it.
+	do(t, ctx, "import for real", chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)))
+	waitFor(t, ctx, "!(document.querySelector('#report h3')?.textContent || 'Dry run').startsWith('Dry run')")
 	if h := text(t, ctx, "#report h3"); h != "2 rows read, 1 accounts added." {
 		t.Errorf("import report %q", h)
 	}
