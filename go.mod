@@ -13,7 +13,9 @@ require (
 	golang.org/x/net v0.62.0
 	golang.org/x/sys v0.50.0
 	gopkg.in/yaml.v3 v3.0.1
+	howett.net/plist v1.0.1
 	layeh.com/radius v0.0.0-20231213012653-1006025d24f8
+	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
 require (

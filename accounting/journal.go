@@ -63,6 +63,7 @@ func (s *Store) openPipeline(path string, log *slog.Logger) error {
 		}
 		s.appliedKey = appliedKey + "/" + id
 	}
+	shared := s.db.Shared()
 	s.pl, err = journal.OpenPipeline(journal.Config[*pending, []op]{
 		Path:   path,
 		Commit: s.commitGroup,
@@ -73,10 +74,13 @@ func (s *Store) openPipeline(path string, log *slog.Logger) error {
 			err := s.db.Update(func(tx *store.Tx) error {
 				folded = map[string]Session{}
 				// Another node may have written these sessions since
-				// (lateapply.go).
-				var err error
-				if recs, err = foldBehind(tx, recs); err != nil {
-					return err
+				// (lateapply.go); on a store no other node writes,
+				// nothing there is ahead of this journal.
+				if shared {
+					var err error
+					if recs, err = foldBehind(tx, recs); err != nil {
+						return err
+					}
 				}
 				return writeRecords(tx, recs, s.appliedKey, last, folded)
 			})

@@ -40,7 +40,7 @@ func mustApply(t *testing.T, st *Store, u Update) {
 // more records than A ever wrote. A, restarted, must still replay its own:
 // each journal numbers its records itself, so B's applied mark is not A's.
 func TestReplayIsNotSkippedForAnotherNodesMark(t *testing.T) {
-	db := storetest.Open(t)
+	db := storetest.OpenShared(t)
 	pathA := filepath.Join(t.TempDir(), "accounting.journal")
 	a := openNode(t, db, pathA)
 	holdApplier(t, a)
@@ -70,7 +70,7 @@ func TestReplayIsNotSkippedForAnotherNodesMark(t *testing.T) {
 // replay must not take the session back: it stays stopped, with B's
 // counters, and out of the open-session index.
 func TestReplayDoesNotOverwriteANewerWrite(t *testing.T) {
-	db := storetest.Open(t)
+	db := storetest.OpenShared(t)
 	pathA := filepath.Join(t.TempDir(), "accounting.journal")
 	a := openNode(t, db, pathA)
 	holdApplier(t, a)
@@ -141,7 +141,7 @@ func TestIndexBuildWhileTheApplierNotesAFold(t *testing.T) {
 // packets and the Stop to node B, and A's applier writes its older record
 // of the session afterwards. The session stays as B left it.
 func TestLateApplyDoesNotOverwriteANewerWrite(t *testing.T) {
-	db := storetest.Open(t)
+	db := storetest.OpenShared(t)
 	a := openNode(t, db, filepath.Join(t.TempDir(), "accounting.journal"))
 	defer a.Close()
 	holdApplier(t, a)

@@ -46,18 +46,32 @@ const indexedKey = "r/closed-indexed"
 // after it.
 const restFactor = 4
 
+// While accounting packets keep arriving, a purge also waits for a pause
+// of quietGap in them before its next batch, for up to its Yield (default
+// defaultYield): under constant load it then removes one batch a Yield
+// (at the default 100 a batch, 67 sessions a second, 5.8 million a day)
+// and leaves RADIUS's latency alone; in quiet hours it goes at the speed
+// its rest allows.
+const (
+	quietGap     = 100 * time.Millisecond
+	defaultYield = 1500 * time.Millisecond
+)
+
 // PurgeOptions say which closed sessions PurgeClosed removes and how.
 type PurgeOptions struct {
 	// Before removes the sessions closed before this time.
 	Before time.Time
-	// Batch is how many sessions one commit removes. Default 500.
+	// Batch is how many sessions one commit removes. Default 100.
 	Batch int
 	// Pause is the least rest between batches. Whatever it is, a batch
 	// is followed by restFactor times the time it took, so a purge takes
 	// at most a fifth of the machine from RADIUS and the portal.
 	Pause time.Duration
-	// NoRest drops the rest tied to a batch's cost, for a purge on a
-	// machine that serves nothing else meanwhile.
+	// Yield is the longest a batch waits for a pause in accounting
+	// packets. Default 1.5 s.
+	Yield time.Duration
+	// NoRest drops the rest tied to a batch's cost and the wait for a
+	// pause, for a purge on a machine that serves nothing else meanwhile.
 	NoRest bool
 	// Archive, when set, keeps a batch durably before it is removed; an
 	// error stops the purge and removes nothing more.
@@ -82,7 +96,7 @@ func (s *Store) PurgeClosed(ctx context.Context, opt PurgeOptions) (int, error) 
 		return 0, err
 	}
 	s.readBarrier() // what is journaled is in bbolt; the cursor then moves on
-	batch := orDefault(opt.Batch, 500)
+	batch := orDefault(opt.Batch, 100)
 	end := "c/" + opt.Before.UTC().Format(stampLayout)
 	total, from := 0, "c/"
 	for ctx.Err() == nil {
@@ -106,8 +120,28 @@ func (s *Store) PurgeClosed(ctx context.Context, opt PurgeOptions) (int, error) 
 		case <-ctx.Done():
 		case <-time.After(opt.rest(time.Since(t0))):
 		}
+		if !opt.NoRest {
+			s.yieldToPackets(ctx, orDefault(opt.Yield, defaultYield))
+		}
 	}
 	return total, ctx.Err()
+}
+
+// yieldToPackets waits until no accounting packet has arrived for
+// quietGap, or for at most yield.
+func (s *Store) yieldToPackets(ctx context.Context, yield time.Duration) {
+	deadline := time.Now().Add(yield)
+	for ctx.Err() == nil {
+		since := time.Since(time.Unix(0, s.lastPacket.Load()))
+		left := time.Until(deadline)
+		if since >= quietGap || left <= 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(quietGap-since, left)):
+		}
+	}
 }
 
 // closedBefore reads up to batch closed-index keys in [from, end): the

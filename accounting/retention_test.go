@@ -263,3 +263,54 @@ func TestCloseStaleGoesOnAcrossChunks(t *testing.T) {
 		t.Fatalf("%d open, want 1300", len(open))
 	}
 }
+
+// A purge yields to accounting traffic: while packets keep arriving it
+// removes one batch a Yield, and once they stop it goes on at once.
+func TestPurgeYieldsToPackets(t *testing.T) {
+	st, err := accounting.Open(storetest.Open(t), filepath.Join(t.TempDir(), "j"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	for d := range 6 {
+		id := fmt.Sprintf("old%d", d)
+		mustApply(t, st, accounting.Update{AcctID: id, Status: accounting.Start, Username: "v", At: t0})
+		mustApply(t, st, accounting.Update{AcctID: id, Status: accounting.Stop, Username: "v", At: t0.Add(time.Hour)})
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	traffic := make(chan struct{})
+	go func() { // an Interim every 10 ms, as RADIUS under load
+		defer close(traffic)
+		for i := 0; ctx.Err() == nil; i++ {
+			st.Apply(accounting.Update{NAS: "nas1", AcctID: "live", Status: accounting.Interim, InputOctets: uint64(i), At: time.Now()})
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	const yield = 300 * time.Millisecond
+	opt := accounting.PurgeOptions{Before: t0.AddDate(0, 0, 1), Batch: 2, Yield: yield}
+	start := time.Now()
+	n, err := st.PurgeClosed(context.Background(), opt)
+	took := time.Since(start)
+	stop()
+	<-traffic
+	if err != nil || n != 6 {
+		t.Fatalf("purged %d, %v; want 6", n, err)
+	}
+	if took < 2*yield { // three batches: two waits between them
+		t.Fatalf("under traffic the purge took %v, want at least %v (a batch a yield)", took, 2*yield)
+	}
+
+	for d := range 6 {
+		id := fmt.Sprintf("later%d", d)
+		mustApply(t, st, accounting.Update{AcctID: id, Status: accounting.Start, Username: "v", At: t0})
+		mustApply(t, st, accounting.Update{AcctID: id, Status: accounting.Stop, Username: "v", At: t0.Add(time.Hour)})
+	}
+	time.Sleep(150 * time.Millisecond) // quiet
+	start = time.Now()
+	if n, err := st.PurgeClosed(context.Background(), opt); err != nil || n != 6 {
+		t.Fatalf("purged %d, %v; want 6", n, err)
+	}
+	if took := time.Since(start); took >= yield {
+		t.Fatalf("with no traffic the purge took %v, want under %v", took, yield)
+	}
+}

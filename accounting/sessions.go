@@ -133,6 +133,9 @@ type Store struct {
 	log    *slog.Logger
 	reused atomic.Int64  // Acct-Session-Ids reused for a new session (reuse.go)
 	stale  staleCounters // stale.go
+	// lastPacket is when a packet last arrived (Unix ns, the real clock),
+	// for retention to yield to (retention.go).
+	lastPacket atomic.Int64
 
 	// Sessions other nodes wrote, for the committer to forget (follow.go).
 	remoteMu  sync.Mutex
@@ -251,6 +254,7 @@ func (s *Store) Apply(u Update) (applied bool, err error) {
 		u.At = s.now()
 	}
 	u.At = u.At.UTC()
+	s.lastPacket.Store(time.Now().UnixNano())
 	p := &pending{u: u}
 	if err := s.run(p); err != nil {
 		return false, err
@@ -263,6 +267,7 @@ func (s *Store) Apply(u Update) (applied bool, err error) {
 // durable, with each one's result.
 func (s *Store) ApplyAll(us []Update) (applied []bool, errs []error) {
 	applied, errs = make([]bool, len(us)), make([]error, len(us))
+	s.lastPacket.Store(time.Now().UnixNano())
 	ps := make([]pending, len(us))
 	tickets := make([]journal.Ticket, len(us))
 	for i, u := range us {

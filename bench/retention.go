@@ -36,6 +36,7 @@ type simConfig struct {
 	rounds      int
 	batch       int
 	pause       time.Duration
+	yield       time.Duration
 	nasCount    int
 	compactLast bool
 	compactKeep time.Duration
@@ -68,7 +69,8 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.DurationVar(&c.keep, "keep", 30*24*time.Hour, "retention of closed sessions")
 	fs.DurationVar(&c.purgeEvery, "purge-every", time.Hour, "simulated time between retention runs")
 	fs.BoolVar(&c.archive, "archive", true, "archive before removal (pseudonymised)")
-	fs.IntVar(&c.batch, "batch", 500, "sessions one retention commit removes")
+	fs.IntVar(&c.batch, "batch", 100, "sessions one retention commit removes")
+	fs.DurationVar(&c.yield, "yield", 1500*time.Millisecond, "longest wait of a retention batch for a pause in accounting")
 	fs.DurationVar(&c.pause, "pause", 20*time.Millisecond, "rest between retention batches")
 	fs.DurationVar(&c.radiusD, "radius-d", 10*time.Second, "each RADIUS latency run")
 	fs.IntVar(&c.radiusC, "radius-c", 16, "RADIUS clients")
@@ -172,7 +174,7 @@ func simulate(ctx context.Context, c simConfig, log io.Writer) (simResult, error
 		}
 	}
 	purge := func(ctx context.Context, before time.Time, noRest bool) (int, error) {
-		opt := accounting.PurgeOptions{Before: before, Batch: c.batch, Pause: c.pause, NoRest: noRest}
+		opt := accounting.PurgeOptions{Before: before, Batch: c.batch, Pause: c.pause, Yield: c.yield, NoRest: noRest}
 		if arch != nil {
 			opt.Archive = arch.Append
 		}

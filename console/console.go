@@ -96,6 +96,7 @@ type Config struct {
 	Vouchers     Vouchers             // optional: the vouchers page
 	Accounts     Accounts             // optional: the visitor accounts page
 	Proxy        ProxyHealth          // optional: home servers' health on the realms page
+	Certs        ClientCerts          // optional: the device certificates page
 
 	// DefaultPlan is what venues without a plan of their own get.
 	DefaultPlan hotspots.Plan
@@ -169,7 +170,7 @@ func New(cfg Config) (*Console, error) {
 }
 
 // pageNames are the templates that each combine with the layout.
-var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "realms", "vouchers", "voucher_print", "confirm", "error"}
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "realms", "vouchers", "voucher_print", "certs", "confirm", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -223,6 +224,9 @@ func (c *Console) Mount(r *mux.Router) {
 		{"POST", "/vouchers", "vouchers", c.vouchersCreate},
 		{"GET", "/vouchers/{id}", "voucher_print", c.voucherPrint},
 		{"POST", "/vouchers/{id}/revoke", "voucher_revoke", c.voucherRevoke},
+		{"GET", "/certs", "certs", c.certsPage},
+		{"POST", "/certs", "certs", c.certIssue},
+		{"POST", "/certs/{serial:[0-9a-fA-F]{1,64}}/revoke", "cert_revoke", c.certRevoke},
 	} {
 		r.Handle(b+rt.path, c.page(rt.name, c.signedIn(rt.h))).Methods(rt.method)
 	}

@@ -342,9 +342,11 @@ var dailyMessages = map[string]map[string]string{
 }
 
 func init() {
-	for lang, m := range dailyMessages {
-		for k, v := range m {
-			messages[lang][k] = v
+	for _, more := range []map[string]map[string]string{dailyMessages, certMessages} {
+		for lang, m := range more {
+			for k, v := range m {
+				messages[lang][k] = v
+			}
 		}
 	}
 }

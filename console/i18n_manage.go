@@ -4,6 +4,8 @@ package console
 // pages and the remove, disable and delete actions, merged into messages.
 var manageMessages = map[string]map[string]string{
 	"en": {
+		"certs_revoke_q":      "Revoke certificate %s?",
+		"certs_revoke_detail": "The device that holds it is refused at its next connection, resumed ones too. The account's password and its other certificates keep working.",
 		"ext":                 "Extend",
 		"ext_plus":            "+%d min",
 		"ext_minutes":         "Minutes more for %s",
@@ -61,6 +63,8 @@ var manageMessages = map[string]map[string]string{
 		"venue_in_use":        "This venue still has gateways or APs: remove them first, then the venue.",
 	},
 	"zh-Hant": {
+		"certs_revoke_q":      "要撤銷證書 %s 嗎？",
+		"certs_revoke_detail": "持有此證書的裝置下次連線時會被拒絕（包括恢復的連線）。帳戶的密碼及其他證書不受影響。",
 		"ext":                 "延長",
 		"ext_plus":            "+%d 分鐘",
 		"ext_minutes":         "為 %s 延長的分鐘數",
@@ -118,6 +122,8 @@ var manageMessages = map[string]map[string]string{
 		"venue_in_use":        "此場地仍有閘道器或接入點：請先移除它們，再移除場地。",
 	},
 	"zh-Hans": {
+		"certs_revoke_q":      "要撤销证书 %s 吗？",
+		"certs_revoke_detail": "持有此证书的设备下次连接时会被拒绝（包括恢复的连接）。账户的密码及其他证书不受影响。",
 		"ext":                 "延长",
 		"ext_plus":            "+%d 分钟",
 		"ext_minutes":         "为 %s 延长的分钟数",

@@ -35,6 +35,7 @@ func (a *App) mountConsole() error {
 		Disconnecter:   &radius.Disconnecter{NAS: a.Registry},
 		Vouchers:       vis,
 		Accounts:       vis,
+		Certs:          vis,
 		Proxy:          a.Proxy,
 		DefaultPlan:    a.Config.Plan,
 		CoverageTarget: a.Config.Coverage.TargetVenuesPerDistrict,

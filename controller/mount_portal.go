@@ -24,8 +24,8 @@ func (a *App) mountPortal() error {
 	}
 	vis := visitors.New(a.DB, a.Sealer)
 	p, err := portal.New(portal.Config{
-		Secure: secure,
-		NAS:    a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
+		Secure: secure, Gateways: a.auth, GatewaySessions: a.Sessions,
+		NAS: a.Registry, Visitors: vis, DefaultPlan: a.Config.Plan,
 		Sender: sender, Log: a.Log,
 		PublicURL: a.Config.HTTP.PublicURL, Key: portalKey, KeepSessions: a.Config.Retention.Sessions,
 		TimeLeft: portal.AccountingTimeLeft{Sessions: a.Sessions, Visitors: vis,

@@ -43,6 +43,7 @@ func (a *App) mountRADIUS() error {
 	if err != nil {
 		return err
 	}
+	a.auth = auth
 	pc := a.Config.RADIUS.Proxy
 	proxy, err := radius.NewProxy(radius.ProxyConfig{Routes: a.Registry, Registerer: a.Metrics, Log: a.Log,
 		OperatorName: pc.OperatorName, DeadAfter: pc.DeadAfter, ProbeInterval: pc.ProbeInterval})

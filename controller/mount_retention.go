@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,6 +11,7 @@ import (
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/accounting/archive"
 	"github.com/wifihk/wifihk/internal/datadir"
+	"github.com/wifihk/wifihk/portal"
 	"github.com/wifihk/wifihk/usage"
 	"github.com/wifihk/wifihk/visitors"
 )
@@ -104,12 +106,15 @@ func (r *retention) closeStale(ctx context.Context) {
 
 // staleRule reads each session's interim interval from its plan (by the
 // name in its Class), else from the default plan, remembering the plans
-// for one run.
+// for one run. openNDS sessions have none: openNDS reports only the end.
 func (r *retention) staleRule() accounting.StaleRule {
 	cfg := r.a.Config
 	plans := map[string]int{"": cfg.Plan.InterimInterval}
 	return accounting.StaleRule{Multiple: cfg.Retention.Stale.Multiple, Fallback: cfg.Retention.Stale.NoInterim,
 		Interim: func(ss accounting.Session) time.Duration {
+			if strings.HasPrefix(ss.AcctID, portal.FASAcctPrefix) {
+				return 0
+			}
 			name := ss.Plan()
 			secs, ok := plans[name]
 			if !ok {
@@ -129,7 +134,7 @@ func (r *retention) purge(ctx context.Context) {
 	cfg, now, start := r.a.Config.Retention, time.Now(), time.Now()
 	if cfg.Sessions > 0 {
 		before := now.Add(-cfg.Sessions)
-		opt := accounting.PurgeOptions{Before: before, Batch: cfg.Batch, Pause: cfg.Pause}
+		opt := accounting.PurgeOptions{Before: before, Batch: cfg.Batch, Pause: cfg.Pause, Yield: cfg.Yield}
 		if r.arch != nil {
 			opt.Archive = r.arch.Append
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/internal/datadir"
+	"github.com/wifihk/wifihk/portal"
 )
 
 // acct sends one accounting packet from the demo NAS, delay old by its
@@ -93,5 +94,26 @@ func TestServedRetentionAndStaleSessions(t *testing.T) {
 		if !strings.Contains(body, w) {
 			t.Errorf("/metrics lacks %s", w)
 		}
+	}
+}
+
+// openNDS reports a session only at its end: an hour of silence does not
+// make its session stale, as it does a RADIUS one's.
+func TestOpenNDSSessionsAreNotStale(t *testing.T) {
+	a := controllertest.Start(t, controllertest.Options{Demo: true, Configure: func(c *config.Config) {
+		c.Retention.Stale.Every = 20 * time.Millisecond
+	}})
+	nas, _ := a.Registry.LookupNAS("demo")
+	if _, err := a.Sessions.Apply(accounting.Update{NAS: nas.ID, AcctID: portal.FASAcctPrefix + "0123456789abcdef", Status: accounting.Start,
+		Username: "demo", MAC: "02:11:22:33:44:56", Class: "whk1:0011:default", At: time.Now().Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	acct(t, a, rfc2866.AcctStatusType_Value_Start, "silent", time.Hour, 0)
+	waitFor(t, "the stale close", func() bool {
+		ss, err := a.Sessions.Get("demo-localhost/silent")
+		return err == nil && ss.Stale
+	})
+	if ss, err := a.Sessions.Get(nas.ID + "/" + portal.FASAcctPrefix + "0123456789abcdef"); err != nil || !ss.Open {
+		t.Fatalf("openNDS session = %+v, %v; want it open", ss, err)
 	}
 }

@@ -43,9 +43,11 @@ type App struct {
 	// yet applied to the database.
 	Sessions *accounting.Store
 	usage    *accounting.Usage // per-NAS usage for coverage, over Sessions
-	Staff    *staff.Service    // staff accounts, API tokens, console sign-ins (mountRegistry)
-	Metrics  *prometheus.Registry
-	Router   *mux.Router
+	// auth admits the portal's logins for openNDS gateways (mountRADIUS).
+	auth    *radius.Authenticator
+	Staff   *staff.Service // staff accounts, API tokens, console sign-ins (mountRegistry)
+	Metrics *prometheus.Registry
+	Router  *mux.Router
 
 	// Proxy sends other realms' requests to their home servers (mountRADIUS).
 	Proxy *radius.Proxy

@@ -41,6 +41,18 @@ func chilliConf(t *testing.T, path string) (opts map[string][]string, nasAdd []s
 	return opts, nasAdd
 }
 
+// onlyValue returns a function that gives an option's one value in the
+// options of file, failing the test when it is not given exactly once.
+func onlyValue(t *testing.T, file string, opts map[string][]string) func(string) string {
+	return func(k string) string {
+		t.Helper()
+		if len(opts[k]) != 1 {
+			t.Fatalf("%s: %s given %d times", file, k, len(opts[k]))
+		}
+		return opts[k][0]
+	}
+}
+
 // flagOf is the value after -name in args.
 func flagOf(args []string, name string) string {
 	for i, a := range args {
@@ -56,13 +68,7 @@ func flagOf(args []string, name string) string {
 // gateway set up with them logs a visitor on through wifihk.
 func TestCoovaChilliExampleConfig(t *testing.T) {
 	c, nasAdd := chilliConf(t, "../configs/coova-chilli.conf")
-	one := func(k string) string {
-		t.Helper()
-		if len(c[k]) != 1 {
-			t.Fatalf("configs/coova-chilli.conf: %s given %d times", k, len(c[k]))
-		}
-		return c[k][0]
-	}
+	one := onlyValue(t, "configs/coova-chilli.conf", c)
 	for k, flag := range map[string]string{"radiusnasid": "nas-id", "radiussecret": "secret", "uamsecret": "uam-secret",
 		"radiuslisten": "ip", "coaport": "coa-port"} {
 		if got, want := one(k), flagOf(nasAdd, flag); got != want {

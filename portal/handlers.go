@@ -159,6 +159,9 @@ func (p *Portal) status(w http.ResponseWriter, r *http.Request, v *view) {
 	if v.uam.Res == ResAlready {
 		d.Notice = tr(v.lang, "already")
 	}
+	if v.uam.HID != "" {
+		d.Notice = tr(v.lang, "fas_wait")
+	}
 	d.Online = true
 	if v.nas.Hotspot != "" {
 		d.Venue = v.p.cfg.NAS.VenueName(v.nas.Hotspot, v.lang)
@@ -171,7 +174,9 @@ func (p *Portal) status(w http.ResponseWriter, r *http.Request, v *view) {
 			d.UserHost = u.Hostname()
 		}
 	}
-	d.LogoffURL = LogoffURL(v.uam)
+	if v.uam.HID == "" { // openNDS has no logoff URL to link to
+		d.LogoffURL = LogoffURL(v.uam)
+	}
 	v.render(http.StatusOK, "status", d)
 }
 
@@ -239,8 +244,13 @@ func (p *Portal) connect(w http.ResponseWriter, r *http.Request, v *view) {
 	v.logon(c.Username, secret)
 }
 
-// logon redirects to the gateway's /logon with the credential.
+// logon redirects to the gateway's /logon with the credential, or for an
+// openNDS client hands it to authmon.
 func (v *view) logon(username, secret string) {
+	if v.uam.HID != "" {
+		v.fasLogon(username, secret)
+		return
+	}
 	to, err := LogonURL(v.uam, v.uamsec, username, secret, v.nas.PortalAuth == "pap")
 	if err != nil {
 		v.message(http.StatusBadRequest, "err_expired_form", "err_expired_form")

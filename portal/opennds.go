@@ -82,8 +82,8 @@ func parseFASParams(s string) (FASQuery, error) {
 	kv := commaPairs(s)
 	var q FASQuery
 	var err error
-	if q.HID = kv["hid"]; len(q.HID) != 64 || strings.Trim(q.HID, "0123456789abcdef") != "" {
-		return q, fmt.Errorf("hid: %q is not 64 hex digits", clip(q.HID))
+	if q.HID, err = parseHID(kv["hid"]); err != nil || q.HID == "" {
+		return q, fmt.Errorf("hid: %q is not 64 hex digits", clip(kv["hid"]))
 	}
 	if q.ClientIP, err = netip.ParseAddr(kv["clientip"]); err != nil {
 		return q, fmt.Errorf("clientip: %q is not an IP address", clip(kv["clientip"]))
@@ -105,6 +105,14 @@ func parseFASParams(s string) (FASQuery, error) {
 		q.OriginURL, _ = SafeUserURL(u) // a bad one is dropped, as a bad userurl is
 	}
 	return q, nil
+}
+
+// parseHID accepts "" or an openNDS hid: 64 lower-case hex digits.
+func parseHID(s string) (string, error) {
+	if s != "" && (len(s) != 64 || strings.Trim(s, "0123456789abcdef") != "") {
+		return "", fmt.Errorf("hid: %q is not 64 hex digits", clip(s))
+	}
+	return s, nil
 }
 
 // commaPairs reads openNDS's "name=value, name=value" lists; a name
@@ -152,7 +160,9 @@ func AuthList(auths []FASAuth) string {
 }
 
 // FASDeauth is openNDS's report of a finished session (auth_get=deauthed,
-// sent by its BinAuth script): octets from the gateway's side.
+// sent by its BinAuth script). BytesIncoming is what the client
+// downloaded, BytesOutgoing what it sent (openNDS's fw_iptables.c), as of
+// openNDS's last counter update (every checkinterval).
 type FASDeauth struct {
 	Method                       string // client_deauth, idle_deauth, timeout_deauth, downquota_deauth, …
 	ClientMAC                    string

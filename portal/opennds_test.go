@@ -7,10 +7,14 @@ import (
 	"crypto/cipher"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/accounting"
 )
 
 // goldenFAS reads testdata/opennds-fas-level3.txt: fas, iv and key of a
@@ -149,4 +153,34 @@ func FuzzParseFASParams(f *testing.F) {
 			t.Fatalf("gateway name %q kept", q.GatewayName)
 		}
 	})
+}
+
+// authmon reads 1024 characters of a list: the queue hands out the oldest
+// grants that fit, keeps the rest until they are acknowledged, and drops
+// what no authmon took in time.
+func TestFASQueue(t *testing.T) {
+	var q fasQueue
+	t0 := time.Unix(1796364000, 0)
+	for i := range 30 {
+		q.add("nas1", FASAuth{RHID: fmt.Sprintf("%064x", i), SessionMinutes: 60}, accounting.Update{AcctID: fmt.Sprint(i)}, t0.Add(time.Duration(i)*time.Second))
+	}
+	q.add("nas2", FASAuth{RHID: "other"}, accounting.Update{}, t0)
+	l := q.list("nas1", t0.Add(time.Minute))
+	if s := AuthList(l); len(l) == 0 || len(l) == 30 || len(s) > authListMax+2 || l[0].RHID != fmt.Sprintf("%064x", 0) {
+		t.Fatalf("list of %d, %d characters: %+v", len(l), len(s), l)
+	}
+	if got, started := q.take("nas1", t0.Add(time.Minute)); len(got) != len(l) || len(started) != len(l) || len(q.list("nas1", t0.Add(time.Minute))) == 0 {
+		t.Fatalf("take: %d, %d starts, then %d left", len(got), len(started), len(q.list("nas1", t0)))
+	}
+	if started := q.ack("nas1", []string{fmt.Sprintf("%064x", 29), "unknown"}); len(started) != 1 || started[0].AcctID != "29" {
+		t.Fatalf("ack: %+v, want the Start of grant 29", started)
+	}
+	if l := q.list("nas1", t0.Add(fasPendingTTL+time.Hour)); len(l) != 0 {
+		t.Fatalf("%d stale grants listed", len(l))
+	}
+	q.add("nas2", FASAuth{RHID: "new"}, accounting.Update{}, t0.Add(time.Minute))
+	q.clear("nas2", t0.Add(time.Minute-authmonStartup))
+	if l := q.list("nas2", t0.Add(time.Minute)); len(l) != 1 || l[0].RHID != "new" {
+		t.Fatalf("cleared queue lists %+v, want only the grant made while authmon started", l)
+	}
 }

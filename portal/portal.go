@@ -86,6 +86,11 @@ type Config struct {
 	// use say; 0: until the operator deletes them.
 	KeepSessions time.Duration
 
+	// Gateways, when set, serves openNDS gateways as their FAS at
+	// Base/opennds/NAS (fas.go); GatewaySessions is then required.
+	Gateways        Authorizer
+	GatewaySessions GatewaySessions
+
 	// Secure, when set, adds the onboarding page for the 802.1X SSID
 	// (/secure) with its device profiles.
 	Secure *SecureNetwork
@@ -105,12 +110,16 @@ type Portal struct {
 	signins      web.Backoff // per account, after failed sign-ins (accounts.go)
 	hashing      chan struct{}
 	landingCache pageCache
+	fas          fasQueue // grants waiting for openNDS's authmon (fas.go)
 }
 
 // New checks cfg and builds a Portal.
 func New(cfg Config) (*Portal, error) {
 	if cfg.NAS == nil || cfg.Visitors == nil || cfg.Sender == nil {
 		return nil, errors.New("portal: NAS, Visitors and Sender are required")
+	}
+	if cfg.Gateways != nil && cfg.GatewaySessions == nil {
+		return nil, errors.New("portal: GatewaySessions is required with Gateways")
 	}
 	if err := cfg.DefaultPlan.Validate(); err != nil {
 		return nil, fmt.Errorf("portal: default plan: %w", err)
@@ -235,6 +244,9 @@ func (p *Portal) Mount(r *mux.Router) {
 		r.Handle(b+path, p.form(h)).Methods(http.MethodPost)
 	}
 	r.Handle(b+"/api", http.HandlerFunc(p.captiveAPI)).Methods(http.MethodGet)
+	if p.cfg.Gateways != nil {
+		p.mountFAS(r)
+	}
 	if p.cfg.Secure != nil {
 		r.Handle(b+"/secure", p.page(p.secure)).Methods(http.MethodGet, http.MethodHead)
 		r.HandleFunc(b+"/secure/ca.crt", p.secureCA).Methods(http.MethodGet)

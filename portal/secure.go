@@ -84,10 +84,13 @@ func (p *Portal) secureApple(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) secureWPA(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="wifihk-wpa_supplicant.conf"`)
-	wpaTemplate.Execute(w, p.cfg.Secure)
+	wpaTemplate.Execute(w, struct {
+		*SecureNetwork
+		Base string
+	}{p.cfg.Secure, p.cfg.Base})
 }
 
-var wpaTemplate = template.Must(template.New("wpa").Parse(`# WiFi@HK secure network. Save the CA (the portal's /secure/ca.crt) as
+var wpaTemplate = template.Must(template.New("wpa").Parse(`# WiFi@HK secure network. Save the CA (the portal's {{.Base}}/secure/ca.crt) as
 # /etc/wpa_supplicant/wifihk-ca.crt and put your account in identity and password.
 network={
 	ssid={{printf "%q" .SSID}}

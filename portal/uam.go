@@ -45,6 +45,9 @@ type Params struct {
 	MD        string // upper-case hex, "" when absent
 	// Dropped says why a userurl was ignored ("" when none was).
 	Dropped string
+	// HID is set for an openNDS client (opennds.go): its login goes to
+	// authmon, not to the gateway's /logon, and it needs no challenge.
+	HID string
 }
 
 // ParseQuery parses and validates a raw UAM redirect query. A bad userurl
@@ -98,7 +101,10 @@ func paramsFrom(q url.Values) (Params, error) {
 	if p.MAC, err = parseMAC(q.Get("mac")); err != nil {
 		return p, err
 	}
-	if p.Challenge, err = parseChallenge(q.Get("challenge"), p.Res); err != nil {
+	if p.HID, err = parseHID(q.Get("hid")); err != nil {
+		return p, err
+	}
+	if p.Challenge, err = parseChallenge(q.Get("challenge"), p.Res, p.HID != ""); err != nil {
 		return p, err
 	}
 	if s := q.Get("ip"); s != "" {
@@ -166,9 +172,9 @@ func parseMAC(s string) (string, error) {
 	return m, nil
 }
 
-func parseChallenge(s, res string) ([]byte, error) {
+func parseChallenge(s, res string, fas bool) ([]byte, error) {
 	if s == "" {
-		if res == ResNotYet || res == ResFailed {
+		if !fas && (res == ResNotYet || res == ResFailed) {
 			return nil, errors.New("challenge: required")
 		}
 		return nil, nil

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -96,6 +97,9 @@ func (v *view) loadToken(tok string) bool {
 // from the gateway (fullURL set), checks md. On failure it has answered.
 func (v *view) loadUAM(raw, fullURL string, checkMD bool) bool {
 	u, err := ParseQuery(raw)
+	if err == nil && fullURL != "" && u.HID != "" {
+		err = errors.New("hid: only openNDS's encrypted query gives one") // not a UAM redirect
+	}
 	if err != nil {
 		v.p.log.Info("bad UAM redirect", "err", err, "ip", clientIP(v.r))
 		v.message(http.StatusBadRequest, "err_gateway", "err_gateway")

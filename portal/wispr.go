@@ -106,7 +106,7 @@ func wisprParams(raw string) (Params, error) {
 	u := Params{Res: "wispr"}
 	if u.UAMIP, err = parseUAMIP(q.Get("uamip")); err == nil {
 		if u.UAMPort, err = parsePort(q.Get("uamport")); err == nil {
-			if u.Challenge, err = parseChallenge(q.Get("challenge"), ResNotYet); err == nil {
+			if u.Challenge, err = parseChallenge(q.Get("challenge"), ResNotYet, false); err == nil {
 				u.NASID, err = token("nasid", q.Get("nasid"), 64)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,7 +18,16 @@ import (
 )
 
 // These tests run wpa_supplicant's eapol_test (Debian eapoltest) against
-// the server: a real EAP peer and RADIUS client we did not write.
+// the server: a real EAP peer and RADIUS client we did not write. They
+// cover the matrix: each method over TLS 1.2 and TLS 1.3 (the
+// version checked in the peer's log), accepted with MPPE keys OK, rejected
+// for a wrong password (a revoked or foreign certificate for EAP-TLS), and
+// resumed with -r:
+//
+//	TTLS/PAP       TestInteropEapolTTLSPAP
+//	TTLS/MSCHAPv2  TestInteropEapolTTLSMSCHAPv2 (and an account without an NT hash)
+//	PEAP/MSCHAPv2  TestInteropEapolPEAPMSCHAPv2
+//	EAP-TLS        TestInteropEapolTLS (eap_tls_interop_test.go)
 
 func needEapolTest(t *testing.T) string {
 	t.Helper()
@@ -109,6 +119,7 @@ func TestInteropEapolTTLSPAP(t *testing.T) {
 			if !ok || !strings.Contains(out, "MPPE keys OK") {
 				t.Fatalf("want SUCCESS and MPPE keys OK:\n%s", tail(out, 60))
 			}
+			usedTLS(t, out, tc.name)
 		})
 		t.Run(tc.name+" wrong password", func(t *testing.T) {
 			out, ok := h.eapolTest(t, ttlsNetwork(h.pki.CA, "alice", "wrong-pass", tc.phase1))
@@ -128,6 +139,35 @@ func TestInteropEapolTTLSPAP(t *testing.T) {
 	}
 }
 
+// usedTLS checks in eapol_test's log that a full handshake used the TLS
+// version the subtest is named after ("TLS1.2" or "TLS1.3"), by a message
+// only that version has: EncryptedExtensions in TLS 1.3, ServerHelloDone
+// in TLS 1.2. (OpenSSL's "Using TLS version" line names the highest
+// version offered until the handshake ends.)
+func usedTLS(t *testing.T, out, name string) {
+	t.Helper()
+	want, other := "(handshake/server hello done)", "(handshake/encrypted extensions)"
+	if name == "TLS1.3" {
+		want, other = other, want
+	}
+	if !strings.Contains(out, want) || strings.Contains(out, other) {
+		t.Errorf("the handshake did not use %s (no %s, or a %s):\n%s", name, want, other, tail(out, 80))
+	}
+}
+
+// resumedRuns says, for each authentication of one eapol_test run (-r
+// repeats it), whether it resumed the TLS session. OpenSSL may log one
+// resumed handshake twice (TLS 1.3: again when the server's last message
+// arrives), so each authentication is looked at as a whole.
+func resumedRuns(out string) []bool {
+	runs := strings.Split(out, "CTRL-EVENT-EAP-SUCCESS")
+	var res []bool
+	for _, r := range runs[:len(runs)-1] {
+		res = append(res, strings.Contains(r, "resumed=1"))
+	}
+	return res
+}
+
 func tail(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) > n {
@@ -144,13 +184,23 @@ func TestInteropEapolTTLSMSCHAPv2(t *testing.T) {
 	h.addUser("carol", "carol-pass-1", true)
 	h.addUser("dave", "dave-pass-1", false)
 	for _, tc := range []struct{ name, phase1 string }{
-		{"TLS1.2", "tls_disable_tlsv1_3=1"},
+		{"TLS1.2", "tls_disable_tlsv1_3=1 tls_disable_session_ticket=0"},
 		{"TLS1.3", "tls_disable_tlsv1_3=0"},
 	} {
 		t.Run(tc.name+" accept", func(t *testing.T) {
 			out, ok := h.eapolTest(t, ttlsInner(h.pki.CA, "carol", "carol-pass-1", tc.phase1, "MSCHAPV2"))
 			if !ok || !strings.Contains(out, "MPPE keys OK: 1  mismatch: 0") || !strings.Contains(out, "Phase 2 MSCHAPV2 authentication succeeded") {
 				t.Fatalf("want SUCCESS, the server's MSCHAPv2 proof accepted and MPPE keys OK:\n%s", tail(out, 60))
+			}
+			usedTLS(t, out, tc.name)
+		})
+		t.Run(tc.name+" resumed", func(t *testing.T) {
+			out, ok := h.eapolTest(t, ttlsInner(h.pki.CA, "carol", "carol-pass-1", tc.phase1, "MSCHAPV2"), "-r", "2")
+			if !ok || !strings.Contains(out, "MPPE keys OK: 3  mismatch: 0") {
+				t.Fatalf("want three successes with MPPE keys OK:\n%s", tail(out, 80))
+			}
+			if runs := resumedRuns(out); !slices.Equal(runs, []bool{false, true, true}) {
+				t.Fatalf("runs resumed %v, want a full handshake then two resumed:\n%s", runs, tail(out, 80))
 			}
 		})
 		t.Run(tc.name+" wrong password", func(t *testing.T) {
@@ -194,6 +244,7 @@ func TestInteropEapolPEAPMSCHAPv2(t *testing.T) {
 			if !ok || !strings.Contains(out, "MPPE keys OK: 1  mismatch: 0") {
 				t.Fatalf("want SUCCESS and MPPE keys OK:\n%s", tail(out, 80))
 			}
+			usedTLS(t, out, tc.name)
 		})
 		t.Run(tc.name+" wrong password", func(t *testing.T) {
 			out, ok := h.eapolTest(t, peap("carol", "wrong-pass", tc.phase1))

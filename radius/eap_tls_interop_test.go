@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,10 @@ func TestInteropEapolTLS(t *testing.T) {
 	phase1=%q`, cert, key, h.pki.CA, phase1)
 	}
 	_, cert, key := issue("amy")
+	ic, cert2, key2 := issue("amy2")
+	if err := h.vis.RevokeClientCert("school", ic.Serial); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ name, phase1 string }{
 		{"TLS1.2", "tls_disable_tlsv1_3=1 tls_disable_session_ticket=0"},
 		{"TLS1.3", "tls_disable_tlsv1_3=0"},
@@ -53,12 +58,10 @@ func TestInteropEapolTLS(t *testing.T) {
 			if !ok || !strings.Contains(out, "MPPE keys OK: 2  mismatch: 0") {
 				t.Fatalf("want two successes with MPPE keys OK:\n%s", tail(out, 80))
 			}
-			// OpenSSL may log one resumed handshake twice (TLS 1.3: again
-			// when the commitment message arrives), so look at each run.
-			first, repeat, _ := strings.Cut(out, "CTRL-EVENT-EAP-SUCCESS")
-			if strings.Contains(first, "resumed=1") || !strings.Contains(repeat, "resumed=1") {
-				t.Fatalf("want a full handshake, then a resumed one:\n%s", tail(out, 80))
+			if runs := resumedRuns(out); !slices.Equal(runs, []bool{false, true}) {
+				t.Fatalf("runs resumed %v, want a full handshake, then a resumed one:\n%s", runs, tail(out, 80))
 			}
+			usedTLS(t, out, tc.name)
 			if !strings.Contains(out, "Attribute 1 (User-Name) length=5") {
 				t.Fatalf("the Accept does not name the certificate's account:\n%s", tail(out, 80))
 			}
@@ -66,22 +69,41 @@ func TestInteropEapolTLS(t *testing.T) {
 				t.Fatalf("the Accept has no Chargeable-User-Identity:\n%s", tail(out, 80))
 			}
 		})
+		t.Run(tc.name+" revoked", func(t *testing.T) {
+			out, ok := h.eapolTest(t, network(cert2, key2, tc.phase1))
+			if ok || !strings.Contains(out, "Access-Reject") {
+				t.Fatalf("want a reject:\n%s", tail(out, 60))
+			}
+		})
+		t.Run(tc.name+" certificate not issued by an organisation's CA", func(t *testing.T) {
+			// The server's own demo certificate: a valid chain, but not to a device CA.
+			out, ok := h.eapolTest(t, network(h.pki.Cert, h.pki.Key, tc.phase1))
+			if ok || !strings.Contains(out, "Access-Reject") {
+				t.Fatalf("want a reject:\n%s", tail(out, 60))
+			}
+		})
 	}
-	ic, cert2, key2 := issue("amy2")
-	if err := h.vis.RevokeClientCert("school", ic.Serial); err != nil {
-		t.Fatal(err)
-	}
-	t.Run("revoked", func(t *testing.T) {
-		out, ok := h.eapolTest(t, network(cert2, key2, ""))
-		if ok || !strings.Contains(out, "Access-Reject") {
-			t.Fatalf("want a reject:\n%s", tail(out, 60))
+	// The PKCS#12 file the console hands over, as a device installs it:
+	// OpenSSL must open it with the one-time password and send its chain.
+	t.Run("PKCS#12 file", func(t *testing.T) {
+		ic, _, _ := issue("amy3")
+		file, pw, err := ic.PKCS12()
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
-	t.Run("certificate not issued by an organisation's CA", func(t *testing.T) {
-		// The server's own demo certificate: a valid chain, but not to a device CA.
-		out, ok := h.eapolTest(t, network(h.pki.Cert, h.pki.Key, ""))
-		if ok || !strings.Contains(out, "Access-Reject") {
-			t.Fatalf("want a reject:\n%s", tail(out, 60))
+		p12 := filepath.Join(t.TempDir(), "amy.p12")
+		if err := os.WriteFile(p12, file, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, ok := h.eapolTest(t, fmt.Sprintf(`	key_mgmt=WPA-EAP
+	eap=TLS
+	identity="amy@school"
+	private_key=%q
+	private_key_passwd=%q
+	ca_cert=%q
+	domain_match="radius.wifi.hk"`, p12, pw, h.pki.CA))
+		if !ok || !strings.Contains(out, "MPPE keys OK: 1  mismatch: 0") {
+			t.Fatalf("want SUCCESS with MPPE keys OK:\n%s", tail(out, 80))
 		}
 	})
 }

@@ -31,3 +31,13 @@ func Admit(c Credential, n hotspots.NAS, venuePlan hotspots.Plan) (hotspots.Plan
 	}
 	return plan, nil
 }
+
+// Grant is what an admitted credential's session gets: its plan, the
+// session timeout (the plan's, cut short by the credential's expiry; 0 is
+// none) and the Class that ties the session's accounting back to the
+// admission.
+type Grant struct {
+	Plan           hotspots.Plan
+	SessionTimeout int
+	Class          string
+}

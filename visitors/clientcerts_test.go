@@ -1,12 +1,18 @@
 package visitors
 
 import (
+	"bytes"
+	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/wifihk/wifihk/internal/store"
 )
@@ -85,5 +91,46 @@ func TestClientCertIssueVerifyRevoke(t *testing.T) {
 	s.now = func() time.Time { return time.Now().Add(48 * time.Hour) }
 	if _, err := s.VerifyClientCert(parseIssued(t, other)); err == nil {
 		t.Fatal("an expired certificate passed")
+	}
+}
+
+// The PKCS#12 file opens with its password only, and holds the key of the
+// certificate, the certificate, and the organisation's CA, which the
+// server then maps to the account.
+func TestIssuedCertPKCS12(t *testing.T) {
+	s := newTestStore(t)
+	if _, err := s.AddAccount(AccountInput{Username: "amy", Password: "amy-pass-1", Org: "school"}); err != nil {
+		t.Fatal(err)
+	}
+	ic, err := s.IssueClientCert("school", "amy", 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, pw, err := ic.PKCS12()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^[a-z2-7]{4}(-[a-z2-7]{4}){3}$`).MatchString(pw) {
+		t.Errorf("password %q is not 16 letters and digits in fours", pw)
+	}
+	if _, again, _ := ic.PKCS12(); again == pw {
+		t.Error("two files got the same password")
+	}
+	if _, _, _, err := pkcs12.DecodeChain(file, "wrong-password"); err == nil {
+		t.Fatal("the file opens with a wrong password")
+	}
+	key, leaf, cas, err := pkcs12.DecodeChain(file, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, ok := key.(*ecdsa.PrivateKey); !ok || !pub.PublicKey.Equal(leaf.PublicKey) {
+		t.Fatal("the file's key is not the certificate's")
+	}
+	ca, _ := s.ClientCA("school")
+	if len(cas) != 1 || !bytes.Equal(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cas[0].Raw}), ca) {
+		t.Fatalf("the file's CA chain is %d certificates, not the organisation's CA", len(cas))
+	}
+	if user, err := s.VerifyClientCert([]*x509.Certificate{leaf}); err != nil || user != "amy" {
+		t.Fatalf("the file's certificate maps to %q, %v", user, err)
 	}
 }

@@ -3,7 +3,10 @@ package visitors
 import (
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/wifihk/wifihk/internal/store"
 )
@@ -55,23 +58,50 @@ func (d freeDay) with(held freeDay) freeDay {
 	return d
 }
 
-// decide is the allowance rule: a pass used before, or a day's allowance
-// spent, is refused.
-func (d freeDay) decide(pass string, perDay int) error {
-	switch {
-	case pass != "" && slices.Contains(d.Passes, pass):
-		return ErrUsedUp
-	case perDay > 0 && d.Used >= perDay:
+// errRetried is decide's answer for a pass accepted again inside its
+// retry window: admitted, and counted nothing more.
+var errRetried = errors.New("visitors: free pass retried")
+
+// decide is the allowance rule at now: a pass used before is refused
+// (accepted once more, uncounted, inside passRetryWindow), and so is a
+// session over the day's allowance.
+func (d freeDay) decide(pass string, perDay int, now time.Time) error {
+	if pass != "" {
+		if at, used := d.usedAt(pass); used {
+			if !at.IsZero() && now.Sub(at) >= 0 && now.Sub(at) <= passRetryWindow {
+				return errRetried
+			}
+			return ErrUsedUp
+		}
+	}
+	if perDay > 0 && d.Used >= perDay {
 		return ErrNoFreeLeft
 	}
 	return nil
 }
 
-// add counts one session, and pass, into d.
-func (d freeDay) add(pass string) freeDay {
+// usedAt reports whether pass is among d's, and when it was accepted
+// (zero when the record did not say).
+func (d freeDay) usedAt(pass string) (time.Time, bool) {
+	for _, p := range d.Passes {
+		nonce, at, timed := strings.Cut(p, "@")
+		if nonce != pass {
+			continue
+		}
+		sec, err := strconv.ParseInt(at, 10, 64)
+		if !timed || err != nil {
+			return time.Time{}, true
+		}
+		return time.Unix(sec, 0), true
+	}
+	return time.Time{}, false
+}
+
+// add counts one session, and pass accepted at now, into d.
+func (d freeDay) add(pass string, now time.Time) freeDay {
 	d.Used++
 	if pass != "" {
-		d.Passes = append(d.Passes, pass)
+		d.Passes = append(d.Passes, pass+"@"+strconv.FormatInt(now.Unix(), 10))
 		if len(d.Passes) > maxPassesKept {
 			d.Passes = d.Passes[len(d.Passes)-maxPassesKept:]
 		}
@@ -93,10 +123,13 @@ func (s *Store) countHeld(key, pass string, perDay int, werr error) error {
 	if s.held.days == nil {
 		s.held.days = map[string]freeDay{}
 	}
-	h := s.held.days[key]
-	if refusal := d.with(h).decide(pass, perDay); refusal != nil {
+	h, now := s.held.days[key], s.now()
+	switch refusal := d.with(h).decide(pass, perDay, now); {
+	case errors.Is(refusal, errRetried):
+		return nil
+	case refusal != nil:
 		return refusal
 	}
-	s.held.days[key] = h.add(pass)
+	s.held.days[key] = h.add(pass, now)
 	return nil
 }

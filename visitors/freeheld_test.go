@@ -21,6 +21,8 @@ func TestFreePassOnAFullDisk(t *testing.T) {
 	sealer, _ := secrets.New(key)
 	db, faults := storetest.OpenFaulty(t)
 	st := visitors.New(db, sealer)
+	now := time.Now()
+	st.SetNow(func() time.Time { return now })
 	const mac = "02:00:00:00:00:07"
 	issue := func(perDay int) string {
 		t.Helper()
@@ -36,6 +38,10 @@ func TestFreePassOnAFullDisk(t *testing.T) {
 	if err := st.Consume(first); err != nil {
 		t.Fatalf("first pass on a full disk: %v", err)
 	}
+	if err := st.Consume(first); err != nil {
+		t.Fatalf("the same pass retried at once: %v", err)
+	}
+	now = now.Add(time.Minute) // past the retry window
 	if err := st.Consume(first); !errors.Is(err, visitors.ErrUsedUp) {
 		t.Fatalf("the same pass again: %v, want ErrUsedUp", err)
 	}

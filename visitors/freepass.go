@@ -162,6 +162,14 @@ func (s *Store) usePass(p pass) error {
 	return s.countFree(freeDayKey(p.mac.String(), p.issued), hex.EncodeToString(p.nonce[:]), p.perDay)
 }
 
+// passRetryWindow is how long after a pass is accepted the same pass is
+// accepted again without counting: its gateway's retries of the one
+// login, perhaps to another node after the first answered and died before
+// the Access-Accept reached the gateway. A pass is bound to one device at
+// one gateway, so a second Accept inside the window is the same login;
+// after it, the pass is used up.
+const passRetryWindow = 30 * time.Second
+
 // UseFreeSession counts a session of a remembered device, let in by MAC
 // authentication without a pass, against its daily allowance perDay (0 =
 // no limit); it fails with ErrNoFreeLeft when that is spent.
@@ -175,6 +183,7 @@ func (s *Store) UseFreeSession(mac string, perDay int) error {
 func (s *Store) countFree(key, pass string, perDay int) error {
 	var refusal error
 	var held freeDay
+	now := s.now()
 	err := s.db.Batch(func(tx *store.Tx) error {
 		held = s.held.get(key) // Batch may run this again
 		var d freeDay
@@ -182,18 +191,21 @@ func (s *Store) countFree(key, pass string, perDay int) error {
 			return err
 		}
 		d = d.with(held)
-		if refusal = d.decide(pass, perDay); refusal != nil {
+		if refusal = d.decide(pass, perDay, now); refusal != nil {
 			// An error would make bbolt roll back the whole group and run
 			// it again, then run this one alone: a commit more per refusal.
 			return nil
 		}
-		return tx.Put(store.Allowances, key, d.add(pass))
+		return tx.Put(store.Allowances, key, d.add(pass, now))
 	})
 	if err != nil {
 		return s.countHeld(key, pass, perDay, err) // freeheld.go
 	}
 	if refusal == nil {
 		s.held.stored(key, held)
+	}
+	if errors.Is(refusal, errRetried) {
+		return nil
 	}
 	return refusal
 }

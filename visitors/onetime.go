@@ -158,8 +158,10 @@ func freeDayKey(mac string, t time.Time) string {
 
 type freeDay struct {
 	Used int `json:"used"`
-	// Passes are the free passes accepted that day (their nonces, the
-	// latest maxPassesKept), so none is accepted twice.
+	// Passes are the free passes accepted that day, so none is accepted
+	// twice outside its retry window: each its nonce, then "@" and the
+	// Unix second it was accepted (older records have no time), the latest
+	// maxPassesKept.
 	Passes []string `json:"passes,omitempty"`
 }
 

@@ -182,10 +182,11 @@ func TestFreePass(t *testing.T) {
 	if _, err := New(s.db, other).Get(c.Username); !errors.Is(err, ErrUnknown) {
 		t.Errorf("another master key reads the pass: %v", err)
 	}
-	// Used once only, and only within its TTL.
+	// Used once only (past its retry window), and only within its TTL.
 	if err := s.Consume(c.Username); err != nil {
 		t.Fatal(err)
 	}
+	now = now.Add(passRetryWindow + time.Second)
 	if err := s.Consume(c.Username); !errors.Is(err, ErrUsedUp) {
 		t.Fatalf("second use: %v, want ErrUsedUp", err)
 	}
@@ -193,6 +194,51 @@ func TestFreePass(t *testing.T) {
 	now = now.Add(OneTimeTTL)
 	if got, _ := s.Get(late.Username); !errors.Is(got.Usable(now), ErrExpired) {
 		t.Fatalf("after its TTL the pass is %+v", got)
+	}
+}
+
+// A gateway's retry of a login whose Access-Accept it never got (the node
+// that answered died) is accepted again inside the retry window, counting
+// nothing more; after the window, or from a record older than the window's
+// times, the pass is used up.
+func TestFreePassRetryWindow(t *testing.T) {
+	s := newTestStore(t)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	const mac = "aa:bb:cc:dd:ee:07"
+	issue := func() string {
+		t.Helper()
+		c, _, _, err := s.IssueFree(OneTimeInput{MAC: mac, NAS: "nas-7"}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Username
+	}
+	first, second := issue(), issue()
+	if err := s.Consume(first); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(passRetryWindow - time.Second)
+	if err := s.Consume(first); err != nil {
+		t.Fatalf("the same pass retried inside the window: %v", err)
+	}
+	if n, err := s.FreeUsedToday(mac); err != nil || n != 1 {
+		t.Fatalf("after a retry FreeUsedToday = %d, %v; want 1", n, err)
+	}
+	if err := s.Consume(second); !errors.Is(err, ErrNoFreeLeft) {
+		t.Fatalf("another pass over an allowance of 1: %v, want ErrNoFreeLeft", err)
+	}
+	now = now.Add(2 * time.Second)
+	if err := s.Consume(first); !errors.Is(err, ErrUsedUp) {
+		t.Fatalf("the same pass after the window: %v, want ErrUsedUp", err)
+	}
+	// A record written before passes carried their time: used up at once.
+	d := freeDay{Used: 1, Passes: []string{"0102030405ff"}}
+	if err := d.decide("0102030405ff", 0, now); !errors.Is(err, ErrUsedUp) {
+		t.Fatalf("an untimed pass: %v, want ErrUsedUp", err)
+	}
+	if err := d.decide("0102030405fe", 0, now); err != nil {
+		t.Fatalf("another pass: %v", err)
 	}
 }
 

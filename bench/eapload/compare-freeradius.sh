@@ -4,7 +4,12 @@
 # against Debian's stock FreeRADIUS 3.2 on this machine, alternating, with
 # the same ECDSA P-256 server certificate, and prints one line per run.
 #
-#   bench/eapload/compare-freeradius.sh [CONCURRENCY] [DURATION] [ROUNDS]
+#   bench/eapload/compare-freeradius.sh [-pin] [CONCURRENCY] [DURATION] [ROUNDS]
+#
+# -pin runs each server on CPU 1 and the load tool on CPU 0 (taskset), so
+# that each server has one core of its own and the tool's handshakes (as
+# costly as the server's) do not take from it: the servers' own capacity.
+# Without it all three share both cores as they come.
 #
 # FreeRADIUS: /etc/freeradius/3.0 copied as shipped, moved to other ports,
 # default_eap_type = ttls, wifihk's demo certificate and key (made by
@@ -16,6 +21,11 @@
 # then wifihk alone with TLS 1.3.
 # Needs: go, freeradius, radclient. Leaves nothing running.
 set -euo pipefail
+srvpin=() toolpin=()
+if [ "${1:-}" = -pin ]; then
+  srvpin=(taskset -c 1) toolpin=(taskset -c 0)
+  shift
+fi
 C=${1:-16}
 D=${2:-10s}
 ROUNDS=${3:-2}
@@ -28,7 +38,7 @@ trap cleanup EXIT
 # wifihk first: serve -demo makes the certificate both servers use.
 go build -o "$work/wifihk" ./cmd/wifihk
 go build -o "$work/wifihk-bench" ./cmd/wifihk-bench
-"$work/wifihk" serve -demo -data "$work/whk" -radius-auth 127.0.0.1:33812 -radius-acct 127.0.0.1:33813 \
+"${srvpin[@]}" "$work/wifihk" serve -demo -data "$work/whk" -radius-auth 127.0.0.1:33812 -radius-acct 127.0.0.1:33813 \
   -http 127.0.0.1:0 -https 127.0.0.1:0 2>"$work/wifihk.log" &
 pids+=($!)
 whkpid=$!
@@ -57,7 +67,7 @@ authorize="$work/fr/mods-config/files/authorize"
   cat /etc/freeradius/3.0/mods-config/files/authorize
 } > "$work/authorize" && mv "$work/authorize" "$authorize"
 freeradius -C -d "$work/fr" >/dev/null
-freeradius -f -d "$work/fr" -l "$work/fr.log" &
+"${srvpin[@]}" freeradius -f -d "$work/fr" -l "$work/fr.log" &
 pids+=($!)
 frpid=$!
 
@@ -74,7 +84,7 @@ for a in 127.0.0.1:34812 127.0.0.1:33812; do
   echo 'User-Name=demo,User-Password=demo1234,Message-Authenticator=0x00' | radclient -q -t 5 "$a" auth testing123
 done
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D; certificate: ECDSA P-256"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D; certificate: ECDSA P-256${srvpin:+; servers on CPU 1, load tool on CPU 0}"
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
 # Each line ends with the server's CPU per accepted conversation and the
@@ -82,7 +92,7 @@ tck=$(getconf CLK_TCK)
 bench() {
   local name=$1 addr=$2 pid=$3; shift 3
   local c0 out; c0=$(cpu "$pid")
-  out=$(/usr/bin/time -f 'TOOLCPU %U %S' "$work/wifihk-bench" eap -server "$addr" -c "$C" -d "$D" -json "$@" 2>&1)
+  out=$(/usr/bin/time -f 'TOOLCPU %U %S' "${toolpin[@]}" "$work/wifihk-bench" eap -server "$addr" -c "$C" -d "$D" -json "$@" 2>&1)
   local c1; c1=$(cpu "$pid")
   echo "$out" | awk -v name="$name" -v args="$*" -v srv=$((c1 - c0)) -v tck="$tck" '
     /^TOOLCPU/ { tool = $2 + $3; next }

@@ -18,6 +18,7 @@ func cmdCertIssue(_ context.Context, e *Env, args []string) error {
 	user := fs.String("username", "", "the account (a member of -org) the certificate signs in")
 	valid := fs.Duration("valid", 365*24*time.Hour, "how long the certificate is valid")
 	out := fs.String("out", "", "write OUT.crt, OUT.key (mode 0600) and OUT-ca.crt")
+	p12 := fs.Bool("p12", false, "also write OUT.p12 (PKCS#12: certificate, key and CA) under a new password printed once")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -39,10 +40,22 @@ func cmdCertIssue(_ context.Context, e *Env, args []string) error {
 			return fmt.Errorf("cert issue: %w", err)
 		}
 	}
-	return e.result(map[string]any{"org": ic.Org, "serial": ic.Serial, "username": ic.Username, "not_after": ic.NotAfter,
-		"cert": *out + ".crt", "key": *out + ".key", "ca": *out + "-ca.crt"},
-		"issued %s's certificate %s for %s, valid until %s: %s.crt, %s.key, CA %s-ca.crt\n",
+	res := map[string]any{"org": ic.Org, "serial": ic.Serial, "username": ic.Username, "not_after": ic.NotAfter,
+		"cert": *out + ".crt", "key": *out + ".key", "ca": *out + "-ca.crt"}
+	text := fmt.Sprintf("issued %s's certificate %s for %s, valid until %s: %s.crt, %s.key, CA %s-ca.crt\n",
 		ic.Org, ic.Serial, ic.Username, ic.NotAfter.Format("2006-01-02"), *out, *out, *out)
+	if *p12 {
+		file, pw, err := ic.PKCS12()
+		if err == nil {
+			err = os.WriteFile(*out+".p12", file, 0o600)
+		}
+		if err != nil {
+			return fmt.Errorf("cert issue: %w", err)
+		}
+		res["p12"], res["p12_password"] = *out+".p12", pw
+		text += fmt.Sprintf("PKCS#12 file %s.p12, password (shown once) %s\n", *out, pw)
+	}
+	return e.result(res, "%s", text)
 }
 
 func cmdCertRevoke(_ context.Context, e *Env, args []string) error {

@@ -19,7 +19,7 @@ func cmdNASAdd(_ context.Context, e *Env, args []string) error {
 	fs.IntVar(&in.CoAPort, "coa-port", 3799, "its RFC 5176 CoA/Disconnect port")
 	fs.StringVar(&in.RequireMA, "require-message-authenticator", "require", "require, auto or off (BlastRADIUS)")
 	fs.StringVar(&in.Identifier, "nas-id", "", "NAS-Identifier / UAM nasid it sends")
-	fs.StringVar(&in.UAMSecret, "uam-secret", "", "UAM secret shared with the portal")
+	fs.StringVar(&in.UAMSecret, "uam-secret", "", "UAM secret shared with the portal (an openNDS gateway's faskey)")
 	fs.StringVar(&in.PortalAuth, "portal-auth", "chap", "how the portal logs visitors on: chap or pap")
 	fs.StringVar(&in.Cert.Issuer, "cert-issuer", "", "RadSec: issuer CN (or full DN) of the client certificate it presents")
 	fs.StringVar(&in.Cert.Subject, "cert-subject", "", "RadSec: subject CN of its client certificate")
@@ -92,7 +92,7 @@ func cmdNASUpdate(_ context.Context, e *Env, args []string) error {
 		"hotspot":                       fs.String("hotspot", "", "venue ORG/LOCATIONID it serves (\"\" for none)"),
 		"require-message-authenticator": fs.String("require-message-authenticator", "", "require, auto or off (BlastRADIUS)"),
 		"nas-id":                        fs.String("nas-id", "", "NAS-Identifier / UAM nasid it sends (\"\" for none)"),
-		"uam-secret":                    fs.String("uam-secret", "", "UAM secret shared with the portal (\"\" for none)"),
+		"uam-secret":                    fs.String("uam-secret", "", "UAM secret shared with the portal, or openNDS faskey (\"\" for none)"),
 		"portal-auth":                   fs.String("portal-auth", "", "how the portal logs visitors on: chap or pap"),
 	}
 	coa := fs.Int("coa-port", 3799, "its RFC 5176 CoA/Disconnect port")

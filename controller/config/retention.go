@@ -39,10 +39,13 @@ type Retention struct {
 
 	// Every is how often the purge runs. Default 10m.
 	Every time.Duration `yaml:"every"`
-	// Batch is how many sessions one commit removes. Default 500.
+	// Batch is how many sessions one commit removes. Default 100.
 	Batch int `yaml:"batch"`
 	// Pause is the rest between batches, for RADIUS. Default 20ms.
 	Pause time.Duration `yaml:"pause"`
+	// Yield is the longest a batch waits for a pause in accounting
+	// traffic while it keeps coming. Default 1.5s.
+	Yield time.Duration `yaml:"yield"`
 	// Disabled turns retention and the stale-session close off on this
 	// node: in a cluster on PostgreSQL, one node should run them.
 	Disabled bool `yaml:"disabled"`
@@ -80,7 +83,7 @@ func DefaultRetention() Retention {
 		Sessions: 397 * day, OneTimeCredentials: day, Devices: day, SignupCodes: time.Hour,
 		FreeAllowances: 2 * day, APSeries: 2 * day, VenueSeries: 30 * day, Alerts: 90 * day, Receipts: 7 * day,
 		UsageHourly: 397 * day,
-		Every:       10 * time.Minute, Batch: 500, Pause: 20 * time.Millisecond,
+		Every:       10 * time.Minute, Batch: 100, Pause: 20 * time.Millisecond, Yield: 1500 * time.Millisecond,
 		Stale:   Stale{Multiple: 3, NoInterim: day, Every: time.Minute},
 		Archive: Archive{Pseudonymise: true},
 	}
@@ -103,6 +106,7 @@ func (r Retention) validate() error {
 		{"usage_hourly", r.UsageHourly, 2 * day},
 		{"every", r.Every, time.Millisecond},
 		{"pause", r.Pause, 0},
+		{"yield", r.Yield, 0},
 		{"stale.no_interim", r.Stale.NoInterim, time.Minute},
 		{"stale.every", r.Stale.Every, time.Millisecond},
 	} {

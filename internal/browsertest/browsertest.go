@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -196,4 +197,95 @@ func NoSeriousViolations(ctx context.Context, t testing.TB, axe, where string) {
 			t.Logf("axe on %s (minor): %s", where, v)
 		}
 	}
+}
+
+// Downloads lets Chromium save what a click downloads into a temp dir, as
+// a person's browser would, and hands each file to the test.
+type Downloads struct {
+	ctx   context.Context
+	dir   string
+	begin chan *browser.EventDownloadWillBegin
+	done  chan *browser.EventDownloadProgress
+}
+
+// AllowDownloads turns downloads on for the tab of ctx.
+func AllowDownloads(t testing.TB, ctx context.Context) *Downloads {
+	t.Helper()
+	d := &Downloads{ctx: ctx, dir: t.TempDir(),
+		begin: make(chan *browser.EventDownloadWillBegin, 8), done: make(chan *browser.EventDownloadProgress, 8)}
+	err := chromedp.Listen(ctx, func(ev any) { // fast, never blocking: see chromedp.Listen
+		switch ev := ev.(type) {
+		case *browser.EventDownloadWillBegin:
+			select {
+			case d.begin <- ev:
+			default:
+			}
+		case *browser.EventDownloadProgress:
+			if ev.State != browser.DownloadProgressStateInProgress {
+				select {
+				case d.done <- ev:
+				default:
+				}
+			}
+		}
+	})
+	if err != nil {
+		t.Fatalf("browsertest: listen for downloads: %v", err)
+	}
+	on := true
+	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: d.dir, EventsEnabled: &on})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("browsertest: allow downloads: %v", err)
+	}
+	return d
+}
+
+// Click clicks the element sel, waits for the download it starts to
+// finish, and returns the file's suggested name and its bytes.
+func (d *Downloads) Click(t testing.TB, sel string) (name string, data []byte) {
+	t.Helper()
+	if err := chromedp.Do(d.ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		t.Fatalf("browsertest: click %s: %v", sel, err)
+	}
+	var began *browser.EventDownloadWillBegin
+	select {
+	case began = <-d.begin:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("browsertest: %s started no download", sel)
+	}
+	select {
+	case ev := <-d.done:
+		if ev.GUID != began.GUID || ev.State != browser.DownloadProgressStateCompleted {
+			t.Fatalf("browsertest: download of %s: %s", began.SuggestedFilename, ev.State)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("browsertest: the download of %s did not finish", began.SuggestedFilename)
+	}
+	data, err := os.ReadFile(filepath.Join(d.dir, began.GUID)) // allowAndName: saved under its GUID
+	if err != nil {
+		t.Fatalf("browsertest: %v", err)
+	}
+	return began.SuggestedFilename, data
+}
+
+// Do runs steps in the tab and fails the test naming what it was doing.
+func Do(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// Text is the visible text of the element sel, trimmed.
+func Text(t testing.TB, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
 }

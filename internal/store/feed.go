@@ -88,6 +88,15 @@ func (db *DB) Listening() bool {
 	return true
 }
 
+// Shared reports whether other processes (or, as Options.Shared says,
+// other writers in this one) may write the same records: true for a
+// backend with a feed. On a store that is not shared, what a writer
+// wrote is still what the store holds.
+func (db *DB) Shared() bool {
+	_, feed := db.be.(interface{ Listening() bool })
+	return feed || db.shared
+}
+
 // SetLogger sets where a shared backend's feed logs a lost connection.
 func (db *DB) SetLogger(l *slog.Logger) {
 	if s, ok := db.be.(interface{ SetLogger(*slog.Logger) }); ok {

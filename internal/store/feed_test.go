@@ -109,3 +109,18 @@ func equalChanges(a, b []Change) bool {
 		return x.Bucket == y.Bucket && x.All == y.All && x.Local == y.Local && slices.Equal(x.Keys, y.Keys)
 	})
 }
+
+// A bbolt file has one process writing it: not shared unless the
+// Options say so (tests that run two nodes' writers on one file).
+func TestSharedOnlyWhenSaid(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		db, err := Open(t.TempDir(), Options{Shared: shared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db.Shared() != shared {
+			t.Errorf("Options{Shared: %v}: Shared() = %v", shared, db.Shared())
+		}
+		db.Close()
+	}
+}

@@ -19,6 +19,7 @@ type DB struct {
 	path   string // the file, for a file backend
 	damage damageLog
 	feed   feed // changes to subscribers (feed.go)
+	shared bool // Options.Shared
 }
 
 // Options tune Open. The zero value is the production default.
@@ -33,6 +34,11 @@ type Options struct {
 	// schema 4 hashes voucher codes. Without it, Open fails with
 	// ErrNeedKey only when such a migration has records to convert.
 	Key func(label string) []byte
+	// Shared says that several writers of the same records share this
+	// store although its backend has no feed: the tests that run two
+	// accounting stores, as two nodes, on one bbolt file. A backend with a
+	// feed (PostgreSQL) is shared anyway.
+	Shared bool
 }
 
 // Open opens (creating if needed) the store of data dir dir and brings its
@@ -69,7 +75,7 @@ func OpenFile(path string, opt Options) (*DB, error) {
 // opt.Key for a migration that needs it); the DB closes the backend, which
 // New also does when it fails.
 func New(be Backend, opt Options) (*DB, error) {
-	db := &DB{be: be}
+	db := &DB{be: be, shared: opt.Shared}
 	if err := db.migrate(opt); err != nil {
 		be.Close()
 		return nil, err

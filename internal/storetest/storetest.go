@@ -19,14 +19,20 @@ import (
 
 // Open returns a store in a fresh temp dir (or database), closed and
 // checked at cleanup.
-func Open(t testing.TB) *store.DB {
+func Open(t testing.TB) *store.DB { return open(t, store.Options{}) }
+
+// OpenShared is Open for a test whose several writers of the same
+// records, as several nodes, share the store (store.Options.Shared).
+func OpenShared(t testing.TB) *store.DB { return open(t, store.Options{Shared: true}) }
+
+func open(t testing.TB, opt store.Options) *store.DB {
 	t.Helper()
 	var db *store.DB
 	var err error
 	if os.Getenv("WIFIHK_TEST_STORE") == "postgres" {
-		db, err = postgres.Open(pgtest.NewDB(t), store.Options{})
+		db, err = postgres.Open(pgtest.NewDB(t), opt)
 	} else {
-		db, err = store.Open(t.TempDir(), store.Options{})
+		db, err = store.Open(t.TempDir(), opt)
 	}
 	if err != nil {
 		t.Fatalf("storetest: %v", err)

@@ -73,6 +73,9 @@ func (l *feedLog) drain() []store.Change {
 // waitListening waits until db's feed connection is up.
 func waitListening(t *testing.T, db *store.DB) {
 	t.Helper()
+	if !db.Shared() {
+		t.Fatal("a PostgreSQL store says it is not shared")
+	}
 	for deadline := time.Now().Add(5 * time.Second); !db.Listening(); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("feed not listening after 5 s")
