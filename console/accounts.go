@@ -3,8 +3,11 @@ package console
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/gorilla/mux"
 
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/visitors"
@@ -20,10 +23,12 @@ type accountsData struct {
 	Q        string
 	Searched bool
 	Account  *visitors.Credential
-	Sessions []sessionRow
-	Import   *visitors.AccountImport
-	DryRun   bool
-	MaxRows  int
+	// CanChange: the principal may disable and delete this account.
+	CanChange bool
+	Sessions  []sessionRow
+	Import    *visitors.AccountImport
+	DryRun    bool
+	MaxRows   int
 }
 
 func (c *Console) newAccountsData(v *view) *accountsData {
@@ -47,17 +52,36 @@ func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, v *view) 
 		v.Status, v.Error = http.StatusBadRequest, v.T("acc_bad_q")
 		return "accounts"
 	}
-	cred, err := c.cfg.Accounts.Get(name)
+	cred, err := c.readableAccount(v, name)
 	switch {
-	case errors.Is(err, visitors.ErrUnknown):
+	case errors.Is(err, errNotFound):
 		return "accounts"
 	case err != nil:
 		return c.fail(v, err)
 	}
-	if cred.Kind != visitors.KindAccount || !v.User.CanReadOwned(cred.Org) {
-		return "accounts" // not found, as far as this principal knows
+	return c.showAccount(v, d, cred)
+}
+
+// readableAccount is the visitor account name if the principal may see
+// it, else errNotFound: other organisations' accounts, and for operators
+// the accounts of no organisation (signed up on the portal).
+func (c *Console) readableAccount(v *view, name string) (visitors.Credential, error) {
+	cred, err := c.cfg.Accounts.Get(name)
+	switch {
+	case errors.Is(err, visitors.ErrUnknown):
+		return cred, errNotFound
+	case err != nil:
+		return cred, err
+	case cred.Kind != visitors.KindAccount || !v.User.CanReadOwned(cred.Org):
+		return visitors.Credential{}, errNotFound
 	}
-	d.Account = &cred
+	return cred, nil
+}
+
+// showAccount fills the page with an account and its newest sessions.
+func (c *Console) showAccount(v *view, d *accountsData, cred visitors.Credential) string {
+	d.Account, d.Searched, d.Q = &cred, true, cred.Username
+	d.CanChange = d.CanWrite && v.User.CanWrite(cred.Org)
 	if c.cfg.Sessions == nil {
 		return "accounts"
 	}
@@ -66,7 +90,7 @@ func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, v *view) 
 		return c.fail(v, err)
 	}
 	ss, err := c.cfg.Sessions.NewestWhere(func(s *accounting.Session) bool {
-		return s.Username == name && v.Sees(venues[s.NAS].Org())
+		return s.Username == cred.Username && v.Sees(venues[s.NAS].Org())
 	}, accountSessionsShown)
 	if err != nil {
 		return c.fail(v, err)
@@ -75,6 +99,44 @@ func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, v *view) 
 		d.Sessions = append(d.Sessions, sessionRow{Session: s, Venue: venues[s.NAS]})
 	}
 	return "accounts"
+}
+
+// accountAction disables, enables or (once confirmed) deletes a visitor
+// account of the principal's organisation, and shows what is left.
+func (c *Console) accountAction(w http.ResponseWriter, r *http.Request, v *view) string {
+	d := c.newAccountsData(v)
+	if d.Off {
+		return c.fail(v, errNotFound)
+	}
+	action := mux.Vars(r)["action"]
+	cred, err := c.readableAccount(v, r.PostFormValue("username"))
+	if err != nil {
+		return c.fail(v, err)
+	}
+	if !d.CanWrite || !v.User.CanWrite(cred.Org) {
+		return c.fail(v, errForbidden)
+	}
+	switch action {
+	case "delete":
+		if !confirmed(r, v, confirmation{Action: c.cfg.Base + "/accounts/delete", Fields: map[string]string{"username": cred.Username},
+			Question: v.T("acc_delete_q", cred.Username), Detail: v.T("acc_delete_detail"), Button: v.T("acc_delete"),
+			Cancel: c.cfg.Base + "/accounts?q=" + url.QueryEscape(cred.Username)}) {
+			return "confirm"
+		}
+		if err := c.cfg.Accounts.DeleteAccount(cred.Username); err != nil {
+			return c.fail(v, err)
+		}
+		c.audit(*v.User, "account.delete", cred.Username, cred.Org, "")
+		v.Notice = v.T("acc_deleted", cred.Username)
+		return "accounts"
+	default:
+		if cred, err = c.cfg.Accounts.SetAccountDisabled(cred.Username, action == "disable"); err != nil {
+			return c.fail(v, err)
+		}
+		c.audit(*v.User, "account."+action, cred.Username, cred.Org, "")
+		v.Notice = v.T("acc_done_"+action, cred.Username)
+		return c.showAccount(v, d, cred)
+	}
 }
 
 // accountsImport checks, and unless asked for a dry run adds, the

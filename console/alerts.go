@@ -48,6 +48,7 @@ func (c *Console) alerts(w http.ResponseWriter, r *http.Request, v *view) string
 		}
 		d.NAS = silent
 	}
+	alertsSummary(v, &d)
 	return "alerts"
 }
 

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sort"
 	"strings"
@@ -252,7 +253,8 @@ func TestBrowserRegisterVenueAndAP(t *testing.T) {
 }
 
 // testNAS answers every authentic Disconnect-Request with Disconnect-ACK
-// and reports the Acct-Session-Id it was asked to end.
+// and reports the Acct-Session-Id it was asked to end, and every
+// CoA-Request with CoA-ACK, reporting the Session-Timeout it asked for.
 func testNAS(t *testing.T, secret string) (port int, asked <-chan string) {
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -271,11 +273,17 @@ func testNAS(t *testing.T, secret string) (port int, asked <-chan string) {
 				continue
 			}
 			req, err := layeh.Parse(buf[:n], []byte(secret))
-			if err != nil || req.Code != layeh.CodeDisconnectRequest {
+			if err != nil || (req.Code != layeh.CodeDisconnectRequest && req.Code != layeh.CodeCoARequest) {
 				continue
 			}
-			ch <- rfc2866.AcctSessionID_GetString(req) + " " + rfc2865.UserName_GetString(req)
-			b, err := req.Response(layeh.CodeDisconnectACK).Encode()
+			answer := layeh.CodeDisconnectACK
+			if req.Code == layeh.CodeCoARequest {
+				answer = layeh.CodeCoAACK
+				ch <- fmt.Sprintf("CoA %s Session-Timeout=%d", rfc2866.AcctSessionID_GetString(req), rfc2865.SessionTimeout_Get(req))
+			} else {
+				ch <- rfc2866.AcctSessionID_GetString(req) + " " + rfc2865.UserName_GetString(req)
+			}
+			b, err := req.Response(answer).Encode()
 			if err == nil {
 				conn.WriteToUDPAddrPort(b, from)
 			}
@@ -306,7 +314,23 @@ func TestBrowserDisconnect(t *testing.T) {
 	do(t, ctx, "sessions", chromedp.Navigate(a.URL+"/console/sessions?q=visitor7"), chromedp.WaitVisible(chromedp.CSS(`tr[data-session="test-nas/sess-77"]`)))
 	browsertest.NoSeriousViolations(ctx, t, axe, "sessions with a session")
 	browsertest.Screenshot(ctx, t, shots, "sessions.png")
-	do(t, ctx, "disconnect", chromedp.Click(chromedp.CSS(`tr[data-session="test-nas/sess-77"] button`)),
+	// Extend by 30 minutes: a CoA-Request with the new Session-Timeout.
+	do(t, ctx, "extend", chromedp.SetValue(chromedp.CSS(`tr[data-session="test-nas/sess-77"] select`), "30"),
+		chromedp.Click(chromedp.CSS(`tr[data-session="test-nas/sess-77"] form.extend button`)), chromedp.WaitVisible(chromedp.ID("disconnect-result")))
+	select {
+	case got := <-asked:
+		var timeout int // 30 min and the seconds it has run
+		if _, err := fmt.Sscanf(got, "CoA sess-77 Session-Timeout=%d", &timeout); err != nil || timeout < 1800 || timeout > 1800+300 {
+			t.Errorf("the NAS was asked %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the NAS got no CoA-Request")
+	}
+	if res := text(t, ctx, "#disconnect-result"); res != "test-nas/sess-77: CoA-ACK" {
+		t.Errorf("extend result shown %q", res)
+	}
+	browsertest.Screenshot(ctx, t, shots, "extended.png")
+	do(t, ctx, "disconnect", chromedp.Click(chromedp.CSS(`tr[data-session="test-nas/sess-77"] button.danger`)),
 		chromedp.WaitVisible(chromedp.ID("disconnect-result")))
 	select {
 	case got := <-asked:

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,6 +169,19 @@ func (c *Console) certRevoke(w http.ResponseWriter, r *http.Request, v *view) st
 		return c.fail(v, errForbidden)
 	}
 	serial := strings.ToLower(mux.Vars(r)["serial"])
+	certs, err := c.cfg.Certs.ClientCerts(org)
+	if err != nil {
+		return c.fail(v, err)
+	}
+	if !slices.ContainsFunc(certs, func(cc visitors.ClientCert) bool { return cc.Serial == serial }) {
+		return c.fail(v, errNotFound) // asked before confirming: no question about another's serial
+	}
+	list := c.cfg.Base + "/certs?org=" + url.QueryEscape(org)
+	if !confirmed(r, v, confirmation{Action: c.cfg.Base + "/certs/" + url.PathEscape(serial) + "/revoke", Fields: map[string]string{"org": org},
+		Question: v.T("certs_revoke_q", serial), Detail: v.T("certs_revoke_detail"), Button: v.T("certs_revoke"), Cancel: list}) {
+		v.Section = "certs"
+		return "confirm"
+	}
 	if err := c.cfg.Certs.RevokeClientCert(org, serial); err != nil {
 		if errors.Is(err, visitors.ErrCertUnknown) {
 			return c.fail(v, errNotFound)
@@ -175,6 +189,6 @@ func (c *Console) certRevoke(w http.ResponseWriter, r *http.Request, v *view) st
 		return c.fail(v, err)
 	}
 	c.audit(*v.User, "cert.revoke", serial, org, "")
-	http.Redirect(w, r, c.cfg.Base+"/certs?org="+url.QueryEscape(org), http.StatusSeeOther)
+	http.Redirect(w, r, list, http.StatusSeeOther)
 	return ""
 }

@@ -67,7 +67,8 @@ func TestBrowserDeviceCertificates(t *testing.T) {
 
 	// Revoked on the phone, in English.
 	do(t, ctx, "revoke", chromedp.Navigate(a.URL+"/console/certs?lang=en"), chromedp.WaitVisible(chromedp.ID("cert-list")),
-		chromedp.Click(chromedp.CSS(`#cert-list button.danger`)), chromedp.WaitNotPresent(chromedp.CSS(`#cert-list button.danger`)))
+		chromedp.Click(chromedp.CSS(`#cert-list button.danger`)), chromedp.WaitVisible(chromedp.ID("confirm")),
+		chromedp.Click(chromedp.ID("confirm")), chromedp.WaitVisible(chromedp.ID("cert-list")), chromedp.WaitNotPresent(chromedp.CSS(`#cert-list button.danger`)))
 	if state := text(t, ctx, "#cert-list tbody tr td:nth-of-type(4)"); !strings.HasPrefix(state, "revoked") {
 		t.Errorf("state after revoking: %q", state)
 	}

@@ -128,7 +128,11 @@ func TestCertsIssueListRevoke(t *testing.T) {
 	}
 
 	// Revoked by its operator: refused from now on, shown so.
-	res, _ = post(t, op, list, a.URL+"/console/certs/"+serial+"/revoke", url.Values{})
+	confirm := confirmStep(t, op, list, a.URL+"/console/certs/"+serial+"/revoke", url.Values{"org": {"orga"}})
+	if certs, _ := vis.ClientCerts("orga"); len(certs) != 1 || !certs[0].Revoked.IsZero() {
+		t.Fatalf("revoked before it was confirmed: %+v", certs)
+	}
+	res, _ = post(t, op, confirm, a.URL+"/console/certs/"+serial+"/revoke", url.Values{"org": {"orga"}, "confirm": {"yes"}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/console/certs?org=orga" {
 		t.Fatalf("revoke: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}

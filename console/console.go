@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -58,9 +59,11 @@ type Sessions interface {
 }
 
 // Disconnecter ends an accounting session with an RFC 5176
-// Disconnect-Request to its NAS; *radius.Disconnecter implements it.
+// Disconnect-Request to its NAS, or gives it a new Session-Timeout with a
+// CoA-Request; *radius.Disconnecter implements it.
 type Disconnecter interface {
 	Disconnect(ctx context.Context, s accounting.Session) (radius.DisconnectResult, error)
+	Extend(ctx context.Context, s accounting.Session, total time.Duration) (radius.DisconnectResult, error)
 }
 
 // Vouchers makes and finds voucher batches; *visitors.Store implements it.
@@ -71,11 +74,13 @@ type Vouchers interface {
 	RevokeVoucherBatch(id, by string) (int, error)
 }
 
-// Accounts finds and imports visitor accounts; *visitors.Store
-// implements it.
+// Accounts finds, imports, disables and deletes visitor accounts;
+// *visitors.Store implements it.
 type Accounts interface {
 	Get(username string) (visitors.Credential, error)
 	ImportAccounts(r io.Reader, org string, chap, dryRun bool) (visitors.AccountImport, error)
+	SetAccountDisabled(username string, disabled bool) (visitors.Credential, error)
+	DeleteAccount(username string) error
 }
 
 // Config is what the console needs. Optional parts that are nil make
@@ -166,7 +171,7 @@ func New(cfg Config) (*Console, error) {
 }
 
 // pageNames are the templates that each combine with the layout.
-var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "realms", "vouchers", "voucher_print", "certs", "analytics", "error"}
+var pageNames = []string{"login", "coverage", "venues", "venue", "venue_form", "sessions", "history", "nas", "staff", "accounts", "alerts", "realms", "vouchers", "voucher_print", "certs", "analytics", "confirm", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -202,6 +207,7 @@ func (c *Console) Mount(r *mux.Router) {
 		{"POST", "/venues/{org}/{id:.+}", "venue", c.venuePost},
 		{"GET", "/sessions", "sessions", c.sessions},
 		{"POST", "/sessions/disconnect", "disconnect", c.disconnect},
+		{"POST", "/sessions/extend", "extend", c.extend},
 		{"GET", "/sessions/history", "history", c.history},
 		{"GET", "/sessions/history.csv", "history_csv", c.historyCSV},
 		{"GET", "/alerts", "alerts", c.alerts},
@@ -210,6 +216,7 @@ func (c *Console) Mount(r *mux.Router) {
 		{"GET", "/staff", "staff", c.staffPage},
 		{"GET", "/accounts", "accounts", c.accountsPage},
 		{"POST", "/accounts/import", "accounts_import", c.accountsImport},
+		{"POST", "/accounts/{action:disable|enable|delete}", "account_action", c.accountAction},
 		{"POST", "/staff", "staff", c.staffCreate},
 		{"POST", "/staff/{username}/{action:disable|enable|reset|delete}", "staff_action", c.staffAction},
 		{"GET", "/nas", "nas", c.nasPage},
@@ -272,6 +279,11 @@ func (c *Console) page(name string, h func(w http.ResponseWriter, r *http.Reques
 			}
 		}
 		if tmpl := h(w, r, v); tmpl != "" {
+			if r.Method == http.MethodPost && v.Section != "" {
+				// The answer to a form: its language links lead to the
+				// section's page, as a link cannot post the form again.
+				v.Langs = langLinks(&http.Request{URL: &url.URL{Path: c.cfg.Base + "/" + v.Section}}, v.Lang)
+			}
 			c.render(w, v, tmpl)
 		}
 		c.met.observe(name, sw.code, start)

@@ -166,7 +166,14 @@ func TestVoucherBatchesListedAndRevoked(t *testing.T) {
 	if _, err := vis.Voucher(code0); err != nil {
 		t.Fatalf("before revoke: %v", err)
 	}
-	res, _ = post(t, op, batch, a.URL+"/console/vouchers/"+id+"/revoke", url.Values{})
+	confirm := confirmStep(t, op, batch, a.URL+"/console/vouchers/"+id+"/revoke", url.Values{})
+	if !strings.Contains(confirm, "Revoke batch "+id+" (3 of 3 codes still usable)?") {
+		t.Errorf("the confirmation does not say what it revokes:\n%s", confirm)
+	}
+	if _, err := vis.Voucher(code0); err != nil {
+		t.Fatalf("revoked before it was confirmed: %v", err)
+	}
+	res, _ = post(t, op, confirm, a.URL+"/console/vouchers/"+id+"/revoke", url.Values{"confirm": {"yes"}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/console/vouchers/"+id {
 		t.Fatalf("revoke: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,11 +14,9 @@ import (
 	"github.com/wifihk/wifihk/controller"
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/realvenues"
 	"github.com/wifihk/wifihk/staff"
 )
-
-// realData is the Wi-Fi.HK open-data export kept beside the repository.
-const realData = "../../shared/data/wifi-hk-locations.csv"
 
 type appOpts struct {
 	demo     bool
@@ -32,17 +29,13 @@ type testApp struct {
 }
 
 // startApp runs a whole controller on loopback ports with a fresh store:
-// the demo seed when asked, the real open data when asked (skipping when
-// the file is absent), and staff accounts admin, op-a (operator of orga)
+// the demo seed when asked, the real open data when asked, and staff accounts admin, op-a (operator of orga)
 // and op-b (operator of orgb), each with password "password-123".
 func startApp(t testing.TB, o appOpts) *testApp {
 	t.Helper()
 	var data []byte
 	if o.realData {
-		var err error
-		if data, err = os.ReadFile(realData); err != nil {
-			t.Skipf("real open data not found at %s (relative to the package): %v", realData, err)
-		}
+		data = realvenues.CSV()
 	}
 	a := controllertest.Start(t, controllertest.Options{Demo: o.demo, Prepare: func(a *controller.App) {
 		if data != nil {
@@ -123,6 +116,20 @@ func post(t testing.TB, c *http.Client, page, u string, form url.Values) (*http.
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res, string(b)
+}
+
+// confirmStep posts a remove or revoke form from page without its
+// confirmation: the answer must be the confirmation page, with a form that
+// posts the same action again with confirm=yes. It returns that page.
+func confirmStep(t testing.TB, c *http.Client, page, u string, form url.Values) string {
+	t.Helper()
+	res, body := post(t, c, page, u, form)
+	action := strings.TrimPrefix(u, "http://"+res.Request.URL.Host)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `id="confirm"`) ||
+		!strings.Contains(body, `<input type="hidden" name="confirm" value="yes">`) || !strings.Contains(body, `action="`+action+`"`) {
+		t.Fatalf("%s without confirmation: %d, not the confirmation page:\n%s", u, res.StatusCode, body)
+	}
+	return body
 }
 
 // signIn logs c in as user through the sign-in form.

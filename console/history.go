@@ -64,7 +64,7 @@ func parseHistoryFilter(q url.Values) (historyFilter, error) {
 	return f, nil
 }
 
-// Query is the filter as a query string, for the export link.
+// Query is the filter as a query string, for the audit log.
 func (f historyFilter) Query() string {
 	q := url.Values{}
 	for k, v := range map[string]string{"q": f.Q, "state": f.State, "from": f.From, "to": f.To} {
@@ -131,6 +131,7 @@ func (c *Console) history(w http.ResponseWriter, r *http.Request, v *view) strin
 		d.Rows = append(d.Rows, sessionRow{Session: s, Venue: venue, Org: venue.Org(), Plan: s.Plan()})
 	}
 	d.Shown = len(d.Rows)
+	historySummary(v, d)
 	return "history"
 }
 

@@ -34,12 +34,7 @@ func tr(lang, key string, args ...any) string { return messages.T(lang, key, arg
 // the registry.
 func districtName(lang, en string) string {
 	if n, ok := districtNames[en]; ok {
-		switch lang {
-		case "zh-Hant":
-			return n[0]
-		case "zh-Hans":
-			return n[1]
-		}
+		return i18n.Name(lang, en, n[0], n[1])
 	}
 	return en
 }
@@ -303,8 +298,8 @@ var messages = i18n.Catalog{
 		"console":          "營運控制台",
 		"skip":             "跳至內容",
 		"lang_switch":      "語言",
-		"nav":              "版面",
-		"nav_coverage":     "覆蓋",
+		"nav":              "頁面",
+		"nav_coverage":     "覆蓋範圍",
 		"nav_venues":       "場地",
 		"nav_sessions":     "連線",
 		"nav_alerts":       "警示",
@@ -334,8 +329,8 @@ var messages = i18n.Catalog{
 		"filter":           "篩選",
 		"all":              "全部",
 		"total":            "總計",
-		"cov_title":        "覆蓋",
-		"cov_title_in":     "覆蓋：%s",
+		"cov_title":        "覆蓋範圍",
+		"cov_title_in":     "%s覆蓋範圍",
 		"cov_map":          "WiFi@HK 場地地圖",
 		"cov_map_desc":     "%d 個場地按座標繪出，顏色表示其接入點狀態，大小表示熱點數目；18 區按所選數字著色。按地區名稱可放大該區。",
 		"cov_zoomed":       "正在顯示%s。",
@@ -516,8 +511,8 @@ var messages = i18n.Catalog{
 		"console":          "运营控制台",
 		"skip":             "跳至内容",
 		"lang_switch":      "语言",
-		"nav":              "版面",
-		"nav_coverage":     "覆盖",
+		"nav":              "页面",
+		"nav_coverage":     "覆盖范围",
 		"nav_venues":       "场地",
 		"nav_sessions":     "连接",
 		"nav_alerts":       "警示",
@@ -547,8 +542,8 @@ var messages = i18n.Catalog{
 		"filter":           "筛选",
 		"all":              "全部",
 		"total":            "总计",
-		"cov_title":        "覆盖",
-		"cov_title_in":     "覆盖：%s",
+		"cov_title":        "覆盖范围",
+		"cov_title_in":     "%s覆盖范围",
 		"cov_map":          "WiFi@HK 场地地图",
 		"cov_map_desc":     "%d 个场地按坐标绘出，颜色表示其接入点状态，大小表示热点数目；18 区按所选数字着色。点击地区名称可放大该区。",
 		"cov_zoomed":       "正在显示%s。",

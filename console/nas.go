@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,7 @@ func (c *Console) renderNAS(v *view, d *nasData) string {
 		}
 		d.Rows = append(d.Rows, row)
 	}
+	nasSummary(v, d)
 	return "nas"
 }
 
@@ -143,6 +145,12 @@ func (c *Console) nasDelete(w http.ResponseWriter, r *http.Request, v *view) str
 	}
 	if !v.User.CanWrite(n.Hotspot.Org()) {
 		return c.fail(v, errForbidden)
+	}
+	v.Section = "nas"
+	if !confirmed(r, v, confirmation{Action: c.cfg.Base + "/nas/" + url.PathEscape(n.ID) + "/delete",
+		Question: v.T("nas_delete_q", n.Name), Detail: v.T("nas_delete_detail", n.Prefix.String()),
+		Button: v.T("nas_delete_label", n.Name), Cancel: c.cfg.Base + "/nas"}) {
+		return "confirm"
 	}
 	if err := c.reg.DeleteNAS(n.ID); err != nil {
 		return c.fail(v, err)

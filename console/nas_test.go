@@ -99,7 +99,14 @@ func TestNASPageAddShowsSecretOnceAndKeepsToItsOrganisation(t *testing.T) {
 	if res, _ := post(t, op, page, a.URL+"/console/nas/lib-a1/delete", url.Values{"csrf": {"forged"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("remove without the form's token: %d", res.StatusCode)
 	}
-	if res, _ := post(t, op, page, a.URL+"/console/nas/lib-a1/delete", url.Values{}); res.StatusCode != http.StatusSeeOther {
+	confirm := confirmStep(t, op, page, a.URL+"/console/nas/lib-a1/delete", url.Values{})
+	if !strings.Contains(confirm, "Remove gateway lib-a1?") {
+		t.Errorf("the confirmation does not name the gateway:\n%s", confirm)
+	}
+	if _, err := a.Registry.NASByID("lib-a1"); err != nil {
+		t.Fatalf("removed before it was confirmed: %v", err)
+	}
+	if res, _ := post(t, op, confirm, a.URL+"/console/nas/lib-a1/delete", url.Values{"confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("remove: %d", res.StatusCode)
 	}
 	if _, err := a.Registry.NASByID("lib-a1"); err == nil {

@@ -3,12 +3,15 @@ package console
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius"
 )
 
 // maxSessionsShown caps the sessions page; a search narrows it.
@@ -116,48 +119,98 @@ func (c *Console) sessions(w http.ResponseWriter, r *http.Request, v *view) stri
 		rows, d.Truncated, d.Shown = rows[:maxSessionsShown], true, maxSessionsShown
 	}
 	d.Rows = rows
+	sessionsSummary(v, &d)
 	return "sessions"
+}
+
+// changeableSession is the posted session if the principal may change
+// it, with its organisation; else the error page to answer.
+func (c *Console) changeableSession(r *http.Request, v *view) (s accounting.Session, org, fail string) {
+	if c.cfg.Sessions == nil || c.cfg.Disconnecter == nil {
+		return s, "", c.fail(v, errNotFound)
+	}
+	s, err := c.cfg.Sessions.Get(r.PostFormValue("id"))
+	if err != nil {
+		return s, "", c.fail(v, err)
+	}
+	venues, err := c.nasVenues()
+	if err != nil {
+		return s, "", c.fail(v, err)
+	}
+	org = venues[s.NAS].Org()
+	if !v.User.CanRead(org) || (v.User.Scope() != "" && org == "") {
+		return s, "", c.fail(v, errNotFound)
+	}
+	if !v.User.CanWrite(org) {
+		return s, "", c.fail(v, errForbidden)
+	}
+	return s, org, ""
 }
 
 // disconnect sends a Disconnect-Request for one session and shows the
 // NAS's answer above the list.
 func (c *Console) disconnect(w http.ResponseWriter, r *http.Request, v *view) string {
-	if c.cfg.Sessions == nil || c.cfg.Disconnecter == nil {
-		return c.fail(v, errNotFound)
-	}
-	id := r.PostFormValue("id")
-	s, err := c.cfg.Sessions.Get(id)
-	if err != nil {
-		return c.fail(v, err)
-	}
-	venues, err := c.nasVenues()
-	if err != nil {
-		return c.fail(v, err)
-	}
-	org := venues[s.NAS].Org()
-	if !v.User.CanRead(org) || (v.User.Scope() != "" && org == "") {
-		return c.fail(v, errNotFound)
-	}
-	if !v.User.CanWrite(org) {
-		return c.fail(v, errForbidden)
+	s, org, fail := c.changeableSession(r, v)
+	if fail != "" {
+		return fail
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
 	out, err := c.cfg.Disconnecter.Disconnect(ctx, s)
-	res := &disconnectResult{ID: s.ID, ACK: out.ACK, Code: out.Code, ErrorCause: out.ErrorCause, RTTms: out.RTT.Milliseconds()}
-	result := "ack"
-	switch {
-	case err != nil:
-		res.Err, result = err.Error(), "error"
-		v.Error = v.T("disc_err", err.Error())
-	case res.ACK:
-		v.Notice = v.T("disc_ack", res.Code, s.ID, res.RTTms)
-	default:
-		result = "nak"
-		v.Error = v.T("disc_nak", res.Code, res.ErrorCause, s.ID)
-	}
+	res, result := nasAnswer(v, s.ID, out, err, func() string { return v.T("disc_ack", out.Code, s.ID, out.RTT.Milliseconds()) }, "disc_nak")
 	c.met.disconnects.WithLabelValues(result).Inc()
 	c.audit(*v.User, "session.disconnect", s.ID, org, result)
+	return c.sessionsAfter(v, res)
+}
+
+// extendChoices are the minutes from now the Extend menu offers.
+var extendChoices = []int{30, 60, 120}
+
+// ExtendChoices are the Extend menu's minutes, for the template.
+func (v *view) ExtendChoices() []int { return extendChoices }
+
+// extend gives a session a number of minutes more from now: its NAS gets
+// a CoA-Request with the Session-Timeout that ends it then.
+func (c *Console) extend(w http.ResponseWriter, r *http.Request, v *view) string {
+	s, org, fail := c.changeableSession(r, v)
+	if fail != "" {
+		return fail
+	}
+	mins, err := strconv.Atoi(r.PostFormValue("minutes"))
+	if err != nil || !slices.Contains(extendChoices, mins) {
+		v.Status, v.Error = http.StatusUnprocessableEntity, v.T("ext_bad")
+		return c.sessionsAfter(v, nil)
+	}
+	now := c.cfg.Now()
+	total := now.Sub(s.Started).Round(time.Second) + time.Duration(mins)*time.Minute
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	out, err := c.cfg.Disconnecter.Extend(ctx, s, total)
+	res, result := nasAnswer(v, s.ID, out, err, func() string { return v.T("ext_ack", out.Code, s.ID, v.Time(now.Add(time.Duration(mins)*time.Minute))) }, "ext_nak")
+	c.audit(*v.User, "session.extend", s.ID, org, "+"+strconv.Itoa(mins)+" min: "+result)
+	return c.sessionsAfter(v, res)
+}
+
+// nasAnswer puts a NAS's answer to a Disconnect- or CoA-Request for
+// session id on the page: ack's notice for an ACK, the message nakKey for
+// a NAK, or the error. It returns the answer to show above the list and
+// "ack", "nak" or "error" for the audit log and metrics.
+func nasAnswer(v *view, id string, out radius.DisconnectResult, err error, ack func() string, nakKey string) (*disconnectResult, string) {
+	res := &disconnectResult{ID: id, ACK: out.ACK, Code: out.Code, ErrorCause: out.ErrorCause, RTTms: out.RTT.Milliseconds()}
+	switch {
+	case err != nil:
+		res.Err, v.Error = err.Error(), v.T("disc_err", err.Error())
+		return res, "error"
+	case out.ACK:
+		v.Notice = ack()
+		return res, "ack"
+	}
+	v.Error = v.T(nakKey, out.Code, out.ErrorCause, id)
+	return res, "nak"
+}
+
+// sessionsAfter shows the open sessions with the NAS's answer on top.
+func (c *Console) sessionsAfter(v *view, res *disconnectResult) string {
 	d := sessionsData{Result: res}
 	v.Title, v.Section, v.Data = v.T("sessions_title"), "sessions", &d
 	rows, stale, err := c.openSessions(v, "")
@@ -165,5 +218,6 @@ func (c *Console) disconnect(w http.ResponseWriter, r *http.Request, v *view) st
 		return c.fail(v, err)
 	}
 	d.Total, d.Rows, d.Stale = len(rows), rows[:min(len(rows), maxSessionsShown)], stale
+	sessionsSummary(v, &d)
 	return "sessions"
 }

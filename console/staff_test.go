@@ -84,7 +84,11 @@ func TestStaffPageAddDisableResetRemove(t *testing.T) {
 	if res, _ := post(t, admin, page, a.URL+"/console/staff/op-c/delete", url.Values{"csrf": {"forged"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("remove without the form's token: %d", res.StatusCode)
 	}
-	if res, _ := post(t, admin, page, a.URL+"/console/staff/op-c/delete", url.Values{}); res.StatusCode != 200 {
+	confirm := confirmStep(t, admin, page, a.URL+"/console/staff/op-c/delete", url.Values{})
+	if _, err := a.Staff.Staff("op-c"); err != nil {
+		t.Fatalf("removed before it was confirmed: %v", err)
+	}
+	if res, body := post(t, admin, confirm, a.URL+"/console/staff/op-c/delete", url.Values{"confirm": {"yes"}}); res.StatusCode != 200 || !strings.Contains(body, "op-c is removed.") {
 		t.Errorf("remove: %d", res.StatusCode)
 	}
 	if _, err := a.Staff.Staff("op-c"); err == nil {

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -44,6 +45,7 @@ func (c *Console) renderStaff(v *view, d *staffData) string {
 		return c.fail(v, err)
 	}
 	d.Rows, d.Self = all, v.User.Username
+	staffSummary(v, all)
 	return "staff"
 }
 
@@ -109,6 +111,12 @@ func (c *Console) staffAction(w http.ResponseWriter, r *http.Request, v *view) s
 	}
 	switch action {
 	case "delete":
+		v.Section = "staff"
+		if !confirmed(r, v, confirmation{Action: c.cfg.Base + "/staff/" + url.PathEscape(name) + "/delete",
+			Question: v.T("staff_delete_q", name), Detail: v.T("staff_delete_detail"),
+			Button: v.T("staff_delete_label", name), Cancel: c.cfg.Base + "/staff"}) {
+			return "confirm"
+		}
 		err = c.auth.DeleteStaff(name)
 	case "disable", "enable":
 		off := action == "disable"

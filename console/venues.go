@@ -149,6 +149,7 @@ func (c *Console) venues(w http.ResponseWriter, r *http.Request, v *view) string
 		d.NextURL = pageURL(page + 1)
 	}
 	v.Title, v.Section, v.Data = v.T("venues_title"), "venues", d
+	venuesSummary(v, total, len(aps), status)
 	return "venues"
 }
 
@@ -294,8 +295,8 @@ func bucketSeries(bs []telemetry.Bucket, since time.Time, val func(telemetry.Buc
 	return s, peak
 }
 
-// venuePost edits a venue (action=update) or registers an AP at it
-// (action=add_ap).
+// venuePost edits a venue (action=update), registers an AP at it
+// (action=add_ap) or removes it (action=delete).
 func (c *Console) venuePost(w http.ResponseWriter, r *http.Request, v *view) string {
 	ven, err := c.readableVenue(r, v)
 	if err != nil {
@@ -324,8 +325,39 @@ func (c *Console) venuePost(w http.ResponseWriter, r *http.Request, v *view) str
 		return ""
 	case "add_ap":
 		return c.addAP(r, v, ven)
+	case "delete":
+		return c.deleteVenue(w, r, v, ven)
 	}
 	return c.fail(v, errNotFound)
+}
+
+// deleteVenue removes a venue once confirmed and lists the venues left;
+// a venue that gateways or APs still belong to stays, and its page says
+// so.
+func (c *Console) deleteVenue(w http.ResponseWriter, r *http.Request, v *view, ven hotspots.Venue) string {
+	v.Section = "venues"
+	page := venuePath(c.cfg.Base, ven.Key())
+	if !confirmed(r, v, confirmation{Action: page, Fields: map[string]string{"action": "delete"},
+		Question: v.T("venue_delete_q", ven.NameEN, ven.Key()), Detail: v.T("venue_delete_detail"),
+		Button: v.T("venue_delete"), Cancel: page}) {
+		return "confirm"
+	}
+	err := c.reg.DeleteVenue(ven.Key())
+	if errors.Is(err, hotspots.ErrInUse) {
+		d, derr := c.venueData(r, v, ven)
+		if derr != nil {
+			return c.fail(v, derr)
+		}
+		v.Status, v.Error = http.StatusConflict, v.T("venue_in_use")
+		v.Title, v.Data = ven.NameEN, d
+		return "venue"
+	}
+	if err != nil {
+		return c.fail(v, err)
+	}
+	c.audit(*v.User, "venue.delete", ven.Key().String(), ven.Org, "console")
+	v.Notice = v.T("venue_deleted", ven.NameEN, ven.Key())
+	return c.venues(w, r, v)
 }
 
 // addAP registers an AP and shows its agent token once.

@@ -26,7 +26,8 @@ type view struct {
 	Langs          []langLink
 	Error, Notice  string
 	Status         int
-	Refresh        bool // a live view: console.js reloads it every minute
+	Refresh        bool     // a live view: console.js reloads it every minute
+	Summary        []figure // the strip of key figures under the heading
 	Data           any
 	now            time.Time
 	gzip           bool // the browser takes gzip
@@ -48,6 +49,9 @@ func (v *view) T(key string, args ...any) string { return tr(v.Lang, key, args..
 
 // District names a district in the page's language.
 func (v *view) District(en string) string { return districtName(v.Lang, en) }
+
+// Type names a venue type in the page's language.
+func (v *view) Type(en string) string { return hotspots.TypeName(en, v.Lang) }
 
 // RoleText describes the signed-in principal's role.
 func (v *view) RoleText() string {

@@ -43,6 +43,7 @@ func (c *Console) vouchersPage(w http.ResponseWriter, r *http.Request, v *view) 
 	if d.Batches, err = c.cfg.Vouchers.ListVoucherBatches(v.User.CanReadOwned, maxBatchesShown); err != nil {
 		return c.fail(v, err)
 	}
+	vouchersSummary(v, d.Batches)
 	return "vouchers"
 }
 
@@ -126,11 +127,17 @@ func (c *Console) voucherRevoke(w http.ResponseWriter, r *http.Request, v *view)
 	if !v.User.CanWrite(b.Org) || !mayManage(v) {
 		return c.fail(v, errForbidden)
 	}
+	v.Section = "vouchers"
+	batch := c.cfg.Base + "/vouchers/" + url.PathEscape(id)
+	if !confirmed(r, v, confirmation{Action: batch + "/revoke", Question: v.T("v_revoke_q", id, b.Summary().Usable, b.Summary().Codes),
+		Detail: v.T("v_revoke_note"), Button: v.T("v_revoke"), Cancel: batch}) {
+		return "confirm"
+	}
 	n, err := c.cfg.Vouchers.RevokeVoucherBatch(id, v.User.Actor())
 	if err != nil {
 		return c.fail(v, err)
 	}
 	c.audit(*v.User, "voucher.revoke", id, b.Org, strconv.Itoa(n)+" codes")
-	http.Redirect(w, r, c.cfg.Base+"/vouchers/"+url.PathEscape(id), http.StatusSeeOther)
+	http.Redirect(w, r, batch, http.StatusSeeOther)
 	return ""
 }

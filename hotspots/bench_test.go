@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/wifihk/wifihk/hotspots/realvenues"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/storetest"
@@ -31,18 +30,10 @@ func benchRegistry(b *testing.B) *Registry {
 	return r
 }
 
-func benchRealCSV(b *testing.B) []byte {
-	data, err := os.ReadFile(filepath.Join("..", "..", "shared", "data", "wifi-hk-locations.csv"))
-	if err != nil {
-		b.Skipf("needs ../shared/data/wifi-hk-locations.csv: %v", err)
-	}
-	return data
-}
-
-// BenchmarkImportRealCSV imports the 5,430-row shared file into an empty
+// BenchmarkImportRealCSV imports the 5,430-row real export into an empty
 // registry (fsync on, as in production).
 func BenchmarkImportRealCSV(b *testing.B) {
-	data := benchRealCSV(b)
+	data := realvenues.CSV()
 	for b.Loop() {
 		b.StopTimer()
 		r := benchRegistry(b)
@@ -55,23 +46,16 @@ func BenchmarkImportRealCSV(b *testing.B) {
 }
 
 // syntheticVenues writes n venues spread like the real ones: each is a real
-// venue's position moved up to ~300 m, or, without the real file, clusters
-// around the 18 district centroids.
+// venue's position moved up to ~300 m.
 func syntheticVenues(b *testing.B, r *Registry, n int) {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(7, 7))
 	var seeds [][2]float64
-	if data, err := os.ReadFile(filepath.Join("..", "..", "shared", "data", "wifi-hk-locations.csv")); err == nil {
-		var res ImportResult
-		rows, _ := parseCSV(data, &res)
-		for _, rw := range rows {
-			if ir, err := venueFromRow(rw); err == nil {
-				seeds = append(seeds, [2]float64{ir.venue.Latitude, ir.venue.Longitude})
-			}
-		}
-	} else {
-		for _, d := range districts {
-			seeds = append(seeds, [2]float64{d.Lat, d.Lon})
+	var res ImportResult
+	rows, _ := parseCSV(realvenues.CSV(), &res)
+	for _, rw := range rows {
+		if ir, err := venueFromRow(rw); err == nil {
+			seeds = append(seeds, [2]float64{ir.venue.Latitude, ir.venue.Longitude})
 		}
 	}
 	types := []string{"Library", "Park", "Mall", "School", "Telephone Booths", "Government Buildings & Offices"}

@@ -3,11 +3,10 @@ package hotspots_test
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/realvenues"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/storetest"
@@ -42,16 +41,8 @@ func putVenueRaw(t testing.TB, db *store.DB, v hotspots.Venue) {
 	}
 }
 
-// realCSV is the shared Wi-Fi.HK export, or a skip when it is absent.
-func realCSV(t testing.TB) []byte {
-	t.Helper()
-	path := filepath.Join("..", "..", "shared", "data", "wifi-hk-locations.csv")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("real open data not available (%v): this test needs ../shared/data/wifi-hk-locations.csv beside the repo", err)
-	}
-	return data
-}
+// realCSV is the real Wi-Fi.HK export the repository ships.
+func realCSV(testing.TB) []byte { return realvenues.CSV() }
 
 func mustImport(t testing.TB, r *hotspots.Registry, data []byte) hotspots.ImportResult {
 	t.Helper()

@@ -3,6 +3,7 @@ package portal_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,8 +74,19 @@ func TestBrowser(t *testing.T) {
 	if res := nextResult(t, g); !res.Accepted {
 		t.Fatalf("RADIUS did not accept the browser's logon: %+v", res)
 	}
-	if left := text(ctx, t, "#time-left"); left != "30 min" {
-		t.Errorf("time left %q, want 30 min", left)
+	// The page after login names the venue and counts the time down.
+	if venue := text(ctx, t, "#venue"); venue != "At Causeway Bay Demo Library · About this hotspot" {
+		t.Errorf("status page venue %q", venue)
+	}
+	first := text(ctx, t, "#time-left")
+	if first != "30:00" && !strings.HasPrefix(first, "29:") {
+		t.Errorf("time left %q, want a countdown from 30:00", first)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById('time-left').textContent !== %q`, first))); err != nil {
+		t.Fatalf("the time left stays at %q: %v", first, err)
+	}
+	if later := text(ctx, t, "#time-left"); !strings.HasPrefix(later, "29:") {
+		t.Errorf("a moment later the time left is %q", later)
 	}
 	browsertest.Screenshot(ctx, t, shots, "status-en.png")
 	runAxe(ctx, t, axe, "status (en)")

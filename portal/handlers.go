@@ -82,6 +82,9 @@ func (v *view) loginData(errMsg string) *pageData {
 		d.FreeLeft = max(d.PerDay-used, 0)
 		d.NoFreeLeft = d.FreeLeft == 0
 	}
+	// The forms the plan does not put first wait behind "other ways",
+	// open when the first is used up or a sign-in was refused.
+	d.MoreOpen = d.NoFreeLeft || errMsg != ""
 	return d
 }
 
@@ -135,7 +138,7 @@ func (p *Portal) venueInfo(w http.ResponseWriter, r *http.Request, v *view) {
 	if dd, ok := hotspots.LookupDistrict(district); ok && v.lang != "en" {
 		district = dd.TC // 中西區 …; Simplified readers read these too
 	}
-	d.Body = tr(v.lang, "venue_info", address, district, help)
+	d.Body = tr(v.lang, "venue_info", ven.TypeIn(v.lang), address, district, help)
 	v.render(http.StatusOK, "message", d)
 }
 
@@ -160,7 +163,11 @@ func (p *Portal) status(w http.ResponseWriter, r *http.Request, v *view) {
 		d.Notice = tr(v.lang, "fas_wait")
 	}
 	d.Online = true
-	d.TimeLeft, d.DataLeft = v.left()
+	if v.nas.Hotspot != "" {
+		d.Venue = v.p.cfg.NAS.VenueName(v.nas.Hotspot, v.lang)
+		d.VenueURL = v.p.cfg.Base + "/venue?v=" + url.QueryEscape(v.nas.Hotspot.String()) + "&lang=" + v.lang
+	}
+	d.SecondsLeft, d.TimeLeft, d.DataLeft = v.left()
 	if v.uam.UserURL != "" {
 		d.UserURL = v.uam.UserURL
 		if u, err := url.Parse(v.uam.UserURL); err == nil {
@@ -175,7 +182,7 @@ func (p *Portal) status(w http.ResponseWriter, r *http.Request, v *view) {
 
 // left is the time and data left: from the open session when accounting
 // knows it, else what the plan gives.
-func (v *view) left() (string, string) {
+func (v *view) left() (secs int64, timeLeft, dataLeft string) {
 	secs, bytes := int64(v.plan.SessionTimeout), v.plan.DataCapMB<<20
 	if bytes == 0 {
 		bytes = -1
@@ -199,7 +206,7 @@ func (v *view) left() (string, string) {
 	if bytes >= 0 {
 		b = fmt.Sprintf("%.1f MB", float64(bytes)/(1<<20))
 	}
-	return t, b
+	return secs, t, b
 }
 
 // connect is the free click-through: accept the terms, get a one-time

@@ -181,6 +181,9 @@ type pageData struct {
 	Back            string
 	Heading, Body   string
 	Online          bool
+	SecondsLeft     int64  // for the status page's countdown; -1: no time limit
+	MoreOpen        bool   // the login page's other ways to connect start open
+	VenueURL        string // the venue's page (address, help), from the status page
 	TimeLeft        string
 	DataLeft        string
 	UserURL         string
@@ -288,7 +291,7 @@ func pageHeaders(h http.Header, gateway string) {
 	if gateway != "" {
 		formAction += " " + gateway
 	}
-	web.SecurityHeaders(h, "default-src 'none'; style-src 'self'; img-src 'self'; form-action "+formAction+"; base-uri 'none'; frame-ancestors 'none'",
+	web.SecurityHeaders(h, "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action "+formAction+"; base-uri 'none'; frame-ancestors 'none'",
 		"no-referrer")
 }
 

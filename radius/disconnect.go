@@ -3,7 +3,12 @@ package radius
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/netip"
+	"time"
+
+	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
@@ -32,6 +37,21 @@ func (d *Disconnecter) Disconnect(ctx context.Context, s accounting.Session) (Di
 		return DisconnectResult{}, err
 	}
 	return d.Client.Disconnect(ctx, t)
+}
+
+// Extend asks the NAS of session s to let it run for total from its
+// start: an RFC 5176 CoA-Request carrying the new Session-Timeout, which
+// gateways such as CoovaChilli count from the session's start.
+func (d *Disconnecter) Extend(ctx context.Context, s accounting.Session, total time.Duration) (DisconnectResult, error) {
+	if total < time.Second || total > math.MaxUint32*time.Second {
+		return DisconnectResult{}, fmt.Errorf("radius: session %s: Session-Timeout %v out of range", s.ID, total)
+	}
+	t, err := d.Target(s)
+	if err != nil {
+		return DisconnectResult{}, err
+	}
+	timeout := layeh.Attributes{{Type: rfc2865.SessionTimeout_Type, Attribute: layeh.NewInteger(uint32(total / time.Second))}}
+	return d.Client.CoA(ctx, t, timeout)
 }
 
 // Target says where a Disconnect- or CoA-Request for s goes: the address

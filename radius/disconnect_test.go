@@ -31,6 +31,28 @@ func (t nasTable) Secret(n hotspots.NAS) (string, error) {
 	return n.SecretSealed, nil // stands for the sealed secret, unsealed
 }
 
+// TestExtend sends a CoA-Request with the new Session-Timeout for a
+// session to its NAS on a real UDP socket, which acknowledges a timeout of
+// 60 s for the session it knows.
+func TestExtend(t *testing.T) {
+	at := testNAS(t, "coa-secret")
+	d := &Disconnecter{NAS: nasTable{"gw": {ID: "gw", Name: "gw", Prefix: netip.PrefixFrom(at.Addr(), 32), CoAPort: int(at.Port()), SecretSealed: "coa-secret"}},
+		Client: CoAClient{Timeout: 300 * time.Millisecond, Tries: 3}}
+	live := accounting.Session{ID: "gw/live", NAS: "gw", AcctID: "live"}
+	res, err := d.Extend(context.Background(), live, time.Minute)
+	if err != nil || !res.ACK || res.Code != "CoA-ACK" {
+		t.Fatalf("extend to 60 s: %+v %v", res, err)
+	}
+	if res, err := d.Extend(context.Background(), live, 2*time.Minute); err != nil || res.ACK {
+		t.Fatalf("a timeout the NAS refuses: %+v %v", res, err)
+	}
+	for _, bad := range []time.Duration{0, -time.Minute, 200 * 365 * 24 * time.Hour} {
+		if _, err := d.Extend(context.Background(), live, bad); err == nil || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("Session-Timeout %v: %v", bad, err)
+		}
+	}
+}
+
 // TestDisconnecter sends Disconnect-Requests for accounting sessions to a
 // NAS listening on a real UDP socket: the request goes to the address the
 // session's accounting came from, at the NAS's CoA port, signed with the

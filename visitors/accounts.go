@@ -1,10 +1,13 @@
 package visitors
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/wifihk/wifihk/internal/store"
 )
 
 // AccountInput is what creating a visitor account takes.
@@ -33,6 +36,44 @@ func (s *Store) AddAccount(in AccountInput) (Credential, error) {
 		return Credential{}, err
 	}
 	return s.Get(in.Username)
+}
+
+// SetAccountDisabled disables or enables the visitor account username
+// (an account only, not a voucher or one-time code). A disabled account
+// is refused at its next logon; sessions already open run on.
+func (s *Store) SetAccountDisabled(username string, disabled bool) (Credential, error) {
+	var c Credential
+	err := s.db.Update(func(tx *store.Tx) error {
+		if err := tx.Get(store.Visitors, username, &c); err != nil {
+			return err
+		}
+		c.Disabled = disabled
+		return tx.Put(store.Visitors, username, c)
+	})
+	return c, accountErr(username, err)
+}
+
+// DeleteAccount removes the visitor account username. Its sessions stay
+// in accounting; a device remembered for it no longer signs in, as the
+// account it names is gone.
+func (s *Store) DeleteAccount(username string) error {
+	err := s.db.Update(func(tx *store.Tx) error {
+		if !tx.Has(store.Visitors, username) {
+			return store.ErrNotFound
+		}
+		return tx.Delete(store.Visitors, username)
+	})
+	return accountErr(username, err)
+}
+
+func accountErr(username string, err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%w: no account %q", ErrUnknown, username)
+	case err != nil:
+		return fmt.Errorf("visitors: account %q: %w", username, err)
+	}
+	return nil
 }
 
 func (in AccountInput) validate() error {

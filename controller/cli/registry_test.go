@@ -10,10 +10,12 @@ import (
 	"github.com/wifihk/wifihk/internal/datadir"
 )
 
+// realCSVPath is the real Wi-Fi.HK export the repository ships, as the
+// README's import command names it.
 func realCSVPath(t *testing.T) string {
-	path, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "data", "wifi-hk-locations.csv"))
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("real open data not available (%v): needs ../shared/data/wifi-hk-locations.csv beside the repo", err)
+	path, err := filepath.Abs(filepath.Join("..", "..", "hotspots", "realvenues", "wifi-hk-locations.csv"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	return path
 }

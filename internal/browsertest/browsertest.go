@@ -90,14 +90,16 @@ func Screenshot(ctx context.Context, t testing.TB, dir, name string) {
 	}
 }
 
-// ShotDir is where a test's screenshots go: $WIFIHK_SCREENSHOTS when set
-// (to keep them for a person to look at), else the test's temp dir.
+// ShotDir is where a test's screenshots go: the test's output dir
+// (testing's ArtifactDir: kept under -outputdir with go test -artifacts,
+// removed after the test without it), or $WIFIHK_SCREENSHOTS when set, to
+// gather every test's screenshots in one place.
 func ShotDir(t testing.TB) string {
 	if d := os.Getenv("WIFIHK_SCREENSHOTS"); d != "" {
 		os.MkdirAll(d, 0o755)
 		return d
 	}
-	return t.TempDir()
+	return t.ArtifactDir()
 }
 
 // AxeVersion is the axe-core release installed from npm (the portal's

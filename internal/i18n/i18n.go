@@ -49,6 +49,18 @@ func Known(s string) string {
 	return ""
 }
 
+// Name is a name in lang from its English, Traditional and Simplified
+// Chinese forms.
+func Name(lang, en, tc, sc string) string {
+	switch lang {
+	case "zh-Hant":
+		return tc
+	case "zh-Hans":
+		return sc
+	}
+	return en
+}
+
 // HTMLLang is the lang attribute for code.
 func HTMLLang(code string) string {
 	for _, l := range Languages {

@@ -57,3 +57,11 @@ func TestCatalogFallsBackToEnglishThenKey(t *testing.T) {
 		t.Errorf("key fallback: %q", got)
 	}
 }
+
+func TestName(t *testing.T) {
+	for lang, want := range map[string]string{"en": "Wan Chai", "zh-Hant": "灣仔區", "zh-Hans": "湾仔区", "fr": "Wan Chai"} {
+		if got := Name(lang, "Wan Chai", "灣仔區", "湾仔区"); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}
