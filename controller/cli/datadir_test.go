@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -113,25 +115,36 @@ func TestTruncatedDatabaseServeRefuses(t *testing.T) {
 	}
 }
 
-// A new data dir, or a missing one, still initialises: the rule is only
-// for dirs that hold something.
+// An empty data dir still initialises: the rule is only for dirs that
+// hold something. A missing one is refused by an admin command, so that a
+// mistyped -data does not become a new installation with its own master
+// key; serve creates it.
 func TestFreshDataDirInitialises(t *testing.T) {
-	parent := t.TempDir()
-	for _, dir := range []string{parent, parent + "/new/sub"} {
-		if code, _, errOut := run(t, "nas", "list", "-data", dir); code != 0 {
-			t.Fatalf("nas list on %s: exit %d: %s", dir, code, errOut)
-		}
-		d := datadir.Dir(dir)
-		if _, err := os.Stat(d.MasterKey()); err != nil {
-			t.Error(err)
-		}
-		if _, err := os.Stat(d.DB()); err != nil {
-			t.Error(err)
-		}
+	dir := t.TempDir()
+	if code, _, errOut := run(t, "nas", "list", "-data", dir); code != 0 {
+		t.Fatalf("nas list on %s: exit %d: %s", dir, code, errOut)
+	}
+	d := datadir.Dir(dir)
+	if _, err := os.Stat(d.MasterKey()); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(d.DB()); err != nil {
+		t.Error(err)
+	}
+	missing := filepath.Join(t.TempDir(), "new", "sub")
+	code, _, errOut := run(t, "nas", "list", "-data", missing)
+	if code != 1 || !strings.Contains(errOut, "does not exist") {
+		t.Errorf("nas list on a missing dir: exit %d, stderr %q; want 1 and what is wrong", code, errOut)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the missing dir was made: %v", err)
+	}
+	if code, errOut := serveBriefly(t, missing); code != 0 {
+		t.Fatalf("serve on a missing dir: exit %d: %s", code, errOut)
 	}
 	// An empty database file alone (a first start that died) holds nothing
 	// to lose.
-	d := datadir.Dir(t.TempDir())
+	d = datadir.Dir(t.TempDir())
 	os.WriteFile(d.DB(), nil, 0o600)
 	if code, errOut := serveBriefly(t, string(d), "-demo"); code != 0 {
 		t.Fatalf("serve -demo: exit %d: %s", code, errOut)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/wifihk/wifihk/accounting"
@@ -38,6 +39,11 @@ type Env struct {
 // openEnv opens the data dir for a stopped server, with its store
 // (controller.OpenStore).
 func openEnv(dir string, stdout, stderr io.Writer) (*Env, error) {
+	// A mistyped -data would otherwise become a new, empty installation
+	// with a master key of its own.
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("data dir %s does not exist: check -data (wifihk serve creates a new one)", dir)
+	}
 	sealer, db, err := controller.OpenDataDir(dir, "")
 	if err != nil {
 		return nil, err

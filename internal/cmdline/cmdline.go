@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -64,14 +65,31 @@ func (p Program) Find(args []string) (Command, []string, bool) {
 // returns the process exit code: 0 on success, 2 for bad usage (ErrUsage
 // or flag.ErrHelp, or an unknown command) and 1 for any other error, which
 // it prints as "NAME COMMAND: error". "help", "-h", "--help" and no
-// arguments print the help and exit 0.
+// arguments print the help on stdout and exit 0; "help WORDS" lists the
+// commands that start with WORDS. A group's word without a command of its
+// own ("nas") lists the group's commands on stderr and exits 2.
 func (p Program) Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "help" {
+		group := p.group(args[1:])
+		if len(args) > 1 && len(group) == 0 {
+			fmt.Fprintf(stderr, "%s: no command starts with %q\n", p.Name, strings.Join(args[1:], " "))
+			return 2
+		}
+		p.printHelp(stdout, group)
+		return 0
+	}
 	c, rest, ok := p.Find(args)
 	if !ok {
-		p.PrintHelp(stderr)
-		if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+			p.PrintHelp(stdout)
 			return 0
 		}
+		if group := p.group(args); len(group) > 0 {
+			p.printHelp(stderr, group)
+			fmt.Fprintf(stderr, "%s: %q needs one of the commands above\n", p.Name, strings.Join(args, " "))
+			return 2
+		}
+		p.PrintHelp(stderr)
 		fmt.Fprintf(stderr, "%s: unknown command %q\n", p.Name, strings.Join(args, " "))
 		return 2
 	}
@@ -88,15 +106,38 @@ func (p Program) Run(ctx context.Context, args []string, stdout, stderr io.Write
 }
 
 // PrintHelp lists the commands with their usage and summary.
-func (p Program) PrintHelp(w io.Writer) {
+func (p Program) PrintHelp(w io.Writer) { p.printHelp(w, p.Commands) }
+
+func (p Program) printHelp(w io.Writer, cmds []Command) {
 	fmt.Fprintf(w, "usage: %s COMMAND [flags]", p.Name)
 	if p.Note != "" {
 		fmt.Fprintf(w, "   %s", p.Note)
 	}
 	fmt.Fprintln(w)
-	for _, c := range p.Commands {
+	for _, c := range cmds {
 		fmt.Fprintf(w, "  %s %s %s\n      %s\n", p.Name, c.Name, c.Usage, c.Summary)
 	}
+}
+
+// group returns the commands whose names start with the leading words of
+// args that some command's name starts with, the most such words first;
+// every command for no args.
+func (p Program) group(args []string) []Command {
+	for n := len(args); n > 0; n-- {
+		var cmds []Command
+		for _, c := range p.Commands {
+			if words := strings.Fields(c.Name); len(words) > n && slices.Equal(words[:n], args[:n]) {
+				cmds = append(cmds, c)
+			}
+		}
+		if len(cmds) > 0 {
+			return cmds
+		}
+	}
+	if len(args) == 0 {
+		return p.Commands
+	}
+	return nil
 }
 
 // Main is a command's main: it runs run with the process's arguments and

@@ -25,8 +25,34 @@ func testProgram(got *[]string) Program {
 		{Name: "fail", Usage: "", Summary: "fails", Run: record(errors.New("disk on fire"))},
 		{Name: "usage", Usage: "", Summary: "bad use", Run: record(fmt.Errorf("flags: %w", ErrUsage))},
 		{Name: "help-flag", Usage: "", Summary: "-h", Run: record(flag.ErrHelp)},
+		{Name: "voucher create", Usage: "-count N", Summary: "make codes", Run: record(nil)},
+		{Name: "voucher list", Usage: "", Summary: "list codes", Run: record(nil)},
 	}}
 }
+
+const fullHelp = `usage: prog COMMAND [flags]   (each also takes -json)
+  prog nas add -name NAME
+      add a NAS
+  prog nas 
+      shadowed by nas add for its words
+  prog fail 
+      fails
+  prog usage 
+      bad use
+  prog help-flag 
+      -h
+  prog voucher create -count N
+      make codes
+  prog voucher list 
+      list codes
+`
+
+const vouchersHelp = `usage: prog COMMAND [flags]   (each also takes -json)
+  prog voucher create -count N
+      make codes
+  prog voucher list 
+      list codes
+`
 
 func TestRun(t *testing.T) {
 	for _, tc := range []struct {
@@ -43,9 +69,13 @@ func TestRun(t *testing.T) {
 		{"usage", []string{"usage"}, 2, "", "ran", nil},
 		{"flag help", []string{"help-flag", "-h"}, 2, "-h", "ran", nil},
 		{"unknown", []string{"frob", "nicate"}, 2, "", "", []string{"usage: prog COMMAND [flags]   (each also takes -json)\n", `prog: unknown command "frob nicate"`}},
-		{"no args", nil, 0, "", "", []string{"  prog nas add -name NAME\n      add a NAS\n"}},
-		{"help", []string{"help"}, 0, "", "", []string{"usage: prog"}},
-		{"--help", []string{"--help"}, 0, "", "", []string{"usage: prog"}},
+		{"no args", nil, 0, "", fullHelp, nil},
+		{"help", []string{"help"}, 0, "", fullHelp, nil},
+		{"--help", []string{"--help"}, 0, "", fullHelp, nil},
+		{"help for a group", []string{"help", "voucher"}, 0, "", vouchersHelp, nil},
+		{"help for nothing", []string{"help", "frob"}, 2, "", "", []string{`prog: no command starts with "frob"`}},
+		{"a group without its verb", []string{"voucher"}, 2, "", "", []string{vouchersHelp, `prog: "voucher" needs one of the commands above`}},
+		{"a group with a wrong verb", []string{"voucher", "frob"}, 2, "", "", []string{vouchersHelp, `"voucher frob" needs one`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
