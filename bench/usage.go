@@ -138,7 +138,7 @@ func benchUsage(ctx context.Context, c usageConfig, log io.Writer) (usageResult,
 		res.BuildS = time.Since(t0).Seconds()
 	}
 	err = db.View(func(tx *store.Tx) (err error) {
-		res.Records, err = tx.Count(store.Usage)
+		res.Records, err = usage.Records(tx)
 		return err
 	})
 	if err != nil {

@@ -109,6 +109,10 @@ type Hour struct {
 	Cell
 }
 
+// Records counts the usage bucket's records (cells, sketches, venue
+// days), for the load tool's figures.
+func Records(tx *store.Tx) (int, error) { return tx.Count(store.Usage) }
+
 // Read calls fn with the hours of scope in [from, to), in order.
 func Read(tx *store.Tx, s Scope, from, to time.Time, fn func(Hour) error) error {
 	prefix := "h/" + string(s) + "\x00"
