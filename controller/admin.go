@@ -27,6 +27,9 @@ var visitorPaths = []string{
 
 // visitorPath reports whether path is served on the portal's side.
 func visitorPath(path string) bool {
+	if path == "/" { // the site's root leads to the portal
+		return true
+	}
 	for _, p := range visitorPaths {
 		if path == p || strings.HasSuffix(p, "/") && strings.HasPrefix(path, p) {
 			return true

@@ -46,6 +46,7 @@ func TestAdminListenerTakesTheStaffRoutes(t *testing.T) {
 	for path, want := range map[string]int{
 		"/portal/api": 200, "/portal/static/portal.css": 200, "/opendata/hotspots.json": 200,
 		"/api/v1/hotspots/nearest?lat=22.28&lon=114.16": 200, "/healthz": 200,
+		"/": 200, // to the portal
 	} {
 		if got := status(t, portal+path); got != want {
 			t.Errorf("portal listener %s: %d, want %d", path, got, want)
@@ -61,5 +62,19 @@ func TestWithoutAdminListenerMetricsStayOnHTTP(t *testing.T) {
 	}
 	if got := status(t, "http://"+a.HTTPAddr.String()+"/metrics"); got != 200 {
 		t.Fatalf("/metrics: %d", got)
+	}
+}
+
+// The site's root leads to the portal, not to a bare 404.
+func TestRootLeadsToThePortal(t *testing.T) {
+	a := controllertest.Start(t, controllertest.Options{})
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get("http://" + a.HTTPAddr.String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/portal" {
+		t.Fatalf("GET /: %d to %q, want 303 to /portal", res.StatusCode, res.Header.Get("Location"))
 	}
 }

@@ -3,6 +3,7 @@ package controller
 import (
 	"crypto/x509"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 
@@ -35,6 +36,9 @@ func (a *App) mountPortal() error {
 		return err
 	}
 	p.Mount(a.Router)
+	// The site's root is where someone who types the portal's host
+	// lands: the portal.
+	a.Router.Path("/").Methods(http.MethodGet, http.MethodHead).Handler(http.RedirectHandler("/portal", http.StatusSeeOther))
 	met := web.NewRouteMetrics(a.Metrics, "portal", "/portal")
 	met.Init(a.Router)
 	a.Router.Use(met.Middleware)

@@ -114,8 +114,22 @@ func demoGateway(ctx context.Context, app *controller.App, stderr io.Writer) {
 	}
 	gw.Attach(netip.MustParseAddr("127.0.0.1"), "02:00:5e:10:00:01")
 	fmt.Fprintf(stderr, "demo: open %s/ in a browser on this machine to log in through the captive portal as a visitor\n", gw.URL)
+	fmt.Fprintf(stderr, "demo: the console is at %s (%s / %s)\n", consoleURL(app, loop), controller.DemoStaffUser, controller.DemoStaffPassword)
 	<-ctx.Done()
 	gw.Close()
+}
+
+// consoleURL is where staff sign in: the admin listener when there is
+// one, else the portal's HTTP listener.
+func consoleURL(app *controller.App, loop func(net.Addr) string) string {
+	if app.AdminAddr == nil {
+		return "http://" + loop(app.HTTPAddr) + "/console/"
+	}
+	scheme := "http"
+	if app.Config.HTTP.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + loop(app.AdminAddr) + "/console/"
 }
 
 // lockedWriter serialises writes to one stream from several goroutines.
