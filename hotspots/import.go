@@ -292,6 +292,9 @@ func parseCSV(data []byte, res *ImportResult) ([]row, error) {
 	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: the file is empty: no header row", ErrFormat)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: csv header: %v", ErrFormat, err)
 	}

@@ -62,7 +62,7 @@ func commands() []command {
 		{name: "plan add", usage: "-data DIR -name NAME -kind free_timed|free|accounts|members|voucher [-org CODE] [-session-timeout S]",
 			summary: "create a named access plan", admin: cmdPlanAdd},
 		{name: "ap add", usage: "-data DIR -hotspot ORG/ID -name NAME -mac MAC", summary: "register an access point and print its agent token once", admin: cmdAPAdd},
-		{name: "hotspot import", usage: "-data DIR FILE", summary: "upsert venues from Wi-Fi.HK open data (CSV or JSON)", admin: cmdHotspotImport, paths: []string{"FILE"}},
+		{name: "hotspot import", usage: "-data DIR [-strict] FILE", summary: "upsert venues from Wi-Fi.HK open data (CSV or JSON)", admin: cmdHotspotImport, paths: []string{"FILE"}},
 		{name: "hotspot export", usage: "-data DIR -format csv|json|geojson [-o FILE]", summary: "write the venues as open data", admin: cmdHotspotExport, paths: []string{"-o"}},
 		{name: "user add", usage: "-data DIR -username NAME -password PASS [-chap] [-org CODE]", summary: "create a visitor account", admin: cmdUserAdd},
 		{name: "cert issue", usage: "-data DIR -org CODE -username NAME -out PREFIX [-valid 8760h]",

@@ -152,6 +152,7 @@ func cmdPlanAdd(_ context.Context, e *Env, args []string) error {
 func cmdHotspotImport(ctx context.Context, e *Env, args []string) error {
 	fs := flags(e, "hotspot import")
 	format := fs.String("format", "", "csv or json (default: from the content)")
+	strict := fs.Bool("strict", false, "fail (exit 1) when any row is rejected; the accepted rows are still imported")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -181,8 +182,14 @@ func cmdHotspotImport(ctx context.Context, e *Env, args []string) error {
 	}
 	audit(e, "hotspot.import", fs.Arg(0), "", fmt.Sprintf("created=%d updated=%d unchanged=%d rejected=%d",
 		res.Created, res.Updated, res.Unchanged, len(res.Rejected)))
-	return e.result(res, "imported %d of %d rows (%d new, %d updated, %d unchanged, %d new organisations), rejected %d\n",
-		res.Imported, res.Rows, res.Created, res.Updated, res.Unchanged, res.OrgsCreated, len(res.Rejected))
+	if err := e.result(res, "imported %d of %d rows (%d new, %d updated, %d unchanged, %d new organisations), rejected %d\n",
+		res.Imported, res.Rows, res.Created, res.Updated, res.Unchanged, res.OrgsCreated, len(res.Rejected)); err != nil {
+		return err
+	}
+	if *strict && len(res.Rejected) > 0 {
+		return fmt.Errorf("-strict: %d of %d rows rejected", len(res.Rejected), res.Rows)
+	}
+	return nil
 }
 
 // maxImportFile bounds what import reads into memory.

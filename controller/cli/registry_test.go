@@ -71,6 +71,18 @@ func TestImportReportsRejectsByLine(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "x.csv:3: rejected org/B: Latitude") || !strings.Contains(out, "imported 1 of 2") {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
+	// -strict: the same rows, still imported, but the exit says a row
+	// was rejected; and with -json the error is JSON too.
+	code, out, errOut = run(t, "hotspot", "import", "-data", dir, "-strict", "-json", file)
+	if code != 1 || !strings.Contains(out, `"imported": 1`) || !strings.Contains(errOut, `"error":"-strict: 1 of 2 rows rejected"`) {
+		t.Fatalf("-strict: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	// An empty file says so, not "EOF".
+	empty := filepath.Join(t.TempDir(), "empty.csv")
+	os.WriteFile(empty, nil, 0o600)
+	if code, _, errOut := run(t, "hotspot", "import", "-data", dir, empty); code != 1 || !strings.Contains(errOut, "the file is empty") {
+		t.Fatalf("empty file: exit %d, stderr %s", code, errOut)
+	}
 }
 
 func TestRegistryCommands(t *testing.T) {

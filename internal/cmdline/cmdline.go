@@ -6,6 +6,7 @@ package cmdline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -64,7 +65,8 @@ func (p Program) Find(args []string) (Command, []string, bool) {
 // Run runs the command that args (without the program name) name and
 // returns the process exit code: 0 on success, 2 for bad usage (ErrUsage
 // or flag.ErrHelp, or an unknown command) and 1 for any other error, which
-// it prints as "NAME COMMAND: error". "help", "-h", "--help" and no
+// it prints as "NAME COMMAND: error" (with -json among the command's
+// arguments, as {"command": …, "error": …}). "help", "-h", "--help" and no
 // arguments print the help on stdout and exit 0; "help WORDS" lists the
 // commands that start with WORDS. A group's word without a command of its
 // own ("nas") lists the group's commands on stderr and exits 2.
@@ -99,10 +101,30 @@ func (p Program) Run(ctx context.Context, args []string, stdout, stderr io.Write
 		return 0
 	case errors.Is(err, ErrUsage), errors.Is(err, flag.ErrHelp):
 		return 2
+	case wantsJSON(rest):
+		json.NewEncoder(stderr).Encode(struct {
+			Command string `json:"command"`
+			Error   string `json:"error"`
+		}{p.Name + " " + c.Name, err.Error()})
+		return 1
 	default:
 		fmt.Fprintf(stderr, "%s %s: %v\n", p.Name, c.Name, err)
 		return 1
 	}
+}
+
+// wantsJSON reports whether a command's arguments ask for JSON output
+// (-json), so that its error is one JSON object too.
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-json", "--json", "-json=true", "--json=true":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
 }
 
 // PrintHelp lists the commands with their usage and summary.

@@ -66,6 +66,7 @@ func TestRun(t *testing.T) {
 		{"two words", []string{"nas", "add", "-name", "gw1"}, 0, "-name gw1", "ran", nil},
 		{"first of several matches", []string{"nas", "list"}, 0, "list", "ran", nil},
 		{"error", []string{"fail", "x"}, 1, "x", "ran", []string{"prog fail: disk on fire\n"}},
+		{"error under -json", []string{"fail", "-json"}, 1, "-json", "ran", []string{`{"command":"prog fail","error":"disk on fire"}` + "\n"}},
 		{"usage", []string{"usage"}, 2, "", "ran", nil},
 		{"flag help", []string{"help-flag", "-h"}, 2, "-h", "ran", nil},
 		{"unknown", []string{"frob", "nicate"}, 2, "", "", []string{"usage: prog COMMAND [flags]   (each also takes -json)\n", `prog: unknown command "frob nicate"`}},
