@@ -97,6 +97,7 @@ type Server struct {
 	macs    *macPool // HMAC-MD5 states for Message-Authenticator
 	sawMA   sync.Map // NAS ID -> true once it sent a Message-Authenticator ("auto")
 	lastLog atomic.Int64
+	dropLog sync.Map // NAS name NUL reason -> *atomic.Int64: when last logged (logDrop)
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -381,6 +382,7 @@ func (s *Server) prepareFor(b []byte, src netip.AddrPort, nas hotspots.NAS, secr
 	req, reason := s.verify(b, []byte(secret), nas, src)
 	if reason != "" {
 		s.met.drop(reason)
+		s.logDrop(nas, src, reason, start)
 		return outcome{}, nil
 	}
 	cached, inFlight := s.dup.begin(key, start)
@@ -516,6 +518,28 @@ func (s *Server) encode(req *Request, resp Response) ([]byte, error) {
 	}
 	withMA := req.Code == layeh.CodeAccessRequest || req.Code == layeh.CodeStatusServer
 	return s.macs.encodeReply(resp.Code, req.Identifier, req.Authenticator, req.Secret, resp.Attributes, withMA)
+}
+
+// dropAdvice says what an operator can do about a known NAS's drops.
+var dropAdvice = map[string]string{
+	DropBadAuth:   "the NAS's shared secret differs from the one registered (wifihk nas update -secret)",
+	DropBadMA:     "Message-Authenticator does not verify: most often a wrong shared secret",
+	DropMissingMA: "the NAS sends no Message-Authenticator and its policy requires one (BlastRADIUS); turn it on at the NAS",
+	DropMalformed: "the packet is not valid RADIUS",
+}
+
+// logDrop logs a dropped packet from a registered NAS with its reason, at
+// most once per UnknownLogEvery for each NAS and reason, so that a
+// mistyped secret shows in the log and not only in the metrics.
+func (s *Server) logDrop(nas hotspots.NAS, src netip.AddrPort, reason string, now time.Time) {
+	v, _ := s.dropLog.LoadOrStore(nas.Name+"\x00"+reason, new(atomic.Int64))
+	last := v.(*atomic.Int64)
+	prev := last.Load()
+	if prev != 0 && now.UnixNano()-prev < int64(s.cfg.UnknownLogEvery) || !last.CompareAndSwap(prev, now.UnixNano()) {
+		return
+	}
+	s.log.Warn("dropping RADIUS packets from a registered NAS (logged at most once per interval for each NAS and reason)",
+		"nas", nas.Name, "src", src.Addr().String(), "reason", reason, "advice", dropAdvice[reason], "every", s.cfg.UnknownLogEvery)
 }
 
 func (s *Server) logUnknown(b []byte, src netip.AddrPort, now time.Time) {

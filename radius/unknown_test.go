@@ -111,3 +111,26 @@ func TestRejectIsLoggedAtInfo(t *testing.T) {
 	}
 	waitLog(t, &logs, "level=INFO msg=\"access rejected\" component=radius-auth nas=test-nas reason=bad_password")
 }
+
+// A registered NAS whose packets are dropped (here: the wrong shared
+// secret) is named in the log with the reason and what to do, once per
+// interval, not once per packet.
+func TestDropsFromARegisteredNASAreLogged(t *testing.T) {
+	h := newHarness(t, hotspots.MARequire)
+	var logs lockedBuffer
+	to := loggedServer(t, h, &logs)
+	c := h.client(to)
+	for range 3 {
+		req := mustEncodeMA(t, accessRequest("not-the-secret", "demo", "demo1234"))
+		if reply := c.exchange(req, 200*time.Millisecond); reply != nil {
+			t.Fatal("a packet with the wrong secret was answered")
+		}
+	}
+	waitLog(t, &logs, "nas=test-nas src=127.0.0.1 reason=bad_message_auth")
+	if !strings.Contains(logs.String(), "shared secret") {
+		t.Fatalf("the log does not say what to check:\n%s", logs.String())
+	}
+	if n := strings.Count(logs.String(), "reason=bad_message_auth"); n != 1 {
+		t.Fatalf("logged %d times for 3 packets in one interval, want 1:\n%s", n, logs.String())
+	}
+}
