@@ -61,17 +61,22 @@ func (a *App) mountAdmin() error {
 		return nil
 	}
 	a.onStart(func(context.Context) (func(context.Context) error, error) {
+		srv := a.newHTTPServer(web.HSTS(a.Router))
+		c := a.Config.HTTP
+		if c.TLSCert != "" {
+			if err := loadCert(srv, c.TLSCert, c.TLSKey); err != nil {
+				return nil, err
+			}
+		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("server: admin: %w", err)
 		}
 		a.AdminAddr = ln.Addr()
-		srv := a.newHTTPServer(web.HSTS(a.Router))
-		c := a.Config.HTTP
 		go func() {
 			var err error
 			if c.TLSCert != "" {
-				err = srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+				err = srv.ServeTLS(ln, "", "")
 			} else {
 				err = srv.Serve(ln)
 			}

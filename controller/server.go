@@ -5,6 +5,7 @@ package controller
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -228,6 +229,18 @@ func (a *App) newHTTPServer(h http.Handler) *http.Server {
 	}
 }
 
+// loadCert reads the HTTPS certificate and key into srv's TLS settings
+// before anything is served, so that a wrong file fails the start, not
+// the first TLS handshake.
+func loadCert(srv *http.Server, certFile, keyFile string) error {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return fmt.Errorf("config: http.tls_cert and http.tls_key: %w", err)
+	}
+	srv.TLSConfig.Certificates = []tls.Certificate{cert}
+	return nil
+}
+
 // startHTTP serves the router on the HTTP address and, with a certificate,
 // on the HTTPS address too.
 func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func(context.Context) error, error) {
@@ -245,13 +258,17 @@ func (a *App) startHTTP(ctx context.Context, fail context.CancelCauseFunc) (func
 	}
 	plain := srv
 	if c := a.Config.HTTP; c.TLSCert != "" {
+		if err := loadCert(srv, c.TLSCert, c.TLSKey); err != nil {
+			ln.Close()
+			return nil, err
+		}
 		tln, err := net.Listen("tcp", c.TLSAddr)
 		if err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("server: https: %w", err)
 		}
 		a.HTTPSAddr = tln.Addr()
-		go serve(func() error { return srv.ServeTLS(tln, c.TLSCert, c.TLSKey) })
+		go serve(func() error { return srv.ServeTLS(tln, "", "") })
 		plain = a.newHTTPServer(a.plainHandler(srv.Handler)) // httpsonly.go
 	}
 	go serve(func() error { return plain.Serve(ln) })

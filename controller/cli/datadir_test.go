@@ -208,3 +208,17 @@ func TestControlSocketStaleOrLive(t *testing.T) {
 	}
 	c.Close()
 }
+
+// A certificate or key that cannot be read fails the start with what is
+// wrong, before anything is served, not at the first TLS handshake.
+func TestServeChecksTLSFilesFirst(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.pem")
+	os.WriteFile(junk, []byte("not a certificate"), 0o600)
+	cfg := filepath.Join(dir, "wifihk.yaml")
+	os.WriteFile(cfg, []byte("http:\n  tls_cert: "+junk+"\n  tls_key: "+junk+"\n"), 0o600)
+	code, errOut := serveBriefly(t, filepath.Join(dir, "data"), "-config", cfg)
+	if code != 1 || !strings.Contains(errOut, "http.tls_cert and http.tls_key") || strings.Contains(errOut, "wifihk serving") {
+		t.Fatalf("serve with a junk certificate: exit %d, stderr %q", code, errOut)
+	}
+}
