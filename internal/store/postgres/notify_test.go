@@ -170,6 +170,7 @@ func TestFeedReconnects(t *testing.T) {
 	url := pgtest.NewDB(t)
 	a, b := open(t, url), open(t, url)
 	onB := subscribe(b, store.Plans)
+	waitListening(t, a)
 	waitListening(t, b)
 	onB.waitFor(t, "first LISTEN's reload", func(c store.Change) bool { return c.All })
 
@@ -179,9 +180,17 @@ func TestFeedReconnects(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	// Both feed connections have sent their LISTEN (a node may report
+	// listening a moment before the server shows it).
+	const listeners = `FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`
 	var n int
-	err = conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`).Scan(&n)
+	for deadline := time.Now().Add(5 * time.Second); n != 2 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if err := conn.QueryRow(ctx, "SELECT count(*) "+listeners).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = conn.QueryRow(ctx, "SELECT count(pg_terminate_backend(pid)) "+listeners).Scan(&n)
 	if err != nil || n != 2 {
 		t.Fatalf("terminated %d listeners: %v", n, err)
 	}
