@@ -106,32 +106,7 @@ func VenueDays(tx *store.Tx, org string, first, last time.Time) (map[string]*Cel
 // date of before, in batches.
 func purgeDays(db *store.DB, before time.Time) (int, error) {
 	end := dayKey(before.In(HongKong).Format(dateLayout), "")
-	removed := 0
-	for {
-		var doomed []string
-		err := db.View(func(tx *store.Tx) error {
-			return tx.Scan(store.Usage, "dv/", func(k string, _ func(any) error) (bool, error) {
-				if k >= end {
-					return false, nil
-				}
-				doomed = append(doomed, k)
-				return len(doomed) < flushBatch, nil
-			})
-		})
-		if err != nil || len(doomed) == 0 {
-			return removed, err
-		}
-		err = db.Update(func(tx *store.Tx) error {
-			for _, k := range doomed {
-				if err := tx.Delete(store.Usage, k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return removed, fmt.Errorf("usage: purge: %w", err)
-		}
-		removed += len(doomed)
-	}
+	return deleteBatches(db, "dv/", func(k string) (remove, more bool) {
+		return k < end, k < end
+	})
 }

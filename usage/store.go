@@ -206,23 +206,35 @@ func Purge(db *store.DB, cellsBefore, sketchesBefore time.Time) (int, error) {
 	if err != nil {
 		return removed, err
 	}
+	n, err := deleteBatches(db, "", func(k string) (remove, more bool) {
+		kind, rest, _ := strings.Cut(k, "/")
+		_, hs, ok := strings.Cut(rest, "\x00")
+		if !ok || (kind != "h" && kind != "k") {
+			return false, true
+		}
+		h, err := time.Parse(hourLayout, hs)
+		if err != nil {
+			return false, true
+		}
+		return h.Before(cellsBefore) || kind == "k" && h.Before(sketchesBefore), true
+	})
+	return removed + n, err
+}
+
+// deleteBatches removes the keys under prefix that pick says to remove,
+// flushBatch to a commit, until pick says there are no more or the scan
+// finds none.
+func deleteBatches(db *store.DB, prefix string, pick func(k string) (remove, more bool)) (int, error) {
+	removed := 0
 	for {
 		var doomed []string
 		err := db.View(func(tx *store.Tx) error {
-			return tx.Scan(store.Usage, "", func(k string, _ func(any) error) (bool, error) {
-				kind, rest, _ := strings.Cut(k, "/")
-				_, hs, ok := strings.Cut(rest, "\x00")
-				if !ok || (kind != "h" && kind != "k") {
-					return true, nil
-				}
-				h, err := time.Parse(hourLayout, hs)
-				if err != nil {
-					return true, nil
-				}
-				if h.Before(cellsBefore) || kind == "k" && h.Before(sketchesBefore) {
+			return tx.Scan(store.Usage, prefix, func(k string, _ func(any) error) (bool, error) {
+				remove, more := pick(k)
+				if remove {
 					doomed = append(doomed, k)
 				}
-				return len(doomed) < flushBatch, nil
+				return more && len(doomed) < flushBatch, nil
 			})
 		})
 		if err != nil || len(doomed) == 0 {
