@@ -532,7 +532,11 @@ var dropAdvice = map[string]string{
 // most once per UnknownLogEvery for each NAS and reason, so that a
 // mistyped secret shows in the log and not only in the metrics.
 func (s *Server) logDrop(nas hotspots.NAS, src netip.AddrPort, reason string, now time.Time) {
-	v, _ := s.dropLog.LoadOrStore(nas.Name+"\x00"+reason, new(atomic.Int64))
+	key := nas.Name + "\x00" + reason
+	v, ok := s.dropLog.Load(key)
+	if !ok { // no allocation per packet in a flood of drops
+		v, _ = s.dropLog.LoadOrStore(key, new(atomic.Int64))
+	}
 	last := v.(*atomic.Int64)
 	prev := last.Load()
 	if prev != 0 && now.UnixNano()-prev < int64(s.cfg.UnknownLogEvery) || !last.CompareAndSwap(prev, now.UnixNano()) {
