@@ -78,6 +78,10 @@ func TestBrowser(t *testing.T) {
 	if venue := text(ctx, t, "#venue"); venue != "At Causeway Bay Demo Library · About this hotspot" {
 		t.Errorf("status page venue %q", venue)
 	}
+	// The element shows minutes ("30 min") until its script takes over.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('time-left').textContent.includes(':')`)); err != nil {
+		t.Fatalf("the countdown did not start: %v", err)
+	}
 	first := text(ctx, t, "#time-left")
 	if first != "30:00" && !strings.HasPrefix(first, "29:") {
 		t.Errorf("time left %q, want a countdown from 30:00", first)
