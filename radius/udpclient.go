@@ -69,10 +69,11 @@ type udpSock struct {
 }
 
 type udpWait struct {
-	auth   [16]byte
-	secret []byte
-	answer chan *layeh.Packet // buffered 1: the first authentic answer
-	failed chan error         // buffered 1: its datagram could not be sent
+	auth     [16]byte
+	secret   []byte
+	answer   chan *layeh.Packet // buffered 1: the first authentic answer
+	failed   chan error         // buffered 1: its datagram could not be sent
+	answered atomic.Bool        // an answer went to answer
 }
 
 // outgoing is a datagram queued for sending and who waits on it.
@@ -275,11 +276,13 @@ func (s *udpSock) deliver(b []byte) {
 		s.c.Late.Add(1)
 		return
 	}
-	select {
-	case w.answer <- a:
-	default: // a second answer (to a retransmission): the first stands
+	if !w.answered.CompareAndSwap(false, true) {
+		// A second answer (to a retransmission): the first stands, even
+		// when the exchange has already taken it from the channel.
 		s.c.Late.Add(1)
+		return
 	}
+	w.answer <- a
 }
 
 // verifyAnswer parses b as the answer to w's request: its Response

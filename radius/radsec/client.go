@@ -42,8 +42,8 @@ var (
 
 // Client sends requests to one RadSec server over one TLS connection,
 // with up to 256 in flight (one per Identifier), answers matched as they
-// come. A broken connection fails the requests on it; the next Exchange
-// dials again.
+// come. A request whose connection breaks before its answer is sent
+// once more on a new connection, then fails.
 type Client struct {
 	cfg ClientConfig
 	tls *tls.Config
@@ -127,24 +127,45 @@ func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, 
 	if err != nil {
 		return nil, err
 	}
-	cc, err := c.connect(ctx)
-	if err != nil {
-		return nil, err
+	// A connection the server closed while idle is found dead only when
+	// a request goes out on it: that request goes once more on a new one
+	// (RADIUS over TCP retransmits only when a connection is replaced).
+	for attempt := 0; ; attempt++ {
+		cc, err := c.connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b, err := c.roundTrip(ctx, cc, id, req, p.Code)
+		if errors.Is(err, errLost) && attempt == 0 && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return radius.CheckReply(b, req, []byte(Secret))
 	}
+}
+
+// errLost marks a request whose connection failed before its answer.
+var errLost = errors.New("connection lost")
+
+// roundTrip sends req on cc and waits for its answer.
+func (c *Client) roundTrip(ctx context.Context, cc *clientConn, id byte, req []byte, code layeh.Code) ([]byte, error) {
 	cl := &call{req: req, reply: make(chan []byte, 1)}
 	if err := cc.send(id, cl); err != nil {
 		c.drop(cc)
-		return nil, fmt.Errorf("radsec: %s: %w", c.cfg.Addr, err)
+		return nil, fmt.Errorf("radsec: %s: %w: %w", c.cfg.Addr, errLost, err)
 	}
 	select {
 	case b, ok := <-cl.reply:
 		if !ok {
-			return nil, fmt.Errorf("radsec: %s: connection lost: %w", c.cfg.Addr, cc.failure())
+			c.drop(cc)
+			return nil, fmt.Errorf("radsec: %s: %w: %w", c.cfg.Addr, errLost, cc.failure())
 		}
-		return radius.CheckReply(b, req, []byte(Secret))
+		return b, nil
 	case <-ctx.Done():
 		cc.forget(id, cl)
-		if p.Code == layeh.CodeStatusServer {
+		if code == layeh.CodeStatusServer {
 			// A connection that cannot answer a probe is dead or
 			// wedged: the next exchange dials a new one.
 			c.drop(cc)

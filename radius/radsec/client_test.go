@@ -70,3 +70,47 @@ func TestStatusTimeoutRedials(t *testing.T) {
 		t.Errorf("%d connections, want 2 (a new one after the failed probe)", n)
 	}
 }
+
+// A server that closes the connection as a request arrives (an idle
+// timeout racing the request): the request goes once more on a new
+// connection and is answered there.
+func TestLostRequestRetriedOnNewConnection(t *testing.T) {
+	r := newRig(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if conns.Add(1) == 1 {
+				// Finish the handshake, take the request, then hang up.
+				tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{r.srvCert.TLS}})
+				go func() { tc.Read(make([]byte, 4096)); tc.Close() }()
+				continue
+			}
+			go func() { // later connections reach the real server
+				up, err := net.Dial("tcp", r.addr)
+				if err != nil {
+					c.Close()
+					return
+				}
+				go func() { io.Copy(up, c); up.Close() }()
+				io.Copy(c, up)
+				c.Close()
+			}()
+		}
+	}()
+	c := r.clientAt(ln.Addr().String(), r.nasCert)
+	if err := c.Status(context.Background()); err != nil {
+		t.Fatalf("Status: %v, want answered on a second connection", err)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+}

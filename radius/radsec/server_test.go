@@ -138,7 +138,13 @@ func newRig(t testing.TB, tune func(*ServerConfig)) *rig {
 // client returns a Client with cert that trusts the rig's CA.
 func (r *rig) client(cert radsectest.Issued) *Client {
 	r.t.Helper()
-	c, err := NewClient(ClientConfig{Addr: r.addr, Timeout: 3 * time.Second,
+	return r.clientAt(r.addr, cert)
+}
+
+// clientAt is client for a server at addr, such as a proxy in front of r.
+func (r *rig) clientAt(addr string, cert radsectest.Issued) *Client {
+	r.t.Helper()
+	c, err := NewClient(ClientConfig{Addr: addr, Timeout: 3 * time.Second,
 		TLS: &tls.Config{Certificates: []tls.Certificate{cert.TLS}, RootCAs: r.ca.Pool, ServerName: "radsec.example.net"}})
 	if err != nil {
 		r.t.Fatal(err)
