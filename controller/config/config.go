@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -210,12 +211,41 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return c, fmt.Errorf("config: %w", err)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+	if err := Parse(raw, &c); err != nil {
 		return c, fmt.Errorf("config: %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// Parse overlays c with the YAML document raw. An error names the line
+// and the full key of the first bad setting ("line 4:
+// radius.duplicate_window: ..."); a syntax error names yaml's line.
+func Parse(raw []byte, c *Config) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return err
+	}
+	if len(doc.Content) == 0 {
+		return nil // empty, or only comments
+	}
+	root := resolve(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+			return nil
+		}
+		return fmt.Errorf("line %d: expected settings (key: value), not %s", root.Line, describe(root))
+	}
+	if err := checkKeys(root, reflect.TypeOf(*c), ""); err != nil {
+		return err
+	}
+	// What the walk does not judge (a key given twice, merge keys) the
+	// decoder does, naming its line.
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
 }
 
 // Validate names the first field that is wrong.
