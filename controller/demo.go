@@ -18,8 +18,16 @@ const (
 // testing123, a visitor demo/demo1234, a console admin admin/wifihk-demo,
 // a few hotspots in several districts, and a self-signed certificate for
 // HTTPS unless one is configured. Seeding twice changes nothing.
+//
+// Its venues are fictional, for tests; serve -demo seeds with
+// DemoNetwork, which has the city's real venues instead.
 func (a *App) Demo() error {
-	for _, seed := range []func() error{a.demoTLS, a.demoVenues, a.demoNAS, a.demoVisitors, a.demoStaff} {
+	nas := func() error { return a.demoNAS(DemoNASVenue) }
+	return seedDemo(a.demoTLS, a.demoVenues, nas, a.demoVisitors, a.demoStaff)
+}
+
+func seedDemo(seeds ...func() error) error {
+	for _, seed := range seeds {
 		if err := seed(); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -27,10 +35,11 @@ func (a *App) Demo() error {
 	return nil
 }
 
-func (a *App) demoNAS() error {
+// demoNAS seeds the demo NAS at venue, unless it is seeded.
+func (a *App) demoNAS(venue hotspots.VenueKey) error {
 	_, err := a.Registry.AddNAS(hotspots.NASInput{
 		Name: "demo-localhost", IP: "127.0.0.1", Secret: "testing123",
-		Identifier: "demo", UAMSecret: "uamsecret", Hotspot: DemoNASVenue,
+		Identifier: "demo", UAMSecret: "uamsecret", Hotspot: venue,
 	})
 	if errors.Is(err, hotspots.ErrNASExists) {
 		return nil
@@ -39,6 +48,9 @@ func (a *App) demoNAS() error {
 }
 
 func (a *App) demoStaff() error {
+	if _, err := a.Staff.Staff(DemoStaffUser); err == nil {
+		return nil // seeded: spare hashing the password again
+	}
 	_, _, err := a.Staff.AddStaff(staff.StaffInput{Username: DemoStaffUser, Role: staff.RoleAdmin, Password: DemoStaffPassword})
 	if errors.Is(err, staff.ErrExists) {
 		return nil

@@ -72,20 +72,29 @@ func (a *App) mountUsage() error {
 	a.runUntilStop(func(ctx context.Context) { every(ctx, cfg.FlushEvery, flush) })
 	a.onClose(func() error { _, err := usage.Flush(a.DB, agg, time.Now()); return err })
 	if cfg.Publish && !a.Config.Retention.Disabled {
-		noise := usage.NewNoise(rand.New(rand.NewChaCha8(seed())))
+		a.usageNoise = usage.NewNoise(rand.New(rand.NewChaCha8(seed())))
 		publish := func(context.Context) {
-			now := time.Now()
 			// Yesterday, once its last sessions can have been flushed.
-			day := now.In(usage.HongKong).Add(-time.Hour-cfg.FlushEvery).AddDate(0, 0, -1)
-			if _, made, err := usage.Publish(a.DB, day, cfg.Privacy, noise, now); err != nil {
-				a.Log.Error("usage publish", "err", err)
-			} else if made {
-				a.Log.Info("usage open data published", "date", day.Format("2006-01-02"))
-			}
+			a.publishUsage(time.Now().In(usage.HongKong).Add(-time.Hour-cfg.FlushEvery).AddDate(0, 0, -1))
 		}
 		a.runUntilStop(func(ctx context.Context) { every(ctx, 10*time.Minute, publish) })
 	}
 	return nil
+}
+
+// publishUsage publishes day's open usage data unless it is out already
+// or publishing is off.
+func (a *App) publishUsage(day time.Time) {
+	if a.usageNoise == nil {
+		return
+	}
+	a.publishMu.Lock() // the noise's generator is not safe for concurrent use
+	defer a.publishMu.Unlock()
+	if _, made, err := usage.Publish(a.DB, day, a.Config.Usage.Privacy, a.usageNoise, time.Now()); err != nil {
+		a.Log.Error("usage publish", "err", err)
+	} else if made {
+		a.Log.Info("usage open data published", "date", day.In(usage.HongKong).Format("2006-01-02"))
+	}
 }
 
 // seed is a fresh ChaCha8 seed from the system's random source.

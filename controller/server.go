@@ -56,6 +56,10 @@ type App struct {
 	// Telemetry is the agents' AP status, series and alerts (mountAgents).
 	Telemetry *telemetry.Service
 	usageAgg  *usage.Aggregator // the hourly usage figures (mountUsage)
+	// usageNoise draws the open usage data's noise; nil when it is not
+	// published (mountUsage).
+	usageNoise *usage.Noise
+	publishMu  sync.Mutex
 
 	// Ready is closed once every listener is bound; HTTPAddr, AuthAddr and
 	// AcctAddr then hold the bound addresses (useful with port 0).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wifihk/wifihk/controller"
 	"github.com/wifihk/wifihk/controller/config"
+	"github.com/wifihk/wifihk/controller/demonet"
 	"github.com/wifihk/wifihk/portal/gateway"
 )
 
@@ -66,13 +67,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	var played <-chan controller.DemoReady
 	if *demo {
-		if err := app.Demo(); err != nil {
+		sum, ready, err := app.DemoNetwork()
+		if err != nil {
 			app.DB.Close()
 			return err
 		}
-		fmt.Fprintf(stderr, "demo: NAS 127.0.0.1 secret testing123; visitor demo / demo1234; console %s / %s\n",
-			controller.DemoStaffUser, controller.DemoStaffPassword)
+		played = ready
+		printDemoSetup(stderr, sum)
 	}
 	base := Env{DataDir: cfg.DataDir, DB: app.DB, Sealer: app.Sealer, Registry: app.Registry, Sessions: app.Sessions,
 		Telemetry: app.Telemetry}
@@ -85,16 +88,41 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *demo {
 		gctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); demoGateway(gctx, app, stderr) }()
+		go func() { defer close(done); demoGateway(gctx, app, played, stderr) }()
 		defer func() { stop(); <-done }() // it prints to stderr: gone before we return
 	}
 	return app.Run(ctx)
 }
 
+// printDemoSetup says what DemoNetwork seeded before the server starts.
+func printDemoSetup(w io.Writer, sum demonet.Summary) {
+	if sum.VenuesImported > 0 {
+		fmt.Fprintf(w, "demo: loaded the %d real Wi-Fi.HK venues (hotspots/realvenues)\n", sum.VenuesImported)
+	} else {
+		fmt.Fprintf(w, "demo: the real Wi-Fi.HK venues are loaded already\n")
+	}
+	fmt.Fprintf(w, "demo: %d simulated APs at %d real venues in %d districts (demo data); NAS 127.0.0.1 secret testing123; visitor demo / demo1234\n",
+		sum.APs, sum.Sites, sum.Districts)
+}
+
+// printDemoPlayed says what the simulation played once it has.
+func printDemoPlayed(w io.Writer, r controller.DemoReady) {
+	switch {
+	case r.Err != nil:
+		fmt.Fprintf(w, "demo: the simulated network: %v\n", r.Err)
+	case r.Sessions > 0:
+		fmt.Fprintf(w, "demo: played the past day in %.1fs: %d sessions and %d AP reports; %s went offline (alerts); live traffic goes on\n",
+			r.Took.Seconds(), r.Sessions, r.Reports, r.Offline)
+	default:
+		fmt.Fprintf(w, "demo: the past day was played on the first start; live traffic goes on\n")
+	}
+}
+
 // demoGateway runs a CoovaChilli-like gateway (portal/gateway) for the demo
 // NAS once the server listens, so that a browser on this machine can walk
-// through the captive portal as a visitor would.
-func demoGateway(ctx context.Context, app *controller.App, stderr io.Writer) {
+// through the captive portal as a visitor would, and says where the
+// console is once the simulated network has played its past day.
+func demoGateway(ctx context.Context, app *controller.App, played <-chan controller.DemoReady, stderr io.Writer) {
 	select {
 	case <-app.Ready:
 	case <-ctx.Done():
@@ -110,13 +138,21 @@ func demoGateway(ctx context.Context, app *controller.App, stderr io.Writer) {
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "demo: gateway: %v\n", err)
-		return
+	} else {
+		defer gw.Close()
+		gw.Attach(netip.MustParseAddr("127.0.0.1"), "02:00:5e:10:00:01")
+		fmt.Fprintf(stderr, "demo: open %s/ in a browser on this machine to log in through the captive portal as a visitor\n", gw.URL)
 	}
-	gw.Attach(netip.MustParseAddr("127.0.0.1"), "02:00:5e:10:00:01")
-	fmt.Fprintf(stderr, "demo: open %s/ in a browser on this machine to log in through the captive portal as a visitor\n", gw.URL)
-	fmt.Fprintf(stderr, "demo: the console is at %s (%s / %s)\n", consoleURL(app, loop), controller.DemoStaffUser, controller.DemoStaffPassword)
+	select {
+	case r := <-played:
+		if ctx.Err() != nil {
+			return // stopped while it played
+		}
+		printDemoPlayed(stderr, r)
+		fmt.Fprintf(stderr, "demo: the console is at %s (%s / %s)\n", consoleURL(app, loop), controller.DemoStaffUser, controller.DemoStaffPassword)
+	case <-ctx.Done():
+	}
 	<-ctx.Done()
-	gw.Close()
 }
 
 // consoleURL is where staff sign in: the admin listener when there is
