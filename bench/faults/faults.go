@@ -188,7 +188,7 @@ func (s *Suite) seed(ctx context.Context, dir string, l *ledger) error {
 	}
 	s.aps = map[string]string{}
 	for i := range 4 {
-		out, err := s.admin(ctx, "ap", "add", "-data", dir, "-hotspot", controller.DemoNASVenue,
+		out, err := s.admin(ctx, "ap", "add", "-data", dir, "-hotspot", string(controller.DemoNetworkNASVenue),
 			"-name", fmt.Sprintf("faults-ap-%d", i), "-mac", fmt.Sprintf("02:fa:00:00:00:%02x", i))
 		if err != nil {
 			return err
