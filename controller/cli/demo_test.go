@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/wifihk/wifihk/hotspots/realvenues"
+	"github.com/wifihk/wifihk/internal/browsertest"
 	"github.com/wifihk/wifihk/telemetry"
 	"github.com/wifihk/wifihk/usage"
 )
@@ -185,6 +188,7 @@ func TestServeDemo(t *testing.T) {
 	}
 	checkAnalytics(t, c, first.base)
 	checkOpenUsage(t, c, first.base)
+	t.Run("browser", func(t *testing.T) { browseDemo(t, first.base) })
 	for _, want := range []string{"loaded the 5430 real Wi-Fi.HK venues", "simulated APs at 7 real venues in 7 districts", "played the past day"} {
 		if !strings.Contains(first.out.String(), want) {
 			t.Errorf("serve -demo did not say %q:\n%s", want, first.out.String())
@@ -287,4 +291,34 @@ func checkOpenUsage(t *testing.T, c *http.Client, base string) {
 	if shown == 0 {
 		t.Errorf("yesterday's open usage data (%s) has %d rows, none above k", yesterday, len(day.Rows))
 	}
+}
+
+// browseDemo signs in to the console in Chromium and takes screenshots of
+// the overview, a simulated venue, the alerts and the analytics, checking
+// that each shows the simulated network.
+func browseDemo(t *testing.T, base string) {
+	ctx := browsertest.Start(t, browsertest.Options{Width: 1440, Height: 900})
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	shots := browsertest.ShotDir(t)
+	browsertest.Do(t, ctx, "sign in", chromedp.Navigate(base+"/console/login"), chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "admin"), chromedp.SendKeys(chromedp.ID("password"), "wifihk-demo"),
+		chromedp.Click(chromedp.CSS(`main button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("svg.map")))
+	for _, p := range []struct{ name, path, want string }{
+		{"demo-overview", "/console/coverage", "8 / 9"}, // APs online of the total
+		{"demo-venue", "/console/venues/hkgwfs/HPL-001", "demo-hpl-1f"},
+		{"demo-alerts", "/console/alerts", "demo-mwm-2"},
+		{"demo-sessions", "/console/sessions", "free – device"},
+		{"demo-analytics", "/console/analytics", "Hong Kong Central Library"},
+	} {
+		browsertest.Do(t, ctx, p.name, chromedp.Navigate(base+p.path), chromedp.WaitVisible(chromedp.CSS("main")))
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("document.readyState === 'complete'")); err != nil {
+			t.Fatalf("%s: %v", p.name, err)
+		}
+		if text := browsertest.Text(t, ctx, "main"); !strings.Contains(text, p.want) {
+			t.Errorf("%s (%s) does not show %q", p.name, p.path, p.want)
+		}
+		browsertest.Screenshot(ctx, t, shots, p.name+"-1440.png")
+	}
+	t.Logf("screenshots in %s", shots)
 }

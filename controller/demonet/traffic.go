@@ -21,16 +21,18 @@ const (
 	interimEvery        = 5 * time.Minute
 )
 
-// load is how busy s is at t, from 0.03 at night to 1 at its busiest,
-// a bump over its opening hours in Hong Kong time.
+// load is how busy s is at t, a bump over its opening hours in Hong
+// Kong time up to 1 at its busiest, and 0.2 outside them: the outdoor
+// hotspots of a venue stay on, and a demo watched while Hong Kong sleeps
+// still moves.
 func (s site) load(t time.Time) float64 {
 	lt := t.In(usage.HongKong)
 	h := float64(lt.Hour()) + float64(lt.Minute())/60
 	if h < float64(s.open) || h >= float64(s.close) {
-		return 0.03
+		return 0.2
 	}
 	x := (h - float64(s.open)) / float64(s.close-s.open)
-	return 0.25 + 0.75*math.Sin(math.Pi*x)
+	return 0.3 + 0.7*math.Sin(math.Pi*x)
 }
 
 // starts draws how many sessions begin at s in d from t: a Poisson draw
