@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,21 +31,14 @@ type demoServer struct {
 }
 
 // syncBuffer is a stderr the test reads while serve writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+type syncBuffer struct{ lockedWriter }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
+func newSyncBuffer() *syncBuffer { return &syncBuffer{lockedWriter{w: &bytes.Buffer{}}} }
 
 func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.String()
+	return s.w.(*bytes.Buffer).String()
 }
 
 var consoleLine = regexp.MustCompile(`demo: the console is at (http://127\.0\.0\.1:\d+)/console/ \(admin / wifihk-demo\)`)
@@ -56,7 +48,7 @@ var consoleLine = regexp.MustCompile(`demo: the console is at (http://127\.0\.0\
 func startDemo(t *testing.T, dir string) *demoServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &demoServer{started: time.Now(), out: &syncBuffer{}}
+	d := &demoServer{started: time.Now(), out: newSyncBuffer()}
 	code := make(chan int, 1)
 	go func() {
 		code <- Run(ctx, []string{"serve", "-demo", "-data", dir, "-http", "127.0.0.1:0", "-https", "127.0.0.1:0",
@@ -173,6 +165,7 @@ func TestServeDemo(t *testing.T) {
 	first := startDemo(t, dir)
 	ready := time.Since(first.started)
 	c := demoClient(t, first.base)
+	waitOfflineAlert(t, c, first.base)
 	st := readDemo(t, c, first.base)
 	if st.venues != realvenues.Venues {
 		t.Errorf("%d venues, want the %d shipped", st.venues, realvenues.Venues)
@@ -210,7 +203,23 @@ func TestServeDemo(t *testing.T) {
 	if !strings.Contains(second.out.String(), "venues are loaded already") || !strings.Contains(second.out.String(), "played on the first start") {
 		t.Errorf("the second start did not say it loaded and played nothing:\n%s", second.out.String())
 	}
-	checkNoSessionTwice(t, st.sessions, again.sessions, second.started)
+	checkNoSessionTwice(t, st.sessions, again.sessions, first.started.Add(ready))
+}
+
+// waitOfflineAlert waits until the alerts list an AP offline, which
+// the demo raises within seconds of saying it is ready.
+func waitOfflineAlert(t *testing.T, c *http.Client, base string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var alerts struct{ Alerts []telemetry.Alert }
+		getJSON(t, c, base+"/api/v1/alerts", &alerts)
+		if len(alerts.Alerts) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no alert 30s after the demo was ready")
+		}
+	}
 }
 
 // lookupID is the id of the AP named name.
@@ -228,8 +237,9 @@ func lookupID(t *testing.T, c *http.Client, base, name string) string {
 }
 
 // checkNoSessionTwice: every session after the second start was there
-// before it or started after it (the live traffic).
-func checkNoSessionTwice(t *testing.T, before, after [][]string, restart time.Time) {
+// when the first was ready or started after that (the live traffic of
+// either): none of the past day was played again.
+func checkNoSessionTwice(t *testing.T, before, after [][]string, ready time.Time) {
 	t.Helper()
 	col := func(name string) int { return slices.Index(after[0], name) }
 	id, started := col("id"), col("started")
@@ -247,14 +257,14 @@ func checkNoSessionTwice(t *testing.T, before, after [][]string, restart time.Ti
 		}
 		added++
 		at, err := time.Parse(time.RFC3339, r[started])
-		if err != nil || at.Before(restart.Add(-time.Second)) {
+		if err != nil || at.Before(ready) {
 			t.Errorf("session %s, started %s, appeared with the second start: played twice?", r[id], r[started])
 		}
 	}
 	if len(after)-1 < len(before)-1 {
 		t.Errorf("%d sessions after the second start, %d before", len(after)-1, len(before)-1)
 	}
-	t.Logf("%d sessions after the first start, %d live ones added after the second", len(before)-1, added)
+	t.Logf("%d sessions when the first start was ready, %d live ones since", len(before)-1, added)
 }
 
 // checkAnalytics: the heatmap and the busiest venues have figures.

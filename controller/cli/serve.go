@@ -111,7 +111,7 @@ func printDemoPlayed(w io.Writer, r controller.DemoReady) {
 	case r.Err != nil:
 		fmt.Fprintf(w, "demo: the simulated network: %v\n", r.Err)
 	case r.Sessions > 0:
-		fmt.Fprintf(w, "demo: played the past day in %.1fs: %d sessions and %d AP reports; %s went offline (alerts); live traffic goes on\n",
+		fmt.Fprintf(w, "demo: played the past day in %.1fs: %d sessions and %d AP reports; %s stops reporting (alerts, in seconds); live traffic goes on\n",
 			r.Took.Seconds(), r.Sessions, r.Reports, r.Offline)
 	default:
 		fmt.Fprintf(w, "demo: the past day was played on the first start; live traffic goes on\n")

@@ -25,8 +25,8 @@ func (n *Network) send(ctx context.Context, a *simAP, r *wire.Report) error {
 
 // AwaitOffline waits until the offline AP's last report is three of its
 // intervals old and runs telemetry's offline check, so that the alert
-// is there once the demo says it is ready; the service's own check
-// would raise it within its period anyway.
+// comes within seconds; the service's own check would raise it within
+// its period (10 s) after that.
 func (n *Network) AwaitOffline(ctx context.Context) error {
 	off := n.offlineAP()
 	if off == nil || off.sent.IsZero() {

@@ -5,12 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/wifihk/wifihk/accounting"
+	"github.com/wifihk/wifihk/agent/wire"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/hotspots/realvenues"
 )
@@ -121,9 +121,7 @@ func (n *Network) addGateway(s site) error {
 // (so that yesterday's open usage data can be published whole) to now:
 // each site's sessions as Start, Interim and Stop updates in time order,
 // the ones still going left open, and every AP's reports each 15
-// minutes. The AP that goes offline sends its last report with a
-// one-second interval, so that the offline check finds it missing within
-// seconds. A data dir whose offline AP has reported has its history:
+// minutes. A data dir whose offline AP has reported has its history:
 // History then plays nothing.
 func (n *Network) History(ctx context.Context, from time.Time) (Summary, error) {
 	var sum Summary
@@ -222,21 +220,13 @@ func (n *Network) apply(ctx context.Context, us []accounting.Update) error {
 	return nil
 }
 
-// historyReports sends every AP's reports for [from, now), each AP's in
-// order and the APs side by side, as a fleet of agents would; the
-// offline AP's first, so that its alert is due soon.
+// historyReports sends every AP's reports for [from, now), the APs side
+// by side, as a fleet of agents would.
 func (n *Network) historyReports(ctx context.Context, played []*simSession, from, now time.Time) (int, error) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(n.aps))
 	counts := make([]int, len(n.aps))
-	off := slices.IndexFunc(n.aps, func(a simAP) bool { return a.offline })
-	if counts[off], errs[off] = n.apHistory(ctx, &n.aps[off], played, from, now); errs[off] != nil {
-		return counts[off], errs[off]
-	}
 	for i := range n.aps {
-		if i == off {
-			continue
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -251,25 +241,39 @@ func (n *Network) historyReports(ctx context.Context, played []*simSession, from
 	return total, errors.Join(errs...)
 }
 
-// apHistory sends one AP's reports for [from, now).
+// apHistory sends one AP's reports for [from, now): all but the last at
+// once, as an agent that was cut off sends its spool (they share a few
+// journal syncs), then the last, which the AP's status keeps. The AP that
+// goes offline sends its last with a one-second interval, so that the
+// offline check finds it missing within seconds (AwaitOffline).
 func (n *Network) apHistory(ctx context.Context, a *simAP, played []*simSession, from, now time.Time) (int, error) {
-	sent := 0
+	var reports []*wire.Report
 	for t := from; t.Before(now); t = t.Add(historyReportEvery) {
-		if err := ctx.Err(); err != nil {
-			return sent, err
-		}
 		end, every := t.Add(historyReportEvery), historyReportEvery
-		if end.After(now) {
+		if !end.Before(now) {
 			end = now
+			if a.offline {
+				every = time.Second
+			}
 		}
-		if a.offline && !end.Before(now) {
-			every = time.Second // its last report: see History
-		}
-		if err := n.send(ctx, a, a.report(t, end, every, played)); err != nil {
-			return sent, err
-		}
-		a.last, a.sent = end, time.Now()
-		sent++
+		reports = append(reports, a.report(t, end, every, played))
 	}
-	return sent, nil
+	if len(reports) == 0 {
+		return 0, nil
+	}
+	errs := make([]error, len(reports)-1)
+	var wg sync.WaitGroup
+	for i, r := range reports[:len(reports)-1] {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = n.send(ctx, a, r) }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
+	}
+	if err := n.send(ctx, a, reports[len(reports)-1]); err != nil {
+		return len(reports) - 1, err
+	}
+	a.last, a.sent = now, time.Now()
+	return len(reports), nil
 }
