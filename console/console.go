@@ -98,6 +98,7 @@ type Config struct {
 	Proxy        ProxyHealth          // optional: home servers' health on the realms page
 	Certs        ClientCerts          // optional: the device certificates page
 	Figures      UsageFigures         // optional: the analytics page
+	Tiles        Tiles                // optional: a tile server under the maps
 
 	// DefaultPlan is what venues without a plan of their own get.
 	DefaultPlan hotspots.Plan
@@ -129,6 +130,8 @@ type Console struct {
 	met    *metrics
 	log    *slog.Logger
 	points pointCache
+	tiles  *tileSource // nil: no tile server
+	csp    string
 }
 
 // New checks cfg and builds the console.
@@ -166,8 +169,22 @@ func New(cfg Config) (*Console, error) {
 	if c.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
+	if c.tiles, err = cfg.Tiles.parse(); err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	c.csp = consoleCSP(c.tiles)
 	c.met = newMetrics(cfg.Metrics)
 	return c, nil
+}
+
+// consoleCSP allows nothing from other origins but the tile server's
+// images.
+func consoleCSP(tiles *tileSource) string {
+	img := "'self' data:"
+	if tiles != nil {
+		img += " " + tiles.origin
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img + "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 }
 
 // pageNames are the templates that each combine with the layout.
@@ -245,11 +262,10 @@ func staticHandler(fsys fs.FS) http.Handler {
 }
 
 // headers sets the browser-facing security headers: nothing from other
-// origins, no inline script, no framing.
+// origins (but map tiles), no inline script, no framing.
 func (c *Console) headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		web.SecurityHeaders(w.Header(), "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-			"same-origin")
+		web.SecurityHeaders(w.Header(), c.csp, "same-origin")
 		next.ServeHTTP(w, r)
 	})
 }

@@ -106,7 +106,7 @@ func (c *Console) coverage(w http.ResponseWriter, r *http.Request, v *view) stri
 	if m.Key != measures[0].Key {
 		keep = "&measure=" + m.Key
 	}
-	d.Map = renderMap(mapSpec{Points: pts, Labels: labels, View: vb, Base: c.cfg.Base, Keep: keep, Lang: v.Lang,
+	d.Map = renderMap(mapSpec{Points: pts, Labels: labels, View: vb, Base: c.cfg.Base, Keep: keep, Lang: v.Lang, Tiles: c.tiles,
 		Title: v.T("cov_map"), Desc: v.T("cov_map_desc", len(pts)),
 		Status: [3]string{v.T("st_none"), v.T("st_online"), v.T("st_offline")}, Hotspots: v.T("cov_hotspots_n"), Hotspot1: v.T("cov_hotspots_1")})
 	v.Title, v.Section, v.Data, v.Refresh = v.T("cov_title"), "coverage", d, true

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/wifihk/wifihk/controller"
+	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/hotspots/realvenues"
@@ -19,8 +20,9 @@ import (
 )
 
 type appOpts struct {
-	demo     bool
-	realData bool
+	demo      bool
+	realData  bool
+	configure func(*config.Config)
 }
 
 type testApp struct {
@@ -37,7 +39,7 @@ func startApp(t testing.TB, o appOpts) *testApp {
 	if o.realData {
 		data = realvenues.CSV()
 	}
-	a := controllertest.Start(t, controllertest.Options{Demo: o.demo, Prepare: func(a *controller.App) {
+	a := controllertest.Start(t, controllertest.Options{Demo: o.demo, Configure: o.configure, Prepare: func(a *controller.App) {
 		if data != nil {
 			res, err := a.Registry.Import(context.Background(), data, hotspots.ImportOptions{})
 			if err != nil || res.Imported != 5430 {

@@ -142,9 +142,10 @@ type mapSpec struct {
 	Keep        string // query kept by the district links, "&measure=hotspots"
 	Lang        string
 	Title, Desc string
-	Status      [3]string // the words for stNone, stOnline, stOffline
-	Hotspots    string    // a format for a venue's hotspot count, "%d hotspots"
-	Hotspot1    string    // and for one, "1 hotspot"
+	Status      [3]string   // the words for stNone, stOnline, stOffline
+	Hotspots    string      // a format for a venue's hotspot count, "%d hotspots"
+	Hotspot1    string      // and for one, "1 hotspot"
+	Tiles       *tileSource // drawn under the land when set
 }
 
 // dotSizes are a venue's radius at the whole-territory scale by its
@@ -185,8 +186,8 @@ func renderMap(m mapSpec) template.HTML {
 	b.Grow(len(m.Points)*120 + 160<<10)
 	f := func(v float64) { b.Write(strconv.AppendFloat(b.AvailableBuffer(), math.Round(v*10)/10, 'f', -1, 64)) }
 	esc := func(s string) { template.HTMLEscape(&b, []byte(s)) }
-	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" class="map z`)
-	b.WriteString(strconv.Itoa(vb.Zoom))
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" class="map`)
+	writeMapClass(&b, vb, m.Tiles)
 	b.WriteString(`" viewBox="`)
 	f(vb.X)
 	b.WriteByte(' ')
@@ -200,7 +201,7 @@ func renderMap(m mapSpec) template.HTML {
 	b.WriteString(`</title><desc id="map-desc">`)
 	esc(m.Desc)
 	b.WriteString(`</desc>`)
-	writeLand(&b, m.Labels)
+	writeLand(&b, m.Labels, m.Tiles, vb, f)
 	shrink := zoomShrink(vb.Zoom)
 	var groups [3][len(dotSizes)][]int32 // venue indices by status and size
 	for i := range m.Points {
@@ -253,14 +254,31 @@ func renderMap(m mapSpec) template.HTML {
 	}
 	writeLabels(&b, m, f)
 	writeScale(&b, vb, f)
+	if m.Tiles != nil {
+		m.Tiles.writeAttribution(&b, vb, f)
+	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
 
-// writeLand writes the sea and each district's land with its fill step
-// and its figure as a tooltip.
-func writeLand(b *bytes.Buffer, labels []mapLabel) {
-	b.WriteString(`<rect class="sea" x="-500" y="-500" width="2000" height="1800"/><g class="land">`)
+// writeMapClass writes the map's zoom class, and "tiled" when tiles are
+// drawn under the land (which the style then makes see-through).
+func writeMapClass(b *bytes.Buffer, vb viewBox, tiles *tileSource) {
+	b.WriteString(` z`)
+	b.WriteString(strconv.Itoa(vb.Zoom))
+	if tiles != nil {
+		b.WriteString(` tiled`)
+	}
+}
+
+// writeLand writes the sea, the tiles of vb when there are any, and each
+// district's land with its fill step and its figure as a tooltip.
+func writeLand(b *bytes.Buffer, labels []mapLabel, tiles *tileSource, vb viewBox, f func(float64)) {
+	b.WriteString(`<rect class="sea" x="-500" y="-500" width="2000" height="1800"/>`)
+	if tiles != nil {
+		tiles.write(b, vb, f)
+	}
+	b.WriteString(`<g class="land">`)
 	paths := districtPaths()
 	for _, l := range labels {
 		b.WriteString(`<path class="f`)
@@ -280,7 +298,7 @@ func writeLand(b *bytes.Buffer, labels []mapLabel) {
 // position, with a pin at (lat, lon) when ok and framed around it; the
 // projection is in data attributes for console.js to invert. Without
 // JavaScript it is only a picture and the fields are typed.
-func renderPicker(labels []mapLabel, lat, lon float64, ok bool, label string) template.HTML {
+func renderPicker(labels []mapLabel, lat, lon float64, ok bool, label string, tiles *tileSource) template.HTML {
 	var b bytes.Buffer
 	f := func(v float64) {
 		b.Write(strconv.AppendFloat(b.AvailableBuffer(), math.Round(v*1000)/1000, 'f', -1, 64))
@@ -291,8 +309,8 @@ func renderPicker(labels []mapLabel, lat, lon float64, ok bool, label string) te
 		w := hkMap.w / 4
 		vb = viewBox{X: x - w/2, Y: y - w*hkMap.h/hkMap.w/2, W: w, H: w * hkMap.h / hkMap.w, Zoom: 4}
 	}
-	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" class="map picker z`)
-	b.WriteString(strconv.Itoa(vb.Zoom))
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" class="map picker`)
+	writeMapClass(&b, vb, tiles)
 	b.WriteString(`" viewBox="`)
 	for i, v := range []float64{vb.X, vb.Y, vb.W, vb.H} {
 		if i > 0 {
@@ -303,7 +321,7 @@ func renderPicker(labels []mapLabel, lat, lon float64, ok bool, label string) te
 	b.WriteString(`" role="img" aria-label="`)
 	template.HTMLEscape(&b, []byte(label))
 	fmt.Fprintf(&b, `" data-min-lon="%g" data-max-lat="%g" data-kx="%g" data-ky="%g">`, hkMap.minLon, hkMap.maxLat, hkMap.kx, hkMap.ky)
-	writeLand(&b, labels)
+	writeLand(&b, labels, tiles, vb, f)
 	b.WriteString(`<circle class="pin" r="`)
 	f(5 * vb.W / hkMap.w)
 	if ok {
@@ -314,7 +332,11 @@ func renderPicker(labels []mapLabel, lat, lon float64, ok bool, label string) te
 	} else {
 		b.WriteString(`" visibility="hidden`)
 	}
-	b.WriteString(`"/></svg>`)
+	b.WriteString(`"/>`)
+	if tiles != nil {
+		tiles.writeAttribution(&b, vb, f)
+	}
+	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
 

@@ -469,7 +469,7 @@ func (c *Console) venueFormPage(v *view, f *venueForm, title string) string {
 	lat, errLat := strconv.ParseFloat(f.Lat, 64)
 	lon, errLon := strconv.ParseFloat(f.Lon, 64)
 	near := errLat == nil && errLon == nil && lat > 22 && lat < 23 && lon > 113.5 && lon < 114.7 // also not NaN
-	f.Picker = renderPicker(labels, lat, lon, near, v.T("f_picker"))
+	f.Picker = renderPicker(labels, lat, lon, near, v.T("f_picker"), c.tiles)
 	if !v.User.IsAdmin() {
 		f.FixedOrg, f.Org = true, v.User.Org
 	}

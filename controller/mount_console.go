@@ -40,6 +40,7 @@ func (a *App) mountConsole() error {
 		Proxy:          a.Proxy,
 		DefaultPlan:    a.Config.Plan,
 		CoverageTarget: a.Config.Coverage.TargetVenuesPerDistrict,
+		Tiles:          a.Config.Coverage.Tiles(),
 		Metrics:        a.Metrics,
 		CSRFKey:        consoleKey,
 		Log:            a.Log,

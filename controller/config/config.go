@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wifihk/wifihk/console"
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/usage"
@@ -174,6 +175,19 @@ type SMTP struct {
 type Coverage struct {
 	// TargetVenuesPerDistrict flags districts with fewer venues. Default 100.
 	TargetVenuesPerDistrict int `yaml:"target_venues_per_district"`
+	// MapTiles is a tile server drawn under the console's maps, as a
+	// template with {z}, {x} and {y}, e.g.
+	// https://tile.openstreetmap.org/{z}/{x}/{y}.png; staff browsers
+	// fetch the tiles from it. Default "": the district outlines alone.
+	MapTiles string `yaml:"map_tiles"`
+	// MapAttribution credits the tiles on the map, as their licence asks
+	// ("© OpenStreetMap contributors"). Required with MapTiles.
+	MapAttribution string `yaml:"map_attribution"`
+}
+
+// Tiles is the console's tile server.
+func (c Coverage) Tiles() console.Tiles {
+	return console.Tiles{URL: c.MapTiles, Attribution: c.MapAttribution}
 }
 
 // Default returns the configuration with every default filled in.
@@ -312,6 +326,9 @@ func (c Config) Validate() error {
 	}
 	if c.Coverage.TargetVenuesPerDistrict < 0 {
 		return errors.New("config: coverage.target_venues_per_district: must not be negative")
+	}
+	if err := c.Coverage.Tiles().Check(); err != nil {
+		return fmt.Errorf("config: coverage.map_tiles: %w", err)
 	}
 	if err := c.RADIUS.RadSec.validate(); err != nil {
 		return err

@@ -31,6 +31,8 @@ func TestBadValuesNameTheField(t *testing.T) {
 		{"unknown field", "radius:\n  auth_adr: ':1'\n", "auth_adr"},
 		{"bad addr", "radius:\n  auth_addr: nope\n", "radius.auth_addr"},
 		{"bad level", "log_level: loud\n", "log_level"},
+		{"tiles without attribution", "coverage:\n  map_tiles: https://t.example/{z}/{x}/{y}.png\n", "coverage.map_tiles: map tiles: an attribution is required"},
+		{"tiles without y", "coverage:\n  map_tiles: https://t.example/{z}/{x}.png\n  map_attribution: x\n", "must hold {y} once"},
 		{"bad duration", "radius:\n  duplicate_window: soon\n", "line 2"},
 		{"window too long", "radius:\n  duplicate_window: 2h\n", "radius.duplicate_window"},
 		{"radsec addr", "radius:\n  radsec:\n    addr: nope\n", "radius.radsec.addr"},
