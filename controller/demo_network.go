@@ -29,7 +29,7 @@ type DemoReady struct {
 // simulation now; once Run starts, the simulation plays the past day
 // (on a new data dir), publishes yesterday's open usage data, sends what
 // it did on the channel, raises the offline AP's alert a few seconds
-// later, then plays live traffic until Run stops.
+// later, then plays live traffic until Run stops. Call it before Run.
 // Seeding twice adds nothing.
 func (a *App) DemoNetwork() (demonet.Summary, <-chan DemoReady, error) {
 	net, err := demonet.New(demonet.Config{Registry: a.Registry, Sessions: a.Sessions, Telemetry: a.Telemetry,
