@@ -307,6 +307,9 @@ func checkOpenUsage(t *testing.T, c *http.Client, base string) {
 // the overview, a simulated venue, the alerts and the analytics, checking
 // that each shows the simulated network.
 func browseDemo(t *testing.T, base string) {
+	if raceEnabled {
+		t.Skip("the browser part runs without the race detector (go test ./..., as CI's first run)")
+	}
 	ctx := browsertest.Start(t, browsertest.Options{Width: 1440, Height: 900})
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
