@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wifihk/wifihk/internal/input"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/visitors/orgpki"
 )
@@ -66,6 +67,9 @@ func (c *CRLInfo) Stale(now time.Time) bool { return c != nil && !now.Before(c.N
 // ShortID is the first 16 hex digits of the id, as lists show it.
 func (ca ImportedCA) ShortID() string { return ca.ID[:16] }
 
+// fieldErr names the field of the upload that err is about.
+func fieldErr(field string, err error) error { return &input.FieldError{Field: field, Problem: err.Error()} }
+
 func importKey(org, id string) string { return "import/" + org + "/" + id }
 func crlKey(org, id string) string    { return "crl/" + org + "/" + id }
 
@@ -76,15 +80,19 @@ func (s *Store) ImportCA(org string, data []byte, rule orgpki.Rule) (ImportedCA,
 		return ImportedCA{}, err
 	}
 	if err := rule.Validate(); err != nil {
-		return ImportedCA{}, err
+		field := "domain"
+		if (orgpki.Rule{Field: rule.Field}).Validate() != nil {
+			field = "identity"
+		}
+		return ImportedCA{}, fieldErr(field, err)
 	}
 	ca, err := orgpki.ParseCA(data)
 	if err != nil {
-		return ImportedCA{}, err
+		return ImportedCA{}, fieldErr("certificate", err)
 	}
 	now := s.now().UTC()
 	if !now.Before(ca.NotAfter) {
-		return ImportedCA{}, fmt.Errorf("orgpki: certificate %q expired at %s", ca.Subject.String(), ca.NotAfter.UTC().Format(time.RFC3339))
+		return ImportedCA{}, input.Errorf("certificate", "orgpki: certificate %q expired at %s", ca.Subject.String(), ca.NotAfter.UTC().Format(time.RFC3339))
 	}
 	sum := sha256.Sum256(ca.Raw)
 	rec := ImportedCA{Org: org, ID: hex.EncodeToString(sum[:]), Subject: ca.Subject.String(), NotAfter: ca.NotAfter.UTC(),
@@ -154,7 +162,7 @@ func (s *Store) SetCRL(org, id string, data []byte) (ImportedCA, error) {
 	now := s.now().UTC()
 	crl, err := orgpki.ParseCRL(data, ca, now)
 	if err != nil {
-		return rec, err
+		return rec, fieldErr("crl", err)
 	}
 	info := &CRLInfo{ThisUpdate: crl.ThisUpdate.UTC(), NextUpdate: crl.NextUpdate.UTC(), Revoked: len(crl.RevokedCertificateEntries), Uploaded: now}
 	if crl.Number != nil {
@@ -168,7 +176,7 @@ func (s *Store) SetCRL(org, id string, data []byte) (ImportedCA, error) {
 			return err
 		}
 		if cur.CRL != nil && crl.ThisUpdate.Before(cur.CRL.ThisUpdate) {
-			return fmt.Errorf("orgpki: CRL: issued %s, before the one held (%s): upload the newest", info.ThisUpdate.Format(time.RFC3339), cur.CRL.ThisUpdate.Format(time.RFC3339))
+			return input.Errorf("crl", "orgpki: CRL: issued %s, before the one held (%s): upload the newest", info.ThisUpdate.Format(time.RFC3339), cur.CRL.ThisUpdate.Format(time.RFC3339))
 		}
 		cur.CRL = info
 		if err := tx.PutRaw(store.ClientCerts, crlKey(org, rec.ID), crl.Raw); err != nil {
