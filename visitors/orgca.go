@@ -25,7 +25,7 @@ import (
 // (`user add -org`, the console's account import) and so keeps the
 // per-person disabling, Simultaneous-Use and accounting that an account
 // gives. The client_certs bucket holds "import/<org>/<id>" records and
-// each one's CRL at "crl/<org>/<id>" (DER), apart so that a handshake
+// each one's CRL at "crl/<org>/<id>" (crlRecord), apart so that a handshake
 // reads the CRL only when its parsed copy is not in memory.
 
 // Errors of imported CAs.
@@ -59,6 +59,11 @@ type CRLInfo struct {
 	Revoked    int       `json:"revoked"`
 	SHA256     string    `json:"sha256"`
 	Uploaded   time.Time `json:"uploaded"`
+}
+
+// crlRecord is a CRL as stored: its DER (base64 in JSON).
+type crlRecord struct {
+	DER []byte `json:"der"`
 }
 
 // Stale reports whether the CRL is past its next update at now.
@@ -179,7 +184,7 @@ func (s *Store) SetCRL(org, id string, data []byte) (ImportedCA, error) {
 			return input.Errorf("crl", "orgpki: CRL: issued %s, before the one held (%s): upload the newest", info.ThisUpdate.Format(time.RFC3339), cur.CRL.ThisUpdate.Format(time.RFC3339))
 		}
 		cur.CRL = info
-		if err := tx.PutRaw(store.ClientCerts, crlKey(org, rec.ID), crl.Raw); err != nil {
+		if err := tx.Put(store.ClientCerts, crlKey(org, rec.ID), crlRecord{DER: crl.Raw}); err != nil {
 			return err
 		}
 		rec = cur
@@ -304,15 +309,12 @@ func (s *Store) parsedCRL(rec ImportedCA) (map[string]struct{}, error) {
 	if ok {
 		return set, nil
 	}
-	var der []byte
-	err := s.db.View(func(tx *store.Tx) (err error) {
-		der, err = tx.GetRaw(store.ClientCerts, crlKey(rec.Org, rec.ID))
-		return err
-	})
+	var cr crlRecord
+	err := s.db.View(func(tx *store.Tx) error { return tx.Get(store.ClientCerts, crlKey(rec.Org, rec.ID), &cr) })
 	if err != nil {
 		return nil, fmt.Errorf("visitors: CRL of %s's CA %s: %w", rec.Org, rec.ShortID(), err)
 	}
-	crl, err := x509.ParseRevocationList(der)
+	crl, err := x509.ParseRevocationList(cr.DER)
 	if err != nil {
 		return nil, fmt.Errorf("visitors: CRL of %s's CA %s: %w", rec.Org, rec.ShortID(), err)
 	}
@@ -320,7 +322,7 @@ func (s *Store) parsedCRL(rec ImportedCA) (map[string]struct{}, error) {
 	for _, e := range crl.RevokedCertificateEntries {
 		set[string(e.SerialNumber.Bytes())] = struct{}{}
 	}
-	sum := sha256.Sum256(der)
+	sum := sha256.Sum256(cr.DER)
 	s.cas.mu.Lock()
 	defer s.cas.mu.Unlock()
 	if s.cas.crls == nil || len(s.cas.crls) >= maxParsed {

@@ -76,6 +76,10 @@ func TestImportedCA(t *testing.T) {
 		t.Fatalf("with a stale CRL: %v", err)
 	}
 	s.SetNow(time.Now)
+	// Every record is one that store check reads as sound.
+	if damaged, err := s.db.CheckRecords(); err != nil || len(damaged) != 0 {
+		t.Fatalf("store check: %+v, %v", damaged, err)
+	}
 	list, err := s.ImportedCAs("school")
 	if err != nil || len(list) != 1 || list[0].CRL == nil || list[0].CRL.Revoked != 1 || list[0].Identity != rule {
 		t.Fatalf("ImportedCAs = %+v, %v", list, err)
