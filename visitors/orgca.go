@@ -73,7 +73,9 @@ func (c *CRLInfo) Stale(now time.Time) bool { return c != nil && !now.Before(c.N
 func (ca ImportedCA) ShortID() string { return ca.ID[:16] }
 
 // fieldErr names the field of the upload that err is about.
-func fieldErr(field string, err error) error { return &input.FieldError{Field: field, Problem: err.Error()} }
+func fieldErr(field string, err error) error {
+	return &input.FieldError{Field: field, Problem: err.Error()}
+}
 
 func importKey(org, id string) string { return "import/" + org + "/" + id }
 func crlKey(org, id string) string    { return "crl/" + org + "/" + id }
