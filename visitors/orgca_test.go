@@ -165,3 +165,26 @@ func TestImportCARefusals(t *testing.T) {
 		t.Errorf("a short id: %v", err)
 	}
 }
+
+// An outside CA whose certificates name, as their issuer's organisation,
+// an organisation that also has a wifihk CA is still checked as imported.
+func TestImportedCANamedLikeAnOrganisation(t *testing.T) {
+	s := newTestStore(t)
+	if _, err := s.AddAccount(AccountInput{Username: "amy", Password: "amy-pass-1", Org: "school"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IssueClientCert("school", "amy", time.Hour); err != nil { // makes wifihk's CA of school
+		t.Fatal(err)
+	}
+	own := orgpkitest.New(t, "school") // its subject's O is "school" too
+	leaf := []*x509.Certificate{own.Issue(t, orgpkitest.Names{CN: "amy"}).Cert}
+	if _, err := s.VerifyClientCert(leaf); err == nil || !strings.Contains(err.Error(), "x509") {
+		t.Fatalf("before the import: %v, want the chain's error", err)
+	}
+	if _, err := s.ImportCA("school", own.PEM, orgpki.Rule{Field: orgpki.FieldCN}); err != nil {
+		t.Fatal(err)
+	}
+	if user, err := s.VerifyClientCert(leaf); err != nil || user != "amy" {
+		t.Fatalf("after the import: %q, %v", user, err)
+	}
+}
