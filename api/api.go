@@ -48,6 +48,9 @@ type Config struct {
 	Telemetry *telemetry.Service
 	// Vouchers, when set, serves the voucher batch routes.
 	Vouchers Vouchers
+	// ClientCAs, when set, serves the organisations' own EAP-TLS CAs
+	// (clientcas.go).
+	ClientCAs ClientCAs
 	// UsageDays, when set, serves the open usage data (usage.go).
 	UsageDays UsageDays
 	// Proxy, when set, adds the home servers' health to the realms.
@@ -170,6 +173,9 @@ func (a *API) Routes() []Route {
 	}
 	if a.cfg.Vouchers != nil {
 		routes = append(routes, a.voucherRoutes()...)
+	}
+	if a.cfg.ClientCAs != nil {
+		routes = append(routes, a.clientCARoutes()...)
 	}
 	if a.agents != nil {
 		routes = append(routes, a.agents.Routes()...)

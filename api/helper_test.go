@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,12 +25,15 @@ import (
 	"github.com/wifihk/wifihk/staff"
 	"github.com/wifihk/wifihk/telemetry"
 	"github.com/wifihk/wifihk/visitors"
+	"github.com/wifihk/wifihk/visitors/orgpki"
+	"github.com/wifihk/wifihk/visitors/orgpki/orgpkitest"
 )
 
 // fixture is a registry with two organisations, each with a venue, a
-// plan, a NAS and an AP, a voucher batch of orgb, and staff of every role,
+// plan, a NAS and an AP, a voucher batch of orgb, a CA orgb imported, and staff of every role,
 // served over HTTP with the agents' telemetry.
 type fixture struct {
+	caB       *sharedCA // imported by orgb
 	reg       *hotspots.Registry
 	auth      *staff.Service
 	telemetry *telemetry.Service
@@ -77,7 +83,7 @@ func newFixtureWith(t *testing.T, journalPath string) *fixture {
 	vis := visitors.New(db, sealer)
 	f.vouchers = vis
 	f.auth = staff.New(db, staff.Options{BcryptCost: bcrypt.MinCost})
-	f.api, err = api.New(api.Config{Registry: reg, Auth: f.auth, CoverageTarget: 1, Telemetry: f.telemetry, Vouchers: vis})
+	f.api, err = api.New(api.Config{Registry: reg, Auth: f.auth, CoverageTarget: 1, Telemetry: f.telemetry, Vouchers: vis, ClientCAs: vis})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +111,9 @@ func newFixtureWith(t *testing.T, journalPath string) *fixture {
 			f.batchB = b.ID
 		}
 	}
+	caB := outsideCA(t)
+	must(t, errOf(vis.ImportCA("orgb", caB.ca.PEM, orgpki.Rule{Field: orgpki.FieldCN})))
+	f.caB = caB
 	must(t, errOf(reg.AddPlan(hotspots.Plan{Name: "network", Kind: hotspots.PlanFree})))
 	net, err := vis.CreateVouchers(visitors.VoucherSpec{Count: 2, Duration: time.Hour, Uses: 1, CreatedBy: "test"})
 	if err != nil {
@@ -171,4 +180,27 @@ func (f *fixture) do(t *testing.T, who, method, path string, body any) (int, []b
 func (f *fixture) post(t *testing.T, token string, body []byte, encoding string) (int, string) {
 	t.Helper()
 	return wiretest.Post(t, f.srv.URL, token, body, encoding)
+}
+
+// sharedCA is an outside CA (an organisation's own PKI) with a current
+// CRL, the same in every fixture so that scope cases can name its id.
+type sharedCA struct {
+	ca  *orgpkitest.CA
+	id  string // SHA-256 of its certificate, hex
+	crl []byte // DER
+}
+
+var (
+	outsideOnce sync.Once
+	outside     *sharedCA
+)
+
+func outsideCA(t testing.TB) *sharedCA {
+	outsideOnce.Do(func() {
+		ca := orgpkitest.New(t, "Org B's own CA")
+		sum := sha256.Sum256(ca.Cert.Raw)
+		now := time.Now()
+		outside = &sharedCA{ca: ca, id: hex.EncodeToString(sum[:]), crl: ca.CRL(t, 1, now.Add(-time.Minute), now.Add(24*time.Hour))}
+	})
+	return outside
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wifihk/wifihk/agent/wire/wiretest"
+	"github.com/wifihk/wifihk/visitors/orgpki/orgpkitest"
 )
 
 // scopeCase is a request at org B's data for one route.
@@ -32,52 +33,57 @@ var notOrgScoped = map[string]string{
 	"POST /api/v1/agent/reports":                       "agent token",
 }
 
-func scopeCases(f *fixture) map[string]scopeCase {
+func scopeCases(t testing.TB, f *fixture) map[string]scopeCase {
 	venueB := map[string]any{"organisation_code": "orgb", "location_id": "V3", "name_en": "New", "latitude": 22.3, "longitude": 114.2}
 	return map[string]scopeCase{
-		"GET /api/v1/orgs":                    {path: "/api/v1/orgs", list: true},
-		"POST /api/v1/orgs":                   {path: "/api/v1/orgs", body: map[string]any{"code": "orgc", "name_en": "C"}},
-		"GET /api/v1/orgs/{code}":             {path: "/api/v1/orgs/orgb"},
-		"PUT /api/v1/orgs/{code}":             {path: "/api/v1/orgs/orgb", body: map[string]any{"name_en": "Mine now"}},
-		"DELETE /api/v1/orgs/{code}":          {path: "/api/v1/orgs/orgb"},
-		"GET /api/v1/venues":                  {path: "/api/v1/venues?org=orgb"},
-		"POST /api/v1/venues":                 {path: "/api/v1/venues", body: venueB},
-		"GET /api/v1/venues/{org}/{id:.+}":    {path: "/api/v1/venues/orgb/V1"},
-		"PUT /api/v1/venues/{org}/{id:.+}":    {path: "/api/v1/venues/orgb/V1", body: map[string]any{"name_en": "x", "latitude": 22.3, "longitude": 114.2}},
-		"DELETE /api/v1/venues/{org}/{id:.+}": {path: "/api/v1/venues/orgb/V2"},
-		"GET /api/v1/plans":                   {path: "/api/v1/plans", list: true},
-		"POST /api/v1/plans":                  {path: "/api/v1/plans", body: map[string]any{"name": "plan-b2", "kind": "free", "org": "orgb"}},
-		"GET /api/v1/plans/{name}":            {path: "/api/v1/plans/plan-orgb"},
-		"PUT /api/v1/plans/{name}":            {path: "/api/v1/plans/plan-orgb", body: map[string]any{"kind": "free", "session_timeout_s": 60}},
-		"DELETE /api/v1/plans/{name}":         {path: "/api/v1/plans/plan-orgb2"},
-		"GET /api/v1/nas":                     {path: "/api/v1/nas", list: true},
-		"POST /api/v1/nas":                    {path: "/api/v1/nas", body: map[string]any{"name": "nas-b2", "ip": "10.9.0.2", "secret": "secret-b2", "hotspot": "orgb/V1"}},
-		"GET /api/v1/nas/{id}":                {path: "/api/v1/nas/nas-orgb"},
-		"PUT /api/v1/nas/{id}":                {path: "/api/v1/nas/nas-orgb", body: map[string]any{"hotspot": "orga/V1"}},
-		"DELETE /api/v1/nas/{id}":             {path: "/api/v1/nas/nas-orgb"},
-		"GET /api/v1/realms":                  {path: "/api/v1/realms", list: true},
-		"POST /api/v1/realms":                 {path: "/api/v1/realms", body: map[string]any{"name": "c.example", "org": "orgb", "local": true}},
-		"GET /api/v1/realms/{name:.+}":        {path: "/api/v1/realms/b.example"},
-		"DELETE /api/v1/realms/{name:.+}":     {path: "/api/v1/realms/b.example"},
-		"GET /api/v1/aps":                     {path: "/api/v1/aps?org=orgb"},
-		"POST /api/v1/aps":                    {path: "/api/v1/aps", body: map[string]any{"hotspot": "orgb/V1", "name": "x", "mac": "02:00:00:00:0b:02"}},
-		"GET /api/v1/aps/{id}":                {path: "/api/v1/aps/" + f.apB},
-		"PUT /api/v1/aps/{id}":                {path: "/api/v1/aps/" + f.apB, body: map[string]any{"name": "renamed"}},
-		"DELETE /api/v1/aps/{id}":             {path: "/api/v1/aps/" + f.apB},
-		"GET /api/v1/staff":                   {path: "/api/v1/staff"},
-		"POST /api/v1/staff":                  {path: "/api/v1/staff", body: map[string]any{"username": "opb", "role": "operator", "org": "orgb"}},
-		"GET /api/v1/staff/{username}":        {path: "/api/v1/staff/viewer"},
-		"PUT /api/v1/staff/{username}":        {path: "/api/v1/staff/opa", body: map[string]any{"org": "orgb"}},
-		"DELETE /api/v1/staff/{username}":     {path: "/api/v1/staff/viewer"},
-		"POST /api/v1/staff/{username}/token": {path: "/api/v1/staff/viewer/token"},
-		"GET /api/v1/audit":                   {path: "/api/v1/audit?org=orgb"},
-		"GET /api/v1/coverage":                {path: "/api/v1/coverage?org=orgb"},
-		"POST /api/v1/vouchers":               {path: "/api/v1/vouchers", body: map[string]any{"count": 1, "duration": "1h", "uses": 1, "org": "orgb"}},
-		"GET /api/v1/vouchers/{id}":           {path: "/api/v1/vouchers/" + f.batchB},
-		"GET /api/v1/aps/{id}/status":         {path: "/api/v1/aps/" + f.apB + "/status"},
-		"GET /api/v1/aps/{id}/series":         {path: "/api/v1/aps/" + f.apB + "/series"},
-		"GET /api/v1/telemetry/series":        {path: "/api/v1/telemetry/series?venue=orgb/V1"},
-		"GET /api/v1/alerts":                  {path: "/api/v1/alerts", list: true},
+		"GET /api/v1/orgs":                            {path: "/api/v1/orgs", list: true},
+		"POST /api/v1/orgs":                           {path: "/api/v1/orgs", body: map[string]any{"code": "orgc", "name_en": "C"}},
+		"GET /api/v1/orgs/{code}":                     {path: "/api/v1/orgs/orgb"},
+		"PUT /api/v1/orgs/{code}":                     {path: "/api/v1/orgs/orgb", body: map[string]any{"name_en": "Mine now"}},
+		"DELETE /api/v1/orgs/{code}":                  {path: "/api/v1/orgs/orgb"},
+		"GET /api/v1/orgs/{code}/client-cas":          {path: "/api/v1/orgs/orgb/client-cas"},
+		"POST /api/v1/orgs/{code}/client-cas":         {path: "/api/v1/orgs/orgb/client-cas", body: map[string]any{"certificate": string(orgpkitest.New(t, "new").PEM), "identity": "cn"}},
+		"GET /api/v1/orgs/{code}/client-cas/{id}":     {path: "/api/v1/orgs/orgb/client-cas/" + f.caB.id},
+		"DELETE /api/v1/orgs/{code}/client-cas/{id}":  {path: "/api/v1/orgs/orgb/client-cas/" + f.caB.id[:16]},
+		"PUT /api/v1/orgs/{code}/client-cas/{id}/crl": {path: "/api/v1/orgs/orgb/client-cas/" + f.caB.id + "/crl", body: map[string]any{"crl": f.caB.crl}},
+		"GET /api/v1/venues":                          {path: "/api/v1/venues?org=orgb"},
+		"POST /api/v1/venues":                         {path: "/api/v1/venues", body: venueB},
+		"GET /api/v1/venues/{org}/{id:.+}":            {path: "/api/v1/venues/orgb/V1"},
+		"PUT /api/v1/venues/{org}/{id:.+}":            {path: "/api/v1/venues/orgb/V1", body: map[string]any{"name_en": "x", "latitude": 22.3, "longitude": 114.2}},
+		"DELETE /api/v1/venues/{org}/{id:.+}":         {path: "/api/v1/venues/orgb/V2"},
+		"GET /api/v1/plans":                           {path: "/api/v1/plans", list: true},
+		"POST /api/v1/plans":                          {path: "/api/v1/plans", body: map[string]any{"name": "plan-b2", "kind": "free", "org": "orgb"}},
+		"GET /api/v1/plans/{name}":                    {path: "/api/v1/plans/plan-orgb"},
+		"PUT /api/v1/plans/{name}":                    {path: "/api/v1/plans/plan-orgb", body: map[string]any{"kind": "free", "session_timeout_s": 60}},
+		"DELETE /api/v1/plans/{name}":                 {path: "/api/v1/plans/plan-orgb2"},
+		"GET /api/v1/nas":                             {path: "/api/v1/nas", list: true},
+		"POST /api/v1/nas":                            {path: "/api/v1/nas", body: map[string]any{"name": "nas-b2", "ip": "10.9.0.2", "secret": "secret-b2", "hotspot": "orgb/V1"}},
+		"GET /api/v1/nas/{id}":                        {path: "/api/v1/nas/nas-orgb"},
+		"PUT /api/v1/nas/{id}":                        {path: "/api/v1/nas/nas-orgb", body: map[string]any{"hotspot": "orga/V1"}},
+		"DELETE /api/v1/nas/{id}":                     {path: "/api/v1/nas/nas-orgb"},
+		"GET /api/v1/realms":                          {path: "/api/v1/realms", list: true},
+		"POST /api/v1/realms":                         {path: "/api/v1/realms", body: map[string]any{"name": "c.example", "org": "orgb", "local": true}},
+		"GET /api/v1/realms/{name:.+}":                {path: "/api/v1/realms/b.example"},
+		"DELETE /api/v1/realms/{name:.+}":             {path: "/api/v1/realms/b.example"},
+		"GET /api/v1/aps":                             {path: "/api/v1/aps?org=orgb"},
+		"POST /api/v1/aps":                            {path: "/api/v1/aps", body: map[string]any{"hotspot": "orgb/V1", "name": "x", "mac": "02:00:00:00:0b:02"}},
+		"GET /api/v1/aps/{id}":                        {path: "/api/v1/aps/" + f.apB},
+		"PUT /api/v1/aps/{id}":                        {path: "/api/v1/aps/" + f.apB, body: map[string]any{"name": "renamed"}},
+		"DELETE /api/v1/aps/{id}":                     {path: "/api/v1/aps/" + f.apB},
+		"GET /api/v1/staff":                           {path: "/api/v1/staff"},
+		"POST /api/v1/staff":                          {path: "/api/v1/staff", body: map[string]any{"username": "opb", "role": "operator", "org": "orgb"}},
+		"GET /api/v1/staff/{username}":                {path: "/api/v1/staff/viewer"},
+		"PUT /api/v1/staff/{username}":                {path: "/api/v1/staff/opa", body: map[string]any{"org": "orgb"}},
+		"DELETE /api/v1/staff/{username}":             {path: "/api/v1/staff/viewer"},
+		"POST /api/v1/staff/{username}/token":         {path: "/api/v1/staff/viewer/token"},
+		"GET /api/v1/audit":                           {path: "/api/v1/audit?org=orgb"},
+		"GET /api/v1/coverage":                        {path: "/api/v1/coverage?org=orgb"},
+		"POST /api/v1/vouchers":                       {path: "/api/v1/vouchers", body: map[string]any{"count": 1, "duration": "1h", "uses": 1, "org": "orgb"}},
+		"GET /api/v1/vouchers/{id}":                   {path: "/api/v1/vouchers/" + f.batchB},
+		"GET /api/v1/aps/{id}/status":                 {path: "/api/v1/aps/" + f.apB + "/status"},
+		"GET /api/v1/aps/{id}/series":                 {path: "/api/v1/aps/" + f.apB + "/series"},
+		"GET /api/v1/telemetry/series":                {path: "/api/v1/telemetry/series?venue=orgb/V1"},
+		"GET /api/v1/alerts":                          {path: "/api/v1/alerts", list: true},
 	}
 }
 
@@ -87,7 +93,7 @@ func scopeCases(f *fixture) map[string]scopeCase {
 // succeed, which shows the refusal came from the scope.
 func TestOperatorCannotTouchAnotherOrg(t *testing.T) {
 	f0 := newFixture(t)
-	cases := scopeCases(f0)
+	cases := scopeCases(t, f0)
 	for _, rt := range f0.api.Routes() {
 		key := rt.Method + " " + rt.Path
 		if _, ok := notOrgScoped[key]; ok {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,17 +15,31 @@ import (
 // upload posts a CSV file to the import form of page.
 func upload(t *testing.T, c *http.Client, page, u, csv string, dryRun bool) (int, string) {
 	t.Helper()
+	fields := url.Values{"chap": {"1"}}
+	if dryRun {
+		fields.Set("dry_run", "1")
+	}
+	return postFile(t, c, page, u, fields, "accounts.csv", []byte(csv))
+}
+
+// postFile posts a multipart form from page (whose CSRF token it reuses)
+// with fields and a file named name.
+func postFile(t *testing.T, c *http.Client, page, u string, fields url.Values, name string, file []byte) (int, string) {
+	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	if m := csrfRE.FindStringSubmatch(page); m != nil {
 		mw.WriteField("csrf", m[1])
 	}
-	mw.WriteField("chap", "1")
-	if dryRun {
-		mw.WriteField("dry_run", "1")
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
 	}
-	fw, _ := mw.CreateFormFile("file", "accounts.csv")
-	fw.Write([]byte(csv))
+	if name != "" {
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write(file)
+	}
 	mw.Close()
 	req, _ := http.NewRequest("POST", u, &b)
 	req.Header.Set("Content-Type", mw.FormDataContentType())

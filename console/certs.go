@@ -34,6 +34,9 @@ type certsData struct {
 	Username string // the issue form
 	Days     string
 	Issued   *issuedP12 // the answer to an issue: shown this once
+	CAsOn    bool       // the organisation's own CAs can be managed here
+	CAs      []caRow    // Org's own CAs (certcas.go)
+	CAForm   caForm     // the CA import form
 }
 
 // issuedP12 is a new certificate handed over as a PKCS#12 file inside
@@ -70,7 +73,7 @@ func (c *Console) certOrg(v *view, asked string) (string, error) {
 
 // newCertsData fills the page's frame for org, with its list.
 func (c *Console) newCertsData(v *view, org string) (*certsData, error) {
-	d := &certsData{Off: c.cfg.Certs == nil, Org: org, Days: "365"}
+	d := &certsData{Off: c.cfg.Certs == nil, Org: org, Days: "365", CAForm: caForm{Identity: "upn"}}
 	v.Title, v.Section, v.Data = v.T("certs_title"), "certs", d
 	if d.Off {
 		return d, nil
@@ -85,7 +88,12 @@ func (c *Console) newCertsData(v *view, org string) (*certsData, error) {
 		return d, nil
 	}
 	d.CanWrite = v.User.CanWrite(org) && mayManage(v)
-	d.Certs, err = c.cfg.Certs.ClientCerts(org)
+	if d.Certs, err = c.cfg.Certs.ClientCerts(org); err != nil {
+		return d, err
+	}
+	if d.CAsOn = c.cfg.CAs != nil; d.CAsOn {
+		err = c.importedCAs(d, org)
+	}
 	return d, err
 }
 

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/wifihk/wifihk/internal/browsertest"
 	"github.com/wifihk/wifihk/visitors"
+	"github.com/wifihk/wifihk/visitors/orgpki"
+	"github.com/wifihk/wifihk/visitors/orgpki/orgpkitest"
 )
 
 // TestBrowserDeviceCertificates is an operator handing a device
@@ -19,7 +22,8 @@ import (
 // widths in the three languages (axe-core clean, nothing scrolling
 // sideways), a certificate issued through the form, its PKCS#12 file
 // downloaded by clicking its link and opened with the password on the
-// page, then revoked with its button.
+// page, then revoked with its button; the organisation's own CAs listed
+// with their forms.
 func TestBrowserDeviceCertificates(t *testing.T) {
 	a := startApp(t, appOpts{})
 	vis := addMembers(t, a, "orga", "amy")
@@ -46,6 +50,16 @@ func TestBrowserDeviceCertificates(t *testing.T) {
 		t.Fatalf("the downloaded certificate maps to %q, %v", user, err)
 	}
 
+	// The organisation's own CA, with its CRL, is listed with its forms.
+	school := orgpkitest.New(t, "Org A's AD CA")
+	ca, err := vis.ImportCA("orga", school.PEM, orgpki.Rule{Field: orgpki.FieldUPN, Domain: "a.edu.hk", Strip: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vis.SetCRL("orga", ca.ID, school.CRL(t, 1, time.Now().Add(-time.Minute), time.Now().Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+
 	// Every width and language; the password is not shown again.
 	for _, width := range []int{1440, 390} {
 		if width == 390 {
@@ -53,7 +67,7 @@ func TestBrowserDeviceCertificates(t *testing.T) {
 		}
 		for _, lang := range []string{"en", "zh-Hant", "zh-Hans"} {
 			shot := fmt.Sprintf("certs-%s-%d", lang, width)
-			do(t, ctx, shot, chromedp.Navigate(a.URL+"/console/certs?lang="+lang), chromedp.WaitVisible(chromedp.ID("cert-list")))
+			do(t, ctx, shot, chromedp.Navigate(a.URL+"/console/certs?lang="+lang), chromedp.WaitVisible(chromedp.ID("cert-list")), chromedp.WaitVisible(chromedp.ID("ca-list")))
 			browsertest.NoSeriousViolations(ctx, t, axe, shot)
 			browsertest.Screenshot(ctx, t, shots, shot+".png")
 			if eval[bool](t, ctx, "document.documentElement.scrollWidth > window.innerWidth") {

@@ -97,6 +97,7 @@ type Config struct {
 	Accounts     Accounts             // optional: the visitor accounts page
 	Proxy        ProxyHealth          // optional: home servers' health on the realms page
 	Certs        ClientCerts          // optional: the device certificates page
+	CAs          ClientCAs            // optional: organisations' own CAs on that page
 	Figures      UsageFigures         // optional: the analytics page
 	Tiles        Tiles                // optional: a tile server under the maps
 
@@ -247,6 +248,9 @@ func (c *Console) Mount(r *mux.Router) {
 		{"GET", "/certs", "certs", c.certsPage},
 		{"POST", "/certs", "certs", c.certIssue},
 		{"POST", "/certs/{serial:[0-9a-fA-F]{1,64}}/revoke", "cert_revoke", c.certRevoke},
+		{"POST", "/certs/cas", "cert_ca_import", c.caImport},
+		{"POST", "/certs/cas/{id:[0-9a-f]{64}}/crl", "cert_ca_crl", c.caCRL},
+		{"POST", "/certs/cas/{id:[0-9a-f]{64}}/remove", "cert_ca_remove", c.caRemove},
 	} {
 		r.Handle(b+rt.path, c.page(rt.name, c.signedIn(rt.h))).Methods(rt.method)
 	}
@@ -283,7 +287,7 @@ func (c *Console) page(name string, h func(w http.ResponseWriter, r *http.Reques
 		w.Header().Set("Cache-Control", "no-store")
 		v := c.newView(w, r)
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(name))
 			if err := parseForm(r); err != nil || c.csrf.Check(r) != nil {
 				v.Status, v.Error = http.StatusForbidden, v.T("err_csrf")
 				if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
@@ -308,6 +312,14 @@ func (c *Console) page(name string, h func(w http.ResponseWriter, r *http.Reques
 
 // parseForm reads a posted form, a file upload's too (the 64 kB body
 // limit holds for both).
+// bodyLimit caps a form's body: 64 KiB, but for a CRL's upload.
+func bodyLimit(page string) int64 {
+	if page == "cert_ca_crl" {
+		return maxCRLForm
+	}
+	return 64 << 10
+}
+
 func parseForm(r *http.Request) error {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		return r.ParseMultipartForm(64 << 10)

@@ -23,6 +23,7 @@ func (a *App) mountAPI() error {
 		Sources:        a.CoverageSources,
 		Telemetry:      a.Telemetry,
 		Vouchers:       visitors.New(a.DB, a.Sealer),
+		ClientCAs:      visitors.New(a.DB, a.Sealer),
 		UsageDays:      func(from, to time.Time) ([]usage.Day, error) { return usage.Published(a.DB, from, to) },
 		Proxy:          a.Proxy,
 		Log:            a.Log.With("component", "api"),

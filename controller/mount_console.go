@@ -37,6 +37,7 @@ func (a *App) mountConsole() error {
 		Vouchers:       vis,
 		Accounts:       vis,
 		Certs:          vis,
+		CAs:            vis,
 		Proxy:          a.Proxy,
 		DefaultPlan:    a.Config.Plan,
 		CoverageTarget: a.Config.Coverage.TargetVenuesPerDistrict,

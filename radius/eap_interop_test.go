@@ -28,6 +28,7 @@ import (
 //	TTLS/MSCHAPv2  TestInteropEapolTTLSMSCHAPv2 (and an account without an NT hash)
 //	PEAP/MSCHAPv2  TestInteropEapolPEAPMSCHAPv2
 //	EAP-TLS        TestInteropEapolTLS (eap_tls_interop_test.go)
+//	               TestInteropEapolTLSImportedCA (an organisation's own CA and CRL)
 
 func needEapolTest(t *testing.T) string {
 	t.Helper()

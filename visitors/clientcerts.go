@@ -21,7 +21,8 @@ import (
 // EAP-TLS client certificates. Each organisation has its own CA (ECDSA
 // P-256, made on the first issue, its key sealed like other secrets) and
 // every certificate it issues names one of its accounts. The client_certs
-// bucket holds "ca/<org>" and "cert/<org>/<serial>" records.
+// bucket holds "ca/<org>" and "cert/<org>/<serial>" records (and the
+// imported CAs of orgca.go).
 
 // Errors of client certificates.
 var (
@@ -56,10 +57,14 @@ type orgCA struct {
 	Created   time.Time `json:"created"`
 }
 
-// caCache holds parsed CAs: a CA never changes once made.
+// caCache holds parsed CAs, by organisation (wifihk's, which never
+// change once made) and by id (imported ones, orgca.go), and the
+// serials of imported CAs' CRLs by the CRL's SHA-256.
 type caCache struct {
-	mu sync.Mutex
-	m  map[string]*x509.Certificate
+	mu       sync.Mutex
+	m        map[string]*x509.Certificate
+	imported map[string]*x509.Certificate
+	crls     map[string]map[string]struct{}
 }
 
 func validOrgCode(org string) error {
@@ -167,16 +172,37 @@ func (s *Store) ClientCA(org string) ([]byte, error) {
 }
 
 // VerifyClientCert maps an EAP-TLS client's chain (leaf first) to the
-// account it was issued to: the leaf must chain to the CA of the
-// organisation it names, be valid for client authentication now, and
-// have an unrevoked record here.
+// account it authenticates. A certificate wifihk issued must chain to
+// the CA of the organisation it names, be valid for client
+// authentication now, and have an unrevoked record here; any other is
+// checked against the CAs organisations imported (orgca.go).
 func (s *Store) VerifyClientCert(chain []*x509.Certificate) (string, error) {
+	user, err := s.verifyIssued(chain)
+	if !errors.Is(err, errNotOurs) {
+		return user, err
+	}
+	user, err2 := s.verifyImported(chain)
+	if errors.Is(err2, ErrCertUnknown) && !errors.Is(err, ErrCertUnknown) {
+		return "", err // a forged wifihk certificate says more than "unknown"
+	}
+	return user, err2
+}
+
+// errNotOurs wraps why a certificate is not one wifihk issued.
+var errNotOurs = errors.New("not issued by wifihk")
+
+// verifyIssued is VerifyClientCert for the certificates wifihk issued;
+// an error wrapping errNotOurs means the certificate is not one of them.
+func (s *Store) verifyIssued(chain []*x509.Certificate) (string, error) {
 	leaf := chain[0]
 	if len(leaf.Issuer.Organization) != 1 {
-		return "", ErrCertUnknown
+		return "", fmt.Errorf("%w: %w", ErrCertUnknown, errNotOurs)
 	}
 	org := leaf.Issuer.Organization[0]
 	ca, err := s.loadCA(org)
+	if errors.Is(err, ErrCertUnknown) {
+		return "", fmt.Errorf("%w: %w", err, errNotOurs)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -188,7 +214,7 @@ func (s *Store) VerifyClientCert(chain []*x509.Certificate) (string, error) {
 	roots.AddCert(ca)
 	opts := x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: s.now(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
 	if _, err := leaf.Verify(opts); err != nil {
-		return "", fmt.Errorf("visitors: client certificate: %w", err)
+		return "", fmt.Errorf("visitors: client certificate: %w (%w)", err, errNotOurs)
 	}
 	var c ClientCert
 	err = s.db.View(func(tx *store.Tx) error {

@@ -22,6 +22,7 @@ func TestNoTestOrBenchPackages(t *testing.T) {
 		module + "/internal/browsertest",
 		module + "/internal/storetest",
 		module + "/controller/controllertest",
+		module + "/visitors/orgpki/orgpkitest",
 		"github.com/chromedp/",
 		"std testing",
 		"std net/http/httptest",

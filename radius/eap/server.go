@@ -40,9 +40,10 @@ type Config struct {
 	// MSCHAPv2.
 	NTHash func(ctx context.Context, user string) ([16]byte, error)
 	// ClientCert maps an EAP-TLS client's certificate chain (leaf first,
-	// as presented) to the account it authenticates, or refuses it (not
-	// issued by the organisation's CA, revoked, expired). It runs on every
-	// handshake, resumed ones too. nil refuses EAP-TLS.
+	// as presented) to the account it authenticates, or refuses it (issued
+	// by no organisation's CA, wifihk's or one it imported; revoked;
+	// expired). It runs on every handshake, resumed ones too. nil refuses
+	// EAP-TLS.
 	ClientCert func(chain []*x509.Certificate) (user string, err error)
 	Now        func() time.Time
 }

@@ -1,0 +1,82 @@
+package radius
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/radius/eap"
+	"github.com/wifihk/wifihk/visitors"
+	"github.com/wifihk/wifihk/visitors/orgpki"
+	"github.com/wifihk/wifihk/visitors/orgpki/orgpkitest"
+)
+
+// EAP-TLS with eapol_test and a device certificate from an
+// organisation's own CA (made here with Go's x509, standing for a
+// school's Active Directory CA, not wifihk's): refused until the school
+// imports its CA, then accepted as the account its UPN names, refused
+// once an uploaded CRL lists it, and refused when it names an account of
+// another organisation.
+func TestInteropEapolTLSImportedCA(t *testing.T) {
+	needEapolTest(t)
+	h := newEAPHarness(t, "", eap.Config{})
+	for _, a := range []visitors.AccountInput{{Username: "amy", Password: "amy-pass-1", Org: "school"}, {Username: "bob", Password: "bob-pass-1", Org: "shop"}} {
+		if _, err := h.vis.AddAccount(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	school := orgpkitest.New(t, "School AD CA")
+	dir := t.TempDir()
+	device := func(name, upn string) string {
+		cert, key := school.Issue(t, orgpkitest.Names{CN: name, UPN: upn}).Files(t, dir, name)
+		return fmt.Sprintf(`	key_mgmt=WPA-EAP
+	eap=TLS
+	identity="anonymous@school.edu.hk"
+	client_cert=%q
+	private_key=%q
+	ca_cert=%q
+	domain_match="radius.wifi.hk"`, cert, key, h.pki.CA)
+	}
+	amy := device("amy-laptop", "amy@school.edu.hk")
+	lost := school.Issue(t, orgpkitest.Names{CN: "amy-phone", UPN: "amy@school.edu.hk"})
+	lostCert, lostKey := lost.Files(t, dir, "amy-phone")
+	amyLost := strings.Replace(strings.Replace(amy, dir+"/amy-laptop.crt", lostCert, 1), dir+"/amy-laptop.key", lostKey, 1)
+	bob := device("bob-laptop", "bob@school.edu.hk")
+
+	reject := func(t *testing.T, network, why string) {
+		t.Helper()
+		out, ok := h.eapolTest(t, network)
+		if ok || !strings.Contains(out, "Access-Reject") {
+			t.Fatalf("%s: want an Access-Reject:\n%s", why, tail(out, 60))
+		}
+	}
+	t.Run("before the import", func(t *testing.T) { reject(t, amy, "a certificate of a CA nobody imported") })
+
+	ca, err := h.vis.ImportCA("school", school.PEM, orgpki.Rule{Field: orgpki.FieldUPN, Domain: "school.edu.hk", Strip: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("after the import", func(t *testing.T) {
+		out, ok := h.eapolTest(t, amy)
+		if !ok || !strings.Contains(out, "MPPE keys OK: 1  mismatch: 0") {
+			t.Fatalf("want SUCCESS with MPPE keys OK:\n%s", tail(out, 80))
+		}
+		// The inner identity is the UPN's account, not the outer identity.
+		if !strings.Contains(out, "Attribute 1 (User-Name) length=5") || !strings.Contains(out, "Value: 'amy'") {
+			t.Fatalf("the Accept does not name the account amy:\n%s", tail(out, 80))
+		}
+	})
+	t.Run("another organisation's account", func(t *testing.T) { reject(t, bob, "school's CA naming shop's bob") })
+
+	now := time.Now()
+	if _, err := h.vis.SetCRL("school", ca.ID, school.CRL(t, 1, now.Add(-time.Minute), now.Add(24*time.Hour), lost.Cert)); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("listed in the CRL", func(t *testing.T) { reject(t, amyLost, "a certificate the CRL revokes") })
+	t.Run("not listed in the CRL", func(t *testing.T) {
+		if out, ok := h.eapolTest(t, amy); !ok {
+			t.Fatalf("a certificate the CRL does not list: want SUCCESS:\n%s", tail(out, 60))
+		}
+	})
+}
