@@ -17,7 +17,8 @@ import (
 //	"h/" SCOPE NUL HOUR   the hour's Cell (storedCell: a JSON array)
 //	"k/" SCOPE NUL HOUR   its device sketch (HyperLogLog, binary)
 //	"p/" DATE             a published day (opendata.go)
-//	"dv/" DATE NUL VENUE  a venue's Hong Kong day (days.go)
+//	"do/" KIND "/" DATE NUL ORG, "kd/" DATE NUL VENUE
+//	                      venues' days, weeks and months (days.go)
 const hourLayout = "2006-01-02T15"
 
 func cellKey(s Scope, h time.Time) string {
@@ -60,10 +61,14 @@ func Flush(db *store.DB, a *Aggregator, now time.Time) (int, error) {
 			return i, fmt.Errorf("usage: flush: %w", err)
 		}
 	}
-	if err := flushDays(db, dayDeltas(ds, names)); err != nil {
-		return len(keys), err
+	days, err := dayDeltas(ds, names)
+	if err == nil {
+		err = moveOldDays(db)
 	}
-	return len(keys), nil
+	if err == nil {
+		err = flushDays(db, days)
+	}
+	return len(keys), err
 }
 
 // addCell adds d to the stored cell of scope sc and hour h.
@@ -200,9 +205,10 @@ var errStop = errors.New("usage: stop")
 // Purge removes the cells and sketches of hours before cellsBefore, and
 // the sketches of hours before sketchesBefore (they matter only while
 // late sessions may still close into their hour), in batches; and the
-// venue days of dates before cellsBefore's.
+// venue days of dates before cellsBefore's (their sketches before
+// sketchesBefore's).
 func Purge(db *store.DB, cellsBefore, sketchesBefore time.Time) (int, error) {
-	removed, err := purgeDays(db, cellsBefore)
+	removed, err := purgeDays(db, cellsBefore, sketchesBefore)
 	if err != nil {
 		return removed, err
 	}
