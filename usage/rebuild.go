@@ -106,7 +106,9 @@ func clearSessions(db *store.DB) error {
 // agentsOnly is the record raw under prefix with only the agents'
 // figures, which accounting cannot give back; nil when nothing is left.
 func agentsOnly(prefix string, raw []byte) (any, error) {
-	agents := func(c *Cell) Cell { return Cell{APReports: c.APReports, ClientsSum: c.ClientsSum, ClientsMax: c.ClientsMax} }
+	agents := func(c *Cell) Cell {
+		return Cell{APReports: c.APReports, ClientsSum: c.ClientsSum, ClientsMax: c.ClientsMax}
+	}
 	switch prefix {
 	case "k/", "kd/":
 		return nil, nil
