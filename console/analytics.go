@@ -21,6 +21,7 @@ type UsageFigures interface {
 	Heatmap(org, by string, from, to time.Time) (map[string]*usage.Day24, error)
 	Daily(org string, from, to time.Time) (map[string]*usage.Cell, error)
 	VenueDays(org string, first, last time.Time) (map[string]*usage.Cell, error)
+	VenueDaily(venue string, first, last time.Time) (map[string]*usage.Cell, error)
 }
 
 // Rows the page shows; the CSV has them all.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -326,5 +327,45 @@ func checkAnalyticsChinese(t *testing.T, cl *http.Client, base string) {
 	}
 	if n, _ := strconv.Atoi(busiest[1][10]); n < 1 || n > 3*256 {
 		t.Errorf("the busiest venue's distinct devices yesterday: %q", busiest[1][10])
+	}
+}
+
+// The venue page lists the venue's last seven days from the usage
+// figures, newest first, with each day's distinct devices: the same as
+// usage.VenueDaily gives, and in the page's language.
+func TestVenuePageShowsItsDays(t *testing.T) {
+	a := startApp(t, appOpts{})
+	seedUsage(t, a)
+	cl := client(t)
+	signIn(t, cl, a.URL, "op-b")
+	code, page := get(t, cl, a.URL+"/console/venues/orgb/B002?lang=zh-Hant")
+	if code != http.StatusOK || !strings.Contains(page, "最近 7 日") {
+		t.Fatalf("%d, no days' table in Traditional Chinese", code)
+	}
+	today := time.Now().In(usage.HongKong)
+	want, err := usage.Figures{DB: a.DB}.VenueDaily("orgb/B002", today.AddDate(0, 0, -6), today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`<tr data-date="([0-9-]+)"><th scope="row">[0-9-]+</th><td class="n">(\d+)</td><td class="n">(\d+)</td>`)
+	rows := row.FindAllStringSubmatch(page, -1)
+	if len(rows) != 7 || rows[0][1] != today.Format("2006-01-02") || rows[6][1] != today.AddDate(0, 0, -6).Format("2006-01-02") {
+		t.Fatalf("days: %q", rows)
+	}
+	busy := 0
+	for _, r := range rows {
+		var w usage.Cell
+		if c := want[r[1]]; c != nil {
+			w = *c
+		}
+		if r[2] != strconv.FormatInt(w.Sessions, 10) || r[3] != strconv.FormatInt(w.Devices, 10) {
+			t.Errorf("%s: %s sessions, %s devices; want %d, %d", r[1], r[2], r[3], w.Sessions, w.Devices)
+		}
+		if w.Sessions > 0 && w.Devices > 0 {
+			busy++
+		}
+	}
+	if busy < 5 {
+		t.Errorf("only %d of the days have sessions and devices", busy)
 	}
 }

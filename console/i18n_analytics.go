@@ -67,6 +67,8 @@ var analyticsMessages = map[string]map[string]string{
 		"an_csv_change_pct":  "Change in sessions (%)",
 		"an_csv_rank":        "Rank",
 		"an_csv_name":        "Name",
+		"venue_days_h":       "The last 7 days (Hong Kong time), from the usage figures",
+		"venue_days_date":    "Day",
 	},
 	"zh-Hant": {
 		"nav_analytics":      "使用分析",
@@ -133,6 +135,8 @@ var analyticsMessages = map[string]map[string]string{
 		"an_csv_change_pct":  "連接變化（%）",
 		"an_csv_rank":        "排名",
 		"an_csv_name":        "名稱",
+		"venue_days_h":       "最近 7 日（香港時間），取自使用數字",
+		"venue_days_date":    "日期",
 	},
 	"zh-Hans": {
 		"nav_analytics":      "使用分析",
@@ -199,6 +203,8 @@ var analyticsMessages = map[string]map[string]string{
 		"an_csv_change_pct":  "连接变化（%）",
 		"an_csv_rank":        "排名",
 		"an_csv_name":        "名称",
+		"venue_days_h":       "最近 7 日（香港时间），取自使用数字",
+		"venue_days_date":    "日期",
 	},
 }
 

@@ -516,3 +516,37 @@ func moveOldDays(db *store.DB) error {
 		}
 	}
 }
+
+// VenueDaily is one venue's figures by Hong Kong date ("2006-01-02")
+// from first to last, each day with its distinct devices; a day without
+// figures is absent.
+func VenueDaily(tx *store.Tx, venue string, first, last time.Time) (map[string]*Cell, error) {
+	org, rest := splitVenue(venue)
+	out := map[string]*Cell{}
+	var buf []byte
+	for d := midnight(first); !d.After(last); d = d.AddDate(0, 0, 1) {
+		k := blockKey(dayBlock, d, org)
+		err := tx.ScanRawFrom(store.Usage, k, k, func(key, raw []byte) (bool, error) {
+			if len(key) != len(k) {
+				return false, nil // another organisation whose code begins with org's
+			}
+			var err error
+			if buf, err = unquoteOrgDay(raw, buf); err == nil {
+				err = walkOrgDay(buf, func(r []byte, c *Cell) {
+					if string(r) == rest {
+						cp := *c
+						out[d.Format(dateLayout)] = &cp
+					}
+				})
+			}
+			if err != nil {
+				return false, fmt.Errorf("%w: usage: %q: %w", store.ErrDamagedRecord, key, err)
+			}
+			return false, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
