@@ -3,6 +3,7 @@ package accounting
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 type countingBackend struct {
 	store.Backend
 	views, gets, many atomic.Int64
+	scanned           atomic.Int64 // session records ("s/") a scan passed
 }
 
 func (b *countingBackend) View(fn func(store.BackendTx) error) error {
@@ -30,6 +32,15 @@ type countingTx struct {
 func (tx countingTx) Get(bucket string, key []byte) ([]byte, error) {
 	tx.b.gets.Add(1)
 	return tx.BackendTx.Get(bucket, key)
+}
+
+func (tx countingTx) Seek(bucket string, from []byte, fn func(k, v []byte) (bool, error)) error {
+	return tx.BackendTx.Seek(bucket, from, func(k, v []byte) (bool, error) {
+		if bucket == store.Sessions && strings.HasPrefix(string(k), "s/") {
+			tx.b.scanned.Add(1)
+		}
+		return fn(k, v)
+	})
 }
 
 func (tx countingTx) GetMany(bucket string, keys [][]byte, fn func(k, v []byte) error) error {

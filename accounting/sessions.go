@@ -822,15 +822,24 @@ func (s *Store) Get(id string) (Session, error) {
 }
 
 // List returns sessions, open ones only when openOnly, at most limit (0 =
-// all), in key order.
+// all), in key order. The open ones are read through the open-by-NAS
+// index, so that start-up (usage's seed, the alerts) reads the sessions
+// open now and not every session kept.
 func (s *Store) List(openOnly bool, limit int) ([]Session, error) {
 	var out []Session
 	if err := s.readBarrier(); err != nil {
 		return nil, err
 	}
 	err := s.db.View(func(tx *store.Tx) (err error) {
-		out, err = store.List(tx, store.Sessions, store.Query[Session]{Prefix: "s/", Limit: limit,
-			Keep: func(ss *Session) bool { return !openOnly || ss.Open }})
+		if openOnly {
+			return scanOpen(tx, "", func(_ string, ss Session) (bool, error) {
+				if ss.Open {
+					out = append(out, ss)
+				}
+				return limit <= 0 || len(out) < limit, nil
+			})
+		}
+		out, err = store.List(tx, store.Sessions, store.Query[Session]{Prefix: "s/", Limit: limit})
 		return err
 	})
 	return out, err

@@ -215,7 +215,8 @@ func rollups(c usageConfig) map[usage.Scope]int {
 }
 
 // buildYear writes every hour of every roll-up, venueHours hours of every
-// venue each day, and every venue's days, in key order and in batches.
+// venue each day, and every venue's days (with their weeks and months),
+// in key order and in batches.
 func buildYear(ctx context.Context, db *store.DB, c usageConfig, log io.Writer) error {
 	start := yearEnd.AddDate(0, 0, -c.days)
 	hours := c.days * 24
@@ -263,10 +264,12 @@ func buildYear(ctx context.Context, db *store.DB, c usageConfig, log io.Writer) 
 	fmt.Fprintf(log, "usage: %d venues' hours written\n", len(order))
 	for d := range c.days {
 		day := start.AddDate(0, 0, d)
+		cells := make(map[string]usage.Cell, len(order))
 		for _, v := range order {
-			if err := w.put(ctx, func(tx *store.Tx) error { return usage.PutVenueDay(tx, v, day, cell(c.venueHours)) }); err != nil {
-				return err
-			}
+			cells[v] = cell(c.venueHours)
+		}
+		if err := w.put(ctx, func(tx *store.Tx) error { return usage.AddVenueDays(tx, day, cells) }); err != nil {
+			return err
 		}
 	}
 	return w.flush()

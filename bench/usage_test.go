@@ -22,8 +22,10 @@ func TestUsageBench(t *testing.T) {
 	}
 	// 199 roll-up scopes (18 districts, 20 types, 40 organisations, 40
 	// district × type, 40 organisation × district, 40 organisation ×
-	// type, the city) every hour; each venue one hour and one day a day.
-	if want := 199*31*24 + 40*31*2; res.Records != want {
+	// type, the city) every hour; each venue one hour a day; each of the
+	// 40 organisations a record a day (31), a week (from 31 October, a
+	// Saturday: 6) and a month (2).
+	if want := 199*31*24 + 40*31 + 40*(31+6+2); res.Records != want {
 		t.Errorf("%d records, want %d", res.Records, want)
 	}
 	if res.MonthCells != 18*30*24 || res.RankedCount != 40 {

@@ -21,6 +21,7 @@ type UsageFigures interface {
 	Heatmap(org, by string, from, to time.Time) (map[string]*usage.Day24, error)
 	Daily(org string, from, to time.Time) (map[string]*usage.Cell, error)
 	VenueDays(org string, first, last time.Time) (map[string]*usage.Cell, error)
+	VenueDaily(venue string, first, last time.Time) (map[string]*usage.Cell, error)
 }
 
 // Rows the page shows; the CSV has them all.
@@ -327,7 +328,7 @@ func (d *analyticsData) fill(v *view, org string, f *analyticsFigures) {
 	values := make([][24]int64, len(f.heat))
 	var top int64
 	for i, r := range f.heat {
-		names[i] = v.HeatName(r.Name)
+		names[i] = v.HeatName(d.By, r.Name)
 		for h := range 24 {
 			values[i][h] = r.Hours[h].Sessions
 			top = max(top, values[i][h])
@@ -364,10 +365,14 @@ func (d *analyticsData) RowsText(v *view) string {
 	return v.T("an_rows_district")
 }
 
-// HeatName is a heatmap row's name in the page's language.
-func (v *view) HeatName(name string) string {
-	if name == usage.Unknown {
+// HeatName is a heatmap row's name in the page's language: a district,
+// or a venue type when by is "type".
+func (v *view) HeatName(by, name string) string {
+	switch {
+	case name == usage.Unknown:
 		return v.T("unknown")
+	case by == "type":
+		return v.Type(name)
 	}
 	return v.District(name)
 }

@@ -64,7 +64,7 @@ func TestBrowserAnalytics(t *testing.T) {
 	// By venue type, and a refused choice said in words.
 	signInBrowser(t, ctx, a.URL, "admin")
 	do(t, ctx, "by type", chromedp.Navigate(a.URL+"/console/analytics?by=type&days=91&lang=en"), chromedp.WaitVisible(chromedp.CSS("svg.heat")))
-	if rows := eval[string](t, ctx, "document.querySelector('#heat-table tbody').textContent"); !strings.Contains(rows, "Shopping Centre") {
+	if rows := eval[string](t, ctx, "document.querySelector('#heat-table tbody').textContent"); !strings.Contains(rows, "Stores/Shopping Malls") {
 		t.Errorf("heatmap by venue type: %q", rows)
 	}
 	browsertest.Screenshot(ctx, t, shots, "analytics-by-type-en-1440.png")

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,7 +32,7 @@ var usageVenues = []struct {
 	{"orga/A004", "=SUM(1+1)", "Kwun Tong", "Sports Centre", 3, 2},
 	{"orga/A005", "Quiet Pier", "Islands", "Park", 0, 1},
 	{"orgb/B001", "", "Sha Tin", "Library", 11, 2},
-	{"orgb/B002", "Tsuen Wan Plaza", "Tsuen Wan", "Shopping Centre", 20, 4},
+	{"orgb/B002", "Tsuen Wan Plaza", "Tsuen Wan", "Stores/Shopping Malls", 20, 4},
 	{"orgb/B003", "Hill Garden", "Sha Tin", "Park", 2, 1},
 }
 
@@ -179,11 +181,11 @@ func TestAnalyticsScopedToOrganisation(t *testing.T) {
 				t.Error("the city's page lacks a venue of each organisation")
 			}
 			hm := getCSV(t, cl, base+".csv?table=heatmap&days=7")
-			if got := column(t, hm, "sessions"); got != c.sessions {
+			if got := column(t, hm, "Sessions"); got != c.sessions {
 				t.Errorf("heatmap sessions over 7 days: %d, want %d", got, c.sessions)
 			}
 			hours := getCSV(t, cl, base+".csv?table=hours&days=7")
-			if got := column(t, hours, "sessions"); got != c.sessions {
+			if got := column(t, hours, "Sessions"); got != c.sessions {
 				t.Errorf("hours of day: %d sessions, want %d", got, c.sessions)
 			}
 			tr := getCSV(t, cl, base+".csv?table=trends")
@@ -251,9 +253,10 @@ func TestAnalyticsRankingsAndCSV(t *testing.T) {
 		t.Errorf("saturation at 5 clients per AP: %d rows, want every venue", n-1)
 	}
 	hm := getCSV(t, cl, base+"heatmap&by=type")
-	if hm[0][0] != "type" || (len(hm)-1)%24 != 0 {
+	if hm[0][0] != "Venue type" || (len(hm)-1)%24 != 0 {
 		t.Errorf("heatmap by type: header %q, %d rows", hm[0], len(hm)-1)
 	}
+	checkAnalyticsChinese(t, cl, a.URL)
 	// The page's heatmap has a row of 24 cells per district with figures.
 	_, page := get(t, cl, a.URL+"/console/analytics?days=28&lang=zh-Hant")
 	rows := strings.Count(page, `<th scope="row">`)
@@ -291,5 +294,78 @@ func TestAnalyticsRefusesJunk(t *testing.T) {
 	anon := client(t)
 	if res, err := anon.Get(a.URL + "/console/analytics.csv?table=hours"); err != nil || res.StatusCode != http.StatusSeeOther {
 		t.Errorf("signed out: %v %v, want a redirect to sign in", res, err)
+	}
+}
+
+// In Chinese the heatmap's venue types, the CSV's headers, districts
+// and venue types are in Chinese; the rankings count a day's distinct
+// devices.
+func checkAnalyticsChinese(t *testing.T, cl *http.Client, base string) {
+	t.Helper()
+	_, page := get(t, cl, base+"/console/analytics?days=28&by=type&lang=zh-Hant")
+	if !strings.Contains(page, "商店／商場") || strings.Contains(page, "Stores/Shopping Malls") {
+		t.Error("the heatmap by venue type is not in Traditional Chinese")
+	}
+	hm := getCSV(t, cl, base+"/console/analytics.csv?days=28&by=type&table=heatmap&lang=zh-Hant")
+	if want := []string{"場地類型", "時段", "連接", "上傳位元組", "下載位元組", "分鐘", "最高同時連接"}; !slices.Equal(hm[0], want) {
+		t.Errorf("heatmap CSV header %q, want %q", hm[0], want)
+	}
+	types := map[string]bool{}
+	for _, r := range hm[1:] {
+		types[r[0]] = true
+	}
+	if !types["商店／商場"] || types["Stores/Shopping Malls"] {
+		t.Errorf("heatmap CSV venue types: %v", types)
+	}
+	yesterday := time.Now().In(usage.HongKong).AddDate(0, 0, -1).Format("2006-01-02")
+	busiest := getCSV(t, cl, base+"/console/analytics.csv?days=1&table=busiest&lang=zh-Hans&to="+yesterday)
+	if want := []string{"排名", "场地", "名称", "地区", "AP 数目", "连接", "上传字节", "下载字节", "分钟", "最高同时连接", "不同设备"}; !slices.Equal(busiest[0], want) {
+		t.Errorf("busiest CSV header %q, want %q", busiest[0], want)
+	}
+	if len(busiest) < 2 || busiest[1][3] != "荃湾区" {
+		t.Fatalf("busiest CSV in Simplified Chinese: %q", busiest)
+	}
+	if n, _ := strconv.Atoi(busiest[1][10]); n < 1 || n > 3*256 {
+		t.Errorf("the busiest venue's distinct devices yesterday: %q", busiest[1][10])
+	}
+}
+
+// The venue page lists the venue's last seven days from the usage
+// figures, newest first, with each day's distinct devices: the same as
+// usage.VenueDaily gives, and in the page's language.
+func TestVenuePageShowsItsDays(t *testing.T) {
+	a := startApp(t, appOpts{})
+	seedUsage(t, a)
+	cl := client(t)
+	signIn(t, cl, a.URL, "op-b")
+	code, page := get(t, cl, a.URL+"/console/venues/orgb/B002?lang=zh-Hant")
+	if code != http.StatusOK || !strings.Contains(page, "最近 7 日") {
+		t.Fatalf("%d, no days' table in Traditional Chinese", code)
+	}
+	today := time.Now().In(usage.HongKong)
+	want, err := usage.Figures{DB: a.DB}.VenueDaily("orgb/B002", today.AddDate(0, 0, -6), today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`<tr data-date="([0-9-]+)"><th scope="row">[0-9-]+</th><td class="n">(\d+)</td><td class="n">(\d+)</td>`)
+	rows := row.FindAllStringSubmatch(page, -1)
+	if len(rows) != 7 || rows[0][1] != today.Format("2006-01-02") || rows[6][1] != today.AddDate(0, 0, -6).Format("2006-01-02") {
+		t.Fatalf("days: %q", rows)
+	}
+	busy := 0
+	for _, r := range rows {
+		var w usage.Cell
+		if c := want[r[1]]; c != nil {
+			w = *c
+		}
+		if r[2] != strconv.FormatInt(w.Sessions, 10) || r[3] != strconv.FormatInt(w.Devices, 10) {
+			t.Errorf("%s: %s sessions, %s devices; want %d, %d", r[1], r[2], r[3], w.Sessions, w.Devices)
+		}
+		if w.Sessions > 0 && w.Devices > 0 {
+			busy++
+		}
+	}
+	if busy < 5 {
+		t.Errorf("only %d of the days have sessions and devices", busy)
 	}
 }

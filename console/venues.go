@@ -16,6 +16,7 @@ import (
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/internal/input"
 	"github.com/wifihk/wifihk/telemetry"
+	"github.com/wifihk/wifihk/usage"
 )
 
 const venuesPerPage = 50
@@ -186,6 +187,7 @@ type venueData struct {
 	Plan        hotspots.Plan
 	PlanDefault bool
 	Usage       template.HTML
+	Days        []venueDay // the last days' figures, newest first
 	NoTelemetry bool
 	CanWrite    bool
 	Token       string // a new AP's agent token, shown once
@@ -261,6 +263,9 @@ func (c *Console) venueData(r *http.Request, v *view, ven hotspots.Venue) (*venu
 			d.Usage = renderChart(usage, v.T("chart_usage", humanBytes(uint64(sum))), func(f float64) string { return humanBytes(uint64(f)) })
 		}
 	}
+	if d.Days, err = c.venueDays(ven.Key().String(), v.now); err != nil {
+		return nil, err
+	}
 	nas, err := c.reg.ListNAS()
 	if err != nil {
 		return nil, err
@@ -277,6 +282,38 @@ func (c *Console) venueData(r *http.Request, v *view, ven hotspots.Venue) (*venu
 		}
 	}
 	return d, nil
+}
+
+// venueDay is one Hong Kong day of a venue's usage figures.
+type venueDay struct {
+	Date string
+	usage.Cell
+}
+
+// venuePageDays is how many days the venue page lists.
+const venuePageDays = 7
+
+// venueDays is the venue's last days to today (Hong Kong), newest
+// first; none when the server keeps no usage figures.
+func (c *Console) venueDays(venue string, now time.Time) ([]venueDay, error) {
+	if c.cfg.Figures == nil {
+		return nil, nil
+	}
+	y, m, dd := now.In(usage.HongKong).Date()
+	today := time.Date(y, m, dd, 0, 0, 0, 0, usage.HongKong)
+	first := today.AddDate(0, 0, 1-venuePageDays)
+	byDate, err := c.cfg.Figures.VenueDaily(venue, first, today)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]venueDay, venuePageDays)
+	for i := range out {
+		out[i].Date = today.AddDate(0, 0, -i).Format("2006-01-02")
+		if c := byDate[out[i].Date]; c != nil {
+			out[i].Cell = *c
+		}
+	}
+	return out, nil
 }
 
 // bucketSeries lays 24 hours of 5-minute buckets out from since, with

@@ -210,3 +210,34 @@ func BenchmarkHeatmapMonth(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpu()-c0)/float64(b.N)/1e6, "cpu-ms/op")
 }
+
+// BenchmarkVenueDaysCity ranks the city's 50,000 venues over 28 days
+// from Tuesday 3 November 2026 (six days, three weeks and a day), read
+// from venue days loaded as the bench tool loads them.
+func BenchmarkVenueDaysCity(b *testing.B) {
+	db := storetest.Open(b)
+	first := time.Date(2026, 11, 3, 0, 0, 0, 0, usage.HongKong)
+	for d := range 28 {
+		cells := map[string]usage.Cell{}
+		for i := range 50_000 {
+			cells[venueName(i)] = usage.Cell{Sessions: int64(i%7 + 1), Devices: 3, BytesUp: 4e6, BytesDown: 4e7, Seconds: 1500, Peak: 2, APReports: 12, ClientsSum: 96, ClientsMax: 30}
+		}
+		if err := db.Update(func(tx *store.Tx) error { return usage.AddVenueDays(tx, first.AddDate(0, 0, d), cells) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		err := db.View(func(tx *store.Tx) error {
+			v, err := usage.VenueDays(tx, "", first, first.AddDate(0, 0, 27))
+			if err == nil && len(v) != 50_000 {
+				err = fmt.Errorf("%d venues", len(v))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

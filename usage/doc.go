@@ -12,6 +12,12 @@
 // each; its start and its device count as soon as it opens. Both paths
 // apply the same rule to the same records, so they agree.
 //
+// Each venue's figures are also kept by Hong Kong day, week and month,
+// one record per organisation and block (days.go, orgday.go), so that
+// ranking the city's venues over weeks reads a few records per
+// organisation; hours are keyed by day first (hours.go), so that the
+// retention's purge removes a range.
+//
 // opendata.go publishes the previous day per hour × district × venue
 // type, with k-suppression and differentially private noise (see
 // docs/USAGE-OPENDATA.md).

@@ -71,3 +71,13 @@ func (f Figures) VenueDays(org string, first, last time.Time) (out map[string]*C
 	})
 	return out, err
 }
+
+// VenueDaily is one venue's figures by Hong Kong date from first to
+// last, with each day's distinct devices.
+func (f Figures) VenueDaily(venue string, first, last time.Time) (out map[string]*Cell, err error) {
+	err = f.DB.View(func(tx *store.Tx) error {
+		out, err = VenueDaily(tx, venue, first, last)
+		return err
+	})
+	return out, err
+}

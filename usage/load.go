@@ -13,8 +13,14 @@ func PutHour(tx *store.Tx, s Scope, h Hour) error {
 	return tx.Put(store.Usage, cellKey(s, h.Hour), (*storedCell)(&h.Cell))
 }
 
-// PutVenueDay stores c as venue's figures of the Hong Kong date of day,
-// replacing what is there, as PutHour does.
-func PutVenueDay(tx *store.Tx, venue string, day time.Time, c Cell) error {
-	return tx.Put(store.Usage, dayKey(dayOf(day), venue), (*storedCell)(&c))
+// AddVenueDays adds cells, by venue, to the venues' figures of the Hong
+// Kong date of day (and to their weeks and months), as Flush does but
+// without device sketches: for loading figures made elsewhere.
+func AddVenueDays(tx *store.Tx, day time.Time, cells map[string]Cell) error {
+	days := make(map[dayVenue]*dayDelta, len(cells))
+	d := midnight(day).Unix()
+	for v, c := range cells {
+		days[dayVenue{d, v}] = &dayDelta{Cell: c}
+	}
+	return addDays(tx, groupDays(days))
 }

@@ -60,21 +60,19 @@ func Rebuild(db *store.DB, sessions []accounting.Session, places Places, pseudon
 // clearSessions zeroes the session figures of every cell (hours and
 // venue days) and removes the sketches, in batches.
 func clearSessions(db *store.DB) error {
-	for _, prefix := range []string{"k/", "h/", "dv/"} {
+	for _, prefix := range []string{"k/", "kd/", "h/", oldDayPrefix, "do/"} {
 		from := prefix
 		for {
 			var keys []string
-			var cells []Cell
+			var kept []any // nil: delete
 			err := db.View(func(tx *store.Tx) error {
-				return tx.ScanFrom(store.Usage, prefix, from, func(k string, decode func(any) error) (bool, error) {
-					keys = append(keys, k)
-					var c Cell
-					if prefix != "k/" {
-						if err := decode((*storedCell)(&c)); err != nil {
-							return false, err
-						}
+				return tx.ScanRawFrom(store.Usage, prefix, from, func(k, raw []byte) (bool, error) {
+					v, err := agentsOnly(prefix, raw)
+					if err != nil {
+						return false, fmt.Errorf("%w: usage: %q: %w", store.ErrDamagedRecord, k, err)
 					}
-					cells = append(cells, c)
+					keys = append(keys, string(k))
+					kept = append(kept, v)
 					return len(keys) < flushBatch, nil
 				})
 			})
@@ -86,15 +84,11 @@ func clearSessions(db *store.DB) error {
 			}
 			err = db.Update(func(tx *store.Tx) error {
 				for i, k := range keys {
-					c := cells[i]
-					if prefix == "k/" || c.APReports == 0 {
+					if kept[i] == nil {
 						if err := tx.Delete(store.Usage, k); err != nil {
 							return err
 						}
-						continue
-					}
-					kept := Cell{APReports: c.APReports, ClientsSum: c.ClientsSum, ClientsMax: c.ClientsMax}
-					if err := tx.Put(store.Usage, k, (*storedCell)(&kept)); err != nil {
+					} else if err := tx.Put(store.Usage, k, kept[i]); err != nil {
 						return err
 					}
 				}
@@ -107,4 +101,40 @@ func clearSessions(db *store.DB) error {
 		}
 	}
 	return nil
+}
+
+// agentsOnly is the record raw under prefix with only the agents'
+// figures, which accounting cannot give back; nil when nothing is left.
+func agentsOnly(prefix string, raw []byte) (any, error) {
+	agents := func(c *Cell) Cell {
+		return Cell{APReports: c.APReports, ClientsSum: c.ClientsSum, ClientsMax: c.ClientsMax}
+	}
+	switch prefix {
+	case "k/", "kd/":
+		return nil, nil
+	case "do/":
+		b, err := unquoteOrgDay(raw, nil)
+		if err != nil {
+			return nil, err
+		}
+		var vs []venueFigures
+		err = walkOrgDay(b, func(rest []byte, c *Cell) {
+			if c.APReports != 0 {
+				vs = append(vs, venueFigures{string(rest), agents(c)})
+			}
+		})
+		if err != nil || len(vs) == 0 {
+			return nil, err
+		}
+		return encodeOrgDay(vs), nil
+	}
+	var c storedCell
+	if err := c.UnmarshalJSON(raw); err != nil {
+		return nil, err
+	}
+	if c.APReports == 0 {
+		return nil, nil
+	}
+	kept := storedCell(agents((*Cell)(&c)))
+	return &kept, nil
 }

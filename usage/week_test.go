@@ -333,62 +333,116 @@ func TestWeekKnownTruth(t *testing.T) {
 }
 
 // checkVenueDays checks each venue's Hong Kong days (whole and for its
-// organisation) against the truth's hours summed by date.
+// organisation), and the whole span at once (a week block and days),
+// against the truth's hours summed by date.
 func checkVenueDays(t *testing.T, db *store.DB, pl places, tr truth, aps map[string]*usage.Cell) {
 	t.Helper()
 	first, last := weekStart, weekStart.Add(8*24*time.Hour)
 	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
-		want := map[string]*usage.Cell{}
-		y, m, dd := d.In(usage.HongKong).Date()
-		dayStart := time.Date(y, m, dd, 0, 0, 0, 0, usage.HongKong)
-		for v := range pl {
-			for h := dayStart; h.Before(dayStart.AddDate(0, 0, 1)); h = h.Add(time.Hour) {
-				id := cellID(usage.VenueScope(v), h)
-				c, a := tr.cells[id], aps[id]
-				if c == nil && a == nil {
-					continue
-				}
-				w := want[v]
-				if w == nil {
-					w = &usage.Cell{}
-					want[v] = w
-				}
-				if c != nil {
-					w.Sessions += c.Sessions
-					w.BytesUp += c.BytesUp
-					w.BytesDown += c.BytesDown
-					w.Seconds += c.Seconds
-					w.Peak = max(w.Peak, c.Peak)
-				}
-				if a != nil {
-					w.APReports += a.APReports
-					w.ClientsSum += a.ClientsSum
-					w.ClientsMax = max(w.ClientsMax, a.ClientsMax)
-				}
+		checkDays(t, db, pl, tr, aps, d, d)
+	}
+	checkDays(t, db, pl, tr, aps, first, last)
+}
+
+// dayTruth is each venue's figures of the Hong Kong day of d from the
+// truth's hours, and its distinct devices.
+func dayTruth(pl places, tr truth, aps map[string]*usage.Cell, d time.Time) map[string]*usage.Cell {
+	want := map[string]*usage.Cell{}
+	y, m, dd := d.In(usage.HongKong).Date()
+	dayStart := time.Date(y, m, dd, 0, 0, 0, 0, usage.HongKong)
+	for v := range pl {
+		devices := map[string]bool{}
+		for h := dayStart; h.Before(dayStart.AddDate(0, 0, 1)); h = h.Add(time.Hour) {
+			id := cellID(usage.VenueScope(v), h)
+			c, a := tr.cells[id], aps[id]
+			if c == nil && a == nil {
+				continue
+			}
+			w := want[v]
+			if w == nil {
+				w = &usage.Cell{}
+				want[v] = w
+			}
+			if c != nil {
+				w.Sessions += c.Sessions
+				w.BytesUp += c.BytesUp
+				w.BytesDown += c.BytesDown
+				w.Seconds += c.Seconds
+				w.Peak = max(w.Peak, c.Peak)
+			}
+			if a != nil {
+				w.APReports += a.APReports
+				w.ClientsSum += a.ClientsSum
+				w.ClientsMax = max(w.ClientsMax, a.ClientsMax)
+			}
+			for mac := range tr.devices[id] {
+				devices[mac] = true
 			}
 		}
-		for _, org := range []string{"", "org1"} {
-			var got map[string]*usage.Cell
-			err := db.View(func(tx *store.Tx) (err error) {
-				got, err = usage.VenueDays(tx, org, d, d)
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
+		if w := want[v]; w != nil {
+			w.Devices = int64(len(devices))
+		}
+	}
+	return want
+}
+
+// checkDays checks usage.VenueDays over the Hong Kong days first to last
+// against the truth: the days' figures added up (Peak and ClientsMax the
+// largest), Devices the days' distinct devices added up, within the
+// sketch's error.
+func checkDays(t *testing.T, db *store.DB, pl places, tr truth, aps map[string]*usage.Cell, first, last time.Time) {
+	t.Helper()
+	want := map[string]*usage.Cell{}
+	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+		for v, c := range dayTruth(pl, tr, aps, d) {
+			w := want[v]
+			if w == nil {
+				w = &usage.Cell{}
+				want[v] = w
 			}
-			n := 0
-			for v, w := range want {
-				if org != "" && pl[v].Org != org {
-					continue
-				}
-				n++
-				if g := got[v]; g == nil || *g != *w {
-					t.Errorf("%s %s (org %q): %+v, want %+v", d.In(usage.HongKong).Format("2006-01-02"), v, org, g, w)
-				}
+			w.Sessions += c.Sessions
+			w.Devices += c.Devices
+			w.BytesUp += c.BytesUp
+			w.BytesDown += c.BytesDown
+			w.Seconds += c.Seconds
+			w.Peak = max(w.Peak, c.Peak)
+			w.APReports += c.APReports
+			w.ClientsSum += c.ClientsSum
+			w.ClientsMax = max(w.ClientsMax, c.ClientsMax)
+		}
+	}
+	span := first.In(usage.HongKong).Format("2006-01-02") + ".." + last.In(usage.HongKong).Format("2006-01-02")
+	for _, org := range []string{"", "org1"} {
+		var got map[string]*usage.Cell
+		err := db.View(func(tx *store.Tx) (err error) {
+			got, err = usage.VenueDays(tx, org, first, last)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for v, w := range want {
+			if org != "" && pl[v].Org != org {
+				continue
 			}
-			if len(got) != n {
-				t.Errorf("%s (org %q): %d venues, want %d", d.Format("2006-01-02"), org, len(got), n)
+			n++
+			g := got[v]
+			if g == nil {
+				t.Errorf("%s %s (org %q): none, want %+v", span, v, org, w)
+				continue
 			}
+			if diff := math.Abs(float64(g.Devices - w.Devices)); diff > math.Max(1, 3*usage.StdError*float64(w.Devices)) {
+				t.Errorf("%s %s (org %q): %d devices, want %d within the sketch's error", span, v, org, g.Devices, w.Devices)
+			}
+			exact := *w
+			exact.Devices = g.Devices
+			if *g != exact {
+				t.Errorf("%s %s (org %q): %+v, want %+v", span, v, org, g, exact)
+			}
+		}
+		if len(got) != n {
+			t.Errorf("%s (org %q): %d venues, want %d", span, org, len(got), n)
 		}
 	}
 }
