@@ -51,7 +51,21 @@ type Realm struct {
 	// requests keep theirs either way (see radius.Proxy).
 	NoStrip bool         `json:"nostrip,omitempty"`
 	Servers []HomeServer `json:"servers,omitempty"` // in failover order
-	Created time.Time    `json:"created"`
+	// Discovery, when set, makes the realm dynamic: its RadSec servers
+	// are found in the DNS for each visitor's realm (RFC 7585), not
+	// listed.
+	Discovery *Discovery `json:"discovery,omitempty"`
+	Created   time.Time  `json:"created"`
+}
+
+// Discovery is how a dynamic realm uses the RadSec servers the DNS
+// names: the CAs that must sign their certificates (PEM; "": the
+// proxy's default, radius.proxy.radsec.ca), and each one's timeout and
+// retries.
+type Discovery struct {
+	CA        string `json:"ca,omitempty"`
+	TimeoutMS int    `json:"timeout_ms"`
+	Retries   int    `json:"retries"`
 }
 
 // HomeServer is one server of a realm's pool.
@@ -98,6 +112,18 @@ type RealmInput struct {
 	ForwardAcct bool
 	NoStrip     bool
 	Servers     []HomeServerInput
+	// Discovery makes the realm dynamic (its servers from the DNS, RFC
+	// 7585); it then has no Servers.
+	Discovery *DiscoveryInput
+}
+
+// DiscoveryInput is what a dynamic realm takes: the PEM of the CAs for
+// its servers' certificates ("" for the proxy's default), and each
+// server's timeout (default 3s) and retries.
+type DiscoveryInput struct {
+	CA      string
+	Timeout time.Duration
+	Retries int
 }
 
 // HomeServerInput is one home server as given.
@@ -191,6 +217,9 @@ func (in RealmInput) validate() (Realm, error) {
 	if !ValidOrgCode(in.Org) {
 		return Realm{}, fieldErr("org", "%q is not an organisation code", in.Org)
 	}
+	if in.Discovery != nil {
+		return in.validateDynamic(name, kind)
+	}
 	switch {
 	case in.Local && len(in.Servers) > 0:
 		return Realm{}, fieldErr("servers", "a local realm has no home servers")
@@ -215,6 +244,29 @@ func (in RealmInput) validate() (Realm, error) {
 		rl.Servers = append(rl.Servers, hs)
 	}
 	return rl, nil
+}
+
+// validateDynamic checks a dynamic realm: nothing listed, a CA when
+// given, and the timeout and retries its servers get.
+func (in RealmInput) validateDynamic(name, kind string) (Realm, error) {
+	d := in.Discovery
+	switch {
+	case in.Local:
+		return Realm{}, fieldErr("discovery", "a local realm is answered here: it discovers nothing")
+	case len(in.Servers) > 0:
+		return Realm{}, fieldErr("servers", "a dynamic realm finds its servers in the DNS: list none")
+	}
+	hs, e := HomeServerInput{Timeout: d.Timeout, Retries: d.Retries}.common(netip.AddrPort{})
+	if e != nil {
+		return Realm{}, fieldErr("discovery."+e.field, "%s", e.msg)
+	}
+	if d.CA != "" {
+		if err := CheckCAPEM(d.CA); err != nil {
+			return Realm{}, fieldErr("discovery.ca", "%v", err)
+		}
+	}
+	return Realm{Name: name, Kind: kind, Org: in.Org, ForwardAcct: in.ForwardAcct, NoStrip: in.NoStrip,
+		Discovery: &Discovery{CA: d.CA, TimeoutMS: hs.TimeoutMS, Retries: hs.Retries}}, nil
 }
 
 type serverErr struct{ field, msg string }

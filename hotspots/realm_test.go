@@ -282,3 +282,47 @@ func FuzzCheckCAPEM(f *testing.F) {
 		}
 	})
 }
+
+// A dynamic realm lists no servers: its route carries what each server
+// found in the DNS gets (RadSec, its CA, timeout and retries).
+func TestAddRealmDynamic(t *testing.T) {
+	r := newRegistry(t)
+	addOrg(t, r, "uni")
+	ca := radsectest.NewCA(t, "Uni CA")
+	caPEM := readFile(t, ca.CAFile)
+	for _, c := range []struct {
+		name string
+		in   hotspots.RealmInput
+		err  string
+	}{
+		{"local", hotspots.RealmInput{Local: true, Discovery: &hotspots.DiscoveryInput{}}, "discovers nothing"},
+		{"servers too", hotspots.RealmInput{Servers: []hotspots.HomeServerInput{server("127.0.0.1:1812")}, Discovery: &hotspots.DiscoveryInput{}}, "list none"},
+		{"junk CA", hotspots.RealmInput{Discovery: &hotspots.DiscoveryInput{CA: "junk"}}, "discovery.ca"},
+		{"timeout", hotspots.RealmInput{Discovery: &hotspots.DiscoveryInput{Timeout: time.Hour}}, "discovery.timeout"},
+		{"retries", hotspots.RealmInput{Discovery: &hotspots.DiscoveryInput{Retries: 11}}, "discovery.retries"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.in.Name, c.in.Org = "*.uni.example", "uni"
+			if _, err := r.AddRealm(c.in); err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Fatalf("err %v, want one containing %q", err, c.err)
+			}
+		})
+	}
+	rl, err := r.AddRealm(hotspots.RealmInput{Name: "*.uni.example", Org: "uni", Discovery: &hotspots.DiscoveryInput{CA: caPEM, Retries: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := rl.Discovery; d == nil || d.CA != caPEM || d.TimeoutMS != 3000 || d.Retries != 2 || len(rl.Servers) != 0 {
+		t.Fatalf("stored %+v", rl)
+	}
+	rt, ok := r.RouteRealm("cs.uni.example")
+	if !ok || rt.Discovery == nil || len(rt.Servers) != 0 {
+		t.Fatalf("route %+v %v", rt, ok)
+	}
+	if d := rt.Discovery; d.Transport != hotspots.TransportRadSec || d.Secret != "radsec" || d.CA != caPEM || d.Timeout != 3*time.Second || d.Retries != 2 {
+		t.Fatalf("template %+v", d)
+	}
+	if rt, _ := r.RouteRealm("other.example"); rt.Discovery != nil {
+		t.Fatal("a realm that does not match got discovery")
+	}
+}
