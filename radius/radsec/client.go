@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,7 +31,11 @@ type ClientConfig struct {
 	Timeout time.Duration
 	// DialTimeout bounds connecting and the handshake. Default 5s.
 	DialTimeout time.Duration
-	Log         *slog.Logger
+	// VerifyName, when set, judges the server's certificate instead of
+	// the check against ServerName; its chain is still verified against
+	// RootCAs, which must then be set.
+	VerifyName func(leaf *x509.Certificate) error
+	Log        *slog.Logger
 }
 
 var (
@@ -109,6 +114,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if t.ServerName == "" {
 		t.ServerName = host
 	}
+	if cfg.VerifyName != nil {
+		if t.RootCAs == nil {
+			return nil, errors.New("radsec: TLS: VerifyName needs RootCAs")
+		}
+		t.InsecureSkipVerify = true // the chain is verified below, the name by VerifyName
+		t.VerifyConnection = verifyChain(t.RootCAs, cfg.VerifyName)
+	}
 	ids := make(chan byte, 256)
 	for i := range 256 {
 		ids <- byte(i)
@@ -116,6 +128,25 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	stop, halt := context.WithCancel(context.Background())
 	return &Client{cfg: cfg, tls: t, log: cfg.Log.With("component", "radsec", "server", cfg.Addr), ids: ids,
 		stop: stop, halt: halt}, nil
+}
+
+// verifyChain verifies the server's chain against roots, as TLS would,
+// then lets name judge the leaf.
+func verifyChain(roots *x509.CertPool, name func(*x509.Certificate) error) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("radsec: the server sent no certificate")
+		}
+		inter := x509.NewCertPool()
+		for _, c := range cs.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		leaf := cs.PeerCertificates[0]
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+			return fmt.Errorf("radsec: server certificate: %w", err)
+		}
+		return name(leaf)
+	}
 }
 
 // Exchange sends p and returns the verified answer. p must be built with
