@@ -50,7 +50,8 @@ func (a *App) mountRADIUS() error {
 		return err
 	}
 	proxy, err := radius.NewProxy(radius.ProxyConfig{Routes: a.Registry, Registerer: a.Metrics, Log: a.Log,
-		OperatorName: pc.OperatorName, DeadAfter: pc.DeadAfter, ProbeInterval: pc.ProbeInterval, Dial: dialer.Dial})
+		OperatorName: pc.OperatorName, DeadAfter: pc.DeadAfter, ProbeInterval: pc.ProbeInterval, Dial: dialer.Dial,
+		Discover: a.discoverer()})
 	if err != nil {
 		return err
 	}

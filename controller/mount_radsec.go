@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/radius/discovery"
 	"github.com/wifihk/wifihk/radius/radsec"
 )
 
@@ -71,6 +72,20 @@ func (a *App) homeDialer() (*radsec.HomeDialer, error) {
 		d.CAs = pool
 	}
 	return d, nil
+}
+
+// discoverer finds dynamic realms' RadSec servers in the DNS (RFC 7585)
+// through radius.proxy.radsec.resolver, else the system's resolver. With
+// neither (no /etc/resolv.conf), dynamic realms are rejected, and it
+// says so once here.
+func (a *App) discoverer() radius.Discoverer {
+	c := a.Config.RADIUS.Proxy.RadSec
+	d, err := discovery.New(discovery.Config{Resolver: c.Resolver, Service: c.NAPTRService, NegativeTTL: c.NegativeTTL, Log: a.Log})
+	if err != nil {
+		a.Log.Warn("dynamic realms will be rejected: no DNS resolver (radius.proxy.radsec.resolver)", "err", err)
+		return nil
+	}
+	return d
 }
 
 // loadCAs reads a PEM file of CA certificates named by config field.

@@ -16,12 +16,19 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius/discovery"
 )
 
 // RealmRoutes finds where a realm's requests go; hotspots.Registry
 // implements it.
 type RealmRoutes interface {
 	RouteRealm(realm string) (hotspots.Route, bool)
+}
+
+// Discoverer finds the RadSec servers of a realm in the DNS (RFC 7585),
+// in the order to try them; discovery.Resolver implements it.
+type Discoverer interface {
+	Discover(ctx context.Context, realm string) ([]discovery.Server, error)
 }
 
 // ProxyConfig configures a Proxy. Zero fields take the stated defaults.
@@ -42,6 +49,9 @@ type ProxyConfig struct {
 	// Dial makes the transport to a home server. Default DialHomeUDP,
 	// which knows only "udp"; radsec.HomeDialer adds RadSec.
 	Dial func(hotspots.RouteServer) (Exchanger, error)
+	// Discover finds the servers of dynamic realms. Without it their
+	// requests are rejected.
+	Discover Discoverer
 	// ForwardQueue is how many accounting forwards may be in flight;
 	// more are dropped and counted. Default 256.
 	ForwardQueue int
@@ -74,6 +84,7 @@ const (
 	proxyNoServer  = "no_server"  // every home server of the realm is dead
 	proxyNoAnswer  = "no_answer"  // no home server answered in time
 	proxyBadAnswer = "bad_answer" // an answer that cannot be relayed
+	proxyNoDNS     = "no_dns"     // a dynamic realm with no server in the DNS: rejected
 )
 
 type proxyMetrics struct {
@@ -230,6 +241,38 @@ func (p *Proxy) alive(servers []hotspots.RouteServer) []*homeServer {
 	return out
 }
 
+// maxDiscovered bounds the servers of a dynamic realm tried for one
+// request, as a listed pool is bounded.
+const maxDiscovered = 8
+
+// ErrNoDiscovery means a dynamic realm was routed to but the proxy has
+// no Discoverer.
+var ErrNoDiscovery = errors.New("radius: proxy: the realm is dynamic, but DNS discovery is not configured")
+
+// homeServers returns the servers of rt for a request of realm: its
+// list, or for a dynamic realm what the DNS names (RadSec, with the
+// realm's CA, timeout and retries; the certificate must name the SRV
+// target or the realm).
+func (p *Proxy) homeServers(ctx context.Context, rt hotspots.Route, realm string) ([]hotspots.RouteServer, error) {
+	if rt.Discovery == nil {
+		return rt.Servers, nil
+	}
+	if p.cfg.Discover == nil {
+		return nil, ErrNoDiscovery
+	}
+	found, err := p.cfg.Discover.Discover(ctx, realm)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hotspots.RouteServer, 0, min(len(found), maxDiscovered))
+	for _, f := range found[:min(len(found), maxDiscovered)] {
+		s := *rt.Discovery
+		s.Address, s.ServerName, s.NAIRealm = f.Addr, f.Target, realm
+		out = append(out, s)
+	}
+	return out, nil
+}
+
 // route returns where r goes when a realm route sends it elsewhere.
 func (p *Proxy) route(r *Request) (hotspots.Route, string, bool) {
 	realm := hotspots.RealmOf(rfc2865.UserName_GetString(r.Packet))
@@ -350,7 +393,14 @@ func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route) 
 		p.met.requests.WithLabelValues(rt.Realm, proxyLoop).Inc()
 		return Response{}
 	}
-	servers := p.alive(rt.Servers)
+	list, err := p.homeServers(ctx, rt, r.Realm)
+	if err != nil {
+		// Logged by the discovery, once per lookup; the NAS gets an
+		// answer rather than retrying into the negative cache.
+		p.met.requests.WithLabelValues(rt.Realm, proxyNoDNS).Inc()
+		return Response{Code: layeh.CodeAccessReject}
+	}
+	servers := p.alive(list)
 	if len(servers) == 0 {
 		p.met.requests.WithLabelValues(rt.Realm, proxyNoServer).Inc()
 		return Response{}
