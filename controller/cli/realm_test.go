@@ -92,3 +92,46 @@ func TestRealmAddListRemove(t *testing.T) {
 		t.Fatalf("still listed after remove:\n%s", out)
 	}
 }
+
+// realm add -dynamic: no servers, its CA, timeout and retries kept, and
+// shown as dynamic.
+func TestRealmAddDynamic(t *testing.T) {
+	dir := t.TempDir()
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(t, append(args[:2:2], append([]string{"-data", dir}, args[2:]...)...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, errOut)
+		}
+		return out
+	}
+	must("org", "add", "-code", "uni", "-name", "University")
+	ca := radsectest.NewCA(t, "Uni CA")
+	out := must("realm", "add", "-realm", "*.uni.example", "-org", "uni", "-dynamic", "-ca", ca.CAFile, "-timeout", "4s", "-retries", "0", "-json")
+	var got struct {
+		Servers   []any `json:"servers"`
+		Discovery struct {
+			CA        string `json:"ca"`
+			TimeoutMS int    `json:"timeout_ms"`
+			Retries   int    `json:"retries"`
+		} `json:"discovery"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Servers) != 0 || !strings.Contains(got.Discovery.CA, "BEGIN CERTIFICATE") || got.Discovery.TimeoutMS != 4000 || got.Discovery.Retries != 0 {
+		t.Fatalf("realm add -dynamic: %s", out)
+	}
+	if out := must("realm", "list"); !strings.Contains(out, "dynamic (DNS, RFC 7585)") {
+		t.Fatalf("realm list:\n%s", out)
+	}
+	for _, args := range [][]string{
+		{"-realm", "a.example", "-org", "uni", "-dynamic", "-server", "192.0.2.1:1812", "-secret", "s3cret"},
+		{"-realm", "a.example", "-org", "uni", "-dynamic", "-radsec"},
+	} {
+		code, _, errOut := run(t, append([]string{"realm", "add", "-data", dir}, args...)...)
+		if code == 0 || !strings.Contains(errOut, "-dynamic finds the servers in the DNS") {
+			t.Errorf("%v: exit %d %q", args, code, errOut)
+		}
+	}
+}
