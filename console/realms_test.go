@@ -83,10 +83,13 @@ func TestRealmsPageShowsRadSec(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := a.Registry.AddRealm(hotspots.RealmInput{Name: "*.dyn.a.example", Org: "orga", Discovery: &hotspots.DiscoveryInput{}}); err != nil {
+		t.Fatal(err)
+	}
 	op := client(t)
 	signIn(t, op, a.URL, "op-a")
 	_, page := get(t, op, a.URL+"/console/realms")
-	for _, want := range []string{"192.0.2.5:2083 (radsec)", "certificate name: radius.a.example · CA: Operator A CA",
+	for _, want := range []string{"192.0.2.5:2083 (radsec)", "dynamic: RadSec servers found in the DNS", "certificate name: radius.a.example · CA: Operator A CA",
 		"certificate name: 192.0.2.6 · CA: the proxy&#39;s CA", "User-Name sent with its realm"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("realms page lacks %q:\n%s", want, page)
