@@ -71,7 +71,8 @@ func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 	logs := &lockedBuffer{}
 	front := controllertest.Start(t, controllertest.Options{Demo: true, Log: slog.New(slog.NewTextHandler(logs, nil)),
 		Configure: func(c *config.Config) {
-			c.RADIUS.Proxy.RadSec = config.ProxyRadSec{Cert: ours.CertFile, Key: ours.KeyFile, Resolver: dns.Addr, NegativeTTL: time.Hour}
+			c.RADIUS.Proxy.RadSec = config.ProxyRadSec{Cert: ours.CertFile, Key: ours.KeyFile}
+			c.RADIUS.Proxy.DNS.Resolver, c.RADIUS.Proxy.DNS.NegativeTTL = dns.Addr, time.Hour
 		},
 		Prepare: func(a *controller.App) {
 			if _, err := a.Registry.AddOrg(hotspots.Org{Code: "operator", NameEN: "Operator"}); err != nil {

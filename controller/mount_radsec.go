@@ -75,14 +75,14 @@ func (a *App) homeDialer() (*radsec.HomeDialer, error) {
 }
 
 // discoverer finds dynamic realms' RadSec servers in the DNS (RFC 7585)
-// through radius.proxy.radsec.resolver, else the system's resolver. With
+// through radius.proxy.dns.resolver, else the system's resolver. With
 // neither (no /etc/resolv.conf), dynamic realms are rejected, and it
 // says so once here.
 func (a *App) discoverer() radius.Discoverer {
-	c := a.Config.RADIUS.Proxy.RadSec
+	c := a.Config.RADIUS.Proxy.DNS
 	d, err := discovery.New(discovery.Config{Resolver: c.Resolver, Service: c.NAPTRService, NegativeTTL: c.NegativeTTL, Log: a.Log})
 	if err != nil {
-		a.Log.Warn("dynamic realms will be rejected: no DNS resolver (radius.proxy.radsec.resolver)", "err", err)
+		a.Log.Warn("dynamic realms will be rejected: no DNS resolver (radius.proxy.dns.resolver)", "err", err)
 		return nil
 	}
 	return d

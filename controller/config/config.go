@@ -99,6 +99,9 @@ type Proxy struct {
 	ProbeInterval time.Duration `yaml:"probe_interval"`
 	// RadSec is what the proxy needs for RadSec home servers (radsec.go).
 	RadSec ProxyRadSec `yaml:"radsec"`
+	// DNS is how it finds dynamic realms' servers and named home
+	// servers' addresses (radsec.go).
+	DNS ProxyDNS `yaml:"dns"`
 }
 
 // EAP configures 802.1X (EAP-TTLS) on the auth listener, for the secure
@@ -188,7 +191,7 @@ func Default() Config {
 			EAP:             EAP{Timeout: 30 * time.Second, SSID: "WiFi@HK Secure"},
 			RadSec:          DefaultRadSec(),
 			Proxy: Proxy{OperatorName: "1wifi.hk", DeadAfter: 3, ProbeInterval: 10 * time.Second,
-				RadSec: ProxyRadSec{NAPTRService: "aaa+auth:radius.tls.tcp", NegativeTTL: time.Minute}},
+				DNS: ProxyDNS{NAPTRService: "aaa+auth:radius.tls.tcp", NegativeTTL: time.Minute}},
 		},
 		HTTP:     HTTP{Addr: ":8080", TLSAddr: ":8443", MaxBodyBytes: 1 << 20},
 		Plan:     hotspots.DefaultPlan(),
@@ -288,6 +291,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.RADIUS.Proxy.RadSec.validate(); err != nil {
+		return err
+	}
+	if err := c.RADIUS.Proxy.DNS.validate(); err != nil {
 		return err
 	}
 	if err := c.Retention.validate(); err != nil {

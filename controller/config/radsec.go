@@ -66,15 +66,21 @@ type ProxyRadSec struct {
 	// CA is a PEM file of the CAs that sign home servers' certificates
 	// (a federation's, say); a realm's own CA takes precedence.
 	CA string `yaml:"ca"`
-	// Resolver is the DNS server (host:port) asked for the servers of
-	// dynamic realms (RFC 7585). Default: the system's (/etc/resolv.conf).
+}
+
+// ProxyDNS is how the proxy asks the DNS: for the RadSec servers of
+// dynamic realms (RFC 7585) and the addresses of home servers given by
+// name.
+type ProxyDNS struct {
+	// Resolver is the DNS server asked, host:port. Default: the system's
+	// (the first nameserver of /etc/resolv.conf).
 	Resolver string `yaml:"resolver"`
-	// NAPTRService is the S-NAPTR service of those servers. Default
-	// "aaa+auth:radius.tls.tcp" (RFC 7585); eduroam's is
+	// NAPTRService is the S-NAPTR service of dynamic realms' servers.
+	// Default "aaa+auth:radius.tls.tcp" (RFC 7585); eduroam's is
 	// "x-eduroam:radius.tls".
 	NAPTRService string `yaml:"naptr_service"`
-	// NegativeTTL is how long a realm whose servers the DNS does not name
-	// is remembered so, before the DNS is asked again. Default 60s.
+	// NegativeTTL is how long a name the DNS does not resolve is
+	// remembered so, before the DNS is asked again. Default 60s.
 	NegativeTTL time.Duration `yaml:"negative_ttl"`
 }
 
@@ -82,16 +88,20 @@ func (p ProxyRadSec) validate() error {
 	if (p.Cert == "") != (p.Key == "") {
 		return errors.New("config: radius.proxy.radsec.cert and radius.proxy.radsec.key: set both or neither")
 	}
-	if p.Resolver != "" {
-		if _, port, err := net.SplitHostPort(p.Resolver); err != nil || port == "" {
-			return fmt.Errorf("config: radius.proxy.radsec.resolver: %q is not host:port", p.Resolver)
+	return nil
+}
+
+func (d ProxyDNS) validate() error {
+	if d.Resolver != "" {
+		if _, port, err := net.SplitHostPort(d.Resolver); err != nil || port == "" {
+			return fmt.Errorf("config: radius.proxy.dns.resolver: %q is not host:port", d.Resolver)
 		}
 	}
-	if p.NAPTRService != "" && !strings.Contains(p.NAPTRService, ":") {
-		return fmt.Errorf("config: radius.proxy.radsec.naptr_service: %q is not SERVICE:PROTOCOL", p.NAPTRService)
+	if d.NAPTRService != "" && !strings.Contains(d.NAPTRService, ":") {
+		return fmt.Errorf("config: radius.proxy.dns.naptr_service: %q is not SERVICE:PROTOCOL", d.NAPTRService)
 	}
-	if p.NegativeTTL < 0 {
-		return fmt.Errorf("config: radius.proxy.radsec.negative_ttl: %v is negative", p.NegativeTTL)
+	if d.NegativeTTL < 0 {
+		return fmt.Errorf("config: radius.proxy.dns.negative_ttl: %v is negative", d.NegativeTTL)
 	}
 	return nil
 }
