@@ -126,46 +126,94 @@ func cmpOr(d, def time.Duration) time.Duration {
 // from the cache while it is fresh. Concurrent calls for one realm share
 // one lookup, each waiting within its own ctx.
 func (r *Resolver) Discover(ctx context.Context, realm string) ([]Server, error) {
-	realm = strings.ToLower(strings.TrimSuffix(realm, "."))
-	if _, ok := dns.IsDomainName(realm); !ok || realm == "" {
-		return nil, fmt.Errorf("%w: %q is not a domain name", ErrNoServer, realm)
+	realm, err := domain(realm)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoServer, err)
 	}
+	e, err := r.get(ctx, query{key: "realm " + realm, what: "no RadSec server found for the realm", attr: "realm", name: realm,
+		run: func(ctx context.Context, l *lookup) ([]target, error) { return l.realm(ctx, realm) }})
+	if err != nil {
+		return nil, err
+	}
+	return e.servers(), nil
+}
+
+// Addrs returns the addresses of host (a home server given by name),
+// IPv6 first, cached as Discover's answers are.
+func (r *Resolver) Addrs(ctx context.Context, host string) ([]netip.Addr, error) {
+	host, err := domain(host)
+	if err != nil {
+		return nil, fmt.Errorf("discovery: %w", err)
+	}
+	e, err := r.get(ctx, query{key: "host " + host, what: "a home server's name did not resolve", attr: "host", name: host,
+		run: func(ctx context.Context, l *lookup) ([]target, error) {
+			addrs, err := l.addrs(ctx, host)
+			if err != nil {
+				return nil, fmt.Errorf("discovery: %w", err)
+			}
+			return []target{{name: host, addrs: addrs}}, nil
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return e.targets[0].addrs, nil
+}
+
+// domain is name as a lowercase domain name without the final dot.
+func domain(name string) (string, error) {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	if _, ok := dns.IsDomainName(name); !ok || name == "" {
+		return "", fmt.Errorf("%q is not a domain name", name)
+	}
+	return name, nil
+}
+
+// query is one kind of lookup: its cache key, what its failure is
+// logged as (a message, and the name under attr), and how it runs.
+type query struct {
+	key, what, attr, name string
+	run                   func(context.Context, *lookup) ([]target, error)
+}
+
+// get returns q's cached answer while it is fresh, else waits (within
+// ctx) for the one lookup of q in progress, starting it if there is none.
+func (r *Resolver) get(ctx context.Context, q query) (*entry, error) {
 	r.mu.Lock()
-	if e := r.cache[realm]; e != nil && r.now().Before(e.expires) {
+	if e := r.cache[q.key]; e != nil && r.now().Before(e.expires) {
 		r.mu.Unlock()
-		return e.servers()
+		return e, e.err
 	}
-	f := r.pending[realm]
+	f := r.pending[q.key]
 	if f == nil {
 		f = &flight{done: make(chan struct{})}
-		r.pending[realm] = f
-		go r.resolve(realm, f)
+		r.pending[q.key] = f
+		go r.resolve(q, f)
 	}
 	r.mu.Unlock()
 	select {
 	case <-f.done:
-		return f.e.servers()
+		return f.e, f.e.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("discovery: realm %s: %w", realm, ctx.Err())
+		return nil, fmt.Errorf("discovery: %s: %w", q.name, ctx.Err())
 	}
 }
 
-// resolve looks realm up, caches the outcome and hands it to f's waiters.
-func (r *Resolver) resolve(realm string, f *flight) {
+// resolve runs q, caches the outcome and hands it to f's waiters.
+func (r *Resolver) resolve(q query, f *flight) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*r.cfg.Timeout)
 	defer cancel()
 	l := &lookup{r: r, ttl: r.cfg.MaxTTL}
-	targets, err := l.realm(ctx, realm)
+	targets, err := q.run(ctx, l)
 	e := &entry{targets: targets, err: err}
 	if err != nil {
 		e.expires = r.now().Add(r.cfg.NegativeTTL)
-		r.log.Warn("no RadSec server found for the realm", "realm", realm, "err", err, "retry_after", r.cfg.NegativeTTL)
+		r.log.Warn(q.what, q.attr, q.name, "err", err, "retry_after", r.cfg.NegativeTTL)
 	} else {
 		e.expires = r.now().Add(max(l.ttl, r.cfg.MinTTL))
 	}
 	r.mu.Lock()
-	r.store(realm, e)
-	delete(r.pending, realm)
+	r.store(q.key, e)
+	delete(r.pending, q.key)
 	f.e = e
 	r.mu.Unlock()
 	close(f.done)
@@ -193,17 +241,14 @@ func (r *Resolver) store(realm string, e *entry) {
 
 // servers orders the cached targets afresh (SRV weights) and lists
 // their addresses.
-func (e *entry) servers() ([]Server, error) {
-	if e.err != nil {
-		return nil, e.err
-	}
+func (e *entry) servers() []Server {
 	var out []Server
 	for _, t := range orderTargets(e.targets, randIntn) {
 		for _, a := range t.addrs {
 			out = append(out, Server{Target: t.name, Addr: netip.AddrPortFrom(a, t.port)})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Queries counts the DNS queries sent so far.

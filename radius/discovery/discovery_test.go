@@ -178,7 +178,7 @@ func TestDiscoverCacheBounded(t *testing.T) {
 	}
 	r.mu.Lock()
 	n := len(r.cache)
-	_, ok := r.cache["operator.test"]
+	_, ok := r.cache["realm operator.test"]
 	r.mu.Unlock()
 	if n > 3 || !ok {
 		t.Fatalf("cache holds %d realms (newest kept: %v), want at most 3", n, ok)
@@ -206,5 +206,28 @@ func TestDiscoverRefusesNonDomain(t *testing.T) {
 	}
 	if r.Queries() != 0 {
 		t.Error("a name that is not a domain was sent to the DNS")
+	}
+}
+
+// A home server's name: its addresses, cached for their TTL; a name
+// that does not exist fails, cached negatively.
+func TestAddrs(t *testing.T) {
+	dns := dnstest.Start(t, 300, append(operatorZone(), dnstest.Host("radsec1.operator.test", "::1"))...)
+	r, clk := newTestResolver(t, dns, nil)
+	got, err := r.Addrs(context.Background(), "RADSEC1.operator.test.")
+	if err != nil || len(got) != 2 || got[0].String() != "::1" || got[1].String() != "127.0.0.11" {
+		t.Fatalf("%v %v", got, err)
+	}
+	n := r.Queries()
+	clk.add(299 * time.Second)
+	if _, err := r.Addrs(context.Background(), "radsec1.operator.test"); err != nil || r.Queries() != n {
+		t.Fatalf("within the TTL: %v, %d queries (was %d)", err, r.Queries(), n)
+	}
+	if _, err := r.Addrs(context.Background(), "missing.operator.test"); err == nil || !strings.Contains(err.Error(), "no such name") {
+		t.Fatalf("missing name: %v", err)
+	}
+	n = r.Queries()
+	if _, err := r.Addrs(context.Background(), "missing.operator.test"); err == nil || r.Queries() != n {
+		t.Fatal("a missing name was asked again within the negative TTL")
 	}
 }
