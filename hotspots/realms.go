@@ -90,7 +90,10 @@ type Route struct {
 
 // RouteServer is a home server with its secret.
 type RouteServer struct {
+	// Address is where it is; for a server given by name, only its port
+	// until the proxy has looked Host up.
 	Address   netip.AddrPort
+	Host      string
 	AcctPort  uint16
 	Transport string
 	Secret    string
@@ -168,9 +171,13 @@ func (r *Registry) reloadRealms() error {
 		for _, hs := range rl.Servers {
 			sec, err := r.sealer.Open(hs.SecretSealed)
 			if err != nil {
-				return fmt.Errorf("hotspots: realm %s: home server %s secret: %w", rl.Name, hs.Address, err)
+				return fmt.Errorf("hotspots: realm %s: home server %s secret: %w", rl.Name, hs.Where(), err)
 			}
-			rt.Servers = append(rt.Servers, RouteServer{Address: hs.Address, AcctPort: hs.AcctPort,
+			addr := hs.Address
+			if hs.Host != "" {
+				addr = netip.AddrPortFrom(netip.Addr{}, hs.Port)
+			}
+			rt.Servers = append(rt.Servers, RouteServer{Address: addr, Host: hs.Host, AcctPort: hs.AcctPort,
 				Transport: hs.Transport, Secret: sec, Timeout: hs.Timeout(), Retries: hs.Retries, CA: hs.CA, ServerName: hs.ServerName})
 		}
 		switch rl.Kind {
