@@ -38,7 +38,9 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // second wifihk → Access-Accept relayed. The home server's certificate
 // names only the SRV target. A realm with listed servers asks the DNS
 // nothing; a dynamic realm whose NAPTR record leads nowhere is rejected,
-// logged once, and not asked again while its failure is cached.
+// logged once, and not asked again while its failure is cached. Home
+// servers listed by name (UDP, and RadSec checked against that name)
+// are looked up in the DNS and answer too.
 func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 	radclientBin := needPeer(t, "radclient", "freeradius-utils")
 	dnstest.Need(t)
@@ -66,7 +68,9 @@ func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 		dnstest.SRV("_radiustls._tcp.operator.test", "radsec1.operator.test", mustAtoi(t, port), 10, 0),
 		dnstest.Host("radsec1.operator.test", "127.0.0.1"),
 		dnstest.NAPTR("nowhere.test", 10, 10, "s", "aaa+auth:radius.tls.tcp", "_radiustls._tcp.nowhere.test"),
+		dnstest.Host("udp.operator.test", "127.0.0.1"),
 	)
+	_, homeAuthPort, _ := net.SplitHostPort(home.AuthAddr.String())
 	ours := ca.Client("wifihk-proxy.test", "wifihk-proxy.test")
 	logs := &lockedBuffer{}
 	front := controllertest.Start(t, controllertest.Options{Demo: true, Log: slog.New(slog.NewTextHandler(logs, nil)),
@@ -82,6 +86,9 @@ func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 				{Name: "operator.test", Org: "operator", Discovery: &hotspots.DiscoveryInput{CA: string(caPEM), Timeout: 5 * time.Second}},
 				{Name: "nowhere.test", Org: "operator", Discovery: &hotspots.DiscoveryInput{CA: string(caPEM)}},
 				{Name: "static.test", Org: "operator", Servers: []hotspots.HomeServerInput{{Address: home.AuthAddr.String(), Secret: "testing123", Timeout: 5 * time.Second}}},
+				{Name: "named.test", Org: "operator", Servers: []hotspots.HomeServerInput{{Address: "udp.operator.test:" + homeAuthPort, Secret: "testing123", Timeout: 5 * time.Second}}},
+				{Name: "named-radsec.test", Org: "operator", Servers: []hotspots.HomeServerInput{{Address: "radsec1.operator.test:" + port,
+					Transport: hotspots.TransportRadSec, CA: string(caPEM), Timeout: 5 * time.Second}}},
 			} {
 				if _, err := a.Registry.AddRealm(in); err != nil {
 					t.Fatal(err)
@@ -108,6 +115,11 @@ func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 	if out := radclient("demo@static.test", "demo1234"); !strings.Contains(out, "Received Access-Accept") {
 		t.Fatalf("static realm:\n%s", out)
 	}
+	for _, user := range []string{"demo@named.test", "demo@named-radsec.test"} {
+		if out := radclient(user, "demo1234"); !strings.Contains(out, "Received Access-Accept") {
+			t.Fatalf("%s, home server given by name:\n%s\nfront's log:\n%s", user, out, logs)
+		}
+	}
 	for range 2 {
 		if out := radclient("demo@nowhere.test", "demo1234"); !strings.Contains(out, "Received Access-Reject") {
 			t.Fatalf("a realm the DNS leads nowhere: want Access-Reject\n%s", out)
@@ -120,6 +132,7 @@ func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 		"static.test":                   0, // not dynamic: no DNS
 		"nowhere.test":                  1, // then cached negatively
 		"_radiustls._tcp.nowhere.test":  1,
+		"udp.operator.test":             2, // A and AAAA, once
 	} {
 		if got := dns.Queried(name); got != want {
 			t.Errorf("dnsmasq saw %d queries for %s, want %d", got, name, want)

@@ -74,15 +74,15 @@ func (a *App) homeDialer() (*radsec.HomeDialer, error) {
 	return d, nil
 }
 
-// discoverer finds dynamic realms' RadSec servers in the DNS (RFC 7585)
-// through radius.proxy.dns.resolver, else the system's resolver. With
-// neither (no /etc/resolv.conf), dynamic realms are rejected, and it
-// says so once here.
-func (a *App) discoverer() radius.Discoverer {
+// proxyDNS is the proxy's resolver, through radius.proxy.dns.resolver,
+// else the system's: for dynamic realms' RadSec servers (RFC 7585) and
+// named home servers' addresses. With neither (no /etc/resolv.conf) it
+// is nil, and says here once that those will be rejected.
+func (a *App) proxyDNS() *discovery.Resolver {
 	c := a.Config.RADIUS.Proxy.DNS
 	d, err := discovery.New(discovery.Config{Resolver: c.Resolver, Service: c.NAPTRService, NegativeTTL: c.NegativeTTL, Log: a.Log})
 	if err != nil {
-		a.Log.Warn("dynamic realms will be rejected: no DNS resolver (radius.proxy.dns.resolver)", "err", err)
+		a.Log.Warn("dynamic realms and home servers given by name will be rejected: no DNS resolver (radius.proxy.dns.resolver)", "err", err)
 		return nil
 	}
 	return d

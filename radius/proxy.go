@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -31,6 +32,12 @@ type Discoverer interface {
 	Discover(ctx context.Context, realm string) ([]discovery.Server, error)
 }
 
+// HostResolver looks up the addresses of home servers given by name,
+// honouring their TTL; discovery.Resolver implements it.
+type HostResolver interface {
+	Addrs(ctx context.Context, host string) ([]netip.Addr, error)
+}
+
 // ProxyConfig configures a Proxy. Zero fields take the stated defaults.
 type ProxyConfig struct {
 	Routes     RealmRoutes           // required
@@ -52,6 +59,9 @@ type ProxyConfig struct {
 	// Discover finds the servers of dynamic realms. Without it their
 	// requests are rejected.
 	Discover Discoverer
+	// Resolve looks up home servers given by name. Without it they are
+	// left out of their pools.
+	Resolve HostResolver
 	// ForwardQueue is how many accounting forwards may be in flight;
 	// more are dropped and counted. Default 256.
 	ForwardQueue int
@@ -245,9 +255,18 @@ func (p *Proxy) alive(servers []hotspots.RouteServer) []*homeServer {
 // request, as a listed pool is bounded.
 const maxDiscovered = 8
 
-// ErrNoDiscovery means a dynamic realm was routed to but the proxy has
-// no Discoverer.
-var ErrNoDiscovery = errors.New("radius: proxy: the realm is dynamic, but DNS discovery is not configured")
+var (
+	// ErrNoDiscovery means a dynamic realm was routed to but the proxy
+	// has no Discoverer.
+	ErrNoDiscovery = errors.New("radius: proxy: the realm is dynamic, but DNS discovery is not configured")
+	// ErrNoResolver means a home server is given by name but the proxy
+	// has no HostResolver.
+	ErrNoResolver = errors.New("radius: proxy: a home server is given by name, but no DNS resolver is configured")
+)
+
+// maxAddrsPerName bounds the addresses of one named home server that
+// join its pool, in the resolver's order.
+const maxAddrsPerName = 2
 
 // homeServers returns the servers of rt for a request of realm: its
 // list, or for a dynamic realm what the DNS names (RadSec, with the
@@ -255,7 +274,7 @@ var ErrNoDiscovery = errors.New("radius: proxy: the realm is dynamic, but DNS di
 // target or the realm).
 func (p *Proxy) homeServers(ctx context.Context, rt hotspots.Route, realm string) ([]hotspots.RouteServer, error) {
 	if rt.Discovery == nil {
-		return rt.Servers, nil
+		return p.resolveNamed(ctx, rt.Servers)
 	}
 	if p.cfg.Discover == nil {
 		return nil, ErrNoDiscovery
@@ -271,6 +290,48 @@ func (p *Proxy) homeServers(ctx context.Context, rt hotspots.Route, realm string
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// resolveNamed puts in place of each server given by name one server per
+// address of its name (a RadSec one checked against the name unless it
+// has a ServerName). A name that does not resolve is left out, and its
+// error returned when nothing is left.
+func (p *Proxy) resolveNamed(ctx context.Context, servers []hotspots.RouteServer) ([]hotspots.RouteServer, error) {
+	if !slices.ContainsFunc(servers, func(s hotspots.RouteServer) bool { return s.Host != "" }) {
+		return servers, nil
+	}
+	out := make([]hotspots.RouteServer, 0, len(servers)+1)
+	var lastErr error
+	for _, s := range servers {
+		if s.Host == "" {
+			out = append(out, s)
+			continue
+		}
+		addrs, err := p.addrs(ctx, s.Host)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		for _, a := range addrs[:min(len(addrs), maxAddrsPerName)] {
+			r := s
+			r.Address = netip.AddrPortFrom(a, s.Address.Port())
+			if r.Transport == hotspots.TransportRadSec && r.ServerName == "" {
+				r.ServerName = s.Host
+			}
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, lastErr
+	}
+	return out, nil
+}
+
+func (p *Proxy) addrs(ctx context.Context, host string) ([]netip.Addr, error) {
+	if p.cfg.Resolve == nil {
+		return nil, ErrNoResolver
+	}
+	return p.cfg.Resolve.Addrs(ctx, host)
 }
 
 // route returns where r goes when a realm route sends it elsewhere.
