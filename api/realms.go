@@ -57,7 +57,7 @@ func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth
 		v.Discovery = &discoveryView{CA: d.CA, TimeoutMS: d.TimeoutMS, Retries: d.Retries}
 	}
 	for _, s := range rl.Servers {
-		sv := serverView{Address: s.Address.String(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,
+		sv := serverView{Address: s.Where(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,
 			CA: s.CA, ServerName: s.ServerName}
 		if h, ok := health[s.Transport+"/"+s.Address.String()]; ok {
 			sv.Health = &h

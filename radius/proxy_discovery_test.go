@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -71,5 +72,53 @@ func TestProxyDynamicRealm(t *testing.T) {
 		CA: "the realm's CA", Timeout: 2 * time.Second, Retries: 1, ServerName: "radsec.cs.uni.test", NAIRealm: "cs.uni.test"}
 	if len(dialled) != 1 || dialled[0] != want {
 		t.Fatalf("dialled %+v\nwant %+v", dialled, want)
+	}
+}
+
+// Home servers given by name: each becomes one server per address (at
+// most two), RadSec ones checked against the name; a name that does not
+// resolve is left out, and a realm left with none is rejected, as is one
+// with no resolver.
+func TestProxyNamedHomeServers(t *testing.T) {
+	dns := dnstest.Start(t, 300,
+		dnstest.Host("udp.home.test", "127.0.0.8"), dnstest.Host("udp.home.test", "::1"),
+		dnstest.Host("tls.home.test", "127.0.0.9"),
+	)
+	res, err := discovery.New(discovery.Config{Resolver: dns.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := func(p uint16) netip.AddrPort { return netip.AddrPortFrom(netip.Addr{}, p) }
+	udp := hotspots.RouteServer{Host: "udp.home.test", Address: port(1812), AcctPort: 1813, Transport: hotspots.TransportUDP, Secret: "s3cret", Timeout: time.Second}
+	tls := hotspots.RouteServer{Host: "tls.home.test", Address: port(2083), Transport: hotspots.TransportRadSec, Secret: "radsec", Timeout: time.Second}
+	missing := hotspots.RouteServer{Host: "missing.home.test", Address: port(1812), Transport: hotspots.TransportUDP, Secret: "s3cret", Timeout: time.Second}
+	px, err := NewProxy(ProxyConfig{Routes: staticRoutes{}, Registerer: prometheus.NewRegistry(), Resolve: res})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	got, err := px.homeServers(context.Background(), hotspots.Route{Servers: []hotspots.RouteServer{missing, udp, tls}}, "home.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var where []string
+	for _, s := range got {
+		where = append(where, s.Transport+"/"+s.Address.String()+"/"+s.ServerName)
+	}
+	if want := "udp/[::1]:1812/ udp/127.0.0.8:1812/ radsec/127.0.0.9:2083/tls.home.test"; strings.Join(where, " ") != want {
+		t.Fatalf("servers %s\nwant %s", strings.Join(where, " "), want)
+	}
+	if acct := acctServers(got); acct[0].Address.String() != "[::1]:1813" {
+		t.Errorf("accounting to %v", acct[0].Address)
+	}
+	req := &Request{Packet: accessRequest(testSecret, "alice@home.test", "pw")}
+	px2, _ := NewProxy(ProxyConfig{Routes: staticRoutes{"home.test": {Realm: "home.test", Servers: []hotspots.RouteServer{missing}}},
+		Registerer: prometheus.NewRegistry(), Resolve: res})
+	defer px2.Close()
+	if resp, _ := px2.Auth(nil).ServeRADIUS(context.Background(), req); resp.Code != layeh.CodeAccessReject || px2.result("home.test", proxyNoDNS) != 1 {
+		t.Errorf("only an unresolvable name: answered %v", resp.Code)
+	}
+	if _, err := (&Proxy{}).homeServers(context.Background(), hotspots.Route{Servers: []hotspots.RouteServer{udp}}, "home.test"); !errors.Is(err, ErrNoResolver) {
+		t.Errorf("without a resolver: %v", err)
 	}
 }

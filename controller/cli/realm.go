@@ -23,7 +23,7 @@ func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
 	var servers, secrets, cas, names listFlag
 	fs.StringVar(&in.Name, "realm", "", "realm: operator.example, *.example.edu, ~REGEX or DEFAULT")
 	fs.StringVar(&in.Org, "org", "", "organisation that owns the realm")
-	fs.Var(&servers, "server", "home server IP:PORT (authentication port; with -radsec IP[:PORT], port 2083 by default), repeated in failover order")
+	fs.Var(&servers, "server", "home server IP:PORT or HOST:PORT (authentication port; with -radsec IP or HOST[:PORT], port 2083 by default; a HOST is looked up when used, through radius.proxy.dns), repeated in failover order")
 	fs.Var(&secrets, "secret", "home server shared secret: once for all, or once per -server (not with -radsec)")
 	acctPort := fs.Int("acct-port", 0, "home servers' accounting port (default: authentication port + 1; none with -radsec)")
 	timeout := fs.Duration("timeout", 3*time.Second, "wait per try for a home server's answer")
@@ -102,7 +102,7 @@ func realmWhere(rl hotspots.Realm) string {
 	}
 	addrs := make([]string, len(rl.Servers))
 	for i, s := range rl.Servers {
-		addrs[i] = s.Address.String()
+		addrs[i] = s.Where()
 		if s.Transport != hotspots.TransportUDP {
 			addrs[i] += " (" + s.Transport + ")"
 		}
@@ -160,7 +160,7 @@ func cmdRealmRemove(_ context.Context, e *Env, args []string) error {
 func realmView(rl hotspots.Realm) map[string]any {
 	servers := make([]map[string]any, len(rl.Servers))
 	for i, s := range rl.Servers {
-		servers[i] = map[string]any{"address": s.Address.String(), "acct_port": s.AcctPort, "transport": s.Transport,
+		servers[i] = map[string]any{"address": s.Where(), "acct_port": s.AcctPort, "transport": s.Transport,
 			"timeout_ms": s.TimeoutMS, "retries": s.Retries}
 		if s.Transport == hotspots.TransportRadSec {
 			servers[i]["server_name"], servers[i]["ca"] = s.ServerName, s.CA

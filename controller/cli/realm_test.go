@@ -33,8 +33,10 @@ func TestRealmAddListRemove(t *testing.T) {
 		t.Fatalf("second server %v", s)
 	}
 	must("realm", "add", "-realm", "wifi.hk", "-org", "uni", "-local")
+	must("realm", "add", "-realm", "named.example", "-org", "uni", "-server", "Radius.Named.Example:1812", "-secret", "named-secret")
 	out = must("realm", "list")
-	if !strings.Contains(out, "*.example.edu") || !strings.Contains(out, "192.0.2.1:1812, 192.0.2.2:1812") || !strings.Contains(out, "local") {
+	if !strings.Contains(out, "*.example.edu") || !strings.Contains(out, "192.0.2.1:1812, 192.0.2.2:1812") || !strings.Contains(out, "local") ||
+		!strings.Contains(out, "radius.named.example:1812") {
 		t.Fatalf("realm list:\n%s", out)
 	}
 	if strings.Contains(out, "secret") || strings.Contains(must("realm", "list", "-json"), "secret") {
@@ -46,7 +48,7 @@ func TestRealmAddListRemove(t *testing.T) {
 	}{
 		{[]string{"-realm", "a..b", "-org", "uni", "-server", "192.0.2.1:1812", "-secret", "s3cret"}, "label"},
 		{[]string{"-realm", "a.example", "-org", "uni", "-server", "192.0.2.1:1812", "-server", "192.0.2.2:1812", "-secret", "a1234567", "-secret", "b1234567", "-secret", "c1234567"}, "once per -server"},
-		{[]string{"-realm", "a.example", "-org", "uni", "-server", "radius.example:1812", "-secret", "s3cret"}, "is not IP:PORT"},
+		{[]string{"-realm", "a.example", "-org", "uni", "-server", "radius..example:1812", "-secret", "s3cret"}, "is not IP:PORT or HOST:PORT"},
 	} {
 		code, _, errOut := run(t, append([]string{"realm", "add", "-data", dir}, c.args...)...)
 		if code == 0 || !strings.Contains(errOut, c.err) {
