@@ -10,14 +10,7 @@ import (
 
 func TestRealmAddListRemove(t *testing.T) {
 	dir := t.TempDir()
-	must := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := run(t, append(args[:2:2], append([]string{"-data", dir}, args[2:]...)...)...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d %s", args, code, errOut)
-		}
-		return out
-	}
+	must := mustRunIn(t, dir)
 	must("org", "add", "-code", "uni", "-name", "University")
 	out := must("realm", "add", "-realm", "*.Example.EDU", "-org", "uni", "-server", "192.0.2.1:1812", "-secret", "first-secret",
 		"-server", "192.0.2.2:1812", "-secret", "second-secret", "-timeout", "2s", "-retries", "2", "-json")
@@ -99,14 +92,7 @@ func TestRealmAddListRemove(t *testing.T) {
 // shown as dynamic.
 func TestRealmAddDynamic(t *testing.T) {
 	dir := t.TempDir()
-	must := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := run(t, append(args[:2:2], append([]string{"-data", dir}, args[2:]...)...)...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d %s", args, code, errOut)
-		}
-		return out
-	}
+	must := mustRunIn(t, dir)
 	must("org", "add", "-code", "uni", "-name", "University")
 	ca := radsectest.NewCA(t, "Uni CA")
 	out := must("realm", "add", "-realm", "*.uni.example", "-org", "uni", "-dynamic", "-ca", ca.CAFile, "-timeout", "4s", "-retries", "0", "-json")
@@ -135,5 +121,18 @@ func TestRealmAddDynamic(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, "-dynamic finds the servers in the DNS") {
 			t.Errorf("%v: exit %d %q", args, code, errOut)
 		}
+	}
+}
+
+// mustRunIn runs "wifihk NOUN VERB -data dir ARGS…" and returns its
+// output, failing the test on a non-zero exit.
+func mustRunIn(t *testing.T, dir string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(t, append(args[:2:2], append([]string{"-data", dir}, args[2:]...)...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, errOut)
+		}
+		return out
 	}
 }
