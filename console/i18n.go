@@ -64,7 +64,7 @@ var messages = i18n.Catalog{
 	"en": {
 		"nav_realms":       "Realms",
 		"realms_title":     "Realms and home servers",
-		"realms_note":      "Visitors whose User-Name ends in a realm listed here are authenticated by that operator's home servers, tried in this order; accounting is recorded here. Manage realms with wifihk realm add or the API.",
+		"realms_note":      "Visitors whose User-Name ends in a realm listed here are authenticated by that operator's home servers, tried in this order; accounting is recorded here. Manage them here, with wifihk realm add or the API.",
 		"realms_none":      "No realms: every visitor is authenticated here.",
 		"realm_local":      "local: authenticated here",
 		"realm_dynamic":    "dynamic: RadSec servers found in the DNS for each visitor's realm (RFC 7585)",
@@ -278,7 +278,7 @@ var messages = i18n.Catalog{
 	"zh-Hant": {
 		"nav_realms":       "領域",
 		"realms_title":     "領域與歸屬伺服器",
-		"realms_note":      "使用者名稱以此處所列領域結尾的訪客，由該營運者的歸屬伺服器按此次序驗證；計帳記錄於本系統。以 wifihk realm add 或 API 管理領域。",
+		"realms_note":      "使用者名稱以此處所列領域結尾的訪客，由該營運者的歸屬伺服器按此次序驗證；計帳記錄於本系統。可在此、以 wifihk realm add 或 API 管理領域。",
 		"realms_none":      "沒有領域：所有訪客均由本系統驗證。",
 		"realm_local":      "本地：由本系統驗證",
 		"realm_dynamic":    "動態：按訪客的領域從 DNS 尋找 RadSec 伺服器（RFC 7585）",
@@ -492,7 +492,7 @@ var messages = i18n.Catalog{
 	"zh-Hans": {
 		"nav_realms":       "领域",
 		"realms_title":     "领域与归属服务器",
-		"realms_note":      "用户名以此处所列领域结尾的访客，由该营运者的归属服务器按此次序验证；计费记录于本系统。以 wifihk realm add 或 API 管理领域。",
+		"realms_note":      "用户名以此处所列领域结尾的访客，由该营运者的归属服务器按此次序验证；计费记录于本系统。可在此、以 wifihk realm add 或 API 管理领域。",
 		"realms_none":      "没有领域：所有访客均由本系统验证。",
 		"realm_local":      "本地：由本系统验证",
 		"realm_dynamic":    "动态：按访客的领域从 DNS 查找 RadSec 服务器（RFC 7585）",
