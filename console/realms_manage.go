@@ -15,7 +15,7 @@ import (
 // found in the DNS (dynamic), or with a list of home servers, one a line.
 type realmForm struct {
 	Name, Org, Mode, Transport, Servers, Secret, ServerName, CA, Timeout, Retries string
-	NoStrip, ForwardAcct                                                         bool
+	NoStrip, ForwardAcct                                                          bool
 }
 
 func newRealmForm() realmForm {

@@ -48,7 +48,12 @@ func TestRealmsAddRemoveScopedAndAudited(t *testing.T) {
 		{"no servers", with("servers", " \n "), "servers", "at least one home server"},
 		{"bad server", with("servers", "radius..a.example:1812"), "servers", "is not IP:PORT or HOST:PORT"},
 		{"short secret", with("secret", "x"), "secret", "6-128 characters"},
-		{"junk CA", func() url.Values { f := with("transport", "radsec"); f.Set("secret", ""); f.Set("ca", "junk"); return f }(), "ca", "not PEM"},
+		{"junk CA", func() url.Values {
+			f := with("transport", "radsec")
+			f.Set("secret", "")
+			f.Set("ca", "junk")
+			return f
+		}(), "ca", "not PEM"},
 		{"junk timeout", with("timeout", "soon"), "timeout", "between 0.01 and 60"},
 		{"bad mode", with("mode", "elsewhere"), "", "Choose where"},
 		{"dynamic with junk CA", func() url.Values { f := with("mode", "dynamic"); f.Set("ca", "junk"); return f }(), "ca", "not PEM"},
