@@ -21,14 +21,22 @@ type ProxyHealth interface {
 // realmView is a realm as the API shows it: never the home servers'
 // secrets, and each server's health when the proxy has used it.
 type realmView struct {
-	Name        string       `json:"name"`
-	Kind        string       `json:"kind"`
-	Org         string       `json:"org"`
-	Local       bool         `json:"local"`
-	ForwardAcct bool         `json:"forward_accounting"`
-	NoStrip     bool         `json:"nostrip"`
-	Servers     []serverView `json:"servers"`
-	Created     time.Time    `json:"created"`
+	Name        string         `json:"name"`
+	Kind        string         `json:"kind"`
+	Org         string         `json:"org"`
+	Local       bool           `json:"local"`
+	ForwardAcct bool           `json:"forward_accounting"`
+	NoStrip     bool           `json:"nostrip"`
+	Servers     []serverView   `json:"servers"`
+	Discovery   *discoveryView `json:"discovery,omitempty"`
+	Created     time.Time      `json:"created"`
+}
+
+// discoveryView is a dynamic realm's use of the servers the DNS names.
+type discoveryView struct {
+	CA        string `json:"ca,omitempty"`
+	TimeoutMS int    `json:"timeout_ms"`
+	Retries   int    `json:"retries"`
 }
 
 type serverView struct {
@@ -45,8 +53,11 @@ type serverView struct {
 func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth) realmView {
 	v := realmView{Name: rl.Name, Kind: rl.Kind, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct, NoStrip: rl.NoStrip,
 		Servers: []serverView{}, Created: rl.Created}
+	if d := rl.Discovery; d != nil {
+		v.Discovery = &discoveryView{CA: d.CA, TimeoutMS: d.TimeoutMS, Retries: d.Retries}
+	}
 	for _, s := range rl.Servers {
-		sv := serverView{Address: s.Address.String(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,
+		sv := serverView{Address: s.Where(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,
 			CA: s.CA, ServerName: s.ServerName}
 		if h, ok := health[s.Transport+"/"+s.Address.String()]; ok {
 			sv.Health = &h
@@ -82,6 +93,11 @@ type realmBody struct {
 		CA         string `json:"ca"`
 		ServerName string `json:"server_name"`
 	} `json:"servers"`
+	Discovery *struct {
+		CA        string `json:"ca"`
+		TimeoutMS int    `json:"timeout_ms"`
+		Retries   *int   `json:"retries"`
+	} `json:"discovery"`
 }
 
 func (a *API) listRealms(w http.ResponseWriter, r *http.Request, p staff.Principal) {
@@ -148,6 +164,12 @@ func (a *API) createRealm(w http.ResponseWriter, r *http.Request, p staff.Princi
 		}
 		ri.Servers = append(ri.Servers, hotspots.HomeServerInput{Address: s.Address, AcctPort: s.AcctPort, Transport: s.Transport,
 			Secret: s.Secret, Timeout: time.Duration(s.TimeoutMS) * time.Millisecond, Retries: retries, CA: s.CA, ServerName: s.ServerName})
+	}
+	if d := in.Discovery; d != nil {
+		ri.Discovery = &hotspots.DiscoveryInput{CA: d.CA, Timeout: time.Duration(d.TimeoutMS) * time.Millisecond, Retries: 1}
+		if d.Retries != nil {
+			ri.Discovery.Retries = *d.Retries
+		}
 	}
 	rl, err := a.reg.AddRealm(ri)
 	if err != nil {

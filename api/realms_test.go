@@ -100,3 +100,42 @@ func TestRealmWithRadSecServers(t *testing.T) {
 		t.Errorf("junk CA: %d %s", code, out)
 	}
 }
+
+// A dynamic realm: no servers, its discovery settings shown back; junk
+// CAs refused by field; servers and discovery together refused.
+func TestDynamicRealm(t *testing.T) {
+	f := newFixture(t)
+	ca := radsectest.NewCA(t, "Federation CA")
+	caPEM, err := os.ReadFile(ca.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out := f.do(t, "opa", "POST", "/api/v1/realms", map[string]any{"name": "*.dyn.a.example",
+		"discovery": map[string]any{"ca": string(caPEM), "timeout_ms": 4000}})
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	var rl struct {
+		Servers   []any
+		Discovery *struct {
+			CA        string `json:"ca"`
+			TimeoutMS int    `json:"timeout_ms"`
+			Retries   int    `json:"retries"`
+		}
+	}
+	json.Unmarshal(out, &rl)
+	if len(rl.Servers) != 0 || rl.Discovery == nil || rl.Discovery.CA != string(caPEM) || rl.Discovery.TimeoutMS != 4000 || rl.Discovery.Retries != 1 {
+		t.Fatalf("created %s", out)
+	}
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"name": "dyn.b.example", "discovery": map[string]any{"ca": "junk"}}, "discovery.ca"},
+		{map[string]any{"name": "dyn.c.example", "discovery": map[string]any{}, "servers": []map[string]any{{"address": "192.0.2.1:1812", "secret": "s3cret"}}}, "servers"},
+	} {
+		if code, out := f.do(t, "opa", "POST", "/api/v1/realms", c.body); code != 422 || !strings.Contains(string(out), `"field":"`+c.field+`"`) {
+			t.Errorf("%v: %d %s", c.body, code, out)
+		}
+	}
+}

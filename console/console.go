@@ -241,6 +241,8 @@ func (c *Console) Mount(r *mux.Router) {
 		{"POST", "/nas", "nas", c.nasCreate},
 		{"POST", "/nas/{id}/delete", "nas_delete", c.nasDelete},
 		{"GET", "/realms", "realms", c.realms},
+		{"POST", "/realms", "realms", c.realmCreate},
+		{"POST", "/realms/delete", "realm_delete", c.realmDelete},
 		{"GET", "/vouchers", "vouchers", c.vouchersPage},
 		{"POST", "/vouchers", "vouchers", c.vouchersCreate},
 		{"GET", "/vouchers/{id}", "voucher_print", c.voucherPrint},

@@ -342,7 +342,7 @@ var dailyMessages = map[string]map[string]string{
 }
 
 func init() {
-	for _, more := range []map[string]map[string]string{dailyMessages, certMessages} {
+	for _, more := range []map[string]map[string]string{dailyMessages, certMessages, realmMessages} {
 		for lang, m := range more {
 			for k, v := range m {
 				messages[lang][k] = v

@@ -17,7 +17,11 @@ type ProxyHealth interface {
 type realmRow struct {
 	Realm   hotspots.Realm
 	Servers []serverRow
+	Delete  *deleteButton // nil unless the user may remove the realm
 }
+
+// deleteButton is what a row's remove form needs from the page.
+type deleteButton struct{ Action, CSRF, Label, Text string }
 
 type serverRow struct {
 	Server hotspots.HomeServer
@@ -27,13 +31,24 @@ type serverRow struct {
 }
 
 type realmsData struct {
-	Realms []realmRow
+	Realms   []realmRow
+	CanAdd   bool
+	Admin    bool // chooses the organisation
+	Form     realmForm
+	BadField string
 }
 
 // realms lists the realms the signed-in user may see, each with its home
 // servers in failover order and their health as the proxy sees it.
 func (c *Console) realms(w http.ResponseWriter, r *http.Request, v *view) string {
-	v.Title, v.Section, v.Refresh = v.T("realms_title"), "realms", true
+	v.Refresh = !mayManage(v) // a refresh would lose what the add form holds
+	return c.renderRealms(v, &realmsData{Form: newRealmForm()})
+}
+
+// renderRealms fills d with the realms v's user sees, and the add form.
+func (c *Console) renderRealms(v *view, d *realmsData) string {
+	v.Title, v.Section, v.Data = v.T("realms_title"), "realms", d
+	d.CanAdd, d.Admin = mayManage(v), v.User.IsAdmin()
 	all, err := c.reg.ListRealms(v.User.Scope())
 	if err != nil {
 		return c.fail(v, err)
@@ -44,15 +59,16 @@ func (c *Console) realms(w http.ResponseWriter, r *http.Request, v *view) string
 			health[h.Server] = h
 		}
 	}
-	d := &realmsData{}
 	for _, rl := range all {
 		row := realmRow{Realm: rl}
+		if v.User.CanWrite(rl.Org) {
+			row.Delete = &deleteButton{Action: c.cfg.Base + "/realms/delete", CSRF: v.CSRF, Label: v.T("realm_delete_label", rl.Name), Text: v.T("delete")}
+		}
 		for _, s := range rl.Servers {
 			h, used := health[s.Transport+"/"+s.Address.String()]
 			row.Servers = append(row.Servers, serverRow{Server: s, CA: strings.Join(s.CASubjects(), ", "), Health: h, Used: used})
 		}
 		d.Realms = append(d.Realms, row)
 	}
-	v.Data = d
 	return "realms"
 }

@@ -80,13 +80,17 @@ func TestRealmsPageShowsRadSec(t *testing.T) {
 	if _, err := a.Registry.AddRealm(hotspots.RealmInput{Name: "a.example", Org: "orga", NoStrip: true, Servers: []hotspots.HomeServerInput{
 		{Address: "192.0.2.5", Transport: hotspots.TransportRadSec, CA: string(caPEM), ServerName: "radius.a.example"},
 		{Address: "192.0.2.6", Transport: hotspots.TransportRadSec},
+		{Address: "radius.a.example:2084", Transport: hotspots.TransportRadSec},
 	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Registry.AddRealm(hotspots.RealmInput{Name: "*.dyn.a.example", Org: "orga", Discovery: &hotspots.DiscoveryInput{}}); err != nil {
 		t.Fatal(err)
 	}
 	op := client(t)
 	signIn(t, op, a.URL, "op-a")
 	_, page := get(t, op, a.URL+"/console/realms")
-	for _, want := range []string{"192.0.2.5:2083 (radsec)", "certificate name: radius.a.example · CA: Operator A CA",
+	for _, want := range []string{"192.0.2.5:2083 (radsec)", "dynamic: RadSec servers found in the DNS", "radius.a.example:2084 (radsec)", "certificate name: radius.a.example · CA: Operator A CA",
 		"certificate name: 192.0.2.6 · CA: the proxy&#39;s CA", "User-Name sent with its realm"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("realms page lacks %q:\n%s", want, page)

@@ -49,8 +49,12 @@ func (a *App) mountRADIUS() error {
 	if err != nil {
 		return err
 	}
-	proxy, err := radius.NewProxy(radius.ProxyConfig{Routes: a.Registry, Registerer: a.Metrics, Log: a.Log,
-		OperatorName: pc.OperatorName, DeadAfter: pc.DeadAfter, ProbeInterval: pc.ProbeInterval, Dial: dialer.Dial})
+	proxyCfg := radius.ProxyConfig{Routes: a.Registry, Registerer: a.Metrics, Log: a.Log,
+		OperatorName: pc.OperatorName, DeadAfter: pc.DeadAfter, ProbeInterval: pc.ProbeInterval, Dial: dialer.Dial}
+	if dns := a.proxyDNS(); dns != nil {
+		proxyCfg.Discover, proxyCfg.Resolve = dns, dns
+	}
+	proxy, err := radius.NewProxy(proxyCfg)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/radius/discovery"
 	"github.com/wifihk/wifihk/radius/radsec"
 )
 
@@ -71,6 +72,20 @@ func (a *App) homeDialer() (*radsec.HomeDialer, error) {
 		d.CAs = pool
 	}
 	return d, nil
+}
+
+// proxyDNS is the proxy's resolver, through radius.proxy.dns.resolver,
+// else the system's: for dynamic realms' RadSec servers (RFC 7585) and
+// named home servers' addresses. With neither (no /etc/resolv.conf) it
+// is nil, and says here once that those will be rejected.
+func (a *App) proxyDNS() *discovery.Resolver {
+	c := a.Config.RADIUS.Proxy.DNS
+	d, err := discovery.New(discovery.Config{Resolver: c.Resolver, Service: c.NAPTRService, NegativeTTL: c.NegativeTTL, Log: a.Log})
+	if err != nil {
+		a.Log.Warn("dynamic realms and home servers given by name will be rejected: no DNS resolver (radius.proxy.dns.resolver)", "err", err)
+		return nil
+	}
+	return d
 }
 
 // loadCAs reads a PEM file of CA certificates named by config field.

@@ -6,8 +6,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -51,15 +53,34 @@ type Realm struct {
 	// requests keep theirs either way (see radius.Proxy).
 	NoStrip bool         `json:"nostrip,omitempty"`
 	Servers []HomeServer `json:"servers,omitempty"` // in failover order
-	Created time.Time    `json:"created"`
+	// Discovery, when set, makes the realm dynamic: its RadSec servers
+	// are found in the DNS for each visitor's realm (RFC 7585), not
+	// listed.
+	Discovery *Discovery `json:"discovery,omitempty"`
+	Created   time.Time  `json:"created"`
+}
+
+// Discovery is how a dynamic realm uses the RadSec servers the DNS
+// names: the CAs that must sign their certificates (PEM; "": the
+// proxy's default, radius.proxy.radsec.ca), and each one's timeout and
+// retries.
+type Discovery struct {
+	CA        string `json:"ca,omitempty"`
+	TimeoutMS int    `json:"timeout_ms"`
+	Retries   int    `json:"retries"`
 }
 
 // HomeServer is one server of a realm's pool.
 type HomeServer struct {
-	Address      netip.AddrPort `json:"address"` // its authentication port
-	AcctPort     uint16         `json:"acct_port,omitempty"`
-	Transport    string         `json:"transport"`
-	SecretSealed string         `json:"secret_sealed"`
+	Address netip.AddrPort `json:"address"` // its authentication port, unless given by name
+	// Host is the server's DNS name when it was given by name; Address
+	// is then empty and Port the authentication port. Its addresses are
+	// looked up when it is used, and kept for their TTL.
+	Host         string `json:"host,omitempty"`
+	Port         uint16 `json:"port,omitempty"`
+	AcctPort     uint16 `json:"acct_port,omitempty"`
+	Transport    string `json:"transport"`
+	SecretSealed string `json:"secret_sealed"`
 	// RadSec only: CA is the PEM of the CAs that may sign the server's
 	// certificate ("": the proxy's default, radius.proxy.radsec.ca), and
 	// ServerName the name its certificate must carry ("": its IP
@@ -87,6 +108,14 @@ func (h HomeServer) CASubjects() []string {
 	}
 }
 
+// Where is the server as given: IP:PORT, or HOST:PORT when named.
+func (h HomeServer) Where() string {
+	if h.Host != "" {
+		return net.JoinHostPort(h.Host, strconv.Itoa(int(h.Port)))
+	}
+	return h.Address.String()
+}
+
 // Timeout is the per-try timeout.
 func (h HomeServer) Timeout() time.Duration { return time.Duration(h.TimeoutMS) * time.Millisecond }
 
@@ -98,11 +127,23 @@ type RealmInput struct {
 	ForwardAcct bool
 	NoStrip     bool
 	Servers     []HomeServerInput
+	// Discovery makes the realm dynamic (its servers from the DNS, RFC
+	// 7585); it then has no Servers.
+	Discovery *DiscoveryInput
+}
+
+// DiscoveryInput is what a dynamic realm takes: the PEM of the CAs for
+// its servers' certificates ("" for the proxy's default), and each
+// server's timeout (default 3s) and retries.
+type DiscoveryInput struct {
+	CA      string
+	Timeout time.Duration
+	Retries int
 }
 
 // HomeServerInput is one home server as given.
 type HomeServerInput struct {
-	Address   string        // IP:PORT of its authentication port; RadSec: IP[:PORT], default port 2083
+	Address   string        // IP:PORT or HOST:PORT of its authentication port; RadSec: IP or HOST[:PORT], default port 2083
 	AcctPort  int           // UDP: 0 for the authentication port + 1; RadSec: the same connection
 	Transport string        // "" or "udp", or "radsec"
 	Secret    string        // RadSec: "" or "radsec"
@@ -191,6 +232,9 @@ func (in RealmInput) validate() (Realm, error) {
 	if !ValidOrgCode(in.Org) {
 		return Realm{}, fieldErr("org", "%q is not an organisation code", in.Org)
 	}
+	if in.Discovery != nil {
+		return in.validateDynamic(name, kind)
+	}
 	switch {
 	case in.Local && len(in.Servers) > 0:
 		return Realm{}, fieldErr("servers", "a local realm has no home servers")
@@ -202,19 +246,42 @@ func (in RealmInput) validate() (Realm, error) {
 		return Realm{}, fieldErr("servers", "at most %d home servers", maxHomeServers)
 	}
 	rl := Realm{Name: name, Kind: kind, Org: in.Org, Local: in.Local, ForwardAcct: in.ForwardAcct, NoStrip: in.NoStrip}
-	seen := map[netip.AddrPort]bool{}
+	seen := map[string]bool{}
 	for i, s := range in.Servers {
 		hs, err := s.validate()
 		if err != nil {
 			return Realm{}, fieldErr(fmt.Sprintf("servers[%d].%s", i, err.field), "%s", err.msg)
 		}
-		if seen[hs.Address] {
-			return Realm{}, fieldErr(fmt.Sprintf("servers[%d].address", i), "%s is listed twice", hs.Address)
+		if seen[hs.Where()] {
+			return Realm{}, fieldErr(fmt.Sprintf("servers[%d].address", i), "%s is listed twice", hs.Where())
 		}
-		seen[hs.Address] = true
+		seen[hs.Where()] = true
 		rl.Servers = append(rl.Servers, hs)
 	}
 	return rl, nil
+}
+
+// validateDynamic checks a dynamic realm: nothing listed, a CA when
+// given, and the timeout and retries its servers get.
+func (in RealmInput) validateDynamic(name, kind string) (Realm, error) {
+	d := in.Discovery
+	switch {
+	case in.Local:
+		return Realm{}, fieldErr("discovery", "a local realm is answered here: it discovers nothing")
+	case len(in.Servers) > 0:
+		return Realm{}, fieldErr("servers", "a dynamic realm finds its servers in the DNS: list none")
+	}
+	hs, e := HomeServerInput{Timeout: d.Timeout, Retries: d.Retries}.common(netip.AddrPort{})
+	if e != nil {
+		return Realm{}, fieldErr("discovery."+e.field, "%s", e.msg)
+	}
+	if d.CA != "" {
+		if err := CheckCAPEM(d.CA); err != nil {
+			return Realm{}, fieldErr("discovery.ca", "%v", err)
+		}
+	}
+	return Realm{Name: name, Kind: kind, Org: in.Org, ForwardAcct: in.ForwardAcct, NoStrip: in.NoStrip,
+		Discovery: &Discovery{CA: d.CA, TimeoutMS: hs.TimeoutMS, Retries: hs.Retries}}, nil
 }
 
 type serverErr struct{ field, msg string }
@@ -231,9 +298,9 @@ func (s HomeServerInput) validate() (HomeServer, *serverErr) {
 }
 
 func (s HomeServerInput) validateUDP() (HomeServer, *serverErr) {
-	ap, err := netip.ParseAddrPort(s.Address)
-	if err != nil || ap.Port() == 0 {
-		return HomeServer{}, &serverErr{"address", fmt.Sprintf("%q is not IP:PORT", s.Address)}
+	ap, host, ok := parseServerAddr(s.Address, 0)
+	if !ok {
+		return HomeServer{}, &serverErr{"address", fmt.Sprintf("%q is not IP:PORT or HOST:PORT", s.Address)}
 	}
 	hs, e := s.common(ap)
 	switch {
@@ -251,22 +318,15 @@ func (s HomeServerInput) validateUDP() (HomeServer, *serverErr) {
 	if hs.AcctPort == 0 && ap.Port() < 65535 {
 		hs.AcctPort = ap.Port() + 1
 	}
-	return hs, nil
+	return hs.named(host), nil
 }
 
 // validateRadSec checks a RadSec home server: accounting shares its
 // connection, its secret is "radsec", and its CA, when given, is PEM.
 func (s HomeServerInput) validateRadSec() (HomeServer, *serverErr) {
-	ap, err := netip.ParseAddrPort(s.Address)
-	if err != nil {
-		a, aerr := netip.ParseAddr(s.Address)
-		if aerr != nil || a.Zone() != "" {
-			return HomeServer{}, &serverErr{"address", fmt.Sprintf("%q is not IP or IP:PORT", s.Address)}
-		}
-		ap = netip.AddrPortFrom(a, RadSecPort)
-	}
-	if ap.Port() == 0 {
-		return HomeServer{}, &serverErr{"address", fmt.Sprintf("%q is not IP or IP:PORT", s.Address)}
+	ap, host, ok := parseServerAddr(s.Address, RadSecPort)
+	if !ok {
+		return HomeServer{}, &serverErr{"address", fmt.Sprintf("%q is not IP, HOST, IP:PORT or HOST:PORT", s.Address)}
 	}
 	hs, e := s.common(ap)
 	switch {
@@ -290,7 +350,42 @@ func (s HomeServerInput) validateRadSec() (HomeServer, *serverErr) {
 		hs.ServerName = name
 	}
 	hs.Transport, hs.AcctPort, hs.CA = TransportRadSec, ap.Port(), s.CA
-	return hs, nil
+	return hs.named(host), nil
+}
+
+// parseServerAddr reads IP:PORT or HOST:PORT, or with a default port
+// also IP or HOST; for a host name the address is empty but for its port.
+func parseServerAddr(s string, defPort uint16) (netip.AddrPort, string, bool) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap, "", ap.Port() != 0 && ap.Addr().Zone() == ""
+	}
+	host, portText, err := net.SplitHostPort(s)
+	if err != nil {
+		if defPort == 0 {
+			return netip.AddrPort{}, "", false
+		}
+		host, portText = s, strconv.Itoa(int(defPort))
+	}
+	port, err := strconv.ParseUint(portText, 10, 16)
+	if err != nil || port == 0 {
+		return netip.AddrPort{}, "", false
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return netip.AddrPortFrom(a, uint16(port)), "", a.Zone() == ""
+	}
+	name, err := checkServerName(host)
+	if err != nil || !strings.Contains(name, ".") {
+		return netip.AddrPort{}, "", false
+	}
+	return netip.AddrPortFrom(netip.Addr{}, uint16(port)), name, true
+}
+
+// named records host as the server's name, its port apart.
+func (hs HomeServer) named(host string) HomeServer {
+	if host != "" {
+		hs.Host, hs.Port, hs.Address = host, hs.Address.Port(), netip.AddrPort{}
+	}
+	return hs
 }
 
 // common checks what every transport shares.

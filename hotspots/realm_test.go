@@ -145,7 +145,10 @@ func TestAddRealmRejects(t *testing.T) {
 		{"unknown org", hotspots.RealmInput{Name: "a.example", Org: "nobody", Servers: ok}, `no organisation "nobody"`},
 		{"bad org", hotspots.RealmInput{Name: "a.example", Org: "", Servers: ok}, "org"},
 		{"bad name", hotspots.RealmInput{Name: "a..example", Org: "uni", Servers: ok}, "name"},
-		{"host name", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("radius.example:1812")}}, "is not IP:PORT"},
+		{"bad host name", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("radius..example:1812")}}, "is not IP:PORT or HOST:PORT"},
+		{"one-label host", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("radius:1812")}}, "is not IP:PORT or HOST:PORT"},
+		{"host without port", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("radius.example")}}, "is not IP:PORT or HOST:PORT"},
+		{"host twice", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("Radius.Example:1812"), server("radius.example:1812")}}, "listed twice"},
 		{"port 0", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{server("127.0.0.1:0")}}, "is not IP:PORT"},
 		{"short secret", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{{Address: "127.0.0.1:1", Secret: "x"}}}, "secret"},
 		{"unknown transport", hotspots.RealmInput{Name: "a.example", Org: "uni", Servers: []hotspots.HomeServerInput{{Address: "127.0.0.1:1", Secret: "xxxxxx", Transport: "tls"}}}, "transport"},
@@ -218,7 +221,7 @@ func TestAddRealmRadSec(t *testing.T) {
 		{"junk CA", with(func(s *hotspots.HomeServerInput) { s.CA = "not pem" }), "servers[0].ca"},
 		{"leaf as CA", with(func(s *hotspots.HomeServerInput) { s.CA = leafPEM }), "is not a CA"},
 		{"bad name", with(func(s *hotspots.HomeServerInput) { s.ServerName = "a..b" }), "servers[0].server_name"},
-		{"host name", with(func(s *hotspots.HomeServerInput) { s.Address = "radius.uni.example" }), "is not IP or IP:PORT"},
+		{"bad host name", with(func(s *hotspots.HomeServerInput) { s.Address = "radius_uni.example" }), "is not IP, HOST, IP:PORT or HOST:PORT"},
 		{"CA for UDP", []hotspots.HomeServerInput{{Address: "192.0.2.1:1812", Secret: "home-secret", CA: caPEM}}, "for radsec"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -281,4 +284,85 @@ func FuzzCheckCAPEM(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A dynamic realm lists no servers: its route carries what each server
+// found in the DNS gets (RadSec, its CA, timeout and retries).
+func TestAddRealmDynamic(t *testing.T) {
+	r := newRegistry(t)
+	addOrg(t, r, "uni")
+	ca := radsectest.NewCA(t, "Uni CA")
+	caPEM := readFile(t, ca.CAFile)
+	for _, c := range []struct {
+		name string
+		in   hotspots.RealmInput
+		err  string
+	}{
+		{"local", hotspots.RealmInput{Local: true, Discovery: &hotspots.DiscoveryInput{}}, "discovers nothing"},
+		{"servers too", hotspots.RealmInput{Servers: []hotspots.HomeServerInput{server("127.0.0.1:1812")}, Discovery: &hotspots.DiscoveryInput{}}, "list none"},
+		{"junk CA", hotspots.RealmInput{Discovery: &hotspots.DiscoveryInput{CA: "junk"}}, "discovery.ca"},
+		{"timeout", hotspots.RealmInput{Discovery: &hotspots.DiscoveryInput{Timeout: time.Hour}}, "discovery.timeout"},
+		{"retries", hotspots.RealmInput{Discovery: &hotspots.DiscoveryInput{Retries: 11}}, "discovery.retries"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.in.Name, c.in.Org = "*.uni.example", "uni"
+			if _, err := r.AddRealm(c.in); err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Fatalf("err %v, want one containing %q", err, c.err)
+			}
+		})
+	}
+	rl, err := r.AddRealm(hotspots.RealmInput{Name: "*.uni.example", Org: "uni", Discovery: &hotspots.DiscoveryInput{CA: caPEM, Retries: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := rl.Discovery; d == nil || d.CA != caPEM || d.TimeoutMS != 3000 || d.Retries != 2 || len(rl.Servers) != 0 {
+		t.Fatalf("stored %+v", rl)
+	}
+	rt, ok := r.RouteRealm("cs.uni.example")
+	if !ok || rt.Discovery == nil || len(rt.Servers) != 0 {
+		t.Fatalf("route %+v %v", rt, ok)
+	}
+	if d := rt.Discovery; d.Transport != hotspots.TransportRadSec || d.Secret != "radsec" || d.CA != caPEM || d.Timeout != 3*time.Second || d.Retries != 2 {
+		t.Fatalf("template %+v", d)
+	}
+	if rt, _ := r.RouteRealm("other.example"); rt.Discovery != nil {
+		t.Fatal("a realm that does not match got discovery")
+	}
+}
+
+// Home servers given by name: kept by name and port (lowercase), their
+// route carrying the name for the proxy to look up.
+func TestAddRealmHostNames(t *testing.T) {
+	r := newRegistry(t)
+	addOrg(t, r, "uni")
+	rl, err := r.AddRealm(hotspots.RealmInput{Name: "uni.example", Org: "uni", Servers: []hotspots.HomeServerInput{
+		server("Radius1.Uni.Example:1812"),
+		{Address: "radius2.uni.example", Transport: hotspots.TransportRadSec},
+		{Address: "radius3.uni.example:2084", Transport: hotspots.TransportRadSec, ServerName: "other.uni.example"},
+		server("192.0.2.1:1812"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var where []string
+	for _, s := range rl.Servers {
+		where = append(where, s.Where())
+	}
+	if got := strings.Join(where, " "); got != "radius1.uni.example:1812 radius2.uni.example:2083 radius3.uni.example:2084 192.0.2.1:1812" {
+		t.Fatalf("stored %s", got)
+	}
+	if s := rl.Servers[0]; s.Host != "radius1.uni.example" || s.Port != 1812 || s.AcctPort != 1813 || s.Address.IsValid() {
+		t.Fatalf("first %+v", s)
+	}
+	all, _ := r.ListRealms("")
+	if got := all[0].Servers[1]; got.Host != "radius2.uni.example" || got.Port != 2083 {
+		t.Fatalf("read back %+v", got)
+	}
+	rt, _ := r.RouteRealm("uni.example")
+	if s := rt.Servers[0]; s.Host != "radius1.uni.example" || s.Address.Port() != 1812 || s.Address.Addr().IsValid() || s.AcctPort != 1813 {
+		t.Fatalf("route server %+v", s)
+	}
+	if s := rt.Servers[3]; s.Host != "" || s.Address.String() != "192.0.2.1:1812" {
+		t.Fatalf("route server by address %+v", s)
+	}
 }

@@ -82,11 +82,18 @@ type Route struct {
 	ForwardAcct bool
 	NoStrip     bool // User-Name leaves with its realm
 	Servers     []RouteServer
+	// Discovery is set for a dynamic realm (no Servers): what each
+	// RadSec server found in the DNS for it gets (transport, secret,
+	// CA, timeout, retries), its address and name filled in then.
+	Discovery *RouteServer
 }
 
 // RouteServer is a home server with its secret.
 type RouteServer struct {
+	// Address is where it is; for a server given by name, only its port
+	// until the proxy has looked Host up.
 	Address   netip.AddrPort
+	Host      string
 	AcctPort  uint16
 	Transport string
 	Secret    string
@@ -95,6 +102,10 @@ type RouteServer struct {
 	// RadSec: the PEM of the CAs for its certificate ("": the
 	// proxy's default) and the name it must carry ("": its address).
 	CA, ServerName string
+	// NAIRealm is set on a server discovered for a realm (RFC 7585): its
+	// certificate may carry that realm (SubjectAltName:otherName:NAIRealm)
+	// instead of ServerName, the SRV target.
+	NAIRealm string
 }
 
 // realmIndex is the realm table in memory, matched on every Access-Request.
@@ -153,12 +164,20 @@ func (r *Registry) reloadRealms() error {
 	idx := &realmIndex{exact: map[string]*Route{}}
 	for _, rl := range all {
 		rt := &Route{Realm: rl.Name, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct, NoStrip: rl.NoStrip}
+		if d := rl.Discovery; d != nil {
+			rt.Discovery = &RouteServer{Transport: TransportRadSec, Secret: RadSecSecret, CA: d.CA,
+				Timeout: time.Duration(d.TimeoutMS) * time.Millisecond, Retries: d.Retries}
+		}
 		for _, hs := range rl.Servers {
 			sec, err := r.sealer.Open(hs.SecretSealed)
 			if err != nil {
-				return fmt.Errorf("hotspots: realm %s: home server %s secret: %w", rl.Name, hs.Address, err)
+				return fmt.Errorf("hotspots: realm %s: home server %s secret: %w", rl.Name, hs.Where(), err)
 			}
-			rt.Servers = append(rt.Servers, RouteServer{Address: hs.Address, AcctPort: hs.AcctPort,
+			addr := hs.Address
+			if hs.Host != "" {
+				addr = netip.AddrPortFrom(netip.Addr{}, hs.Port)
+			}
+			rt.Servers = append(rt.Servers, RouteServer{Address: addr, Host: hs.Host, AcctPort: hs.AcctPort,
 				Transport: hs.Transport, Secret: sec, Timeout: hs.Timeout(), Retries: hs.Retries, CA: hs.CA, ServerName: hs.ServerName})
 		}
 		switch rl.Kind {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -16,12 +17,25 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius/discovery"
 )
 
 // RealmRoutes finds where a realm's requests go; hotspots.Registry
 // implements it.
 type RealmRoutes interface {
 	RouteRealm(realm string) (hotspots.Route, bool)
+}
+
+// Discoverer finds the RadSec servers of a realm in the DNS (RFC 7585),
+// in the order to try them; discovery.Resolver implements it.
+type Discoverer interface {
+	Discover(ctx context.Context, realm string) ([]discovery.Server, error)
+}
+
+// HostResolver looks up the addresses of home servers given by name,
+// honouring their TTL; discovery.Resolver implements it.
+type HostResolver interface {
+	Addrs(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // ProxyConfig configures a Proxy. Zero fields take the stated defaults.
@@ -42,6 +56,12 @@ type ProxyConfig struct {
 	// Dial makes the transport to a home server. Default DialHomeUDP,
 	// which knows only "udp"; radsec.HomeDialer adds RadSec.
 	Dial func(hotspots.RouteServer) (Exchanger, error)
+	// Discover finds the servers of dynamic realms. Without it their
+	// requests are rejected.
+	Discover Discoverer
+	// Resolve looks up home servers given by name. Without it they are
+	// left out of their pools.
+	Resolve HostResolver
 	// ForwardQueue is how many accounting forwards may be in flight;
 	// more are dropped and counted. Default 256.
 	ForwardQueue int
@@ -74,6 +94,7 @@ const (
 	proxyNoServer  = "no_server"  // every home server of the realm is dead
 	proxyNoAnswer  = "no_answer"  // no home server answered in time
 	proxyBadAnswer = "bad_answer" // an answer that cannot be relayed
+	proxyNoDNS     = "no_dns"     // a dynamic realm with no server in the DNS: rejected
 )
 
 type proxyMetrics struct {
@@ -230,6 +251,89 @@ func (p *Proxy) alive(servers []hotspots.RouteServer) []*homeServer {
 	return out
 }
 
+// maxDiscovered bounds the servers of a dynamic realm tried for one
+// request, as a listed pool is bounded.
+const maxDiscovered = 8
+
+var (
+	// ErrNoDiscovery means a dynamic realm was routed to but the proxy
+	// has no Discoverer.
+	ErrNoDiscovery = errors.New("radius: proxy: the realm is dynamic, but DNS discovery is not configured")
+	// ErrNoResolver means a home server is given by name but the proxy
+	// has no HostResolver.
+	ErrNoResolver = errors.New("radius: proxy: a home server is given by name, but no DNS resolver is configured")
+)
+
+// maxAddrsPerName bounds the addresses of one named home server that
+// join its pool, in the resolver's order.
+const maxAddrsPerName = 2
+
+// homeServers returns the servers of rt for a request of realm: its
+// list, or for a dynamic realm what the DNS names (RadSec, with the
+// realm's CA, timeout and retries; the certificate must name the SRV
+// target or the realm).
+func (p *Proxy) homeServers(ctx context.Context, rt hotspots.Route, realm string) ([]hotspots.RouteServer, error) {
+	if rt.Discovery == nil {
+		return p.resolveNamed(ctx, rt.Servers)
+	}
+	if p.cfg.Discover == nil {
+		return nil, ErrNoDiscovery
+	}
+	found, err := p.cfg.Discover.Discover(ctx, realm)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hotspots.RouteServer, 0, min(len(found), maxDiscovered))
+	for _, f := range found[:min(len(found), maxDiscovered)] {
+		s := *rt.Discovery
+		s.Address, s.ServerName, s.NAIRealm = f.Addr, f.Target, realm
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// resolveNamed puts in place of each server given by name one server per
+// address of its name (a RadSec one checked against the name unless it
+// has a ServerName). A name that does not resolve is left out, and its
+// error returned when nothing is left.
+func (p *Proxy) resolveNamed(ctx context.Context, servers []hotspots.RouteServer) ([]hotspots.RouteServer, error) {
+	if !slices.ContainsFunc(servers, func(s hotspots.RouteServer) bool { return s.Host != "" }) {
+		return servers, nil
+	}
+	out := make([]hotspots.RouteServer, 0, len(servers)+1)
+	var lastErr error
+	for _, s := range servers {
+		if s.Host == "" {
+			out = append(out, s)
+			continue
+		}
+		addrs, err := p.addrs(ctx, s.Host)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		for _, a := range addrs[:min(len(addrs), maxAddrsPerName)] {
+			r := s
+			r.Address = netip.AddrPortFrom(a, s.Address.Port())
+			if r.Transport == hotspots.TransportRadSec && r.ServerName == "" {
+				r.ServerName = s.Host
+			}
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, lastErr
+	}
+	return out, nil
+}
+
+func (p *Proxy) addrs(ctx context.Context, host string) ([]netip.Addr, error) {
+	if p.cfg.Resolve == nil {
+		return nil, ErrNoResolver
+	}
+	return p.cfg.Resolve.Addrs(ctx, host)
+}
+
 // route returns where r goes when a realm route sends it elsewhere.
 func (p *Proxy) route(r *Request) (hotspots.Route, string, bool) {
 	realm := hotspots.RealmOf(rfc2865.UserName_GetString(r.Packet))
@@ -350,7 +454,14 @@ func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route) 
 		p.met.requests.WithLabelValues(rt.Realm, proxyLoop).Inc()
 		return Response{}
 	}
-	servers := p.alive(rt.Servers)
+	list, err := p.homeServers(ctx, rt, r.Realm)
+	if err != nil {
+		// Logged by the discovery, once per lookup; the NAS gets an
+		// answer rather than retrying into the negative cache.
+		p.met.requests.WithLabelValues(rt.Realm, proxyNoDNS).Inc()
+		return Response{Code: layeh.CodeAccessReject}
+	}
+	servers := p.alive(list)
 	if len(servers) == 0 {
 		p.met.requests.WithLabelValues(rt.Realm, proxyNoServer).Inc()
 		return Response{}

@@ -71,18 +71,16 @@ func (p *Proxy) forwardAcct(r *Request, rt hotspots.Route) {
 		p.met.forwards.WithLabelValues(rt.Realm, "queue_full").Inc()
 		return
 	}
-	acct := make([]hotspots.RouteServer, 0, len(rt.Servers))
-	for _, s := range rt.Servers {
-		if s.Transport != hotspots.TransportRadSec { // RadSec: the same connection
-			s.Address = netip.AddrPortFrom(s.Address.Addr(), s.AcctPort)
-			s.AcctPort = 0
-		}
-		acct = append(acct, s)
-	}
 	attrs := p.outAttributes(r, rt)
+	realm := r.Realm
 	go func() {
 		defer func() { <-p.fwd }()
-		for _, h := range p.alive(acct) {
+		list, err := p.homeServers(context.Background(), rt, realm)
+		if err != nil {
+			p.met.forwards.WithLabelValues(rt.Realm, proxyNoDNS).Inc()
+			return
+		}
+		for _, h := range p.alive(acctServers(list)) {
 			out := &layeh.Packet{Code: layeh.CodeAccountingRequest, Secret: []byte(h.cfg.Secret), Attributes: slices.Clone(attrs)}
 			ans, err := h.exchange(context.Background(), out)
 			if err == nil && ans.Code == layeh.CodeAccountingResponse {
@@ -92,4 +90,18 @@ func (p *Proxy) forwardAcct(r *Request, rt hotspots.Route) {
 		}
 		p.met.forwards.WithLabelValues(rt.Realm, proxyNoAnswer).Inc()
 	}()
+}
+
+// acctServers are the accounting ends of servers: UDP ones on their
+// accounting port, RadSec ones on the same connection.
+func acctServers(servers []hotspots.RouteServer) []hotspots.RouteServer {
+	acct := make([]hotspots.RouteServer, 0, len(servers))
+	for _, s := range servers {
+		if s.Transport != hotspots.TransportRadSec {
+			s.Address = netip.AddrPortFrom(s.Address.Addr(), s.AcctPort)
+			s.AcctPort = 0
+		}
+		acct = append(acct, s)
+	}
+	return acct
 }

@@ -21,6 +21,7 @@ func TestNoTestOrBenchPackages(t *testing.T) {
 		module + "/bench", // wifihk-bench's load generators
 		module + "/internal/browsertest",
 		module + "/internal/storetest",
+		module + "/radius/discovery/dnstest",
 		module + "/controller/controllertest",
 		module + "/visitors/orgpki/orgpkitest",
 		"github.com/chromedp/",

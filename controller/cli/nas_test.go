@@ -12,14 +12,7 @@ import (
 
 func TestNASUpdateListRemove(t *testing.T) {
 	dir := t.TempDir()
-	must := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := run(t, append(args[:2:2], append([]string{"-data", dir}, args[2:]...)...)...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d %s", args, code, errOut)
-		}
-		return out
-	}
+	must := mustRunIn(t, dir)
 	must("nas", "add", "-name", "chilli1", "-ip", "192.0.2.10", "-secret", "first-secret")
 	must("nas", "add", "-name", "other", "-ip", "192.0.2.64/26", "-secret", "other-secret")
 	out := must("nas", "list")

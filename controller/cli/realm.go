@@ -23,7 +23,7 @@ func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
 	var servers, secrets, cas, names listFlag
 	fs.StringVar(&in.Name, "realm", "", "realm: operator.example, *.example.edu, ~REGEX or DEFAULT")
 	fs.StringVar(&in.Org, "org", "", "organisation that owns the realm")
-	fs.Var(&servers, "server", "home server IP:PORT (authentication port; with -radsec IP[:PORT], port 2083 by default), repeated in failover order")
+	fs.Var(&servers, "server", "home server IP:PORT or HOST:PORT (authentication port; with -radsec IP or HOST[:PORT], port 2083 by default; a HOST is looked up when used, through radius.proxy.dns), repeated in failover order")
 	fs.Var(&secrets, "secret", "home server shared secret: once for all, or once per -server (not with -radsec)")
 	acctPort := fs.Int("acct-port", 0, "home servers' accounting port (default: authentication port + 1; none with -radsec)")
 	timeout := fs.Duration("timeout", 3*time.Second, "wait per try for a home server's answer")
@@ -31,6 +31,7 @@ func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
 	radsec := fs.Bool("radsec", false, "the home servers speak RadSec (RADIUS over TLS, RFC 6614)")
 	fs.Var(&cas, "ca", "with -radsec: PEM file of the CAs that sign the servers' certificates, once for all or once per -server (default: radius.proxy.radsec.ca)")
 	fs.Var(&names, "server-name", "with -radsec: the name the server's certificate must carry, once for all or once per -server (default: its IP address)")
+	dynamic := fs.Bool("dynamic", false, "find the realm's RadSec servers in the DNS (RFC 7585 NAPTR, SRV, A/AAAA) for each visitor's realm, instead of -server; with -ca once (default: radius.proxy.radsec.ca), -timeout and -retries")
 	fs.BoolVar(&in.Local, "local", false, "the brand's own realm: authenticate its visitors here")
 	fs.BoolVar(&in.ForwardAcct, "forward-accounting", false, "also forward accounting to the home servers")
 	fs.BoolVar(&in.NoStrip, "nostrip", false, "send User-Name with its realm (by default the realm is stripped, as FreeRADIUS does; EAP keeps it)")
@@ -47,7 +48,11 @@ func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
 			return errUsage
 		}
 	}
-	if !*radsec && len(cas)+len(names) > 0 {
+	if *dynamic && (len(servers)+len(names)+len(secrets) > 0 || len(cas) > 1 || *radsec) {
+		fmt.Fprintln(e.Stderr, "realm add: -dynamic finds the servers in the DNS: give no -server, -secret, -server-name or -radsec, and -ca at most once")
+		return errUsage
+	}
+	if !*radsec && !*dynamic && len(cas)+len(names) > 0 {
 		fmt.Fprintln(e.Stderr, "realm add: -ca and -server-name go with -radsec")
 		return errUsage
 	}
@@ -58,6 +63,9 @@ func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
 			return fmt.Errorf("realm add: -ca: %w", err)
 		}
 		pems[i] = string(b)
+	}
+	if *dynamic {
+		in.Discovery = &hotspots.DiscoveryInput{CA: pems.nth(0, ""), Timeout: *timeout, Retries: *retries}
 	}
 	for i, s := range servers {
 		hs := hotspots.HomeServerInput{Address: s, Secret: secrets.nth(i, ""), AcctPort: *acctPort, Timeout: *timeout, Retries: *retries}
@@ -89,9 +97,12 @@ func realmWhere(rl hotspots.Realm) string {
 	if rl.Local {
 		return "local"
 	}
+	if rl.Discovery != nil {
+		return "dynamic (DNS, RFC 7585)"
+	}
 	addrs := make([]string, len(rl.Servers))
 	for i, s := range rl.Servers {
-		addrs[i] = s.Address.String()
+		addrs[i] = s.Where()
 		if s.Transport != hotspots.TransportUDP {
 			addrs[i] += " (" + s.Transport + ")"
 		}
@@ -149,12 +160,16 @@ func cmdRealmRemove(_ context.Context, e *Env, args []string) error {
 func realmView(rl hotspots.Realm) map[string]any {
 	servers := make([]map[string]any, len(rl.Servers))
 	for i, s := range rl.Servers {
-		servers[i] = map[string]any{"address": s.Address.String(), "acct_port": s.AcctPort, "transport": s.Transport,
+		servers[i] = map[string]any{"address": s.Where(), "acct_port": s.AcctPort, "transport": s.Transport,
 			"timeout_ms": s.TimeoutMS, "retries": s.Retries}
 		if s.Transport == hotspots.TransportRadSec {
 			servers[i]["server_name"], servers[i]["ca"] = s.ServerName, s.CA
 		}
 	}
-	return map[string]any{"name": rl.Name, "kind": rl.Kind, "org": rl.Org, "local": rl.Local,
+	v := map[string]any{"name": rl.Name, "kind": rl.Kind, "org": rl.Org, "local": rl.Local,
 		"forward_accounting": rl.ForwardAcct, "nostrip": rl.NoStrip, "servers": servers, "created": rl.Created}
+	if d := rl.Discovery; d != nil {
+		v["discovery"] = map[string]any{"ca": d.CA, "timeout_ms": d.TimeoutMS, "retries": d.Retries}
+	}
+	return v
 }

@@ -10,14 +10,7 @@ import (
 
 func TestRealmAddListRemove(t *testing.T) {
 	dir := t.TempDir()
-	must := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := run(t, append(args[:2:2], append([]string{"-data", dir}, args[2:]...)...)...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d %s", args, code, errOut)
-		}
-		return out
-	}
+	must := mustRunIn(t, dir)
 	must("org", "add", "-code", "uni", "-name", "University")
 	out := must("realm", "add", "-realm", "*.Example.EDU", "-org", "uni", "-server", "192.0.2.1:1812", "-secret", "first-secret",
 		"-server", "192.0.2.2:1812", "-secret", "second-secret", "-timeout", "2s", "-retries", "2", "-json")
@@ -33,8 +26,10 @@ func TestRealmAddListRemove(t *testing.T) {
 		t.Fatalf("second server %v", s)
 	}
 	must("realm", "add", "-realm", "wifi.hk", "-org", "uni", "-local")
+	must("realm", "add", "-realm", "named.example", "-org", "uni", "-server", "Radius.Named.Example:1812", "-secret", "named-secret")
 	out = must("realm", "list")
-	if !strings.Contains(out, "*.example.edu") || !strings.Contains(out, "192.0.2.1:1812, 192.0.2.2:1812") || !strings.Contains(out, "local") {
+	if !strings.Contains(out, "*.example.edu") || !strings.Contains(out, "192.0.2.1:1812, 192.0.2.2:1812") || !strings.Contains(out, "local") ||
+		!strings.Contains(out, "radius.named.example:1812") {
 		t.Fatalf("realm list:\n%s", out)
 	}
 	if strings.Contains(out, "secret") || strings.Contains(must("realm", "list", "-json"), "secret") {
@@ -46,7 +41,7 @@ func TestRealmAddListRemove(t *testing.T) {
 	}{
 		{[]string{"-realm", "a..b", "-org", "uni", "-server", "192.0.2.1:1812", "-secret", "s3cret"}, "label"},
 		{[]string{"-realm", "a.example", "-org", "uni", "-server", "192.0.2.1:1812", "-server", "192.0.2.2:1812", "-secret", "a1234567", "-secret", "b1234567", "-secret", "c1234567"}, "once per -server"},
-		{[]string{"-realm", "a.example", "-org", "uni", "-server", "radius.example:1812", "-secret", "s3cret"}, "is not IP:PORT"},
+		{[]string{"-realm", "a.example", "-org", "uni", "-server", "radius..example:1812", "-secret", "s3cret"}, "is not IP:PORT or HOST:PORT"},
 	} {
 		code, _, errOut := run(t, append([]string{"realm", "add", "-data", dir}, c.args...)...)
 		if code == 0 || !strings.Contains(errOut, c.err) {
@@ -90,5 +85,54 @@ func TestRealmAddListRemove(t *testing.T) {
 	must("realm", "remove", "-realm", "*.example.edu")
 	if out := must("realm", "list"); strings.Contains(out, "example.edu") {
 		t.Fatalf("still listed after remove:\n%s", out)
+	}
+}
+
+// realm add -dynamic: no servers, its CA, timeout and retries kept, and
+// shown as dynamic.
+func TestRealmAddDynamic(t *testing.T) {
+	dir := t.TempDir()
+	must := mustRunIn(t, dir)
+	must("org", "add", "-code", "uni", "-name", "University")
+	ca := radsectest.NewCA(t, "Uni CA")
+	out := must("realm", "add", "-realm", "*.uni.example", "-org", "uni", "-dynamic", "-ca", ca.CAFile, "-timeout", "4s", "-retries", "0", "-json")
+	var got struct {
+		Servers   []any `json:"servers"`
+		Discovery struct {
+			CA        string `json:"ca"`
+			TimeoutMS int    `json:"timeout_ms"`
+			Retries   int    `json:"retries"`
+		} `json:"discovery"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Servers) != 0 || !strings.Contains(got.Discovery.CA, "BEGIN CERTIFICATE") || got.Discovery.TimeoutMS != 4000 || got.Discovery.Retries != 0 {
+		t.Fatalf("realm add -dynamic: %s", out)
+	}
+	if out := must("realm", "list"); !strings.Contains(out, "dynamic (DNS, RFC 7585)") {
+		t.Fatalf("realm list:\n%s", out)
+	}
+	for _, args := range [][]string{
+		{"-realm", "a.example", "-org", "uni", "-dynamic", "-server", "192.0.2.1:1812", "-secret", "s3cret"},
+		{"-realm", "a.example", "-org", "uni", "-dynamic", "-radsec"},
+	} {
+		code, _, errOut := run(t, append([]string{"realm", "add", "-data", dir}, args...)...)
+		if code == 0 || !strings.Contains(errOut, "-dynamic finds the servers in the DNS") {
+			t.Errorf("%v: exit %d %q", args, code, errOut)
+		}
+	}
+}
+
+// mustRunIn runs "wifihk NOUN VERB -data dir ARGS…" and returns its
+// output, failing the test on a non-zero exit.
+func mustRunIn(t *testing.T, dir string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(t, append(args[:2:2], append([]string{"-data", dir}, args[2:]...)...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, errOut)
+		}
+		return out
 	}
 }

@@ -101,6 +101,9 @@ type Proxy struct {
 	ProbeInterval time.Duration `yaml:"probe_interval"`
 	// RadSec is what the proxy needs for RadSec home servers (radsec.go).
 	RadSec ProxyRadSec `yaml:"radsec"`
+	// DNS is how it finds dynamic realms' servers and named home
+	// servers' addresses (radsec.go).
+	DNS ProxyDNS `yaml:"dns"`
 }
 
 // EAP configures 802.1X (EAP-TTLS) on the auth listener, for the secure
@@ -202,7 +205,8 @@ func Default() Config {
 			UnknownLogEvery: 10 * time.Second,
 			EAP:             EAP{Timeout: 30 * time.Second, SSID: "WiFi@HK Secure"},
 			RadSec:          DefaultRadSec(),
-			Proxy:           Proxy{OperatorName: "1wifi.hk", DeadAfter: 3, ProbeInterval: 10 * time.Second},
+			Proxy: Proxy{OperatorName: "1wifi.hk", DeadAfter: 3, ProbeInterval: 10 * time.Second,
+				DNS: ProxyDNS{NAPTRService: "aaa+auth:radius.tls.tcp", NegativeTTL: time.Minute}},
 		},
 		HTTP:     HTTP{Addr: ":8080", TLSAddr: ":8443", MaxBodyBytes: 1 << 20},
 		Plan:     hotspots.DefaultPlan(),
@@ -334,6 +338,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.RADIUS.Proxy.RadSec.validate(); err != nil {
+		return err
+	}
+	if err := c.RADIUS.Proxy.DNS.validate(); err != nil {
 		return err
 	}
 	if err := c.Retention.validate(); err != nil {

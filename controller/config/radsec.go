@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -67,9 +68,40 @@ type ProxyRadSec struct {
 	CA string `yaml:"ca"`
 }
 
+// ProxyDNS is how the proxy asks the DNS: for the RadSec servers of
+// dynamic realms (RFC 7585) and the addresses of home servers given by
+// name.
+type ProxyDNS struct {
+	// Resolver is the DNS server asked, host:port. Default: the system's
+	// (the first nameserver of /etc/resolv.conf).
+	Resolver string `yaml:"resolver"`
+	// NAPTRService is the S-NAPTR service of dynamic realms' servers.
+	// Default "aaa+auth:radius.tls.tcp" (RFC 7585); eduroam's is
+	// "x-eduroam:radius.tls".
+	NAPTRService string `yaml:"naptr_service"`
+	// NegativeTTL is how long a name the DNS does not resolve is
+	// remembered so, before the DNS is asked again. Default 60s.
+	NegativeTTL time.Duration `yaml:"negative_ttl"`
+}
+
 func (p ProxyRadSec) validate() error {
 	if (p.Cert == "") != (p.Key == "") {
 		return errors.New("config: radius.proxy.radsec.cert and radius.proxy.radsec.key: set both or neither")
+	}
+	return nil
+}
+
+func (d ProxyDNS) validate() error {
+	if d.Resolver != "" {
+		if _, port, err := net.SplitHostPort(d.Resolver); err != nil || port == "" {
+			return fmt.Errorf("config: radius.proxy.dns.resolver: %q is not host:port", d.Resolver)
+		}
+	}
+	if d.NAPTRService != "" && !strings.Contains(d.NAPTRService, ":") {
+		return fmt.Errorf("config: radius.proxy.dns.naptr_service: %q is not SERVICE:PROTOCOL", d.NAPTRService)
+	}
+	if d.NegativeTTL < 0 {
+		return fmt.Errorf("config: radius.proxy.dns.negative_ttl: %v is negative", d.NegativeTTL)
 	}
 	return nil
 }

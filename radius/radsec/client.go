@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,7 +31,11 @@ type ClientConfig struct {
 	Timeout time.Duration
 	// DialTimeout bounds connecting and the handshake. Default 5s.
 	DialTimeout time.Duration
-	Log         *slog.Logger
+	// VerifyName, when set, judges the server's certificate instead of
+	// the check against ServerName; its chain is still verified against
+	// RootCAs, which must then be set.
+	VerifyName func(leaf *x509.Certificate) error
+	Log        *slog.Logger
 }
 
 var (
@@ -50,10 +55,22 @@ type Client struct {
 	log *slog.Logger
 	ids chan byte // free Identifiers
 
+	stop context.Context // cancelled by Close: ends a dial in progress
+	halt context.CancelFunc
+
 	mu     sync.Mutex
 	conn   *clientConn
+	dial   *dialing // the dial in progress, or nil
 	closed bool
 	late   atomic.Uint64 // answers no request waited for
+}
+
+// dialing is one dial that every caller needing a connection waits on,
+// each within its own context.
+type dialing struct {
+	done chan struct{} // closed when cc or err is set
+	cc   *clientConn
+	err  error
 }
 
 // clientConn is one connection and the requests waiting on it.
@@ -97,11 +114,39 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if t.ServerName == "" {
 		t.ServerName = host
 	}
+	if cfg.VerifyName != nil {
+		if t.RootCAs == nil {
+			return nil, errors.New("radsec: TLS: VerifyName needs RootCAs")
+		}
+		t.InsecureSkipVerify = true // the chain is verified below, the name by VerifyName
+		t.VerifyConnection = verifyChain(t.RootCAs, cfg.VerifyName)
+	}
 	ids := make(chan byte, 256)
 	for i := range 256 {
 		ids <- byte(i)
 	}
-	return &Client{cfg: cfg, tls: t, log: cfg.Log.With("component", "radsec", "server", cfg.Addr), ids: ids}, nil
+	stop, halt := context.WithCancel(context.Background())
+	return &Client{cfg: cfg, tls: t, log: cfg.Log.With("component", "radsec", "server", cfg.Addr), ids: ids,
+		stop: stop, halt: halt}, nil
+}
+
+// verifyChain verifies the server's chain against roots, as TLS would,
+// then lets name judge the leaf.
+func verifyChain(roots *x509.CertPool, name func(*x509.Certificate) error) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("radsec: the server sent no certificate")
+		}
+		inter := x509.NewCertPool()
+		for _, c := range cs.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		leaf := cs.PeerCertificates[0]
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+			return fmt.Errorf("radsec: server certificate: %w", err)
+		}
+		return name(leaf)
+	}
 }
 
 // Exchange sends p and returns the verified answer. p must be built with
@@ -186,8 +231,10 @@ func (c *Client) Status(ctx context.Context) error {
 // to a request that timed out): dropped.
 func (c *Client) LateAnswers() uint64 { return c.late.Load() }
 
-// Close closes the connection; later exchanges fail with ErrClosed.
+// Close closes the connection and abandons a dial in progress at once;
+// later exchanges fail with ErrClosed.
 func (c *Client) Close() error {
+	c.halt()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
@@ -198,28 +245,61 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// connect returns the live connection, dialling one if there is none.
+// connect returns the live connection, or waits (within ctx) for the one
+// dial in progress, starting it if there is none. The dial runs outside
+// the lock, so a dead server holds up neither Close nor the callers
+// whose contexts end first.
 func (c *Client) connect(ctx context.Context) (*clientConn, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return nil, ErrClosed
 	}
 	if c.conn != nil && c.conn.failure() == nil {
-		return c.conn, nil
+		cc := c.conn
+		c.mu.Unlock()
+		return cc, nil
 	}
-	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
+	d := c.dial
+	if d == nil {
+		d = &dialing{done: make(chan struct{})}
+		c.dial = d
+		go c.dialOnce(d)
+	}
+	c.mu.Unlock()
+	select {
+	case <-d.done:
+		return d.cc, d.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("radsec: dial %s: %w", c.cfg.Addr, ctx.Err())
+	}
+}
+
+// dialOnce connects within DialTimeout (or until Close) and hands the
+// connection, or the error, to everyone waiting on d.
+func (c *Client) dialOnce(d *dialing) {
+	dctx, cancel := context.WithTimeout(c.stop, c.cfg.DialTimeout)
 	defer cancel()
-	d := tls.Dialer{NetDialer: &net.Dialer{}, Config: c.tls}
-	nc, err := d.DialContext(dctx, "tcp", c.cfg.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("radsec: dial %s: %w", c.cfg.Addr, err)
+	dl := tls.Dialer{NetDialer: &net.Dialer{}, Config: c.tls}
+	nc, err := dl.DialContext(dctx, "tcp", c.cfg.Addr)
+	c.mu.Lock()
+	defer close(d.done)
+	defer c.mu.Unlock()
+	c.dial = nil
+	switch {
+	case c.closed:
+		if nc != nil {
+			nc.Close()
+		}
+		d.err = ErrClosed
+	case err != nil:
+		d.err = fmt.Errorf("radsec: dial %s: %w", c.cfg.Addr, err)
+	default:
+		cc := &clientConn{c: nc.(*tls.Conn), pending: map[byte]*call{}, out: make(chan []byte, 256), done: make(chan struct{})}
+		c.conn, d.cc = cc, cc
+		go cc.readLoop(c.log, &c.late)
+		go cc.writeLoop()
 	}
-	cc := &clientConn{c: nc.(*tls.Conn), pending: map[byte]*call{}, out: make(chan []byte, 256), done: make(chan struct{})}
-	c.conn = cc
-	go cc.readLoop(c.log, &c.late)
-	go cc.writeLoop()
-	return cc, nil
 }
 
 // drop forgets cc if it is still the live connection, so the next

@@ -114,3 +114,85 @@ func TestLostRequestRetriedOnNewConnection(t *testing.T) {
 		t.Errorf("%d connections, want 2", n)
 	}
 }
+
+// hungServer accepts TCP connections and never starts TLS, so a dial to
+// it hangs in the handshake; accepted reports each connection.
+func hungServer(t *testing.T) (addr string, accepted <-chan struct{}) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan struct{}, 16)
+	done := make(chan []net.Conn)
+	go func() {
+		var held []net.Conn
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				done <- held
+				return
+			}
+			held = append(held, c)
+			ch <- struct{}{}
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		for _, c := range <-done {
+			c.Close()
+		}
+	})
+	return ln.Addr().String(), ch
+}
+
+// A dial that hangs (a server that never finishes the handshake) holds
+// up neither Close nor a caller whose context ends first: the dial runs
+// outside the client's lock, and the callers wait on it within their own
+// contexts.
+func TestCloseDuringHungDial(t *testing.T) {
+	r := newRig(t, nil)
+	addr, accepted := hungServer(t)
+	c, err := NewClient(ClientConfig{Addr: addr, Timeout: time.Minute, DialTimeout: time.Minute,
+		TLS: &tls.Config{Certificates: []tls.Certificate{r.nasCert.TLS}, RootCAs: r.ca.Pool, ServerName: "radsec.example.net"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() { first <- c.Status(context.Background()) }()
+	select {
+	case <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client never dialled")
+	}
+	// A second caller with a short deadline waits on the same dial, and
+	// returns at its deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := c.Status(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second caller: %v, want its deadline", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("second caller waited %v, beyond its own deadline", d)
+	}
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for the hung dial")
+	}
+	select {
+	case err := <-first:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("first caller: %v, want ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first caller still waits on the abandoned dial")
+	}
+	select {
+	case <-accepted:
+		t.Fatal("the second caller dialled again instead of waiting on the first dial")
+	default:
+	}
+}

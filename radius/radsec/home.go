@@ -30,7 +30,7 @@ var ErrNoClientCert = errors.New("radsec: home server: the proxy has no client c
 
 // Dial returns the transport to s. A RadSec client checks the server's
 // certificate against s.CA (else d.CAs) and s.ServerName (else its IP
-// address), and waits s.Timeout × (1 + s.Retries) for an answer, as long
+// address; a server discovered in the DNS may name its realm instead), and waits s.Timeout × (1 + s.Retries) for an answer, as long
 // as UDP's tries take: TCP delivers, so nothing is sent twice.
 func (d *HomeDialer) Dial(s hotspots.RouteServer) (radius.Exchanger, error) {
 	if s.Transport != hotspots.TransportRadSec {
@@ -54,9 +54,13 @@ func (d *HomeDialer) Dial(s hotspots.RouteServer) (radius.Exchanger, error) {
 		name = s.Address.Addr().String()
 	}
 	wait := s.Timeout * time.Duration(1+s.Retries)
-	return NewClient(ClientConfig{
+	cfg := ClientConfig{
 		Addr:    s.Address.String(),
 		TLS:     &tls.Config{Certificates: []tls.Certificate{*d.Cert}, RootCAs: roots, ServerName: name},
 		Timeout: wait, DialTimeout: wait, Log: d.Log,
-	})
+	}
+	if s.NAIRealm != "" {
+		cfg.VerifyName = discoveredName(s.NAIRealm, name)
+	}
+	return NewClient(cfg)
 }

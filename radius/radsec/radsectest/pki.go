@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -17,6 +18,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // CA is a test certificate authority.
@@ -69,7 +73,18 @@ func (ca *CA) Client(cn string, names ...string) Issued {
 	return ca.issue(cn, x509.ExtKeyUsageClientAuth, names)
 }
 
+// ServerForRealms issues a server certificate that also names realms
+// as SubjectAltName:otherName:NAIRealm (RFC 7585 §2.2), as a RadSec
+// server found by dynamic discovery may carry.
+func (ca *CA) ServerForRealms(cn string, realms []string, names ...string) Issued {
+	return ca.issueWith(cn, x509.ExtKeyUsageServerAuth, names, realms)
+}
+
 func (ca *CA) issue(cn string, use x509.ExtKeyUsage, names []string) Issued {
+	return ca.issueWith(cn, use, names, nil)
+}
+
+func (ca *CA) issueWith(cn string, use x509.ExtKeyUsage, names, realms []string) Issued {
 	t := ca.t
 	t.Helper()
 	key := newKey(t)
@@ -84,6 +99,9 @@ func (ca *CA) issue(cn string, use x509.ExtKeyUsage, names []string) Issued {
 		} else {
 			tmpl.DNSNames = append(tmpl.DNSNames, n)
 		}
+	}
+	if len(realms) > 0 {
+		tmpl.ExtraExtensions = []pkix.Extension{SubjectAltName(realms, tmpl.DNSNames, tmpl.IPAddresses)}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
 	if err != nil {
@@ -123,4 +141,31 @@ func serial(t testing.TB) *big.Int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// SubjectAltName encodes a SubjectAltName extension with NAIRealm
+// otherNames (id-on-naiRealm, a UTF8String each), DNS names and IP
+// addresses, since Go's x509 writes no otherName.
+func SubjectAltName(realms, dnsNames []string, ips []net.IP) pkix.Extension {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		for _, r := range realms {
+			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+				b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 8, 8})
+				b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.UTF8String, func(b *cryptobyte.Builder) { b.AddBytes([]byte(r)) })
+				})
+			})
+		}
+		for _, n := range dnsNames {
+			b.AddASN1(cbasn1.Tag(2).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes([]byte(n)) })
+		}
+		for _, ip := range ips {
+			if v4 := ip.To4(); v4 != nil {
+				ip = v4
+			}
+			b.AddASN1(cbasn1.Tag(7).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(ip) })
+		}
+	})
+	return pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: b.BytesOrPanic()}
 }
