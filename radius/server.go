@@ -526,9 +526,9 @@ func (s *Server) encode(req *Request, resp Response) ([]byte, error) {
 
 // dropAdvice says what an operator can do about a known NAS's drops.
 var dropAdvice = map[string]string{
-	DropBadAuth:   "the NAS's shared secret differs from the one registered (wifihk nas update -secret)",
-	DropBadMA:     "Message-Authenticator does not verify: most often a wrong shared secret",
-	DropMissingMA: "the NAS sends no Message-Authenticator and its policy requires one (BlastRADIUS); turn it on at the NAS",
+	DropBadAuth:      "the NAS's shared secret differs from the one registered (wifihk nas update -secret)",
+	DropBadMA:        "Message-Authenticator does not verify: most often a wrong shared secret",
+	DropMissingMA:    "the NAS sends no Message-Authenticator and its policy requires one (BlastRADIUS); turn it on at the NAS",
 	DropMalformed:    "the packet is not valid RADIUS",
 	DropBadCode:      "a code this port does not serve: check the NAS's authentication and accounting ports",
 	DropHandlerError: "wifihk could not answer (see the error logged with it); the NAS will retry",
