@@ -49,7 +49,12 @@ func NewDrops() *Drops {
 }
 
 // Since is when the counting started (the process's start).
-func (d *Drops) Since() time.Time { return d.start }
+func (d *Drops) Since() time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.start
+}
 
 // nasDrops is one NAS's counts.
 type nasDrops struct {
