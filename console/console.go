@@ -57,6 +57,9 @@ type Sessions interface {
 	OpenAndStale(since time.Time) ([]accounting.Session, error)
 	// NewestWhere is the history: the newest sessions keep accepts.
 	NewestWhere(keep func(*accounting.Session) bool, limit int) ([]accounting.Session, error)
+	// SetTimeout records the Session-Timeout a NAS accepted for an open
+	// session (Extend), for the portal's time left.
+	SetTimeout(id string, total time.Duration) (accounting.Session, error)
 }
 
 // Disconnecter ends an accounting session with an RFC 5176

@@ -39,7 +39,7 @@ func sendUDP(t *testing.T, local net.IP, addr net.Addr, packets ...*layeh.Packet
 // dropSomePackets adds gw-a, orga's gateway at 127.0.0.1, and sends the
 // real RADIUS ports 4 Accounting-Requests signed with another secret and
 // 4 Access-Requests without Message-Authenticator from it, and one more
-// from 127.0.0.2, where no gateway is.
+// from 127.0.0.99, where no gateway is.
 func dropSomePackets(t *testing.T, a *testApp) hotspots.NAS {
 	t.Helper()
 	gw, err := a.Registry.AddNAS(hotspots.NASInput{Name: "gw-a", IP: "127.0.0.1", Secret: "the-right-secret", Hotspot: "orga/A001"})
@@ -60,7 +60,7 @@ func dropSomePackets(t *testing.T, a *testApp) hotspots.NAS {
 	loop := net.IPv4(127, 0, 0, 1)
 	sendUDP(t, loop, a.AcctAddr, acct...)
 	sendUDP(t, loop, a.AuthAddr, auth...)
-	sendUDP(t, net.IPv4(127, 0, 0, 2), a.AuthAddr, auth[0])
+	sendUDP(t, net.IPv4(127, 0, 0, 99), a.AuthAddr, auth[0])
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		got, _ := a.Drops.NAS(gw.ID, time.Now())
@@ -99,7 +99,7 @@ func TestRADIUSDropsOnNASAndAlertsPages(t *testing.T) {
 		"wifihk nas update -name gw-a -require-message-authenticator auto",
 		`<a href="#drops" class="warn">8</a>`,
 		`id="drops-node"`,
-		`id="unknown-sources"`, `data-source="127.0.0.2"`,
+		`id="unknown-sources"`, `data-source="127.0.0.99"`,
 	} {
 		if !strings.Contains(adminNAS, want) {
 			t.Errorf("the admin's NAS page lacks %s", want)
@@ -109,11 +109,11 @@ func TestRADIUSDropsOnNASAndAlertsPages(t *testing.T) {
 		t.Fatalf("NAS page:\n%s", adminNAS)
 	}
 	_, opANAS := get(t, opA, a.URL+"/console/nas")
-	if !strings.Contains(opANAS, `data-reason="bad_authenticator"`) || strings.Contains(opANAS, `id="unknown-sources"`) || strings.Contains(opANAS, "127.0.0.2") {
+	if !strings.Contains(opANAS, `data-reason="bad_authenticator"`) || strings.Contains(opANAS, `id="unknown-sources"`) || strings.Contains(opANAS, "127.0.0.99") {
 		t.Errorf("orga's operator should see gw-a's drops and no unknown sources:\n%s", opANAS)
 	}
 	_, opBNAS := get(t, opB, a.URL+"/console/nas")
-	if strings.Contains(opBNAS, gw.ID) || strings.Contains(opBNAS, "data-reason=") || strings.Contains(opBNAS, "127.0.0.2") {
+	if strings.Contains(opBNAS, gw.ID) || strings.Contains(opBNAS, "data-reason=") || strings.Contains(opBNAS, "127.0.0.99") {
 		t.Errorf("orgb's operator sees orga's drops or unknown sources:\n%s", opBNAS)
 	}
 
