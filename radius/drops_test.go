@@ -151,3 +151,16 @@ func TestDropsBadCodeCounted(t *testing.T) {
 		t.Errorf("%+v, want one bad_code", got)
 	}
 }
+
+// BenchmarkDropsFlood is the counting cost of a flood of drops from one
+// NAS, on every reader at once.
+func BenchmarkDropsFlood(b *testing.B) {
+	d := NewDrops()
+	now := time.Now()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			d.nasDrop("n1", DropBadMA, now)
+		}
+	})
+}
