@@ -72,6 +72,10 @@ type Session struct {
 	Stale bool `json:"stale,omitempty"`
 	// Updates counts the accounting packets applied (not retransmissions).
 	Updates int `json:"updates"`
+	// Timeout is the Session-Timeout, in seconds from Started, that staff
+	// gave the session with a CoA its NAS acknowledged (SetTimeout); 0:
+	// the plan's.
+	Timeout uint32 `json:"session_timeout_s,omitempty"`
 }
 
 // Octets is the session's traffic, in plus out, stopping at

@@ -25,16 +25,20 @@ type nasAlert struct {
 type alertsData struct {
 	Offline, Recovered []apAlert
 	NAS                []nasAlert
+	Dropping           []dropAlert
 	TelemetryOff       bool
 	SessionsOff        bool
+	DropsOff           bool
 	SilenceMin         int
+	DropAlert          int
+	Node               string
 }
 
 // alerts lists APs offline now, APs back online in the last 24 hours, and
 // NAS whose open sessions have had no accounting for AcctSilence.
 func (c *Console) alerts(w http.ResponseWriter, r *http.Request, v *view) string {
 	d := alertsData{TelemetryOff: c.cfg.Telemetry == nil, SessionsOff: c.cfg.Sessions == nil,
-		SilenceMin: int(c.cfg.AcctSilence.Minutes())}
+		SilenceMin: int(c.cfg.AcctSilence.Minutes()), DropsOff: c.cfg.Drops == nil, DropAlert: c.cfg.DropAlert, Node: c.cfg.Node}
 	v.Title, v.Section, v.Data, v.Refresh = v.T("alerts_title"), "alerts", &d, true
 	if c.cfg.Telemetry != nil {
 		if err := c.apAlerts(r, v, &d); err != nil {
@@ -47,6 +51,12 @@ func (c *Console) alerts(w http.ResponseWriter, r *http.Request, v *view) string
 			return c.fail(v, err)
 		}
 		d.NAS = silent
+	}
+	if c.cfg.Drops != nil {
+		var err error
+		if d.Dropping, err = c.droppingNAS(v); err != nil {
+			return c.fail(v, err)
+		}
 	}
 	alertsSummary(v, &d)
 	return "alerts"

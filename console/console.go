@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -56,6 +57,9 @@ type Sessions interface {
 	OpenAndStale(since time.Time) ([]accounting.Session, error)
 	// NewestWhere is the history: the newest sessions keep accepts.
 	NewestWhere(keep func(*accounting.Session) bool, limit int) ([]accounting.Session, error)
+	// SetTimeout records the Session-Timeout a NAS accepted for an open
+	// session (Extend), for the portal's time left.
+	SetTimeout(id string, total time.Duration) (accounting.Session, error)
 }
 
 // Disconnecter ends an accounting session with an RFC 5176
@@ -100,6 +104,7 @@ type Config struct {
 	CAs          ClientCAs            // optional: organisations' own CAs on that page
 	Figures      UsageFigures         // optional: the analytics page
 	Tiles        Tiles                // optional: a tile server under the maps
+	Drops        RADIUSDrops          // optional: RADIUS drops on the NAS and alerts pages
 
 	// DefaultPlan is what venues without a plan of their own get.
 	DefaultPlan hotspots.Plan
@@ -110,6 +115,12 @@ type Config struct {
 	// accounting before it is an alert. Default 15 minutes (three of the
 	// default plan's 5-minute interim updates).
 	AcctSilence time.Duration
+	// DropAlert is how many packets a NAS may have dropped in the last 5
+	// minutes before it is an alert. Default 5.
+	DropAlert int
+	// Node names this process on the pages that show what it alone
+	// counted (RADIUS drops). Default the host name.
+	Node string
 	// Metrics, when set, receives the console's metrics.
 	Metrics prometheus.Registerer
 	// CSRFKey signs form tokens (≥ 32 bytes); nil: random per process.
@@ -151,6 +162,12 @@ func New(cfg Config) (*Console, error) {
 	}
 	if cfg.AcctSilence == 0 {
 		cfg.AcctSilence = 15 * time.Minute
+	}
+	if cfg.DropAlert == 0 {
+		cfg.DropAlert = 5
+	}
+	if cfg.Node == "" {
+		cfg.Node, _ = os.Hostname()
 	}
 	if cfg.DefaultPlan.Name == "" {
 		cfg.DefaultPlan = hotspots.DefaultPlan()

@@ -67,9 +67,20 @@ func TestBrowserHistoryVouchersAndGateways(t *testing.T) {
 	browsertest.Screenshot(ctx, t, shots, "voucher-revoked-1440.png")
 
 	// Every page at both widths in the three languages, as an admin (who
-	// also has the staff page).
+	// also has the staff page and the unknown sources), with a gateway
+	// whose packets are dropped: its drops and alert are on the pages.
 	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form.whoami button`)), chromedp.WaitVisible(chromedp.ID("username")))
 	signInBrowser(t, ctx, a.URL, "admin")
+	dropSomePackets(t, a)
+	do(t, ctx, "drop alert", chromedp.Navigate(a.URL+"/console/alerts"), chromedp.WaitVisible(chromedp.ID("drop-alerts")))
+	if n := eval[int](t, ctx, `document.querySelectorAll('#drop-alerts tbody tr').length`); n != 1 {
+		t.Errorf("%d drop alerts, want gw-a's", n)
+	}
+	browsertest.NoSeriousViolations(ctx, t, axe, "drop alert")
+	do(t, ctx, "drops", chromedp.Navigate(a.URL+"/console/nas#drops"), chromedp.WaitVisible(chromedp.ID("drops-list")))
+	if n := eval[int](t, ctx, `document.querySelectorAll('#drops-list tr[data-reason]').length`); n != 2 {
+		t.Errorf("%d drop reasons shown, want 2", n)
+	}
 	pages := []struct{ path, wait, name string }{
 		{"/console/sessions/history", "#hist-count", "history"},
 		{"/console/vouchers", "#batches", "vouchers"},

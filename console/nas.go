@@ -20,6 +20,8 @@ type nasRow struct {
 	Open     int
 	LastAcct time.Time
 	CanWrite bool
+	// DroppedHour is how many of its packets were dropped in the last hour.
+	DroppedHour int64
 }
 
 type nasData struct {
@@ -30,6 +32,7 @@ type nasData struct {
 	// Secret is a new NAS's shared secret, shown on this answer only.
 	Secret, SecretFor string
 	SessionsOff       bool
+	Drops             dropsData
 }
 
 // nasForm is the add form as typed.
@@ -67,6 +70,7 @@ func (c *Console) renderNAS(v *view, d *nasData) string {
 		}
 		d.Rows = append(d.Rows, row)
 	}
+	d.Drops = c.nasDrops(v, d.Rows)
 	nasSummary(v, d)
 	return "nas"
 }

@@ -188,7 +188,20 @@ func (c *Console) extend(w http.ResponseWriter, r *http.Request, v *view) string
 	out, err := c.cfg.Disconnecter.Extend(ctx, s, total)
 	res, result := nasAnswer(v, s.ID, out, err, func() string { return v.T("ext_ack", out.Code, s.ID, v.Time(now.Add(time.Duration(mins)*time.Minute))) }, "ext_nak")
 	c.audit(*v.User, "session.extend", s.ID, org, "+"+strconv.Itoa(mins)+" min: "+result)
+	if result == "ack" {
+		c.recordExtension(v, s, total)
+	}
 	return c.sessionsAfter(v, res)
+}
+
+// recordExtension puts the Session-Timeout the NAS accepted on the
+// session, where the portal's time left reads it. The NAS already
+// applies it, so a failure here is told and logged, not undone.
+func (c *Console) recordExtension(v *view, s accounting.Session, total time.Duration) {
+	if _, err := c.cfg.Sessions.SetTimeout(s.ID, total); err != nil {
+		c.log.Warn("extension not recorded on the session: the portal shows the old time left", "session", s.ID, "err", err)
+		v.Error = v.T("ext_unrecorded", err.Error())
+	}
 }
 
 // nasAnswer puts a NAS's answer to a Disconnect- or CoA-Request for

@@ -97,6 +97,15 @@ func nasSummary(v *view, d *nasData) {
 		v.add(open, "sum_sessions_open", false)
 	}
 	v.add(lax, "sum_ma_lax", true)
+	if !d.Drops.Off {
+		dropping := 0
+		for _, r := range d.Rows {
+			if r.DroppedHour > 0 {
+				dropping++
+			}
+		}
+		v.add(dropping, "sum_nas_dropping", true)
+	}
 }
 
 func staffSummary(v *view, rows []staff.Staff) {
@@ -140,5 +149,8 @@ func alertsSummary(v *view, d *alertsData) {
 	}
 	if !d.SessionsOff {
 		v.add(len(d.NAS), "sum_nas_silent", true)
+	}
+	if !d.DropsOff {
+		v.add(len(d.Dropping), "sum_nas_dropped", true)
 	}
 }

@@ -39,6 +39,7 @@ func (a *App) mountConsole() error {
 		Certs:          vis,
 		CAs:            vis,
 		Proxy:          a.Proxy,
+		Drops:          a.Drops,
 		DefaultPlan:    a.Config.Plan,
 		CoverageTarget: a.Config.Coverage.TargetVenuesPerDistrict,
 		Tiles:          a.Config.Coverage.Tiles(),

@@ -60,6 +60,7 @@ func (a *App) mountRADIUS() error {
 	}
 	a.Proxy = proxy
 	a.onClose(proxy.Close)
+	a.Drops = radius.NewDrops()
 	var servers []*radius.Server // auth, acct
 	for _, l := range []struct {
 		port    radius.Port
@@ -72,7 +73,7 @@ func (a *App) mountRADIUS() error {
 	} {
 		srv, err := radius.NewServer(radius.ServerConfig{
 			Port: l.port, NAS: a.Registry, Handler: l.handler, Metrics: met, Log: a.Log,
-			DupWindow: a.Config.RADIUS.DuplicateWindow, UnknownLogEvery: a.Config.RADIUS.UnknownLogEvery,
+			DupWindow: a.Config.RADIUS.DuplicateWindow, UnknownLogEvery: a.Config.RADIUS.UnknownLogEvery, Drops: a.Drops,
 		})
 		if err != nil {
 			return err

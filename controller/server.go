@@ -52,6 +52,9 @@ type App struct {
 
 	// Proxy sends other realms' requests to their home servers (mountRADIUS).
 	Proxy *radius.Proxy
+	// Drops counts what this node's RADIUS servers dropped, per NAS, for
+	// the console (mountRADIUS).
+	Drops *radius.Drops
 
 	// Telemetry is the agents' AP status, series and alerts (mountAgents).
 	Telemetry *telemetry.Service

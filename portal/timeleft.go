@@ -77,8 +77,12 @@ func (a AccountingTimeLeft) left(s accounting.Session) TimeLeft {
 		now = a.Now
 	}
 	out := TimeLeft{SecondsLeft: -1, BytesLeft: -1, Venue: n.Hotspot}
-	if plan.SessionTimeout > 0 {
-		out.SecondsLeft = max(int64(plan.SessionTimeout)-int64(now().Sub(s.Started).Seconds()), 0)
+	timeout := int64(plan.SessionTimeout)
+	if s.Timeout > 0 { // staff extended it with a CoA
+		timeout = int64(s.Timeout)
+	}
+	if timeout > 0 {
+		out.SecondsLeft = max(timeout-int64(now().Sub(s.Started).Seconds()), 0)
 	}
 	if plan.DataCapMB > 0 {
 		out.BytesLeft = max(plan.DataCapMB<<20-s.Octets(), 0)

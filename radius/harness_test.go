@@ -38,6 +38,7 @@ type harness struct {
 	acctAddr *net.UDPAddr
 	authSrv  *Server
 	acctSrv  *Server
+	counts   *Drops // shared by both servers, as in the controller
 }
 
 func newHarness(t testing.TB, requireMA string) *harness {
@@ -48,7 +49,7 @@ func newHarness(t testing.TB, requireMA string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: storetest.Open(t), prom: prometheus.NewRegistry()}
+	h := &harness{t: t, db: storetest.Open(t), prom: prometheus.NewRegistry(), counts: NewDrops()}
 	if h.reg, err = hotspots.New(h.db, sealer); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func newHarness(t testing.TB, requireMA string) *harness {
 }
 
 func (h *harness) serve(port Port, handler Handler) (*Server, *net.UDPAddr) {
-	srv, err := NewServer(ServerConfig{Port: port, NAS: h.reg, Handler: handler, Metrics: h.met})
+	srv, err := NewServer(ServerConfig{Port: port, NAS: h.reg, Handler: handler, Metrics: h.met, Drops: h.counts})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -86,6 +86,9 @@ type ServerConfig struct {
 	Readers int
 	// Batch is the most datagrams one read takes. Default 16.
 	Batch int
+	// Drops, when set, counts the drops from each NAS and the unknown
+	// sources for the console; share one between the ports.
+	Drops *Drops
 }
 
 // Server serves one RADIUS port on a UDP socket.
@@ -359,6 +362,7 @@ func (s *Server) prepare(b []byte, src netip.AddrPort) (outcome, *prepared) {
 	nas, secret, ok := s.cfg.NAS.NASForAddr(src.Addr())
 	if !ok {
 		s.met.drop(DropUnknownNAS)
+		s.cfg.Drops.unknownDrop(src.Addr(), start)
 		s.logUnknown(b, src, start)
 		return outcome{}, nil
 	}
@@ -369,20 +373,19 @@ func (s *Server) prepare(b []byte, src netip.AddrPort) (outcome, *prepared) {
 // duplicates.
 func (s *Server) prepareFor(b []byte, src netip.AddrPort, nas hotspots.NAS, secret string, start time.Time) (outcome, *prepared) {
 	if len(b) < headerLen {
-		s.met.drop(DropMalformed)
+		s.nasDrop(nas, src, DropMalformed, start)
 		return outcome{}, nil
 	}
 	code := layeh.Code(b[0])
 	if !s.serves(code) {
-		s.met.drop(DropBadCode)
+		s.nasDrop(nas, src, DropBadCode, start)
 		return outcome{}, nil
 	}
 	key := dupKey{src: src, id: b[1]}
 	copy(key.auth[:], b[4:20])
 	req, reason := s.verify(b, []byte(secret), nas, src)
 	if reason != "" {
-		s.met.drop(reason)
-		s.logDrop(nas, src, reason, start)
+		s.nasDrop(nas, src, reason, start)
 		return outcome{}, nil
 	}
 	cached, inFlight := s.dup.begin(key, start)
@@ -407,6 +410,7 @@ func (s *Server) complete(p *prepared, resp Response, err error) outcome {
 	if err != nil {
 		s.dup.finish(p.key, nil, p.start)
 		s.met.drop(DropHandlerError)
+		s.cfg.Drops.nasDrop(p.req.NAS.ID, DropHandlerError, time.Now())
 		s.log.Warn("request not answered", "nas", p.req.NAS.Name, "code", p.req.Code.String(), "err", err)
 		return outcome{}
 	}
@@ -522,10 +526,19 @@ func (s *Server) encode(req *Request, resp Response) ([]byte, error) {
 
 // dropAdvice says what an operator can do about a known NAS's drops.
 var dropAdvice = map[string]string{
-	DropBadAuth:   "the NAS's shared secret differs from the one registered (wifihk nas update -secret)",
-	DropBadMA:     "Message-Authenticator does not verify: most often a wrong shared secret",
-	DropMissingMA: "the NAS sends no Message-Authenticator and its policy requires one (BlastRADIUS); turn it on at the NAS",
-	DropMalformed: "the packet is not valid RADIUS",
+	DropBadAuth:      "the NAS's shared secret differs from the one registered (wifihk nas update -secret)",
+	DropBadMA:        "Message-Authenticator does not verify: most often a wrong shared secret",
+	DropMissingMA:    "the NAS sends no Message-Authenticator and its policy requires one (BlastRADIUS); turn it on at the NAS",
+	DropMalformed:    "the packet is not valid RADIUS",
+	DropBadCode:      "a code this port does not serve: check the NAS's authentication and accounting ports",
+	DropHandlerError: "wifihk could not answer (see the error logged with it); the NAS will retry",
+}
+
+// nasDrop counts and logs a packet dropped from a registered NAS.
+func (s *Server) nasDrop(nas hotspots.NAS, src netip.AddrPort, reason string, now time.Time) {
+	s.met.drop(reason)
+	s.cfg.Drops.nasDrop(nas.ID, reason, now)
+	s.logDrop(nas, src, reason, now)
 }
 
 // logDrop logs a dropped packet from a registered NAS with its reason, at
