@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/wifihk/wifihk/controller"
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/hotspots/realvenues"
 	"github.com/wifihk/wifihk/portal/gateway"
 )
 
@@ -28,6 +30,24 @@ var loopback = netip.MustParseAddr("127.0.0.1")
 func startApp(t testing.TB) *controller.App {
 	t.Helper()
 	return controllertest.Start(t, controllertest.Options{Demo: true})
+}
+
+// addRealVenue imports the row of the shipped Wi-Fi.HK export with key,
+// as serve -demo has it (the example configs' gateways stand there).
+func addRealVenue(t testing.TB, reg *hotspots.Registry, key hotspots.VenueKey) {
+	t.Helper()
+	org, id, _ := strings.Cut(string(key), "/")
+	lines := strings.Split(string(realvenues.CSV()), "\n")
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(l, id+","+org+",") {
+			res, err := reg.Import(context.Background(), []byte(lines[0]+"\n"+l+"\n"), hotspots.ImportOptions{})
+			if err != nil || res.Imported != 1 {
+				t.Fatalf("importing %s: %+v %v", key, res, err)
+			}
+			return
+		}
+	}
+	t.Fatalf("%s is not in the shipped export", key)
 }
 
 // startGateway runs a CoovaChilli stand-in that talks to a's RADIUS server

@@ -101,6 +101,7 @@ func TestCoovaChilliExampleConfig(t *testing.T) {
 	// Register the NAS as the header says (on loopback), set up the
 	// CoovaChilli stand-in with the file's values, and log on.
 	a := startApp(t)
+	addRealVenue(t, a.Registry, hotspots.VenueKey(flagOf(nasAdd, "hotspot")))
 	in := hotspots.NASInput{Name: flagOf(nasAdd, "name"), IP: "127.0.0.2", Secret: flagOf(nasAdd, "secret"),
 		Identifier: flagOf(nasAdd, "nas-id"), UAMSecret: flagOf(nasAdd, "uam-secret"),
 		Hotspot: hotspots.VenueKey(flagOf(nasAdd, "hotspot")), CoAPort: 3799}

@@ -225,6 +225,7 @@ func TestOpenNDSLetsAVisitorThroughWifihk(t *testing.T) {
 	a := controllertest.Start(t, controllertest.Options{Demo: true, Log: slog.New(slog.NewTextHandler(appLog, &slog.HandlerOptions{Level: slog.LevelDebug})), Configure: func(c *config.Config) {
 		c.HTTP.TLSAddr, c.HTTP.TLSCert, c.HTTP.TLSKey = n.fasIP+":0", cert.CertFile, cert.KeyFile
 	}})
+	addRealVenue(t, a.Registry, hotspots.VenueKey(flagOf(nasAdd, "hotspot")))
 	if _, err := a.Registry.AddNAS(hotspots.NASInput{Name: name, IP: n.gwUpIP, Secret: flagOf(nasAdd, "secret"),
 		UAMSecret: flagOf(nasAdd, "uam-secret"), Hotspot: hotspots.VenueKey(flagOf(nasAdd, "hotspot"))}); err != nil {
 		t.Fatal(err)
