@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -43,17 +44,20 @@ func needFreeRADIUS(t testing.TB) string {
 // freePorts returns an address whose UDP port and the next are free now.
 func freePorts(t testing.TB) netip.AddrPort {
 	t.Helper()
-	for range 50 {
-		a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	// Below the kernel's ephemeral range (32768-60999 by default), so that
+	// no socket bound to port 0 elsewhere on the machine takes them while
+	// a home server restarts on them.
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		ap := a.LocalAddr().(*net.UDPAddr).AddrPort()
-		b, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: int(ap.Port()) + 1})
+		b, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port + 1})
 		a.Close()
 		if err == nil {
 			b.Close()
-			return ap
+			return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 		}
 	}
 	t.Fatal("no two free adjacent UDP ports")
