@@ -29,11 +29,18 @@ func runAxe(ctx context.Context, t *testing.T, axe, where string) {
 
 func text(ctx context.Context, t *testing.T, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
+	var err error
+	for try := 0; try < 5; try++ {
+		// A node found just as the page is replaced (the gateway's
+		// redirects end on the status page) is gone when read: read again.
+		var s string
+		if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
+			return s
+		}
+		time.Sleep(200 * time.Millisecond) // the next page loading
 	}
-	return s
+	t.Fatalf("text of %s: %v", sel, err)
+	return ""
 }
 
 // TestBrowser drives Debian's Chromium: it opens the gateway's UAM
