@@ -165,7 +165,12 @@ func TestPostgresOutageUnderLoad(t *testing.T) {
 	if !load.send(t, "across", rfc2866.AcctStatusType_Value_Stop, 77) {
 		t.Error("across: stop during the outage not acknowledged")
 	}
+	// The appliers notice the outage at their next write: wait for it.
 	code, body := get(t, http.DefaultClient, base+"/readyz")
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(body, "store unreachable") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond) // polling readyz
+		code, body = get(t, http.DefaultClient, base+"/readyz")
+	}
 	if code != 503 || !strings.Contains(body, "accounting journal:") || !strings.Contains(body, "store unreachable") ||
 		!strings.Contains(body, "change feed: not listening") {
 		t.Errorf("readyz during the outage: %d %q", code, body)
