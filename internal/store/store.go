@@ -208,6 +208,9 @@ func (tx *Tx) Get(bucket, key string, v any) error {
 	if raw == nil {
 		return ErrNotFound
 	}
+	if decodeBytes(raw, v) {
+		return nil
+	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		err = decodeErr(raw, err) // seal.go
 		tx.damage.note(bucket, []byte(key), err)
@@ -237,7 +240,7 @@ func (tx *Tx) GetRaw(bucket, key string) ([]byte, error) {
 
 // Put stores v as JSON at key, replacing what was there.
 func (tx *Tx) Put(bucket, key string, v any) error {
-	raw, err := json.Marshal(v)
+	raw, err := encodeRecord(v)
 	if err != nil {
 		return fmt.Errorf("store: encode %s/%s: %w", bucket, key, err)
 	}
