@@ -19,11 +19,17 @@ type Places interface {
 	Place(venue string) (p Place, ok bool)
 }
 
-// key addresses one cell.
+// key addresses one cell. It is 8 bytes with no padding, so that the
+// maps keyed by it hash it as one word.
 type key struct {
 	scope sid
-	hour  int64 // Unix seconds
+	hour  int32 // hours since the Unix epoch
 }
+
+func keyOf(s sid, h time.Time) key { return key{s, int32(h.Unix() / 3600)} }
+
+// start is the key's hour.
+func (k key) start() time.Time { return time.Unix(int64(k.hour)*3600, 0) }
 
 // sid numbers a scope within one Aggregator, so that the committer's map
 // work hashes integers, not strings.
@@ -50,7 +56,8 @@ type Aggregator struct {
 
 	mu     sync.Mutex
 	cells  map[key]*delta
-	live   map[sid]*live
+	rows   map[key][]*delta // by venue scope and hour: the cells of all its scopes
+	live   []*live          // by sid; nil: none open yet
 	ids    map[Scope]sid
 	names  []Scope          // by sid; only appended to
 	placed map[string][]sid // scopes by venue, until the next take
@@ -61,18 +68,33 @@ type Aggregator struct {
 // NewAggregator returns an Aggregator that places venues with places and
 // pseudonymises devices with HMAC-SHA256 under pseudonymKey.
 func NewAggregator(places Places, pseudonymKey []byte) *Aggregator {
-	return &Aggregator{places: places, pkey: pseudonymKey, cells: map[key]*delta{}, live: map[sid]*live{},
+	return &Aggregator{places: places, pkey: pseudonymKey, cells: map[key]*delta{}, rows: map[key][]*delta{},
 		ids: map[Scope]sid{}, placed: map[string][]sid{}, mac: hmac.New(sha256.New, pseudonymKey)}
 }
 
 func (a *Aggregator) cell(s sid, h time.Time) *delta {
-	k := key{s, h.Unix()}
+	k := keyOf(s, h)
 	d := a.cells[k]
 	if d == nil {
 		d = &delta{}
 		a.cells[k] = d
 	}
 	return d
+}
+
+// row is the cells of hour h of scopes (a venue's, from scopesOf), found
+// with one lookup: a change touches all of a venue's scopes at once.
+func (a *Aggregator) row(scopes []sid, h time.Time) []*delta {
+	k := keyOf(scopes[0], h)
+	r := a.rows[k]
+	if r == nil {
+		r = make([]*delta, len(scopes))
+		for i, sc := range scopes {
+			r[i] = a.cell(sc, h)
+		}
+		a.rows[k] = r
+	}
+	return r
 }
 
 // scopesOf is where venue's figures count, remembered until the next
@@ -89,6 +111,7 @@ func (a *Aggregator) scopesOf(venue string) []sid {
 			id = sid(len(a.names))
 			a.ids[sc] = id
 			a.names = append(a.names, sc)
+			a.live = append(a.live, nil)
 		}
 		ids = append(ids, id)
 	}
@@ -140,9 +163,8 @@ func (a *Aggregator) change(before, after *accounting.Session) {
 
 // started counts s's start in its hour.
 func (a *Aggregator) started(scopes []sid, s *accounting.Session, sign int64) {
-	h := hourOf(s.Started)
-	for _, sc := range scopes {
-		a.cell(sc, h).Sessions += sign
+	for _, d := range a.row(scopes, hourOf(s.Started)) {
+		d.Sessions += sign
 	}
 }
 
@@ -156,8 +178,7 @@ func (a *Aggregator) closed(scopes []sid, s *accounting.Session, sign int64, has
 		dev = a.pseudonym(s)
 	}
 	spread(s, func(h time.Time, secs, up, down int64) {
-		for _, sc := range scopes {
-			d := a.cell(sc, h)
+		for _, d := range a.row(scopes, h) {
 			d.Seconds += sign * secs
 			d.BytesUp += sign * up
 			d.BytesDown += sign * down
@@ -180,10 +201,9 @@ func (a *Aggregator) contribute(s *accounting.Session) {
 }
 
 func (a *Aggregator) addDevice(scopes []sid, h time.Time, dev uint64) {
-	for _, sc := range scopes {
-		d := a.cell(sc, h)
+	for i, d := range a.row(scopes, h) {
 		if d.devices == nil {
-			d.devices = a.newSketch(sc)
+			d.devices = a.newSketch(scopes[i])
 		}
 		d.devices.InsertHash(dev)
 	}
@@ -276,19 +296,25 @@ func minTime(a, b time.Time) time.Time {
 // move changes the open sessions of the venue's scopes by n at t, first
 // carrying each scope's count so far into the peaks of the hours up to t.
 func (a *Aggregator) move(scopes []sid, t time.Time, n int64) {
-	for _, sc := range scopes {
-		l := a.live[sc]
-		if l == nil {
-			l = &live{since: t}
-			a.live[sc] = l
-		}
+	r := a.row(scopes, hourOf(t))
+	for i, sc := range scopes {
+		l := a.liveOf(sc, t)
 		a.carry(sc, l, t)
 		l.open += n
 		if l.open > 0 {
-			d := a.cell(sc, hourOf(t))
-			d.Peak = max(d.Peak, l.open)
+			r[i].Peak = max(r[i].Peak, l.open)
 		}
 	}
+}
+
+// liveOf is scope sc's open sessions, counted from t if none were yet.
+func (a *Aggregator) liveOf(sc sid, t time.Time) *live {
+	l := a.live[sc]
+	if l == nil {
+		l = &live{since: t}
+		a.live[sc] = l
+	}
+	return l
 }
 
 // carry puts l.open into the peak of every hour from l.since to t.
@@ -313,12 +339,7 @@ func (a *Aggregator) Seed(open []accounting.Session, now time.Time) {
 			continue
 		}
 		for _, sc := range a.scopesOf(s.Venue) {
-			l := a.live[sc]
-			if l == nil {
-				l = &live{since: now}
-				a.live[sc] = l
-			}
-			l.open++
+			a.liveOf(sc, now).open++
 		}
 	}
 }
@@ -328,9 +349,7 @@ func (a *Aggregator) Seed(open []accounting.Session, now time.Time) {
 func (a *Aggregator) APReport(venue string, at time.Time, clients int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	h := hourOf(at)
-	for _, sc := range a.scopesOf(venue) {
-		d := a.cell(sc, h)
+	for _, d := range a.row(a.scopesOf(venue), hourOf(at)) {
 		d.APReports++
 		d.ClientsSum += int64(clients)
 		d.ClientsMax = max(d.ClientsMax, int64(clients))
@@ -342,7 +361,11 @@ func (a *Aggregator) APReport(venue string, at time.Time, clients int) {
 func (a *Aggregator) take(now time.Time) (map[key]*delta, []Scope) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for sc, l := range a.live {
+	for i, l := range a.live {
+		if l == nil {
+			continue
+		}
+		sc := sid(i)
 		a.carry(sc, l, now)
 		if l.open > 0 {
 			d := a.cell(sc, hourOf(now))
@@ -351,6 +374,7 @@ func (a *Aggregator) take(now time.Time) (map[key]*delta, []Scope) {
 	}
 	out := a.cells
 	a.cells = map[key]*delta{}
+	clear(a.rows)
 	clear(a.placed)
 	return out, a.names
 }

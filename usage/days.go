@@ -99,7 +99,7 @@ func dayDeltas(ds map[key]*delta, names []Scope) (map[dayVenue]*dayDelta, error)
 		if !ok {
 			continue
 		}
-		dk := dayVenue{midnight(time.Unix(k.hour, 0)).Unix(), venue}
+		dk := dayVenue{midnight(k.start()).Unix(), venue}
 		c := out[dk]
 		if c == nil {
 			c = &dayDelta{}

@@ -37,14 +37,14 @@ func Flush(db *store.DB, a *Aggregator, now time.Time) (int, error) {
 	// In key order (day, scope, hour), so that each transaction writes
 	// neighbouring pages.
 	slices.SortFunc(keys, func(x, y key) int {
-		return cmp.Or(cmp.Compare(x.hour/86400, y.hour/86400), strings.Compare(string(names[x.scope]), string(names[y.scope])),
+		return cmp.Or(cmp.Compare(x.hour/24, y.hour/24), strings.Compare(string(names[x.scope]), string(names[y.scope])),
 			cmp.Compare(x.hour, y.hour))
 	})
 	for i := 0; i < len(keys); i += flushBatch {
 		part := keys[i:min(i+flushBatch, len(keys))]
 		err := db.Update(func(tx *store.Tx) error {
 			for _, k := range part {
-				if err := addCell(tx, names[k.scope], time.Unix(k.hour, 0), ds[k]); err != nil {
+				if err := addCell(tx, names[k.scope], k.start(), ds[k]); err != nil {
 					return err
 				}
 			}
