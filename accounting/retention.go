@@ -149,7 +149,7 @@ func (s *Store) yieldToPackets(ctx context.Context, yield time.Duration) {
 // next is where to go on, "" at the end.
 func (s *Store) closedBefore(from, end string, batch int) (old []Session, dangling []string, next string, err error) {
 	err = s.db.View(func(tx *store.Tx) error {
-		return tx.ScanFrom(store.Sessions, "c/", from, func(k string, _ func(any) error) (bool, error) {
+		return scanClosed(tx, from, func(k string, ss Session, current bool) (bool, error) {
 			if k >= end {
 				return false, nil
 			}
@@ -157,17 +157,10 @@ func (s *Store) closedBefore(from, end string, batch int) (old []Session, dangli
 				next = k
 				return false, nil
 			}
-			nas, id, _ := strings.Cut(k[len("c/")+len(stampLayout)+1:], "\x00")
-			var ss Session
-			switch err := tx.Get(store.Sessions, sessKey(nas, id), &ss); {
-			case errors.Is(err, store.ErrNotFound):
-				dangling = append(dangling, k)
-			case err != nil:
-				return false, err
-			case ss.Open || closedKey(ss) != k:
-				dangling = append(dangling, k)
-			default:
+			if current {
 				old = append(old, ss)
+			} else {
+				dangling = append(dangling, k)
 			}
 			return true, nil
 		})
@@ -176,6 +169,21 @@ func (s *Store) closedBefore(from, end string, batch int) (old []Session, dangli
 		err = fmt.Errorf("sessions: retention: %w", err)
 	}
 	return old, dangling, next, err
+}
+
+// scanClosed calls fn for each closed-index key from from on, in stop
+// time order, with the session it points at and whether that session is
+// current: there, closed, and stopped when the key says.
+func scanClosed(tx *store.Tx, from string, fn func(k string, ss Session, current bool) (bool, error)) error {
+	return tx.ScanFrom(store.Sessions, "c/", from, func(k string, _ func(any) error) (bool, error) {
+		nas, id, _ := strings.Cut(k[len("c/")+len(stampLayout)+1:], "\x00")
+		var ss Session
+		err := tx.Get(store.Sessions, sessKey(nas, id), &ss)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return false, err
+		}
+		return fn(k, ss, err == nil && !ss.Open && closedKey(ss) == k)
+	})
 }
 
 // remove deletes, in one commit, the sessions of old that are unchanged
@@ -224,6 +232,30 @@ func same(a, b Session) bool {
 	ja, err1 := json.Marshal(a)
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
+
+// markNewIndexed marks a store with no sessions yet as indexed: every
+// session this code closes gets its closed-index key as it is written.
+// A store with sessions and no mark waits for indexClosed.
+func (s *Store) markNewIndexed() error {
+	fresh := false
+	err := s.db.View(func(tx *store.Tx) error {
+		if tx.Has(store.Sessions, indexedKey) {
+			return nil
+		}
+		fresh = true
+		return tx.Scan(store.Sessions, "s/", func(string, func(any) error) (bool, error) {
+			fresh = false
+			return false, nil
+		})
+	})
+	if err != nil || !fresh {
+		return err
+	}
+	return s.run(&pending{job: func(w *writer) (int, error) {
+		w.index(indexedKey)
+		return 0, nil
+	}})
 }
 
 // indexClosed gives the closed sessions of a store written before the

@@ -193,6 +193,10 @@ func Open(db *store.DB, journalPath string, log *slog.Logger) (*Store, error) {
 	if err := s.openPipeline(journalPath, s.log); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
+	if err := s.markNewIndexed(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
 	// Replay has brought bbolt up to date and nothing is journaled yet:
 	// build the open-session indexes now, so that no Access-Request ever
 	// waits for the applier (which a full disk can stall) to build them.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -172,14 +173,36 @@ func (s *Store) closeStale(keys []string, rule StaleRule, now time.Time) (int, e
 
 // OpenAndStale returns the open sessions and those closed as stale whose
 // last accounting came after since, in key order: what the console's
-// sessions page shows.
+// sessions page shows. It reads the open-session index and the closed
+// sessions stopped since since (a stale close stops a session at its
+// last accounting), not every session kept.
 func (s *Store) OpenAndStale(since time.Time) ([]Session, error) {
 	var out []Session
 	s.readBarrier()
 	err := s.db.View(func(tx *store.Tx) (err error) {
-		out, err = store.List(tx, store.Sessions, store.Query[Session]{Prefix: "s/",
-			Keep: func(ss *Session) bool { return ss.Open || ss.Stale && ss.Updated.After(since) }})
-		return err
+		if !tx.Has(store.Sessions, indexedKey) { // closed sessions not indexed yet
+			out, err = store.List(tx, store.Sessions, store.Query[Session]{Prefix: "s/",
+				Keep: func(ss *Session) bool { return ss.Open || ss.Stale && ss.Updated.After(since) }})
+			return err
+		}
+		err = scanOpen(tx, "", func(_ string, ss Session) (bool, error) {
+			if ss.Open {
+				out = append(out, ss)
+			}
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		return scanClosed(tx, "c/"+since.UTC().Format(stampLayout), func(_ string, ss Session, current bool) (bool, error) {
+			if current && ss.Stale && ss.Updated.After(since) {
+				out = append(out, ss)
+			}
+			return true, nil
+		})
+	})
+	slices.SortFunc(out, func(a, b Session) int {
+		return strings.Compare(sessKey(a.NAS, storedID(a)), sessKey(b.NAS, storedID(b)))
 	})
 	return out, err
 }
