@@ -2,33 +2,14 @@ package accounting
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
-
-	"github.com/wifihk/wifihk/internal/datadir"
-	"github.com/wifihk/wifihk/internal/store"
 )
 
 // List of the open sessions reads them through the open-by-NAS index:
 // with 300 closed sessions kept and 3 open, it passes no session record
 // by scanning and reads the 3 it returns.
 func TestListOpenReadsOnlyOpenSessions(t *testing.T) {
-	dir := t.TempDir()
-	be, err := store.OpenBolt(datadir.Dir(dir).DB(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cb := &countingBackend{Backend: be}
-	db, err := store.New(cb, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	st, err := Open(db, filepath.Join(dir, "accounting.journal"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, cb := countingStore(t)
 	var us []Update
 	for i := range 300 {
 		id := fmt.Sprint("c", i)

@@ -3,13 +3,9 @@ package accounting
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/wifihk/wifihk/internal/datadir"
-	"github.com/wifihk/wifihk/internal/store"
 )
 
 // OpenAndStale (the console's sessions page) reads the open sessions and
@@ -17,22 +13,7 @@ import (
 // sessions closed two days ago, 2 open and 1 closed as stale within the
 // window, it passes no session record by scanning and reads a handful.
 func TestOpenAndStaleReadsOnlyTheWindow(t *testing.T) {
-	dir := t.TempDir()
-	be, err := store.OpenBolt(datadir.Dir(dir).DB(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cb := &countingBackend{Backend: be}
-	db, err := store.New(cb, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	st, err := Open(db, filepath.Join(dir, "accounting.journal"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, cb := countingStore(t)
 	now := time.Now().UTC()
 	old := now.Add(-48 * time.Hour)
 	var us []Update

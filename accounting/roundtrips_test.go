@@ -48,11 +48,10 @@ func (tx countingTx) GetMany(bucket string, keys [][]byte, fn func(k, v []byte) 
 	return store.GetEach(tx.BackendTx, bucket, keys, fn)
 }
 
-// The committer reads the store only for sessions it does not know, and
-// then all of a group's in one query: an Interim-Update for a known
-// session opens no transaction, and a group of first packets (a NAS
-// restart, a failover from another node) is one read, not one each.
-func TestCommitReadsOnlyWhatItDoesNotKnow(t *testing.T) {
+// countingStore is a Store (with its journal) on a bbolt file whose reads
+// are counted; both close when the test ends.
+func countingStore(t *testing.T) (*Store, *countingBackend) {
+	t.Helper()
 	dir := t.TempDir()
 	be, err := store.OpenBolt(datadir.Dir(dir).DB(), store.Options{})
 	if err != nil {
@@ -63,12 +62,21 @@ func TestCommitReadsOnlyWhatItDoesNotKnow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	st, err := Open(db, filepath.Join(dir, "accounting.journal"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(st.Close)
+	return st, cb
+}
+
+// The committer reads the store only for sessions it does not know, and
+// then all of a group's in one query: an Interim-Update for a known
+// session opens no transaction, and a group of first packets (a NAS
+// restart, a failover from another node) is one read, not one each.
+func TestCommitReadsOnlyWhatItDoesNotKnow(t *testing.T) {
+	st, cb := countingStore(t)
 	if _, err := st.Apply(Update{NAS: "nas1", AcctID: "a", Status: Start, Username: "bob"}); err != nil {
 		t.Fatal(err)
 	}
