@@ -36,7 +36,8 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // radclient → wifihk (UDP) → a RadSec home server found in the DNS (RFC
 // 7585; dnsmasq holds operator.test's NAPTR, SRV and A records) → a
 // second wifihk → Access-Accept relayed. The home server's certificate
-// names only the SRV target. A realm with listed servers asks the DNS
+// names the realm as NAIRealm (RFC 7585 §2.2), and its host name for the
+// realm that lists it by that name. A realm with listed servers asks the DNS
 // nothing; a dynamic realm whose NAPTR record leads nowhere is rejected,
 // logged once, and not asked again while its failure is cached. Home
 // servers listed by name (UDP, and RadSec checked against that name)
@@ -49,7 +50,7 @@ func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	homeCert := ca.Server("radsec1.operator.test", "radsec1.operator.test")
+	homeCert := ca.ServerForRealms("radsec1.operator.test", []string{"operator.test"}, "radsec1.operator.test")
 	home := controllertest.Start(t, controllertest.Options{Demo: true, // demo/demo1234; NAS 127.0.0.1 testing123
 		Configure: func(c *config.Config) {
 			c.RADIUS.RadSec.Addr = "127.0.0.1:0"

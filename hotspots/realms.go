@@ -103,8 +103,8 @@ type RouteServer struct {
 	// proxy's default) and the name it must carry ("": its address).
 	CA, ServerName string
 	// NAIRealm is set on a server discovered for a realm (RFC 7585): its
-	// certificate may carry that realm (SubjectAltName:otherName:NAIRealm)
-	// instead of ServerName, the SRV target.
+	// certificate must carry that realm (SubjectAltName:otherName:NAIRealm,
+	// §2.2); ServerName is then the SRV target, sent as SNI only.
 	NAIRealm string
 }
 
