@@ -18,13 +18,7 @@ func (r *Registry) AddRealm(in RealmInput) (Realm, error) {
 	if err != nil {
 		return Realm{}, err
 	}
-	for i, hs := range rl.Servers {
-		sec := in.Servers[i].Secret
-		if hs.Transport == TransportRadSec {
-			sec = RadSecSecret
-		}
-		rl.Servers[i].SecretSealed = r.sealer.Seal(sec)
-	}
+	r.sealServers(&rl, in, nil)
 	rl.Created = r.now().UTC()
 	err = r.db.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Orgs, rl.Org) {
