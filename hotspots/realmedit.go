@@ -58,8 +58,12 @@ func (r *Registry) keepSecrets(in *RealmInput, old Realm) (map[int]string, error
 		if s.Secret != "" || (s.Transport != "" && s.Transport != TransportUDP) {
 			continue
 		}
+		where := s.Address
+		if ap, host, ok := parseServerAddr(s.Address, 0); ok {
+			where = HomeServer{Address: ap}.named(host).Where()
+		}
 		for _, o := range old.Servers {
-			if o.Transport != TransportUDP || o.Where() != s.Address {
+			if o.Transport != TransportUDP || o.Where() != where {
 				continue
 			}
 			sec, err := r.sealer.Open(o.SecretSealed)
