@@ -31,7 +31,7 @@ func TestProxyRealmEditKeepsUnchangedServers(t *testing.T) {
 		t.Fatalf("first server before the edit %+v", hl)
 	}
 	waitFor(t, "the second server in use", func() bool { return healthOf(px, second.addr()).Server != "" })
-	timeout := 250 * time.Millisecond * raceSlowdown // as newProxyHarness gives it
+	timeout := 250 * time.Millisecond * raceSlowdown                                                                                   // as newProxyHarness gives it
 	kept := hotspots.HomeServerInput{Address: first.addr().String(), AcctPort: int(first.addr().Port()), Timeout: timeout, Retries: 1} // its secret kept
 	added := hotspots.HomeServerInput{Address: third.addr().String(), AcctPort: int(third.addr().Port()), Secret: homeSecret, Timeout: timeout, Retries: 1}
 	if _, err := h.reg.UpdateRealm("", "operator.example", hotspots.RealmInput{Name: "operator.example", Servers: []hotspots.HomeServerInput{added, kept}}); err != nil {
