@@ -36,6 +36,7 @@ func (a *App) mountRadSec(auth, acct *radius.Server) error {
 	if err != nil {
 		return err
 	}
+	a.coaStream = srv
 	a.onStart(func(ctx context.Context) (func(context.Context) error, error) {
 		ln, err := net.Listen("tcp", c.Addr)
 		if err != nil {
