@@ -101,3 +101,7 @@ func loadCAs(field, path string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// CoAStream carries Disconnect and CoA to NAS connected over RadSec; nil
+// without radius.radsec.addr.
+func (a *App) CoAStream() radius.CoAStream { return a.coaStream }
