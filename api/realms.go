@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type discoveryView struct {
 	CA        string `json:"ca,omitempty"`
 	TimeoutMS int    `json:"timeout_ms"`
 	Retries   int    `json:"retries"`
+	// Servers are those the DNS named for the realm's visitors and the
+	// proxy uses now, with their health.
+	Servers []radius.ServerHealth `json:"servers"`
 }
 
 type serverView struct {
@@ -56,7 +60,7 @@ func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth
 	v := realmView{Name: rl.Name, Kind: rl.Kind, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct, NoStrip: rl.NoStrip,
 		Servers: []serverView{}, Created: rl.Created}
 	if d := rl.Discovery; d != nil {
-		v.Discovery = &discoveryView{CA: d.CA, TimeoutMS: d.TimeoutMS, Retries: d.Retries}
+		v.Discovery = &discoveryView{CA: d.CA, TimeoutMS: d.TimeoutMS, Retries: d.Retries, Servers: discovered(rl.Name, health)}
 	}
 	for _, s := range rl.Servers {
 		sv := serverView{Address: s.Where(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,
@@ -67,6 +71,18 @@ func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth
 		v.Servers = append(v.Servers, sv)
 	}
 	return v
+}
+
+// discovered are the servers in health that realm uses, by name.
+func discovered(realm string, health map[string]radius.ServerHealth) []radius.ServerHealth {
+	out := []radius.ServerHealth{}
+	for _, h := range health {
+		if slices.Contains(h.Realms, realm) {
+			out = append(out, h)
+		}
+	}
+	slices.SortFunc(out, func(a, b radius.ServerHealth) int { return strings.Compare(a.Server, b.Server) })
+	return out
 }
 
 func (a *API) health() map[string]radius.ServerHealth {

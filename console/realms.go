@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
@@ -18,8 +19,9 @@ type ProxyHealth interface {
 type realmRow struct {
 	Realm   hotspots.Realm
 	Servers []serverRow
-	Delete  *deleteButton // nil unless the user may remove the realm
-	Edit    string        // the edit form's URL; "" unless the user may change the realm
+	Delete  *deleteButton         // nil unless the user may remove the realm
+	Edit    string                // the edit form's URL; "" unless the user may change the realm
+	Found   []radius.ServerHealth // a dynamic realm's servers from the DNS, in use now
 }
 
 // deleteButton is what a row's remove form needs from the page.
@@ -70,6 +72,12 @@ func (c *Console) renderRealms(v *view, d *realmsData) string {
 				EditLabel: v.T("realm_edit_label", rl.Name), EditText: v.T("realm_edit")}
 			row.Edit = c.cfg.Base + "/realms/edit?" + url.Values{"realm": {rl.Name}}.Encode()
 		}
+		for _, h := range health {
+			if rl.Discovery != nil && slices.Contains(h.Realms, rl.Name) {
+				row.Found = append(row.Found, h)
+			}
+		}
+		slices.SortFunc(row.Found, func(a, b radius.ServerHealth) int { return strings.Compare(a.Server, b.Server) })
 		for _, s := range rl.Servers {
 			h, used := health[s.Transport+"/"+s.Address.String()]
 			row.Servers = append(row.Servers, serverRow{Server: s, CA: strings.Join(s.CASubjects(), ", "), Health: h, Used: used})

@@ -2,8 +2,10 @@ package controller_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -15,8 +17,10 @@ import (
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius"
 	"github.com/wifihk/wifihk/radius/discovery/dnstest"
 	"github.com/wifihk/wifihk/radius/radsec/radsectest"
+	"github.com/wifihk/wifihk/staff"
 )
 
 // lockedBuffer is a log sink safe for the controller's goroutines.
@@ -122,6 +126,27 @@ func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 	}
 	if h := serverHealth(front, "radsec/"+home.RadSecAddr.String()); !h.Alive || h.Answers < 3 {
 		t.Errorf("discovered server's health %+v", h)
+	}
+	// The API shows it under the dynamic realm, with its health.
+	_, token, err := front.Staff.AddStaff(staff.StaffInput{Username: "ops", Role: staff.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", "http://"+front.HTTPAddr.String()+"/api/v1/realms/operator.test", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var view struct {
+		Discovery struct {
+			Servers []radius.ServerHealth `json:"servers"`
+		} `json:"discovery"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&view)
+	res.Body.Close()
+	if found := view.Discovery.Servers; err != nil || len(found) != 1 || found[0].Server != "radsec/"+home.RadSecAddr.String() || found[0].Answers < 3 {
+		t.Errorf("the API's discovered servers: %+v %v", found, err)
 	}
 	if out := radclient("demo@static.test", "demo1234"); !strings.Contains(out, "Received Access-Accept") {
 		t.Fatalf("static realm:\n%s", out)

@@ -50,6 +50,9 @@ type ServerHealth struct {
 	Answers     uint64    `json:"answers"`
 	Timeouts    uint64    `json:"timeouts"`
 	Late        uint64    `json:"late_answers"`
+	// Realms are the realms (routes) that use the server now: for a
+	// server found in the DNS, the dynamic realm it was found for.
+	Realms []string `json:"realms,omitempty"`
 }
 
 // lateCounter is an Exchanger that counts answers no request waited for.

@@ -200,9 +200,20 @@ func (p *Proxy) Close() error {
 // Health returns every home server's state, by name.
 func (p *Proxy) Health() []ServerHealth {
 	p.mu.Lock()
+	realms := map[hotspots.RouteServer][]string{}
+	for _, pl := range p.pools {
+		for _, s := range pl.servers {
+			if !slices.Contains(realms[s], pl.route) {
+				realms[s] = append(realms[s], pl.route)
+			}
+		}
+	}
 	out := make([]ServerHealth, 0, len(p.servers))
-	for _, h := range p.servers {
-		out = append(out, h.health())
+	for s, h := range p.servers {
+		hl := h.health()
+		hl.Realms = realms[s]
+		slices.Sort(hl.Realms)
+		out = append(out, hl)
 	}
 	p.mu.Unlock()
 	slices.SortFunc(out, func(a, b ServerHealth) int { return bytes.Compare([]byte(a.Server), []byte(b.Server)) })

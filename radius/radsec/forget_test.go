@@ -66,7 +66,7 @@ func TestProxyForgetsServersTheDNSDrops(t *testing.T) {
 	waitFor(t, func() bool {
 		return testutil.ToFloat64(r1.srv.met.conns) == 1 && testutil.ToFloat64(r2.srv.met.conns) == 1
 	})
-	if h := health(px); h[name1].Answers != 1 || !h[name2].Alive {
+	if h := health(px); h[name1].Answers != 1 || !h[name2].Alive || strings.Join(h[name1].Realms, ",") != "operator.test" {
 		t.Fatalf("health before the change: %+v", h)
 	}
 
