@@ -119,7 +119,10 @@ func (p *Proxy) current(ctx context.Context, pl pool) ([]hotspots.RouteServer, b
 		return nil, false
 	}
 	list, err := p.homeServers(ctx, rt, pl.realm)
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return pl.servers, true // the sweep ran out of time: nothing learnt
+	case err != nil:
 		return nil, true // the DNS names none now
 	}
 	return withAcct(rt, list), true
