@@ -148,6 +148,7 @@ func (a *API) Routes() []Route {
 		s("GET", "/api/v1/realms", a.listRealms),
 		s("POST", "/api/v1/realms", a.createRealm),
 		s("GET", "/api/v1/realms/{name:.+}", a.getRealm),
+		s("PUT", "/api/v1/realms/{name:.+}", a.updateRealm),
 		s("DELETE", "/api/v1/realms/{name:.+}", a.deleteRealm),
 
 		s("GET", "/api/v1/aps", a.listAPs),

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -37,6 +40,9 @@ type discoveryView struct {
 	CA        string `json:"ca,omitempty"`
 	TimeoutMS int    `json:"timeout_ms"`
 	Retries   int    `json:"retries"`
+	// Servers are those the DNS named for the realm's visitors and the
+	// proxy uses now, with their health.
+	Servers []radius.ServerHealth `json:"servers"`
 }
 
 type serverView struct {
@@ -54,7 +60,7 @@ func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth
 	v := realmView{Name: rl.Name, Kind: rl.Kind, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct, NoStrip: rl.NoStrip,
 		Servers: []serverView{}, Created: rl.Created}
 	if d := rl.Discovery; d != nil {
-		v.Discovery = &discoveryView{CA: d.CA, TimeoutMS: d.TimeoutMS, Retries: d.Retries}
+		v.Discovery = &discoveryView{CA: d.CA, TimeoutMS: d.TimeoutMS, Retries: d.Retries, Servers: discovered(rl.Name, health)}
 	}
 	for _, s := range rl.Servers {
 		sv := serverView{Address: s.Where(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,
@@ -65,6 +71,18 @@ func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth
 		v.Servers = append(v.Servers, sv)
 	}
 	return v
+}
+
+// discovered are the servers in health that realm uses, by name.
+func discovered(realm string, health map[string]radius.ServerHealth) []radius.ServerHealth {
+	out := []radius.ServerHealth{}
+	for _, h := range health {
+		if slices.Contains(h.Realms, realm) {
+			out = append(out, h)
+		}
+	}
+	slices.SortFunc(out, func(a, b radius.ServerHealth) int { return strings.Compare(a.Server, b.Server) })
+	return out
 }
 
 func (a *API) health() map[string]radius.ServerHealth {
@@ -145,17 +163,8 @@ func (a *API) getRealm(w http.ResponseWriter, r *http.Request, p staff.Principal
 	}
 }
 
-func (a *API) createRealm(w http.ResponseWriter, r *http.Request, p staff.Principal) {
-	var in realmBody
-	if !web.DecodeJSON(w, r, a.cfg.MaxBody, &in) {
-		return
-	}
-	if in.Org == "" {
-		in.Org = p.Scope()
-	}
-	if denyWrite(w, p, in.Org, "organisation", in.Org) {
-		return
-	}
+// input is the realm the body describes, with the API's defaults.
+func (in realmBody) input() hotspots.RealmInput {
 	ri := hotspots.RealmInput{Name: in.Name, Org: in.Org, Local: in.Local, ForwardAcct: in.ForwardAcct, NoStrip: in.NoStrip}
 	for _, s := range in.Servers {
 		retries := 1
@@ -171,6 +180,21 @@ func (a *API) createRealm(w http.ResponseWriter, r *http.Request, p staff.Princi
 			ri.Discovery.Retries = *d.Retries
 		}
 	}
+	return ri
+}
+
+func (a *API) createRealm(w http.ResponseWriter, r *http.Request, p staff.Principal) {
+	var in realmBody
+	if !web.DecodeJSON(w, r, a.cfg.MaxBody, &in) {
+		return
+	}
+	if in.Org == "" {
+		in.Org = p.Scope()
+	}
+	if denyWrite(w, p, in.Org, "organisation", in.Org) {
+		return
+	}
+	ri := in.input()
 	rl, err := a.reg.AddRealm(ri)
 	if err != nil {
 		a.fail(w, err)
@@ -178,6 +202,36 @@ func (a *API) createRealm(w http.ResponseWriter, r *http.Request, p staff.Princi
 	}
 	a.audit(p, "realm.create", rl.Name, rl.Org, "")
 	web.WriteJSON(w, http.StatusCreated, a.viewRealm(rl, nil))
+}
+
+// updateRealm replaces a realm in place (PUT, the whole realm as POST
+// takes it); its organisation stays, and an operator edits only its own.
+func (a *API) updateRealm(w http.ResponseWriter, r *http.Request, p staff.Principal) {
+	old, ok := a.findRealm(w, r, p)
+	if !ok || denyWrite(w, p, old.Org, "realm", old.Name) {
+		return
+	}
+	var in realmBody
+	if !web.DecodeJSON(w, r, a.cfg.MaxBody, &in) {
+		return
+	}
+	rl, err := a.reg.UpdateRealm(old.Org, old.Name, in.input())
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	a.audit(p, "realm.update", rl.Name, rl.Org, realmChange(old, rl))
+	web.WriteJSON(w, http.StatusOK, a.viewRealm(rl, a.health()))
+}
+
+// realmChange says what an edit changed, for the audit log (never a
+// secret).
+func realmChange(old, rl hotspots.Realm) string {
+	var parts []string
+	if old.Name != rl.Name {
+		parts = append(parts, "name="+old.Name+"→"+rl.Name)
+	}
+	return strings.Join(append(parts, fmt.Sprintf("servers=%d", len(rl.Servers))), " ")
 }
 
 func (a *API) deleteRealm(w http.ResponseWriter, r *http.Request, p staff.Principal) {

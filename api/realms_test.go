@@ -139,3 +139,72 @@ func TestDynamicRealm(t *testing.T) {
 		}
 	}
 }
+
+// An operator edits its realm in place: renamed (its match), servers
+// reordered and one replaced, flags set; a UDP server given without a
+// secret keeps its own; bad input is refused by field; a viewer may
+// not, another organisation's realm is not found; the edit is audited
+// and no secret is shown.
+func TestOperatorEditsOwnRealm(t *testing.T) {
+	f := newFixture(t)
+	body := map[string]any{"name": "edit.a.example", "servers": []map[string]any{
+		{"address": "192.0.2.7:1812", "secret": "home-secret-a"},
+		{"address": "192.0.2.8:1812", "secret": "home-secret-b"},
+	}}
+	if code, out := f.do(t, "opa", "POST", "/api/v1/realms", body); code != 201 {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	path := "/api/v1/realms/edit.a.example"
+	edit := map[string]any{"name": "*.edit.a.example", "nostrip": true, "forward_accounting": true, "servers": []map[string]any{
+		{"address": "192.0.2.8:1812"}, // keeps home-secret-b
+		{"address": "192.0.2.9:1812", "secret": "home-secret-c", "timeout_ms": 1500, "retries": 2},
+	}}
+	if code, out := f.do(t, "viewera", "PUT", path, edit); code != 403 {
+		t.Fatalf("viewer edit: %d %s", code, out)
+	}
+	if code, out := f.do(t, "opa", "PUT", "/api/v1/realms/b.example", edit); code != 404 {
+		t.Fatalf("another organisation's realm: %d %s", code, out)
+	}
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"name": "edit..example", "local": true}, "name"},
+		{map[string]any{"name": "edit.a.example", "servers": []map[string]any{{"address": "192.0.2.10:1812"}}}, "servers[0].secret"},
+		{map[string]any{"name": "edit.a.example", "servers": []map[string]any{{"address": "192.0.2.7:1812", "transport": "tcp"}}}, "servers[0].transport"},
+	} {
+		if code, out := f.do(t, "opa", "PUT", path, c.body); code != 422 || !strings.Contains(string(out), `"field":"`+c.field+`"`) {
+			t.Errorf("%v: %d %s, want 422 on %s", c.body, code, out, c.field)
+		}
+	}
+	code, out := f.do(t, "opa", "PUT", path, edit)
+	if code != 200 || strings.Contains(string(out), "home-secret") {
+		t.Fatalf("edit: %d %s", code, out)
+	}
+	var rl struct {
+		Name, Kind, Org string
+		NoStrip         bool `json:"nostrip"`
+		ForwardAcct     bool `json:"forward_accounting"`
+		Servers         []struct {
+			Address   string
+			TimeoutMS int `json:"timeout_ms"`
+			Retries   int
+		}
+	}
+	json.Unmarshal(out, &rl)
+	if rl.Name != "*.edit.a.example" || rl.Kind != "suffix" || rl.Org != "orga" || !rl.NoStrip || !rl.ForwardAcct || len(rl.Servers) != 2 ||
+		rl.Servers[0].Address != "192.0.2.8:1812" || rl.Servers[1].TimeoutMS != 1500 || rl.Servers[1].Retries != 2 {
+		t.Fatalf("edited %s", out)
+	}
+	if code, _ := f.do(t, "opa", "GET", path, nil); code != 404 {
+		t.Errorf("the old name still answers %d", code)
+	}
+	rt, ok := f.reg.RouteRealm("x.edit.a.example")
+	if !ok || rt.Servers[0].Secret != "home-secret-b" || rt.Servers[1].Secret != "home-secret-c" {
+		t.Errorf("route after the edit: %+v", rt)
+	}
+	if code, out := f.do(t, "admin", "GET", "/api/v1/audit?org=orga", nil); code != 200 || !strings.Contains(string(out), "realm.update") ||
+		!strings.Contains(string(out), "edit.a.example") || strings.Contains(string(out), "home-secret") {
+		t.Errorf("audit: %d %s", code, out)
+	}
+}

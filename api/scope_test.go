@@ -64,6 +64,7 @@ func scopeCases(t testing.TB, f *fixture) map[string]scopeCase {
 		"GET /api/v1/realms":                          {path: "/api/v1/realms", list: true},
 		"POST /api/v1/realms":                         {path: "/api/v1/realms", body: map[string]any{"name": "c.example", "org": "orgb", "local": true}},
 		"GET /api/v1/realms/{name:.+}":                {path: "/api/v1/realms/b.example"},
+		"PUT /api/v1/realms/{name:.+}":                {path: "/api/v1/realms/b.example", body: map[string]any{"name": "b.example", "local": true}},
 		"DELETE /api/v1/realms/{name:.+}":             {path: "/api/v1/realms/b.example"},
 		"GET /api/v1/aps":                             {path: "/api/v1/aps?org=orgb"},
 		"POST /api/v1/aps":                            {path: "/api/v1/aps", body: map[string]any{"hotspot": "orgb/V1", "name": "x", "mac": "02:00:00:00:0b:02"}},

@@ -260,6 +260,8 @@ func (c *Console) Mount(r *mux.Router) {
 		{"GET", "/realms", "realms", c.realms},
 		{"POST", "/realms", "realms", c.realmCreate},
 		{"POST", "/realms/delete", "realm_delete", c.realmDelete},
+		{"GET", "/realms/edit", "realms", c.realmEdit},
+		{"POST", "/realms/edit", "realm_edit", c.realmUpdate},
 		{"GET", "/vouchers", "vouchers", c.vouchersPage},
 		{"POST", "/vouchers", "vouchers", c.vouchersCreate},
 		{"GET", "/vouchers/{id}", "voucher_print", c.voucherPrint},

@@ -2,6 +2,8 @@ package console
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/wifihk/wifihk/hotspots"
@@ -17,11 +19,13 @@ type ProxyHealth interface {
 type realmRow struct {
 	Realm   hotspots.Realm
 	Servers []serverRow
-	Delete  *deleteButton // nil unless the user may remove the realm
+	Delete  *deleteButton         // nil unless the user may remove the realm
+	Edit    string                // the edit form's URL; "" unless the user may change the realm
+	Found   []radius.ServerHealth // a dynamic realm's servers from the DNS, in use now
 }
 
 // deleteButton is what a row's remove form needs from the page.
-type deleteButton struct{ Action, CSRF, Label, Text string }
+type deleteButton struct{ Action, CSRF, Label, Text, EditLabel, EditText string }
 
 type serverRow struct {
 	Server hotspots.HomeServer
@@ -36,6 +40,8 @@ type realmsData struct {
 	Admin    bool // chooses the organisation
 	Form     realmForm
 	BadField string
+	Editing  string // the realm the form edits; "" for the add form
+	Mixed    bool   // its servers differ in what the form sets once for all
 }
 
 // realms lists the realms the signed-in user may see, each with its home
@@ -62,8 +68,16 @@ func (c *Console) renderRealms(v *view, d *realmsData) string {
 	for _, rl := range all {
 		row := realmRow{Realm: rl}
 		if v.User.CanWrite(rl.Org) {
-			row.Delete = &deleteButton{Action: c.cfg.Base + "/realms/delete", CSRF: v.CSRF, Label: v.T("realm_delete_label", rl.Name), Text: v.T("delete")}
+			row.Delete = &deleteButton{Action: c.cfg.Base + "/realms/delete", CSRF: v.CSRF, Label: v.T("realm_delete_label", rl.Name), Text: v.T("delete"),
+				EditLabel: v.T("realm_edit_label", rl.Name), EditText: v.T("realm_edit")}
+			row.Edit = c.cfg.Base + "/realms/edit?" + url.Values{"realm": {rl.Name}}.Encode()
 		}
+		for _, h := range health {
+			if rl.Discovery != nil && slices.Contains(h.Realms, rl.Name) {
+				row.Found = append(row.Found, h)
+			}
+		}
+		slices.SortFunc(row.Found, func(a, b radius.ServerHealth) int { return strings.Compare(a.Server, b.Server) })
 		for _, s := range rl.Servers {
 			h, used := health[s.Transport+"/"+s.Address.String()]
 			row.Servers = append(row.Servers, serverRow{Server: s, CA: strings.Join(s.CASubjects(), ", "), Health: h, Used: used})

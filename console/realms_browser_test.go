@@ -13,7 +13,8 @@ import (
 // TestBrowserRealms is an operator managing a realm in Chromium: a
 // dynamic realm added through the form, the page at desktop and phone
 // widths in the three languages (axe-core clean, nothing scrolling
-// sideways), then the realm removed with its button and the confirmation.
+// sideways), then edited in place (refused, then saved), then the realm
+// removed with its button and the confirmation.
 func TestBrowserRealms(t *testing.T) {
 	a := startApp(t, appOpts{})
 	ctx := slowBrowser(t, 1440, 900)
@@ -46,6 +47,30 @@ func TestBrowserRealms(t *testing.T) {
 			}
 		}
 	}
+
+	// Edited in place: the row's Edit link opens the form filled; a
+	// listed realm with no server is refused in the page's language,
+	// then the realm is turned into a listed one.
+	do(t, ctx, "edit", chromedp.Navigate(a.URL+"/console/realms?lang=zh-Hant"), chromedp.WaitVisible(chromedp.ID("realm-list")),
+		chromedp.Click(chromedp.CSS(`#realm-list a.edit`)), chromedp.WaitVisible(chromedp.ID("realm-edit")))
+	if v := eval[string](t, ctx, `document.getElementById("name").value`); v != "*.uni.a.example" {
+		t.Fatalf("the edit form holds %q", v)
+	}
+	browsertest.NoSeriousViolations(ctx, t, axe, "realm edit form")
+	browsertest.Screenshot(ctx, t, shots, "realm-edit-zh-Hant.png")
+	do(t, ctx, "edit refused", chromedp.Click(chromedp.ID("mode-servers")), chromedp.Click(chromedp.CSS(`#realm-edit button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.error`)))
+	if msg := text(t, ctx, `p.error`); !strings.Contains(msg, "請列出最少一部歸屬伺服器") {
+		t.Errorf("refusal not in the page's language: %q", msg)
+	}
+	browsertest.NoSeriousViolations(ctx, t, axe, "realm edit refused")
+	do(t, ctx, "edit saved", chromedp.SetValue(chromedp.ID("timeout"), "2"), chromedp.Click(chromedp.ID("mode-servers")),
+		chromedp.SetValue(chromedp.ID("servers"), "192.0.2.20:1812\n192.0.2.21:1812"), chromedp.SendKeys(chromedp.ID("secret"), "edited-secret"),
+		chromedp.Click(chromedp.CSS(`#realm-edit button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`#realm-list tr[data-server="192.0.2.21:1812"]`)))
+	if all, _ := a.Registry.ListRealms("orga"); len(all) != 1 || all[0].Discovery != nil || len(all[0].Servers) != 2 || all[0].Servers[0].TimeoutMS != 2000 {
+		t.Fatalf("stored after the edit %+v", all)
+	}
+	browsertest.NoSeriousViolations(ctx, t, axe, "realm edited")
 
 	do(t, ctx, "remove", chromedp.Navigate(a.URL+"/console/realms?lang=en"), chromedp.WaitVisible(chromedp.ID("realm-list")),
 		chromedp.Click(chromedp.CSS(`#realm-list button.danger`)), chromedp.WaitVisible(chromedp.ID("confirm")),

@@ -73,11 +73,16 @@ func realmField(prefix string) string {
 	return prefix
 }
 
-func (c *Console) realmCreate(w http.ResponseWriter, r *http.Request, v *view) string {
+// readRealmForm reads the add or edit form as typed.
+func readRealmForm(r *http.Request) realmForm {
 	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	f := realmForm{Name: g("name"), Org: g("org"), Mode: g("mode"), Transport: g("transport"), Servers: r.PostFormValue("servers"),
+	return realmForm{Name: g("name"), Org: g("org"), Mode: g("mode"), Transport: g("transport"), Servers: r.PostFormValue("servers"),
 		Secret: r.PostFormValue("secret"), ServerName: g("server_name"), CA: g("ca"), Timeout: g("timeout"), Retries: g("retries"),
 		NoStrip: r.PostFormValue("nostrip") != "", ForwardAcct: r.PostFormValue("forward_accounting") != ""}
+}
+
+func (c *Console) realmCreate(w http.ResponseWriter, r *http.Request, v *view) string {
+	f := readRealmForm(r)
 	if !mayManage(v) {
 		return c.fail(v, errForbidden)
 	}

@@ -2,8 +2,10 @@ package controller_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -15,8 +17,10 @@ import (
 	"github.com/wifihk/wifihk/controller/config"
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/radius"
 	"github.com/wifihk/wifihk/radius/discovery/dnstest"
 	"github.com/wifihk/wifihk/radius/radsec/radsectest"
+	"github.com/wifihk/wifihk/staff"
 )
 
 // lockedBuffer is a log sink safe for the controller's goroutines.
@@ -36,7 +40,8 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // radclient → wifihk (UDP) → a RadSec home server found in the DNS (RFC
 // 7585; dnsmasq holds operator.test's NAPTR, SRV and A records) → a
 // second wifihk → Access-Accept relayed. The home server's certificate
-// names only the SRV target. A realm with listed servers asks the DNS
+// names the realm as NAIRealm (RFC 7585 §2.2), and its host name for the
+// realm that lists it by that name. A realm with listed servers asks the DNS
 // nothing; a dynamic realm whose NAPTR record leads nowhere is rejected,
 // logged once, and not asked again while its failure is cached. Home
 // servers listed by name (UDP, and RadSec checked against that name)
@@ -49,7 +54,7 @@ func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	homeCert := ca.Server("radsec1.operator.test", "radsec1.operator.test")
+	homeCert := ca.ServerForRealms("radsec1.operator.test", []string{"operator.test"}, "radsec1.operator.test")
 	home := controllertest.Start(t, controllertest.Options{Demo: true, // demo/demo1234; NAS 127.0.0.1 testing123
 		Configure: func(c *config.Config) {
 			c.RADIUS.RadSec.Addr = "127.0.0.1:0"
@@ -121,6 +126,27 @@ func TestDynamicRealmDiscoveredInDNS(t *testing.T) {
 	}
 	if h := serverHealth(front, "radsec/"+home.RadSecAddr.String()); !h.Alive || h.Answers < 3 {
 		t.Errorf("discovered server's health %+v", h)
+	}
+	// The API shows it under the dynamic realm, with its health.
+	_, token, err := front.Staff.AddStaff(staff.StaffInput{Username: "ops", Role: staff.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", "http://"+front.HTTPAddr.String()+"/api/v1/realms/operator.test", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var view struct {
+		Discovery struct {
+			Servers []radius.ServerHealth `json:"servers"`
+		} `json:"discovery"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&view)
+	res.Body.Close()
+	if found := view.Discovery.Servers; err != nil || len(found) != 1 || found[0].Server != "radsec/"+home.RadSecAddr.String() || found[0].Answers < 3 {
+		t.Errorf("the API's discovered servers: %+v %v", found, err)
 	}
 	if out := radclient("demo@static.test", "demo1234"); !strings.Contains(out, "Received Access-Accept") {
 		t.Fatalf("static realm:\n%s", out)

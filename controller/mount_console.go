@@ -33,7 +33,7 @@ func (a *App) mountConsole() error {
 		Auth:           a.Staff,
 		Usage:          a.CoverageSources().Usage,
 		Sessions:       sess,
-		Disconnecter:   &radius.Disconnecter{NAS: a.Registry},
+		Disconnecter:   &radius.Disconnecter{NAS: a.Registry, Client: radius.CoAClient{Stream: a.coaStream}},
 		Vouchers:       vis,
 		Accounts:       vis,
 		Certs:          vis,

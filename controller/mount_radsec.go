@@ -36,6 +36,7 @@ func (a *App) mountRadSec(auth, acct *radius.Server) error {
 	if err != nil {
 		return err
 	}
+	a.coaStream = srv
 	a.onStart(func(ctx context.Context) (func(context.Context) error, error) {
 		ln, err := net.Listen("tcp", c.Addr)
 		if err != nil {
@@ -100,3 +101,7 @@ func loadCAs(field, path string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// CoAStream carries Disconnect and CoA to NAS connected over RadSec; nil
+// without radius.radsec.addr.
+func (a *App) CoAStream() radius.CoAStream { return a.coaStream }

@@ -63,6 +63,9 @@ type App struct {
 	// published (mountUsage).
 	usageNoise *usage.Noise
 	publishMu  sync.Mutex
+	// coaStream carries Disconnect and CoA to NAS connected over RadSec
+	// (mount_radsec.go); nil without radius.radsec.addr.
+	coaStream radius.CoAStream
 
 	// Ready is closed once every listener is bound; HTTPAddr, AuthAddr and
 	// AcctAddr then hold the bound addresses (useful with port 0).

@@ -18,13 +18,7 @@ func (r *Registry) AddRealm(in RealmInput) (Realm, error) {
 	if err != nil {
 		return Realm{}, err
 	}
-	for i, hs := range rl.Servers {
-		sec := in.Servers[i].Secret
-		if hs.Transport == TransportRadSec {
-			sec = RadSecSecret
-		}
-		rl.Servers[i].SecretSealed = r.sealer.Seal(sec)
-	}
+	r.sealServers(&rl, in, nil)
 	rl.Created = r.now().UTC()
 	err = r.db.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Orgs, rl.Org) {
@@ -103,8 +97,8 @@ type RouteServer struct {
 	// proxy's default) and the name it must carry ("": its address).
 	CA, ServerName string
 	// NAIRealm is set on a server discovered for a realm (RFC 7585): its
-	// certificate may carry that realm (SubjectAltName:otherName:NAIRealm)
-	// instead of ServerName, the SRV target.
+	// certificate must carry that realm (SubjectAltName:otherName:NAIRealm,
+	// §2.2); ServerName is then the SRV target, sent as SNI only.
 	NAIRealm string
 }
 

@@ -14,6 +14,8 @@ import (
 	"layeh.com/radius/rfc2866"
 	"layeh.com/radius/rfc2869"
 	"layeh.com/radius/rfc3576"
+
+	"github.com/wifihk/wifihk/hotspots"
 )
 
 // DisconnectTarget names the session a Disconnect- or CoA-Request is about
@@ -25,6 +27,7 @@ type DisconnectTarget struct {
 	FramedIP  string
 	NASAddr   netip.AddrPort // the NAS's CoA address and port
 	NASSecret string
+	NASID     string // the NAS's registry ID: its RadSec connection, if open, is used first
 }
 
 // DisconnectResult is the NAS's answer.
@@ -34,6 +37,16 @@ type DisconnectResult struct {
 	Code       string // Disconnect-ACK or Disconnect-NAK
 	ErrorCause string // from a NAK, when given
 	RTT        time.Duration
+	RadSec     bool // sent over the NAS's RadSec connection (To is its source)
+}
+
+// CoAStream sends a request to a NAS over its open RadSec connection
+// (RFC 6614 §2.5: either end may send requests on it): build makes the
+// request with the Identifier the connection has free. It returns
+// ErrNoStream when the NAS has no connection open; *radsec.Server
+// implements it.
+type CoAStream interface {
+	ExchangeNAS(ctx context.Context, nasID string, build func(id byte) ([]byte, error)) ([]byte, netip.AddrPort, error)
 }
 
 // CoAClient sends Disconnect- and CoA-Requests (RFC 5176) with a
@@ -43,6 +56,9 @@ type CoAClient struct {
 	Timeout time.Duration
 	Tries   int
 	Metrics *Metrics // optional
+	// Stream, when set, carries requests to a NAS with an open RadSec
+	// connection over it (secret "radsec"); other NAS get UDP.
+	Stream CoAStream
 }
 
 // Disconnect asks the NAS to end a session and returns its answer.
@@ -75,8 +91,11 @@ func (c *CoAClient) send(ctx context.Context, code layeh.Code, t DisconnectTarge
 	}
 	rfc2869.EventTimestamp_Set(p, time.Now())
 	p.Attributes = append(p.Attributes, attrs...)
-	res, err := c.exchange(ctx, p, t.NASAddr)
-	res.To = t.NASAddr
+	res, err := c.overStream(ctx, p, t)
+	if errors.Is(err, ErrNoStream) {
+		res, err = c.exchange(ctx, p, t.NASAddr)
+		res.To = t.NASAddr
+	}
 	if c.Metrics != nil {
 		label := "error"
 		if err == nil {
@@ -85,6 +104,52 @@ func (c *CoAClient) send(ctx context.Context, code layeh.Code, t DisconnectTarge
 		c.Metrics.disconnect.WithLabelValues(code.String(), label).Inc()
 	}
 	return res, err
+}
+
+// overStream sends p over the NAS's RadSec connection, signed with
+// RadSec's secret (RFC 6614 §2.3); ErrNoStream when there is none.
+func (c *CoAClient) overStream(ctx context.Context, p *layeh.Packet, t DisconnectTarget) (DisconnectResult, error) {
+	if c.Stream == nil || t.NASID == "" {
+		return DisconnectResult{}, ErrNoStream
+	}
+	sp := *p
+	sp.Secret = []byte(hotspots.RadSecSecret)
+	var wire []byte
+	ctx, cancel := context.WithTimeout(ctx, c.timeout()*time.Duration(c.tries()))
+	defer cancel()
+	start := time.Now()
+	b, from, err := c.Stream.ExchangeNAS(ctx, t.NASID, func(id byte) ([]byte, error) {
+		sp.Identifier = id
+		w, err := encodeRequest(&sp)
+		wire = w
+		return w, err
+	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w over RadSec from %s", ErrNoReply, from)
+	}
+	if err != nil {
+		return DisconnectResult{To: from, RadSec: true}, err
+	}
+	res, ok := checkCoAReply(b, wire, sp.Secret)
+	if !ok {
+		return DisconnectResult{To: from, RadSec: true}, fmt.Errorf("radius: %s: the NAS's answer over RadSec is not an authentic ACK or NAK", p.Code)
+	}
+	res.To, res.RadSec, res.RTT = from, true, time.Since(start)
+	return res, nil
+}
+
+func (c *CoAClient) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return 2 * time.Second
+	}
+	return c.Timeout
+}
+
+func (c *CoAClient) tries() int {
+	if c.Tries <= 0 {
+		return 3
+	}
+	return c.Tries
 }
 
 func (c *CoAClient) exchange(ctx context.Context, p *layeh.Packet, addr netip.AddrPort) (DisconnectResult, error) {
@@ -97,13 +162,7 @@ func (c *CoAClient) exchange(ctx context.Context, p *layeh.Packet, addr netip.Ad
 		return DisconnectResult{}, fmt.Errorf("radius: %s: %w", p.Code, err)
 	}
 	defer conn.Close()
-	timeout, tries := c.Timeout, c.Tries
-	if timeout <= 0 {
-		timeout = 2 * time.Second
-	}
-	if tries <= 0 {
-		tries = 3
-	}
+	timeout, tries := c.timeout(), c.tries()
 	start := time.Now()
 	buf := make([]byte, layeh.MaxPacketLength)
 	for try := 0; try < tries; try++ {

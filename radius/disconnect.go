@@ -74,5 +74,5 @@ func (d *Disconnecter) Target(s accounting.Session) (DisconnectTarget, error) {
 		addr = n.Prefix.Addr()
 	}
 	return DisconnectTarget{Username: s.Username, AcctID: s.AcctID, MAC: s.MAC, FramedIP: s.FramedIP,
-		NASAddr: netip.AddrPortFrom(addr, uint16(n.CoAPort)), NASSecret: secret}, nil
+		NASAddr: netip.AddrPortFrom(addr, uint16(n.CoAPort)), NASSecret: secret, NASID: n.ID}, nil
 }

@@ -26,4 +26,7 @@ var (
 	ErrServerClosed = errors.New("radius: server closed")
 	// ErrNoReply means a NAS did not answer a Disconnect or CoA request.
 	ErrNoReply = errors.New("radius: no reply from NAS")
+	// ErrNoStream means a NAS has no RadSec connection open to us, so a
+	// Disconnect or CoA request goes over UDP instead.
+	ErrNoStream = errors.New("radius: the NAS has no open RadSec connection")
 )

@@ -26,6 +26,7 @@ type homeServer struct {
 	met       *proxyMetrics
 	// its wifihk_proxy_server_requests_total counters, looked up once
 	answered, timedOut prometheus.Counter
+	late               prometheus.Collector // its late-answers counter, when registered
 
 	mu          sync.Mutex
 	alive       bool
@@ -33,6 +34,7 @@ type homeServer struct {
 	lastProbe   time.Time
 	lastProbeOK bool
 	died        time.Time
+	retired     bool // forgotten by the proxy: counts nothing more
 
 	answers, timeouts atomic.Uint64
 	lastAnswer        atomic.Int64 // unix nanos
@@ -48,6 +50,9 @@ type ServerHealth struct {
 	Answers     uint64    `json:"answers"`
 	Timeouts    uint64    `json:"timeouts"`
 	Late        uint64    `json:"late_answers"`
+	// Realms are the realms (routes) that use the server now: for a
+	// server found in the DNS, the dynamic realm it was found for.
+	Realms []string `json:"realms,omitempty"`
 }
 
 // lateCounter is an Exchanger that counts answers no request waited for.
@@ -83,7 +88,7 @@ func (h *homeServer) failed() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.failures++
-	if h.alive && h.failures >= h.deadAfter {
+	if h.alive && h.failures >= h.deadAfter && !h.retired {
 		h.alive, h.died = false, time.Now()
 		h.met.alive.WithLabelValues(h.name).Set(0)
 	}
@@ -96,21 +101,26 @@ func (h *homeServer) probe(ctx context.Context) {
 	rfc2865.NASIdentifier_SetString(p, "wifihk")
 	_, err := h.ex.Exchange(ctx, p)
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.retired {
+		return
+	}
 	h.lastProbe, h.lastProbeOK = time.Now(), err == nil
-	h.mu.Unlock()
 	if err != nil {
 		h.met.probes.WithLabelValues(h.name, "timeout").Inc()
-		h.failed()
+		h.failures++
+		if h.alive && h.failures >= h.deadAfter {
+			h.alive, h.died = false, time.Now()
+			h.met.alive.WithLabelValues(h.name).Set(0)
+		}
 		return
 	}
 	h.met.probes.WithLabelValues(h.name, "answer").Inc()
-	h.mu.Lock()
 	h.failures = 0
 	if !h.alive {
 		h.alive = true
 		h.met.alive.WithLabelValues(h.name).Set(1)
 	}
-	h.mu.Unlock()
 }
 
 // watch probes the server every interval while it is dead, and while it

@@ -84,7 +84,9 @@ type Proxy struct {
 	mu      sync.Mutex
 	servers map[hotspots.RouteServer]*homeServer
 	broken  map[hotspots.RouteServer]bool // failed to dial: logged once
+	pools   map[string]*pool              // what each route uses now
 	closed  bool
+	done    chan struct{} // closed by Close: stops the sweep
 }
 
 // Results of a proxied request: labels of wifihk_proxy_requests_total
@@ -154,10 +156,12 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Proxy{cfg: cfg, log: cfg.Log.With("component", "radius-proxy"),
+	p := &Proxy{cfg: cfg, log: cfg.Log.With("component", "radius-proxy"),
 		marker: []byte("wifihk-proxy " + cfg.OperatorName), met: newProxyMetrics(cfg.Registerer),
 		fwd: make(chan struct{}, cfg.ForwardQueue), servers: map[hotspots.RouteServer]*homeServer{},
-		broken: map[hotspots.RouteServer]bool{}}, nil
+		broken: map[hotspots.RouteServer]bool{}, pools: map[string]*pool{}, done: make(chan struct{})}
+	go p.sweepLoop()
+	return p, nil
 }
 
 // checkOperatorName applies RFC 5580 §4.1: a namespace ID ('0'-'3') and
@@ -177,11 +181,15 @@ func DialHomeUDP(s hotspots.RouteServer) (Exchanger, error) {
 	return DialUDP(s.Address, s.Timeout, s.Retries)
 }
 
-// Close stops the probes and closes the transports.
+// Close stops the probes and the sweep and closes the transports.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
 	p.closed = true
+	close(p.done)
 	for _, h := range p.servers {
 		close(h.stop)
 		h.ex.Close()
@@ -192,9 +200,20 @@ func (p *Proxy) Close() error {
 // Health returns every home server's state, by name.
 func (p *Proxy) Health() []ServerHealth {
 	p.mu.Lock()
+	realms := map[hotspots.RouteServer][]string{}
+	for _, pl := range p.pools {
+		for _, s := range pl.servers {
+			if !slices.Contains(realms[s], pl.route) {
+				realms[s] = append(realms[s], pl.route)
+			}
+		}
+	}
 	out := make([]ServerHealth, 0, len(p.servers))
-	for _, h := range p.servers {
-		out = append(out, h.health())
+	for s, h := range p.servers {
+		hl := h.health()
+		hl.Realms = realms[s]
+		slices.Sort(hl.Realms)
+		out = append(out, hl)
 	}
 	p.mu.Unlock()
 	slices.SortFunc(out, func(a, b ServerHealth) int { return bytes.Compare([]byte(a.Server), []byte(b.Server)) })
@@ -226,10 +245,13 @@ func (p *Proxy) server(s hotspots.RouteServer) (*homeServer, error) {
 	h.lastAnswer.Store(time.Now().UnixNano())
 	p.met.alive.WithLabelValues(name).Set(1)
 	if c, ok := ex.(lateCounter); ok {
-		p.cfg.Registerer.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		late := prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "wifihk_proxy_server_late_answers_total", Help: "Answers from a home server that matched no waiting request (late, duplicate or forged): dropped.",
 			ConstLabels: prometheus.Labels{"server": name},
-		}, func() float64 { return float64(c.LateAnswers()) }))
+		}, func() float64 { return float64(c.LateAnswers()) })
+		if p.cfg.Registerer.Register(late) == nil {
+			h.late = late
+		}
 	}
 	p.servers[s] = h
 	go h.watch(p.cfg.ProbeInterval)
@@ -270,8 +292,8 @@ const maxAddrsPerName = 2
 
 // homeServers returns the servers of rt for a request of realm: its
 // list, or for a dynamic realm what the DNS names (RadSec, with the
-// realm's CA, timeout and retries; the certificate must name the SRV
-// target or the realm).
+// realm's CA, timeout and retries; the certificate must name the
+// realm as NAIRealm, RFC 7585 §2.2).
 func (p *Proxy) homeServers(ctx context.Context, rt hotspots.Route, realm string) ([]hotspots.RouteServer, error) {
 	if rt.Discovery == nil {
 		return p.resolveNamed(ctx, rt.Servers)
@@ -458,9 +480,11 @@ func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route) 
 	if err != nil {
 		// Logged by the discovery, once per lookup; the NAS gets an
 		// answer rather than retrying into the negative cache.
+		p.usePool(rt, r.Realm, nil)
 		p.met.requests.WithLabelValues(rt.Realm, proxyNoDNS).Inc()
 		return Response{Code: layeh.CodeAccessReject}
 	}
+	p.usePool(rt, r.Realm, list)
 	servers := p.alive(list)
 	if len(servers) == 0 {
 		p.met.requests.WithLabelValues(rt.Realm, proxyNoServer).Inc()

@@ -80,6 +80,7 @@ func (p *Proxy) forwardAcct(r *Request, rt hotspots.Route) {
 			p.met.forwards.WithLabelValues(rt.Realm, proxyNoDNS).Inc()
 			return
 		}
+		p.usePool(rt, realm, list)
 		for _, h := range p.alive(acctServers(list)) {
 			out := &layeh.Packet{Code: layeh.CodeAccountingRequest, Secret: []byte(h.cfg.Secret), Attributes: slices.Clone(attrs)}
 			ans, err := h.exchange(context.Background(), out)

@@ -50,6 +50,8 @@ func commands() []command {
 		{name: "nas list", usage: "-data DIR", summary: "list NAS gateways (with NAS-ID, portal auth and whether a UAM secret is set)", admin: cmdNASList},
 		{name: "realm add", usage: "-data DIR -realm REALM -org CODE (-server IP:PORT -secret S)... [-acct-port P] [-timeout 3s] [-retries 1] [-forward-accounting] [-nostrip] | -radsec (-server IP[:PORT] [-ca FILE] [-server-name NAME])... | -local",
 			summary: "route a realm's visitors to its home servers over UDP or RadSec (failover in order), or keep it local", admin: cmdRealmAdd, paths: []string{"-ca"}},
+		{name: "realm update", usage: "-data DIR -realm REALM [-name NEW] (the realm as for realm add: -server [-secret]... | -radsec ... | -dynamic | -local; a UDP server without -secret keeps its own)",
+			summary: "edit a realm in place: its match, home servers and their order, flags; unchanged servers keep their health", admin: cmdRealmUpdate, paths: []string{"-ca"}},
 		{name: "realm list", usage: "-data DIR [-org CODE]", summary: "list realms and their home servers (never their secrets)", admin: cmdRealmList},
 		{name: "realm remove", usage: "-data DIR -realm REALM", summary: "remove a realm", admin: cmdRealmRemove},
 		{name: "voucher create", usage: "-data DIR [-count 10] [-duration 1h] [-uses 1] [-data-cap MB] [-valid-days 30] [-org CODE] [-print FILE.html]",

@@ -16,6 +16,7 @@ import (
 	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/internal/secrets"
 	"github.com/wifihk/wifihk/internal/store"
+	"github.com/wifihk/wifihk/radius"
 	"github.com/wifihk/wifihk/telemetry"
 )
 
@@ -30,10 +31,13 @@ type Env struct {
 	// otherwise): it alone knows which reports are journaled but not yet
 	// in the database.
 	Telemetry *telemetry.Service
-	Stdout    io.Writer
-	Stderr    io.Writer
-	JSON      bool // set by -json
-	Remote    bool // running inside the server for a client on the control socket
+	// CoA carries Disconnect to a NAS over its open RadSec connection
+	// while the server runs (nil otherwise: UDP only).
+	CoA    radius.CoAStream
+	Stdout io.Writer
+	Stderr io.Writer
+	JSON   bool // set by -json
+	Remote bool // running inside the server for a client on the control socket
 }
 
 // openEnv opens the data dir for a stopped server, with its store

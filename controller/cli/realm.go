@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"cmp"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -19,67 +21,120 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
 	fs := flags(e, "realm add")
-	var in hotspots.RealmInput
-	var servers, secrets, cas, names listFlag
-	fs.StringVar(&in.Name, "realm", "", "realm: operator.example, *.example.edu, ~REGEX or DEFAULT")
-	fs.StringVar(&in.Org, "org", "", "organisation that owns the realm")
-	fs.Var(&servers, "server", "home server IP:PORT or HOST:PORT (authentication port; with -radsec IP or HOST[:PORT], port 2083 by default; a HOST is looked up when used, through radius.proxy.dns), repeated in failover order")
-	fs.Var(&secrets, "secret", "home server shared secret: once for all, or once per -server (not with -radsec)")
-	acctPort := fs.Int("acct-port", 0, "home servers' accounting port (default: authentication port + 1; none with -radsec)")
-	timeout := fs.Duration("timeout", 3*time.Second, "wait per try for a home server's answer")
-	retries := fs.Int("retries", 1, "resends to a home server before the next is tried (RadSec: the wait is timeout × (1+retries), nothing resent)")
-	radsec := fs.Bool("radsec", false, "the home servers speak RadSec (RADIUS over TLS, RFC 6614)")
-	fs.Var(&cas, "ca", "with -radsec: PEM file of the CAs that sign the servers' certificates, once for all or once per -server (default: radius.proxy.radsec.ca)")
-	fs.Var(&names, "server-name", "with -radsec: the name the server's certificate must carry, once for all or once per -server (default: its IP address)")
-	dynamic := fs.Bool("dynamic", false, "find the realm's RadSec servers in the DNS (RFC 7585 NAPTR, SRV, A/AAAA) for each visitor's realm, instead of -server; with -ca once (default: radius.proxy.radsec.ca), -timeout and -retries")
-	fs.BoolVar(&in.Local, "local", false, "the brand's own realm: authenticate its visitors here")
-	fs.BoolVar(&in.ForwardAcct, "forward-accounting", false, "also forward accounting to the home servers")
-	fs.BoolVar(&in.NoStrip, "nostrip", false, "send User-Name with its realm (by default the realm is stripped, as FreeRADIUS does; EAP keeps it)")
+	var name, org string
+	fs.StringVar(&name, "realm", "", "realm: operator.example, *.example.edu, ~REGEX or DEFAULT")
+	fs.StringVar(&org, "org", "", "organisation that owns the realm")
+	rf := addRealmFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	for _, l := range []struct {
-		flag string
-		vals listFlag
-		need bool
-	}{{"-secret", secrets, !*radsec && len(servers) > 0}, {"-ca", cas, false}, {"-server-name", names, false}} {
-		if n := len(l.vals); n > 1 && n != len(servers) || n == 0 && l.need {
-			fmt.Fprintf(e.Stderr, "realm add: give %s once, or once per -server\n", l.flag)
-			return errUsage
-		}
+	in, err := rf.input(e, "realm add", true)
+	if err != nil {
+		return err
 	}
-	if *dynamic && (len(servers)+len(names)+len(secrets) > 0 || len(cas) > 1 || *radsec) {
-		fmt.Fprintln(e.Stderr, "realm add: -dynamic finds the servers in the DNS: give no -server, -secret, -server-name or -radsec, and -ca at most once")
-		return errUsage
-	}
-	if !*radsec && !*dynamic && len(cas)+len(names) > 0 {
-		fmt.Fprintln(e.Stderr, "realm add: -ca and -server-name go with -radsec")
-		return errUsage
-	}
-	pems := make(listFlag, len(cas))
-	for i, f := range cas {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return fmt.Errorf("realm add: -ca: %w", err)
-		}
-		pems[i] = string(b)
-	}
-	if *dynamic {
-		in.Discovery = &hotspots.DiscoveryInput{CA: pems.nth(0, ""), Timeout: *timeout, Retries: *retries}
-	}
-	for i, s := range servers {
-		hs := hotspots.HomeServerInput{Address: s, Secret: secrets.nth(i, ""), AcctPort: *acctPort, Timeout: *timeout, Retries: *retries}
-		if *radsec {
-			hs.Transport, hs.CA, hs.ServerName = hotspots.TransportRadSec, pems.nth(i, ""), names.nth(i, "")
-		}
-		in.Servers = append(in.Servers, hs)
-	}
+	in.Name, in.Org = name, org
 	rl, err := e.Registry.AddRealm(in)
 	if err != nil {
 		return err
 	}
 	audit(e, "realm.create", rl.Name, rl.Org, fmt.Sprintf("servers=%d", len(rl.Servers)))
 	return e.result(realmView(rl), "added realm %s (%s) of %s: %s\n", rl.Name, rl.Kind, rl.Org, realmWhere(rl))
+}
+
+// cmdRealmUpdate replaces a realm in place: what is given is the whole
+// realm, as for realm add; a UDP server without -secret keeps its own.
+func cmdRealmUpdate(_ context.Context, e *Env, args []string) error {
+	fs := flags(e, "realm update")
+	name := fs.String("realm", "", "the realm to edit")
+	rename := fs.String("name", "", "its new match (operator.example, *.example.edu, ~REGEX or DEFAULT); default: as it is")
+	rf := addRealmFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" {
+		fmt.Fprintln(e.Stderr, "usage: wifihk realm update -data DIR -realm REALM [-name NEW] (the realm as for realm add)")
+		return errUsage
+	}
+	in, err := rf.input(e, "realm update", false)
+	if err != nil {
+		return err
+	}
+	in.Name = cmp.Or(*rename, *name)
+	rl, err := e.Registry.UpdateRealm("", *name, in)
+	if err != nil {
+		return err
+	}
+	audit(e, "realm.update", rl.Name, rl.Org, fmt.Sprintf("was=%s servers=%d", *name, len(rl.Servers)))
+	return e.result(realmView(rl), "updated realm %s (%s) of %s: %s\n", rl.Name, rl.Kind, rl.Org, realmWhere(rl))
+}
+
+// realmFlags describe a realm's home servers and flags, for realm add
+// and realm update.
+type realmFlags struct {
+	servers, secrets, cas, names       listFlag
+	acctPort, retries                  *int
+	timeout                            *time.Duration
+	radsec, dynamic, local, fwd, strip *bool
+}
+
+func addRealmFlags(fs *flag.FlagSet) *realmFlags {
+	f := &realmFlags{}
+	fs.Var(&f.servers, "server", "home server IP:PORT or HOST:PORT (authentication port; with -radsec IP or HOST[:PORT], port 2083 by default; a HOST is looked up when used, through radius.proxy.dns), repeated in failover order")
+	fs.Var(&f.secrets, "secret", "home server shared secret: once for all, or once per -server (not with -radsec; realm update: a server left without keeps its own)")
+	f.acctPort = fs.Int("acct-port", 0, "home servers' accounting port (default: authentication port + 1; none with -radsec)")
+	f.timeout = fs.Duration("timeout", 3*time.Second, "wait per try for a home server's answer")
+	f.retries = fs.Int("retries", 1, "resends to a home server before the next is tried (RadSec: the wait is timeout × (1+retries), nothing resent)")
+	f.radsec = fs.Bool("radsec", false, "the home servers speak RadSec (RADIUS over TLS, RFC 6614)")
+	fs.Var(&f.cas, "ca", "with -radsec: PEM file of the CAs that sign the servers' certificates, once for all or once per -server (default: radius.proxy.radsec.ca)")
+	fs.Var(&f.names, "server-name", "with -radsec: the name the server's certificate must carry, once for all or once per -server (default: its IP address)")
+	f.dynamic = fs.Bool("dynamic", false, "find the realm's RadSec servers in the DNS (RFC 7585 NAPTR, SRV, A/AAAA) for each visitor's realm, instead of -server; with -ca once (default: radius.proxy.radsec.ca), -timeout and -retries")
+	f.local = fs.Bool("local", false, "the brand's own realm: authenticate its visitors here")
+	f.fwd = fs.Bool("forward-accounting", false, "also forward accounting to the home servers")
+	f.strip = fs.Bool("nostrip", false, "send User-Name with its realm (by default the realm is stripped, as FreeRADIUS does; EAP keeps it)")
+	return f
+}
+
+// input checks the flags' combinations and reads the CA files; with
+// needSecret a UDP server must be given its secret.
+func (f *realmFlags) input(e *Env, cmd string, needSecret bool) (hotspots.RealmInput, error) {
+	in := hotspots.RealmInput{Local: *f.local, ForwardAcct: *f.fwd, NoStrip: *f.strip}
+	for _, l := range []struct {
+		flag string
+		vals listFlag
+		need bool
+	}{{"-secret", f.secrets, needSecret && !*f.radsec && len(f.servers) > 0}, {"-ca", f.cas, false}, {"-server-name", f.names, false}} {
+		if n := len(l.vals); n > 1 && n != len(f.servers) || n == 0 && l.need {
+			fmt.Fprintf(e.Stderr, "%s: give %s once, or once per -server\n", cmd, l.flag)
+			return in, errUsage
+		}
+	}
+	if *f.dynamic && (len(f.servers)+len(f.names)+len(f.secrets) > 0 || len(f.cas) > 1 || *f.radsec) {
+		fmt.Fprintf(e.Stderr, "%s: -dynamic finds the servers in the DNS: give no -server, -secret, -server-name or -radsec, and -ca at most once\n", cmd)
+		return in, errUsage
+	}
+	if !*f.radsec && !*f.dynamic && len(f.cas)+len(f.names) > 0 {
+		fmt.Fprintf(e.Stderr, "%s: -ca and -server-name go with -radsec\n", cmd)
+		return in, errUsage
+	}
+	pems := make(listFlag, len(f.cas))
+	for i, file := range f.cas {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return in, fmt.Errorf("%s: -ca: %w", cmd, err)
+		}
+		pems[i] = string(b)
+	}
+	if *f.dynamic {
+		in.Discovery = &hotspots.DiscoveryInput{CA: pems.nth(0, ""), Timeout: *f.timeout, Retries: *f.retries}
+	}
+	for i, s := range f.servers {
+		hs := hotspots.HomeServerInput{Address: s, Secret: f.secrets.nth(i, ""), AcctPort: *f.acctPort, Timeout: *f.timeout, Retries: *f.retries}
+		if *f.radsec {
+			hs.Transport, hs.CA, hs.ServerName = hotspots.TransportRadSec, pems.nth(i, ""), f.names.nth(i, "")
+		}
+		in.Servers = append(in.Servers, hs)
+	}
+	return in, nil
 }
 
 // nth is the value for the i-th -server: the only one, the i-th, or def.

@@ -136,3 +136,44 @@ func mustRunIn(t *testing.T, dir string) func(args ...string) string {
 		return out
 	}
 }
+
+// realm update edits a realm in place: renamed, servers reordered, a
+// server without -secret keeping its own, flags set; a new server
+// without a secret, and an unknown realm, are refused; it is audited.
+func TestRealmUpdate(t *testing.T) {
+	dir := t.TempDir()
+	must := mustRunIn(t, dir)
+	must("org", "add", "-code", "uni", "-name", "University")
+	must("realm", "add", "-realm", "uni.example", "-org", "uni", "-server", "192.0.2.1:1812", "-secret", "first-secret",
+		"-server", "192.0.2.2:1812", "-secret", "second-secret")
+	out := must("realm", "update", "-realm", "uni.example", "-name", "*.uni.example", "-server", "192.0.2.2:1812", "-server", "192.0.2.1:1812",
+		"-nostrip", "-forward-accounting", "-timeout", "2s", "-json")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	servers, _ := got["servers"].([]any)
+	if got["name"] != "*.uni.example" || got["org"] != "uni" || got["nostrip"] != true || got["forward_accounting"] != true || len(servers) != 2 ||
+		servers[0].(map[string]any)["address"] != "192.0.2.2:1812" || servers[0].(map[string]any)["timeout_ms"] != float64(2000) {
+		t.Fatalf("realm update: %s", out)
+	}
+	if strings.Contains(out, "secret") {
+		t.Fatalf("a secret was printed:\n%s", out)
+	}
+	if list := must("realm", "list"); strings.Contains(list, "uni.example\t") || !strings.Contains(list, "*.uni.example") {
+		t.Fatalf("realm list after the rename:\n%s", list)
+	}
+	for _, c := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"-realm", "*.uni.example", "-server", "192.0.2.3:1812"}, "servers[0].secret"},
+		{[]string{"-realm", "nowhere.example", "-local"}, "not found"},
+		{[]string{"-server", "192.0.2.3:1812"}, "usage"},
+	} {
+		code, _, errOut := run(t, append([]string{"realm", "update", "-data", dir}, c.args...)...)
+		if code == 0 || !strings.Contains(errOut, c.err) {
+			t.Errorf("%v: exit %d %q, want %q", c.args, code, errOut, c.err)
+		}
+	}
+}

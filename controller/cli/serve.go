@@ -78,7 +78,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		printDemoSetup(stderr, sum)
 	}
 	base := Env{DataDir: cfg.DataDir, DB: app.DB, Sealer: app.Sealer, Registry: app.Registry, Sessions: app.Sessions,
-		Telemetry: app.Telemetry}
+		Telemetry: app.Telemetry, CoA: app.CoAStream()}
 	stopControl, err := ServeControl(ctx, base, log)
 	if err != nil {
 		app.DB.Close()

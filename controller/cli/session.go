@@ -60,7 +60,7 @@ func cmdSessionDisconnect(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := radius.Disconnecter{NAS: e.Registry, Client: radius.CoAClient{Timeout: *timeout}}
+	d := radius.Disconnecter{NAS: e.Registry, Client: radius.CoAClient{Timeout: *timeout, Stream: e.CoA}}
 	res, err := d.Disconnect(ctx, s)
 	if err != nil {
 		return err

@@ -30,8 +30,10 @@ var ErrNoClientCert = errors.New("radsec: home server: the proxy has no client c
 
 // Dial returns the transport to s. A RadSec client checks the server's
 // certificate against s.CA (else d.CAs) and s.ServerName (else its IP
-// address; a server discovered in the DNS may name its realm instead), and waits s.Timeout × (1 + s.Retries) for an answer, as long
-// as UDP's tries take: TCP delivers, so nothing is sent twice.
+// address; a server discovered in the DNS must name its realm as
+// NAIRealm instead, RFC 7585 §2.2), and waits s.Timeout × (1 + s.Retries)
+// for an answer, as long as UDP's tries take: TCP delivers, so nothing is
+// sent twice.
 func (d *HomeDialer) Dial(s hotspots.RouteServer) (radius.Exchanger, error) {
 	if s.Transport != hotspots.TransportRadSec {
 		return radius.DialHomeUDP(s)

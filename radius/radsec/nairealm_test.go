@@ -87,8 +87,9 @@ func FuzzNAIRealms(f *testing.F) {
 
 // A server discovered in the DNS for a realm (RouteServer.NAIRealm set)
 // is accepted when its certificate, signed by the CA given, names the
-// realm as NAIRealm or else its SRV target as a DNS name; refused when
-// it names neither, or when another CA signed it.
+// realm as NAIRealm (RFC 7585 §2.2); refused when it names only its SRV
+// target (learnt from unverified DNS), another realm, or when another
+// CA signed it.
 func TestHomeDialerDiscovered(t *testing.T) {
 	fed := radsectest.NewCA(t, "Fed CA")
 	for _, c := range []struct {
@@ -100,8 +101,9 @@ func TestHomeDialerDiscovered(t *testing.T) {
 	}{
 		{"realm as NAIRealm", fed.ServerForRealms("r1", []string{"operator.test"}, "elsewhere.test"), "radsec1.operator.test", true, ""},
 		{"wildcard NAIRealm", fed.ServerForRealms("r2", []string{"*.test"}, "elsewhere.test"), "radsec1.operator.test", true, ""},
-		{"SRV target", fed.Server("r3", "radsec1.operator.test"), "radsec1.operator.test", true, ""},
-		{"neither", fed.ServerForRealms("r4", []string{"other.test"}, "elsewhere.test"), "radsec1.operator.test", false, "names neither the realm"},
+		{"SRV target only", fed.Server("r3", "radsec1.operator.test"), "radsec1.operator.test", false, "does not name the realm"},
+		{"SRV target and another realm", fed.ServerForRealms("r3b", []string{"other.test"}, "radsec1.operator.test"), "radsec1.operator.test", false, "does not name the realm"},
+		{"another realm", fed.ServerForRealms("r4", []string{"other.test"}, "elsewhere.test"), "radsec1.operator.test", false, "does not name the realm"},
 		{"another CA", radsectest.NewCA(t, "Rogue CA").ServerForRealms("r5", []string{"operator.test"}, "radsec1.operator.test"), "radsec1.operator.test", false, "unknown authority"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -57,16 +57,19 @@ type ServerConfig struct {
 
 // Server serves RadSec connections.
 type Server struct {
-	cfg    ServerConfig
-	tls    *tls.Config
-	log    *slog.Logger
-	met    *Metrics
-	conns  atomic.Int64
-	mu     sync.Mutex
-	ln     net.Listener
-	open   map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	cfg   ServerConfig
+	tls   *tls.Config
+	log   *slog.Logger
+	met   *Metrics
+	conns atomic.Int64
+	mu    sync.Mutex
+	ln    net.Listener
+	open  map[net.Conn]struct{}
+	// nasConns are the NAS's open connections by NAS ID, for the
+	// Disconnect- and CoA-Requests we send them (dynauth.go).
+	nasConns map[string]*nasConn
+	closed   bool
+	wg       sync.WaitGroup
 }
 
 // NewServer checks cfg and returns a server that is not yet serving.
@@ -100,7 +103,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	t.ClientAuth = tls.RequireAndVerifyClientCert
 	t.MinVersion = max(t.MinVersion, tls.VersionTLS12)
 	return &Server{cfg: cfg, tls: t, log: cfg.Log.With("component", "radsec"), met: cfg.Metrics,
-		open: map[net.Conn]struct{}{}}, nil
+		open: map[net.Conn]struct{}{}, nasConns: map[string]*nasConn{}}, nil
 }
 
 // Serve accepts connections on ln until Shutdown or an accept error.
@@ -226,7 +229,9 @@ func (s *Server) readLoop(c *tls.Conn, nas hotspots.NAS, src netip.AddrPort) str
 		wdone    = make(chan struct{})
 	)
 	go func() { defer close(wdone); s.writeLoop(c, replies, &failed) }()
-	defer func() { inflight.Wait(); close(replies); <-wdone }()
+	nc := &nasConn{src: src, out: replies, waiting: map[byte]chan []byte{}}
+	s.attach(nas.ID, nc)
+	defer func() { s.detach(nas.ID, nc); inflight.Wait(); close(replies); <-wdone }()
 	buf := make([]byte, maxLen)
 	for {
 		c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
@@ -236,6 +241,10 @@ func (s *Server) readLoop(c *tls.Conn, nas hotspots.NAS, src netip.AddrPort) str
 				c.Close() // a half-closed client still gets its answers
 			}
 			return s.endReason(err, nas, src, &failed)
+		}
+		if isDynAuthAnswer(b[0]) {
+			nc.deliver(b)
+			continue
 		}
 		srv := s.cfg.Auth
 		if layeh.Code(b[0]) == layeh.CodeAccountingRequest {

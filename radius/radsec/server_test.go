@@ -62,6 +62,7 @@ type rig struct {
 	nasCert radsectest.Issued
 	srvCert radsectest.Issued
 	logs    *syncBuffer
+	nasID   string // the registry's ID of nas-1, whose certificate is nasCert
 }
 
 type syncBuffer struct {
@@ -91,10 +92,12 @@ func newRig(t testing.TB, tune func(*ServerConfig)) *rig {
 	r := &rig{t: t, ca: radsectest.NewCA(t, "NAS CA"), handler: &testHandler{}, prom: prometheus.NewRegistry(), logs: &syncBuffer{}}
 	r.nasCert = r.ca.Client("nas-1", "nas-1.example.net")
 	r.srvCert = r.ca.Server("radsec.example.net", "radsec.example.net", "127.0.0.1")
-	if _, err := reg.AddNAS(hotspots.NASInput{Name: "nas-1", IP: "192.0.2.1", Secret: "udp-secret",
-		Cert: hotspots.CertIdentity{Issuer: "NAS CA", Subject: "nas-1", SAN: "nas-1.example.net"}}); err != nil {
+	nas1, err := reg.AddNAS(hotspots.NASInput{Name: "nas-1", IP: "192.0.2.1", Secret: "udp-secret",
+		Cert: hotspots.CertIdentity{Issuer: "NAS CA", Subject: "nas-1", SAN: "nas-1.example.net"}})
+	if err != nil {
 		t.Fatal(err)
 	}
+	r.nasID = nas1.ID
 	met := radius.NewMetrics(r.prom)
 	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	auth, err := radius.NewServer(radius.ServerConfig{Port: radius.AuthPort, NAS: reg, Handler: r.handler, Metrics: met, Log: log})

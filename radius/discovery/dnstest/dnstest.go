@@ -24,6 +24,8 @@ type Server struct {
 	Addr string // 127.0.0.1:PORT
 	log  string
 	t    testing.TB
+	ttl  int
+	stop func() // ends the running dnsmasq
 }
 
 // Need skips the test when dnsmasq is missing, or fails it when
@@ -58,35 +60,53 @@ func Host(name, ip string) string { return fmt.Sprintf("--host-record=%s,%s", na
 func Start(t testing.TB, ttl int, records ...string) *Server {
 	t.Helper()
 	Need(t)
-	dir := t.TempDir()
-	s := &Server{log: filepath.Join(dir, "queries.log"), t: t}
+	s := &Server{log: filepath.Join(t.TempDir(), "queries.log"), t: t, ttl: ttl}
 	var lastErr error
 	for range 5 { // a free port can be taken between probe and start
-		port := freePort(t)
-		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		args := []string{"--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces",
-			"--listen-address=127.0.0.1", "--port=" + strconv.Itoa(port), "--pid-file=", "--local=/test/",
-			"--log-queries", "--log-facility=" + s.log, "--local-ttl=" + strconv.Itoa(ttl), "--conf-file=/dev/null"}
-		if u, err := user.Current(); err == nil {
-			args = append(args, "--user="+u.Username)
-		}
-		cmd := exec.Command("dnsmasq", append(args, records...)...)
-		out := &strings.Builder{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		if lastErr = s.ready(exited); lastErr == nil {
-			t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+		if lastErr = s.run(records); lastErr == nil {
+			t.Cleanup(func() { s.stop() })
 			return s
 		}
-		cmd.Process.Kill()
-		<-exited
-		lastErr = fmt.Errorf("%w: %s", lastErr, out)
 	}
 	t.Fatalf("dnsmasq did not start: %v", lastErr)
+	return nil
+}
+
+// Replace restarts dnsmasq on the same address with records in place of
+// the zone it had, as an operator's zone change would; answers cached
+// elsewhere keep their TTL.
+func (s *Server) Replace(records ...string) {
+	s.t.Helper()
+	s.stop()
+	if err := s.run(records); err != nil {
+		s.t.Fatalf("dnsmasq did not start again on %s: %v", s.Addr, err)
+	}
+}
+
+// run starts dnsmasq on s.Addr and waits until it answers.
+func (s *Server) run(records []string) error {
+	_, port, _ := net.SplitHostPort(s.Addr)
+	args := []string{"--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces",
+		"--listen-address=127.0.0.1", "--port=" + port, "--pid-file=", "--local=/test/",
+		"--log-queries", "--log-facility=" + s.log, "--local-ttl=" + strconv.Itoa(s.ttl), "--conf-file=/dev/null"}
+	if u, err := user.Current(); err == nil {
+		args = append(args, "--user="+u.Username)
+	}
+	cmd := exec.Command("dnsmasq", append(args, records...)...)
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	if err := s.ready(exited); err != nil {
+		cmd.Process.Kill()
+		<-exited
+		return fmt.Errorf("%w: %s", err, out)
+	}
+	s.stop = func() { cmd.Process.Kill(); <-exited }
 	return nil
 }
 
