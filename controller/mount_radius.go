@@ -44,6 +44,9 @@ func (a *App) mountRADIUS() error {
 		return err
 	}
 	a.auth = auth
+	if e := auth.EAP(); e != nil { // resumable sessions still queued reach the store before it closes
+		a.onClose(func() error { e.Flush(); return nil })
+	}
 	pc := a.Config.RADIUS.Proxy
 	dialer, err := a.homeDialer()
 	if err != nil {

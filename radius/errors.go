@@ -26,4 +26,8 @@ var (
 	ErrServerClosed = errors.New("radius: server closed")
 	// ErrNoReply means a NAS did not answer a Disconnect or CoA request.
 	ErrNoReply = errors.New("radius: no reply from NAS")
+	// errResumedOther refuses a resumed EAP session whose account was
+	// deleted and made again, or moved to another organisation, since it
+	// was accepted.
+	errResumedOther = errors.New("radius: the resumed session was accepted for another account of that name")
 )

@@ -24,9 +24,9 @@ func (s *Server) runMethod(c *conv, p *pipe) {
 	cs := tc.ConnectionState()
 	o.TLSVersion = cs.Version
 	if o.MSK, o.Err = tunnelKeys(cs, c.method); o.Err == nil {
-		resumed := cs.DidResume && c.resumedUser != ""
-		if resumed {
-			o.User, o.Resumed, o.Checked = c.resumedUser, true, true
+		if r := c.resumed; cs.DidResume && r != nil {
+			o.User, o.Org, o.AccountCreated = r.User, r.Org, r.AccountCreated
+			o.Resumed, o.Checked = true, true
 		}
 		switch c.method {
 		case TypePEAP:
@@ -190,8 +190,8 @@ func (s *Server) tlsFor(c *conv) *tls.Config {
 			return nil, err
 		}
 		for _, e := range ss.Extra {
-			if user, ok := s.resume.lookup(e, s.cfg.Now()); ok {
-				c.resumedUser = user
+			if rec, ok := s.resumable(e, c.method); ok {
+				c.resumed = &rec
 				return ss, nil
 			}
 		}
@@ -199,6 +199,3 @@ func (s *Server) tlsFor(c *conv) *tls.Config {
 	}
 	return tc
 }
-
-// ticketTag prefixes this server's entry in a ticket's Extra.
-const ticketTag = "wifihk-eap1:"
