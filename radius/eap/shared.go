@@ -11,10 +11,11 @@ import (
 
 // sharer writes accepted sessions to the store the nodes share, in the
 // background: an EAP-Success never waits for a commit. One goroutine runs
-// while there is something to write and takes everything queued meanwhile
-// in one transaction, so the busier the node, the larger each commit (an
-// idle node waits for no timer). The queue is capped; what does not fit
-// resumes on this node only.
+// while there is something to write and takes everything queued in one
+// transaction, at most one every shareEvery: an idle node writes a
+// session at once, a busy one in larger commits, and the commits (each an
+// fsync on bbolt) stay few beside accounting's. The queue is capped; what
+// does not fit resumes on this node only.
 type sharer struct {
 	store ResumptionStore
 	log   *slog.Logger
@@ -55,21 +56,36 @@ func (w *sharer) add(rec visitors.Resumption) {
 	}
 }
 
+// shareEvery spaces the shared store's commits, as accounting's applier
+// does bbolt's: at most 20 a second from each node.
+const shareEvery = 50 * time.Millisecond
+
 // run writes the queue until it is empty.
 func (w *sharer) run() {
 	for {
 		w.mu.Lock()
 		batch := w.queue
 		w.queue = nil
-		if len(batch) == 0 {
-			w.running = false
-			w.idle.Broadcast()
-			w.mu.Unlock()
+		w.mu.Unlock()
+		start := time.Now()
+		w.wrote(len(batch), w.store.SaveResumptions(batch))
+		if w.stopIfEmpty() {
 			return
 		}
-		w.mu.Unlock()
-		w.wrote(len(batch), w.store.SaveResumptions(batch))
+		time.Sleep(shareEvery - time.Since(start))
 	}
+}
+
+// stopIfEmpty ends the writer when nothing more was queued.
+func (w *sharer) stopIfEmpty() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.queue) > 0 {
+		return false
+	}
+	w.running = false
+	w.idle.Broadcast()
+	return true
 }
 
 func (w *sharer) wrote(n int, err error) {
