@@ -19,8 +19,9 @@ import (
 // Imported CAs: an organisation that has its own PKI (a school's Active
 // Directory CA, a company's) brings its CA certificate, never its key,
 // with a rule naming the field of a client certificate that names the
-// account. A certificate the CA signed directly authenticates only an
-// existing account of that organisation; the CA cannot vouch for anyone
+// account. A certificate the CA signed, directly or through an
+// intermediate the device sends, authenticates only an existing account
+// of that organisation; the CA cannot vouch for anyone
 // else, nor make accounts: an organisation imports or adds its accounts
 // (`user add -org`, the console's account import) and so keeps the
 // per-person disabling, Simultaneous-Use and accounting that an account
