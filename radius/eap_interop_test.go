@@ -29,6 +29,8 @@ import (
 //	PEAP/MSCHAPv2  TestInteropEapolPEAPMSCHAPv2
 //	EAP-TLS        TestInteropEapolTLS (eap_tls_interop_test.go)
 //	               TestInteropEapolTLSImportedCA (an organisation's own CA and CRL)
+//	               TestInteropEapolTLSImportedCAIntermediate (through its intermediate)
+//	resumed on another node  TestInteropEapolResumesOnAnotherNode (eap_nodes_test.go)
 
 func needEapolTest(t *testing.T) string {
 	t.Helper()

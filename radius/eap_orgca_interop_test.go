@@ -32,13 +32,7 @@ func TestInteropEapolTLSImportedCA(t *testing.T) {
 	dir := t.TempDir()
 	device := func(name, upn string) string {
 		cert, key := school.Issue(t, orgpkitest.Names{CN: name, UPN: upn}).Files(t, dir, name)
-		return fmt.Sprintf(`	key_mgmt=WPA-EAP
-	eap=TLS
-	identity="anonymous@school.edu.hk"
-	client_cert=%q
-	private_key=%q
-	ca_cert=%q
-	domain_match="radius.wifi.hk"`, cert, key, h.pki.CA)
+		return schoolTLSNetwork(cert, key, h.pki.CA)
 	}
 	amy := device("amy-laptop", "amy@school.edu.hk")
 	lost := school.Issue(t, orgpkitest.Names{CN: "amy-phone", UPN: "amy@school.edu.hk"})
@@ -105,15 +99,7 @@ func TestInteropEapolTLSImportedCAIntermediate(t *testing.T) {
 	if err := os.WriteFile(chain, append(append([]byte{}, leaf.CertPEM...), devices.PEM...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	network := func(cert string) string {
-		return fmt.Sprintf(`	key_mgmt=WPA-EAP
-	eap=TLS
-	identity="anonymous@school.edu.hk"
-	client_cert=%q
-	private_key=%q
-	ca_cert=%q
-	domain_match="radius.wifi.hk"`, cert, key, h.pki.CA)
-	}
+	network := func(cert string) string { return schoolTLSNetwork(cert, key, h.pki.CA) }
 	t.Run("with the intermediate", func(t *testing.T) {
 		out, ok := h.eapolTest(t, network(chain))
 		if !ok || !strings.Contains(out, "MPPE keys OK: 1  mismatch: 0") || !strings.Contains(out, "Value: 'amy'") {
@@ -125,4 +111,17 @@ func TestInteropEapolTLSImportedCAIntermediate(t *testing.T) {
 			t.Fatalf("want an Access-Reject:\n%s", tail(out, 60))
 		}
 	})
+}
+
+// schoolTLSNetwork is eapol_test's network block for a school device's
+// EAP-TLS: its certificate file (with any intermediates after it), its
+// key, and wifihk's CA to check the server by.
+func schoolTLSNetwork(cert, key, ca string) string {
+	return fmt.Sprintf(`	key_mgmt=WPA-EAP
+	eap=TLS
+	identity="anonymous@school.edu.hk"
+	client_cert=%q
+	private_key=%q
+	ca_cert=%q
+	domain_match="radius.wifi.hk"`, cert, key, ca)
 }
