@@ -37,8 +37,9 @@ func BenchmarkTTLSPAP(b *testing.B) {
 // BenchmarkTTLSPAPShared is BenchmarkTTLSPAP with the nodes' shared store
 // (a bbolt file; PostgreSQL with WIFIHK_TEST_STORE=postgres): a full
 // handshake also queues its ticket's record for the background writer,
-// a resumed one on its own node reads only memory, and one on another
-// node reads the store first (its memory emptied before each).
+// a resumed one on its own node reads only memory (and writes nothing:
+// its ticket carries the tag it resumed), and one on another node reads
+// the store first (its memory emptied before each).
 func BenchmarkTTLSPAPShared(b *testing.B) {
 	for _, tc := range []struct {
 		name  string
@@ -76,7 +77,7 @@ func BenchmarkTTLSPAPShared(b *testing.B) {
 			}
 			b.StopTimer()
 			node.Flush()
-			if st := node.Stats().Shared; st.Failed+st.Dropped != 0 || st.Saved < uint64(b.N) || tc.other && st.Loaded < uint64(b.N) {
+			if st := node.Stats().Shared; st.Failed+st.Dropped != 0 || tc.name == "full-1.2" && st.Saved < uint64(b.N) || tc.other && st.Loaded < uint64(b.N) {
 				b.Fatalf("shared stats %+v after %d runs", st, b.N)
 			}
 		})

@@ -30,9 +30,10 @@ type conv struct {
 	pipe *pipe         // nil until the ClientHello
 	stop chan struct{} // closed when dropped
 	// written by the method goroutine, read after its step arrives:
-	resumed  *visitors.Resumption // the accepted session a ticket resumes
-	resumeAs [][]byte
-	certUser string // EAP-TLS: the account the client certificate maps to
+	resumed    *visitors.Resumption // the accepted session a ticket resumes
+	resumedTag []byte               // and the tag that named it
+	resumeAs   [][]byte
+	certUser   string // EAP-TLS: the account the client certificate maps to
 }
 
 func newConv(outer string, id byte) *conv {

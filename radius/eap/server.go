@@ -33,7 +33,8 @@ type Config struct {
 	// (with headers, under a 1,020-byte EAPOL MTU).
 	FragmentSize int
 	// ResumeFor is how long an authenticated TLS session may be resumed
-	// without inner authentication. Default 1h; negative disables it.
+	// without inner authentication, counted from that authentication
+	// however often it is resumed. Default 1h; negative disables it.
 	ResumeFor time.Duration
 	// MaxResumable caps the sessions remembered in this node's memory,
 	// and those waiting to be written to Resumptions. Default 100,000.

@@ -169,10 +169,17 @@ func (s *Server) innerMSCHAPv2(tc *tls.Conn, cs tls.ConnectionState, in inner) (
 
 // tlsFor is the TLS configuration for one conversation: the server's,
 // with tickets that carry a random tag, so that once the inner identity is
-// accepted a resumed session can be tied back to it.
+// accepted a resumed session can be tied back to it. A resumed session's
+// new tickets carry the tag it resumed: they resume the same accepted
+// session, which ends ResumeFor after its inner authentication, and
+// nothing new is written to the store.
 func (s *Server) tlsFor(c *conv) *tls.Config {
 	tc := s.tls.Clone()
 	tc.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+		if c.resumedTag != nil {
+			ss.Extra = append(ss.Extra, c.resumedTag)
+			return s.tls.EncryptTicket(cs, ss)
+		}
 		tag := make([]byte, len(ticketTag)+16)
 		copy(tag, ticketTag)
 		rand.Read(tag[len(ticketTag):])
@@ -191,7 +198,7 @@ func (s *Server) tlsFor(c *conv) *tls.Config {
 		}
 		for _, e := range ss.Extra {
 			if rec, ok := s.resumable(e, c.method); ok {
-				c.resumed = &rec
+				c.resumed, c.resumedTag = &rec, bytes.Clone(e)
 				return ss, nil
 			}
 		}
