@@ -63,13 +63,20 @@ func TestDemoEAPTTLS(t *testing.T) {
 		return m, rfc2865.State_Get(reply), err
 	}
 	peer := &eap.Peer{Outer: "anonymous@wifi.hk", User: "demo", Password: "demo1234",
-		TLS: &tls.Config{RootCAs: roots, ServerName: pki.ServerName}}
+		TLS: &tls.Config{RootCAs: roots, ServerName: pki.ServerName, ClientSessionCache: tls.NewLRUClientSessionCache(1)}}
 	if _, err := peer.Run(exchange); err != nil {
 		t.Fatal(err)
 	}
 	if last.Code != lr.CodeAccessAccept || rfc2865.UserName_GetString(last) != "demo" {
 		t.Fatalf("got %v for %q", last.Code, rfc2865.UserName_GetString(last))
 	}
+	// The session's ticket is shared with the other nodes through the store.
+	saved := `wifihk_radius_eap_resumptions_shared_total{result="saved"} `
+	waitFor(t, "the resumable session written to the store", func() bool {
+		_, body := get(t, http.DefaultClient, "http://"+a.HTTPAddr.String()+"/metrics")
+		i := strings.Index(body, saved)
+		return i >= 0 && body[i+len(saved)] != '0'
+	})
 	// The portal's onboarding hands out the same CA and server name.
 	res, err := http.Get("http://" + a.HTTPAddr.String() + "/portal/secure/wifihk.mobileconfig")
 	if err != nil {

@@ -14,7 +14,9 @@ import (
 )
 
 // eapConfig configures the 802.1X EAP server when a certificate is configured
-// (nil otherwise: EAP requests are rejected).
+// (nil otherwise: EAP requests are rejected). The nodes of a cluster share
+// its ticket keys (from master.key) and its resumable sessions (in the
+// store), so that a ticket from one node resumes on any.
 func (a *App) eapConfig() (*eap.Config, error) {
 	c := a.Config.RADIUS.EAP
 	if c.Cert == "" {
@@ -26,8 +28,9 @@ func (a *App) eapConfig() (*eap.Config, error) {
 	}
 	var ticketKey [32]byte
 	copy(ticketKey[:], a.Sealer.Key("eap session tickets"))
+	vis := visitors.New(a.DB, a.Sealer)
 	return &eap.Config{Certificate: cert, TicketKeys: [][32]byte{ticketKey}, Timeout: c.Timeout,
-		ClientCert: visitors.New(a.DB, a.Sealer).VerifyClientCert}, nil
+		ClientCert: vis.VerifyClientCert, Resumptions: vis}, nil
 }
 
 // DemoEAP makes a demo CA and EAP server certificate in the data dir

@@ -10,6 +10,7 @@ import (
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/radius/eap"
 	"github.com/wifihk/wifihk/visitors"
 )
 
@@ -44,6 +45,10 @@ func (a *App) mountRADIUS() error {
 		return err
 	}
 	a.auth = auth
+	if e := auth.EAP(); e != nil { // resumable sessions still queued reach the store before it closes
+		a.onClose(func() error { e.Flush(); return nil })
+		a.Metrics.MustRegister(eapSharedMetrics(e)...)
+	}
 	pc := a.Config.RADIUS.Proxy
 	dialer, err := a.homeDialer()
 	if err != nil {
@@ -103,4 +108,27 @@ func (a *App) startRADIUS(srv *radius.Server, port radius.Port, addr string, bou
 		}()
 		return srv.Shutdown, nil
 	}
+}
+
+// eapSharedMetrics count the resumable 802.1X sessions this node shared
+// with the others through the store, and found there.
+func eapSharedMetrics(e *eap.Server) []prometheus.Collector {
+	var out []prometheus.Collector
+	for _, r := range []struct {
+		result string
+		count  func(eap.ShareStats) uint64
+	}{
+		{"saved", func(s eap.ShareStats) uint64 { return s.Saved }},
+		{"save_failed", func(s eap.ShareStats) uint64 { return s.Failed }},
+		{"dropped", func(s eap.ShareStats) uint64 { return s.Dropped }},
+		{"loaded", func(s eap.ShareStats) uint64 { return s.Loaded }},
+		{"load_failed", func(s eap.ShareStats) uint64 { return s.LoadFailed }},
+	} {
+		out = append(out, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "wifihk_radius_eap_resumptions_shared_total",
+			Help:        "Resumable 802.1X sessions written to the store the nodes share (saved, save_failed, dropped: the queue was full) and found there on a miss of this node's memory (loaded, load_failed).",
+			ConstLabels: prometheus.Labels{"result": r.result},
+		}, func() float64 { return float64(r.count(e.Stats().Shared)) }))
+	}
+	return out
 }

@@ -154,6 +154,7 @@ func (r *retention) purge(ctx context.Context) {
 		{"devices", cfg.Devices, r.vis.PurgeDevices},
 		{"signup_codes", cfg.SignupCodes, r.vis.PurgeCodes},
 		{"free_allowances", cfg.FreeAllowances, r.vis.PurgeAllowances},
+		{"eap_resumptions", 0, r.vis.PurgeResumptions}, // useless once expired
 	} {
 		if ctx.Err() != nil {
 			return

@@ -18,6 +18,7 @@ import (
 	"github.com/wifihk/wifihk/controller/controllertest"
 	"github.com/wifihk/wifihk/internal/datadir"
 	"github.com/wifihk/wifihk/portal"
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // acct sends one accounting packet from the demo NAS, delay old by its
@@ -86,6 +87,16 @@ func TestServedRetentionAndStaleSessions(t *testing.T) {
 	if len(got) != 1 || !strings.HasPrefix(got[0], "demo-localhost/old p:") {
 		t.Fatalf("archived %q", got)
 	}
+	// An 802.1X resumption record past its expiry goes at the next purge.
+	expired := visitors.Resumption{Tag: strings.Repeat("0a", 16), User: "demo", Method: "ttls", ExpiresAt: time.Now().Add(-time.Minute)}
+	if err := visitors.New(a.DB, a.Sealer).SaveResumptions([]visitors.Resumption{expired}); err != nil {
+		t.Fatal(err)
+	}
+	purged := `wifihk_retention_removed_total{kind="eap_resumptions"} 1`
+	waitFor(t, "the resumption purge", func() bool {
+		_, body := get(t, http.DefaultClient, "http://"+a.HTTPAddr.String()+"/metrics")
+		return strings.Contains(body, purged)
+	})
 	_, body := get(t, http.DefaultClient, "http://"+a.HTTPAddr.String()+"/metrics")
 	for _, w := range []string{
 		"wifihk_sessions_stale_closed_total 1",

@@ -99,6 +99,9 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	if cfg.EAP != nil {
 		ec := *cfg.EAP
 		ec.NTHash = a.ntHash
+		if ec.Log == nil {
+			ec.Log = cfg.Log
+		}
 		var err error
 		if a.eap, err = eap.New(ec); err != nil {
 			return nil, err

@@ -83,13 +83,18 @@ func (a *Authenticator) serveEAP(ctx context.Context, r *Request) (Response, err
 
 // eapAdmit checks the inner credentials (PAP against the same hash as the
 // portal; nothing more when MSCHAPv2 in the tunnel checked them, or for a
-// resumed session, whose identity was accepted before) and applies the
-// same admission rules as for PAP.
+// resumed session, whose identity was accepted before, on this node or
+// another, if the account of that name is still the one accepted) and
+// applies the same admission rules as for PAP.
 func (a *Authenticator) eapAdmit(ctx context.Context, r *Request, o *eap.Outcome) (grant, *rejection, error) {
 	cred, rej, err := a.usable(o.User)
 	if rej != nil || err != nil {
 		return grant{}, rej, err
 	}
+	if o.Resumed && (cred.Org != o.Org || !cred.Created.Equal(o.AccountCreated)) {
+		return grant{}, &rejection{rejectUnusable, errResumedOther}, nil
+	}
+	o.Org, o.AccountCreated = cred.Org, cred.Created // what a resumption of this session must find
 	if !o.Checked {
 		ok, err := a.checkPAP(ctx, cred, o.Password)
 		if err != nil {

@@ -29,6 +29,8 @@ import (
 //	PEAP/MSCHAPv2  TestInteropEapolPEAPMSCHAPv2
 //	EAP-TLS        TestInteropEapolTLS (eap_tls_interop_test.go)
 //	               TestInteropEapolTLSImportedCA (an organisation's own CA and CRL)
+//	               TestInteropEapolTLSImportedCAIntermediate (through its intermediate)
+//	resumed on another node  TestInteropEapolResumesOnAnotherNode (eap_nodes_test.go)
 
 func needEapolTest(t *testing.T) string {
 	t.Helper()
@@ -57,20 +59,33 @@ func newEAPHarness(t testing.TB, requireMA string, cfg eap.Config) *eapHarness {
 	if h.pki, err = eap.WriteDemoPKI(t.TempDir(), "radius.wifi.hk"); err != nil {
 		t.Fatal(err)
 	}
+	h.eap, h.addr = h.eapNode(cfg)
+	return h
+}
+
+// eapNode starts an auth listener that speaks EAP with cfg, over the
+// harness's store: another node of the cluster when called again (with
+// TicketKeys set, as master.key gives every node the same).
+func (h *eapHarness) eapNode(cfg eap.Config) (*eap.Server, *net.UDPAddr) {
+	t := h.t
+	var err error
 	if cfg.Certificate, err = tls.LoadX509KeyPair(h.pki.Cert, h.pki.Key); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.ClientCert == nil { // EAP-TLS with the harness's accounts' certificates
 		cfg.ClientCert = h.vis.VerifyClientCert
 	}
+	if cfg.Resumptions == nil {
+		cfg.Resumptions = h.vis
+	}
 	auth, err := NewAuthenticator(AuthConfig{Credentials: visitors.NewCachedReader(h.vis), Sessions: h.sess, Plans: h.reg,
 		DefaultPlan: hotspots.DefaultPlan(), Metrics: h.met, EAP: &cfg, CUIKey: testCUIKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.eap = auth.EAP()
-	_, h.addr = h.serve(AuthPort, auth)
-	return h
+	t.Cleanup(auth.EAP().Flush) // before the store closes
+	_, addr := h.serve(AuthPort, auth)
+	return auth.EAP(), addr
 }
 
 // eapolTest runs eapol_test with a network block and returns its output

@@ -2,6 +2,8 @@ package radius
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,13 +32,7 @@ func TestInteropEapolTLSImportedCA(t *testing.T) {
 	dir := t.TempDir()
 	device := func(name, upn string) string {
 		cert, key := school.Issue(t, orgpkitest.Names{CN: name, UPN: upn}).Files(t, dir, name)
-		return fmt.Sprintf(`	key_mgmt=WPA-EAP
-	eap=TLS
-	identity="anonymous@school.edu.hk"
-	client_cert=%q
-	private_key=%q
-	ca_cert=%q
-	domain_match="radius.wifi.hk"`, cert, key, h.pki.CA)
+		return schoolTLSNetwork(cert, key, h.pki.CA)
 	}
 	amy := device("amy-laptop", "amy@school.edu.hk")
 	lost := school.Issue(t, orgpkitest.Names{CN: "amy-phone", UPN: "amy@school.edu.hk"})
@@ -79,4 +75,53 @@ func TestInteropEapolTLSImportedCA(t *testing.T) {
 			t.Fatalf("a certificate the CRL does not list: want SUCCESS:\n%s", tail(out, 60))
 		}
 	})
+}
+
+// EAP-TLS with eapol_test and a device certificate from the devices CA
+// under a school's root, with only the root imported: accepted when the
+// client_cert file holds the intermediate after the leaf (wpa_supplicant
+// sends the chain), refused when it holds the leaf alone.
+func TestInteropEapolTLSImportedCAIntermediate(t *testing.T) {
+	needEapolTest(t)
+	h := newEAPHarness(t, "", eap.Config{})
+	if _, err := h.vis.AddAccount(visitors.AccountInput{Username: "amy", Password: "amy-pass-1", Org: "school"}); err != nil {
+		t.Fatal(err)
+	}
+	root := orgpkitest.New(t, "School Root CA")
+	devices := root.Intermediate(t, "School Devices CA")
+	if _, err := h.vis.ImportCA("school", root.PEM, orgpki.Rule{Field: orgpki.FieldUPN, Domain: "school.edu.hk", Strip: true}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	leaf := devices.Issue(t, orgpkitest.Names{CN: "amy-laptop", UPN: "amy@school.edu.hk"})
+	alone, key := leaf.Files(t, dir, "amy-laptop")
+	chain := filepath.Join(dir, "amy-laptop-chain.crt")
+	if err := os.WriteFile(chain, append(append([]byte{}, leaf.CertPEM...), devices.PEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	network := func(cert string) string { return schoolTLSNetwork(cert, key, h.pki.CA) }
+	t.Run("with the intermediate", func(t *testing.T) {
+		out, ok := h.eapolTest(t, network(chain))
+		if !ok || !strings.Contains(out, "MPPE keys OK: 1  mismatch: 0") || !strings.Contains(out, "Value: 'amy'") {
+			t.Fatalf("want SUCCESS for amy with MPPE keys OK:\n%s", tail(out, 80))
+		}
+	})
+	t.Run("the leaf alone", func(t *testing.T) {
+		if out, ok := h.eapolTest(t, network(alone)); ok || !strings.Contains(out, "Access-Reject") {
+			t.Fatalf("want an Access-Reject:\n%s", tail(out, 60))
+		}
+	})
+}
+
+// schoolTLSNetwork is eapol_test's network block for a school device's
+// EAP-TLS: its certificate file (with any intermediates after it), its
+// key, and wifihk's CA to check the server by.
+func schoolTLSNetwork(cert, key, ca string) string {
+	return fmt.Sprintf(`	key_mgmt=WPA-EAP
+	eap=TLS
+	identity="anonymous@school.edu.hk"
+	client_cert=%q
+	private_key=%q
+	ca_cert=%q
+	domain_match="radius.wifi.hk"`, cert, key, ca)
 }

@@ -29,4 +29,8 @@ var (
 	// ErrNoStream means a NAS has no RadSec connection open to us, so a
 	// Disconnect or CoA request goes over UDP instead.
 	ErrNoStream = errors.New("radius: the NAS has no open RadSec connection")
+	// errResumedOther refuses a resumed EAP session whose account was
+	// deleted and made again, or moved to another organisation, since it
+	// was accepted.
+	errResumedOther = errors.New("radius: the resumed session was accepted for another account of that name")
 )

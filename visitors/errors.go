@@ -23,4 +23,6 @@ var (
 	// ErrOtherOrganisation means a voucher printed by one organisation was
 	// presented at a venue of another, or at a NAS with no venue.
 	ErrOtherOrganisation = errors.New("visitors: voucher belongs to another organisation")
+	// ErrBadTag means an EAP resumption tag is not 32 hex digits.
+	ErrBadTag = errors.New("visitors: a resumption tag is 32 hex digits")
 )

@@ -19,8 +19,9 @@ import (
 // Imported CAs: an organisation that has its own PKI (a school's Active
 // Directory CA, a company's) brings its CA certificate, never its key,
 // with a rule naming the field of a client certificate that names the
-// account. A certificate the CA signed directly authenticates only an
-// existing account of that organisation; the CA cannot vouch for anyone
+// account. A certificate the CA signed, directly or through an
+// intermediate the device sends, authenticates only an existing account
+// of that organisation; the CA cannot vouch for anyone
 // else, nor make accounts: an organisation imports or adds its accounts
 // (`user add -org`, the console's account import) and so keeps the
 // per-person disabling, Simultaneous-Use and accounting that an account
@@ -195,12 +196,14 @@ func (s *Store) SetCRL(org, id string, data []byte) (ImportedCA, error) {
 	return rec, err
 }
 
-// verifyImported maps a client certificate signed directly by an
-// imported CA to the account its rule names, which must be an account
-// of that CA's organisation. It returns ErrCertUnknown when no imported
-// CA signed it.
+// verifyImported maps a client certificate issued by an imported CA, or
+// by an intermediate CA under one that the device sent in its chain, to
+// the account its rule names, which must be an account of that CA's
+// organisation. It returns ErrCertUnknown when no imported CA issued it.
+// A CA that signed the leaf itself decides alone: an organisation that
+// imports its intermediate (with that intermediate's CRL) as well as its
+// root cannot have a revoked leaf accepted through the root.
 func (s *Store) verifyImported(chain []*x509.Certificate) (string, error) {
-	leaf := chain[0]
 	var all []ImportedCA
 	err := s.db.View(func(tx *store.Tx) (err error) {
 		all, err = store.List(tx, store.ClientCerts, store.Query[ImportedCA]{Prefix: "import/"})
@@ -209,13 +212,28 @@ func (s *Store) verifyImported(chain []*x509.Certificate) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("visitors: %w", err)
 	}
+	user, err := s.verifyAmong(all, chain[:1], chain[:1])
+	if !errors.Is(err, ErrCertUnknown) || len(chain) == 1 {
+		return user, err
+	}
+	return s.verifyAmong(all, chain, chain[1:])
+}
+
+// verifyAmong tries the imported CAs that issued one of issuedBy, with
+// the chain's other certificates as intermediates: the first that
+// accepts the leaf names the account, else the first refusal is returned.
+func (s *Store) verifyAmong(all []ImportedCA, chain, issuedBy []*x509.Certificate) (string, error) {
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
 	firstErr := ErrCertUnknown
 	for _, rec := range all {
 		ca, err := s.parsedCA(rec)
-		if err != nil || !bytes.Equal(leaf.RawIssuer, ca.RawSubject) {
+		if err != nil || !issuedAny(ca, issuedBy) {
 			continue
 		}
-		user, err := s.verifyUnder(rec, ca, leaf)
+		user, err := s.verifyUnder(rec, ca, chain[0], inter)
 		if err == nil {
 			return user, nil
 		}
@@ -226,16 +244,34 @@ func (s *Store) verifyImported(chain []*x509.Certificate) (string, error) {
 	return "", firstErr
 }
 
-// verifyUnder checks leaf against one imported CA: signature, validity
-// and client-authentication use, its CRL, then the account.
-func (s *Store) verifyUnder(rec ImportedCA, ca, leaf *x509.Certificate) (string, error) {
+// issuedAny reports whether ca's name is the issuer of one of certs.
+func issuedAny(ca *x509.Certificate, certs []*x509.Certificate) bool {
+	for _, c := range certs {
+		if bytes.Equal(c.RawIssuer, ca.RawSubject) {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyUnder checks leaf against one imported CA, through inter:
+// signatures, validity and client-authentication use, the CA's CRL for
+// the certificate it issued in the chain (the leaf, or the intermediate
+// above it), then the account.
+func (s *Store) verifyUnder(rec ImportedCA, ca, leaf *x509.Certificate, inter *x509.CertPool) (string, error) {
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
 	now := s.now()
-	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+	chains, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	if err != nil {
 		return "", fmt.Errorf("visitors: client certificate under %s's CA %s: %w", rec.Org, rec.ShortID(), err)
 	}
-	if err := s.checkCRL(rec, leaf, now); err != nil {
+	for _, c := range chains { // each ends with ca; the first whose CA-issued certificate is not revoked
+		if err = s.checkCRL(rec, c[len(c)-2], now); err == nil {
+			break
+		}
+	}
+	if err != nil {
 		return "", err
 	}
 	user, err := rec.Identity.Account(leaf)
@@ -254,9 +290,10 @@ func (s *Store) verifyUnder(rec ImportedCA, ca, leaf *x509.Certificate) (string,
 	return user, nil
 }
 
-// checkCRL refuses leaf when rec's CRL lists it, and every certificate
-// of rec's CA while that CRL is stale (as OpenSSL's CRL check does).
-func (s *Store) checkCRL(rec ImportedCA, leaf *x509.Certificate, now time.Time) error {
+// checkCRL refuses cert, which rec's CA issued, when rec's CRL lists it,
+// and every certificate of rec's CA while that CRL is stale (as
+// OpenSSL's CRL check does).
+func (s *Store) checkCRL(rec ImportedCA, cert *x509.Certificate, now time.Time) error {
 	if rec.CRL == nil {
 		return nil
 	}
@@ -267,8 +304,8 @@ func (s *Store) checkCRL(rec ImportedCA, leaf *x509.Certificate, now time.Time) 
 	if err != nil {
 		return err
 	}
-	if _, ok := revoked[string(leaf.SerialNumber.Bytes())]; ok {
-		return fmt.Errorf("%w: serial %x, by the CRL of %s's CA %s", ErrCertRevoked, leaf.SerialNumber.Bytes(), rec.Org, rec.ShortID())
+	if _, ok := revoked[string(cert.SerialNumber.Bytes())]; ok {
+		return fmt.Errorf("%w: serial %x, by the CRL of %s's CA %s", ErrCertRevoked, cert.SerialNumber.Bytes(), rec.Org, rec.ShortID())
 	}
 	return nil
 }

@@ -188,3 +188,62 @@ func TestImportedCANamedLikeAnOrganisation(t *testing.T) {
 		t.Fatalf("after the import: %q, %v", user, err)
 	}
 }
+
+// A device certificate issued by an organisation's intermediate CA, with
+// only the root imported: accepted when the device sends the
+// intermediate in its chain, refused without it, when the root's CRL
+// revokes the intermediate, and when the intermediate is not the root's
+// (another key under the same name). An intermediate imported as well,
+// with its own CRL, decides alone for the certificates it signed.
+func TestImportedCAThroughAnIntermediate(t *testing.T) {
+	s := newTestStore(t)
+	if _, err := s.AddAccount(AccountInput{Username: "amy", Password: "amy-pass-1", Org: "school"}); err != nil {
+		t.Fatal(err)
+	}
+	root := orgpkitest.New(t, "School Root CA")
+	devices := root.Intermediate(t, "School Devices CA")
+	rule := orgpki.Rule{Field: orgpki.FieldUPN, Domain: "school.edu.hk", Strip: true}
+	ca, err := s.ImportCA("school", root.PEM, rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := orgpkitest.Names{CN: "amy", UPN: "amy@school.edu.hk"}
+	amy, amy2 := devices.Issue(t, names).Cert, devices.Issue(t, names).Cert
+	if _, err := s.VerifyClientCert([]*x509.Certificate{amy}); !errors.Is(err, ErrCertUnknown) {
+		t.Fatalf("without the intermediate: %v, want ErrCertUnknown", err)
+	}
+	if user, err := s.VerifyClientCert([]*x509.Certificate{amy, devices.Cert}); err != nil || user != "amy" {
+		t.Fatalf("with the intermediate: %q, %v", user, err)
+	}
+	if user, err := s.VerifyClientCert([]*x509.Certificate{amy, devices.Cert, root.Cert}); err != nil || user != "amy" {
+		t.Fatalf("with the intermediate and the root: %q, %v", user, err)
+	}
+	forged := orgpkitest.New(t, "School Devices CA") // same name, not signed by the root
+	forgedAmy := forged.Issue(t, names).Cert
+	if _, err := s.VerifyClientCert([]*x509.Certificate{forgedAmy, forged.Cert}); !errors.Is(err, ErrCertUnknown) {
+		t.Fatalf("an intermediate the root did not sign: %v, want ErrCertUnknown", err)
+	}
+	now := time.Now()
+	if _, err := s.SetCRL("school", ca.ID, root.CRL(t, 1, now.Add(-time.Minute), now.Add(time.Hour), devices.Cert)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifyClientCert([]*x509.Certificate{amy, devices.Cert}); !errors.Is(err, ErrCertRevoked) {
+		t.Fatalf("the intermediate revoked by the root's CRL: %v, want ErrCertRevoked", err)
+	}
+	if _, err := s.SetCRL("school", ca.ID, root.CRL(t, 2, now.Add(-time.Minute), now.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	inter, err := s.ImportCA("school", devices.PEM, rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetCRL("school", inter.ID, devices.CRL(t, 1, now.Add(-time.Minute), now.Add(time.Hour), amy2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifyClientCert([]*x509.Certificate{amy2, devices.Cert}); !errors.Is(err, ErrCertRevoked) {
+		t.Fatalf("revoked by the imported intermediate's CRL, sent with the intermediate: %v, want ErrCertRevoked", err)
+	}
+	if user, err := s.VerifyClientCert([]*x509.Certificate{amy, devices.Cert}); err != nil || user != "amy" {
+		t.Fatalf("not revoked: %q, %v", user, err)
+	}
+}

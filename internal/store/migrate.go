@@ -40,6 +40,7 @@ const (
 	ClientCerts  = "client_certs"  // visitors: per-org EAP-TLS CAs and client certificates (schema 6)
 	Usage        = "usage"         // usage: hourly aggregates, sketches, published days (schema 7)
 	Realms       = "realms"        // hotspots: realms and their home servers, key realm name (schema 8)
+	Resumptions  = "eap_resume"    // visitors: EAP session tickets' tags and the accounts they resume (schema 9)
 )
 
 // A migration brings a store from one schema version to the next: it
@@ -67,6 +68,7 @@ var migrations = []migration{
 	{create: []string{ClientCerts}},
 	{create: []string{Usage}},
 	{create: []string{Realms}},
+	{create: []string{Resumptions}},
 }
 
 // Buckets returns the name of every bucket of the current schema, in

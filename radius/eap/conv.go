@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/wifihk/wifihk/visitors"
 )
 
 // conv is one device's EAP conversation.
@@ -28,9 +30,10 @@ type conv struct {
 	pipe *pipe         // nil until the ClientHello
 	stop chan struct{} // closed when dropped
 	// written by the method goroutine, read after its step arrives:
-	resumedUser string
-	resumeAs    [][]byte
-	certUser    string // EAP-TLS: the account the client certificate maps to
+	resumed    *visitors.Resumption // the accepted session a ticket resumes
+	resumedTag []byte               // and the tag that named it
+	resumeAs   [][]byte
+	certUser   string // EAP-TLS: the account the client certificate maps to
 }
 
 func newConv(outer string, id byte) *conv {
@@ -140,7 +143,7 @@ func (s *Server) sendFlight(c *conv) Reply {
 
 func (s *Server) ended(c *conv) Reply {
 	o := c.end
-	o.resumeAs = c.resumeAs
+	o.resumeAs, o.method = c.resumeAs, c.method
 	return Reply{Done: o}
 }
 

@@ -12,4 +12,10 @@
 // Conversations are bounded in number (MaxConversations, the oldest idle
 // one evicted first) and in time (Timeout); a conversation that has not
 // yet sent a TLS ClientHello holds a few hundred bytes and no goroutine.
+//
+// An accepted TLS session resumes without the inner method (admission
+// still applies) on any node that shares the ticket keys and the store
+// behind Config.Resumptions: each node keeps the sessions it has seen in
+// memory, writes those it accepted to the store in the background, and
+// reads the store only on a miss (resume.go, shared.go).
 package eap

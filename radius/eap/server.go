@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -32,10 +33,19 @@ type Config struct {
 	// (with headers, under a 1,020-byte EAPOL MTU).
 	FragmentSize int
 	// ResumeFor is how long an authenticated TLS session may be resumed
-	// without inner authentication. Default 1h; negative disables it.
+	// without inner authentication, counted from that authentication
+	// however often it is resumed. Default 1h; negative disables it.
 	ResumeFor time.Duration
-	// MaxResumable caps remembered sessions. Default 100,000.
+	// MaxResumable caps the sessions remembered in this node's memory,
+	// and those waiting to be written to Resumptions. Default 100,000.
 	MaxResumable int
+	// Resumptions is the store the nodes of a cluster share, so that a
+	// ticket issued by one node resumes on another: accepted sessions are
+	// written to it in the background, and it is read when a ticket's tag
+	// is not in this node's memory. nil: resumption on this node only.
+	Resumptions ResumptionStore
+	// Log reports the shared store's failures. Default: discard.
+	Log *slog.Logger
 	// NTHash returns an account's NT hash for inner MSCHAPv2; nil refuses
 	// MSCHAPv2.
 	NTHash func(ctx context.Context, user string) ([16]byte, error)
@@ -54,6 +64,7 @@ type Server struct {
 	tls    *tls.Config
 	convs  *table
 	resume *resumptions
+	share  *sharer // nil without Config.Resumptions
 }
 
 // New checks cfg and returns a Server.
@@ -86,6 +97,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	keys := cfg.TicketKeys
 	if len(keys) == 0 {
 		var k [32]byte
@@ -98,8 +112,12 @@ func New(cfg Config) (*Server, error) {
 		SessionTicketsDisabled: cfg.ResumeFor < 0,
 	}
 	tc.SetSessionTicketKeys(keys)
-	return &Server{cfg: cfg, tls: tc, convs: newTable(cfg.MaxConversations, cfg.MaxTunnels, cfg.Timeout),
-		resume: newResumptions(cfg.ResumeFor, cfg.MaxResumable)}, nil
+	s := &Server{cfg: cfg, tls: tc, convs: newTable(cfg.MaxConversations, cfg.MaxTunnels, cfg.Timeout),
+		resume: newResumptions(cfg.ResumeFor, cfg.MaxResumable)}
+	if cfg.Resumptions != nil && cfg.ResumeFor > 0 {
+		s.share = newSharer(cfg.Resumptions, cfg.Log.With("component", "eap"), cfg.MaxResumable)
+	}
+	return s, nil
 }
 
 func orDefault(v, def int) int {
@@ -136,18 +154,40 @@ type Outcome struct {
 	MSK []byte
 	// Err is why the method failed; the caller rejects.
 	Err error
+	// Org and AccountCreated are the accepted account's, which the caller
+	// sets before Finish; a resumed session carries those it was accepted
+	// with, for the caller to refuse it when the account of that name is
+	// another one now.
+	Org            string
+	AccountCreated time.Time
 
 	id       byte     // the identifier for Success or Failure
+	method   Type     // the conversation's
 	resumeAs [][]byte // ticket tags to remember on success
 }
 
-// Stats counts the conversations held.
-type Stats struct{ Conversations, Tunnels int }
+// Stats counts the conversations held, and the resumable sessions shared.
+type Stats struct {
+	Conversations, Tunnels int
+	Shared                 ShareStats
+}
 
 // Stats returns the current counts.
 func (s *Server) Stats() Stats {
 	c, t := s.convs.counts()
-	return Stats{Conversations: c, Tunnels: t}
+	st := Stats{Conversations: c, Tunnels: t}
+	if s.share != nil {
+		st.Shared = s.share.counts()
+	}
+	return st
+}
+
+// Flush waits until the accepted sessions queued for Config.Resumptions
+// are written (or failed): at shutdown, before the store closes.
+func (s *Server) Flush() {
+	if s.share != nil {
+		s.share.flush()
+	}
 }
 
 // Handle answers the EAP packet msg (joined by FromAttributes) of an
@@ -199,9 +239,7 @@ func (s *Server) Finish(o *Outcome, accepted bool) []byte {
 	if !accepted {
 		return Failure(o.id)
 	}
-	for _, tag := range o.resumeAs {
-		s.resume.add(tag, o.User, s.cfg.Now())
-	}
+	s.remember(o)
 	return Packet{Code: CodeSuccess, Identifier: o.id}.Marshal()
 }
 

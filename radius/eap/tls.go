@@ -14,7 +14,7 @@ import (
 // will send no more handshake messages (RFC 9190 §2.5).
 func (s *Server) eapTLS(tc *tls.Conn, cs tls.ConnectionState, c *conv, o *Outcome) {
 	o.Method, o.User, o.Checked = "tls", c.certUser, true
-	if cs.DidResume && c.resumedUser != "" {
+	if cs.DidResume && c.resumed != nil {
 		o.Method, o.Resumed = "tls-resumed", true
 	}
 	if cs.Version >= tls.VersionTLS13 {

@@ -24,9 +24,9 @@ func (s *Server) runMethod(c *conv, p *pipe) {
 	cs := tc.ConnectionState()
 	o.TLSVersion = cs.Version
 	if o.MSK, o.Err = tunnelKeys(cs, c.method); o.Err == nil {
-		resumed := cs.DidResume && c.resumedUser != ""
-		if resumed {
-			o.User, o.Resumed, o.Checked = c.resumedUser, true, true
+		if r := c.resumed; cs.DidResume && r != nil {
+			o.User, o.Org, o.AccountCreated = r.User, r.Org, r.AccountCreated
+			o.Resumed, o.Checked = true, true
 		}
 		switch c.method {
 		case TypePEAP:
@@ -169,10 +169,17 @@ func (s *Server) innerMSCHAPv2(tc *tls.Conn, cs tls.ConnectionState, in inner) (
 
 // tlsFor is the TLS configuration for one conversation: the server's,
 // with tickets that carry a random tag, so that once the inner identity is
-// accepted a resumed session can be tied back to it.
+// accepted a resumed session can be tied back to it. A resumed session's
+// new tickets carry the tag it resumed: they resume the same accepted
+// session, which ends ResumeFor after its inner authentication, and
+// nothing new is written to the store.
 func (s *Server) tlsFor(c *conv) *tls.Config {
 	tc := s.tls.Clone()
 	tc.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+		if c.resumedTag != nil {
+			ss.Extra = append(ss.Extra, c.resumedTag)
+			return s.tls.EncryptTicket(cs, ss)
+		}
 		tag := make([]byte, len(ticketTag)+16)
 		copy(tag, ticketTag)
 		rand.Read(tag[len(ticketTag):])
@@ -190,8 +197,8 @@ func (s *Server) tlsFor(c *conv) *tls.Config {
 			return nil, err
 		}
 		for _, e := range ss.Extra {
-			if user, ok := s.resume.lookup(e, s.cfg.Now()); ok {
-				c.resumedUser = user
+			if rec, ok := s.resumable(e, c.method); ok {
+				c.resumed, c.resumedTag = &rec, bytes.Clone(e)
 				return ss, nil
 			}
 		}
@@ -199,6 +206,3 @@ func (s *Server) tlsFor(c *conv) *tls.Config {
 	}
 	return tc
 }
-
-// ticketTag prefixes this server's entry in a ticket's Extra.
-const ticketTag = "wifihk-eap1:"

@@ -47,6 +47,27 @@ func New(t testing.TB, name string) *CA {
 	return &CA{Cert: cert, Key: key, next: 100, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
 }
 
+// Intermediate makes a CA named name that ca signs, as an organisation's
+// devices CA under its root; devices send it with their certificates.
+func (ca *CA) Intermediate(t testing.TB, name string) *CA {
+	t.Helper()
+	key := newKey(t)
+	ca.next++
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(ca.next),
+		Subject:      pkix.Name{CommonName: name, Organization: ca.Cert.Subject.Organization},
+		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(0, 6, 0),
+		IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &CA{Cert: cert, Key: key, next: 100, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+}
+
 func newKey(t testing.TB) *ecdsa.PrivateKey {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
