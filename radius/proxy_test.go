@@ -383,6 +383,16 @@ func TestProxyOneAnswerPerRequest(t *testing.T) {
 	}
 }
 
+// proxiedAccept sends alice@operator.example's Access-Request through c
+// and wants the home server's Access-Accept relayed.
+func proxiedAccept(t *testing.T, c *client) {
+	t.Helper()
+	wire := mustEncodeMA(t, accessRequest(testSecret, "alice@operator.example", "pw"))
+	if r := checkReply(t, c.exchange(wire, answerWait), wire, true); r.Code != layeh.CodeAccessAccept {
+		t.Fatalf("got %v", r.Code)
+	}
+}
+
 // The first home server stops answering: requests fail over to the
 // second; after DeadAfter failures the first is dead and skipped; when it
 // answers Status-Server again it is alive and used first.
@@ -390,13 +400,7 @@ func TestProxyFailoverAndRecovery(t *testing.T) {
 	first, second := newFakeHome(t), newFakeHome(t)
 	h, px := newProxyHarness(t, false, first, second)
 	c := h.client(h.authAddr)
-	send := func() {
-		t.Helper()
-		wire := mustEncodeMA(t, accessRequest(testSecret, "alice@operator.example", "pw"))
-		if r := checkReply(t, c.exchange(wire, answerWait), wire, true); r.Code != layeh.CodeAccessAccept {
-			t.Fatalf("got %v", r.Code)
-		}
-	}
+	send := func() { t.Helper(); proxiedAccept(t, c) }
 	send()
 	first.silent.Store(true)
 	for range 3 {

@@ -18,13 +18,7 @@ func TestProxyRealmEditKeepsUnchangedServers(t *testing.T) {
 	first, second, third := newFakeHome(t), newFakeHome(t), newFakeHome(t)
 	h, px := newProxyHarness(t, false, first, second)
 	c := h.client(h.authAddr)
-	send := func() {
-		t.Helper()
-		wire := mustEncodeMA(t, accessRequest(testSecret, "alice@operator.example", "pw"))
-		if r := checkReply(t, c.exchange(wire, answerWait), wire, true); r.Code != layeh.CodeAccessAccept {
-			t.Fatalf("got %v", r.Code)
-		}
-	}
+	send := func() { t.Helper(); proxiedAccept(t, c) }
 	send()
 	send()
 	if hl := healthOf(px, first.addr()); hl.Answers != 2 {
