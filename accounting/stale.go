@@ -1,6 +1,7 @@
 package accounting
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -201,8 +202,8 @@ func (s *Store) OpenAndStale(since time.Time) ([]Session, error) {
 			return true, nil
 		})
 	})
-	slices.SortFunc(out, func(a, b Session) int {
-		return strings.Compare(sessKey(a.NAS, storedID(a)), sessKey(b.NAS, storedID(b)))
+	slices.SortFunc(out, func(a, b Session) int { // key order, without building keys
+		return cmp.Or(strings.Compare(a.NAS, b.NAS), strings.Compare(storedID(a), storedID(b)))
 	})
 	return out, err
 }

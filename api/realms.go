@@ -37,9 +37,7 @@ type realmView struct {
 
 // discoveryView is a dynamic realm's use of the servers the DNS names.
 type discoveryView struct {
-	CA        string `json:"ca,omitempty"`
-	TimeoutMS int    `json:"timeout_ms"`
-	Retries   int    `json:"retries"`
+	hotspots.Discovery
 	// Servers are those the DNS named for the realm's visitors and the
 	// proxy uses now, with their health.
 	Servers []radius.ServerHealth `json:"servers"`
@@ -60,7 +58,7 @@ func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth
 	v := realmView{Name: rl.Name, Kind: rl.Kind, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct, NoStrip: rl.NoStrip,
 		Servers: []serverView{}, Created: rl.Created}
 	if d := rl.Discovery; d != nil {
-		v.Discovery = &discoveryView{CA: d.CA, TimeoutMS: d.TimeoutMS, Retries: d.Retries, Servers: discovered(rl.Name, health)}
+		v.Discovery = &discoveryView{Discovery: *d, Servers: discovered(rl.Name, health)}
 	}
 	for _, s := range rl.Servers {
 		sv := serverView{Address: s.Where(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,

@@ -24,14 +24,7 @@ func TestNASPageAddShowsSecretOnceAndKeepsToItsOrganisation(t *testing.T) {
 		t.Errorf("an operator sees the network's own gateway")
 	}
 	form := url.Values{"name": {"lib-a1"}, "ip": {"192.0.2.10"}, "venue": {"orga/A001"}, "require_ma": {"require"}, "portal_auth": {"chap"}, "coa_port": {"3799"}}
-	with := func(k, v string) url.Values {
-		f := url.Values{}
-		for kk, vv := range form {
-			f[kk] = vv
-		}
-		f.Set(k, v)
-		return f
-	}
+	with := func(k, v string) url.Values { return withField(form, k, v) }
 	for _, tc := range []struct {
 		name  string
 		form  url.Values
@@ -116,4 +109,14 @@ func TestNASPageAddShowsSecretOnceAndKeepsToItsOrganisation(t *testing.T) {
 	if len(entries) < 2 || entries[0].Action != "nas.delete" || entries[1].Action != "nas.create" {
 		t.Errorf("audit: %+v", entries)
 	}
+}
+
+// withField is a copy of form with field k set to v, for one refusal each.
+func withField(form url.Values, k, v string) url.Values {
+	f := url.Values{}
+	for kk, vv := range form {
+		f[kk] = vv
+	}
+	f.Set(k, v)
+	return f
 }

@@ -30,14 +30,7 @@ func TestRealmsAddRemoveScopedAndAudited(t *testing.T) {
 	}
 	form := url.Values{"name": {"a.example"}, "org": {"orgb"}, "mode": {"servers"}, "transport": {"udp"},
 		"servers": {"192.0.2.10:1812\nradius2.a.example:1812"}, "secret": {"home-secret"}, "timeout": {"2"}, "retries": {"1"}}
-	with := func(k, v string) url.Values {
-		f := url.Values{}
-		for kk, vv := range form {
-			f[kk] = vv
-		}
-		f.Set(k, v)
-		return f
-	}
+	with := func(k, v string) url.Values { return withField(form, k, v) }
 	for _, tc := range []struct {
 		name  string
 		form  url.Values
