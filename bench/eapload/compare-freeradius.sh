@@ -4,12 +4,17 @@
 # against Debian's stock FreeRADIUS 3.2 on this machine, alternating, with
 # the same ECDSA P-256 server certificate, and prints one line per run.
 #
-#   bench/eapload/compare-freeradius.sh [-pin] [CONCURRENCY] [DURATION] [ROUNDS]
+#   bench/eapload/compare-freeradius.sh [-pin] [-quota PCT] [CONCURRENCY] [DURATION] [ROUNDS]
 #
 # -pin runs each server on CPU 1 and the load tool on CPU 0 (taskset), so
 # that each server has one core of its own and the tool's handshakes (as
 # costly as the server's) do not take from it: the servers' own capacity.
 # Without it all three share both cores as they come.
+# -quota PCT caps each server at PCT% of one CPU (a cgroup each, CFS
+# bandwidth control; bench/cpucap.sh) and leaves the tool uncapped: an
+# equal CPU budget, small enough that the server, not the tool, is what
+# runs out. Each line then says in how many 100 ms periods the server hit
+# its cap; a run in which it seldom did measured the tool instead.
 #
 # FreeRADIUS: /etc/freeradius/3.0 copied as shipped, moved to other ports,
 # default_eap_type = ttls, wifihk's demo certificate and key (made by
@@ -21,24 +26,40 @@
 # then wifihk alone with TLS 1.3.
 # Needs: go, freeradius, radclient. Leaves nothing running.
 set -euo pipefail
-srvpin=() toolpin=()
-if [ "${1:-}" = -pin ]; then
-  srvpin=(taskset -c 1) toolpin=(taskset -c 0)
-  shift
-fi
+srvpin=() toolpin=() quota=
+while [ $# -gt 0 ]; do
+  case $1 in
+  -pin) srvpin=(taskset -c 1) toolpin=(taskset -c 0); shift ;;
+  -quota) quota=$2; shift 2 ;;
+  *) break ;;
+  esac
+done
 C=${1:-16}
 D=${2:-10s}
 ROUNDS=${3:-2}
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d /tmp/eapcompare.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+declare -A cg=()
+whkcap=() frcap=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for d in "${cg[@]}"; do cpucap_remove "$d"; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
+if [ -n "$quota" ]; then
+  . bench/cpucap.sh
+  cg[wifihk]=$(cpucap_make "eapcompare-wifihk-$$" "$quota")
+  cg[freeradius]=$(cpucap_make "eapcompare-freeradius-$$" "$quota")
+  whkcap=("${cpucap_in[@]}" "${cg[wifihk]}") frcap=("${cpucap_in[@]}" "${cg[freeradius]}")
+fi
 
 # wifihk first: serve -demo makes the certificate both servers use.
 go build -o "$work/wifihk" ./cmd/wifihk
 go build -o "$work/wifihk-bench" ./cmd/wifihk-bench
-"${srvpin[@]}" "$work/wifihk" serve -demo -data "$work/whk" -radius-auth 127.0.0.1:33812 -radius-acct 127.0.0.1:33813 \
+"${whkcap[@]}" "${srvpin[@]}" "$work/wifihk" serve -demo -data "$work/whk" -radius-auth 127.0.0.1:33812 -radius-acct 127.0.0.1:33813 \
   -http 127.0.0.1:0 -https 127.0.0.1:0 2>"$work/wifihk.log" &
 pids+=($!)
 whkpid=$!
@@ -67,7 +88,7 @@ authorize="$work/fr/mods-config/files/authorize"
   cat /etc/freeradius/3.0/mods-config/files/authorize
 } > "$work/authorize" && mv "$work/authorize" "$authorize"
 freeradius -C -d "$work/fr" >/dev/null
-"${srvpin[@]}" freeradius -f -d "$work/fr" -l "$work/fr.log" &
+"${frcap[@]}" "${srvpin[@]}" freeradius -f -d "$work/fr" -l "$work/fr.log" &
 pids+=($!)
 frpid=$!
 
@@ -84,17 +105,19 @@ for a in 127.0.0.1:34812 127.0.0.1:33812; do
   echo 'User-Name=demo,User-Password=demo1234,Message-Authenticator=0x00' | radclient -q -t 5 "$a" auth testing123
 done
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D; certificate: ECDSA P-256${srvpin:+; servers on CPU 1, load tool on CPU 0}"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D; certificate: ECDSA P-256${srvpin:+; servers on CPU 1, load tool on CPU 0}${quota:+; each server capped at $quota% of a CPU}"
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
 # Each line ends with the server's CPU per accepted conversation and the
 # load tool's CPU, so runs on a busy machine can be compared.
 bench() {
   local name=$1 addr=$2 pid=$3; shift 3
-  local c0 out; c0=$(cpu "$pid")
+  local c0 out t0=0 t1=0; c0=$(cpu "$pid")
+  [ -z "$quota" ] || t0=$(cpucap_throttled "${cg[$name]}")
   out=$(/usr/bin/time -f 'TOOLCPU %U %S' "${toolpin[@]}" "$work/wifihk-bench" eap -server "$addr" -c "$C" -d "$D" -json "$@" 2>&1)
   local c1; c1=$(cpu "$pid")
-  echo "$out" | awk -v name="$name" -v args="$*" -v srv=$((c1 - c0)) -v tck="$tck" '
+  [ -z "$quota" ] || t1=$(cpucap_throttled "${cg[$name]}")
+  echo "$out" | awk -v name="$name" -v args="$*" -v srv=$((c1 - c0)) -v tck="$tck" -v capped="${quota:+$((t1 - t0))}" '
     /^TOOLCPU/ { tool = $2 + $3; next }
     /^\{/ { line = $0 }
     END {
@@ -103,8 +126,10 @@ bench() {
       match(line, /"resumed":[0-9]+/); rs = substr(line, RSTART + 10, RLENGTH - 10)
       match(line, /"failed":[0-9]+/); f = substr(line, RSTART + 9, RLENGTH - 9)
       match(line, /"p99_ns":[0-9]+/); p99 = substr(line, RSTART + 9, RLENGTH - 9)
-      printf "%-10s %-20s %7.0f/s (%s resumed, %s failed) p99 %6.1f ms | server CPU %.1f s, %.0f us/conversation | load tool CPU %.1f s\n",
+      printf "%-10s %-20s %7.0f/s (%s resumed, %s failed) p99 %6.1f ms | server CPU %.1f s, %.0f us/conversation | load tool CPU %.1f s",
         name, args, ps, rs, f, p99 / 1e6, srv / tck, (n > 0 ? srv / tck / n * 1e6 : 0), tool
+      if (capped != "") printf " | capped in %d periods", capped
+      printf "\n"
     }'
 }
 for r in $(seq "$ROUNDS"); do

@@ -4,8 +4,13 @@
 # the same private FreeRADIUS 3.2 home server for @operator.example, the
 # runs alternating, one line per run.
 #
-#   bench/radload/compare-proxy.sh [CONCURRENCY] [DURATION] [ROUNDS] [SOCKETS]
+#   bench/radload/compare-proxy.sh [-quota PCT] [CONCURRENCY] [DURATION] [ROUNDS] [SOCKETS]
 #
+# -quota PCT caps each proxy at PCT% of one CPU (a cgroup each, CFS
+# bandwidth control; bench/cpucap.sh), leaving the home server and the
+# tool uncapped: an equal CPU budget, small enough that the proxy is what
+# runs out. Each line then says in how many 100 ms periods the proxy hit
+# its cap.
 # FreeRADIUS: a generated radiusd.conf (users file with
 # demo@operator.example, PAP, Status-Server), loopback port 31912.
 # wifihk: serve -demo (NAS 127.0.0.1 testing123), realm operator.example
@@ -15,6 +20,11 @@
 # Both proxies re-sign each request with the home secret and the answer
 # with the NAS's. Needs: go, freeradius, radsecproxy. Leaves nothing running.
 set -euo pipefail
+quota=
+if [ "${1:-}" = -quota ]; then
+  quota=$2
+  shift 2
+fi
 C=${1:-64}
 D=${2:-10s}
 ROUNDS=${3:-2}
@@ -22,12 +32,21 @@ SOCKETS=${4:-0}
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d /tmp/proxycompare.XXXXXX)
 pids=()
+declare -A cg=()
+whkcap=() rpcap=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  for d in "${cg[@]}"; do cpucap_remove "$d"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
+if [ -n "$quota" ]; then
+  . bench/cpucap.sh
+  cg[wifihk]=$(cpucap_make "proxycompare-wifihk-$$" "$quota")
+  cg[radsecproxy]=$(cpucap_make "proxycompare-radsecproxy-$$" "$quota")
+  whkcap=("${cpucap_in[@]}" "${cg[wifihk]}") rpcap=("${cpucap_in[@]}" "${cg[radsecproxy]}")
+fi
 
 # FreeRADIUS, the home server.
 mkdir -p "$work/fr/log" "$work/fr/run"
@@ -132,14 +151,14 @@ realm operator.example {
 	accountingResponse on
 }
 EOF
-radsecproxy -f -c "$work/radsecproxy.conf" -i "$work/radsecproxy.pid" &
+"${rpcap[@]}" radsecproxy -f -c "$work/radsecproxy.conf" -i "$work/radsecproxy.pid" &
 pids+=($!)
 rppid=$!
 
 # wifihk.
 go build -o "$work/wifihk" ./cmd/wifihk
 go build -o "$work/wifihk-bench" ./cmd/wifihk-bench
-"$work/wifihk" serve -demo -data "$work/whk" -radius-auth 127.0.0.1:32912 -radius-acct 127.0.0.1:32913 \
+"${whkcap[@]}" "$work/wifihk" serve -demo -data "$work/whk" -radius-auth 127.0.0.1:32912 -radius-acct 127.0.0.1:32913 \
   -http 127.0.0.1:0 -https 127.0.0.1:0 2>"$work/wifihk.log" &
 pids+=($!)
 whkpid=$!
@@ -155,17 +174,19 @@ for a in 127.0.0.1:32912 127.0.0.1:33912; do
   ready "$a" || { echo "proxy at $a does not relay"; cat "$work/wifihk.log" "$work/radsecproxy.log" 2>/dev/null; exit 1; }
 done
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D sockets=$SOCKETS; $(freeradius -v | head -1 | cut -c1-60); $(radsecproxy -v 2>&1 | head -1)"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D sockets=$SOCKETS; $(freeradius -v | head -1 | cut -c1-60); $(radsecproxy -v 2>&1 | head -1)${quota:+; each proxy capped at $quota% of a CPU}"
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
 # run NAME ADDR PID: one run; the line ends with the proxy's and the home
 # server's CPU per answered request.
 run() {
-  local p0 f0 out p1 f1
+  local p0 f0 out p1 f1 t0=0 t1=0
   p0=$(cpu "$3"); f0=$(cpu "$frpid")
+  [ -z "$quota" ] || t0=$(cpucap_throttled "${cg[$1]}")
   out=$("$work/wifihk-bench" radius -server "$2" -mode auth -c "$C" -d "$D" -sockets "$SOCKETS" -username demo@operator.example -json)
   p1=$(cpu "$3"); f1=$(cpu "$frpid")
-  echo "$out" | awk -v name="$1" -v px=$((p1 - p0)) -v fr=$((f1 - f0)) -v tck="$tck" -v last="$work/ps.$1" '
+  [ -z "$quota" ] || t1=$(cpucap_throttled "${cg[$1]}")
+  echo "$out" | awk -v name="$1" -v px=$((p1 - p0)) -v fr=$((f1 - f0)) -v tck="$tck" -v last="$work/ps.$1" -v capped="${quota:+$((t1 - t0))}" '
     /^\{/ { line = $0 }
     END {
       match(line, /"per_second":[0-9.]+/); ps = substr(line, RSTART + 13, RLENGTH - 13)
@@ -173,8 +194,10 @@ run() {
       match(line, /"accepted":[0-9]+/); ok = substr(line, RSTART + 11, RLENGTH - 11)
       match(line, /"p99_ns":[0-9]+/); p99 = substr(line, RSTART + 9, RLENGTH - 9)
       match(line, /"timeouts":[0-9]+/); to = substr(line, RSTART + 11, RLENGTH - 11)
-      printf "%-12s %8.0f/s accepted %d p99 %6.1f ms timeouts %d | proxy CPU %.1f us/req | home server CPU %.1f us/req\n",
+      printf "%-12s %8.0f/s accepted %d p99 %6.1f ms timeouts %d | proxy CPU %.1f us/req | home server CPU %.1f us/req",
         name, ps, ok, p99 / 1e6, to, (n > 0 ? px / tck / n * 1e6 : 0), (n > 0 ? fr / tck / n * 1e6 : 0)
+      if (capped != "") printf " | capped in %d periods", capped
+      printf "\n"
       print ps > last
     }'
 }

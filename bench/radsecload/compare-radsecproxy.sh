@@ -54,6 +54,9 @@ radius:
     key: $work/server.key
     client_ca: $work/ca.pem
 YAML
+# The NAS goes in before the server starts, into a new data dir (the CLI
+# refuses a missing one, as a guard against a mistyped -data).
+mkdir -p "$work/data"
 "$work/wifihk" nas add -data "$work/data" -name radsec-bench -ip 192.0.2.50 -secret unused-udp \
   -cert-issuer "Bench CA" -cert-subject client >/dev/null
 "$work/wifihk" serve -demo -config "$work/wifihk.yaml" -data "$work/data" -radsec 127.0.0.1:22083 \
