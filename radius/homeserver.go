@@ -66,14 +66,39 @@ func (h *homeServer) isAlive() bool {
 	return h.alive
 }
 
+// goExchanger is an Exchanger that can call back instead of waiting
+// (UDPClient).
+type goExchanger interface {
+	Go(p *layeh.Packet, hold *SendHold, done func(*layeh.Packet, error))
+}
+
 // exchange sends p and records the outcome.
 func (h *homeServer) exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, error) {
 	a, err := h.ex.Exchange(ctx, p)
+	return a, h.record(err)
+}
+
+// start is exchange without waiting: it calls done with the outcome, from
+// the transport's reader when it can call back (hold then delays the
+// send, see UDPClient.Go), else from a goroutine of its own.
+func (h *homeServer) start(ctx context.Context, p *layeh.Packet, hold *SendHold, done func(*layeh.Packet, error)) {
+	if g, ok := h.ex.(goExchanger); ok {
+		g.Go(p, hold, func(a *layeh.Packet, err error) { done(a, h.record(err)) })
+		return
+	}
+	go func() {
+		a, err := h.ex.Exchange(ctx, p)
+		done(a, h.record(err))
+	}()
+}
+
+// record counts an exchange's outcome and returns its error.
+func (h *homeServer) record(err error) error {
 	if err != nil {
 		h.timeouts.Add(1)
 		h.timedOut.Inc()
 		h.failed()
-		return nil, err
+		return err
 	}
 	h.answers.Add(1)
 	h.lastAnswer.Store(time.Now().UnixNano())
@@ -81,7 +106,7 @@ func (h *homeServer) exchange(ctx context.Context, p *layeh.Packet) (*layeh.Pack
 	h.mu.Lock()
 	h.failures = 0
 	h.mu.Unlock()
-	return a, nil
+	return nil
 }
 
 func (h *homeServer) failed() {

@@ -382,13 +382,20 @@ func (a *authProxy) ServeRADIUS(ctx context.Context, r *Request) (Response, erro
 		return a.next.ServeRADIUS(ctx, r)
 	}
 	r.Realm = realm
-	return a.p.forwardAuth(ctx, r, rt), nil
+	ch := make(chan Response, 1)
+	a.p.forwardAuth(ctx, r, rt, nil, func(resp Response) { ch <- resp })
+	return <-ch, nil
 }
 
+// ServeRADIUSBatch sends the batch's proxied requests off together (one
+// sendmmsg per home server socket), answers the local ones meanwhile,
+// and waits once for the home servers' answers, which the transports
+// hand over as they come.
 func (a *authProxy) ServeRADIUSBatch(ctx context.Context, rs []*Request) ([]Response, []error) {
 	resps, errs := make([]Response, len(rs)), make([]error, len(rs))
 	var wg sync.WaitGroup
 	var local []int
+	var hold SendHold
 	for i, r := range rs {
 		rt, realm, ok := a.p.route(r)
 		if !ok {
@@ -397,8 +404,9 @@ func (a *authProxy) ServeRADIUSBatch(ctx context.Context, rs []*Request) ([]Resp
 		}
 		r.Realm = realm
 		wg.Add(1)
-		go func() { defer wg.Done(); resps[i] = a.p.forwardAuth(ctx, r, rt) }()
+		a.p.forwardAuth(ctx, r, rt, &hold, func(resp Response) { resps[i] = resp; wg.Done() })
 	}
+	hold.Flush()
 	for _, i := range local {
 		resps[i], errs[i] = a.next.ServeRADIUS(ctx, rs[i])
 	}
@@ -469,12 +477,16 @@ func stripRealm(a *layeh.AVP) *layeh.AVP {
 }
 
 // forwardAuth sends r to the route's live home servers in order until
-// one answers, and returns that answer for the NAS (a zero Response when
-// none does: the NAS will retry).
-func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route) Response {
+// one answers, and calls done once with that answer for the NAS (a zero
+// Response when none does: the NAS will retry). The first try's
+// datagram waits for hold's Flush (when hold is not nil); done is called
+// from the transport's reader or timer, or before forwardAuth returns
+// when there is nothing to send.
+func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route, hold *SendHold, done func(Response)) {
 	if p.looped(r) {
 		p.met.requests.WithLabelValues(rt.Realm, proxyLoop).Inc()
-		return Response{}
+		done(Response{})
+		return
 	}
 	list, err := p.homeServers(ctx, rt, r.Realm)
 	if err != nil {
@@ -482,40 +494,68 @@ func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route) 
 		// answer rather than retrying into the negative cache.
 		p.usePool(rt, r.Realm, nil)
 		p.met.requests.WithLabelValues(rt.Realm, proxyNoDNS).Inc()
-		return Response{Code: layeh.CodeAccessReject}
+		done(Response{Code: layeh.CodeAccessReject})
+		return
 	}
 	p.usePool(rt, r.Realm, list)
-	servers := p.alive(list)
-	if len(servers) == 0 {
+	f := &forwarding{p: p, ctx: ctx, r: r, realm: rt.Realm, servers: p.alive(list), done: done}
+	if len(f.servers) == 0 {
 		p.met.requests.WithLabelValues(rt.Realm, proxyNoServer).Inc()
-		return Response{}
+		done(Response{})
+		return
 	}
-	attrs := p.outAttributes(r, rt)
-	pw, pwErr := rfc2865.UserPassword_Lookup(r.Packet)
-	for _, h := range servers {
-		out := &layeh.Packet{Code: layeh.CodeAccessRequest, Secret: []byte(h.cfg.Secret), Attributes: slices.Clone(attrs)}
-		rand.Read(out.Authenticator[:])
-		if pwErr == nil {
-			if err := rfc2865.UserPassword_Set(out, pw); err != nil {
-				p.met.requests.WithLabelValues(rt.Realm, proxyBadAnswer).Inc()
-				return Response{}
-			}
-		}
-		ans, err := h.exchange(ctx, out)
-		if err != nil {
-			continue
-		}
-		resp, err := relay(ans, out, r)
-		if err != nil {
-			p.met.requests.WithLabelValues(rt.Realm, proxyBadAnswer).Inc()
-			p.log.Warn("home server answer not relayed", "realm", rt.Realm, "server", h.name, "err", err)
-			return Response{}
-		}
-		p.met.requests.WithLabelValues(rt.Realm, resp.Code.String()).Inc()
-		return resp
+	f.attrs = p.outAttributes(r, rt)
+	f.pw, f.pwErr = rfc2865.UserPassword_Lookup(r.Packet)
+	f.try(0, hold)
+}
+
+// forwarding is one proxied Access-Request on its way through the home
+// servers.
+type forwarding struct {
+	p       *Proxy
+	ctx     context.Context
+	r       *Request
+	realm   string // the route's, for metrics
+	servers []*homeServer
+	attrs   layeh.Attributes
+	pw      []byte
+	pwErr   error
+	done    func(Response)
+}
+
+// try sends the request to servers[i], and on no answer to the next
+// (unless the server is shutting down).
+func (f *forwarding) try(i int, hold *SendHold) {
+	if i == len(f.servers) || (i > 0 && f.ctx.Err() != nil) {
+		f.p.met.requests.WithLabelValues(f.realm, proxyNoAnswer).Inc()
+		f.done(Response{})
+		return
 	}
-	p.met.requests.WithLabelValues(rt.Realm, proxyNoAnswer).Inc()
-	return Response{}
+	h := f.servers[i]
+	out := &layeh.Packet{Code: layeh.CodeAccessRequest, Secret: []byte(h.cfg.Secret), Attributes: slices.Clone(f.attrs)}
+	rand.Read(out.Authenticator[:])
+	if f.pwErr == nil {
+		if err := rfc2865.UserPassword_Set(out, f.pw); err != nil {
+			f.p.met.requests.WithLabelValues(f.realm, proxyBadAnswer).Inc()
+			f.done(Response{})
+			return
+		}
+	}
+	h.start(f.ctx, out, hold, func(ans *layeh.Packet, err error) {
+		if err != nil {
+			f.try(i+1, nil)
+			return
+		}
+		resp, err := relay(ans, out, f.r)
+		if err != nil {
+			f.p.met.requests.WithLabelValues(f.realm, proxyBadAnswer).Inc()
+			f.p.log.Warn("home server answer not relayed", "realm", f.realm, "server", h.name, "err", err)
+			f.done(Response{})
+			return
+		}
+		f.p.met.requests.WithLabelValues(f.realm, resp.Code.String()).Inc()
+		f.done(resp)
+	})
 }
 
 // relay turns a home server's answer to out into the answer to the NAS's

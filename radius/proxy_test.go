@@ -6,8 +6,10 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -653,5 +655,78 @@ func TestProxyUnusableServerLoggedOnce(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "home server unusable"); n != 1 || !strings.Contains(logs.String(), "radsec/192.0.2.1:2083") {
 		t.Errorf("logged %d times:\n%s", n, logs.String())
+	}
+}
+
+// UDPClient.Go: datagrams held for a batch leave only at Flush; a request
+// whose first datagram is lost is sent again at its timeout; done is
+// called once, with the first authentic answer, and the answer to the
+// retransmission is counted late.
+func TestUDPClientGoHoldsRetriesAndEndsOnce(t *testing.T) {
+	srv, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	timeout := 100 * time.Millisecond * raceSlowdown
+	c, err := DialUDP(srv.LocalAddr().(*net.UDPAddr).AddrPort(), timeout, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	type result struct {
+		a   *layeh.Packet
+		err error
+	}
+	results := make(chan result, 4)
+	var hold SendHold
+	for range 2 {
+		c.Go(layeh.New(layeh.CodeAccessRequest, []byte(homeSecret)), &hold, func(a *layeh.Packet, err error) { results <- result{a, err} })
+	}
+	buf := make([]byte, 4096)
+	srv.SetReadDeadline(time.Now().Add(timeout / 2))
+	if _, _, err := srv.ReadFromUDPAddrPort(buf); err == nil {
+		t.Fatal("a held datagram was sent before Flush")
+	}
+	hold.Flush()
+	// Both arrive; the first is left unanswered, so that it is sent again.
+	srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+	seen := map[byte]int{}
+	for answered := 0; answered < 2; {
+		n, from, err := srv.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatalf("after %d answers: %v", answered, err)
+		}
+		p, err := parse(buf[:n], []byte(homeSecret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[p.Identifier]++; len(seen) == 1 && seen[p.Identifier] == 1 {
+			continue // the first request's first datagram is "lost"
+		}
+		reply, _ := encodeReply(layeh.CodeAccessAccept, p.Identifier, p.Authenticator, []byte(homeSecret), nil, true)
+		for range 2 { // a duplicate answer
+			srv.WriteToUDPAddrPort(reply, from)
+		}
+		answered++
+	}
+	for range 2 {
+		if r := <-results; r.err != nil || r.a.Code != layeh.CodeAccessAccept {
+			t.Fatalf("got %v %v, want Access-Accept", r.a, r.err)
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); c.Late.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond) // polling a counter
+	}
+	if late := c.Late.Load(); late != 2 {
+		t.Errorf("late answers %d, want 2 (the duplicates)", late)
+	}
+	select {
+	case r := <-results:
+		t.Errorf("done called again: %v %v", r.a, r.err)
+	case <-time.After(2 * timeout):
+	}
+	if sends := slices.Sorted(maps.Values(seen)); !slices.Equal(sends, []int{1, 2}) {
+		t.Errorf("datagrams per request %v, want the unanswered one sent twice, the other once", seen)
 	}
 }

@@ -61,25 +61,26 @@ type udpSock struct {
 	next byte
 
 	outMu    sync.Mutex
-	out      []outgoing // datagrams for the flusher to send
-	spare    []outgoing
+	out      []*udpWait // datagrams for the flusher to send
+	spare    []*udpWait
 	flushing bool
 	msgs     []ipv4.Message // the flusher's sendmmsg vector
 	bufs     [][1][]byte
 }
 
+// udpWait is one exchange in flight: it ends once, with the first
+// authentic answer, a datagram the kernel refused, or its last timeout.
 type udpWait struct {
-	auth     [16]byte
-	secret   []byte
-	answer   chan *layeh.Packet // buffered 1: the first authentic answer
-	failed   chan error         // buffered 1: its datagram could not be sent
-	answered atomic.Bool        // an answer went to answer
-}
+	auth   [16]byte
+	secret []byte
+	wire   []byte
+	id     byte
+	done   func(*layeh.Packet, error)
+	ended  atomic.Bool
 
-// outgoing is a datagram queued for sending and who waits on it.
-type outgoing struct {
-	wire []byte
-	w    *udpWait
+	mu    sync.Mutex // the timer may fire before Go has stored it
+	timer *time.Timer
+	tries int // sends after the first
 }
 
 // DialUDP returns a client for the home server at addr.
@@ -117,60 +118,126 @@ func (c *UDPClient) Close() error {
 // Accounting-Request gets its computed one), sends it and waits for the
 // answer, sending it again Retries times.
 func (c *UDPClient) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packet, error) {
+	type result struct {
+		a   *layeh.Packet
+		err error
+	}
+	ch := make(chan result, 1)
+	c.Go(p, nil, func(a *layeh.Packet, err error) { ch <- result{a, err} })
+	select {
+	case r := <-ch:
+		return r.a, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err() // the exchange ends by itself, at its timeout
+	}
+}
+
+// Go is Exchange without waiting: done is called once, with the answer
+// or the error, from the socket's reader or the exchange's timer (or
+// from Go itself when p cannot be sent at all), and must not block.
+// With a hold, the datagram waits for hold.Flush, so that a batch of
+// requests leaves in one sendmmsg per socket; without, it is sent now.
+func (c *UDPClient) Go(p *layeh.Packet, hold *SendHold, done func(*layeh.Packet, error)) {
 	// Runs of exchanges share a socket, so that those started together
 	// (a batch from the NAS) go out in one sendmmsg.
 	s := c.socks[c.next.Add(1)/udpSockRun%uint32(len(c.socks))]
-	w := &udpWait{secret: p.Secret, answer: make(chan *layeh.Packet, 1), failed: make(chan error, 1)}
+	w := &udpWait{secret: p.Secret, done: done}
 	id, err := s.claim(w)
 	if err != nil {
-		return nil, err
+		done(nil, err)
+		return
 	}
-	defer s.release(id)
 	q := *p
 	q.Identifier = id
-	wire, err := c.macs.encodeRequest(&q) // Message-Authenticator first (BlastRADIUS)
+	w.id = id
+	w.wire, err = c.macs.encodeRequest(&q) // Message-Authenticator first (BlastRADIUS)
 	if err != nil {
-		return nil, err
+		s.release(id)
+		done(nil, err)
+		return
 	}
-	copy(w.auth[:], wire[4:20])
-	t := time.NewTimer(c.Timeout)
-	defer t.Stop()
-	for try := 0; ; try++ {
-		s.send(wire, w)
-		select {
-		case a := <-w.answer:
-			return a, nil
-		case err := <-w.failed:
-			return nil, fmt.Errorf("radius: home server: %w", err)
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-t.C:
-			if try >= c.Retries {
-				return nil, ErrTimeout
-			}
-			t.Reset(c.Timeout)
-		}
+	copy(w.auth[:], w.wire[4:20])
+	w.mu.Lock()
+	w.timer = time.AfterFunc(c.Timeout, func() { s.expire(w) })
+	w.mu.Unlock()
+	if hold == nil {
+		s.send(w)
+	} else if s.enqueue(w) {
+		hold.socks = append(hold.socks, s)
 	}
+}
+
+// SendHold gathers the sockets whose datagrams wait for Flush.
+type SendHold struct{ socks []*udpSock }
+
+// Flush sends what waits, one sendmmsg per socket.
+func (h *SendHold) Flush() {
+	for _, s := range h.socks {
+		s.drain()
+	}
+	h.socks = h.socks[:0]
+}
+
+// end ends w's exchange with a or err, once: later calls do nothing.
+func (s *udpSock) end(w *udpWait, a *layeh.Packet, err error) bool {
+	if !w.ended.CompareAndSwap(false, true) {
+		return false
+	}
+	w.mu.Lock()
+	w.timer.Stop()
+	w.mu.Unlock()
+	s.release(w.id)
+	w.done(a, err)
+	return true
+}
+
+// expire sends w again or, after its last try, ends it with ErrTimeout.
+func (s *udpSock) expire(w *udpWait) {
+	if w.ended.Load() {
+		return
+	}
+	w.mu.Lock()
+	retry := w.tries < s.c.Retries
+	if retry {
+		w.tries++
+		w.timer.Reset(s.c.Timeout)
+	}
+	w.mu.Unlock()
+	if retry {
+		s.send(w)
+		return
+	}
+	s.end(w, nil, ErrTimeout)
 }
 
 // udpSockRun is how many exchanges in a row use the same socket.
 const udpSockRun = 16
 
-// send queues a datagram for w. The first sender becomes the flusher: it
+// send queues w's datagram. The first sender becomes the flusher: it
 // yields once, so that the exchanges started beside it queue theirs, and
-// sends the queue with sendmmsg until it is empty. A datagram that
-// cannot be sent (ECONNREFUSED after the server's port was found closed)
-// fails its exchange at once.
-func (s *udpSock) send(wire []byte, w *udpWait) {
+// sends the queue with sendmmsg until it is empty.
+func (s *udpSock) send(w *udpWait) {
+	if s.enqueue(w) {
+		runtime.Gosched()
+		s.drain()
+	}
+}
+
+// enqueue queues w's datagram and reports whether the caller is now the
+// flusher, who must drain the queue.
+func (s *udpSock) enqueue(w *udpWait) bool {
 	s.outMu.Lock()
-	s.out = append(s.out, outgoing{wire, w})
+	defer s.outMu.Unlock()
+	s.out = append(s.out, w)
 	if s.flushing {
-		s.outMu.Unlock()
-		return
+		return false
 	}
 	s.flushing = true
-	s.outMu.Unlock()
-	runtime.Gosched()
+	return true
+}
+
+// drain sends the queue until it is empty, then gives up flushing.
+func (s *udpSock) drain() {
 	for {
 		s.outMu.Lock()
 		batch := s.out
@@ -186,12 +253,13 @@ func (s *udpSock) send(wire []byte, w *udpWait) {
 	}
 }
 
-// flush sends batch; a datagram the kernel refuses fails its exchange
-// and the rest are sent on.
-func (s *udpSock) flush(batch []outgoing) {
+// flush sends batch; a datagram the kernel refuses (ECONNREFUSED after
+// the server's port was found closed) ends its exchange at once, and the
+// rest are sent on.
+func (s *udpSock) flush(batch []*udpWait) {
 	s.msgs, s.bufs = s.msgs[:0], s.bufs[:0]
-	for _, o := range batch {
-		s.bufs = append(s.bufs, [1][]byte{o.wire})
+	for _, w := range batch {
+		s.bufs = append(s.bufs, [1][]byte{w.wire})
 	}
 	for i := range s.bufs {
 		s.msgs = append(s.msgs, ipv4.Message{Buffers: s.bufs[i][:]})
@@ -202,10 +270,7 @@ func (s *udpSock) flush(batch []outgoing) {
 			if err == nil {
 				err = errors.New("nothing sent")
 			}
-			select {
-			case batch[done].w.failed <- err:
-			default:
-			}
+			s.end(batch[done], nil, fmt.Errorf("radius: home server: %w", err))
 			n = 1
 		}
 		done += n
@@ -272,17 +337,11 @@ func (s *udpSock) deliver(b []byte) {
 	w := s.wait[b[1]]
 	s.mu.Unlock()
 	a, ok := s.c.verifyAnswer(b, w)
-	if !ok {
+	if !ok || !s.end(w, a, nil) {
+		// Not authentic, or a second answer (to a retransmission): the
+		// first stands.
 		s.c.Late.Add(1)
-		return
 	}
-	if !w.answered.CompareAndSwap(false, true) {
-		// A second answer (to a retransmission): the first stands, even
-		// when the exchange has already taken it from the channel.
-		s.c.Late.Add(1)
-		return
-	}
-	w.answer <- a
 }
 
 // verifyAnswer parses b as the answer to w's request: its Response
