@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the same EAP-TTLS/PAP and PEAP/EAP-MSCHAPv2 load ("wifihk-bench
-# eap") against wifihk and
+# Runs the same EAP-TTLS/PAP, PEAP/EAP-MSCHAPv2 and EAP-TLS load
+# ("wifihk-bench eap") against wifihk and
 # against Debian's stock FreeRADIUS 3.2 on this machine, alternating, with
 # the same ECDSA P-256 server certificate, and prints one line per run.
 #
@@ -64,7 +64,14 @@ go build -o "$work/wifihk-bench" ./cmd/wifihk-bench
 pids+=($!)
 whkpid=$!
 pki="$work/whk/demo-eap"
-for _ in $(seq 100); do [ -s "$pki/eap-server.key" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -s "$pki/eap-server.key" ] && [ -S "$work/whk/wifihk.sock" ] && break; sleep 0.1; done
+
+# EAP-TLS: a device certificate from an organisation's own CA (wifihk
+# makes one per organisation), which FreeRADIUS is given to trust too.
+"$work/wifihk" org add -data "$work/whk" -code school -name School >/dev/null
+"$work/wifihk" user add -data "$work/whk" -org school -username amy -password amy-pass-1234 >/dev/null
+"$work/wifihk" cert issue -data "$work/whk" -org school -username amy -out "$work/amy" >/dev/null
+cat "$pki/eap-ca.pem" "$work/amy-ca.crt" >"$work/cas.pem"
 
 # FreeRADIUS, stock config on ports 34812-34815 (inner-tunnel 34820).
 cp -r /etc/freeradius/3.0 "$work/fr"
@@ -79,7 +86,7 @@ mkdir -p "$work/frlog/radacct" "$work/frlog/tlscache"
 eap="$work/fr/mods-enabled/eap"
 cp --remove-destination "$work/fr/mods-available/eap" "$eap"
 sed -i "0,/default_eap_type = md5/s//default_eap_type = ttls/" "$eap"
-sed -i "s|private_key_file = .*|private_key_file = $pki/eap-server.key|; s|certificate_file = .*|certificate_file = $pki/eap-server.pem|; s|ca_file = .*|ca_file = $pki/eap-ca.pem|" "$eap"
+sed -i "s|private_key_file = .*|private_key_file = $pki/eap-server.key|; s|certificate_file = .*|certificate_file = $pki/eap-server.pem|; s|ca_file = .*|ca_file = $work/cas.pem|" "$eap"
 # the session cache (the first "enable = no" in the file), kept in memory
 sed -i "0,/^\t\t\tenable = no/s//\t\t\tenable = yes/" "$eap"
 authorize="$work/fr/mods-config/files/authorize"
@@ -112,12 +119,13 @@ tck=$(getconf CLK_TCK)
 # load tool's CPU, so runs on a busy machine can be compared.
 bench() {
   local name=$1 addr=$2 pid=$3; shift 3
-  local c0 out t0=0 t1=0; c0=$(cpu "$pid")
+  local c0 out t0=0 t1=0 label="$*"; c0=$(cpu "$pid")
+  label=${label%% -username*} # EAP-TLS: the account and certificate go unsaid
   [ -z "$quota" ] || t0=$(cpucap_throttled "${cg[$name]}")
   out=$(/usr/bin/time -f 'TOOLCPU %U %S' "${toolpin[@]}" "$work/wifihk-bench" eap -server "$addr" -c "$C" -d "$D" -json "$@" 2>&1)
   local c1; c1=$(cpu "$pid")
   [ -z "$quota" ] || t1=$(cpucap_throttled "${cg[$name]}")
-  echo "$out" | awk -v name="$name" -v args="$*" -v srv=$((c1 - c0)) -v tck="$tck" -v capped="${quota:+$((t1 - t0))}" '
+  echo "$out" | awk -v name="$name" -v args="$label" -v srv=$((c1 - c0)) -v tck="$tck" -v capped="${quota:+$((t1 - t0))}" '
     /^TOOLCPU/ { tool = $2 + $3; next }
     /^\{/ { line = $0 }
     END {
@@ -132,6 +140,7 @@ bench() {
       printf "\n"
     }'
 }
+tls=(-method tls -username amy@school -cert "$work/amy.crt" -key "$work/amy.key")
 for r in $(seq "$ROUNDS"); do
   bench wifihk     127.0.0.1:33812 "$whkpid" -tls 1.2
   bench freeradius 127.0.0.1:34812 "$frpid"  -tls 1.2
@@ -139,6 +148,8 @@ for r in $(seq "$ROUNDS"); do
   bench freeradius 127.0.0.1:34812 "$frpid"  -tls 1.2 -resume
   bench wifihk     127.0.0.1:33812 "$whkpid" -tls 1.2 -method peap
   bench freeradius 127.0.0.1:34812 "$frpid"  -tls 1.2 -method peap
+  bench wifihk     127.0.0.1:33812 "$whkpid" -tls 1.2 "${tls[@]}"
+  bench freeradius 127.0.0.1:34812 "$frpid"  -tls 1.2 "${tls[@]}"
 done
 bench wifihk 127.0.0.1:33812 "$whkpid" -tls 1.3
 bench wifihk 127.0.0.1:33812 "$whkpid" -tls 1.3 -resume
