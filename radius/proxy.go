@@ -314,12 +314,15 @@ func (p *Proxy) homeServers(ctx context.Context, rt hotspots.Route, realm string
 	return out, nil
 }
 
+// named reports whether s is given by host name.
+func named(s hotspots.RouteServer) bool { return s.Host != "" }
+
 // resolveNamed puts in place of each server given by name one server per
 // address of its name (a RadSec one checked against the name unless it
 // has a ServerName). A name that does not resolve is left out, and its
 // error returned when nothing is left.
 func (p *Proxy) resolveNamed(ctx context.Context, servers []hotspots.RouteServer) ([]hotspots.RouteServer, error) {
-	if !slices.ContainsFunc(servers, func(s hotspots.RouteServer) bool { return s.Host != "" }) {
+	if !slices.ContainsFunc(servers, named) {
 		return servers, nil
 	}
 	out := make([]hotspots.RouteServer, 0, len(servers)+1)
@@ -487,6 +490,9 @@ func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route, 
 		p.met.requests.WithLabelValues(rt.Realm, proxyLoop).Inc()
 		done(Response{})
 		return
+	}
+	if hold != nil && (rt.Discovery != nil || slices.ContainsFunc(rt.Servers, named)) {
+		hold.Flush() // the DNS may keep us: what the batch queued goes now
 	}
 	list, err := p.homeServers(ctx, rt, r.Realm)
 	if err != nil {
