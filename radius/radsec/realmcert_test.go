@@ -1,7 +1,6 @@
 package radsec
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -11,8 +10,6 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/secrets"
-	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/radius"
 	"github.com/wifihk/wifihk/radius/radsec/radsectest"
 )
@@ -25,14 +22,7 @@ import (
 func TestProxyRealmClientCert(t *testing.T) {
 	r := newRig(t, nil) // trusts "NAS CA" (B) only, and knows nas-1's certificate
 	global := radsectest.NewCA(t, "Proxy CA A").Client("proxy-a")
-	sealer, err := secrets.New(bytes.Repeat([]byte{9}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := hotspots.New(storetest.Open(t), sealer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := newRegistry(t) // the proxy's, apart from the home server's
 	if _, err := reg.AddOrg(hotspots.Org{Code: "fed"}); err != nil {
 		t.Fatal(err)
 	}
