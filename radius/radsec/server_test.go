@@ -166,12 +166,7 @@ func (r *rig) clientAt(addr string, cert radsectest.Issued) *Client {
 // dialRaw opens a TLS connection with cert, for writing raw bytes.
 func (r *rig) dialRaw(cert radsectest.Issued) *tls.Conn {
 	r.t.Helper()
-	c, err := tls.Dial("tcp", r.addr, &tls.Config{Certificates: []tls.Certificate{cert.TLS}, RootCAs: r.ca.Pool, ServerName: "radsec.example.net"})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.t.Cleanup(func() { c.Close() })
-	return c
+	return r.dialRawFrom(cert, "")
 }
 
 func accessRequest(user string) *layeh.Packet {
