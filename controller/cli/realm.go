@@ -48,6 +48,7 @@ func cmdRealmUpdate(_ context.Context, e *Env, args []string) error {
 	name := fs.String("realm", "", "the realm to edit")
 	rename := fs.String("name", "", "its new match (operator.example, *.example.edu, ~REGEX or DEFAULT); default: as it is")
 	rf := addRealmFlags(fs)
+	rf.noClientCert = fs.Bool("no-client-cert", false, "remove the realm's client certificate (the proxy's is presented again)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func addRealmFlags(fs *flag.FlagSet) *realmFlags {
 	f.strip = fs.Bool("nostrip", false, "send User-Name with its realm (by default the realm is stripped, as FreeRADIUS does; EAP keeps it)")
 	f.clientCert = fs.String("client-cert", "", "with -radsec or -dynamic: PEM file of the client certificate (chain) to present to this realm's RadSec servers instead of radius.proxy.radsec.cert (realm update: none keeps the realm's)")
 	f.clientKey = fs.String("client-key", "", "PEM file of -client-cert's private key, stored sealed (realm update: none keeps the realm's key for a renewed certificate)")
-	f.noClientCert = fs.Bool("no-client-cert", false, "realm update: remove the realm's client certificate (the proxy's is presented again)")
+	f.noClientCert = new(bool) // realm update's -no-client-cert
 	return f
 }
 
