@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -32,7 +33,10 @@ type realmView struct {
 	NoStrip     bool           `json:"nostrip"`
 	Servers     []serverView   `json:"servers"`
 	Discovery   *discoveryView `json:"discovery,omitempty"`
-	Created     time.Time      `json:"created"`
+	// ClientCert describes the realm's own RadSec client certificate;
+	// its key is never shown.
+	ClientCert *hotspots.CertSummary `json:"client_cert,omitempty"`
+	Created    time.Time             `json:"created"`
 }
 
 // discoveryView is a dynamic realm's use of the servers the DNS names.
@@ -59,6 +63,9 @@ func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth
 		Servers: []serverView{}, Created: rl.Created}
 	if d := rl.Discovery; d != nil {
 		v.Discovery = &discoveryView{Discovery: *d, Servers: discovered(rl.Name, health)}
+	}
+	if sum, ok := rl.ClientCertSummary(); ok {
+		v.ClientCert = &sum
 	}
 	for _, s := range rl.Servers {
 		sv := serverView{Address: s.Where(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,
@@ -114,6 +121,11 @@ type realmBody struct {
 		TimeoutMS int    `json:"timeout_ms"`
 		Retries   *int   `json:"retries"`
 	} `json:"discovery"`
+	// ClientCert and ClientKey are PEM; on PUT, left out, the realm keeps
+	// its own (the certificate alone keeps its key).
+	ClientCert       string `json:"client_cert"`
+	ClientKey        string `json:"client_key"`
+	RemoveClientCert bool   `json:"remove_client_cert"`
 }
 
 func (a *API) listRealms(w http.ResponseWriter, r *http.Request, p staff.Principal) {
@@ -163,7 +175,8 @@ func (a *API) getRealm(w http.ResponseWriter, r *http.Request, p staff.Principal
 
 // input is the realm the body describes, with the API's defaults.
 func (in realmBody) input() hotspots.RealmInput {
-	ri := hotspots.RealmInput{Name: in.Name, Org: in.Org, Local: in.Local, ForwardAcct: in.ForwardAcct, NoStrip: in.NoStrip}
+	ri := hotspots.RealmInput{Name: in.Name, Org: in.Org, Local: in.Local, ForwardAcct: in.ForwardAcct, NoStrip: in.NoStrip,
+		ClientCert: in.ClientCert, ClientKey: in.ClientKey, DropClientCert: in.RemoveClientCert}
 	for _, s := range in.Servers {
 		retries := 1
 		if s.Retries != nil {
@@ -228,6 +241,10 @@ func realmChange(old, rl hotspots.Realm) string {
 	var parts []string
 	if old.Name != rl.Name {
 		parts = append(parts, "name="+old.Name+"→"+rl.Name)
+	}
+	if old.ClientCert != rl.ClientCert {
+		sum, _ := rl.ClientCertSummary()
+		parts = append(parts, "client_cert="+cmp.Or(sum.Subject, "removed"))
 	}
 	return strings.Join(append(parts, fmt.Sprintf("servers=%d", len(rl.Servers))), " ")
 }

@@ -208,3 +208,65 @@ func TestOperatorEditsOwnRealm(t *testing.T) {
 		t.Errorf("audit: %d %s", code, out)
 	}
 }
+
+// A realm's own RadSec client certificate through the API: a key that
+// does not go with it is refused on client_key; the realm shows the
+// certificate's subject, issuer and expiry and never the key, in the
+// answer, GET and the list; a PUT without it keeps it, and the audit
+// names a change.
+func TestRealmClientCertAPI(t *testing.T) {
+	f := newFixture(t)
+	fed := radsectest.NewCA(t, "Federation B")
+	mine, other := fed.Client("proxy-b"), fed.Client("other")
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	keyPEM := read(mine.KeyFile)
+	keyBody := strings.Split(keyPEM, "\n")[1]
+	servers := []map[string]any{{"address": "192.0.2.7", "transport": "radsec"}}
+	body := map[string]any{"name": "fed.a.example", "servers": servers, "client_cert": read(mine.CertFile), "client_key": read(other.KeyFile)}
+	if code, out := f.do(t, "opa", "POST", "/api/v1/realms", body); code != 422 || !strings.Contains(string(out), `"field":"client_key"`) ||
+		!strings.Contains(string(out), "does not go with the certificate") {
+		t.Fatalf("a key of another certificate: %d %s", code, out)
+	}
+	body["client_key"] = keyPEM
+	code, out := f.do(t, "opa", "POST", "/api/v1/realms", body)
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	var rl struct {
+		ClientCert *struct {
+			Subject, Issuer string
+			NotAfter        string `json:"not_after"`
+		} `json:"client_cert"`
+	}
+	json.Unmarshal(out, &rl)
+	if rl.ClientCert == nil || rl.ClientCert.Subject != "CN=proxy-b" || !strings.Contains(rl.ClientCert.Issuer, "CN=Federation B") || rl.ClientCert.NotAfter == "" {
+		t.Fatalf("created %s", out)
+	}
+	path := "/api/v1/realms/fed.a.example"
+	put := map[string]any{"name": "fed.a.example", "servers": servers}
+	for _, c := range []struct{ method, path string }{{"GET", path}, {"GET", "/api/v1/realms"}, {"PUT", path}} {
+		var b any
+		if c.method == "PUT" {
+			b = put
+		}
+		code, out := f.do(t, "opa", c.method, c.path, b)
+		if code != 200 || strings.Contains(string(out), keyBody) || strings.Contains(string(out), "PRIVATE KEY") || strings.Contains(string(out), "sealed") ||
+			!strings.Contains(string(out), `"subject":"CN=proxy-b"`) {
+			t.Errorf("%s %s: %d %s", c.method, c.path, code, out)
+		}
+	}
+	put["remove_client_cert"] = true
+	if code, out := f.do(t, "opa", "PUT", path, put); code != 200 || strings.Contains(string(out), "client_cert") {
+		t.Errorf("remove: %d %s", code, out)
+	}
+	entries, _ := f.reg.AuditLog("orga", 0, 1)
+	if len(entries) != 1 || entries[0].Action != "realm.update" || !strings.Contains(entries[0].Detail, "client_cert=removed") {
+		t.Errorf("audit: %+v", entries)
+	}
+}

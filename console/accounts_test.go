@@ -26,6 +26,23 @@ func upload(t *testing.T, c *http.Client, page, u, csv string, dryRun bool) (int
 // with fields and a file named name.
 func postFile(t *testing.T, c *http.Client, page, u string, fields url.Values, name string, file []byte) (int, string) {
 	t.Helper()
+	var files []formUpload
+	if name != "" {
+		files = append(files, formUpload{"file", name, file})
+	}
+	return postFiles(t, c, page, u, fields, files...)
+}
+
+// formUpload is a file of a multipart form: its field, name and content.
+type formUpload struct {
+	field, name string
+	data        []byte
+}
+
+// postFiles posts a multipart form from page (whose CSRF token it
+// reuses) with fields and files.
+func postFiles(t *testing.T, c *http.Client, page, u string, fields url.Values, files ...formUpload) (int, string) {
+	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	if m := csrfRE.FindStringSubmatch(page); m != nil {
@@ -36,9 +53,9 @@ func postFile(t *testing.T, c *http.Client, page, u string, fields url.Values, n
 			mw.WriteField(k, v)
 		}
 	}
-	if name != "" {
-		fw, _ := mw.CreateFormFile("file", name)
-		fw.Write(file)
+	for _, f := range files {
+		fw, _ := mw.CreateFormFile(f.field, f.name)
+		fw.Write(f.data)
 	}
 	mw.Close()
 	req, _ := http.NewRequest("POST", u, &b)

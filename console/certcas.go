@@ -71,16 +71,21 @@ func (c *Console) caOrg(r *http.Request, v *view) (string, string) {
 
 // upload reads the form's file, or "" with why not.
 func upload(r *http.Request, v *view) ([]byte, string) {
-	f, _, err := r.FormFile("file")
-	if err != nil {
-		return nil, v.T("certs_ca_no_file")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
+	data, err := formFile(r, "file")
 	if err != nil {
 		return nil, v.T("certs_ca_no_file")
 	}
 	return data, ""
+}
+
+// formFile reads the file posted as field name.
+func formFile(r *http.Request, name string) ([]byte, error) {
+	f, _, err := r.FormFile(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }
 
 // caImport imports a CA of the organisation's own PKI.

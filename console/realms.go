@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wifihk/wifihk/hotspots"
 	"github.com/wifihk/wifihk/radius"
@@ -22,6 +23,7 @@ type realmRow struct {
 	Delete  *deleteButton         // nil unless the user may remove the realm
 	Edit    string                // the edit form's URL; "" unless the user may change the realm
 	Found   []radius.ServerHealth // a dynamic realm's servers from the DNS, in use now
+	Cert    string                // the realm's own client certificate, described; "" for the proxy's
 }
 
 // deleteButton is what a row's remove form needs from the page.
@@ -42,6 +44,17 @@ type realmsData struct {
 	BadField string
 	Editing  string // the realm the form edits; "" for the add form
 	Mixed    bool   // its servers differ in what the form sets once for all
+	// EditingCert describes the edited realm's client certificate.
+	EditingCert string
+}
+
+// certText describes rl's own client certificate, "" when it has none.
+func certText(v *view, rl hotspots.Realm) string {
+	sum, ok := rl.ClientCertSummary()
+	if !ok {
+		return ""
+	}
+	return v.T("realm_client_now", sum.Subject, sum.Issuer, sum.NotAfter.Format(time.DateOnly))
 }
 
 // realms lists the realms the signed-in user may see, each with its home
@@ -66,7 +79,7 @@ func (c *Console) renderRealms(v *view, d *realmsData) string {
 		}
 	}
 	for _, rl := range all {
-		row := realmRow{Realm: rl}
+		row := realmRow{Realm: rl, Cert: certText(v, rl)}
 		if v.User.CanWrite(rl.Org) {
 			row.Delete = &deleteButton{Action: c.cfg.Base + "/realms/delete", CSRF: v.CSRF, Label: v.T("realm_delete_label", rl.Name), Text: v.T("delete"),
 				EditLabel: v.T("realm_edit_label", rl.Name), EditText: v.T("realm_edit")}

@@ -74,7 +74,7 @@ func (c *Console) realmEdit(w http.ResponseWriter, r *http.Request, v *view) str
 		return page
 	}
 	f, mixed := realmFormOf(rl)
-	return c.renderRealms(v, &realmsData{Form: f, Editing: rl.Name, Mixed: mixed})
+	return c.renderRealms(v, &realmsData{Form: f, Editing: rl.Name, Mixed: mixed, EditingCert: certText(v, rl)})
 }
 
 // realmUpdate replaces the realm with what the edit form holds; its
@@ -86,10 +86,10 @@ func (c *Console) realmUpdate(w http.ResponseWriter, r *http.Request, v *view) s
 	}
 	f := readRealmForm(r)
 	f.Org = rl.Org
-	d := &realmsData{Form: f, Editing: rl.Name}
+	d := &realmsData{Form: f, Editing: rl.Name, EditingCert: certText(v, rl)}
 	refuse := func(field, msg string) string {
 		v.Status, v.Error, d.BadField = http.StatusUnprocessableEntity, msg, field
-		d.Form.Secret = "" // never sent back
+		d.Form.forgetUploads()
 		return c.renderRealms(v, d)
 	}
 	in, err := parseRealmForm(f)

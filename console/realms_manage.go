@@ -16,6 +16,10 @@ import (
 type realmForm struct {
 	Name, Org, Mode, Transport, Servers, Secret, ServerName, CA, Timeout, Retries string
 	NoStrip, ForwardAcct                                                          bool
+	// ClientCert and ClientKey are the uploaded PEM files, never sent
+	// back; DropClientCert removes the realm's.
+	ClientCert, ClientKey string
+	DropClientCert        bool
 }
 
 func newRealmForm() realmForm {
@@ -25,7 +29,8 @@ func newRealmForm() realmForm {
 // parseRealmForm reads the add form into what AddRealm takes; AddRealm
 // checks the rest.
 func parseRealmForm(f realmForm) (hotspots.RealmInput, error) {
-	in := hotspots.RealmInput{Name: f.Name, Org: f.Org, NoStrip: f.NoStrip, ForwardAcct: f.ForwardAcct}
+	in := hotspots.RealmInput{Name: f.Name, Org: f.Org, NoStrip: f.NoStrip, ForwardAcct: f.ForwardAcct,
+		ClientCert: f.ClientCert, ClientKey: f.ClientKey, DropClientCert: f.DropClientCert}
 	secs, err := strconv.ParseFloat(f.Timeout, 64)
 	if err != nil || secs < 0.01 || secs > 60 {
 		return in, &formError{"timeout", "realm_bad_timeout"}
@@ -73,13 +78,20 @@ func realmField(prefix string) string {
 	return prefix
 }
 
-// readRealmForm reads the add or edit form as typed.
+// readRealmForm reads the add or edit form as typed, with the client
+// certificate and key files when uploaded.
 func readRealmForm(r *http.Request) realmForm {
 	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	file := func(k string) string { b, _ := formFile(r, k); return string(b) }
 	return realmForm{Name: g("name"), Org: g("org"), Mode: g("mode"), Transport: g("transport"), Servers: r.PostFormValue("servers"),
 		Secret: r.PostFormValue("secret"), ServerName: g("server_name"), CA: g("ca"), Timeout: g("timeout"), Retries: g("retries"),
-		NoStrip: r.PostFormValue("nostrip") != "", ForwardAcct: r.PostFormValue("forward_accounting") != ""}
+		NoStrip: r.PostFormValue("nostrip") != "", ForwardAcct: r.PostFormValue("forward_accounting") != "",
+		ClientCert: file("client_cert"), ClientKey: file("client_key"), DropClientCert: r.PostFormValue("remove_client_cert") != ""}
 }
+
+// forgetUploads clears what the form never sends back: the secret and
+// the uploaded certificate and key.
+func (f *realmForm) forgetUploads() { f.Secret, f.ClientCert, f.ClientKey = "", "", "" }
 
 func (c *Console) realmCreate(w http.ResponseWriter, r *http.Request, v *view) string {
 	f := readRealmForm(r)
@@ -92,7 +104,7 @@ func (c *Console) realmCreate(w http.ResponseWriter, r *http.Request, v *view) s
 	d := &realmsData{Form: f}
 	refuse := func(field, msg string) string {
 		v.Status, v.Error, d.BadField = http.StatusUnprocessableEntity, msg, field
-		d.Form.Secret = "" // never sent back
+		d.Form.forgetUploads()
 		return c.renderRealms(v, d)
 	}
 	if !v.User.CanWrite(f.Org) {

@@ -57,7 +57,13 @@ type Realm struct {
 	// are found in the DNS for each visitor's realm (RFC 7585), not
 	// listed.
 	Discovery *Discovery `json:"discovery,omitempty"`
-	Created   time.Time  `json:"created"`
+	// ClientCert is the PEM chain the proxy presents to the realm's
+	// RadSec servers, listed or discovered, in place of its own
+	// (radius.proxy.radsec.cert): the identity a federation issued.
+	// ClientKeySealed is its private key, sealed; never shown.
+	ClientCert      string    `json:"client_cert,omitempty"`
+	ClientKeySealed string    `json:"client_key_sealed,omitempty"`
+	Created         time.Time `json:"created"`
 }
 
 // Discovery is how a dynamic realm uses the RadSec servers the DNS
@@ -130,6 +136,12 @@ type RealmInput struct {
 	// Discovery makes the realm dynamic (its servers from the DNS, RFC
 	// 7585); it then has no Servers.
 	Discovery *DiscoveryInput
+	// ClientCert and ClientKey (PEM) are the realm's own RadSec client
+	// certificate and key. An edit that gives neither keeps the realm's,
+	// and one that gives the certificate alone keeps its key;
+	// DropClientCert removes it (the proxy's is presented again).
+	ClientCert, ClientKey string
+	DropClientCert        bool
 }
 
 // DiscoveryInput is what a dynamic realm takes: the PEM of the CAs for

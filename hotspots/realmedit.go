@@ -32,6 +32,9 @@ func (r *Registry) UpdateRealm(org, name string, in RealmInput) (Realm, error) {
 			return err
 		}
 		r.sealServers(&rl, in, kept)
+		if err := r.setClientCert(&rl, in, &old); err != nil {
+			return err
+		}
 		rl.Created = old.Created
 		if rl.Name != old.Name {
 			if tx.Has(store.Realms, rl.Name) {

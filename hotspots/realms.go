@@ -1,6 +1,7 @@
 package hotspots
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -19,6 +20,9 @@ func (r *Registry) AddRealm(in RealmInput) (Realm, error) {
 		return Realm{}, err
 	}
 	r.sealServers(&rl, in, nil)
+	if err := r.setClientCert(&rl, in, nil); err != nil {
+		return Realm{}, err
+	}
 	rl.Created = r.now().UTC()
 	err = r.db.Update(func(tx *store.Tx) error {
 		if !tx.Has(store.Orgs, rl.Org) {
@@ -100,6 +104,10 @@ type RouteServer struct {
 	// certificate must carry that realm (SubjectAltName:otherName:NAIRealm,
 	// §2.2); ServerName is then the SRV target, sent as SNI only.
 	NAIRealm string
+	// ClientCert is the realm's own RadSec client certificate (nil: the
+	// proxy's). The same certificate and key keep the same pointer
+	// across reloads, so a server changes only when they do.
+	ClientCert *tls.Certificate
 }
 
 // realmIndex is the realm table in memory, matched on every Access-Request.
@@ -108,6 +116,7 @@ type realmIndex struct {
 	suffix []suffixRoute // longest first
 	regex  []regexRoute  // by name
 	def    *Route
+	certs  map[certKey]*tls.Certificate // the realms' client certificates
 }
 
 type suffixRoute struct {
@@ -155,12 +164,20 @@ func (r *Registry) reloadRealms() error {
 	if err != nil {
 		return err
 	}
-	idx := &realmIndex{exact: map[string]*Route{}}
+	var prev map[certKey]*tls.Certificate
+	if old := r.realms.Load(); old != nil {
+		prev = old.certs
+	}
+	idx := &realmIndex{exact: map[string]*Route{}, certs: map[certKey]*tls.Certificate{}}
 	for _, rl := range all {
 		rt := &Route{Realm: rl.Name, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct, NoStrip: rl.NoStrip}
+		cert, err := r.routeCert(rl, prev, idx.certs)
+		if err != nil {
+			return err
+		}
 		if d := rl.Discovery; d != nil {
 			rt.Discovery = &RouteServer{Transport: TransportRadSec, Secret: RadSecSecret, CA: d.CA,
-				Timeout: time.Duration(d.TimeoutMS) * time.Millisecond, Retries: d.Retries}
+				Timeout: time.Duration(d.TimeoutMS) * time.Millisecond, Retries: d.Retries, ClientCert: cert}
 		}
 		for _, hs := range rl.Servers {
 			sec, err := r.sealer.Open(hs.SecretSealed)
@@ -171,8 +188,12 @@ func (r *Registry) reloadRealms() error {
 			if hs.Host != "" {
 				addr = netip.AddrPortFrom(netip.Addr{}, hs.Port)
 			}
-			rt.Servers = append(rt.Servers, RouteServer{Address: addr, Host: hs.Host, AcctPort: hs.AcctPort,
-				Transport: hs.Transport, Secret: sec, Timeout: hs.Timeout(), Retries: hs.Retries, CA: hs.CA, ServerName: hs.ServerName})
+			rs := RouteServer{Address: addr, Host: hs.Host, AcctPort: hs.AcctPort,
+				Transport: hs.Transport, Secret: sec, Timeout: hs.Timeout(), Retries: hs.Retries, CA: hs.CA, ServerName: hs.ServerName}
+			if hs.Transport == TransportRadSec {
+				rs.ClientCert = cert
+			}
+			rt.Servers = append(rt.Servers, rs)
 		}
 		switch rl.Kind {
 		case RealmExact:

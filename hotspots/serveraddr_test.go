@@ -1,8 +1,13 @@
 package hotspots
 
 import (
+	"crypto/tls"
+	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wifihk/wifihk/radius/radsec/radsectest"
 )
 
 // FuzzParseServerAddr: any text is an address with a port, a host name
@@ -28,6 +33,32 @@ func FuzzParseServerAddr(f *testing.F) {
 			t.Fatalf("%q: neither address nor host", s)
 		case host != "" && (ap.Addr().IsValid() || host != strings.ToLower(host) || !strings.Contains(host, ".")):
 			t.Fatalf("%q: host %q with %v", s, host, ap)
+		}
+	})
+}
+
+// FuzzCheckClientCert: any certificate and key text is refused with a
+// field named, or accepted as a chain that goes with the key; never a
+// panic.
+func FuzzCheckClientCert(f *testing.F) {
+	for _, s := range []string{"", "junk", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+		"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"} {
+		f.Add(s, s)
+	}
+	c := radsectest.NewCA(f, "Fuzz CA").Client("fuzz")
+	cert, _ := os.ReadFile(c.CertFile)
+	key, _ := os.ReadFile(c.KeyFile)
+	f.Add(string(cert), string(key))
+	f.Fuzz(func(t *testing.T, cert, key string) {
+		chain, e := checkClientCert(cert, key, time.Now())
+		if e != nil {
+			if e.field != "client_cert" && e.field != "client_key" {
+				t.Fatalf("refused on field %q", e.field)
+			}
+			return
+		}
+		if _, err := tls.X509KeyPair([]byte(chain), []byte(key)); err != nil {
+			t.Fatalf("accepted a chain that does not go with its key: %v", err)
 		}
 	})
 }

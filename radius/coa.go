@@ -40,13 +40,14 @@ type DisconnectResult struct {
 	RadSec     bool // sent over the NAS's RadSec connection (To is its source)
 }
 
-// CoAStream sends a request to a NAS over its open RadSec connection
-// (RFC 6614 §2.5: either end may send requests on it): build makes the
-// request with the Identifier the connection has free. It returns
-// ErrNoStream when the NAS has no connection open; *radsec.Server
-// implements it.
+// CoAStream sends a request to a NAS over one of its open RadSec
+// connections (RFC 6614 §2.5: either end may send requests on it),
+// those from prefer first (where the session's requests came from):
+// build makes the request with the Identifier the connection has free.
+// It returns ErrNoStream when the NAS has no connection open;
+// *radsec.Server implements it.
 type CoAStream interface {
-	ExchangeNAS(ctx context.Context, nasID string, build func(id byte) ([]byte, error)) ([]byte, netip.AddrPort, error)
+	ExchangeNAS(ctx context.Context, nasID string, prefer netip.Addr, build func(id byte) ([]byte, error)) ([]byte, netip.AddrPort, error)
 }
 
 // CoAClient sends Disconnect- and CoA-Requests (RFC 5176) with a
@@ -118,7 +119,7 @@ func (c *CoAClient) overStream(ctx context.Context, p *layeh.Packet, t Disconnec
 	ctx, cancel := context.WithTimeout(ctx, c.timeout()*time.Duration(c.tries()))
 	defer cancel()
 	start := time.Now()
-	b, from, err := c.Stream.ExchangeNAS(ctx, t.NASID, func(id byte) ([]byte, error) {
+	b, from, err := c.Stream.ExchangeNAS(ctx, t.NASID, t.NASAddr.Addr(), func(id byte) ([]byte, error) {
 		sp.Identifier = id
 		w, err := encodeRequest(&sp)
 		wire = w

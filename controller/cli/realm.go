@@ -38,7 +38,7 @@ func cmdRealmAdd(_ context.Context, e *Env, args []string) error {
 		return err
 	}
 	audit(e, "realm.create", rl.Name, rl.Org, fmt.Sprintf("servers=%d", len(rl.Servers)))
-	return e.result(realmView(rl), "added realm %s (%s) of %s: %s\n", rl.Name, rl.Kind, rl.Org, realmWhere(rl))
+	return e.result(realmView(rl), "added realm %s (%s) of %s: %s%s\n", rl.Name, rl.Kind, rl.Org, realmWhere(rl), certNote(rl))
 }
 
 // cmdRealmUpdate replaces a realm in place: what is given is the whole
@@ -48,6 +48,7 @@ func cmdRealmUpdate(_ context.Context, e *Env, args []string) error {
 	name := fs.String("realm", "", "the realm to edit")
 	rename := fs.String("name", "", "its new match (operator.example, *.example.edu, ~REGEX or DEFAULT); default: as it is")
 	rf := addRealmFlags(fs)
+	rf.noClientCert = fs.Bool("no-client-cert", false, "remove the realm's client certificate (the proxy's is presented again)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -65,7 +66,7 @@ func cmdRealmUpdate(_ context.Context, e *Env, args []string) error {
 		return err
 	}
 	audit(e, "realm.update", rl.Name, rl.Org, fmt.Sprintf("was=%s servers=%d", *name, len(rl.Servers)))
-	return e.result(realmView(rl), "updated realm %s (%s) of %s: %s\n", rl.Name, rl.Kind, rl.Org, realmWhere(rl))
+	return e.result(realmView(rl), "updated realm %s (%s) of %s: %s%s\n", rl.Name, rl.Kind, rl.Org, realmWhere(rl), certNote(rl))
 }
 
 // realmFlags describe a realm's home servers and flags, for realm add
@@ -75,6 +76,8 @@ type realmFlags struct {
 	acctPort, retries                  *int
 	timeout                            *time.Duration
 	radsec, dynamic, local, fwd, strip *bool
+	clientCert, clientKey              *string
+	noClientCert                       *bool
 }
 
 func addRealmFlags(fs *flag.FlagSet) *realmFlags {
@@ -91,6 +94,9 @@ func addRealmFlags(fs *flag.FlagSet) *realmFlags {
 	f.local = fs.Bool("local", false, "the brand's own realm: authenticate its visitors here")
 	f.fwd = fs.Bool("forward-accounting", false, "also forward accounting to the home servers")
 	f.strip = fs.Bool("nostrip", false, "send User-Name with its realm (by default the realm is stripped, as FreeRADIUS does; EAP keeps it)")
+	f.clientCert = fs.String("client-cert", "", "with -radsec or -dynamic: PEM file of the client certificate (chain) to present to this realm's RadSec servers instead of radius.proxy.radsec.cert (realm update: none keeps the realm's)")
+	f.clientKey = fs.String("client-key", "", "PEM file of -client-cert's private key, stored sealed (realm update: none keeps the realm's key for a renewed certificate)")
+	f.noClientCert = new(bool) // realm update's -no-client-cert
 	return f
 }
 
@@ -124,6 +130,9 @@ func (f *realmFlags) input(e *Env, cmd string, needSecret bool) (hotspots.RealmI
 		}
 		pems[i] = string(b)
 	}
+	if err := f.readClientCert(&in, cmd); err != nil {
+		return in, err
+	}
 	if *f.dynamic {
 		in.Discovery = &hotspots.DiscoveryInput{CA: pems.nth(0, ""), Timeout: *f.timeout, Retries: *f.retries}
 	}
@@ -137,6 +146,26 @@ func (f *realmFlags) input(e *Env, cmd string, needSecret bool) (hotspots.RealmI
 	return in, nil
 }
 
+// readClientCert reads the -client-cert and -client-key files into in;
+// AddRealm and UpdateRealm check them.
+func (f *realmFlags) readClientCert(in *hotspots.RealmInput, cmd string) error {
+	in.DropClientCert = *f.noClientCert
+	for _, c := range []struct {
+		flag, file string
+		to         *string
+	}{{"-client-cert", *f.clientCert, &in.ClientCert}, {"-client-key", *f.clientKey, &in.ClientKey}} {
+		if c.file == "" {
+			continue
+		}
+		b, err := os.ReadFile(c.file)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", cmd, c.flag, err)
+		}
+		*c.to = string(b)
+	}
+	return nil
+}
+
 // nth is the value for the i-th -server: the only one, the i-th, or def.
 func (l listFlag) nth(i int, def string) string {
 	switch {
@@ -146,6 +175,15 @@ func (l listFlag) nth(i int, def string) string {
 		return l[i]
 	}
 	return def
+}
+
+// certNote names the realm's own client certificate, if any.
+func certNote(rl hotspots.Realm) string {
+	sum, ok := rl.ClientCertSummary()
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("; client certificate %s from %s, expires %s", sum.Subject, sum.Issuer, sum.NotAfter.Format(time.DateOnly))
 }
 
 func realmWhere(rl hotspots.Realm) string {
@@ -225,6 +263,9 @@ func realmView(rl hotspots.Realm) map[string]any {
 		"forward_accounting": rl.ForwardAcct, "nostrip": rl.NoStrip, "servers": servers, "created": rl.Created}
 	if d := rl.Discovery; d != nil {
 		v["discovery"] = map[string]any{"ca": d.CA, "timeout_ms": d.TimeoutMS, "retries": d.Retries}
+	}
+	if sum, ok := rl.ClientCertSummary(); ok {
+		v["client_cert"] = sum
 	}
 	return v
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,5 +177,56 @@ func TestRealmUpdate(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, c.err) {
 			t.Errorf("%v: exit %d %q, want %q", c.args, code, errOut, c.err)
 		}
+	}
+}
+
+// realm add and update take a realm's own RadSec client certificate:
+// a key of another certificate, a server-only or expired certificate
+// is refused with the reason; the accepted one is shown by subject,
+// issuer and expiry, its key never printed; an update without it keeps
+// it, and -no-client-cert removes it.
+func TestRealmClientCertFlags(t *testing.T) {
+	dir := t.TempDir()
+	must := mustRunIn(t, dir)
+	must("org", "add", "-code", "fed", "-name", "Federation member")
+	fed := radsectest.NewCA(t, "Federation B")
+	mine, other, srv, old := fed.Client("proxy-b"), fed.Client("other"), fed.Server("srv", "srv.example"), fed.ExpiredClient("old")
+	base := []string{"realm", "add", "-data", dir, "-realm", "fed.example", "-org", "fed", "-radsec", "-server", "192.0.2.1"}
+	for _, c := range []struct {
+		cert, key, err string
+	}{
+		{mine.CertFile, other.KeyFile, "client_key: the key does not go with the certificate"},
+		{srv.CertFile, srv.KeyFile, "extended key usage lacks clientAuth"},
+		{old.CertFile, old.KeyFile, "the certificate of old expired on"},
+		{mine.CertFile, "", "client_key: the certificate's private key is required"},
+		{mine.CertFile, dir + "/none.key", "-client-key"},
+	} {
+		args := append(slices.Clone(base), "-client-cert", c.cert)
+		if c.key != "" {
+			args = append(args, "-client-key", c.key)
+		}
+		if code, _, errOut := run(t, args...); code == 0 || !strings.Contains(errOut, c.err) {
+			t.Errorf("%s with %s: exit %d %q, want %q", c.cert, c.key, code, errOut, c.err)
+		}
+	}
+	key, err := os.ReadFile(mine.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyBody := strings.Split(string(key), "\n")[1]
+	out := must("realm", "add", "-realm", "fed.example", "-org", "fed", "-radsec", "-server", "192.0.2.1", "-client-cert", mine.CertFile, "-client-key", mine.KeyFile)
+	if !strings.Contains(out, "client certificate CN=proxy-b from CN=Federation B") {
+		t.Errorf("realm add says %q", out)
+	}
+	out = must("realm", "list", "-json")
+	if !strings.Contains(out, `"subject": "CN=proxy-b"`) || !strings.Contains(out, `"not_after"`) || strings.Contains(out, keyBody) || strings.Contains(out, "sealed") {
+		t.Fatalf("realm list -json: %s", out)
+	}
+	out = must("realm", "update", "-realm", "fed.example", "-radsec", "-server", "192.0.2.2", "-json")
+	if !strings.Contains(out, `"subject": "CN=proxy-b"`) {
+		t.Errorf("an update without -client-cert lost it: %s", out)
+	}
+	if out := must("realm", "update", "-realm", "fed.example", "-radsec", "-server", "192.0.2.2", "-no-client-cert", "-json"); strings.Contains(out, "client_cert") {
+		t.Errorf("-no-client-cert kept it: %s", out)
 	}
 }

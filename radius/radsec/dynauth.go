@@ -1,10 +1,14 @@
 package radsec
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
+	"time"
 
 	layeh "layeh.com/radius"
 
@@ -58,36 +62,83 @@ func (n *nasConn) end() {
 var errBusy = errors.New("radsec: 256 requests already wait for the NAS's answers")
 
 // ExchangeNAS sends the request that build makes (given its
-// Identifier) to the NAS over its open RadSec connection and returns
-// the answer and where the connection comes from; radius.ErrNoStream
-// when the NAS has none open. It implements radius.CoAStream.
-func (s *Server) ExchangeNAS(ctx context.Context, nasID string, build func(id byte) ([]byte, error)) ([]byte, netip.AddrPort, error) {
-	s.mu.Lock()
-	n := s.nasConns[nasID]
-	s.mu.Unlock()
-	if n == nil {
+// Identifier) to the NAS over one of its open RadSec connections and
+// returns the answer and where that connection comes from;
+// radius.ErrNoStream when the NAS has none open. A NAS (one
+// certificate) may have several: those from prefer (the address its
+// session's requests came from) are tried first, then the others,
+// newest first, each in turn until one answers (an ACK or a NAK), the
+// time ctx leaves shared among those left. It implements
+// radius.CoAStream.
+func (s *Server) ExchangeNAS(ctx context.Context, nasID string, prefer netip.Addr, build func(id byte) ([]byte, error)) ([]byte, netip.AddrPort, error) {
+	conns := s.connsOf(nasID, prefer)
+	if len(conns) == 0 {
 		return nil, netip.AddrPort{}, radius.ErrNoStream
+	}
+	err := radius.ErrNoStream
+	for i, n := range conns {
+		var b []byte
+		b, err = n.exchange(ctx, len(conns)-i, build)
+		if err == nil || errors.Is(err, errBuild) || ctx.Err() != nil {
+			return b, n.src, err
+		}
+	}
+	return nil, conns[len(conns)-1].src, err
+}
+
+// connsOf returns the NAS's open connections in the order to try them:
+// those from prefer first, then the others, newest first each.
+func (s *Server) connsOf(nasID string, prefer netip.Addr) []*nasConn {
+	s.mu.Lock()
+	all := slices.Clone(s.nasConns[nasID])
+	s.mu.Unlock()
+	slices.Reverse(all)
+	slices.SortStableFunc(all, func(a, b *nasConn) int {
+		return cmp.Compare(btoi(b.src.Addr() == prefer), btoi(a.src.Addr() == prefer))
+	})
+	return all
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// errBuild wraps a failure to build the request: no other connection
+// would do better.
+var errBuild = errors.New("radsec: building the request")
+
+// exchange sends build's request on n and waits for its answer, for
+// the share of ctx's time that falls to n with left connections left
+// to try (n included).
+func (n *nasConn) exchange(ctx context.Context, left int, build func(id byte) ([]byte, error)) ([]byte, error) {
+	if d, ok := ctx.Deadline(); ok && left > 1 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Until(d)/time.Duration(left))
+		defer cancel()
 	}
 	ch, id, err := n.reserve()
 	if err != nil {
-		return nil, n.src, err
+		return nil, err
 	}
 	defer n.release(id, ch)
 	wire, err := build(id)
 	if err != nil {
-		return nil, n.src, err
+		return nil, fmt.Errorf("%w: %w", errBuild, err)
 	}
 	if !n.send(wire) {
-		return nil, n.src, radius.ErrNoStream
+		return nil, radius.ErrNoStream
 	}
 	select {
 	case b, ok := <-ch:
 		if !ok {
-			return nil, n.src, radius.ErrNoStream
+			return nil, radius.ErrNoStream
 		}
-		return b, n.src, nil
+		return b, nil
 	case <-ctx.Done():
-		return nil, n.src, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -127,18 +178,20 @@ func (n *nasConn) send(wire []byte) bool {
 	return true
 }
 
-// attach records c as the NAS's connection for requests we send; the
-// newest connection of a NAS is the one used.
+// attach records n among the NAS's connections for requests we send,
+// the newest last.
 func (s *Server) attach(nasID string, n *nasConn) {
 	s.mu.Lock()
-	s.nasConns[nasID] = n
+	s.nasConns[nasID] = append(s.nasConns[nasID], n)
 	s.mu.Unlock()
 }
 
-// detach forgets n, unless a newer connection of the NAS replaced it.
+// detach forgets n.
 func (s *Server) detach(nasID string, n *nasConn) {
 	s.mu.Lock()
-	if s.nasConns[nasID] == n {
+	if rest := slices.DeleteFunc(s.nasConns[nasID], func(c *nasConn) bool { return c == n }); len(rest) > 0 {
+		s.nasConns[nasID] = rest
+	} else {
 		delete(s.nasConns, nasID)
 	}
 	s.mu.Unlock()

@@ -2,6 +2,7 @@ package radsec
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/netip"
@@ -13,6 +14,7 @@ import (
 	"layeh.com/radius/rfc3576"
 
 	"github.com/wifihk/wifihk/radius"
+	"github.com/wifihk/wifihk/radius/radsec/radsectest"
 )
 
 // A Disconnect-Request and a CoA-Request for a NAS connected over RadSec
@@ -24,18 +26,8 @@ func TestDisconnectOverRadSecConnection(t *testing.T) {
 	nas := r.dialRaw(r.nasCert)
 	// A request of the NAS's own first: once answered, the connection
 	// is known by its NAS.
-	status := layeh.New(layeh.CodeStatusServer, []byte(Secret))
-	wire, err := radius.EncodeRequest(status)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := nas.Write(wire); err != nil {
-		t.Fatal(err)
-	}
+	statusOn(t, nas)
 	buf := make([]byte, maxLen)
-	if b, err := readPacket(nas, buf); err != nil || layeh.Code(b[0]) != layeh.CodeAccessAccept {
-		t.Fatalf("Status-Server: %v %v", b, err)
-	}
 	// The NAS answers what we send: Disconnect-ACK, then CoA-NAK.
 	got := make(chan *layeh.Packet, 2)
 	go func() {
@@ -81,7 +73,7 @@ func TestDisconnectOverRadSecConnection(t *testing.T) {
 	defer udp.Close()
 	target.NASID, target.NASAddr = "another-nas", udp.LocalAddr().(*net.UDPAddr).AddrPort()
 	c.Timeout = 100 * time.Millisecond
-	if _, _, err := r.srv.ExchangeNAS(context.Background(), "another-nas", nil); !errors.Is(err, radius.ErrNoStream) {
+	if _, _, err := r.srv.ExchangeNAS(context.Background(), "another-nas", netip.Addr{}, nil); !errors.Is(err, radius.ErrNoStream) {
 		t.Errorf("a NAS without a connection: %v", err)
 	}
 	res, err = c.Disconnect(context.Background(), target)
@@ -91,5 +83,90 @@ func TestDisconnectOverRadSecConnection(t *testing.T) {
 	udp.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if n, _ := udp.Read(buf); n < 20 || layeh.Code(buf[0]) != layeh.CodeDisconnectRequest {
 		t.Errorf("no Disconnect-Request over UDP")
+	}
+}
+
+// A NAS (one certificate) with two RadSec connections open: a
+// Disconnect goes first on the connection from the address its
+// session's requests came from, even when it is not the newest; without
+// one, the newest is tried, and when it does not answer, the other in
+// turn, whose ACK is the answer.
+func TestDisconnectOverSeveralConnections(t *testing.T) {
+	r := newRig(t, nil)
+	older := r.dialRawFrom(r.nasCert, "127.0.0.2") // answers
+	newer := r.dialRawFrom(r.nasCert, "127.0.0.1") // reads, never answers
+	for _, c := range []*tls.Conn{older, newer} {
+		statusOn(t, c)
+	}
+	got := make(chan string, 4)
+	answer := func(c *tls.Conn, code layeh.Code, name string) {
+		for {
+			b, err := readPacket(c, make([]byte, maxLen))
+			if err != nil {
+				return
+			}
+			got <- name
+			if code == 0 {
+				continue
+			}
+			req, err := layeh.Parse(b, []byte(Secret))
+			if err != nil {
+				return
+			}
+			out, _ := req.Response(code).Encode()
+			c.Write(out)
+		}
+	}
+	go answer(older, layeh.CodeDisconnectACK, "older")
+	go answer(newer, 0, "newer")
+	c := radius.CoAClient{Stream: r.srv, Timeout: time.Second, Tries: 1}
+	target := radius.DisconnectTarget{Username: "alice", NASID: r.nasID, NASAddr: netip.MustParseAddrPort("127.0.0.2:3799"), NASSecret: "udp-secret"}
+	res, err := c.Disconnect(context.Background(), target)
+	if err != nil || !res.ACK || res.To.String() != older.LocalAddr().String() {
+		t.Fatalf("from the session's address: %+v %v", res, err)
+	}
+	if who := <-got; who != "older" {
+		t.Fatalf("the request went first to the %s connection", who)
+	}
+
+	target.NASAddr = netip.MustParseAddrPort("192.0.2.1:3799") // known by no connection
+	res, err = c.Disconnect(context.Background(), target)
+	if err != nil || !res.ACK || !res.RadSec || res.To.String() != older.LocalAddr().String() {
+		t.Fatalf("tried in turn: %+v %v", res, err)
+	}
+	if first, second := <-got, <-got; first != "newer" || second != "older" {
+		t.Errorf("tried %s, then %s; want the newest first, then the other", first, second)
+	}
+}
+
+// dialRawFrom is dialRaw from the local address ip (loopback; "" for
+// any).
+func (r *rig) dialRawFrom(cert radsectest.Issued, ip string) *tls.Conn {
+	r.t.Helper()
+	d := &net.Dialer{}
+	if ip != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(ip)}
+	}
+	c, err := tls.DialWithDialer(d, "tcp", r.addr, &tls.Config{Certificates: []tls.Certificate{cert.TLS}, RootCAs: r.ca.Pool, ServerName: "radsec.example.net"})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// statusOn sends a Status-Server on c and waits for its answer: the
+// server then knows the connection's NAS.
+func statusOn(t *testing.T, c *tls.Conn) {
+	t.Helper()
+	wire, err := radius.EncodeRequest(layeh.New(layeh.CodeStatusServer, []byte(Secret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write(wire); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := readPacket(c, make([]byte, maxLen)); err != nil || layeh.Code(b[0]) != layeh.CodeAccessAccept {
+		t.Fatalf("Status-Server: %v %v", b, err)
 	}
 }

@@ -13,10 +13,12 @@ import (
 )
 
 // HomeDialer dials the home servers of realm routes, for
-// radius.ProxyConfig.Dial: RadSec ones over TLS with our client
-// certificate, the others over UDP (radius.DialHomeUDP).
+// radius.ProxyConfig.Dial: RadSec ones over TLS with their realm's
+// client certificate or else ours, the others over UDP
+// (radius.DialHomeUDP).
 type HomeDialer struct {
-	// Cert is our client certificate, required for RadSec home servers.
+	// Cert is our client certificate, for the RadSec home servers of
+	// realms that have none of their own.
 	Cert *tls.Certificate
 	// CAs verify the servers whose realm names no CA of its own; nil
 	// leaves such servers unusable (never the system's roots).
@@ -24,21 +26,26 @@ type HomeDialer struct {
 	Log *slog.Logger
 }
 
-// ErrNoClientCert means a RadSec home server was configured but the
-// proxy has no client certificate to present.
-var ErrNoClientCert = errors.New("radsec: home server: the proxy has no client certificate (radius.proxy.radsec.cert and key)")
+// ErrNoClientCert means a RadSec home server was configured but neither
+// its realm nor the proxy has a client certificate to present.
+var ErrNoClientCert = errors.New("radsec: home server: neither its realm nor the proxy has a client certificate (wifihk realm update -client-cert, or radius.proxy.radsec.cert and key)")
 
-// Dial returns the transport to s. A RadSec client checks the server's
-// certificate against s.CA (else d.CAs) and s.ServerName (else its IP
-// address; a server discovered in the DNS must name its realm as
-// NAIRealm instead, RFC 7585 §2.2), and waits s.Timeout × (1 + s.Retries)
+// Dial returns the transport to s. A RadSec client presents s.ClientCert
+// (else d.Cert), checks the server's certificate against s.CA (else
+// d.CAs) and s.ServerName (else its IP address; a server discovered in
+// the DNS must name its realm as NAIRealm instead, RFC 7585 §2.2), and
+// waits s.Timeout × (1 + s.Retries)
 // for an answer, as long as UDP's tries take: TCP delivers, so nothing is
 // sent twice.
 func (d *HomeDialer) Dial(s hotspots.RouteServer) (radius.Exchanger, error) {
 	if s.Transport != hotspots.TransportRadSec {
 		return radius.DialHomeUDP(s)
 	}
-	if d.Cert == nil {
+	cert := s.ClientCert
+	if cert == nil {
+		cert = d.Cert
+	}
+	if cert == nil {
 		return nil, ErrNoClientCert
 	}
 	roots := d.CAs
@@ -58,7 +65,7 @@ func (d *HomeDialer) Dial(s hotspots.RouteServer) (radius.Exchanger, error) {
 	wait := s.Timeout * time.Duration(1+s.Retries)
 	cfg := ClientConfig{
 		Addr:    s.Address.String(),
-		TLS:     &tls.Config{Certificates: []tls.Certificate{*d.Cert}, RootCAs: roots, ServerName: name},
+		TLS:     &tls.Config{Certificates: []tls.Certificate{*cert}, RootCAs: roots, ServerName: name},
 		Timeout: wait, DialTimeout: wait, Log: d.Log,
 	}
 	if s.NAIRealm != "" {

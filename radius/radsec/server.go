@@ -65,9 +65,10 @@ type Server struct {
 	mu    sync.Mutex
 	ln    net.Listener
 	open  map[net.Conn]struct{}
-	// nasConns are the NAS's open connections by NAS ID, for the
-	// Disconnect- and CoA-Requests we send them (dynauth.go).
-	nasConns map[string]*nasConn
+	// nasConns are the NAS's open connections by NAS ID, the newest
+	// last, for the Disconnect- and CoA-Requests we send them
+	// (dynauth.go).
+	nasConns map[string][]*nasConn
 	closed   bool
 	wg       sync.WaitGroup
 }
@@ -103,7 +104,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	t.ClientAuth = tls.RequireAndVerifyClientCert
 	t.MinVersion = max(t.MinVersion, tls.VersionTLS12)
 	return &Server{cfg: cfg, tls: t, log: cfg.Log.With("component", "radsec"), met: cfg.Metrics,
-		open: map[net.Conn]struct{}{}, nasConns: map[string]*nasConn{}}, nil
+		open: map[net.Conn]struct{}{}, nasConns: map[string][]*nasConn{}}, nil
 }
 
 // Serve accepts connections on ln until Shutdown or an accept error.

@@ -79,16 +79,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func newRig(t testing.TB, tune func(*ServerConfig)) *rig {
 	t.Helper()
-	key := make([]byte, 32)
-	rand.Read(key)
-	sealer, err := secrets.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := hotspots.New(storetest.Open(t), sealer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := newRegistry(t)
 	r := &rig{t: t, ca: radsectest.NewCA(t, "NAS CA"), handler: &testHandler{}, prom: prometheus.NewRegistry(), logs: &syncBuffer{}}
 	r.nasCert = r.ca.Client("nas-1", "nas-1.example.net")
 	r.srvCert = r.ca.Server("radsec.example.net", "radsec.example.net", "127.0.0.1")
@@ -138,6 +129,22 @@ func newRig(t testing.TB, tune func(*ServerConfig)) *rig {
 	return r
 }
 
+// newRegistry is a registry on a fresh store under a random master key.
+func newRegistry(t testing.TB) *hotspots.Registry {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	sealer, err := secrets.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := hotspots.New(storetest.Open(t), sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
 // client returns a Client with cert that trusts the rig's CA.
 func (r *rig) client(cert radsectest.Issued) *Client {
 	r.t.Helper()
@@ -159,12 +166,7 @@ func (r *rig) clientAt(addr string, cert radsectest.Issued) *Client {
 // dialRaw opens a TLS connection with cert, for writing raw bytes.
 func (r *rig) dialRaw(cert radsectest.Issued) *tls.Conn {
 	r.t.Helper()
-	c, err := tls.Dial("tcp", r.addr, &tls.Config{Certificates: []tls.Certificate{cert.TLS}, RootCAs: r.ca.Pool, ServerName: "radsec.example.net"})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.t.Cleanup(func() { c.Close() })
-	return c
+	return r.dialRawFrom(cert, "")
 }
 
 func accessRequest(user string) *layeh.Packet {

@@ -80,11 +80,22 @@ func (ca *CA) ServerForRealms(cn string, realms []string, names ...string) Issue
 	return ca.issueWith(cn, x509.ExtKeyUsageServerAuth, names, realms)
 }
 
+// ExpiredClient issues a client certificate that expired an hour ago.
+func (ca *CA) ExpiredClient(cn string) Issued {
+	return ca.issueTuned(cn, x509.ExtKeyUsageClientAuth, nil, nil, func(c *x509.Certificate) {
+		c.NotBefore, c.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour)
+	})
+}
+
 func (ca *CA) issue(cn string, use x509.ExtKeyUsage, names []string) Issued {
 	return ca.issueWith(cn, use, names, nil)
 }
 
 func (ca *CA) issueWith(cn string, use x509.ExtKeyUsage, names, realms []string) Issued {
+	return ca.issueTuned(cn, use, names, realms, nil)
+}
+
+func (ca *CA) issueTuned(cn string, use x509.ExtKeyUsage, names, realms []string, tune func(*x509.Certificate)) Issued {
 	t := ca.t
 	t.Helper()
 	key := newKey(t)
@@ -92,6 +103,9 @@ func (ca *CA) issueWith(cn string, use x509.ExtKeyUsage, names, realms []string)
 		SerialNumber: serial(t), Subject: pkix.Name{CommonName: cn},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{use},
+	}
+	if tune != nil {
+		tune(tmpl)
 	}
 	for _, n := range names {
 		if ip := net.ParseIP(n); ip != nil {
