@@ -199,7 +199,7 @@ func checkCoAReply(b, req, secret []byte) (DisconnectResult, bool) {
 		return DisconnectResult{}, false
 	}
 	b = b[:binary.BigEndian.Uint16(b[2:4])]
-	if !layeh.IsAuthenticResponse(b, req, secret) {
+	if !authenticResponse(b, req[4:headerLen], secret) {
 		return DisconnectResult{}, false
 	}
 	if _, err := checkReplyMA(b, req[4:20], secret); err != nil {

@@ -27,13 +27,13 @@ type dupEntry struct {
 type dupCache struct {
 	window time.Duration
 	mu     sync.Mutex
-	cur    map[dupKey]*dupEntry
-	prev   map[dupKey]*dupEntry
+	cur    map[dupKey]dupEntry // by value: no allocation per request
+	prev   map[dupKey]dupEntry
 	swap   time.Time
 }
 
 func newDupCache(window time.Duration) *dupCache {
-	return &dupCache{window: window, cur: map[dupKey]*dupEntry{}, prev: map[dupKey]*dupEntry{}}
+	return &dupCache{window: window, cur: map[dupKey]dupEntry{}, prev: map[dupKey]dupEntry{}}
 }
 
 // begin looks k up. A cached reply is returned for resending; inFlight is
@@ -43,14 +43,14 @@ func (c *dupCache) begin(k dupKey, now time.Time) (reply []byte, inFlight bool) 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if now.Sub(c.swap) >= c.window {
-		c.prev, c.cur = c.cur, make(map[dupKey]*dupEntry, len(c.cur))
+		c.prev, c.cur = c.cur, make(map[dupKey]dupEntry, len(c.cur))
 		c.swap = now
 	}
-	e := c.cur[k]
-	if e == nil {
-		e = c.prev[k]
+	e, ok := c.cur[k]
+	if !ok {
+		e, ok = c.prev[k]
 	}
-	if e != nil {
+	if ok {
 		if e.reply == nil {
 			return nil, true
 		}
@@ -58,7 +58,7 @@ func (c *dupCache) begin(k dupKey, now time.Time) (reply []byte, inFlight bool) 
 			return e.reply, false
 		}
 	}
-	c.cur[k] = &dupEntry{}
+	c.cur[k] = dupEntry{}
 	return nil, false
 }
 
@@ -72,7 +72,6 @@ func (c *dupCache) finish(k dupKey, reply []byte, now time.Time) {
 		delete(c.prev, k)
 		return
 	}
-	e := &dupEntry{reply: reply, at: now}
-	c.cur[k] = e
+	c.cur[k] = dupEntry{reply: reply, at: now}
 	delete(c.prev, k)
 }

@@ -50,7 +50,7 @@ func CheckReply(b, req, secret []byte) (*layeh.Packet, error) {
 	if len(req) < headerLen || b[1] != req[1] {
 		return nil, fmt.Errorf("%w: reply identifier does not match the request", ErrMalformed)
 	}
-	if !layeh.IsAuthenticResponse(b, req, secret) {
+	if !authenticResponse(b, req[4:headerLen], secret) {
 		return nil, fmt.Errorf("radius: Response Authenticator does not verify")
 	}
 	if _, err := checkReplyMA(b, req[4:20], secret); err != nil {

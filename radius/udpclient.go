@@ -355,9 +355,7 @@ func (c *UDPClient) verifyAnswer(b []byte, w *udpWait) (*layeh.Packet, bool) {
 		return nil, false
 	}
 	b = b[:binary.BigEndian.Uint16(b[2:4])]
-	req := make([]byte, headerLen)
-	copy(req[4:20], w.auth[:])
-	if !layeh.IsAuthenticResponse(b, req, w.secret) {
+	if !authenticResponse(b, w.auth[:], w.secret) {
 		return nil, false
 	}
 	if _, err := c.macs.checkReplyMA(b, w.auth[:], w.secret); err != nil {

@@ -194,7 +194,7 @@ func (mp *macPool) encodeReply(code layeh.Code, id byte, reqAuth [16]byte, secre
 	p := &layeh.Packet{Code: code, Identifier: id, Authenticator: reqAuth, Secret: secret}
 	if withMA {
 		p.Attributes = make(layeh.Attributes, 0, len(attrs)+1)
-		p.Attributes = append(p.Attributes, &layeh.AVP{Type: typeMA, Attribute: make([]byte, 16)})
+		p.Attributes = append(p.Attributes, maPlaceholder)
 		p.Attributes = append(p.Attributes, attrs...)
 	} else {
 		p.Attributes = attrs
@@ -208,10 +208,8 @@ func (mp *macPool) encodeReply(code layeh.Code, id byte, reqAuth [16]byte, secre
 		sum := mp.messageAuthenticator(b, off, nil, secret)
 		copy(b[off:], sum[:])
 	}
-	h := md5.New()
-	h.Write(b)
-	h.Write(secret)
-	h.Sum(b[4:4:20])
+	sum := packetAuth(b, nil, secret)
+	copy(b[4:20], sum[:])
 	return b, nil
 }
 
@@ -224,7 +222,7 @@ func encodeRequest(p *layeh.Packet) ([]byte, error) {
 
 func (mp *macPool) encodeRequest(p *layeh.Packet) ([]byte, error) {
 	q := *p
-	q.Attributes = append(layeh.Attributes{{Type: typeMA, Attribute: make([]byte, 16)}}, p.Attributes...)
+	q.Attributes = append(layeh.Attributes{maPlaceholder}, p.Attributes...)
 	if zeroAuthCode(q.Code) {
 		q.Authenticator = [16]byte{}
 	}
@@ -236,10 +234,48 @@ func (mp *macPool) encodeRequest(p *layeh.Packet) ([]byte, error) {
 	sum := mp.messageAuthenticator(b, off, nil, q.Secret)
 	copy(b[off:], sum[:])
 	if zeroAuthCode(q.Code) {
-		h := md5.New()
-		h.Write(b)
-		h.Write(q.Secret)
-		h.Sum(b[4:4:20])
+		sum := packetAuth(b, nil, q.Secret)
+		copy(b[4:20], sum[:])
 	}
 	return b, nil
+}
+
+// maPlaceholder is the zero Message-Authenticator an encoder puts first
+// and signs over; shared, since encoding only reads it.
+var maPlaceholder = &layeh.AVP{Type: typeMA, Attribute: make([]byte, 16)}
+
+// md5States reuses MD5 states for packet authenticators.
+var md5States = sync.Pool{New: func() any { return &md5State{h: md5.New()} }}
+
+type md5State struct {
+	h   hash.Hash
+	sum [16]byte // the state's own, so that Sum does not allocate
+}
+
+// packetAuth is the MD5 authenticator of packet b (RFC 2865 §3, RFC 2866
+// §3): over b with auth in its authenticator field (nil: b's own), then
+// the secret. b is at least a header long.
+func packetAuth(b, auth, secret []byte) [16]byte {
+	st := md5States.Get().(*md5State)
+	defer md5States.Put(st)
+	h := st.h
+	h.Reset()
+	h.Write(b[:4])
+	if auth == nil {
+		h.Write(b[4:headerLen])
+	} else {
+		h.Write(auth)
+	}
+	h.Write(b[headerLen:])
+	h.Write(secret)
+	h.Sum(st.sum[:0])
+	return st.sum
+}
+
+// authenticResponse reports whether reply b (at least a header long)
+// carries the Response Authenticator of a request whose authenticator
+// was reqAuth.
+func authenticResponse(b, reqAuth, secret []byte) bool {
+	sum := packetAuth(b, reqAuth, secret)
+	return hmac.Equal(sum[:], b[4:headerLen])
 }

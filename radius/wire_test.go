@@ -1,9 +1,12 @@
 package radius
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/md5"
+	crand "crypto/rand"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -99,5 +102,37 @@ func TestNormalMAC(t *testing.T) {
 	}
 	if got := maskMAC("AA-BB-CC-DD-EE-FF"); got != "aa:bb:cc:xx:xx:xx" {
 		t.Errorf("maskMAC = %q", got)
+	}
+}
+
+// Our Response Authenticator check agrees with layeh's on replies that
+// carry the right one, and refuses any bit flipped in the reply, the
+// request's authenticator or the secret.
+func TestAuthenticResponseAgreesWithLayeh(t *testing.T) {
+	for i := range 50 {
+		var reqAuth [16]byte
+		crand.Read(reqAuth[:])
+		attrs := layeh.Attributes{{Type: 18, Attribute: bytes.Repeat([]byte{byte(i)}, i)}}
+		b, err := encodeReply(layeh.CodeAccessAccept, byte(i), reqAuth, []byte(testSecret), attrs, i%2 == 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := make([]byte, headerLen)
+		copy(req[4:], reqAuth[:])
+		if !authenticResponse(b, reqAuth[:], []byte(testSecret)) || !layeh.IsAuthenticResponse(b, req, []byte(testSecret)) {
+			t.Fatalf("reply %d does not verify", i)
+		}
+		flipped := bytes.Clone(b)
+		flipped[rand.IntN(len(b))] ^= 1 << rand.IntN(8)
+		otherAuth := reqAuth
+		otherAuth[i%16] ^= 1
+		switch {
+		case authenticResponse(flipped, reqAuth[:], []byte(testSecret)):
+			t.Fatalf("reply %d verifies with a bit flipped", i)
+		case authenticResponse(b, otherAuth[:], []byte(testSecret)):
+			t.Fatalf("reply %d verifies against another request", i)
+		case authenticResponse(b, reqAuth[:], []byte(testSecret+"x")):
+			t.Fatalf("reply %d verifies with another secret", i)
+		}
 	}
 }
