@@ -43,7 +43,7 @@ func (c *dupCache) begin(k dupKey, now time.Time) (reply []byte, inFlight bool) 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if now.Sub(c.swap) >= c.window {
-		c.prev, c.cur = c.cur, make(map[dupKey]dupEntry, len(c.cur))
+		c.rotate()
 		c.swap = now
 	}
 	e, ok := c.cur[k]
@@ -60,6 +60,21 @@ func (c *dupCache) begin(k dupKey, now time.Time) (reply []byte, inFlight bool) 
 	}
 	c.cur[k] = dupEntry{}
 	return nil, false
+}
+
+// rotate makes the current generation the previous one. The old previous
+// map is emptied and reused when it was about the same size (no new
+// allocation every window), else a new one is made for the current size,
+// so that the memory a burst took is given back.
+func (c *dupCache) rotate() {
+	old := c.prev
+	c.prev = c.cur
+	if len(old) <= 2*len(c.cur)+1024 {
+		clear(old)
+		c.cur = old
+		return
+	}
+	c.cur = make(map[dupKey]dupEntry, len(c.prev))
 }
 
 // finish caches the reply to k; a nil reply (dropped request) forgets k so
