@@ -2,6 +2,7 @@ package radius
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -235,11 +236,11 @@ func (p *Proxy) server(s hotspots.RouteServer) (*homeServer, error) {
 	if err != nil {
 		if !p.broken[s] {
 			p.broken[s] = true
-			p.log.Warn("home server unusable", "server", s.Transport+"/"+s.Address.String(), "err", err)
+			p.log.Warn("home server unusable", "server", serverName(s), "err", err)
 		}
 		return nil, err
 	}
-	name := s.Transport + "/" + s.Address.String()
+	name := serverName(s)
 	h := &homeServer{cfg: s, name: name, ex: ex, deadAfter: p.cfg.DeadAfter, met: p.met, alive: true, stop: make(chan struct{}),
 		answered: p.met.server.WithLabelValues(name, "answer"), timedOut: p.met.server.WithLabelValues(name, "timeout")}
 	h.lastAnswer.Store(time.Now().UnixNano())
@@ -256,6 +257,18 @@ func (p *Proxy) server(s hotspots.RouteServer) (*homeServer, error) {
 	p.servers[s] = h
 	go h.watch(p.cfg.ProbeInterval)
 	return h, nil
+}
+
+// serverName labels a home server in health and metrics: transport and
+// address, and the client certificate it is reached with when its realm
+// has one of its own, so that realms reaching one server as different
+// clients are told apart.
+func serverName(s hotspots.RouteServer) string {
+	name := s.Transport + "/" + s.Address.String()
+	if c := s.ClientCert; c != nil && c.Leaf != nil {
+		name += " (client " + cmp.Or(c.Leaf.Subject.CommonName, c.Leaf.Subject.String()) + ")"
+	}
+	return name
 }
 
 // alive returns the live home servers of a route, in order.

@@ -2,6 +2,7 @@ package radsec
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,6 +62,17 @@ func TestProxyRealmClientCert(t *testing.T) {
 	}
 	if c := ask("bob@plain.example"); c != 0 {
 		t.Fatalf("the realm with the proxy's certificate (CA A) got %v, want no answer", c)
+	}
+	// One server, reached as two clients: two entries in health, each
+	// named for how it is reached, each with its own realm and outcome.
+	health := map[string]radius.ServerHealth{}
+	for _, h := range px.Health() {
+		health[h.Server] = h
+	}
+	asB, asProxy := "radsec/"+r.addr+" (client nas-1)", "radsec/"+r.addr
+	if len(health) != 2 || health[asB].Answers != 1 || health[asProxy].Timeouts != 1 ||
+		!slices.Equal(health[asB].Realms, []string{"fed-b.example"}) || !slices.Equal(health[asProxy].Realms, []string{"plain.example"}) {
+		t.Errorf("health %+v, want %q answering for fed-b.example and %q timing out for plain.example", health, asB, asProxy)
 	}
 
 	// Only the certificate changes: to CA A's, which the server refuses.
