@@ -609,6 +609,7 @@ func FuzzProxyAnswer(f *testing.F) {
 		sum := md5.Sum(append(b, homeSecret...))
 		copy(b[4:20], sum[:])
 		w := &udpWait{auth: out.Authenticator, secret: []byte(homeSecret)}
+		w.sent.Store(true)
 		a, ok := c.verifyAnswer(b, w)
 		if !ok {
 			return

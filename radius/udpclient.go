@@ -76,6 +76,7 @@ type udpWait struct {
 	wire   []byte
 	id     byte
 	done   func(*layeh.Packet, error)
+	sent   atomic.Bool // auth and wire are set: answers may be matched
 	ended  atomic.Bool
 
 	mu    sync.Mutex // the timer may fire before Go has stored it
@@ -160,6 +161,7 @@ func (c *UDPClient) Go(p *layeh.Packet, hold *SendHold, done func(*layeh.Packet,
 	w.mu.Lock()
 	w.timer = time.AfterFunc(c.Timeout, func() { s.expire(w) })
 	w.mu.Unlock()
+	w.sent.Store(true)
 	if hold == nil {
 		s.send(w)
 	} else if s.enqueue(w) {
@@ -347,7 +349,7 @@ func (s *udpSock) deliver(b []byte) {
 // verifyAnswer parses b as the answer to w's request: its Response
 // Authenticator and any Message-Authenticator must verify.
 func (c *UDPClient) verifyAnswer(b []byte, w *udpWait) (*layeh.Packet, bool) {
-	if w == nil {
+	if w == nil || !w.sent.Load() {
 		return nil, false
 	}
 	a, err := parse(b, w.secret)
