@@ -4,6 +4,8 @@
 #
 #   dir=$(cpucap_make NAME PERCENT)   a new cgroup whose processes together
 #                                     get at most PERCENT% of one CPU
+#   cpucap_each TAG PERCENT NAME...   one such cgroup per NAME, its path in
+#                                     the caller's associative array cg[NAME]
 #   "${cpucap_in[@]}" "$dir" CMD...   runs CMD inside it (exec: $! is
 #                                     CMD's pid)
 #   cpucap_throttled "$dir"           periods in which it hit its cap so far
@@ -22,6 +24,12 @@ cpucap_make() {
     return 1
   fi
   echo "$dir"
+}
+
+cpucap_each() {
+  local tag=$1 pct=$2 name
+  shift 2
+  for name; do cg[$name]=$(cpucap_make "$tag-$name-$$" "$pct"); done
 }
 
 # shellcheck disable=SC2016 # $$ and $0 are the inner shell's

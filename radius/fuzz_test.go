@@ -2,7 +2,6 @@ package radius
 
 import (
 	"crypto/md5"
-	"crypto/rand"
 	"net/netip"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/secrets/secretstest"
 	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/visitors"
 )
@@ -24,9 +23,7 @@ import (
 // encoding. It must never panic, and whatever it answers must be a
 // well-formed reply.
 func FuzzPacket(f *testing.F) {
-	key := make([]byte, 32)
-	rand.Read(key)
-	sealer, _ := secrets.New(key)
+	sealer := secretstest.New(f)
 	db := storetest.Open(f)
 	reg, err := hotspots.New(db, sealer)
 	if err != nil {

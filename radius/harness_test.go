@@ -2,7 +2,6 @@ package radius
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"net"
 	"testing"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/wifihk/wifihk/accounting"
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/secrets/secretstest"
 	"github.com/wifihk/wifihk/internal/store"
 	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/visitors"
@@ -43,13 +42,9 @@ type harness struct {
 
 func newHarness(t testing.TB, requireMA string) *harness {
 	t.Helper()
-	key := make([]byte, 32)
-	rand.Read(key)
-	sealer, err := secrets.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sealer := secretstest.New(t)
 	h := &harness{t: t, db: storetest.Open(t), prom: prometheus.NewRegistry(), counts: NewDrops()}
+	var err error
 	if h.reg, err = hotspots.New(h.db, sealer); err != nil {
 		t.Fatal(err)
 	}

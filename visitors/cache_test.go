@@ -1,21 +1,17 @@
 package visitors_test
 
 import (
-	"crypto/rand"
 	"errors"
 	"testing"
 
-	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/secrets/secretstest"
 	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/visitors"
 )
 
 // newCachedReader is a Store under a random key and a reader over it.
 func newCachedReader(t *testing.T) (*visitors.Store, *visitors.CachedReader) {
-	key := make([]byte, 32)
-	rand.Read(key)
-	sealer, _ := secrets.New(key)
-	st := visitors.New(storetest.Open(t), sealer)
+	st := visitors.New(storetest.Open(t), secretstest.New(t))
 	return st, visitors.NewCachedReader(st)
 }
 
@@ -75,11 +71,8 @@ func TestCachedReaderConsume(t *testing.T) {
 // feed says it was written: read-your-writes in one process, and the
 // same, after the feed's delay, for a write on another node.
 func TestCachedReaderAnswersFromMemoryUntilChanged(t *testing.T) {
-	key := make([]byte, 32)
-	rand.Read(key)
-	sealer, _ := secrets.New(key)
 	db, faults := storetest.OpenFaulty(t)
-	st := visitors.New(db, sealer)
+	st := visitors.New(db, secretstest.New(t))
 	r := visitors.NewCachedReader(st)
 	if err := st.Insert(visitors.Credential{Username: "v", Kind: visitors.KindVoucher, UsesLeft: 2}); err != nil {
 		t.Fatal(err)

@@ -1,13 +1,12 @@
 package visitors_test
 
 import (
-	"crypto/rand"
 	"errors"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/secrets/secretstest"
 	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/visitors"
 )
@@ -16,11 +15,8 @@ import (
 // once, within its device's allowance; the count is held in memory and
 // stored by the next commit once the disk has room.
 func TestFreePassOnAFullDisk(t *testing.T) {
-	key := make([]byte, 32)
-	rand.Read(key)
-	sealer, _ := secrets.New(key)
 	db, faults := storetest.OpenFaulty(t)
-	st := visitors.New(db, sealer)
+	st := visitors.New(db, secretstest.New(t))
 	now := time.Now()
 	st.SetNow(func() time.Time { return now })
 	const mac = "02:00:00:00:00:07"

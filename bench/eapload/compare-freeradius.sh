@@ -51,8 +51,7 @@ cleanup() {
 trap cleanup EXIT
 if [ -n "$quota" ]; then
   . bench/cpucap.sh
-  cg[wifihk]=$(cpucap_make "eapcompare-wifihk-$$" "$quota")
-  cg[freeradius]=$(cpucap_make "eapcompare-freeradius-$$" "$quota")
+  cpucap_each eapcompare "$quota" wifihk freeradius
   whkcap=("${cpucap_in[@]}" "${cg[wifihk]}") frcap=("${cpucap_in[@]}" "${cg[freeradius]}")
 fi
 

@@ -43,8 +43,7 @@ cleanup() {
 trap cleanup EXIT
 if [ -n "$quota" ]; then
   . bench/cpucap.sh
-  cg[wifihk]=$(cpucap_make "proxycompare-wifihk-$$" "$quota")
-  cg[radsecproxy]=$(cpucap_make "proxycompare-radsecproxy-$$" "$quota")
+  cpucap_each proxycompare "$quota" wifihk radsecproxy
   whkcap=("${cpucap_in[@]}" "${cg[wifihk]}") rpcap=("${cpucap_in[@]}" "${cg[radsecproxy]}")
 fi
 

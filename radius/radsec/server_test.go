@@ -22,7 +22,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/wifihk/wifihk/hotspots"
-	"github.com/wifihk/wifihk/internal/secrets"
+	"github.com/wifihk/wifihk/internal/secrets/secretstest"
 	"github.com/wifihk/wifihk/internal/storetest"
 	"github.com/wifihk/wifihk/radius"
 	"github.com/wifihk/wifihk/radius/radsec/radsectest"
@@ -132,13 +132,7 @@ func newRig(t testing.TB, tune func(*ServerConfig)) *rig {
 // newRegistry is a registry on a fresh store under a random master key.
 func newRegistry(t testing.TB) *hotspots.Registry {
 	t.Helper()
-	key := make([]byte, 32)
-	rand.Read(key)
-	sealer, err := secrets.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := hotspots.New(storetest.Open(t), sealer)
+	reg, err := hotspots.New(storetest.Open(t), secretstest.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}
