@@ -61,18 +61,25 @@ type serverMetrics struct {
 	m       *Metrics
 	name    string
 	mu      sync.Mutex
-	byCode  map[string]prometheus.Counter
+	byCode  map[counterKey]prometheus.Counter
 	dups    prometheus.Counter
 	latency prometheus.Observer
 }
 
 func (m *Metrics) forServer(name string) *serverMetrics {
-	return &serverMetrics{m: m, name: name, byCode: map[string]prometheus.Counter{},
+	return &serverMetrics{m: m, name: name, byCode: map[counterKey]prometheus.Counter{},
 		dups: m.duplicates.WithLabelValues(name), latency: m.latency.WithLabelValues(name)}
 }
 
-func (s *serverMetrics) counter(vec *prometheus.CounterVec, kind, label string) prometheus.Counter {
-	key := kind + label
+// counterKey names one of a listener's counters without building a
+// string per packet.
+type counterKey struct {
+	vec   *prometheus.CounterVec
+	label string
+}
+
+func (s *serverMetrics) counter(vec *prometheus.CounterVec, label string) prometheus.Counter {
+	key := counterKey{vec, label}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.byCode[key]
@@ -83,6 +90,6 @@ func (s *serverMetrics) counter(vec *prometheus.CounterVec, kind, label string) 
 	return c
 }
 
-func (s *serverMetrics) request(c layeh.Code) { s.counter(s.m.requests, "q", c.String()).Inc() }
-func (s *serverMetrics) reply(c layeh.Code)   { s.counter(s.m.replies, "r", c.String()).Inc() }
-func (s *serverMetrics) drop(reason string)   { s.counter(s.m.drops, "d", reason).Inc() }
+func (s *serverMetrics) request(c layeh.Code) { s.counter(s.m.requests, c.String()).Inc() }
+func (s *serverMetrics) reply(c layeh.Code)   { s.counter(s.m.replies, c.String()).Inc() }
+func (s *serverMetrics) drop(reason string)   { s.counter(s.m.drops, reason).Inc() }

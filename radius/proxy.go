@@ -79,6 +79,9 @@ type Proxy struct {
 	cfg    ProxyConfig
 	log    *slog.Logger
 	marker []byte // our Proxy-State
+	// the Operator-Name and Proxy-State added to every request that
+	// leaves, shared by them all (attributes are never changed in place)
+	operatorAVP, markerAVP *layeh.AVP
 	met    *proxyMetrics
 	fwd    chan struct{}
 
@@ -161,6 +164,8 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		marker: []byte("wifihk-proxy " + cfg.OperatorName), met: newProxyMetrics(cfg.Registerer),
 		fwd: make(chan struct{}, cfg.ForwardQueue), servers: map[hotspots.RouteServer]*homeServer{},
 		broken: map[hotspots.RouteServer]bool{}, pools: map[string]*pool{}, done: make(chan struct{})}
+	p.operatorAVP = &layeh.AVP{Type: typeOperatorName, Attribute: []byte(cfg.OperatorName)}
+	p.markerAVP = &layeh.AVP{Type: rfc2865.ProxyState_Type, Attribute: p.marker}
 	go p.sweepLoop()
 	return p, nil
 }
@@ -477,9 +482,9 @@ func (p *Proxy) outAttributes(r *Request, rt hotspots.Route) layeh.Attributes {
 		out = append(out, &layeh.AVP{Type: rfc2865.CHAPChallenge_Type, Attribute: slices.Clone(r.Authenticator[:])})
 	}
 	if !operator {
-		out = append(out, &layeh.AVP{Type: typeOperatorName, Attribute: []byte(p.cfg.OperatorName)})
+		out = append(out, p.operatorAVP)
 	}
-	return append(out, &layeh.AVP{Type: rfc2865.ProxyState_Type, Attribute: p.marker})
+	return append(out, p.markerAVP)
 }
 
 // stripRealm returns a User-Name without its realm (what follows the
@@ -542,6 +547,11 @@ type forwarding struct {
 	done    func(Response)
 }
 
+// attrsWithRoom is a copy of attrs with room for the User-Password.
+func (f *forwarding) attrsWithRoom() layeh.Attributes {
+	return append(make(layeh.Attributes, 0, len(f.attrs)+1), f.attrs...)
+}
+
 // try sends the request to servers[i], and on no answer to the next
 // (unless the server is shutting down).
 func (f *forwarding) try(i int, hold *SendHold) {
@@ -551,7 +561,7 @@ func (f *forwarding) try(i int, hold *SendHold) {
 		return
 	}
 	h := f.servers[i]
-	out := &layeh.Packet{Code: layeh.CodeAccessRequest, Secret: []byte(h.cfg.Secret), Attributes: slices.Clone(f.attrs)}
+	out := &layeh.Packet{Code: layeh.CodeAccessRequest, Secret: []byte(h.cfg.Secret), Attributes: f.attrsWithRoom()}
 	rand.Read(out.Authenticator[:])
 	if f.pwErr == nil {
 		if err := rfc2865.UserPassword_Set(out, f.pw); err != nil {

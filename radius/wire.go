@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"slices"
 	"sync"
 
 	layeh "layeh.com/radius"
@@ -31,16 +32,52 @@ func parse(b, secret []byte) (*layeh.Packet, error) {
 	case n > len(b):
 		return nil, fmt.Errorf("%w: length field %d exceeds the %d bytes received", ErrMalformed, n, len(b))
 	}
-	p, err := layeh.Parse(b[:n], secret)
+	attrs, err := parseAttributes(b[headerLen:n])
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, err
 	}
-	for _, a := range p.Attributes {
-		if a.Type == typeMA && len(a.Attribute) != 16 {
-			return nil, fmt.Errorf("%w: Message-Authenticator is %d bytes, not 16", ErrMalformed, len(a.Attribute))
-		}
-	}
+	p := &layeh.Packet{Code: layeh.Code(b[0]), Identifier: b[1], Secret: secret, Attributes: attrs}
+	copy(p.Authenticator[:], b[4:20])
 	return p, nil
+}
+
+// parseAttributes decodes the attributes that follow the header, in
+// three allocations however many there are: one copy of b (the caller's
+// buffer is reused) that every value is a slice of, capped so that an
+// append to one does not run into the next, and the AVPs.
+func parseAttributes(b []byte) (layeh.Attributes, error) {
+	count := 0
+	for i := 0; i < len(b); count++ {
+		if len(b)-i < 2 {
+			return nil, fmt.Errorf("%w: attribute at byte %d is cut short after its type", ErrMalformed, headerLen+i)
+		}
+		l := int(b[i+1])
+		switch {
+		case l < 2:
+			return nil, fmt.Errorf("%w: attribute %d at byte %d has length %d, less than 2", ErrMalformed, b[i], headerLen+i, l)
+		case l > len(b)-i:
+			return nil, fmt.Errorf("%w: attribute %d at byte %d has length %d, past the packet's end", ErrMalformed, b[i], headerLen+i, l)
+		case b[i] == typeMA && l != maLen:
+			return nil, fmt.Errorf("%w: Message-Authenticator is %d bytes, not 16", ErrMalformed, l-2)
+		}
+		i += l
+	}
+	if count == 0 {
+		return nil, nil
+	}
+	body := slices.Clone(b)
+	avps := make([]layeh.AVP, count)
+	attrs := make(layeh.Attributes, count)
+	for k, i := 0, 0; k < count; k++ {
+		l := int(body[i+1])
+		avps[k] = layeh.AVP{Type: layeh.Type(body[i])}
+		if l > 2 {
+			avps[k].Attribute = body[i+2 : i+l : i+l]
+		}
+		attrs[k] = &avps[k]
+		i += l
+	}
+	return attrs, nil
 }
 
 // findMA returns the offset of the Message-Authenticator value in a wire
@@ -136,6 +173,10 @@ func (mp *macPool) messageAuthenticator(b []byte, off int, auth []byte, secret [
 	return k.sum
 }
 
+// zeroAuth is the zeroed authenticator some MACs are computed over; only
+// read.
+var zeroAuth [16]byte
+
 // checkRequestMA verifies a request's Message-Authenticator. present is
 // false when it has none.
 func checkRequestMA(b, secret []byte) (present bool, err error) {
@@ -151,9 +192,8 @@ func (mp *macPool) checkRequestMA(b, secret []byte) (present bool, err error) {
 		return false, nil
 	}
 	var auth []byte
-	var zero [16]byte
 	if zeroAuthCode(layeh.Code(b[0])) {
-		auth = zero[:]
+		auth = zeroAuth[:]
 	}
 	want := mp.messageAuthenticator(b, off, auth, secret)
 	if !hmac.Equal(want[:], b[off:off+16]) {
@@ -191,15 +231,7 @@ func encodeReply(code layeh.Code, id byte, reqAuth [16]byte, secret []byte, attr
 }
 
 func (mp *macPool) encodeReply(code layeh.Code, id byte, reqAuth [16]byte, secret []byte, attrs layeh.Attributes, withMA bool) ([]byte, error) {
-	p := &layeh.Packet{Code: code, Identifier: id, Authenticator: reqAuth, Secret: secret}
-	if withMA {
-		p.Attributes = make(layeh.Attributes, 0, len(attrs)+1)
-		p.Attributes = append(p.Attributes, maPlaceholder)
-		p.Attributes = append(p.Attributes, attrs...)
-	} else {
-		p.Attributes = attrs
-	}
-	b, err := p.MarshalBinary()
+	b, err := marshal(code, id, reqAuth, withMA, attrs)
 	if err != nil {
 		return nil, fmt.Errorf("radius: encode reply: %w", err)
 	}
@@ -221,28 +253,57 @@ func encodeRequest(p *layeh.Packet) ([]byte, error) {
 }
 
 func (mp *macPool) encodeRequest(p *layeh.Packet) ([]byte, error) {
-	q := *p
-	q.Attributes = append(layeh.Attributes{maPlaceholder}, p.Attributes...)
-	if zeroAuthCode(q.Code) {
-		q.Authenticator = [16]byte{}
+	auth := p.Authenticator
+	if zeroAuthCode(p.Code) {
+		auth = [16]byte{}
 	}
-	b, err := q.MarshalBinary()
+	b, err := marshal(p.Code, p.Identifier, auth, true, p.Attributes)
 	if err != nil {
 		return nil, fmt.Errorf("radius: encode request: %w", err)
 	}
 	off := headerLen + 2
-	sum := mp.messageAuthenticator(b, off, nil, q.Secret)
+	sum := mp.messageAuthenticator(b, off, nil, p.Secret)
 	copy(b[off:], sum[:])
-	if zeroAuthCode(q.Code) {
-		sum := packetAuth(b, nil, q.Secret)
+	if zeroAuthCode(p.Code) {
+		sum := packetAuth(b, nil, p.Secret)
 		copy(b[4:20], sum[:])
 	}
 	return b, nil
 }
 
-// maPlaceholder is the zero Message-Authenticator an encoder puts first
-// and signs over; shared, since encoding only reads it.
-var maPlaceholder = &layeh.AVP{Type: typeMA, Attribute: make([]byte, 16)}
+// marshal encodes a packet in one allocation, with a zero
+// Message-Authenticator first when withMA (for the caller to sign).
+// Attributes of a type outside 0-255 are left out, as layeh does.
+func marshal(code layeh.Code, id byte, auth [16]byte, withMA bool, attrs layeh.Attributes) ([]byte, error) {
+	n, err := layeh.AttributesEncodedLen(attrs)
+	if err != nil {
+		return nil, err
+	}
+	size := headerLen + n
+	if withMA {
+		size += maLen
+	}
+	if size > layeh.MaxPacketLength {
+		return nil, fmt.Errorf("packet of %d bytes is over the 4096 allowed", size)
+	}
+	b := make([]byte, size)
+	b[0], b[1] = byte(code), id
+	binary.BigEndian.PutUint16(b[2:4], uint16(size))
+	copy(b[4:20], auth[:])
+	i := headerLen
+	if withMA {
+		b[i], b[i+1] = typeMA, maLen
+		i += maLen
+	}
+	for _, a := range attrs {
+		if a.Type < 0 || a.Type > 255 {
+			continue
+		}
+		b[i], b[i+1] = byte(a.Type), byte(2+len(a.Attribute))
+		i += 2 + copy(b[i+2:], a.Attribute)
+	}
+	return b, nil
+}
 
 // md5States reuses MD5 states for packet authenticators.
 var md5States = sync.Pool{New: func() any { return &md5State{h: md5.New()} }}

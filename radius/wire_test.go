@@ -7,10 +7,12 @@ import (
 	crand "crypto/rand"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
 	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
 )
 
 // A Status-Server signed by hand, straight from RFC 2869 §5.14: HMAC-MD5
@@ -48,8 +50,10 @@ func TestParseRejectsJunkByName(t *testing.T) {
 		{"short", ok[:10], "shorter than the 20-byte header"},
 		{"length below 20", append([]byte{1, 1, 0, 5}, ok[4:]...), "outside 20-4096"},
 		{"length beyond datagram", append([]byte{1, 1, 0x0f, 0xff}, ok[4:]...), "exceeds the"},
-		{"attribute overruns", append(append([]byte{1, 1, 0, 23}, ok[4:20]...), 1, 9, 'a'), "invalid attribute length"},
-		{"bad Message-Authenticator length", badMALen, ""},
+		{"attribute overruns", append(append([]byte{1, 1, 0, 23}, ok[4:20]...), 1, 9, 'a'), "attribute 1 at byte 20 has length 9, past the packet's end"},
+		{"attribute length below 2", append(append([]byte{1, 1, 0, 23}, ok[4:20]...), 1, 1, 'a'), "attribute 1 at byte 20 has length 1, less than 2"},
+		{"attribute cut after its type", append(append([]byte{1, 1, 0, 24}, ok[4:20]...), 1, 3, 'a', 4), "attribute at byte 23 is cut short"},
+		{"bad Message-Authenticator length", badMALen, "Message-Authenticator is 8 bytes, not 16"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parse(tc.b, []byte(testSecret))
@@ -135,4 +139,57 @@ func TestAuthenticResponseAgreesWithLayeh(t *testing.T) {
 			t.Fatalf("reply %d verifies with another secret", i)
 		}
 	}
+}
+
+// parse's attributes are copies, each capped at its own end: the read
+// buffer is reused, and an append to one value must not overwrite the next.
+func TestParseCopiesAndCapsValues(t *testing.T) {
+	b := mustEncodeMA(t, accessRequest(testSecret, "alice", "p"))
+	p, err := parse(b, []byte(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := rfc2865.UserName_Get(p)
+	clear(b)
+	if string(user) != "alice" {
+		t.Fatalf("User-Name %q after the buffer was cleared", user)
+	}
+	next := slices.Clone(p.Attributes[1].Attribute)
+	_ = append(p.Attributes[0].Attribute, "XXXXXXXX"...)
+	if !bytes.Equal(p.Attributes[1].Attribute, next) {
+		t.Fatalf("appending to the first value changed the second: %q", p.Attributes[1].Attribute)
+	}
+}
+
+// FuzzParse: parse agrees with layeh.Parse on every datagram both take,
+// and takes only those (bar a Message-Authenticator not 16 bytes long,
+// which it alone refuses).
+func FuzzParse(f *testing.F) {
+	f.Add(mustEncodeMA(f, accessRequest(testSecret, "u", "p")))
+	f.Add([]byte{1, 1, 0, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 'a'})
+	f.Add([]byte{1, 1, 0, 22, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 2})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ours, err := parse(b, []byte(testSecret))
+		theirs, lerr := layeh.Parse(b, []byte(testSecret))
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v is not ErrMalformed", err)
+			}
+			if lerr == nil && !slices.ContainsFunc(theirs.Attributes, func(a *layeh.AVP) bool { return a.Type == typeMA && len(a.Attribute) != 16 }) {
+				t.Fatalf("we refused what layeh takes: %v", err)
+			}
+			return
+		}
+		if lerr != nil {
+			t.Fatalf("we took what layeh refuses: %v", lerr)
+		}
+		if ours.Code != theirs.Code || ours.Identifier != theirs.Identifier || ours.Authenticator != theirs.Authenticator || len(ours.Attributes) != len(theirs.Attributes) {
+			t.Fatalf("header or count differs: %+v vs %+v", ours, theirs)
+		}
+		for i, a := range ours.Attributes {
+			if a.Type != theirs.Attributes[i].Type || !bytes.Equal(a.Attribute, theirs.Attributes[i].Attribute) {
+				t.Fatalf("attribute %d: %v %q vs %v %q", i, a.Type, a.Attribute, theirs.Attributes[i].Type, theirs.Attributes[i].Attribute)
+			}
+		}
+	})
 }
