@@ -82,8 +82,8 @@ type Proxy struct {
 	// the Operator-Name and Proxy-State added to every request that
 	// leaves, shared by them all (attributes are never changed in place)
 	operatorAVP, markerAVP *layeh.AVP
-	met    *proxyMetrics
-	fwd    chan struct{}
+	met                    *proxyMetrics
+	fwd                    chan struct{}
 
 	mu      sync.Mutex
 	servers map[hotspots.RouteServer]*homeServer
