@@ -38,6 +38,7 @@ type harness struct {
 	authSrv  *Server
 	acctSrv  *Server
 	counts   *Drops // shared by both servers, as in the controller
+	readers  int    // the servers' Readers (0: the default)
 }
 
 func newHarness(t testing.TB, requireMA string) *harness {
@@ -68,7 +69,7 @@ func newHarness(t testing.TB, requireMA string) *harness {
 }
 
 func (h *harness) serve(port Port, handler Handler) (*Server, *net.UDPAddr) {
-	srv, err := NewServer(ServerConfig{Port: port, NAS: h.reg, Handler: handler, Metrics: h.met, Drops: h.counts})
+	srv, err := NewServer(ServerConfig{Port: port, NAS: h.reg, Handler: handler, Metrics: h.met, Drops: h.counts, Readers: h.readers})
 	if err != nil {
 		h.t.Fatal(err)
 	}

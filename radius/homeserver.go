@@ -69,7 +69,7 @@ func (h *homeServer) isAlive() bool {
 // goExchanger is an Exchanger that can call back instead of waiting
 // (UDPClient).
 type goExchanger interface {
-	Go(p *layeh.Packet, hold *SendHold, done func(*layeh.Packet, error))
+	Go(p *layeh.Packet, hold *SendHold, done AnswerFunc)
 }
 
 // exchange sends p and records the outcome.
@@ -81,14 +81,14 @@ func (h *homeServer) exchange(ctx context.Context, p *layeh.Packet) (*layeh.Pack
 // start is exchange without waiting: it calls done with the outcome, from
 // the transport's reader when it can call back (hold then delays the
 // send, see UDPClient.Go), else from a goroutine of its own.
-func (h *homeServer) start(ctx context.Context, p *layeh.Packet, hold *SendHold, done func(*layeh.Packet, error)) {
+func (h *homeServer) start(ctx context.Context, p *layeh.Packet, hold *SendHold, done AnswerFunc) {
 	if g, ok := h.ex.(goExchanger); ok {
-		g.Go(p, hold, func(a *layeh.Packet, err error) { done(a, h.record(err)) })
+		g.Go(p, hold, func(a *layeh.Packet, err error, after *SendHold) { done(a, h.record(err), after) })
 		return
 	}
 	go func() {
 		a, err := h.ex.Exchange(ctx, p)
-		done(a, h.record(err))
+		done(a, h.record(err), nil)
 	}()
 }
 

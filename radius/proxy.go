@@ -388,9 +388,9 @@ func (p *Proxy) route(r *Request) (hotspots.Route, string, bool) {
 }
 
 // Auth wraps the authentication handler: requests of other realms are
-// proxied, the rest go to next. Proxied requests of a batch wait for
-// their answers side by side.
-func (p *Proxy) Auth(next Handler) BatchHandler { return &authProxy{p, next} }
+// proxied, the rest go to next. Proxied requests are answered as their
+// home servers answer, without holding the server's reader.
+func (p *Proxy) Auth(next Handler) AsyncBatchHandler { return &authProxy{p, next} }
 
 type authProxy struct {
 	p    *Proxy
@@ -404,19 +404,17 @@ func (a *authProxy) ServeRADIUS(ctx context.Context, r *Request) (Response, erro
 	}
 	r.Realm = realm
 	ch := make(chan Response, 1)
-	a.p.forwardAuth(ctx, r, rt, nil, func(resp Response) { ch <- resp })
+	a.p.forwardAuth(ctx, r, rt, nil, func(resp Response, _ *SendHold) { ch <- resp })
 	return <-ch, nil
 }
 
-// ServeRADIUSBatch sends the batch's proxied requests off together (one
-// sendmmsg per home server socket), answers the local ones meanwhile,
-// and waits once for the home servers' answers, which the transports
-// hand over as they come.
-func (a *authProxy) ServeRADIUSBatch(ctx context.Context, rs []*Request) ([]Response, []error) {
-	resps, errs := make([]Response, len(rs)), make([]error, len(rs))
-	var wg sync.WaitGroup
-	var local []int
+// StartRADIUSBatch sends the batch's proxied requests off together (one
+// sendmmsg per home server socket) and answers the local ones
+// meanwhile; each proxied one is answered as its home server answers,
+// from the transport's reader.
+func (a *authProxy) StartRADIUSBatch(ctx context.Context, rs []*Request, done func(i int, resp Response, err error, after *SendHold)) {
 	var hold SendHold
+	var local []int
 	for i, r := range rs {
 		rt, realm, ok := a.p.route(r)
 		if !ok {
@@ -424,15 +422,14 @@ func (a *authProxy) ServeRADIUSBatch(ctx context.Context, rs []*Request) ([]Resp
 			continue
 		}
 		r.Realm = realm
-		wg.Add(1)
-		a.p.forwardAuth(ctx, r, rt, &hold, func(resp Response) { resps[i] = resp; wg.Done() })
+		a.p.forwardAuth(ctx, r, rt, &hold, func(resp Response, after *SendHold) { done(i, resp, nil, after) })
 	}
 	hold.Flush()
 	for _, i := range local {
-		resps[i], errs[i] = a.next.ServeRADIUS(ctx, rs[i])
+		resp, err := a.next.ServeRADIUS(ctx, rs[i])
+		done(i, resp, err, &hold)
 	}
-	wg.Wait()
-	return resps, errs
+	hold.Flush()
 }
 
 // looped reports whether r carries our own Proxy-State: it has been
@@ -501,12 +498,12 @@ func stripRealm(a *layeh.AVP) *layeh.AVP {
 // one answers, and calls done once with that answer for the NAS (a zero
 // Response when none does: the NAS will retry). The first try's
 // datagram waits for hold's Flush (when hold is not nil); done is called
-// from the transport's reader or timer, or before forwardAuth returns
-// when there is nothing to send.
-func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route, hold *SendHold, done func(Response)) {
+// from the transport's reader (with its batch's hold) or timer, or
+// before forwardAuth returns (with hold) when there is nothing to send.
+func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route, hold *SendHold, done func(Response, *SendHold)) {
 	if p.looped(r) {
 		p.met.requests.WithLabelValues(rt.Realm, proxyLoop).Inc()
-		done(Response{})
+		done(Response{}, hold)
 		return
 	}
 	if hold != nil && (rt.Discovery != nil || slices.ContainsFunc(rt.Servers, named)) {
@@ -518,14 +515,14 @@ func (p *Proxy) forwardAuth(ctx context.Context, r *Request, rt hotspots.Route, 
 		// answer rather than retrying into the negative cache.
 		p.usePool(rt, r.Realm, nil)
 		p.met.requests.WithLabelValues(rt.Realm, proxyNoDNS).Inc()
-		done(Response{Code: layeh.CodeAccessReject})
+		done(Response{Code: layeh.CodeAccessReject}, hold)
 		return
 	}
 	p.usePool(rt, r.Realm, list)
 	f := &forwarding{p: p, ctx: ctx, r: r, realm: rt.Realm, servers: p.alive(list), done: done}
 	if len(f.servers) == 0 {
 		p.met.requests.WithLabelValues(rt.Realm, proxyNoServer).Inc()
-		done(Response{})
+		done(Response{}, hold)
 		return
 	}
 	f.attrs = p.outAttributes(r, rt)
@@ -544,7 +541,7 @@ type forwarding struct {
 	attrs   layeh.Attributes
 	pw      []byte
 	pwErr   error
-	done    func(Response)
+	done    func(Response, *SendHold)
 }
 
 // attrsWithRoom is a copy of attrs with room for the User-Password.
@@ -557,7 +554,7 @@ func (f *forwarding) attrsWithRoom() layeh.Attributes {
 func (f *forwarding) try(i int, hold *SendHold) {
 	if i == len(f.servers) || (i > 0 && f.ctx.Err() != nil) {
 		f.p.met.requests.WithLabelValues(f.realm, proxyNoAnswer).Inc()
-		f.done(Response{})
+		f.done(Response{}, hold)
 		return
 	}
 	h := f.servers[i]
@@ -566,24 +563,24 @@ func (f *forwarding) try(i int, hold *SendHold) {
 	if f.pwErr == nil {
 		if err := rfc2865.UserPassword_Set(out, f.pw); err != nil {
 			f.p.met.requests.WithLabelValues(f.realm, proxyBadAnswer).Inc()
-			f.done(Response{})
+			f.done(Response{}, hold)
 			return
 		}
 	}
-	h.start(f.ctx, out, hold, func(ans *layeh.Packet, err error) {
+	h.start(f.ctx, out, hold, func(ans *layeh.Packet, err error, after *SendHold) {
 		if err != nil {
-			f.try(i+1, nil)
+			f.try(i+1, after)
 			return
 		}
 		resp, err := relay(ans, out, f.r)
 		if err != nil {
 			f.p.met.requests.WithLabelValues(f.realm, proxyBadAnswer).Inc()
 			f.p.log.Warn("home server answer not relayed", "realm", f.realm, "server", h.name, "err", err)
-			f.done(Response{})
+			f.done(Response{}, after)
 			return
 		}
 		f.p.met.requests.WithLabelValues(f.realm, resp.Code.String()).Inc()
-		f.done(resp)
+		f.done(resp, after)
 	})
 }
 

@@ -158,11 +158,13 @@ type proxySetup struct {
 	acctOnAuthPort bool
 	secret         string // the home servers' secret; default homeSecret
 	nostrip        bool   // User-Name leaves with its realm
+	readers        int    // the servers' Readers (0: the default)
 }
 
 // newProxyHarnessTo routes operator.example to home servers at addrs.
 func newProxyHarnessTo(t testing.TB, ps proxySetup, addrs ...netip.AddrPort) (*harness, *Proxy) {
 	h := newHarness(t, hotspots.MARequire)
+	h.readers = ps.readers
 	if _, err := h.reg.AddOrg(hotspots.Org{Code: "operator", NameEN: "Operator"}); err != nil {
 		t.Fatal(err)
 	}
@@ -682,7 +684,7 @@ func TestUDPClientGoHoldsRetriesAndEndsOnce(t *testing.T) {
 	results := make(chan result, 4)
 	var hold SendHold
 	for range 2 {
-		c.Go(layeh.New(layeh.CodeAccessRequest, []byte(homeSecret)), &hold, func(a *layeh.Packet, err error) { results <- result{a, err} })
+		c.Go(layeh.New(layeh.CodeAccessRequest, []byte(homeSecret)), &hold, func(a *layeh.Packet, err error, _ *SendHold) { results <- result{a, err} })
 	}
 	buf := make([]byte, 4096)
 	srv.SetReadDeadline(time.Now().Add(timeout / 2))
@@ -729,5 +731,49 @@ func TestUDPClientGoHoldsRetriesAndEndsOnce(t *testing.T) {
 	}
 	if sends := slices.Sorted(maps.Values(seen)); !slices.Equal(sends, []int{1, 2}) {
 		t.Errorf("datagrams per request %v, want the unanswered one sent twice, the other once", seen)
+	}
+}
+
+// Requests waiting for a home server hold none of the server's readers:
+// with two readers, both busy with requests to a home server that
+// answers nothing, a local visitor is still answered at once.
+func TestSilentHomeServerHoldsNoReader(t *testing.T) {
+	silent, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	var got atomic.Int32
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			if _, err := silent.Read(buf); err != nil {
+				return
+			}
+			got.Add(1)
+		}
+	}()
+	h, px := newProxyHarnessTo(t, proxySetup{timeout: 5 * time.Second, deadAfter: 100, probe: time.Minute, readers: 2},
+		silent.LocalAddr().(*net.UDPAddr).AddrPort())
+	h.addUser("bob", "bob-pass-1", true)
+	c := h.client(h.authAddr)
+	for i := range 4 { // one datagram per read, if the readers are quick
+		p := accessRequest(testSecret, "alice@operator.example", "pw")
+		p.Identifier = byte(i)
+		if _, err := c.conn.Write(mustEncodeMA(t, p)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitFor(t, "4 requests at the silent home server", func() bool { return got.Load() == 4 })
+	local := chapRequest("bob", "bob-pass-1", []byte("0123456789abcdef"))
+	local.Identifier = 200
+	start := time.Now()
+	reply := c.exchange(mustEncodeMA(t, local), 2*time.Second)
+	if reply == nil || layeh.Code(reply[0]) != layeh.CodeAccessAccept {
+		t.Fatalf("local visitor: reply %v after %v while 4 requests waited for a silent home server", reply, time.Since(start))
+	}
+	if n := px.result("operator.example", proxyNoAnswer); n != 0 {
+		t.Fatalf("%v requests already timed out", n)
 	}
 }

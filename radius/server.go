@@ -67,6 +67,17 @@ type BatchHandler interface {
 	ServeRADIUSBatch(ctx context.Context, rs []*Request) ([]Response, []error)
 }
 
+// AsyncBatchHandler is a Handler that answers a batch's requests as each
+// completes, without holding the reader that read them: the proxy,
+// whose answers come from home servers at their own pace. done is called
+// once per request, from any goroutine, and must not block; with an
+// after hold the reply waits for its Flush, so that replies completed
+// together leave in one sendmmsg.
+type AsyncBatchHandler interface {
+	Handler
+	StartRADIUSBatch(ctx context.Context, rs []*Request, done func(i int, resp Response, err error, after *SendHold))
+}
+
 // ServerConfig configures a Server. Zero fields take the stated defaults.
 type ServerConfig struct {
 	Port    Port      // required
@@ -107,6 +118,7 @@ type Server struct {
 	mu      sync.Mutex
 	conn    *net.UDPConn
 	closed  atomic.Bool
+	later   *replyQueue // replies of an AsyncBatchHandler
 }
 
 // NewServer checks cfg and returns a server that is not yet serving.
@@ -152,6 +164,7 @@ func (s *Server) Serve(conn *net.UDPConn) error {
 		return ErrServerClosed
 	}
 	s.conn = conn
+	s.later = &replyQueue{s: s, pc: ipv4.NewPacketConn(conn)}
 	s.wg.Add(s.cfg.Readers)
 	s.mu.Unlock()
 	errc := make(chan error, s.cfg.Readers)
@@ -189,13 +202,17 @@ func (s *Server) readLoop(conn *net.UDPConn) error {
 			return fmt.Errorf("radius: read: %w", err)
 		}
 		s.handleBatch(in[:n], outs[:n])
-		s.send(pc, b, in[:n], outs[:n])
+		for i := range outs[:n] {
+			outs[i].to = in[i].Addr
+		}
+		s.send(pc, b, outs[:n])
 	}
 }
 
 // outcome is what handling one datagram produced.
 type outcome struct {
 	reply []byte    // nil: send nothing
+	to    net.Addr  // where the request came from
 	fresh bool      // a new reply, not a resent duplicate
 	start time.Time // when it arrived
 }
@@ -204,8 +221,12 @@ type outcome struct {
 // their group commit, and proxied requests for their home servers, so a
 // BatchHandler gets them side by side; the others are handled in turn.
 func (s *Server) handleBatch(in []ipv4.Message, outs []outcome) {
-	if bh, ok := s.cfg.Handler.(BatchHandler); ok && len(in) > 1 {
-		s.handleTogether(bh, in, outs)
+	if _, ok := s.cfg.Handler.(AsyncBatchHandler); ok {
+		s.handleTogether(in, outs)
+		return
+	}
+	if _, ok := s.cfg.Handler.(BatchHandler); ok && len(in) > 1 {
+		s.handleTogether(in, outs)
 		return
 	}
 	if s.cfg.Port != AcctPort || len(in) == 1 {
@@ -224,8 +245,9 @@ func (s *Server) handleBatch(in []ipv4.Message, outs []outcome) {
 }
 
 // handleTogether checks every datagram of a batch, passes the requests
-// that need the handler to it in one call, and completes each.
-func (s *Server) handleTogether(bh BatchHandler, in []ipv4.Message, outs []outcome) {
+// that need the handler to it in one call, and completes each (an
+// AsyncBatchHandler's later, through the reply queue).
+func (s *Server) handleTogether(in []ipv4.Message, outs []outcome) {
 	preps := make([]*prepared, 0, len(in))
 	reqs := make([]*Request, 0, len(in))
 	for i := range in {
@@ -242,14 +264,20 @@ func (s *Server) handleTogether(bh BatchHandler, in []ipv4.Message, outs []outco
 		case p.req.Code == layeh.CodeStatusServer:
 			outs[i] = s.complete(p, s.statusResponse(), nil)
 		default:
-			p.out = i
+			p.out, p.to = i, in[i].Addr
 			preps, reqs = append(preps, p), append(reqs, p.req)
 		}
 	}
 	if len(reqs) == 0 {
 		return
 	}
-	resps, errs := bh.ServeRADIUSBatch(s.ctx, reqs)
+	if ah, ok := s.cfg.Handler.(AsyncBatchHandler); ok {
+		ah.StartRADIUSBatch(s.ctx, reqs, func(k int, resp Response, err error, after *SendHold) {
+			s.later.add(s.complete(preps[k], resp, err), preps[k].to, after)
+		})
+		return
+	}
+	resps, errs := s.cfg.Handler.(BatchHandler).ServeRADIUSBatch(s.ctx, reqs)
 	for k, p := range preps {
 		outs[p.out] = s.complete(p, resps[k], errs[k])
 	}
@@ -273,7 +301,7 @@ func (s *Server) handleMsg(m *ipv4.Message) outcome {
 	return s.handle(m.Buffers[0][:m.N], src)
 }
 
-// sendBatch is a reader's reusable sendmmsg vector.
+// sendBatch is a reusable sendmmsg vector.
 type sendBatch struct {
 	msgs []ipv4.Message
 	bufs [][1][]byte
@@ -283,14 +311,17 @@ type sendBatch struct {
 // send writes the batch's replies in as few system calls as it can and
 // counts them; a reply that cannot be sent is counted as a drop (the NAS
 // will retry and get it from the reply cache).
-func (s *Server) send(pc *ipv4.PacketConn, b *sendBatch, in []ipv4.Message, outs []outcome) {
+func (s *Server) send(pc *ipv4.PacketConn, b *sendBatch, outs []outcome) {
 	b.msgs, b.sent = b.msgs[:0], b.sent[:0]
+	if len(b.bufs) < len(outs) {
+		b.bufs = make([][1][]byte, len(outs))
+	}
 	for i, o := range outs {
 		if o.reply == nil {
 			continue
 		}
 		b.bufs[i][0] = o.reply
-		b.msgs = append(b.msgs, ipv4.Message{Buffers: b.bufs[i][:], Addr: in[i].Addr})
+		b.msgs = append(b.msgs, ipv4.Message{Buffers: b.bufs[i][:], Addr: o.to})
 		b.sent = append(b.sent, i)
 	}
 	done := 0
@@ -342,7 +373,8 @@ type prepared struct {
 	req   *Request
 	key   dupKey
 	start time.Time
-	out   int // its place in a batch
+	out   int      // its place in a batch
+	to    net.Addr // where it came from
 }
 
 // handle runs one datagram from arrival to the reply to send.
@@ -569,4 +601,56 @@ func (s *Server) logUnknown(b []byte, src netip.AddrPort, now time.Time) {
 		attrs = append(attrs, "hint", hint)
 	}
 	s.log.Warn("dropping RADIUS packets from an unknown source (logged at most once per interval; see wifihk_radius_drops_total)", attrs...)
+}
+
+// replyQueue sends the replies an AsyncBatchHandler completes, gathered:
+// those completed in one batch of home server answers leave in one
+// sendmmsg when that batch's hold flushes.
+type replyQueue struct {
+	s  *Server
+	pc *ipv4.PacketConn
+
+	mu       sync.Mutex
+	out      []outcome
+	spare    []outcome
+	flushing bool
+	b        sendBatch // the flusher's
+}
+
+// add queues o's reply to to. Unless a flush is already due, it sends
+// the queue at after's Flush, or now without one.
+func (q *replyQueue) add(o outcome, to net.Addr, after *SendHold) {
+	if o.reply == nil {
+		return
+	}
+	o.to = to
+	q.mu.Lock()
+	q.out = append(q.out, o)
+	first := !q.flushing
+	q.flushing = true
+	q.mu.Unlock()
+	switch {
+	case !first:
+	case after != nil:
+		after.Later(q.drain)
+	default:
+		q.drain()
+	}
+}
+
+// drain sends the queue until it is empty.
+func (q *replyQueue) drain() {
+	for {
+		q.mu.Lock()
+		batch := q.out
+		q.out, q.spare = q.spare[:0], batch
+		if len(batch) == 0 {
+			q.flushing = false
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+		q.s.send(q.pc, &q.b, batch)
+		clear(batch)
+	}
 }

@@ -75,7 +75,7 @@ type udpWait struct {
 	secret []byte
 	wire   []byte
 	id     byte
-	done   func(*layeh.Packet, error)
+	done   AnswerFunc
 	sent   atomic.Bool // auth and wire are set: answers may be matched
 	ended  atomic.Bool
 
@@ -124,7 +124,7 @@ func (c *UDPClient) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packe
 		err error
 	}
 	ch := make(chan result, 1)
-	c.Go(p, nil, func(a *layeh.Packet, err error) { ch <- result{a, err} })
+	c.Go(p, nil, func(a *layeh.Packet, err error, _ *SendHold) { ch <- result{a, err} })
 	select {
 	case r := <-ch:
 		return r.a, r.err
@@ -133,19 +133,26 @@ func (c *UDPClient) Exchange(ctx context.Context, p *layeh.Packet) (*layeh.Packe
 	}
 }
 
+// AnswerFunc is called once with an exchange's answer or error. after,
+// when not nil, is the hold of the batch it came in: work left to it
+// with Later runs once the whole batch is handed over, so that what the
+// answers lead to (replies to the NAS) leaves together.
+type AnswerFunc func(a *layeh.Packet, err error, after *SendHold)
+
 // Go is Exchange without waiting: done is called once, with the answer
-// or the error, from the socket's reader or the exchange's timer (or
-// from Go itself when p cannot be sent at all), and must not block.
-// With a hold, the datagram waits for hold.Flush, so that a batch of
-// requests leaves in one sendmmsg per socket; without, it is sent now.
-func (c *UDPClient) Go(p *layeh.Packet, hold *SendHold, done func(*layeh.Packet, error)) {
+// or the error, from the socket's reader (after: its batch) or the
+// exchange's timer (after: nil), or from Go itself (after: hold) when p
+// cannot be sent at all; it must not block. With a hold, the datagram
+// waits for hold.Flush, so that a batch of requests leaves in one
+// sendmmsg per socket; without, it is sent now.
+func (c *UDPClient) Go(p *layeh.Packet, hold *SendHold, done AnswerFunc) {
 	// Runs of exchanges share a socket, so that those started together
 	// (a batch from the NAS) go out in one sendmmsg.
 	s := c.socks[c.next.Add(1)/udpSockRun%uint32(len(c.socks))]
 	w := &udpWait{secret: p.Secret, done: done}
 	id, err := s.claim(w)
 	if err != nil {
-		done(nil, err)
+		done(nil, err, hold)
 		return
 	}
 	q := *p
@@ -154,7 +161,7 @@ func (c *UDPClient) Go(p *layeh.Packet, hold *SendHold, done func(*layeh.Packet,
 	w.wire, err = c.macs.encodeRequest(&q) // Message-Authenticator first (BlastRADIUS)
 	if err != nil {
 		s.release(id)
-		done(nil, err)
+		done(nil, err, hold)
 		return
 	}
 	copy(w.auth[:], w.wire[4:20])
@@ -169,19 +176,32 @@ func (c *UDPClient) Go(p *layeh.Packet, hold *SendHold, done func(*layeh.Packet,
 	}
 }
 
-// SendHold gathers the sockets whose datagrams wait for Flush.
-type SendHold struct{ socks []*udpSock }
+// SendHold gathers what a batch leaves for its end: the sockets whose
+// datagrams wait for Flush, and work handed over with Later.
+type SendHold struct {
+	socks []*udpSock
+	later []func()
+}
 
-// Flush sends what waits, one sendmmsg per socket.
+// Later leaves f for Flush to run.
+func (h *SendHold) Later(f func()) { h.later = append(h.later, f) }
+
+// Flush sends what waits, one sendmmsg per socket, then runs what was
+// left with Later.
 func (h *SendHold) Flush() {
 	for _, s := range h.socks {
 		s.drain()
 	}
 	h.socks = h.socks[:0]
+	for _, f := range h.later {
+		f()
+	}
+	clear(h.later)
+	h.later = h.later[:0]
 }
 
 // end ends w's exchange with a or err, once: later calls do nothing.
-func (s *udpSock) end(w *udpWait, a *layeh.Packet, err error) bool {
+func (s *udpSock) end(w *udpWait, a *layeh.Packet, err error, after *SendHold) bool {
 	if !w.ended.CompareAndSwap(false, true) {
 		return false
 	}
@@ -189,7 +209,7 @@ func (s *udpSock) end(w *udpWait, a *layeh.Packet, err error) bool {
 	w.timer.Stop()
 	w.mu.Unlock()
 	s.release(w.id)
-	w.done(a, err)
+	w.done(a, err, after)
 	return true
 }
 
@@ -209,7 +229,7 @@ func (s *udpSock) expire(w *udpWait) {
 		s.send(w)
 		return
 	}
-	s.end(w, nil, ErrTimeout)
+	s.end(w, nil, ErrTimeout, nil)
 }
 
 // udpSockRun is how many exchanges in a row use the same socket.
@@ -272,7 +292,7 @@ func (s *udpSock) flush(batch []*udpWait) {
 			if err == nil {
 				err = errors.New("nothing sent")
 			}
-			s.end(batch[done], nil, fmt.Errorf("radius: home server: %w", err))
+			s.end(batch[done], nil, fmt.Errorf("radius: home server: %w", err), nil)
 			n = 1
 		}
 		done += n
@@ -313,6 +333,7 @@ func (s *udpSock) read() {
 	for i := range msgs {
 		msgs[i].Buffers = [][]byte{make([]byte, layeh.MaxPacketLength+1)}
 	}
+	var after SendHold
 	for {
 		n, err := pc.ReadBatch(msgs, 0)
 		if errors.Is(err, net.ErrClosed) {
@@ -324,13 +345,14 @@ func (s *udpSock) read() {
 			continue
 		}
 		for _, m := range msgs[:n] {
-			s.deliver(m.Buffers[0][:m.N])
+			s.deliver(m.Buffers[0][:m.N], &after)
 		}
+		after.Flush()
 	}
 }
 
 // deliver hands an answer to the request waiting on its Identifier.
-func (s *udpSock) deliver(b []byte) {
+func (s *udpSock) deliver(b []byte, after *SendHold) {
 	if len(b) < headerLen {
 		s.c.Late.Add(1)
 		return
@@ -339,7 +361,7 @@ func (s *udpSock) deliver(b []byte) {
 	w := s.wait[b[1]]
 	s.mu.Unlock()
 	a, ok := s.c.verifyAnswer(b, w)
-	if !ok || !s.end(w, a, nil) {
+	if !ok || !s.end(w, a, nil, after) {
 		// Not authentic, or a second answer (to a retransmission): the
 		// first stands.
 		s.c.Late.Add(1)
