@@ -200,8 +200,13 @@ run() {
       print ps > last
     }'
 }
+# The machine's speed drifts (a shared host): each round's ratio compares
+# runs seconds apart, and the last line gives their median and range.
 for _ in $(seq "$ROUNDS"); do
   run wifihk 127.0.0.1:32912 "$whkpid"
   run radsecproxy 127.0.0.1:33912 "$rppid"
-  awk -v w="$(cat "$work/ps.wifihk")" -v r="$(cat "$work/ps.radsecproxy")" 'BEGIN { printf "ratio        %.2fx\n", (r > 0 ? w / r : 0) }'
+  awk -v w="$(cat "$work/ps.wifihk")" -v r="$(cat "$work/ps.radsecproxy")" 'BEGIN { printf "ratio        %.2fx\n", (r > 0 ? w / r : 0) }' | tee -a "$work/ratios"
 done
+tr -dc '0-9.\n' <"$work/ratios" | sed 's/^\.//' | sort -n | awk '{ r[NR] = $1 } END {
+  m = (NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2)
+  printf "median ratio %.2fx over %d rounds (%.2f-%.2fx)\n", m, NR, r[1], r[NR] }'
