@@ -56,9 +56,12 @@ type serverView struct {
 	CA         string               `json:"ca,omitempty"`          // RadSec: PEM
 	ServerName string               `json:"server_name,omitempty"` // RadSec
 	Health     *radius.ServerHealth `json:"health,omitempty"`
+	// Resolved is the health of each address a server given by name
+	// stands for now; Health is the first's (a live one).
+	Resolved []radius.ServerHealth `json:"resolved,omitempty"`
 }
 
-func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth) realmView {
+func (a *API) viewRealm(rl hotspots.Realm, health []radius.ServerHealth) realmView {
 	v := realmView{Name: rl.Name, Kind: rl.Kind, Org: rl.Org, Local: rl.Local, ForwardAcct: rl.ForwardAcct, NoStrip: rl.NoStrip,
 		Servers: []serverView{}, Created: rl.Created}
 	if d := rl.Discovery; d != nil {
@@ -70,8 +73,11 @@ func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth
 	for _, s := range rl.Servers {
 		sv := serverView{Address: s.Where(), AcctPort: s.AcctPort, Transport: s.Transport, TimeoutMS: s.TimeoutMS, Retries: s.Retries,
 			CA: s.CA, ServerName: s.ServerName}
-		if h, ok := health[s.Transport+"/"+s.Address.String()]; ok {
-			sv.Health = &h
+		if hs := radius.HealthFor(health, rl.Name, s); len(hs) > 0 {
+			sv.Health = &hs[0]
+			if s.Host != "" {
+				sv.Resolved = hs
+			}
 		}
 		v.Servers = append(v.Servers, sv)
 	}
@@ -79,7 +85,7 @@ func (a *API) viewRealm(rl hotspots.Realm, health map[string]radius.ServerHealth
 }
 
 // discovered are the servers in health that realm uses, by name.
-func discovered(realm string, health map[string]radius.ServerHealth) []radius.ServerHealth {
+func discovered(realm string, health []radius.ServerHealth) []radius.ServerHealth {
 	out := []radius.ServerHealth{}
 	for _, h := range health {
 		if slices.Contains(h.Realms, realm) {
@@ -90,14 +96,11 @@ func discovered(realm string, health map[string]radius.ServerHealth) []radius.Se
 	return out
 }
 
-func (a *API) health() map[string]radius.ServerHealth {
-	out := map[string]radius.ServerHealth{}
-	if a.cfg.Proxy != nil {
-		for _, h := range a.cfg.Proxy.Health() {
-			out[h.Server] = h
-		}
+func (a *API) health() []radius.ServerHealth {
+	if a.cfg.Proxy == nil {
+		return nil
 	}
-	return out
+	return a.cfg.Proxy.Health()
 }
 
 type realmBody struct {

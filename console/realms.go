@@ -34,6 +34,23 @@ type serverRow struct {
 	CA     string // RadSec: its CAs' names; "" for the proxy's default
 	Health radius.ServerHealth
 	Used   bool // the proxy has sent it something since it started
+	// Resolved are the addresses a server given by name stands for now,
+	// each with its own health; Health is the first's (a live one).
+	Resolved []string
+}
+
+// newServerRow is s with its health, given by radius.HealthFor.
+func newServerRow(s hotspots.HomeServer, health []radius.ServerHealth) serverRow {
+	row := serverRow{Server: s, CA: strings.Join(s.CASubjects(), ", "), Used: len(health) > 0}
+	if row.Used {
+		row.Health = health[0]
+	}
+	if s.Host != "" {
+		for _, h := range health {
+			row.Resolved = append(row.Resolved, h.Address)
+		}
+	}
+	return row
 }
 
 type realmsData struct {
@@ -72,11 +89,9 @@ func (c *Console) renderRealms(v *view, d *realmsData) string {
 	if err != nil {
 		return c.fail(v, err)
 	}
-	health := map[string]radius.ServerHealth{}
+	var health []radius.ServerHealth
 	if c.cfg.Proxy != nil {
-		for _, h := range c.cfg.Proxy.Health() {
-			health[h.Server] = h
-		}
+		health = c.cfg.Proxy.Health()
 	}
 	for _, rl := range all {
 		row := realmRow{Realm: rl, Cert: certText(v, rl)}
@@ -92,8 +107,7 @@ func (c *Console) renderRealms(v *view, d *realmsData) string {
 		}
 		slices.SortFunc(row.Found, func(a, b radius.ServerHealth) int { return strings.Compare(a.Server, b.Server) })
 		for _, s := range rl.Servers {
-			h, used := health[s.Transport+"/"+s.Address.String()]
-			row.Servers = append(row.Servers, serverRow{Server: s, CA: strings.Join(s.CASubjects(), ", "), Health: h, Used: used})
+			row.Servers = append(row.Servers, newServerRow(s, radius.HealthFor(health, rl.Name, s)))
 		}
 		d.Realms = append(d.Realms, row)
 	}

@@ -1,8 +1,12 @@
 package radius
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
+	"net"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +47,10 @@ type homeServer struct {
 
 // ServerHealth is a home server's state, for the console and the API.
 type ServerHealth struct {
-	Server      string    `json:"server"` // transport/address
+	Server      string    `json:"server"` // transport/address, and the client certificate when the realm has its own
+	Transport   string    `json:"transport"`
+	Address     string    `json:"address"`        // where it is reached
+	Host        string    `json:"host,omitempty"` // name:port, when it was given by name
 	Alive       bool      `json:"alive"`
 	LastProbe   time.Time `json:"last_probe,omitzero"`
 	LastProbeOK bool      `json:"last_probe_ok"`
@@ -172,10 +179,38 @@ func (h *homeServer) watch(interval time.Duration) {
 func (h *homeServer) health() ServerHealth {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	hl := ServerHealth{Server: h.name, Alive: h.alive, LastProbe: h.lastProbe, LastProbeOK: h.lastProbeOK,
-		Answers: h.answers.Load(), Timeouts: h.timeouts.Load()}
+	hl := ServerHealth{Server: h.name, Transport: h.cfg.Transport, Address: h.cfg.Address.String(),
+		Alive: h.alive, LastProbe: h.lastProbe, LastProbeOK: h.lastProbeOK, Answers: h.answers.Load(), Timeouts: h.timeouts.Load()}
+	if h.cfg.Host != "" {
+		hl.Host = net.JoinHostPort(h.cfg.Host, strconv.Itoa(int(h.cfg.Address.Port())))
+	}
 	if c, ok := h.ex.(lateCounter); ok {
 		hl.Late = c.LateAnswers()
 	}
 	return hl
+}
+
+// HealthFor picks from all the health of s, a listed home server of
+// realm: of the one server it names or, when it is given by name, of
+// each address the name stands for now, those alive first. None means
+// the proxy does not use it now (no request for the realm yet).
+func HealthFor(all []ServerHealth, realm string, s hotspots.HomeServer) []ServerHealth {
+	var out []ServerHealth
+	for _, h := range all {
+		if h.Transport != s.Transport || !slices.Contains(h.Realms, realm) {
+			continue
+		}
+		if (s.Host != "" && h.Host == s.Where()) || (s.Host == "" && h.Address == s.Address.String()) {
+			out = append(out, h)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b ServerHealth) int { return cmp.Compare(btoi(b.Alive), btoi(a.Alive)) })
+	return out
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -2,8 +2,12 @@ package radius
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,5 +124,53 @@ func TestProxyNamedHomeServers(t *testing.T) {
 	}
 	if _, err := (&Proxy{}).homeServers(context.Background(), hotspots.Route{Servers: []hotspots.RouteServer{udp}}, "home.test"); !errors.Is(err, ErrNoResolver) {
 		t.Errorf("without a resolver: %v", err)
+	}
+}
+
+// HealthFor finds a listed server's health however the proxy names it:
+// a server given by name has one entry per address it resolved to, and
+// a RadSec server reached with the realm's own client certificate is
+// labelled with it (the console and the API once missed both).
+func TestHealthForNamedAndClientCertServers(t *testing.T) {
+	dns := dnstest.Start(t, 300, dnstest.Host("udp.home.test", "127.0.0.8"), dnstest.Host("udp.home.test", "::1"))
+	res, err := discovery.New(discovery.Config{Resolver: dns.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := &tls.Certificate{Leaf: &x509.Certificate{Subject: pkix.Name{CommonName: "wifihk for home.test"}}}
+	named := hotspots.RouteServer{Host: "udp.home.test", Address: netip.AddrPortFrom(netip.Addr{}, 1812), Transport: hotspots.TransportUDP, Secret: "s3cret"}
+	tlsAt := netip.MustParseAddrPort("127.0.0.9:2083")
+	radsec := hotspots.RouteServer{Address: tlsAt, Transport: hotspots.TransportRadSec, Secret: "radsec", ClientCert: cert}
+	rt := hotspots.Route{Realm: "home.test", Servers: []hotspots.RouteServer{named, radsec}}
+	px, err := NewProxy(ProxyConfig{Routes: staticRoutes{"home.test": rt}, Registerer: prometheus.NewRegistry(), Resolve: res,
+		Dial: func(s hotspots.RouteServer) (Exchanger, error) { return DialUDP(netip.MustParseAddrPort("127.0.0.1:9"), time.Second, 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	list, err := px.homeServers(context.Background(), rt, "home.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	px.usePool(rt, "home.test", list)
+	if got := len(px.alive(list)); got != 3 {
+		t.Fatalf("%d servers in use, want 3", got)
+	}
+	health := px.Health()
+	byName := HealthFor(health, "home.test", hotspots.HomeServer{Host: "udp.home.test", Port: 1812, Transport: hotspots.TransportUDP})
+	var addrs []string
+	for _, h := range byName {
+		addrs = append(addrs, h.Address)
+	}
+	slices.Sort(addrs)
+	if strings.Join(addrs, " ") != "127.0.0.8:1812 [::1]:1812" {
+		t.Errorf("named server's health at %v", addrs)
+	}
+	withCert := HealthFor(health, "home.test", hotspots.HomeServer{Address: tlsAt, Transport: hotspots.TransportRadSec})
+	if len(withCert) != 1 || withCert[0].Server != "radsec/127.0.0.9:2083 (client wifihk for home.test)" {
+		t.Errorf("RadSec server with the realm's certificate: %+v", withCert)
+	}
+	if other := HealthFor(health, "other.test", hotspots.HomeServer{Address: tlsAt, Transport: hotspots.TransportRadSec}); len(other) != 0 {
+		t.Errorf("another realm's server: %+v", other)
 	}
 }
