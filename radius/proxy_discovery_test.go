@@ -143,7 +143,9 @@ func TestHealthForNamedAndClientCertServers(t *testing.T) {
 	radsec := hotspots.RouteServer{Address: tlsAt, Transport: hotspots.TransportRadSec, Secret: "radsec", ClientCert: cert}
 	rt := hotspots.Route{Realm: "home.test", Servers: []hotspots.RouteServer{named, radsec}}
 	px, err := NewProxy(ProxyConfig{Routes: staticRoutes{"home.test": rt}, Registerer: prometheus.NewRegistry(), Resolve: res,
-		Dial: func(s hotspots.RouteServer) (Exchanger, error) { return DialUDP(netip.MustParseAddrPort("127.0.0.1:9"), time.Second, 0) }})
+		Dial: func(s hotspots.RouteServer) (Exchanger, error) {
+			return DialUDP(netip.MustParseAddrPort("127.0.0.1:9"), time.Second, 0)
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
