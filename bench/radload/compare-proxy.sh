@@ -175,17 +175,19 @@ done
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); c=$C d=$D sockets=$SOCKETS; $(freeradius -v | head -1 | cut -c1-60); $(radsecproxy -v 2>&1 | head -1)${quota:+; each proxy capped at $quota% of a CPU}"
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+sys() { awk '{print $15}' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
-# run NAME ADDR PID: one run; the line ends with the proxy's and the home
-# server's CPU per answered request.
+# run NAME ADDR PID: one run; the line ends with the proxy's CPU per
+# answered request (of it, in the kernel: system calls and the loopback
+# delivery they carry) and the home server's.
 run() {
-  local p0 f0 out p1 f1 t0=0 t1=0
-  p0=$(cpu "$3"); f0=$(cpu "$frpid")
+  local p0 f0 s0 out p1 f1 s1 t0=0 t1=0
+  p0=$(cpu "$3"); f0=$(cpu "$frpid"); s0=$(sys "$3")
   [ -z "$quota" ] || t0=$(cpucap_throttled "${cg[$1]}")
   out=$("$work/wifihk-bench" radius -server "$2" -mode auth -c "$C" -d "$D" -sockets "$SOCKETS" -username demo@operator.example -json)
-  p1=$(cpu "$3"); f1=$(cpu "$frpid")
+  p1=$(cpu "$3"); f1=$(cpu "$frpid"); s1=$(sys "$3")
   [ -z "$quota" ] || t1=$(cpucap_throttled "${cg[$1]}")
-  echo "$out" | awk -v name="$1" -v px=$((p1 - p0)) -v fr=$((f1 - f0)) -v tck="$tck" -v last="$work/ps.$1" -v capped="${quota:+$((t1 - t0))}" '
+  echo "$out" | awk -v name="$1" -v px=$((p1 - p0)) -v pk=$((s1 - s0)) -v fr=$((f1 - f0)) -v tck="$tck" -v last="$work/ps.$1" -v capped="${quota:+$((t1 - t0))}" '
     /^\{/ { line = $0 }
     END {
       match(line, /"per_second":[0-9.]+/); ps = substr(line, RSTART + 13, RLENGTH - 13)
@@ -193,8 +195,8 @@ run() {
       match(line, /"accepted":[0-9]+/); ok = substr(line, RSTART + 11, RLENGTH - 11)
       match(line, /"p99_ns":[0-9]+/); p99 = substr(line, RSTART + 9, RLENGTH - 9)
       match(line, /"timeouts":[0-9]+/); to = substr(line, RSTART + 11, RLENGTH - 11)
-      printf "%-12s %8.0f/s accepted %d p99 %6.1f ms timeouts %d | proxy CPU %.1f us/req | home server CPU %.1f us/req",
-        name, ps, ok, p99 / 1e6, to, (n > 0 ? px / tck / n * 1e6 : 0), (n > 0 ? fr / tck / n * 1e6 : 0)
+      printf "%-12s %8.0f/s accepted %d p99 %6.1f ms timeouts %d | proxy CPU %.1f us/req (kernel %.1f) | home server CPU %.1f us/req",
+        name, ps, ok, p99 / 1e6, to, (n > 0 ? px / tck / n * 1e6 : 0), (n > 0 ? pk / tck / n * 1e6 : 0), (n > 0 ? fr / tck / n * 1e6 : 0)
       if (capped != "") printf " | capped in %d periods", capped
       printf "\n"
       print ps > last
