@@ -63,6 +63,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	stderr = &lockedWriter{w: stderr} // the logger and the demo gateway share it
 	log := newLogger(stderr, cfg.LogLevel)
+	sizeProcs(log)
 	app, err := controller.New(cfg, log)
 	if err != nil {
 		return err
