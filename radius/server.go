@@ -13,10 +13,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/ipv4"
 	layeh "layeh.com/radius"
 
 	"github.com/wifihk/wifihk/hotspots"
+	"github.com/wifihk/wifihk/internal/udpbatch"
 )
 
 // Port is which RADIUS service a listener provides.
@@ -163,8 +163,13 @@ func (s *Server) Serve(conn *net.UDPConn) error {
 		s.mu.Unlock()
 		return ErrServerClosed
 	}
+	w, err := udpbatch.New(conn, replyBatch)
+	if err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("radius: %w", err)
+	}
 	s.conn = conn
-	s.later = &replyQueue{s: s, pc: ipv4.NewPacketConn(conn)}
+	s.later = &replyQueue{s: s, w: w}
 	s.wg.Add(s.cfg.Readers)
 	s.mu.Unlock()
 	errc := make(chan error, s.cfg.Readers)
@@ -185,15 +190,18 @@ func (s *Server) Serve(conn *net.UDPConn) error {
 }
 
 func (s *Server) readLoop(conn *net.UDPConn) error {
-	pc := ipv4.NewPacketConn(conn)
-	in := make([]ipv4.Message, s.cfg.Batch)
+	rb, err := udpbatch.New(conn, s.cfg.Batch)
+	if err != nil {
+		return fmt.Errorf("radius: %w", err)
+	}
+	in := make([]udpbatch.Message, s.cfg.Batch)
 	for i := range in {
-		in[i].Buffers = [][]byte{make([]byte, layeh.MaxPacketLength+1)}
+		in[i].Buf = make([]byte, layeh.MaxPacketLength+1)
 	}
 	outs := make([]outcome, s.cfg.Batch)
-	b := &sendBatch{msgs: make([]ipv4.Message, 0, s.cfg.Batch), bufs: make([][1][]byte, s.cfg.Batch)}
+	b := &sendBatch{msgs: make([]udpbatch.Message, 0, s.cfg.Batch)}
 	for {
-		n, err := pc.ReadBatch(in, 0)
+		n, err := rb.Read(in)
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !s.closed.Load() {
@@ -205,22 +213,22 @@ func (s *Server) readLoop(conn *net.UDPConn) error {
 		for i := range outs[:n] {
 			outs[i].to = in[i].Addr
 		}
-		s.send(pc, b, outs[:n])
+		s.send(rb, b, outs[:n])
 	}
 }
 
 // outcome is what handling one datagram produced.
 type outcome struct {
-	reply []byte    // nil: send nothing
-	to    net.Addr  // where the request came from
-	fresh bool      // a new reply, not a resent duplicate
-	start time.Time // when it arrived
+	reply []byte         // nil: send nothing
+	to    netip.AddrPort // where the request came from
+	fresh bool           // a new reply, not a resent duplicate
+	start time.Time      // when it arrived
 }
 
 // handleBatch handles a batch of datagrams. Accounting requests wait for
 // their group commit, and proxied requests for their home servers, so a
 // BatchHandler gets them side by side; the others are handled in turn.
-func (s *Server) handleBatch(in []ipv4.Message, outs []outcome) {
+func (s *Server) handleBatch(in []udpbatch.Message, outs []outcome) {
 	if _, ok := s.cfg.Handler.(AsyncBatchHandler); ok {
 		s.handleTogether(in, outs)
 		return
@@ -247,7 +255,7 @@ func (s *Server) handleBatch(in []ipv4.Message, outs []outcome) {
 // handleTogether checks every datagram of a batch, passes the requests
 // that need the handler to it in one call, and completes each (an
 // AsyncBatchHandler's later, through the reply queue).
-func (s *Server) handleTogether(in []ipv4.Message, outs []outcome) {
+func (s *Server) handleTogether(in []udpbatch.Message, outs []outcome) {
 	preps := make([]*prepared, 0, len(in))
 	reqs := make([]*Request, 0, len(in))
 	for i := range in {
@@ -257,7 +265,7 @@ func (s *Server) handleTogether(in []ipv4.Message, outs []outcome) {
 			outs[i] = outcome{}
 			continue
 		}
-		o, p := s.prepare(in[i].Buffers[0][:in[i].N], src)
+		o, p := s.prepare(in[i].Buf[:in[i].N], src)
 		outs[i] = o
 		switch {
 		case p == nil:
@@ -283,56 +291,41 @@ func (s *Server) handleTogether(in []ipv4.Message, outs []outcome) {
 	}
 }
 
-func msgSource(m *ipv4.Message) (netip.AddrPort, bool) {
-	ua, ok := m.Addr.(*net.UDPAddr)
-	if !ok {
+func msgSource(m *udpbatch.Message) (netip.AddrPort, bool) {
+	if !m.Addr.IsValid() {
 		return netip.AddrPort{}, false
 	}
-	ap := ua.AddrPort()
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+	return netip.AddrPortFrom(m.Addr.Addr().Unmap(), m.Addr.Port()), true
 }
 
-func (s *Server) handleMsg(m *ipv4.Message) outcome {
+func (s *Server) handleMsg(m *udpbatch.Message) outcome {
 	src, ok := msgSource(m)
 	if !ok {
 		s.met.drop(DropMalformed)
 		return outcome{}
 	}
-	return s.handle(m.Buffers[0][:m.N], src)
+	return s.handle(m.Buf[:m.N], src)
 }
 
 // sendBatch is a reusable sendmmsg vector.
 type sendBatch struct {
-	msgs []ipv4.Message
-	bufs [][1][]byte
+	msgs []udpbatch.Message
 	sent []int // index into the batch of each message
 }
 
 // send writes the batch's replies in as few system calls as it can and
 // counts them; a reply that cannot be sent is counted as a drop (the NAS
 // will retry and get it from the reply cache).
-func (s *Server) send(pc *ipv4.PacketConn, b *sendBatch, outs []outcome) {
+func (s *Server) send(w *udpbatch.Batch, b *sendBatch, outs []outcome) {
 	b.msgs, b.sent = b.msgs[:0], b.sent[:0]
-	if len(b.bufs) < len(outs) {
-		b.bufs = make([][1][]byte, len(outs))
-	}
 	for i, o := range outs {
-		if o.reply == nil {
-			continue
+		if o.reply != nil {
+			b.msgs = append(b.msgs, udpbatch.Message{Buf: o.reply, Addr: o.to})
+			b.sent = append(b.sent, i)
 		}
-		b.bufs[i][0] = o.reply
-		b.msgs = append(b.msgs, ipv4.Message{Buffers: b.bufs[i][:], Addr: o.to})
-		b.sent = append(b.sent, i)
 	}
-	done := 0
-	for done < len(b.msgs) {
-		n, err := pc.WriteBatch(b.msgs[done:], 0)
-		if err != nil || n <= 0 {
-			for range b.msgs[done:] {
-				s.met.drop(DropWriteError)
-			}
-			break
-		}
+	for done := 0; done < len(b.msgs); {
+		n, err := w.Write(b.msgs[done:])
 		for _, i := range b.sent[done : done+n] {
 			if o := outs[i]; o.fresh {
 				s.met.reply(layeh.Code(o.reply[0]))
@@ -340,10 +333,12 @@ func (s *Server) send(pc *ipv4.PacketConn, b *sendBatch, outs []outcome) {
 			}
 		}
 		done += n
+		if err != nil {
+			s.met.drop(DropWriteError)
+			done++
+		}
 	}
-	for i := range b.bufs[:len(outs)] {
-		b.bufs[i][0] = nil
-	}
+	clear(b.msgs)
 }
 
 // Shutdown stops reading and waits for requests being handled, until ctx
@@ -373,8 +368,8 @@ type prepared struct {
 	req   *Request
 	key   dupKey
 	start time.Time
-	out   int      // its place in a batch
-	to    net.Addr // where it came from
+	out   int            // its place in a batch
+	to    netip.AddrPort // where it came from
 }
 
 // handle runs one datagram from arrival to the reply to send.
@@ -603,12 +598,15 @@ func (s *Server) logUnknown(b []byte, src netip.AddrPort, now time.Time) {
 	s.log.Warn("dropping RADIUS packets from an unknown source (logged at most once per interval; see wifihk_radius_drops_total)", attrs...)
 }
 
+// replyBatch is the most replies the queue sends in one call.
+const replyBatch = 64
+
 // replyQueue sends the replies an AsyncBatchHandler completes, gathered:
 // those completed in one batch of home server answers leave in one
 // sendmmsg when that batch's hold flushes.
 type replyQueue struct {
-	s  *Server
-	pc *ipv4.PacketConn
+	s *Server
+	w *udpbatch.Batch
 
 	mu       sync.Mutex
 	out      []outcome
@@ -619,7 +617,7 @@ type replyQueue struct {
 
 // add queues o's reply to to. Unless a flush is already due, it sends
 // the queue at after's Flush, or now without one.
-func (q *replyQueue) add(o outcome, to net.Addr, after *SendHold) {
+func (q *replyQueue) add(o outcome, to netip.AddrPort, after *SendHold) {
 	if o.reply == nil {
 		return
 	}
@@ -650,7 +648,7 @@ func (q *replyQueue) drain() {
 			return
 		}
 		q.mu.Unlock()
-		q.s.send(q.pc, &q.b, batch)
+		q.s.send(q.w, &q.b, batch)
 		clear(batch)
 	}
 }

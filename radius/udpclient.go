@@ -13,8 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/ipv4"
 	layeh "layeh.com/radius"
+
+	"github.com/wifihk/wifihk/internal/udpbatch"
 )
 
 // Exchanger sends a request to one home server and returns its answer,
@@ -55,7 +56,7 @@ const udpClientSockets = 4
 type udpSock struct {
 	c    *UDPClient
 	conn *net.UDPConn
-	pc   *ipv4.PacketConn
+	rb   *udpbatch.Batch // the reader's
 	mu   sync.Mutex
 	wait [256]*udpWait
 	next byte
@@ -64,8 +65,8 @@ type udpSock struct {
 	out      []*udpWait // datagrams for the flusher to send
 	spare    []*udpWait
 	flushing bool
-	msgs     []ipv4.Message // the flusher's sendmmsg vector
-	bufs     [][1][]byte
+	wb       *udpbatch.Batch // the flusher's
+	msgs     []udpbatch.Message
 }
 
 // udpWait is one exchange in flight: it ends once, with the first
@@ -96,8 +97,15 @@ func DialUDP(addr netip.AddrPort, timeout time.Duration, retries int) (*UDPClien
 			c.Close()
 			return nil, fmt.Errorf("radius: home server %s: %w", addr, err)
 		}
-		s := &udpSock{c: c, conn: conn, pc: ipv4.NewPacketConn(conn)}
+		s := &udpSock{c: c, conn: conn}
 		c.socks = append(c.socks, s)
+		if s.rb, err = udpbatch.New(conn, udpReadBatch); err == nil {
+			s.wb, err = udpbatch.New(conn, udpSockRun)
+		}
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("radius: home server %s: %w", addr, err)
+		}
 		go s.read()
 	}
 	return c, nil
@@ -279,26 +287,19 @@ func (s *udpSock) drain() {
 // the server's port was found closed) ends its exchange at once, and the
 // rest are sent on.
 func (s *udpSock) flush(batch []*udpWait) {
-	s.msgs, s.bufs = s.msgs[:0], s.bufs[:0]
+	s.msgs = s.msgs[:0]
 	for _, w := range batch {
-		s.bufs = append(s.bufs, [1][]byte{w.wire})
-	}
-	for i := range s.bufs {
-		s.msgs = append(s.msgs, ipv4.Message{Buffers: s.bufs[i][:]})
+		s.msgs = append(s.msgs, udpbatch.Message{Buf: w.wire})
 	}
 	for done := 0; done < len(batch); {
-		n, err := s.pc.WriteBatch(s.msgs[done:], 0)
-		if err != nil || n <= 0 {
-			if err == nil {
-				err = errors.New("nothing sent")
-			}
-			s.end(batch[done], nil, fmt.Errorf("radius: home server: %w", err), nil)
-			n = 1
-		}
+		n, err := s.wb.Write(s.msgs[done:])
 		done += n
+		if err != nil {
+			s.end(batch[done], nil, fmt.Errorf("radius: home server: %w", err), nil)
+			done++
+		}
 	}
 	clear(s.msgs)
-	clear(s.bufs)
 }
 
 // claim takes a free Identifier for w.
@@ -328,14 +329,13 @@ const udpReadBatch = 16
 // read delivers authentic answers to their requests until the socket
 // closes, taking up to udpReadBatch datagrams per system call.
 func (s *udpSock) read() {
-	pc := s.pc
-	msgs := make([]ipv4.Message, udpReadBatch)
+	msgs := make([]udpbatch.Message, udpReadBatch)
 	for i := range msgs {
-		msgs[i].Buffers = [][]byte{make([]byte, layeh.MaxPacketLength+1)}
+		msgs[i].Buf = make([]byte, layeh.MaxPacketLength+1)
 	}
 	var after SendHold
 	for {
-		n, err := pc.ReadBatch(msgs, 0)
+		n, err := s.rb.Read(msgs)
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
@@ -345,7 +345,7 @@ func (s *udpSock) read() {
 			continue
 		}
 		for _, m := range msgs[:n] {
-			s.deliver(m.Buffers[0][:m.N], &after)
+			s.deliver(m.Buf[:m.N], &after)
 		}
 		after.Flush()
 	}
