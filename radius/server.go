@@ -607,12 +607,8 @@ const replyBatch = 64
 type replyQueue struct {
 	s *Server
 	w *udpbatch.Batch
-
-	mu       sync.Mutex
-	out      []outcome
-	spare    []outcome
-	flushing bool
-	b        sendBatch // the flusher's
+	q flushQueue[outcome]
+	b sendBatch // the flusher's
 }
 
 // add queues o's reply to to. Unless a flush is already due, it sends
@@ -622,13 +618,8 @@ func (q *replyQueue) add(o outcome, to netip.AddrPort, after *SendHold) {
 		return
 	}
 	o.to = to
-	q.mu.Lock()
-	q.out = append(q.out, o)
-	first := !q.flushing
-	q.flushing = true
-	q.mu.Unlock()
 	switch {
-	case !first:
+	case !q.q.push(o):
 	case after != nil:
 		after.Later(q.drain)
 	default:
@@ -638,17 +629,5 @@ func (q *replyQueue) add(o outcome, to netip.AddrPort, after *SendHold) {
 
 // drain sends the queue until it is empty.
 func (q *replyQueue) drain() {
-	for {
-		q.mu.Lock()
-		batch := q.out
-		q.out, q.spare = q.spare[:0], batch
-		if len(batch) == 0 {
-			q.flushing = false
-			q.mu.Unlock()
-			return
-		}
-		q.mu.Unlock()
-		q.s.send(q.w, &q.b, batch)
-		clear(batch)
-	}
+	q.q.drain(func(batch []outcome) { q.s.send(q.w, &q.b, batch) })
 }

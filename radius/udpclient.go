@@ -61,12 +61,9 @@ type udpSock struct {
 	wait [256]*udpWait
 	next byte
 
-	outMu    sync.Mutex
-	out      []*udpWait // datagrams for the flusher to send
-	spare    []*udpWait
-	flushing bool
-	wb       *udpbatch.Batch // the flusher's
-	msgs     []udpbatch.Message
+	out  flushQueue[*udpWait] // datagrams to send
+	wb   *udpbatch.Batch      // the flusher's
+	msgs []udpbatch.Message
 }
 
 // udpWait is one exchange in flight: it ends once, with the first
@@ -255,33 +252,10 @@ func (s *udpSock) send(w *udpWait) {
 
 // enqueue queues w's datagram and reports whether the caller is now the
 // flusher, who must drain the queue.
-func (s *udpSock) enqueue(w *udpWait) bool {
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	s.out = append(s.out, w)
-	if s.flushing {
-		return false
-	}
-	s.flushing = true
-	return true
-}
+func (s *udpSock) enqueue(w *udpWait) bool { return s.out.push(w) }
 
-// drain sends the queue until it is empty, then gives up flushing.
-func (s *udpSock) drain() {
-	for {
-		s.outMu.Lock()
-		batch := s.out
-		s.out, s.spare = s.spare[:0], batch
-		if len(batch) == 0 {
-			s.flushing = false
-			s.outMu.Unlock()
-			return
-		}
-		s.outMu.Unlock()
-		s.flush(batch)
-		clear(batch)
-	}
-}
+// drain sends the queue until it is empty.
+func (s *udpSock) drain() { s.out.drain(s.flush) }
 
 // flush sends batch; a datagram the kernel refuses (ECONNREFUSED after
 // the server's port was found closed) ends its exchange at once, and the

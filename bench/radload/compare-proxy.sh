@@ -4,7 +4,11 @@
 # the same private FreeRADIUS 3.2 home server for @operator.example, the
 # runs alternating, one line per run.
 #
-#   bench/radload/compare-proxy.sh [-quota PCT] [CONCURRENCY] [DURATION] [ROUNDS] [SOCKETS]
+#   bench/radload/compare-proxy.sh [-quota PCT] [-base DIR] [CONCURRENCY] [DURATION] [ROUNDS] [SOCKETS]
+#
+# -base DIR adds a third proxy to every round, "base": wifihk built from
+# the tree at DIR (a git worktree of an earlier commit, say), so that a
+# change is measured against its parent in the same rounds.
 #
 # -quota PCT caps each proxy at PCT% of one CPU (a cgroup each, CFS
 # bandwidth control; bench/cpucap.sh), leaving the home server and the
@@ -20,11 +24,15 @@
 # Both proxies re-sign each request with the home secret and the answer
 # with the NAS's. Needs: go, freeradius, radsecproxy. Leaves nothing running.
 set -euo pipefail
-quota=
-if [ "${1:-}" = -quota ]; then
-  quota=$2
+quota= base=
+while [ $# -ge 2 ]; do
+  case $1 in
+    -quota) quota=$2 ;;
+    -base) base=$(cd "$2" && pwd) ;;
+    *) break ;;
+  esac
   shift 2
-fi
+done
 C=${1:-64}
 D=${2:-10s}
 ROUNDS=${3:-2}
@@ -33,7 +41,7 @@ cd "$(dirname "$0")/../.."
 work=$(mktemp -d /tmp/proxycompare.XXXXXX)
 pids=()
 declare -A cg=()
-whkcap=() rpcap=()
+whkcap=() rpcap=() basecap=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -43,8 +51,8 @@ cleanup() {
 trap cleanup EXIT
 if [ -n "$quota" ]; then
   . bench/cpucap.sh
-  cpucap_each proxycompare "$quota" wifihk radsecproxy
-  whkcap=("${cpucap_in[@]}" "${cg[wifihk]}") rpcap=("${cpucap_in[@]}" "${cg[radsecproxy]}")
+  cpucap_each proxycompare "$quota" wifihk radsecproxy base
+  whkcap=("${cpucap_in[@]}" "${cg[wifihk]}") rpcap=("${cpucap_in[@]}" "${cg[radsecproxy]}") basecap=("${cpucap_in[@]}" "${cg[base]}")
 fi
 
 # FreeRADIUS, the home server.
@@ -154,21 +162,35 @@ EOF
 pids+=($!)
 rppid=$!
 
-# wifihk.
+# wifihk (and the base build): start NAME PORT CAP... runs it on PORT
+# with the realm set up; its pid is left in started.
 go build -o "$work/wifihk" ./cmd/wifihk
 go build -o "$work/wifihk-bench" ./cmd/wifihk-bench
-"${whkcap[@]}" "$work/wifihk" serve -demo -data "$work/whk" -radius-auth 127.0.0.1:32912 -radius-acct 127.0.0.1:32913 \
-  -http 127.0.0.1:0 -https 127.0.0.1:0 2>"$work/wifihk.log" &
-pids+=($!)
-whkpid=$!
-for _ in $(seq 100); do [ -S "$work/whk/wifihk.sock" ] && break; sleep 0.1; done
-"$work/wifihk" org add -data "$work/whk" -code operator -name Operator >/dev/null
-# -nostrip: radsecproxy passes User-Name as it is, so the hop is the same.
-"$work/wifihk" realm add -data "$work/whk" -realm operator.example -org operator -server 127.0.0.1:31912 -secret home-secret-1 -nostrip >/dev/null
+start() {
+  local name=$1 port=$2
+  shift 2
+  "$@" "$work/$name" serve -demo -data "$work/$name.d" -radius-auth "127.0.0.1:$port" -radius-acct "127.0.0.1:$((port + 1))" \
+    -http 127.0.0.1:0 -https 127.0.0.1:0 2>"$work/$name.log" &
+  pids+=($!)
+  started=$!
+  for _ in $(seq 100); do [ -S "$work/$name.d/wifihk.sock" ] && break; sleep 0.1; done
+  "$work/$name" org add -data "$work/$name.d" -code operator -name Operator >/dev/null
+  # -nostrip: radsecproxy passes User-Name as it is, so the hop is the same.
+  "$work/$name" realm add -data "$work/$name.d" -realm operator.example -org operator -server 127.0.0.1:31912 -secret home-secret-1 -nostrip >/dev/null
+}
+start wifihk 32912 "${whkcap[@]}"
+whkpid=$started
+proxies="127.0.0.1:32912 127.0.0.1:33912"
+if [ -n "$base" ]; then
+  (cd "$base" && go build -o "$work/base" ./cmd/wifihk)
+  start base 34912 "${basecap[@]}"
+  basepid=$started
+  proxies="$proxies 127.0.0.1:34912"
+fi
 
 # Each proxy must relay an Accept before the runs start.
 ready() { "$work/wifihk-bench" radius -server "$1" -username demo@operator.example -c 1 -d 200ms -json 2>/dev/null | grep -q '"accepted":[1-9]'; }
-for a in 127.0.0.1:32912 127.0.0.1:33912; do
+for a in $proxies; do
   for _ in $(seq 50); do ready "$a" && break; sleep 0.2; done
   ready "$a" || { echo "proxy at $a does not relay"; cat "$work/wifihk.log" "$work/radsecproxy.log" 2>/dev/null; exit 1; }
 done
@@ -205,6 +227,7 @@ run() {
 # The machine's speed drifts (a shared host): each round's ratio compares
 # runs seconds apart, and the last line gives their median and range.
 for _ in $(seq "$ROUNDS"); do
+  [ -z "$base" ] || run base 127.0.0.1:34912 "$basepid"
   run wifihk 127.0.0.1:32912 "$whkpid"
   run radsecproxy 127.0.0.1:33912 "$rppid"
   awk -v w="$(cat "$work/ps.wifihk")" -v r="$(cat "$work/ps.radsecproxy")" 'BEGIN { printf "ratio        %.2fx\n", (r > 0 ? w / r : 0) }' | tee -a "$work/ratios"
