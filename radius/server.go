@@ -272,7 +272,7 @@ func (s *Server) handleTogether(in []udpbatch.Message, outs []outcome) {
 		case p.req.Code == layeh.CodeStatusServer:
 			outs[i] = s.complete(p, s.statusResponse(), nil)
 		default:
-			p.out, p.to = i, in[i].Addr
+			p.out = i
 			preps, reqs = append(preps, p), append(reqs, p.req)
 		}
 	}
@@ -281,7 +281,7 @@ func (s *Server) handleTogether(in []udpbatch.Message, outs []outcome) {
 	}
 	if ah, ok := s.cfg.Handler.(AsyncBatchHandler); ok {
 		ah.StartRADIUSBatch(s.ctx, reqs, func(k int, resp Response, err error, after *SendHold) {
-			s.later.add(s.complete(preps[k], resp, err), preps[k].to, after)
+			s.later.add(s.complete(preps[k], resp, err), preps[k].req.Src, after)
 		})
 		return
 	}
@@ -368,8 +368,7 @@ type prepared struct {
 	req   *Request
 	key   dupKey
 	start time.Time
-	out   int            // its place in a batch
-	to    netip.AddrPort // where it came from
+	out   int // its place in a batch
 }
 
 // handle runs one datagram from arrival to the reply to send.

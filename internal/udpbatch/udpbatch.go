@@ -30,14 +30,11 @@ type Message struct {
 // Batch is one goroutine's use of a socket: the vectors it passes to the
 // kernel, sized for n messages a call. A Batch is not safe for
 // concurrent use; goroutines sharing a socket each have their own.
-type Batch struct {
-	conn *net.UDPConn
-	sys  sysBatch
-}
+type Batch struct{ sys sysBatch }
 
 // New returns a Batch for conn that moves up to n messages a call.
 func New(conn *net.UDPConn, n int) (*Batch, error) {
-	b := &Batch{conn: conn}
+	b := &Batch{}
 	if err := b.sys.init(conn, max(n, 1)); err != nil {
 		return nil, err
 	}
@@ -52,7 +49,7 @@ func (b *Batch) Read(ms []Message) (int, error) {
 	if len(ms) == 0 {
 		return 0, nil
 	}
-	return b.sys.read(b.conn, ms)
+	return b.sys.read(ms)
 }
 
 // Write sends the datagrams of ms in order, as many as one call takes
@@ -62,5 +59,5 @@ func (b *Batch) Write(ms []Message) (int, error) {
 	if len(ms) == 0 {
 		return 0, nil
 	}
-	return b.sys.write(b.conn, ms)
+	return b.sys.write(ms)
 }

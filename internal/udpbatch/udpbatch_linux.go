@@ -76,7 +76,7 @@ func (s *sysBatch) release(n int) {
 	clear(s.iovs[:n])
 }
 
-func (s *sysBatch) read(_ *net.UDPConn, ms []Message) (int, error) {
+func (s *sysBatch) read(ms []Message) (int, error) {
 	n := min(len(ms), len(s.hdrs))
 	s.prepare(ms, n)
 	defer s.release(n)
@@ -91,7 +91,7 @@ func (s *sysBatch) read(_ *net.UDPConn, ms []Message) (int, error) {
 	return got, err
 }
 
-func (s *sysBatch) write(_ *net.UDPConn, ms []Message) (int, error) {
+func (s *sysBatch) write(ms []Message) (int, error) {
 	n := min(len(ms), len(s.hdrs))
 	s.prepare(ms, n)
 	defer s.release(n)

@@ -7,15 +7,18 @@ import (
 )
 
 // sysBatch moves one datagram a call.
-type sysBatch struct{ connected bool }
+type sysBatch struct {
+	conn      *net.UDPConn
+	connected bool
+}
 
 func (s *sysBatch) init(conn *net.UDPConn, _ int) error {
-	s.connected = conn.RemoteAddr() != nil
+	s.conn, s.connected = conn, conn.RemoteAddr() != nil
 	return nil
 }
 
-func (s *sysBatch) read(conn *net.UDPConn, ms []Message) (int, error) {
-	n, from, err := conn.ReadFromUDPAddrPort(ms[0].Buf)
+func (s *sysBatch) read(ms []Message) (int, error) {
+	n, from, err := s.conn.ReadFromUDPAddrPort(ms[0].Buf)
 	if err != nil {
 		return 0, err
 	}
@@ -26,12 +29,12 @@ func (s *sysBatch) read(conn *net.UDPConn, ms []Message) (int, error) {
 	return 1, nil
 }
 
-func (s *sysBatch) write(conn *net.UDPConn, ms []Message) (int, error) {
+func (s *sysBatch) write(ms []Message) (int, error) {
 	var err error
 	if s.connected {
-		_, err = conn.Write(ms[0].Buf)
+		_, err = s.conn.Write(ms[0].Buf)
 	} else {
-		_, err = conn.WriteToUDPAddrPort(ms[0].Buf, ms[0].Addr)
+		_, err = s.conn.WriteToUDPAddrPort(ms[0].Buf, ms[0].Addr)
 	}
 	if err != nil {
 		return 0, err
